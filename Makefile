@@ -1,0 +1,55 @@
+# Two commands: `make run` (serve the demo) and `make test` (the whole gate).
+PY ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+PORT ?= 8000
+export DJANGO_SETTINGS_MODULE ?= cycling.settings.base
+
+.PHONY: run test install install-dev migrate demo worker beat messages gpx-demo clean
+
+$(BIN)/python:
+	$(PY) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+
+$(VENV)/.installed: requirements.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements.txt
+	touch $@
+
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+	$(BIN)/pip install --quiet -r requirements-dev.txt
+	touch $@ $(VENV)/.installed
+
+install: $(VENV)/.installed
+install-dev: $(VENV)/.installed-dev
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+demo: migrate
+	$(BIN)/python manage.py load_demo
+
+run: demo
+	@echo "Serving on http://127.0.0.1:$(PORT)  (tasks run inline unless REDIS_URL is set)"
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+
+test: install-dev
+	$(BIN)/python scripts/testenv.py $(PYTEST_ARGS)
+
+worker: install
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL to run a worker (without it tasks run inline)"; exit 1; }
+	$(BIN)/celery -A cycling worker --loglevel=INFO
+
+beat: install
+	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL to run the scheduler"; exit 1; }
+	mkdir -p var
+	$(BIN)/celery -A cycling beat --loglevel=INFO --schedule var/celerybeat-schedule
+
+messages: install-dev
+	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i var -i staticfiles -i tests -i bench -i scripts -i demo
+	$(BIN)/python manage.py compilemessages -l zh_Hans --ignore .venv
+
+gpx-demo: install
+	$(BIN)/python scripts/make_demo_gpx.py
+
+clean:
+	rm -rf $(VENV) var staticfiles

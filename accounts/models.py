@@ -1,0 +1,81 @@
+"""The user model, which is also the rider profile."""
+
+from django.contrib.auth.models import AbstractUser
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from accounts.validators import validate_phone
+
+
+class Gender(models.TextChoices):
+    FEMALE = "female", _("Female")
+    MALE = "male", _("Male")
+    UNDISCLOSED = "undisclosed", _("Prefer not to say")
+
+
+class HomeArea(models.TextChoices):
+    """Xingtai's districts, county-level cities and counties; OTHER takes free text."""
+
+    XIANGDU = "xiangdu", _("Xiangdu District")
+    XINDU = "xindu", _("Xindu District")
+    RENZE = "renze", _("Renze District")
+    NANHE = "nanhe", _("Nanhe District")
+    NANGONG = "nangong", _("Nangong City")
+    SHAHE = "shahe", _("Shahe City")
+    LINCHENG = "lincheng", _("Lincheng County")
+    NEIQIU = "neiqiu", _("Neiqiu County")
+    BAIXIANG = "baixiang", _("Baixiang County")
+    LONGYAO = "longyao", _("Longyao County")
+    NINGJIN = "ningjin", _("Ningjin County")
+    JULU = "julu", _("Julu County")
+    XINHE = "xinhe", _("Xinhe County")
+    GUANGZONG = "guangzong", _("Guangzong County")
+    PINGXIANG = "pingxiang", _("Pingxiang County")
+    WEIXIAN = "weixian", _("Wei County")
+    QINGHE = "qinghe", _("Qinghe County")
+    LINXI = "linxi", _("Linxi County")
+    OTHER = "other", _("Outside Xingtai")
+
+
+class User(AbstractUser):
+    """A person on the platform. Contact, birth and emergency data are private to the rider."""
+
+    display_name = models.CharField(_("display name"), max_length=60, blank=True)
+    real_name = models.CharField(_("real name"), max_length=60, blank=True)
+    gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, default=Gender.UNDISCLOSED)
+    date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
+    mobile = models.CharField(_("mobile number"), max_length=16, blank=True, validators=[validate_phone])
+    home_area = models.CharField(_("home county or district"), max_length=12, choices=HomeArea.choices, blank=True)
+    home_area_other = models.CharField(_("home city (outside Xingtai)"), max_length=80, blank=True)
+    emergency_contact_name = models.CharField(_("emergency contact name"), max_length=60, blank=True)
+    emergency_contact_phone = models.CharField(
+        _("emergency contact phone"), max_length=16, blank=True, validators=[validate_phone]
+    )
+    bike_brand = models.CharField(_("bike brand ridden"), max_length=60, blank=True)
+    show_name_publicly = models.BooleanField(
+        _("show my name on public start lists and results"),
+        default=False,
+        help_text=_("If unticked, public lists show only your bib number."),
+    )
+
+    class Meta:
+        verbose_name = _("user")
+        verbose_name_plural = _("users")
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(home_area="other") | models.Q(home_area_other=""),
+                name="home_area_other_only_for_other",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return self.display_name or self.username
+
+    @property
+    def public_name(self) -> str:
+        """The name others may see: the display name, or the username when none is set."""
+        return self.display_name or self.username
+
+    @property
+    def is_local(self) -> bool:
+        return bool(self.home_area) and self.home_area != HomeArea.OTHER

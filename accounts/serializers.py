@@ -1,0 +1,25 @@
+"""Serializers for the rider's own profile and the public profile."""
+
+from rest_framework import serializers
+
+from accounts.models import User
+from accounts.services import PROFILE_FIELDS
+
+
+class ProfileSerializer(serializers.ModelSerializer):
+    """The rider's own profile, every field; only ever shown to the rider."""
+
+    class Meta:
+        model = User
+        fields = ("username", "email", *PROFILE_FIELDS)
+        read_only_fields = ("username", "email")
+
+
+class PublicRiderSerializer(serializers.ModelSerializer):
+    """What anyone may see of a rider: no contact, birth or emergency data."""
+
+    name = serializers.CharField(source="public_name")
+
+    class Meta:
+        model = User
+        fields = ("username", "name", "bike_brand")

@@ -1,0 +1,1 @@
+"""Clubs: memberships, rosters, club rides and team entries."""

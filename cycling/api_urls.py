@@ -1,0 +1,35 @@
+"""/api/v1/: every app's API views under one versioned prefix."""
+
+from django.urls import path
+from rest_framework.authtoken.views import ObtainAuthToken
+from rest_framework.decorators import api_view, permission_classes
+from rest_framework.permissions import AllowAny
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+
+from accounts.api import ProfileMeApi, RiderPublicApi
+
+
+@api_view(["GET"])
+@permission_classes([AllowAny])
+def api_root(request: Request) -> Response:
+    """Index of the API; the full description is at /api/schema/ and /api/docs/."""
+    return Response(
+        {
+            "me": reverse("api:me", request=request),
+            "auth_token": reverse("api:auth-token", request=request),
+            "schema": reverse("api-schema", request=request),
+            "docs": reverse("api-docs", request=request),
+        }
+    )
+
+
+app_name = "api"
+
+urlpatterns = [
+    path("", api_root, name="root"),
+    path("auth/token/", ObtainAuthToken.as_view(), name="auth-token"),
+    path("me/", ProfileMeApi.as_view(), name="me"),
+    path("riders/<str:username>/", RiderPublicApi.as_view(), name="rider"),
+]

@@ -1,0 +1,145 @@
+"""Demo data: routes, accounts and a club, created once; a second run changes nothing."""
+
+import json
+import secrets
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from django.conf import settings
+from django.contrib.auth.models import Group
+from django.db import transaction
+
+from accounts.models import Gender, HomeArea, User
+from accounts.services import user_create
+from clubs.models import Club
+from clubs.services import club_create
+from routes.models import Collection, Route
+from routes.services import route_create
+
+DEMO_GPX_DIR = Path(settings.BASE_DIR) / "demo" / "gpx"
+APPROXIMATE_ZH = "演示数据：线路几何为示意，并非实测轨迹。"
+APPROXIMATE_EN = "Demo data: the geometry is approximate, not a surveyed track."
+
+ACCOUNTS = [
+    {"username": "demo-admin", "email": "admin@demo.invalid", "is_staff": True, "is_superuser": True,
+     "display_name": "平台管理员"},
+    {"username": "demo-organizer", "email": "organizer@demo.invalid", "display_name": "邢台市自行车运动协会",
+     "groups": ["organizers"]},
+    {"username": "demo-rider", "email": "rider@demo.invalid", "display_name": "七里河骑手", "real_name": "李明",
+     "gender": Gender.MALE, "home_area": HomeArea.XINDU, "mobile": "+8613800000001", "bike_brand": "飞鸽",
+     "show_name_publicly": True},
+]
+
+COLLECTION = {
+    "slug": "riding-taihang",
+    "name": "骑行太行",
+    "name_en": "Riding Taihang",
+    "description": "邢台西部太行山区的精选骑行线路。",
+    "description_en": "Curated rides in the Taihang mountains west of Xingtai.",
+}
+
+ROUTES = [
+    {"file": "qilihe-greenway.gpx", "slug": "qilihe-greenway", "name": "七里河绿道环线", "name_en": "Qilihe Greenway Loop",
+     "category": Route.Category.GREENWAY, "collection": None,
+     "description": "沿七里河两岸的平坦城市环线，适合家庭和新手骑行。",
+     "description_en": "A flat urban loop along both banks of the Qilihe river, for families and beginners."},
+    {"file": "taihang-yingtan.gpx", "slug": "taihang-yingtan", "name": "骑行太行·英谈古寨线",
+     "name_en": "Riding Taihang: Yingtan Stone Village", "category": Route.Category.MOUNTAIN,
+     "collection": "riding-taihang",
+     "description": "从市区西缘出发，穿过浅山丘陵，爬升到英谈石头古寨。",
+     "description_en": "From the city's western edge through the foothills, climbing to the Yingtan stone village."},
+    {"file": "taihang-zijinshan.gpx", "slug": "taihang-zijinshan", "name": "骑行太行·前南峪—紫金山线",
+     "name_en": "Riding Taihang: Qiannanyu to Zijinshan", "category": Route.Category.MOUNTAIN,
+     "collection": "riding-taihang",
+     "description": "从前南峪向北，沿太行山脚的起伏山路到紫金山。",
+     "description_en": "North from Qiannanyu along the rolling roads at the foot of the Taihang to Zijinshan."},
+]
+
+CLUB = {
+    "slug": "guangzong-riders",
+    "name": "广宗骑行俱乐部",
+    "name_en": "Guangzong Riding Club",
+    "home_area": HomeArea.GUANGZONG,
+    "contact": "club@demo.invalid",
+    "description": "广宗县的骑行爱好者俱乐部，每周末组织绿道和乡村道路骑行。",
+    "description_en": "Riders of Guangzong county; weekend rides on greenways and country roads.",
+}
+
+
+@dataclass
+class DemoReport:
+    created: list[str] = field(default_factory=list)
+    existing: list[str] = field(default_factory=list)
+    credentials: dict[str, str] = field(default_factory=dict)
+
+
+def _credentials_file() -> Path:
+    return Path(settings.VAR_DIR) / "demo-credentials.json"
+
+
+def _load_passwords() -> dict[str, str]:
+    path = _credentials_file()
+    return json.loads(path.read_text()) if path.exists() else {}
+
+
+def _save_passwords(passwords: dict[str, str]) -> None:
+    path = _credentials_file()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(passwords, indent=2))
+    path.chmod(0o600)
+
+
+@transaction.atomic
+def demo_load() -> DemoReport:
+    """Create whatever part of the demo is missing. Passwords are random, kept in var/."""
+    report = DemoReport()
+    passwords = _load_passwords()
+    Group.objects.get_or_create(name="organizers")
+    Group.objects.get_or_create(name="analysts")
+
+    users: dict[str, User] = {}
+    for spec in ACCOUNTS:
+        spec = dict(spec)
+        groups = spec.pop("groups", [])
+        username = spec.pop("username")
+        password = passwords.setdefault(username, secrets.token_urlsafe(12))
+        user = User.objects.filter(username=username).first()
+        if user is None:
+            user = user_create(username=username, password=password, email_verified=True, **spec)
+            for name in groups:
+                user.groups.add(Group.objects.get(name=name))
+            report.created.append(f"user {username}")
+        else:
+            report.existing.append(f"user {username}")
+        users[username] = user
+        report.credentials[username] = passwords[username]
+    _save_passwords(passwords)
+
+    collection, made = Collection.objects.get_or_create(slug=COLLECTION["slug"], defaults=COLLECTION)
+    (report.created if made else report.existing).append(f"collection {collection.slug}")
+
+    for spec in ROUTES:
+        spec = dict(spec)
+        if Route.objects.filter(slug=spec["slug"]).exists():
+            report.existing.append(f"route {spec['slug']}")
+            continue
+        path = DEMO_GPX_DIR / spec.pop("file")
+        collection_slug = spec.pop("collection")
+        spec["description"] = f"{spec['description']}\n\n{APPROXIMATE_ZH}"
+        spec["description_en"] = f"{spec['description_en']}\n\n{APPROXIMATE_EN}"
+        route_create(
+            owner=users["demo-organizer"],
+            gpx_bytes=path.read_bytes(),
+            filename=path.name,
+            collection=Collection.objects.get(slug=collection_slug) if collection_slug else None,
+            status=Route.Status.PUBLISHED,
+            **spec,
+        )
+        report.created.append(f"route {spec['slug']}")
+
+    if Club.objects.filter(slug=CLUB["slug"]).exists():
+        report.existing.append(f"club {CLUB['slug']}")
+    else:
+        club_create(**CLUB)
+        report.created.append(f"club {CLUB['slug']}")
+    return report

@@ -1,0 +1,31 @@
+"""Site-wide pages: home, health check, placeholder sections."""
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import render
+from django.views.decorators.cache import never_cache
+
+from cycling.health import check_database, check_redis
+
+
+@never_cache
+def healthz(request: HttpRequest) -> JsonResponse:
+    checks = {"database": check_database(), "redis": check_redis()}
+    healthy = all(error is None for error in checks.values())
+    body = {
+        "status": "ok" if healthy else "unavailable",
+        "checks": {name: ("ok" if error is None else error) for name, error in checks.items()},
+    }
+    return JsonResponse(body, status=200 if healthy else 503)
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    from clubs.selectors import clubs_public
+    from routes.selectors import routes_published
+
+    context = {"routes": routes_published()[:6], "clubs": clubs_public()[:6]}
+    return render(request, "home.html", context)
+
+
+def section_pending(request: HttpRequest, section: str) -> HttpResponse:
+    """Events and Insights get their pages from later work; say so plainly meanwhile."""
+    return render(request, "section_pending.html", {"section": section})

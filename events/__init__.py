@@ -1,0 +1,1 @@
+"""Events: categories, registration, waitlist, check-in and results."""

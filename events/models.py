@@ -1,0 +1,1 @@
+"""Event tables arrive with the events work."""

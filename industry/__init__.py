@@ -1,0 +1,1 @@
+"""Industry: brands, sponsorships, sales data, participation statistics and linkage reports."""

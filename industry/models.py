@@ -1,0 +1,1 @@
+"""Industry tables arrive with the industry work."""

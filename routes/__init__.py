@@ -1,0 +1,1 @@
+"""Routes: GPX ingest, route statistics, geometry, the route library and search."""

@@ -1,0 +1,166 @@
+"""The whole test gate: ruff, migrations check, zh-hans catalogue check, pytest.
+
+Starts a throwaway PostgreSQL (initdb/pg_ctl into a temp dir, free loopback port) and Redis
+(free loopback port) when their binaries exist, points the suite at them through
+DATABASE_URL and REDIS_URL, and stops them afterwards, also on failure or Ctrl-C. Without
+them it runs on SQLite with inline tasks and says so; under CI=true their absence fails.
+
+Usage: python scripts/testenv.py [pytest args...]
+"""
+
+import contextlib
+import glob
+import os
+import pwd
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+PYTHON = sys.executable
+IN_CI = os.environ.get("CI", "").lower() == "true"
+
+
+def say(message: str) -> None:
+    print(f"[testenv] {message}", flush=True)
+
+
+def free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+def find_pg_bin() -> Path | None:
+    initdb = shutil.which("initdb")
+    if initdb:
+        return Path(initdb).resolve().parent
+    candidates = sorted(glob.glob("/usr/lib/postgresql/*/bin/initdb"), reverse=True)
+    return Path(candidates[0]).parent if candidates else None
+
+
+@contextlib.contextmanager
+def postgres() -> Iterator[str | None]:
+    bindir = find_pg_bin()
+    if bindir is None:
+        yield None
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="cycling-pg-"))
+    data, sockets, log = tmp / "data", tmp / "sock", tmp / "postgres.log"
+    sockets.mkdir()
+    prefix: list[str] = []
+    if os.geteuid() == 0:  # PostgreSQL refuses to run as root: run it as the postgres user
+        account = pwd.getpwnam("postgres")
+        for path in (tmp, sockets):
+            os.chown(path, account.pw_uid, account.pw_gid)
+        prefix = ["runuser", "-u", "postgres", "--"]
+    port = free_port()
+    pg_ctl = [*prefix, str(bindir / "pg_ctl"), "-D", str(data)]
+    try:
+        subprocess.run(
+            [*prefix, str(bindir / "initdb"), "-D", str(data), "-A", "trust", "-U", "postgres", "-E", "UTF8",
+             "--no-locale"],
+            check=True, stdout=subprocess.DEVNULL,
+        )
+        options = (f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+        subprocess.run([*pg_ctl, "-o", options, "-l", str(log), "-w", "-t", "60", "start"], check=True,
+                       stdout=subprocess.DEVNULL)
+        subprocess.run([*prefix, str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
+                        "cycling"], check=True)
+        say(f"PostgreSQL {bindir.parent.name} on 127.0.0.1:{port}")
+        yield f"postgres://postgres@127.0.0.1:{port}/cycling"
+    finally:
+        subprocess.run([*pg_ctl, "-m", "immediate", "stop"], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@contextlib.contextmanager
+def redis() -> Iterator[str | None]:
+    binary = shutil.which("redis-server")
+    if binary is None:
+        yield None
+        return
+    tmp = Path(tempfile.mkdtemp(prefix="cycling-redis-"))
+    port = free_port()
+    process = subprocess.Popen(
+        [binary, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(tmp)],
+        stdout=subprocess.DEVNULL,
+    )
+    try:
+        deadline = time.monotonic() + 20
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1) as sock:
+                sock.sendall(b"PING\r\n")
+                if sock.recv(16).startswith(b"+PONG"):
+                    break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("redis-server did not start")
+            time.sleep(0.1)
+        say(f"Redis on 127.0.0.1:{port}")
+        yield f"redis://127.0.0.1:{port}/0"
+    finally:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+        if process.poll() is None:
+            process.kill()
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+def run(step: str, command: list[str], env: dict[str, str]) -> int:
+    say(f"{step}: {' '.join(command)}")
+    return subprocess.run(command, cwd=ROOT, env=env).returncode
+
+
+def _raise_interrupt(signum, frame):
+    raise KeyboardInterrupt
+
+
+def main(pytest_args: list[str]) -> int:
+    signal.signal(signal.SIGTERM, _raise_interrupt)
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env["DJANGO_SETTINGS_MODULE"] = "cycling.settings.test"
+    bindir = os.path.dirname(PYTHON)
+    env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
+
+    for step, command in (
+        ("ruff", [PYTHON, "-m", "ruff", "check", "."]),
+        ("migrations", [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"]),
+        ("catalogue", [PYTHON, "scripts/check_catalogue.py"]),
+    ):
+        if run(step, command, env) != 0:
+            say(f"FAILED at {step}")
+            return 1
+
+    with postgres() as database_url, redis() as redis_url:
+        missing = [name for name, url in (("PostgreSQL", database_url), ("Redis", redis_url)) if url is None]
+        if missing and IN_CI:
+            say(f"CI=true but {' and '.join(missing)} not installed: failing (see .ci/run)")
+            return 1
+        if database_url:
+            env["DATABASE_URL"] = database_url
+        else:
+            say("PostgreSQL not found: running on SQLite; race tests are skipped")
+        if redis_url:
+            env["REDIS_URL"] = redis_url
+        else:
+            say("Redis not found: Celery tasks run inline; the worker test is skipped")
+        code = run("pytest", [PYTHON, "-m", "pytest", *pytest_args], env)
+    if code != 0:
+        say(f"FAILED: pytest exit status {code}")
+    return code
+
+
+if __name__ == "__main__":
+    try:
+        sys.exit(main(sys.argv[1:]))
+    except KeyboardInterrupt:
+        say("interrupted; services stopped")
+        sys.exit(130)
