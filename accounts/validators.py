@@ -25,7 +25,10 @@ def normalize_phone(raw: str) -> str:
         if _CN_MOBILE.match(value):
             return "+86" + value
         raise ValidationError(
-            _("Enter a mainland China mobile number (11 digits starting with 1) or an international number starting with +."),
+            _(
+                "Enter a mainland China mobile number (11 digits starting with 1) "
+                "or an international number starting with +."
+            ),
             code="invalid",
         )
     if value.startswith("+86"):

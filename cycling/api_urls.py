@@ -1,6 +1,7 @@
 """/api/v1/: every app's API views under one versioned prefix."""
 
 from django.urls import path
+from drf_spectacular.utils import extend_schema
 from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
@@ -11,6 +12,7 @@ from rest_framework.reverse import reverse
 from accounts.api import ProfileMeApi, RiderPublicApi
 
 
+@extend_schema(exclude=True)  # an index of links, described by the schema itself
 @api_view(["GET"])
 @permission_classes([AllowAny])
 def api_root(request: Request) -> Response:

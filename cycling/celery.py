@@ -1,6 +1,7 @@
 """The Celery app; configuration lives in Django settings under the CELERY_ prefix."""
 
 import os
+from datetime import UTC
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
@@ -15,14 +16,15 @@ class BoundedTask(DjangoTask):
     twice; the settings keep the timeout above this bound and a test checks the relation.
     """
 
-    def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, link=None, link_error=None, shadow=None, **options):
-        from datetime import datetime, timezone
+    def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, link=None, link_error=None,
+                    shadow=None, **options):
+        from datetime import datetime
 
         limit = self.app.conf.get("max_countdown") or 0
         countdown = options.get("countdown") or 0
         eta = options.get("eta")
         if eta is not None:
-            countdown = max(countdown, (eta - datetime.now(timezone.utc)).total_seconds())
+            countdown = max(countdown, (eta - datetime.now(UTC)).total_seconds())
         if limit and countdown > limit:
             raise ValueError(f"countdown {countdown:.0f}s exceeds CELERY_MAX_COUNTDOWN={limit}s")
         return super().apply_async(args, kwargs, task_id, producer, link, link_error, shadow, **options)

@@ -39,7 +39,8 @@ COLLECTION = {
 }
 
 ROUTES = [
-    {"file": "qilihe-greenway.gpx", "slug": "qilihe-greenway", "name": "七里河绿道环线", "name_en": "Qilihe Greenway Loop",
+    {"file": "qilihe-greenway.gpx", "slug": "qilihe-greenway", "name": "七里河绿道环线",
+     "name_en": "Qilihe Greenway Loop",
      "category": Route.Category.GREENWAY, "collection": None,
      "description": "沿七里河两岸的平坦城市环线，适合家庭和新手骑行。",
      "description_en": "A flat urban loop along both banks of the Qilihe river, for families and beginners."},

@@ -14,11 +14,10 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
-MO = PO.with_suffix(".mo")
 IGNORE = [".venv", "var", "staticfiles", "locale", "tests", "bench", "scripts", "node_modules", "demo"]
 
 
-def main() -> int:
+def main(po_path: Path = PO) -> int:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cycling.settings.test")
     import django
     import polib
@@ -27,23 +26,31 @@ def main() -> int:
 
     django.setup()
     problems: list[str] = []
-    if not PO.exists() or not MO.exists():
-        print(f"catalogue: {PO} or its compiled .mo is missing; run `make messages`")
+    po_file, mo_file = po_path, po_path.with_suffix(".mo")
+    if not po_file.exists() or not mo_file.exists():
+        print(f"catalogue: {po_file} or its compiled .mo is missing; run `make messages`")
         return 1
     with tempfile.TemporaryDirectory() as tmp:
-        scratch = Path(tmp) / "zh_Hans" / "LC_MESSAGES" / "django.po"
+        # makemessages writes into any ./locale it can see, so it runs in a mirror of the tree
+        # (symlinks, without locale/) and writes into a scratch catalogue seeded with ours.
+        mirror, locale_dir = Path(tmp) / "src", Path(tmp) / "locale"
+        mirror.mkdir()
+        for entry in ROOT.iterdir():
+            if entry.name not in (*IGNORE, ".git"):
+                (mirror / entry.name).symlink_to(entry)
+        scratch = locale_dir / "zh_Hans" / "LC_MESSAGES" / "django.po"
         scratch.parent.mkdir(parents=True)
-        shutil.copy(PO, scratch)
+        shutil.copy(po_file, scratch)
         cwd = os.getcwd()
-        os.chdir(ROOT)
+        os.chdir(mirror)
         try:
-            with override_settings(LOCALE_PATHS=[tmp]):
+            with override_settings(LOCALE_PATHS=[str(locale_dir)]):
                 call_command("makemessages", locale=["zh_Hans"], ignore_patterns=IGNORE, no_obsolete=True,
-                             verbosity=0)
+                             symlinks=True, verbosity=int(os.environ.get("CATALOGUE_VERBOSITY", "0")))
         finally:
             os.chdir(cwd)
         fresh = polib.pofile(str(scratch))
-        committed = {e.msgid for e in polib.pofile(str(PO)) if not e.obsolete}
+        committed = {e.msgid for e in polib.pofile(str(po_file)) if not e.obsolete}
         for entry in fresh:
             if entry.obsolete:
                 continue
@@ -55,13 +62,13 @@ def main() -> int:
             elif not entry.translated():
                 problems.append(f"untranslated: {entry.msgid!r} ({where})")
     po_entries = {(e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
-                  for e in polib.pofile(str(PO)) if e.translated() and not e.obsolete}
+                  for e in polib.pofile(str(po_file)) if e.translated() and not e.obsolete}
     mo_entries = {(e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
-                  for e in polib.mofile(str(MO)) if e.msgid}
+                  for e in polib.mofile(str(mo_file)) if e.msgid}
     if po_entries != mo_entries:
         problems.append("locale/zh_Hans django.mo is stale: run `make messages` (compilemessages)")
     if shutil.which("msgfmt"):
-        check = subprocess.run(["msgfmt", "--check", "-o", os.devnull, str(PO)], capture_output=True, text=True)
+        check = subprocess.run(["msgfmt", "--check", "-o", os.devnull, str(po_file)], capture_output=True, text=True)
         if check.returncode != 0:
             problems.append(f"msgfmt --check: {check.stderr.strip()}")
     for problem in problems:
@@ -71,4 +78,4 @@ def main() -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    sys.exit(main(Path(sys.argv[1]) if len(sys.argv) > 1 else PO))

@@ -7,6 +7,7 @@ plausible elevation and a little GPS-like noise. Run: python scripts/make_demo_g
 
 import math
 import random
+from itertools import pairwise
 from pathlib import Path
 
 import gpxpy.gpx
@@ -22,7 +23,7 @@ def _lon_scale(lat: float) -> float:
 def polyline(anchors: list[tuple[float, float]], step_m: float) -> list[tuple[float, float]]:
     """Points every ~step_m along straight legs between anchors, with gentle wiggles."""
     points = []
-    for (lat1, lon1), (lat2, lon2) in zip(anchors, anchors[1:]):
+    for (lat1, lon1), (lat2, lon2) in pairwise(anchors):
         dy = (lat2 - lat1) * M_PER_DEG_LAT
         dx = (lon2 - lon1) * _lon_scale(lat1)
         n = max(2, int(math.hypot(dx, dy) / step_m))
@@ -36,7 +37,7 @@ def polyline(anchors: list[tuple[float, float]], step_m: float) -> list[tuple[fl
 
 def cumulative(points: list[tuple[float, float]]) -> list[float]:
     dist = [0.0]
-    for (lat1, lon1), (lat2, lon2) in zip(points, points[1:]):
+    for (lat1, lon1), (lat2, lon2) in pairwise(points):
         dist.append(dist[-1] + math.hypot((lat2 - lat1) * M_PER_DEG_LAT, (lon2 - lon1) * _lon_scale(lat1)))
     return dist
 
@@ -47,7 +48,7 @@ def profile(dist: list[float], knots: list[tuple[float, float]]) -> list[float]:
     out = []
     for d in dist:
         f = d / total
-        for (f1, e1), (f2, e2) in zip(knots, knots[1:]):
+        for (f1, e1), (f2, e2) in pairwise(knots):
             if f1 <= f <= f2:
                 t = (f - f1) / (f2 - f1) if f2 > f1 else 0.0
                 out.append(e1 + (e2 - e1) * (1 - math.cos(math.pi * t)) / 2)

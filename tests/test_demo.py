@@ -1,0 +1,71 @@
+"""load_demo creates the demo once; a second run changes nothing."""
+
+import io
+
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from accounts.models import User
+from clubs.models import Club
+from routes.models import Collection, Route, RouteVersion
+
+
+def _counts() -> dict[str, int]:
+    return {model.__name__: model.objects.count() for model in (User, Route, RouteVersion, Collection, Club)}
+
+
+@pytest.fixture
+def demo_dir(settings, tmp_path):
+    settings.VAR_DIR = tmp_path  # credentials file goes here, not into the developer's var/
+    settings.DEBUG = True
+    return tmp_path
+
+
+def test_load_demo_twice_creates_nothing_new(db, demo_dir):
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    first = _counts()
+    assert first == {"User": 3, "Route": 3, "RouteVersion": 3, "Collection": 1, "Club": 1}
+    passwords_first = (demo_dir / "demo-credentials.json").read_text()
+    hashes_first = list(User.objects.order_by("pk").values_list("password", flat=True))
+
+    out2 = io.StringIO()
+    call_command("load_demo", stdout=out2)
+    assert _counts() == first
+    assert (demo_dir / "demo-credentials.json").read_text() == passwords_first
+    assert list(User.objects.order_by("pk").values_list("password", flat=True)) == hashes_first
+    assert "created" not in out2.getvalue()
+
+
+def test_load_demo_prints_accounts_that_can_log_in(client, db, demo_dir):
+    out = io.StringIO()
+    call_command("load_demo", stdout=out)
+    lines = [line.split() for line in out.getvalue().splitlines() if line.startswith("  demo-")]
+    assert {name for name, _ in lines} == {"demo-admin", "demo-organizer", "demo-rider"}
+    for username, password in lines:
+        response = client.post("/accounts/login/", {"login": username, "password": password})
+        assert response.status_code == 302, username
+        client.post("/accounts/logout/")
+    organizer = User.objects.get(username="demo-organizer")
+    assert organizer.groups.filter(name="organizers").exists()
+
+
+def test_load_demo_routes_are_bilingual_published_and_say_geometry_is_approximate(db, demo_dir):
+    call_command("load_demo", stdout=io.StringIO())
+    routes = Route.objects.all()
+    assert {r.slug for r in routes} == {"qilihe-greenway", "taihang-yingtan", "taihang-zijinshan"}
+    for route in routes:
+        assert route.status == Route.Status.PUBLISHED
+        assert route.name and route.name_en
+        assert "示意" in route.description and "approximate" in route.description_en
+    taihang = Collection.objects.get(slug="riding-taihang")
+    assert taihang.routes.count() == 2
+
+
+def test_load_demo_refuses_production_without_flag(db, settings, tmp_path):
+    settings.VAR_DIR = tmp_path
+    settings.DEBUG = False
+    with pytest.raises(CommandError, match="allow-production"):
+        call_command("load_demo", stdout=io.StringIO())
+    assert User.objects.count() == 0
