@@ -59,7 +59,9 @@ def postgres() -> Iterator[str | None]:
         account = pwd.getpwnam("postgres")
         for path in (tmp, sockets):
             os.chown(path, account.pw_uid, account.pw_gid)
-        prefix = ["runuser", "-u", "postgres", "--"]
+        runuser = shutil.which("runuser") or next(
+            (p for p in ("/usr/sbin/runuser", "/sbin/runuser") if os.path.exists(p)), "runuser")
+        prefix = [runuser, "-u", "postgres", "--"]
     port = free_port()
     pg_ctl = [*prefix, str(bindir / "pg_ctl"), "-D", str(data)]
     try:
