@@ -4,6 +4,8 @@ from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
+from accounts.models import HomeArea
+
 
 class Collection(models.Model):
     """A named series of routes, such as the "Riding Taihang" lines."""
@@ -17,6 +19,20 @@ class Collection(models.Model):
     class Meta:
         verbose_name = _("collection")
         verbose_name_plural = _("collections")
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Tag(models.Model):
+    slug = models.SlugField(_("slug"), unique=True, max_length=40, allow_unicode=True)
+    name = models.CharField(_("name (Chinese)"), max_length=40)
+    name_en = models.CharField(_("name (English)"), max_length=40, blank=True)
+
+    class Meta:
+        verbose_name = _("tag")
+        verbose_name_plural = _("tags")
+        ordering = ["slug"]
 
     def __str__(self) -> str:
         return self.name
@@ -40,11 +56,23 @@ class Route(models.Model):
         CLUB = "club", _("Club members")
         PRIVATE = "private", _("Only me")
 
-    slug = models.SlugField(_("slug"), unique=True, max_length=80)
+    class Surface(models.TextChoices):
+        PAVED = "paved", _("Paved")
+        MIXED = "mixed", _("Mixed")
+        UNPAVED = "unpaved", _("Unpaved")
+
+    slug = models.SlugField(_("slug"), unique=True, max_length=80, allow_unicode=True)
     name = models.CharField(_("name (Chinese)"), max_length=120)
     name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
     description = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
+    surface = models.CharField(_("surface"), max_length=10, choices=Surface.choices, default=Surface.PAVED)
+    region = models.CharField(_("region"), max_length=12, choices=HomeArea.choices, blank=True)
+    tags = models.ManyToManyField(Tag, blank=True, related_name="routes", verbose_name=_("tags"))
+    current_version = models.ForeignKey(
+        "RouteVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+        verbose_name=_("current version"),
+    )
     category = models.CharField(_("category"), max_length=12, choices=Category.choices, default=Category.ROAD)
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     visibility = models.CharField(
@@ -68,20 +96,90 @@ class Route(models.Model):
 
 
 class RouteVersion(models.Model):
-    """One uploaded GPX file of a route; events pin a version, so versions never change."""
+    """One uploaded GPX file of a route and the statistics computed from it once, at ingest.
+
+    Events pin a version, so a version never changes after it is processed. The route page and
+    API read only these columns (line, profile, climbs), never the GPX file.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Processing")
+        READY = "ready", _("Ready")
+        FAILED = "failed", _("Failed")
 
     route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
     gpx_file = models.FileField(_("GPX file"), upload_to="routes/gpx/%Y/%m/")
     original_filename = models.CharField(max_length=255, blank=True)
+    size_bytes = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
+    processed_at = models.DateTimeField(null=True, blank=True)
+
+    source = models.CharField(max_length=8, blank=True)  # "track" or "route" (rtept)
+    points = models.PositiveIntegerField(default=0)
+    segments = models.PositiveIntegerField(default=0)
+    distance_m = models.FloatField(_("distance (m)"), default=0)
+    has_elevation = models.BooleanField(default=False)
+    elevation_gain_m = models.FloatField(_("elevation gain (m)"), null=True, blank=True)
+    elevation_loss_m = models.FloatField(_("elevation loss (m)"), null=True, blank=True)
+    min_elevation_m = models.FloatField(null=True, blank=True)
+    max_elevation_m = models.FloatField(null=True, blank=True)
+    max_gradient = models.FloatField(null=True, blank=True)
+    avg_climb_gradient = models.FloatField(null=True, blank=True)
+    is_loop = models.BooleanField(default=False)
+    min_lat = models.FloatField(null=True, blank=True)
+    min_lon = models.FloatField(null=True, blank=True)
+    max_lat = models.FloatField(null=True, blank=True)
+    max_lon = models.FloatField(null=True, blank=True)
+    start_lat = models.FloatField(null=True, blank=True)
+    start_lon = models.FloatField(null=True, blank=True)
+    finish_lat = models.FloatField(null=True, blank=True)
+    finish_lon = models.FloatField(null=True, blank=True)
+    difficulty = models.PositiveSmallIntegerField(_("difficulty"), default=1)
+    climbs = models.JSONField(default=list, blank=True)
+    line = models.JSONField(default=list, blank=True)  # [[ [lat, lon], ... ], ...] per segment
+    profile = models.JSONField(default=list, blank=True)  # [[km, metres], ...]
 
     class Meta:
         verbose_name = _("route version")
         verbose_name_plural = _("route versions")
         ordering = ["route", "-number"]
         constraints = [models.UniqueConstraint(fields=["route", "number"], name="route_version_number_unique")]
+        indexes = [
+            models.Index(fields=["distance_m"]),
+            models.Index(fields=["elevation_gain_m"]),
+            models.Index(fields=["start_lat", "start_lon"]),
+        ]
 
     def __str__(self) -> str:
         return f"{self.route} v{self.number}"
+
+
+class PointOfInterest(models.Model):
+    """A waypoint of the GPX file, shown on the map."""
+
+    class Kind(models.TextChoices):
+        WATER = "water", _("Water")
+        REPAIR = "repair", _("Repair")
+        FOOD = "food", _("Food")
+        VIEWPOINT = "viewpoint", _("Viewpoint")
+        DANGER = "danger", _("Danger")
+        OTHER = "other", _("Point of interest")
+
+    version = models.ForeignKey(RouteVersion, on_delete=models.CASCADE, related_name="pois")
+    lat = models.FloatField()
+    lon = models.FloatField()
+    name = models.CharField(max_length=200, blank=True)
+    kind = models.CharField(max_length=12, choices=Kind.choices, default=Kind.OTHER)
+    description = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("point of interest")
+        verbose_name_plural = _("points of interest")
+
+    def __str__(self) -> str:
+        return self.name or self.get_kind_display()

@@ -1,37 +1,194 @@
-"""Writes to the route library."""
+"""Writes to the route library: GPX ingest (three doors share route_import), versions, publishing."""
 
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from pathlib import PurePath
+
+from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
+from django.utils import timezone
+from django.utils.text import slugify
 
 from accounts.models import User
-from routes.models import Collection, Route, RouteVersion
+from routes import geo, gpx
+from routes.errors import gpx_error_message
+from routes.models import Collection, PointOfInterest, Route, RouteVersion
 
 
-@transaction.atomic
-def route_version_add(*, route: Route, uploaded_by: User, gpx_bytes: bytes, filename: str) -> RouteVersion:
-    """Store a new GPX file as the route's next version; older versions stay readable."""
+class RouteImportError(ValidationError):
+    """A refused file; `code` is the GpxError code, the message is in the active language."""
+
+    def __init__(self, code: str, params: dict | None = None) -> None:
+        super().__init__(gpx_error_message(code, params), code=code)
+        self.error_code = code
+        self.error_params = params or {}
+
+
+@dataclass
+class Ingested:
+    parsed: gpx.ParsedGpx
+    stats: geo.RouteStats
+
+
+POI_KINDS = {
+    PointOfInterest.Kind.WATER: ("water", "drinking", "drink", "补给", "水"),
+    PointOfInterest.Kind.REPAIR: ("repair", "bike", "维修", "修车"),
+    PointOfInterest.Kind.FOOD: ("food", "restaurant", "shop", "store", "cafe", "餐", "食", "小卖部"),
+    PointOfInterest.Kind.VIEWPOINT: ("viewpoint", "scenic", "summit", "view", "观景", "景"),
+    PointOfInterest.Kind.DANGER: ("danger", "caution", "warning", "hazard", "危险", "注意"),
+}
+
+
+def poi_kind(text: str) -> str:
+    """Map a waypoint's <type>/<sym> text to one of our kinds."""
+    lowered = text.lower()
+    for kind, words in POI_KINDS.items():
+        if any(word in lowered for word in words):
+            return kind
+    return PointOfInterest.Kind.OTHER
+
+
+def gpx_ingest(data: bytes) -> Ingested:
+    """Parse and measure a GPX file without touching the database. Raises RouteImportError."""
+    if not data:
+        raise RouteImportError("empty")
+    try:
+        parsed = gpx.parse(data, max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES, max_points=settings.ROUTE_MAX_POINTS)
+    except gpx.GpxError as exc:
+        raise RouteImportError(exc.code, exc.params) from exc
+    stats = geo.compute(
+        parsed.lat, parsed.lon, parsed.ele, parsed.segments(),
+        max_line_points=settings.ROUTE_LINE_MAX_POINTS, max_profile_samples=settings.ROUTE_PROFILE_MAX_SAMPLES,
+    )
+    return Ingested(parsed=parsed, stats=stats)
+
+
+def _unique_slug(text: str) -> str:
+    base = slugify(text, allow_unicode=True)[:70] or "route"
+    slug, n = base, 1
+    while Route.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _apply(version: RouteVersion, ingested: Ingested) -> None:
+    s = ingested.stats
+    version.status = RouteVersion.Status.READY
+    version.error_code, version.error_params = "", {}
+    version.processed_at = timezone.now()
+    version.source = ingested.parsed.source
+    version.points, version.segments, version.distance_m = s.points, s.segments, round(s.distance_m, 1)
+    version.has_elevation = s.has_elevation
+    version.elevation_gain_m, version.elevation_loss_m = s.elevation_gain_m, s.elevation_loss_m
+    version.min_elevation_m, version.max_elevation_m = s.min_elevation_m, s.max_elevation_m
+    version.max_gradient, version.avg_climb_gradient = s.max_gradient, s.avg_climb_gradient
+    version.is_loop = s.is_loop
+    version.min_lat, version.min_lon, version.max_lat, version.max_lon = s.bbox
+    version.start_lat, version.start_lon = s.start
+    version.finish_lat, version.finish_lon = s.finish
+    version.difficulty = s.difficulty
+    version.climbs = [c.as_dict() for c in s.climbs]
+    version.line = s.line
+    version.profile = s.profile
+
+
+def _store_pois(version: RouteVersion, waypoints: list[gpx.Waypoint]) -> None:
+    PointOfInterest.objects.bulk_create(
+        PointOfInterest(version=version, lat=w.lat, lon=w.lon, name=w.name, description=w.description,
+                        kind=poi_kind(f"{w.kind} {w.name}"))
+        for w in waypoints
+    )
+
+
+def _next_version(route: Route, *, uploaded_by: User, data: bytes, filename: str) -> RouteVersion:
     Route.objects.select_for_update().get(pk=route.pk)  # serialise version numbering per route
     last = route.versions.aggregate(last=Max("number"))["last"] or 0
-    version = RouteVersion(route=route, number=last + 1, uploaded_by=uploaded_by, original_filename=filename)
-    version.gpx_file.save(filename, ContentFile(gpx_bytes), save=False)
-    version.save()
+    version = RouteVersion(route=route, number=last + 1, uploaded_by=uploaded_by, size_bytes=len(data),
+                           original_filename=PurePath(filename).name[:255])
+    digest = hashlib.sha256(data).hexdigest()[:16]
+    version.gpx_file.save(f"{digest}-{PurePath(filename).name[-80:]}", ContentFile(data), save=False)
+    return version
+
+
+def route_import(
+    *,
+    owner: User,
+    data: bytes,
+    filename: str,
+    route: Route | None = None,
+    name: str = "",
+    publish: bool = False,
+    collection: Collection | None = None,
+    **fields,
+) -> RouteVersion:
+    """Store a GPX file as a new route (or a new version of `route`) with its statistics.
+
+    Files up to ROUTE_ASYNC_THRESHOLD_BYTES are measured now: a refused file raises
+    RouteImportError and stores nothing. Larger files are stored as a pending version and
+    measured by a Celery task queued on commit; the version then turns ready or failed.
+    """
+    if len(data) > settings.ROUTE_MAX_UPLOAD_BYTES:
+        raise RouteImportError("too_large", {"limit_mb": settings.ROUTE_MAX_UPLOAD_BYTES // 1_000_000})
+    deferred = len(data) > settings.ROUTE_ASYNC_THRESHOLD_BYTES
+    ingested = None if deferred else gpx_ingest(data)
+    with transaction.atomic():
+        if route is None:
+            title = name or (ingested.parsed.name if ingested else "") or PurePath(filename).stem
+            fields.setdefault("status", Route.Status.PUBLISHED if publish else Route.Status.DRAFT)
+            route = Route(owner=owner, name=title[:120], slug=_unique_slug(fields.pop("slug", "") or title),
+                          collection=collection, **fields)
+            if ingested and not route.description and ingested.parsed.description:
+                route.description = ingested.parsed.description
+            route.full_clean()
+            route.save()
+        version = _next_version(route, uploaded_by=owner, data=data, filename=filename)
+        if ingested:
+            _apply(version, ingested)
+        version.save()
+        if ingested:
+            _store_pois(version, ingested.parsed.waypoints)
+            Route.objects.filter(pk=route.pk).update(current_version=version)
+            route.current_version = version
+        else:
+            from routes.tasks import route_version_process as task
+
+            task.delay_on_commit(version.pk)
     return version
 
 
 @transaction.atomic
-def route_create(
-    *,
-    owner: User,
-    slug: str,
-    name: str,
-    gpx_bytes: bytes,
-    filename: str,
-    collection: Collection | None = None,
-    **fields,
-) -> Route:
-    route = Route(owner=owner, slug=slug, name=name, collection=collection, **fields)
-    route.full_clean()
-    route.save()
-    route_version_add(route=route, uploaded_by=owner, gpx_bytes=gpx_bytes, filename=filename)
-    return route
+def route_version_process(*, version_id: int) -> RouteVersion:
+    """Measure a pending version (the Celery path). Running it twice changes nothing."""
+    version = RouteVersion.objects.select_for_update().get(pk=version_id)
+    if version.status != RouteVersion.Status.PENDING:
+        return version
+    with version.gpx_file.open("rb") as handle:
+        data = handle.read()
+    try:
+        ingested = gpx_ingest(data)
+    except RouteImportError as exc:
+        version.status = RouteVersion.Status.FAILED
+        version.error_code, version.error_params = exc.error_code, exc.error_params
+        version.processed_at = timezone.now()
+        version.save()
+        return version
+    _apply(version, ingested)
+    version.save()
+    _store_pois(version, ingested.parsed.waypoints)
+    Route.objects.filter(pk=version.route_id).update(current_version=version)
+    return version
+
+
+@transaction.atomic
+def route_create(*, owner: User, slug: str, name: str, gpx_bytes: bytes, filename: str,
+                 collection: Collection | None = None, **fields) -> Route:
+    """A route with a chosen slug from GPX bytes (the demo and fixtures use this)."""
+    version = route_import(owner=owner, data=gpx_bytes, filename=filename, name=name, slug=slug,
+                           collection=collection, **fields)
+    return version.route

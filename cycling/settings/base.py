@@ -209,3 +209,12 @@ LOGGING = {
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Route ingest limits (routes/services.py)
+ROUTE_MAX_UPLOAD_BYTES = env.int("ROUTE_MAX_UPLOAD_BYTES", default=20_000_000)  # also caps gunzipped size
+ROUTE_MAX_POINTS = env.int("ROUTE_MAX_POINTS", default=200_000)
+ROUTE_ASYNC_THRESHOLD_BYTES = env.int("ROUTE_ASYNC_THRESHOLD_BYTES", default=4_000_000)  # larger: Celery task
+ROUTE_LINE_MAX_POINTS = 1500
+ROUTE_PROFILE_MAX_SAMPLES = 500
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

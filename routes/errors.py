@@ -1,0 +1,38 @@
+"""GPX refusals in the user's language: one message per GpxError code."""
+
+from django.utils.translation import gettext_lazy as _
+
+from routes.gpx import GpxError
+
+MESSAGES = {
+    "too_large": _("The file is larger than the %(limit_mb)s MB limit."),
+    "too_large_unzipped": _("The compressed file unpacks to more than the %(limit_mb)s MB limit."),
+    "bad_gzip": _("The file looks gzip-compressed but cannot be unpacked."),
+    "doctype": _("The file contains a DOCTYPE or entity declaration, which GPX files never need; it was refused "
+                 "for safety."),
+    "not_xml": _("The file is not XML, so it cannot be a GPX file."),
+    "not_gpx": _("The file is XML but not GPX (its root element is <%(root)s>, not <gpx>)."),
+    "malformed": _("The GPX file is broken at line %(line)s, column %(column)s."),
+    "unknown_encoding": _("The file declares an unknown character encoding (%(encoding)s)."),
+    "bad_encoding": _("The file contains bytes that are not valid in its declared encoding (%(encoding)s)."),
+    "too_many_points": _("The file has more than %(limit)s points, the most one route may have."),
+    "missing_coordinate": _("A point in the file has no latitude or longitude."),
+    "bad_coordinate": _("A point has a latitude or longitude that is not a number (lat=%(lat)s, lon=%(lon)s)."),
+    "coordinate_out_of_range": _("A point lies outside the earth's coordinates (lat=%(lat)s, lon=%(lon)s); "
+                                 "latitude must be within ±90 and longitude within ±180."),
+    "no_points": _("The file has no track or route points."),
+    "empty": _("The file is empty."),
+}
+
+
+def gpx_error_message(code: str, params: dict | None = None) -> str:
+    """The message for a refusal code, in the active language."""
+    template = MESSAGES.get(code, _("The GPX file could not be read."))
+    try:
+        return str(template) % (params or {})
+    except (KeyError, TypeError, ValueError):
+        return str(template)
+
+
+def message_for(error: GpxError) -> str:
+    return gpx_error_message(error.code, error.params)

@@ -1,0 +1,307 @@
+"""Route geometry and statistics on the WGS-84 ellipsoid; numpy in, plain numbers out. No Django.
+
+Methods (documented for riders and organizers in docs/routes.md):
+- Distance: each step between consecutive points on the WGS-84 ellipsoid, from the local
+  meridional (M) and prime-vertical (N) radii of curvature at the step's mid-latitude; steps
+  longer than LONG_STEP_M go through Karney's exact geodesic (geographiclib). Gaps between
+  segments are not counted.
+- Elevation: resampled every GRID_M metres along the line, smoothed with a SMOOTH_M moving
+  average, then counted with a HYSTERESIS_M dead band (a rise or fall counts only once it
+  exceeds the band from the last turning point), which removes GPS and barometer noise.
+- Climbs: rises of at least CLIMB_MIN_GAIN_M and CLIMB_MIN_LENGTH_M at CLIMB_MIN_GRADE % or
+  more; category by score = length (m) x average gradient (%), as in docs/routes.md.
+- Difficulty: effort = distance (km) + gain (m) / 10, graded 1 to 5.
+"""
+
+from __future__ import annotations
+
+import heapq
+import math
+from dataclasses import dataclass, field
+
+import numpy as np
+from geographiclib.geodesic import Geodesic
+
+WGS84_A = 6378137.0
+WGS84_F = 1 / 298.257223563
+WGS84_E2 = WGS84_F * (2 - WGS84_F)
+LONG_STEP_M = 20_000.0
+
+GRID_M = 10.0
+SMOOTH_M = 100.0
+HYSTERESIS_M = 4.0
+GRADIENT_WINDOW_M = 100.0
+CLIMB_MIN_GAIN_M = 20.0
+CLIMB_MIN_LENGTH_M = 500.0
+CLIMB_MIN_GRADE = 3.0
+CLIMB_MERGE_DROP_M = 10.0
+LOOP_MAX_GAP_M = 500.0
+
+# (minimum score = length m x average gradient %, category), hardest first
+CLIMB_CATEGORIES = [(80_000, "HC"), (64_000, "1"), (32_000, "2"), (16_000, "3"), (8_000, "4")]
+DIFFICULTY_GRADES = [(30, 1), (60, 2), (100, 3), (150, 4)]  # effort below the bound -> grade; else 5
+
+
+def step_lengths(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    """Metres between consecutive points (len n-1) on the WGS-84 ellipsoid."""
+    if len(lat) < 2:
+        return np.zeros(0)
+    phi = np.radians(lat)
+    dphi = np.diff(phi)
+    dlam = np.radians(np.diff(lon))
+    dlam = (dlam + math.pi) % (2 * math.pi) - math.pi
+    mid = phi[:-1] + dphi / 2
+    s2 = np.sin(mid) ** 2
+    w = np.sqrt(1 - WGS84_E2 * s2)
+    meridional = WGS84_A * (1 - WGS84_E2) / w**3
+    prime_vertical = WGS84_A / w
+    steps = np.hypot(meridional * dphi, prime_vertical * np.cos(mid) * dlam)
+    for i in np.nonzero(steps > LONG_STEP_M)[0]:
+        steps[i] = Geodesic.WGS84.Inverse(lat[i], lon[i], lat[i + 1], lon[i + 1], Geodesic.DISTANCE)["s12"]
+    return steps
+
+
+def geodesic_distance(lat1: float, lon1: float, lat2: float, lon2: float) -> float:
+    return Geodesic.WGS84.Inverse(lat1, lon1, lat2, lon2, Geodesic.DISTANCE)["s12"]
+
+
+@dataclass
+class Climb:
+    start_km: float
+    end_km: float
+    gain_m: float
+    length_m: float
+    avg_gradient: float
+    max_gradient: float
+    category: str  # "HC", "1".."4" or "" (uncategorised)
+
+    def as_dict(self) -> dict:
+        return {
+            "start_km": round(self.start_km, 3), "end_km": round(self.end_km, 3), "gain_m": round(self.gain_m, 1),
+            "length_m": round(self.length_m, 1), "avg_gradient": round(self.avg_gradient, 2),
+            "max_gradient": round(self.max_gradient, 2), "category": self.category,
+        }
+
+
+@dataclass
+class RouteStats:
+    distance_m: float
+    points: int
+    segments: int
+    has_elevation: bool
+    elevation_gain_m: float | None = None
+    elevation_loss_m: float | None = None
+    min_elevation_m: float | None = None
+    max_elevation_m: float | None = None
+    max_gradient: float | None = None
+    avg_climb_gradient: float | None = None
+    is_loop: bool = False
+    bbox: tuple[float, float, float, float] = (0.0, 0.0, 0.0, 0.0)  # min lat, min lon, max lat, max lon
+    start: tuple[float, float] = (0.0, 0.0)
+    finish: tuple[float, float] = (0.0, 0.0)
+    climbs: list[Climb] = field(default_factory=list)
+    difficulty: int = 1
+    line: list[list[list[float]]] = field(default_factory=list)  # segments of [lat, lon]
+    profile: list[list[float]] = field(default_factory=list)  # [km, metres]
+
+
+def hysteresis_gain_loss(values: np.ndarray, band: float) -> tuple[float, float, list[tuple[int, int]]]:
+    """Gain and loss counting only moves larger than `band`, and the rising runs (start, end index).
+
+    A rise starts at the last point of the valley floor and ends at the first point of the top,
+    so flat approaches and plateaus do not dilute a climb's gradient.
+    """
+    if len(values) < 2:
+        return 0.0, 0.0, []
+    gain = loss = 0.0
+    rises: list[tuple[int, int]] = []
+    low_i = high_i = 0
+    low = high = float(values[0])
+    direction = 0  # +1 rising (low is the anchor), -1 falling (high is the anchor), 0 undecided
+    for i in range(1, len(values)):
+        v = float(values[i])
+        if direction == 0:
+            if v <= low:
+                low_i, low = i, v
+            if v > high:
+                high_i, high = i, v
+            if high - low > band:
+                direction = 1 if high_i > low_i else -1
+        elif direction == 1:
+            if v > high:
+                high_i, high = i, v
+            elif high - v > band:
+                gain += high - low
+                rises.append((low_i, high_i))
+                direction, low_i, low = -1, i, v
+        else:
+            if v <= low:
+                low_i, low = i, v
+            elif v - low > band:
+                loss += high - low
+                direction, high_i, high = 1, i, v
+    if direction == 1:
+        gain += high - low
+        rises.append((low_i, high_i))
+    elif direction == -1:
+        loss += high - low
+    return gain, loss, rises
+
+
+def _moving_average(values: np.ndarray, width: int) -> np.ndarray:
+    if width <= 1 or len(values) < 3:
+        return values
+    width = min(width, len(values) if len(values) % 2 else len(values) - 1)
+    pad = width // 2
+    padded = np.pad(values, pad, mode="edge")
+    kernel = np.ones(width) / width
+    return np.convolve(padded, kernel, mode="valid")
+
+
+def _categorise(length_m: float, avg_gradient: float) -> str:
+    score = length_m * avg_gradient
+    for threshold, category in CLIMB_CATEGORIES:
+        if score >= threshold:
+            return category
+    return ""
+
+
+def difficulty_grade(distance_km: float, gain_m: float) -> int:
+    effort = distance_km + gain_m / 10.0
+    for bound, grade in DIFFICULTY_GRADES:
+        if effort < bound:
+            return grade
+    return 5
+
+
+def riding_time_hours(distance_m: float, gain_m: float | None, speed_kmh: float) -> float:
+    """Estimated time at an average flat speed; every 100 m of climbing costs about 1 km more."""
+    return (distance_m / 1000.0 + (gain_m or 0.0) / 100.0) / speed_kmh
+
+
+def _farthest(x: np.ndarray, y: np.ndarray, first: int, last: int) -> tuple[float, int]:
+    """The point between first and last farthest from the chord, and its distance."""
+    if last - first < 2:
+        return 0.0, -1
+    xs, ys = x[first + 1:last], y[first + 1:last]
+    dx, dy = x[last] - x[first], y[last] - y[first]
+    norm = math.hypot(dx, dy)
+    if norm == 0:
+        dist = np.hypot(xs - x[first], ys - y[first])
+    else:
+        dist = np.abs(dy * (xs - x[first]) - dx * (ys - y[first])) / norm
+    i = int(np.argmax(dist))
+    return float(dist[i]), first + 1 + i
+
+
+def simplify(lat: np.ndarray, lon: np.ndarray, segments: list[slice], max_points: int,
+             tolerance_m: float = 2.0) -> list[list[list[float]]]:
+    """Douglas-Peucker, splitting the worst-fitting span first (a heap), so it stops at max_points
+    or when no point is farther than tolerance_m from the line: about max_points iterations."""
+    ref_lat = math.radians(float(np.mean(lat)))
+    x = np.radians(lon) * WGS84_A * math.cos(ref_lat)
+    y = np.radians(lat) * WGS84_A
+    keep = np.zeros(len(lat), dtype=bool)
+    heap: list[tuple[float, int, int, int]] = []
+    for sl in segments:
+        first, last = sl.start, sl.stop - 1
+        keep[first] = keep[last] = True
+        dist, at = _farthest(x, y, first, last)
+        if at >= 0:
+            heapq.heappush(heap, (-dist, first, last, at))
+    kept = int(keep.sum())
+    while heap and kept < max_points:
+        negative, first, last, at = heapq.heappop(heap)
+        if -negative <= tolerance_m:
+            break
+        keep[at] = True
+        kept += 1
+        for a, b in ((first, at), (at, last)):
+            dist, split = _farthest(x, y, a, b)
+            if split >= 0:
+                heapq.heappush(heap, (-dist, a, b, split))
+    return [[[round(float(lat[i]), 6), round(float(lon[i]), 6)] for i in np.nonzero(keep[sl])[0] + sl.start]
+            for sl in segments]
+
+
+def compute(lat: np.ndarray, lon: np.ndarray, ele: np.ndarray, segments: list[slice], *,
+            max_line_points: int = 1500, max_profile_samples: int = 500) -> RouteStats:
+    """Every statistic of a route, once, from its points."""
+    steps_per_segment = [step_lengths(lat[sl], lon[sl]) for sl in segments]
+    distance = float(sum(float(s.sum()) for s in steps_per_segment))
+    bbox = (float(lat.min()), float(lon.min()), float(lat.max()), float(lon.max()))
+    start = (float(lat[0]), float(lon[0]))
+    finish = (float(lat[-1]), float(lon[-1]))
+    stats = RouteStats(
+        distance_m=distance, points=len(lat), segments=len(segments), has_elevation=False, bbox=bbox,
+        start=start, finish=finish,
+        is_loop=distance > 0 and geodesic_distance(*start, *finish) <= min(LOOP_MAX_GAP_M, 0.05 * distance),
+        line=simplify(lat, lon, segments, max_line_points),
+    )
+    # Elevation along the whole route: distance from start runs on across segment gaps
+    cumulative_parts, elevation_parts = [], []
+    offset = 0.0
+    for sl, steps in zip(segments, steps_per_segment):
+        cum = offset + np.concatenate(([0.0], np.cumsum(steps)))
+        cumulative_parts.append(cum)
+        elevation_parts.append(ele[sl])
+        offset = float(cum[-1])
+    cumulative = np.concatenate(cumulative_parts)
+    elevation = np.concatenate(elevation_parts)
+    valid = np.isfinite(elevation)
+    if valid.sum() < 2 or distance < GRID_M * 2:
+        stats.difficulty = difficulty_grade(distance / 1000, 0.0)
+        return stats
+    _elevation_stats(stats, cumulative[valid], elevation[valid], max_profile_samples)
+    stats.difficulty = difficulty_grade(distance / 1000, stats.elevation_gain_m or 0.0)
+    return stats
+
+
+def _elevation_stats(stats: RouteStats, dist: np.ndarray, ele: np.ndarray, max_samples: int) -> None:
+    dist, unique_at = np.unique(dist, return_index=True)  # repeated positions would break interp
+    ele = ele[unique_at]
+    if len(dist) < 2:
+        return
+    grid = np.arange(dist[0], dist[-1] + GRID_M / 2, GRID_M)
+    smooth = _moving_average(np.interp(grid, dist, ele), int(SMOOTH_M / GRID_M) | 1)
+    gain, loss, rises = hysteresis_gain_loss(smooth, HYSTERESIS_M)
+    window = int(GRADIENT_WINDOW_M / GRID_M)
+    gradients = (smooth[window:] - smooth[:-window]) / GRADIENT_WINDOW_M * 100 if len(smooth) > window else None
+    stats.has_elevation = True
+    stats.elevation_gain_m = round(gain, 1)
+    stats.elevation_loss_m = round(loss, 1)
+    stats.min_elevation_m = round(float(ele.min()), 1)
+    stats.max_elevation_m = round(float(ele.max()), 1)
+    stats.max_gradient = round(float(gradients.max()), 1) if gradients is not None else 0.0
+    stats.climbs = _climbs(grid, smooth, rises, gradients, window)
+    if stats.climbs:
+        total_length = sum(c.length_m for c in stats.climbs)
+        stats.avg_climb_gradient = round(sum(c.gain_m for c in stats.climbs) / total_length * 100, 1)
+    step = max(1, math.ceil(len(grid) / max_samples))
+    picks = np.unique(np.concatenate((np.arange(0, len(grid), step), [len(grid) - 1])))
+    stats.profile = [[round(float(grid[i]) / 1000, 3), round(float(smooth[i]), 1)] for i in picks]
+
+
+def _climbs(grid, smooth, rises, gradients, window) -> list[Climb]:
+    merged: list[list[int]] = []
+    for a, b in rises:  # join rises separated only by a small dip
+        if merged and smooth[merged[-1][1]] - smooth[a] < CLIMB_MERGE_DROP_M and smooth[b] > smooth[merged[-1][1]]:
+            merged[-1][1] = b
+        else:
+            merged.append([a, b])
+    climbs = []
+    for a, b in merged:
+        gain = float(smooth[b] - smooth[a])
+        length = float(grid[b] - grid[a])
+        if length <= 0:
+            continue
+        grade = gain / length * 100
+        if gain < CLIMB_MIN_GAIN_M or length < CLIMB_MIN_LENGTH_M or grade < CLIMB_MIN_GRADE:
+            continue
+        inside = gradients[a:max(a + 1, b - window + 1)] if gradients is not None and len(gradients) else np.zeros(1)
+        climbs.append(Climb(
+            start_km=float(grid[a]) / 1000, end_km=float(grid[b]) / 1000, gain_m=gain, length_m=length,
+            avg_gradient=grade, max_gradient=float(inside.max()) if len(inside) else grade,
+            category=_categorise(length, grade),
+        ))
+    return climbs
