@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from accounts.api import ProfileMeApi, RiderPublicApi
+from routes.api import RouteDetailApi, RouteListApi, RouteVersionDetailApi, RouteVersionListApi
 
 
 @extend_schema(exclude=True)  # an index of links, described by the schema itself
@@ -20,6 +21,7 @@ def api_root(request: Request) -> Response:
     return Response(
         {
             "me": reverse("api:me", request=request),
+            "routes": reverse("api:routes", request=request),
             "auth_token": reverse("api:auth-token", request=request),
             "schema": reverse("api-schema", request=request),
             "docs": reverse("api-docs", request=request),
@@ -34,4 +36,8 @@ urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="auth-token"),
     path("me/", ProfileMeApi.as_view(), name="me"),
     path("riders/<str:username>/", RiderPublicApi.as_view(), name="rider"),
+    path("routes/", RouteListApi.as_view(), name="routes"),
+    path("routes/<str:slug>/", RouteDetailApi.as_view(), name="route"),
+    path("routes/<str:slug>/versions/", RouteVersionListApi.as_view(), name="route-versions"),
+    path("routes/<str:slug>/versions/<int:number>/", RouteVersionDetailApi.as_view(), name="route-version"),
 ]

@@ -1,12 +1,119 @@
-"""Reads of routes."""
+"""Reads of the route library: visibility, search, downloads."""
 
-from django.db.models import QuerySet
+from __future__ import annotations
 
-from routes.models import Route
+import math
+from dataclasses import dataclass
+
+from django.db.models import Q, QuerySet
+from django.http import Http404
+
+from accounts.models import User
+from clubs.selectors import club_ids_of_member
+from routes import geo
+from routes.models import Route, RouteVersion
+
+
+def routes_visible_to(*, user: User | None) -> QuerySet[Route]:
+    """Routes a person may read: published public ones, club routes of their clubs, their own."""
+    visible = Q(status=Route.Status.PUBLISHED, visibility=Route.Visibility.PUBLIC)
+    if user is not None and user.is_authenticated:
+        if user.is_staff:
+            return Route.objects.all()
+        visible |= Q(owner=user)
+        visible |= Q(status=Route.Status.PUBLISHED, visibility=Route.Visibility.CLUB,
+                     club_id__in=club_ids_of_member(user=user))
+    return Route.objects.filter(visible)
 
 
 def routes_published() -> QuerySet[Route]:
     """Published public routes, the ones anybody may read."""
-    return Route.objects.filter(status=Route.Status.PUBLISHED, visibility=Route.Visibility.PUBLIC).select_related(
-        "collection"
-    )
+    return routes_visible_to(user=None).select_related("collection", "current_version")
+
+
+def route_get(*, slug: str, user: User | None) -> Route:
+    """A route the user may read; anything else is 404 (never 403: we do not reveal it exists)."""
+    route = routes_visible_to(user=user).select_related("collection", "current_version", "owner").filter(
+        slug=slug).first()
+    if route is None:
+        raise Http404
+    return route
+
+
+def route_editable_by(*, route: Route, user: User | None) -> bool:
+    return bool(user and user.is_authenticated and (user.is_staff or route.owner_id == user.pk))
+
+
+def route_version_get(*, route: Route, number: int) -> RouteVersion:
+    version = route.versions.filter(number=number).first()
+    if version is None:
+        raise Http404
+    return version
+
+
+@dataclass
+class RouteFilters:
+    text: str = ""
+    category: str = ""
+    collection: str = ""
+    tag: str = ""
+    difficulty: int | None = None
+    min_distance_km: float | None = None
+    max_distance_km: float | None = None
+    min_gain_m: float | None = None
+    max_gain_m: float | None = None
+    near: tuple[float, float] | None = None
+    radius_km: float = 25.0
+    bbox: tuple[float, float, float, float] | None = None  # min lat, min lon, max lat, max lon
+
+
+def route_search(*, filters: RouteFilters, user: User | None) -> QuerySet[Route] | list[Route]:
+    """Filtered routes with everything a list shows loaded in a fixed number of queries.
+
+    With `near`, candidates come from an indexed box around the point and are sorted by the
+    true distance from the point to the route's start (attribute `near_km`)."""
+    qs = routes_visible_to(user=user).filter(current_version__status=RouteVersion.Status.READY)
+    if filters.text:
+        qs = qs.filter(Q(name__icontains=filters.text) | Q(name_en__icontains=filters.text)
+                       | Q(description__icontains=filters.text) | Q(description_en__icontains=filters.text)
+                       | Q(tags__name__icontains=filters.text) | Q(tags__name_en__icontains=filters.text)).distinct()
+    if filters.category:
+        qs = qs.filter(category=filters.category)
+    if filters.collection:
+        qs = qs.filter(collection__slug=filters.collection)
+    if filters.tag:
+        qs = qs.filter(tags__slug=filters.tag)
+    if filters.difficulty:
+        qs = qs.filter(current_version__difficulty=filters.difficulty)
+    for value, lookup in (
+        (filters.min_distance_km, "current_version__distance_m__gte"),
+        (filters.max_distance_km, "current_version__distance_m__lte"),
+    ):
+        if value is not None:
+            qs = qs.filter(**{lookup: value * 1000})
+    if filters.min_gain_m is not None:
+        qs = qs.filter(current_version__elevation_gain_m__gte=filters.min_gain_m)
+    if filters.max_gain_m is not None:
+        qs = qs.filter(Q(current_version__elevation_gain_m__lte=filters.max_gain_m)
+                       | Q(current_version__elevation_gain_m__isnull=True))
+    if filters.bbox:
+        south, west, north, east = filters.bbox
+        # routes whose bounding box overlaps the requested one
+        qs = qs.filter(current_version__min_lat__lte=north, current_version__max_lat__gte=south,
+                       current_version__min_lon__lte=east, current_version__max_lon__gte=west)
+    qs = qs.select_related("collection", "current_version").prefetch_related("tags").order_by("name", "pk")
+    if not filters.near:
+        return qs
+    lat, lon = filters.near
+    dlat = filters.radius_km / 110.574
+    dlon = filters.radius_km / max(0.01, 111.320 * math.cos(math.radians(lat)))
+    qs = qs.filter(current_version__start_lat__range=(lat - dlat, lat + dlat),
+                   current_version__start_lon__range=(lon - dlon, lon + dlon))
+    found = []
+    for route in qs:
+        version = route.current_version
+        route.near_km = geo.geodesic_distance(lat, lon, version.start_lat, version.start_lon) / 1000
+        if route.near_km <= filters.radius_km:
+            found.append(route)
+    found.sort(key=lambda r: r.near_km)
+    return found

@@ -68,8 +68,13 @@ def gpx_ingest(data: bytes) -> Ingested:
     return Ingested(parsed=parsed, stats=stats)
 
 
+RESERVED_SLUGS = {"new"}  # path segments of routes/urls.py
+
+
 def _unique_slug(text: str) -> str:
     base = slugify(text, allow_unicode=True)[:70] or "route"
+    if base in RESERVED_SLUGS:
+        base = f"route-{base}"
     slug, n = base, 1
     while Route.objects.filter(slug=slug).exists():
         n += 1

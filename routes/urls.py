@@ -6,5 +6,8 @@ app_name = "routes"
 
 urlpatterns = [
     path("", views.route_list, name="list"),
-    path("<slug:slug>/", views.route_detail, name="detail"),
+    path("new/", views.route_upload, name="upload"),
+    path("<str:slug>/", views.route_detail, name="detail"),
+    path("<str:slug>/versions/new/", views.route_version_upload, name="version-upload"),
+    path("<str:slug>/download/<str:fmt>/", views.route_download, name="download"),
 ]

@@ -1,15 +1,134 @@
-"""Route library pages."""
+"""Route library pages: list and search, route page, uploads, downloads."""
 
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
-from routes.selectors import routes_published
+from cycling.i18n import localized
+from routes import downloads
+from routes.forms import RouteUploadForm, VersionUploadForm
+from routes.gcj02 import line_to_gcj02, wgs84_to_gcj02
+from routes.geo import riding_time_hours
+from routes.models import Route, RouteVersion
+from routes.permissions import can_upload_routes
+from routes.selectors import route_editable_by, route_get, route_search, route_version_get
+from routes.serializers import RouteSearchInput
+from routes.services import RouteImportError, route_import
+from routes.svg import profile_svg
 
 
 def route_list(request: HttpRequest) -> HttpResponse:
-    return render(request, "routes/route_list.html", {"routes": routes_published()})
+    search = RouteSearchInput(data=request.GET)
+    valid = search.is_valid()
+    routes = route_search(filters=search.to_filters(), user=request.user) if valid else []
+    from django.core.paginator import Paginator
+
+    page = Paginator(routes, 24).get_page(request.GET.get("page"))
+    return render(request, "routes/route_list.html", {
+        "page": page, "routes": page.object_list, "errors": search.errors if not valid else {},
+        "query": request.GET, "categories": Route.Category.choices, "difficulties": range(1, 6),
+        "can_upload": can_upload_routes(request.user),
+    })
+
+
+def _map_data(version: RouteVersion) -> dict:
+    """What the map script draws; converted for GCJ-02 tile layers, never in the database."""
+    line = version.line
+    start, finish = [version.start_lat, version.start_lon], [version.finish_lat, version.finish_lon]
+    pois = [{"lat": p.lat, "lon": p.lon, "name": p.name, "kind": p.kind, "label": p.get_kind_display()}
+            for p in version.pois.all()]
+    if settings.MAP_TILE_CRS == "gcj02":
+        line = line_to_gcj02(line)
+        start, finish = list(wgs84_to_gcj02(*start)), list(wgs84_to_gcj02(*finish))
+        for poi in pois:
+            poi["lat"], poi["lon"] = wgs84_to_gcj02(poi["lat"], poi["lon"])
+    return {"line": line, "start": start, "finish": finish, "pois": pois, "tiles": settings.MAP_TILE_URL,
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+            "labels": {"start": _("Start"), "finish": _("Finish")}}
 
 
 def route_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    route = get_object_or_404(routes_published(), slug=slug)
-    return render(request, "routes/route_detail.html", {"route": route})
+    route = route_get(slug=slug, user=request.user)
+    number = request.GET.get("version")
+    version = route_version_get(route=route, number=int(number)) if number and number.isdigit() else None
+    version = version or route.current_version or route.versions.first()
+    try:
+        speed = min(60.0, max(5.0, float(request.GET.get("speed", 20))))
+    except ValueError:
+        speed = 20.0
+    ready = version is not None and version.status == RouteVersion.Status.READY
+    context = {
+        "route": route, "version": version, "ready": ready, "speed": speed,
+        "versions": route.versions.all(), "editable": route_editable_by(route=route, user=request.user),
+        "version_form": VersionUploadForm(),
+    }
+    if ready:
+        context["riding_hours"] = riding_time_hours(version.distance_m, version.elevation_gain_m, speed)
+        context["map_data"] = _map_data(version)
+        context["profile_svg"] = mark_safe(profile_svg(  # noqa: S308 - built from numbers and escaped labels
+            version.profile, version.climbs, title=_("Elevation profile of %(name)s") % {
+                "name": localized(route, "name")}, km_label=_("km"), m_label=_("m")))
+        context["pois"] = version.pois.all()
+    return render(request, "routes/route_detail.html", context)
+
+
+def _read(upload) -> bytes:
+    if upload.size > settings.ROUTE_MAX_UPLOAD_BYTES:
+        raise RouteImportError("too_large", {"limit_mb": settings.ROUTE_MAX_UPLOAD_BYTES // 1_000_000})
+    return upload.read()
+
+
+@login_required
+def route_upload(request: HttpRequest) -> HttpResponse:
+    if not can_upload_routes(request.user):
+        raise PermissionDenied
+    form = RouteUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        d = form.cleaned_data
+        try:
+            version = route_import(owner=request.user, data=_read(d["gpx"]), filename=d["gpx"].name, name=d["name"],
+                                   name_en=d["name_en"], description=d["description"], category=d["category"],
+                                   visibility=d["visibility"], publish=d["publish"])
+        except RouteImportError as exc:
+            form.add_error("gpx", exc.messages[0])
+        else:
+            return redirect("routes:detail", slug=version.route.slug)
+    return render(request, "routes/route_upload.html", {"form": form})
+
+
+@login_required
+def route_version_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    route = route_get(slug=slug, user=request.user)
+    if not route_editable_by(route=route, user=request.user):
+        raise PermissionDenied
+    form = VersionUploadForm(request.POST or None, request.FILES or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            route_import(owner=request.user, route=route, data=_read(form.cleaned_data["gpx"]),
+                         filename=form.cleaned_data["gpx"].name)
+        except RouteImportError as exc:
+            form.add_error("gpx", exc.messages[0])
+        else:
+            return redirect("routes:detail", slug=route.slug)
+    return render(request, "routes/route_upload.html", {"form": form, "route": route})
+
+
+def route_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    route = route_get(slug=slug, user=request.user)
+    number = request.GET.get("version", "")
+    version = route_version_get(route=route, number=int(number)) if number.isdigit() else route.current_version
+    if version is None or version.status != RouteVersion.Status.READY:
+        version = route_version_get(route=route, number=-1)  # 404
+    body, content_type, filename = downloads.render(version=version, fmt=fmt)
+    response = HttpResponse(body, content_type=content_type)
+    response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+

@@ -1,0 +1,116 @@
+"""Route API: list and search, detail, upload (new route or new version), version status."""
+
+from django.core.exceptions import PermissionDenied
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, status
+from rest_framework.exceptions import ValidationError
+from rest_framework.pagination import PageNumberPagination
+from rest_framework.parsers import FormParser, MultiPartParser
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.reverse import reverse
+from rest_framework.views import APIView
+
+from routes.models import RouteVersion
+from routes.permissions import can_upload_routes
+from routes.selectors import route_editable_by, route_get, route_search, route_version_get
+from routes.serializers import (
+    RouteDetailOutput,
+    RouteListOutput,
+    RouteSearchInput,
+    RouteUploadInput,
+    VersionStatsOutput,
+    VersionUploadInput,
+)
+from routes.services import RouteImportError, route_import
+
+
+class RoutePagination(PageNumberPagination):
+    page_size = 20
+    page_size_query_param = "page_size"
+    max_page_size = 100
+
+
+def _upload_answer(request: Request, version: RouteVersion) -> Response:
+    url = reverse("api:route-version", args=[version.route.slug, version.number], request=request)
+    if version.status == RouteVersion.Status.PENDING:
+        return Response({"id": version.route_id, "slug": version.route.slug, "version": version.number,
+                         "status": version.status, "status_url": url}, status=status.HTTP_202_ACCEPTED)
+    body = RouteDetailOutput(version.route, context={"request": request}).data
+    return Response({**body, "status_url": url}, status=status.HTTP_201_CREATED)
+
+
+def _read_upload(upload) -> bytes:
+    from django.conf import settings
+
+    if upload.size > settings.ROUTE_MAX_UPLOAD_BYTES:
+        raise RouteImportError("too_large", {"limit_mb": settings.ROUTE_MAX_UPLOAD_BYTES // 1_000_000})
+    return upload.read()
+
+
+class RouteListApi(APIView):
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(parameters=[RouteSearchInput], responses=RouteListOutput(many=True))
+    def get(self, request: Request) -> Response:
+        search = RouteSearchInput(data=request.query_params)
+        search.is_valid(raise_exception=True)
+        routes = route_search(filters=search.to_filters(), user=request.user)
+        paginator = RoutePagination()
+        page = paginator.paginate_queryset(routes, request, view=self)
+        return paginator.get_paginated_response(RouteListOutput(page, many=True, context={"request": request}).data)
+
+    @extend_schema(request=RouteUploadInput, responses={201: RouteDetailOutput, 202: VersionStatsOutput})
+    def post(self, request: Request) -> Response:
+        if not can_upload_routes(request.user):
+            raise PermissionDenied
+        upload = RouteUploadInput(data=request.data)
+        upload.is_valid(raise_exception=True)
+        d = upload.validated_data
+        try:
+            version = route_import(
+                owner=request.user, data=_read_upload(d["gpx"]), filename=d["gpx"].name, name=d["name"],
+                name_en=d.get("name_en", ""), description=d.get("description", ""), category=d["category"],
+                visibility=d["visibility"], publish=d["publish"],
+            )
+        except RouteImportError as exc:
+            raise ValidationError({"gpx": exc.messages}) from exc
+        return _upload_answer(request, version)
+
+
+class RouteDetailApi(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=RouteDetailOutput)
+    def get(self, request: Request, slug: str) -> Response:
+        route = route_get(slug=slug, user=request.user)
+        return Response(RouteDetailOutput(route, context={"request": request}).data)
+
+
+class RouteVersionListApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(request=VersionUploadInput, responses={201: RouteDetailOutput, 202: VersionStatsOutput})
+    def post(self, request: Request, slug: str) -> Response:
+        route = route_get(slug=slug, user=request.user)
+        if not route_editable_by(route=route, user=request.user):
+            raise PermissionDenied
+        upload = VersionUploadInput(data=request.data)
+        upload.is_valid(raise_exception=True)
+        try:
+            version = route_import(owner=request.user, route=route, data=_read_upload(upload.validated_data["gpx"]),
+                                   filename=upload.validated_data["gpx"].name)
+        except RouteImportError as exc:
+            raise ValidationError({"gpx": exc.messages}) from exc
+        return _upload_answer(request, version)
+
+
+class RouteVersionDetailApi(APIView):
+    permission_classes = [permissions.AllowAny]
+
+    @extend_schema(responses=VersionStatsOutput)
+    def get(self, request: Request, slug: str, number: int) -> Response:
+        version = route_version_get(route=route_get(slug=slug, user=request.user), number=number)
+        return Response(VersionStatsOutput(version).data)

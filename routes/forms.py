@@ -1,0 +1,22 @@
+"""Upload forms for organizers."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from routes.models import Route
+
+
+class RouteUploadForm(forms.Form):
+    name = forms.CharField(label=_("name (Chinese)"), max_length=120)
+    name_en = forms.CharField(label=_("name (English)"), max_length=120, required=False)
+    description = forms.CharField(label=_("description (Chinese)"), widget=forms.Textarea(attrs={"rows": 4}),
+                                  required=False)
+    category = forms.ChoiceField(label=_("category"), choices=Route.Category.choices, initial=Route.Category.ROAD)
+    visibility = forms.ChoiceField(label=_("visibility"), choices=Route.Visibility.choices,
+                                   initial=Route.Visibility.PUBLIC)
+    publish = forms.BooleanField(label=_("publish now"), required=False)
+    gpx = forms.FileField(label=_("GPX file (.gpx or .gpx.gz)"))
+
+
+class VersionUploadForm(forms.Form):
+    gpx = forms.FileField(label=_("new GPX file (.gpx or .gpx.gz)"))

@@ -1,0 +1,134 @@
+"""Route API input and output shapes."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from cycling.i18n import localized
+from routes.models import PointOfInterest, Route, RouteVersion
+from routes.selectors import RouteFilters
+
+
+def _pair(value: str, count: int, label: str) -> tuple[float, ...]:
+    try:
+        numbers = tuple(float(part) for part in value.split(","))
+    except ValueError:
+        numbers = ()
+    if len(numbers) != count:
+        raise serializers.ValidationError(_("Give %(label)s as %(count)s comma-separated numbers.")
+                                          % {"label": label, "count": count})
+    return numbers
+
+
+class RouteSearchInput(serializers.Serializer):
+    q = serializers.CharField(required=False, allow_blank=True, max_length=100)
+    category = serializers.ChoiceField(choices=Route.Category.choices, required=False, allow_blank=True)
+    collection = serializers.SlugField(required=False, allow_blank=True)
+    tag = serializers.CharField(required=False, allow_blank=True, max_length=40)
+    difficulty = serializers.IntegerField(required=False, min_value=1, max_value=5)
+    min_distance_km = serializers.FloatField(required=False, min_value=0)
+    max_distance_km = serializers.FloatField(required=False, min_value=0)
+    min_gain_m = serializers.FloatField(required=False, min_value=0)
+    max_gain_m = serializers.FloatField(required=False, min_value=0)
+    near = serializers.CharField(required=False, allow_blank=True, help_text="lat,lon")
+    radius_km = serializers.FloatField(required=False, min_value=0.1, max_value=500, default=25)
+    bbox = serializers.CharField(required=False, allow_blank=True, help_text="south,west,north,east")
+
+    def validate_near(self, value: str):
+        if not value:
+            return None
+        lat, lon = _pair(value, 2, "near")
+        if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+            raise serializers.ValidationError(_("The point is outside the earth's coordinates."))
+        return lat, lon
+
+    def validate_bbox(self, value: str):
+        return _pair(value, 4, "bbox") if value else None
+
+    def to_filters(self) -> RouteFilters:
+        d = self.validated_data
+        return RouteFilters(
+            text=d.get("q", ""), category=d.get("category", ""), collection=d.get("collection", ""),
+            tag=d.get("tag", ""), difficulty=d.get("difficulty"), min_distance_km=d.get("min_distance_km"),
+            max_distance_km=d.get("max_distance_km"), min_gain_m=d.get("min_gain_m"),
+            max_gain_m=d.get("max_gain_m"), near=d.get("near"), radius_km=d.get("radius_km", 25),
+            bbox=d.get("bbox"),
+        )
+
+
+class RouteUploadInput(serializers.Serializer):
+    name = serializers.CharField(max_length=120)
+    name_en = serializers.CharField(max_length=120, required=False, allow_blank=True)
+    gpx = serializers.FileField()
+    description = serializers.CharField(required=False, allow_blank=True)
+    category = serializers.ChoiceField(choices=Route.Category.choices, default=Route.Category.ROAD)
+    visibility = serializers.ChoiceField(choices=Route.Visibility.choices, default=Route.Visibility.PUBLIC)
+    publish = serializers.BooleanField(default=False)
+
+
+class VersionUploadInput(serializers.Serializer):
+    gpx = serializers.FileField()
+
+
+class PoiOutput(serializers.ModelSerializer):
+    class Meta:
+        model = PointOfInterest
+        fields = ("lat", "lon", "name", "kind", "description")
+
+
+class VersionSummaryOutput(serializers.ModelSerializer):
+    error = serializers.SerializerMethodField()
+
+    class Meta:
+        model = RouteVersion
+        fields = ("number", "status", "error", "created_at", "processed_at", "points", "distance_m",
+                  "elevation_gain_m", "elevation_loss_m")
+
+    def get_error(self, version: RouteVersion) -> str:
+        from routes.errors import gpx_error_message
+
+        return gpx_error_message(version.error_code, version.error_params) if version.error_code else ""
+
+
+class VersionStatsOutput(VersionSummaryOutput):
+    class Meta(VersionSummaryOutput.Meta):
+        fields = (*VersionSummaryOutput.Meta.fields, "source", "segments", "has_elevation", "min_elevation_m",
+                  "max_elevation_m", "max_gradient", "avg_climb_gradient", "is_loop", "min_lat", "min_lon",
+                  "max_lat", "max_lon", "start_lat", "start_lon", "finish_lat", "finish_lon", "difficulty", "climbs")
+
+
+class RouteListOutput(serializers.ModelSerializer):
+    title = serializers.SerializerMethodField()
+    collection = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
+    distance_m = serializers.FloatField(source="current_version.distance_m", default=None)
+    elevation_gain_m = serializers.FloatField(source="current_version.elevation_gain_m", default=None)
+    difficulty = serializers.IntegerField(source="current_version.difficulty", default=None)
+    start = serializers.SerializerMethodField()
+    near_km = serializers.FloatField(required=False, read_only=True)
+
+    class Meta:
+        model = Route
+        fields = ("id", "slug", "name", "name_en", "title", "category", "surface", "collection", "tags", "status",
+                  "visibility", "distance_m", "elevation_gain_m", "difficulty", "start", "near_km")
+
+    def get_title(self, route: Route) -> str:
+        return localized(route, "name")
+
+    def get_start(self, route: Route) -> list[float] | None:
+        v = route.current_version
+        return [v.start_lat, v.start_lon] if v and v.start_lat is not None else None
+
+
+class RouteDetailOutput(RouteListOutput):
+    description = serializers.SerializerMethodField()
+    version = VersionStatsOutput(source="current_version", read_only=True)
+    line = serializers.JSONField(source="current_version.line", default=list)
+    profile = serializers.JSONField(source="current_version.profile", default=list)
+    pois = PoiOutput(source="current_version.pois", many=True, read_only=True, default=list)
+    versions = VersionSummaryOutput(many=True, read_only=True)
+
+    class Meta(RouteListOutput.Meta):
+        fields = (*RouteListOutput.Meta.fields, "description", "version", "line", "profile", "pois", "versions")
+
+    def get_description(self, route: Route) -> str:
+        return localized(route, "description")

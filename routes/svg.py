@@ -1,0 +1,69 @@
+"""Server-rendered SVG elevation profile with the climbs marked. No Django."""
+
+from html import escape
+
+WIDTH, HEIGHT = 800, 220
+LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
+CLIMB_COLOURS = {"HC": "#7f1d1d", "1": "#b91c1c", "2": "#dc2626", "3": "#ea580c", "4": "#f59e0b", "": "#fbbf24"}
+
+
+def _nice_step(span: float, ticks: int) -> float:
+    raw = span / max(ticks, 1)
+    for step in (1, 2, 5, 10, 20, 25, 50, 100, 200, 250, 500, 1000, 2000, 5000):
+        if step >= raw:
+            return step
+    return raw
+
+
+def profile_svg(profile: list[list[float]], climbs: list[dict], *, title: str, km_label: str, m_label: str) -> str:
+    """An <svg> of elevation (m) against distance (km); empty string when there is no profile."""
+    if len(profile) < 2:
+        return ""
+    km = [p[0] for p in profile]
+    ele = [p[1] for p in profile]
+    span_km = max(km[-1] - km[0], 0.001)
+    low, high = min(ele), max(ele)
+    pad = max(10.0, (high - low) * 0.1)
+    low, high = low - pad, high + pad
+    w, h = WIDTH - LEFT - RIGHT, HEIGHT - TOP - BOTTOM
+
+    def x(value: float) -> float:
+        return LEFT + (value - km[0]) / span_km * w
+
+    def y(value: float) -> float:
+        return TOP + (high - value) / (high - low) * h
+
+    points = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in profile)
+    area = f"{x(km[0]):.1f},{TOP + h} {points} {x(km[-1]):.1f},{TOP + h}"
+    parts = [
+        f'<svg class="profile" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
+        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="none">',
+        f"<title>{escape(title)}</title>",
+    ]
+    for climb in climbs:  # shaded bands under the climbs
+        x1, x2 = x(climb["start_km"]), x(climb["end_km"])
+        colour = CLIMB_COLOURS.get(climb.get("category", ""), CLIMB_COLOURS[""])
+        label = f"Cat {climb['category']}" if climb.get("category") not in ("", "HC") else climb.get("category", "")
+        parts.append(f'<rect class="climb" x="{x1:.1f}" y="{TOP}" width="{max(x2 - x1, 1):.1f}" height="{h}" '
+                     f'fill="{colour}" fill-opacity="0.18"><title>{escape(label)} {climb["gain_m"]:.0f} m '
+                     f'{climb["avg_gradient"]:.1f}%</title></rect>')
+        if label:
+            parts.append(f'<text x="{(x1 + x2) / 2:.1f}" y="{TOP + 12}" font-size="11" text-anchor="middle" '
+                         f'fill="{colour}">{escape(label)}</text>')
+    parts.append(f'<polygon points="{area}" fill="#0b6e4f" fill-opacity="0.25"/>')
+    parts.append(f'<polyline points="{points}" fill="none" stroke="#0b6e4f" stroke-width="2"/>')
+    step = _nice_step(high - low, 4)
+    tick = (int(low // step) + 1) * step
+    while tick < high:
+        parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#d9dee3"/>'
+                     f'<text x="{LEFT - 4}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end">{tick:.0f}</text>')
+        tick += step
+    kstep = _nice_step(span_km, 6)
+    k = 0.0
+    while k <= km[-1] + 1e-9:
+        parts.append(f'<text x="{x(k):.1f}" y="{HEIGHT - 8}" font-size="11" text-anchor="middle">{k:g}</text>')
+        k += kstep
+    parts.append(f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" font-size="11" text-anchor="end">{escape(km_label)}'
+                 f'</text><text x="4" y="{TOP + 10}" font-size="11">{escape(m_label)}</text>')
+    parts.append("</svg>")
+    return "".join(parts)
