@@ -259,12 +259,12 @@ def parse(data: bytes, *, max_bytes: int, max_points: int) -> ParsedGpx:
         parser.Parse(xml, True)
     except expat.ExpatError as exc:
         message = expat.errors.messages.get(exc.code, "")
+        if not reader.root_seen:
+            raise GpxError("not_xml") from exc
         if message == expat.errors.XML_ERROR_INCORRECT_ENCODING or message == expat.errors.XML_ERROR_UNKNOWN_ENCODING:
             raise GpxError("bad_encoding", encoding=_declared_encoding(xml) or "utf-8") from exc
         if message == expat.errors.XML_ERROR_INVALID_TOKEN and _invalid_utf8_at(xml, exc):
             raise GpxError("bad_encoding", encoding=_declared_encoding(xml) or "utf-8") from exc
-        if not reader.root_seen:
-            raise GpxError("not_xml") from exc
         raise GpxError("malformed", line=exc.lineno, column=exc.offset) from exc
     if not reader.root_seen:
         raise GpxError("not_xml")

@@ -171,6 +171,10 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "RouteStatusEnum": "routes.models.Route.Status",
+        "RouteVersionStatusEnum": "routes.models.RouteVersion.Status",
+    },
 }
 
 # Leaflet is served from our own static files (django-leaflet ships it); tiles are a setting.
