@@ -113,13 +113,22 @@ def hysteresis_gain_loss(values: np.ndarray, band: float) -> tuple[float, float,
     """
     if len(values) < 2:
         return 0.0, 0.0, []
+    # Only turning points (where the slope's sign changes, flats included) can become a valley,
+    # peak or floor end: the Python loop below runs over those, not over every sample.
+    slope = np.sign(np.diff(values))
+    turning = np.concatenate(([0], np.nonzero(slope[1:] != slope[:-1])[0] + 1, [len(values) - 1]))
+    gain, loss, rises = _hysteresis(values[turning].tolist(), band)
+    return gain, loss, [(int(turning[a]), int(turning[b])) for a, b in rises]
+
+
+def _hysteresis(values: list[float], band: float) -> tuple[float, float, list[tuple[int, int]]]:
     gain = loss = 0.0
     rises: list[tuple[int, int]] = []
     low_i = high_i = 0
-    low = high = float(values[0])
+    low = high = values[0]
     direction = 0  # +1 rising (low is the anchor), -1 falling (high is the anchor), 0 undecided
     for i in range(1, len(values)):
-        v = float(values[i])
+        v = values[i]
         if direction == 0:
             if v <= low:
                 low_i, low = i, v

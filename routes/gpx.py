@@ -9,16 +9,22 @@ and sizes are capped before and during decompression.
 from __future__ import annotations
 
 import codecs
+import contextlib
+import gc
 import gzip
 import io
 import math
 import zlib
 from dataclasses import dataclass, field
 from itertools import pairwise
+from xml.etree import ElementTree as ET
 from xml.parsers import expat
 
 import numpy as np
 
+_CHUNK = 1 << 16
+_INVALID_TOKEN = 4  # expat's XML_ERROR_INVALID_TOKEN, as ElementTree's ParseError.code
+_UNDEFINED_ENTITY = 11  # XML_ERROR_UNDEFINED_ENTITY
 # Encodings expat decodes itself; any other declared encoding is decoded here, strictly.
 _EXPAT_NATIVE = {"utf-8", "utf8", "us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "utf-16", "utf-16le",
                  "utf-16be"}
@@ -116,179 +122,196 @@ def _to_expat_input(data: bytes) -> bytes:
     return ('<?xml version="1.0" encoding="utf-8"' + text[end:]).encode("utf-8")
 
 
-class _Reader:
-    """expat callbacks; keeps only what a route needs."""
-
-    POINT_TAGS = {"trkpt": "track", "rtept": "route"}
-    TEXT_TAGS = {"ele", "name", "type", "sym", "desc"}
-
-    def __init__(self, max_points: int) -> None:
-        self.max_points = max_points
-        self.depth = 0
-        self.root_seen = False
-        self.track_lat: list[float] = []
-        self.track_lon: list[float] = []
-        self.track_ele: list[float] = []
-        self.track_starts: list[int] = []
-        self.route_lat: list[float] = []
-        self.route_lon: list[float] = []
-        self.route_ele: list[float] = []
-        self.route_starts: list[int] = []
-        self.waypoints: list[Waypoint] = []
-        self.in_point: str | None = None  # "track" / "route" / "wpt"
-        self.path: list[str] = []
-        self.text: list[str] | None = None
-        self.current_wpt: Waypoint | None = None
-        self.name = ""
-        self.description = ""
-
-    @staticmethod
-    def _local(tag: str) -> str:
-        return tag.rpartition(":")[2]
-
-    def _coordinate(self, attrs: dict[str, str]) -> tuple[float, float]:
-        try:
-            lat = float(attrs["lat"])
-            lon = float(attrs["lon"])
-        except KeyError as exc:
-            raise GpxError("missing_coordinate") from exc
-        except ValueError as exc:
-            raise GpxError("bad_coordinate", lat=attrs.get("lat", ""), lon=attrs.get("lon", "")) from exc
-        if not (math.isfinite(lat) and math.isfinite(lon)):
-            raise GpxError("bad_coordinate", lat=attrs.get("lat", ""), lon=attrs.get("lon", ""))
-        if not (-90.0 <= lat <= 90.0 and -180.0 <= lon <= 180.0):
-            raise GpxError("coordinate_out_of_range", lat=attrs["lat"], lon=attrs["lon"])
-        return lat, lon
-
-    def start(self, tag: str, attrs: dict[str, str]) -> None:
-        name = self._local(tag)
-        if not self.root_seen:
-            if name != "gpx":
-                raise GpxError("not_gpx", root=name[:40])
-            self.root_seen = True
-        self.path.append(name)
-        if name in self.POINT_TAGS:
-            lat, lon = self._coordinate(attrs)
-            if self.POINT_TAGS[name] == "track":
-                if len(self.path) >= 2 and self.path[-2] != "trkseg":
-                    return
-                self.track_lat.append(lat)
-                self.track_lon.append(lon)
-                self.track_ele.append(math.nan)
-                total = len(self.track_lat)
-            else:
-                self.route_lat.append(lat)
-                self.route_lon.append(lon)
-                self.route_ele.append(math.nan)
-                total = len(self.route_lat)
-            if total > self.max_points:
-                raise GpxError("too_many_points", limit=self.max_points)
-            self.in_point = self.POINT_TAGS[name]
-        elif name == "trkseg":
-            self.track_starts.append(len(self.track_lat))
-        elif name == "rte":
-            self.route_starts.append(len(self.route_lat))
-        elif name == "wpt" and len(self.path) == 2:
-            lat, lon = self._coordinate(attrs)
-            self.current_wpt = Waypoint(lat, lon)
-            self.in_point = "wpt"
-        elif name == "ele":
-            if self.in_point in ("track", "route"):
-                self.text = []
-        elif name in self.TEXT_TAGS and (self.in_point == "wpt" or self.path[-2] in ("metadata", "gpx")):
-            self.text = []
-
-    def data(self, text: str) -> None:
-        if self.text is not None:
-            self.text.append(text)
-
-    def end(self, tag: str) -> None:
-        name = self.path.pop()
-        if name in self.TEXT_TAGS and self.text is not None:
-            value = "".join(self.text).strip()
-            self.text = None
-            self._store_text(name, value)
-        elif name in self.POINT_TAGS or name == "wpt":
-            if self.current_wpt is not None and name == "wpt":
-                self.waypoints.append(self.current_wpt)
-                self.current_wpt = None
-            self.in_point = None
-
-    def _store_text(self, name: str, value: str) -> None:
-        parent = self.path[-1] if self.path else ""
-        if name == "ele" and self.in_point in ("track", "route") and value:
-            try:
-                ele = float(value)
-            except ValueError:
-                return  # a broken <ele> loses the elevation of that point, not the file
-            if math.isfinite(ele) and -1000.0 < ele < 10000.0:
-                (self.track_ele if self.in_point == "track" else self.route_ele)[-1] = ele
-        elif self.in_point == "wpt" and self.current_wpt is not None and parent == "wpt":
-            if name == "name":
-                self.current_wpt.name = value[:200]
-            elif name in ("type", "sym") and not self.current_wpt.kind:
-                self.current_wpt.kind = value[:60]
-            elif name == "desc":
-                self.current_wpt.description = value[:1000]
-        elif parent in ("metadata", "gpx") and name == "name" and not self.name:
-            self.name = value[:200]
-        elif parent in ("metadata", "gpx") and name == "desc" and not self.description:
-            self.description = value[:2000]
+class _RootFound(Exception):
+    def __init__(self, tag: str, attrs: dict[str, str]) -> None:
+        self.tag, self.attrs = tag, attrs
 
 
 def _refuse_dtd(*args: object) -> None:
     raise GpxError("doctype")
 
 
-def parse(data: bytes, *, max_bytes: int, max_points: int) -> ParsedGpx:
-    """Parse GPX 1.0/1.1 bytes (optionally gzipped). Raises GpxError naming the problem."""
-    xml = _to_expat_input(read_bytes(data, max_bytes=max_bytes))
-    reader = _Reader(max_points)
+def _check_prolog(xml: bytes) -> str:
+    """Read up to the root element with expat, refusing any DOCTYPE or entity declaration.
+
+    A DTD (and so any entity beyond the five predefined ones) may only appear before the root
+    element, so once the root starts without one, the rest of the document cannot declare,
+    expand or fetch entities. Returns the root's namespace as "{uri}" ("" when none).
+    """
     parser = expat.ParserCreate()
-    parser.buffer_text = True
-    parser.buffer_size = 1 << 16
     parser.SetParamEntityParsing(expat.XML_PARAM_ENTITY_PARSING_NEVER)
     parser.StartDoctypeDeclHandler = _refuse_dtd
     parser.EntityDeclHandler = _refuse_dtd
     parser.UnparsedEntityDeclHandler = _refuse_dtd
     parser.ExternalEntityRefHandler = _refuse_dtd
-    parser.StartElementHandler = reader.start
-    parser.EndElementHandler = reader.end
-    parser.CharacterDataHandler = reader.data
+
+    def root(tag: str, attrs: dict[str, str]) -> None:
+        raise _RootFound(tag, attrs)
+
+    parser.StartElementHandler = root
     try:
-        parser.Parse(xml, True)
+        for at in range(0, len(xml), _CHUNK):
+            parser.Parse(xml[at:at + _CHUNK], False)
+        parser.Parse(b"", True)
+    except _RootFound as found:
+        prefix, _, local = found.tag.rpartition(":")
+        if local != "gpx":
+            raise GpxError("not_gpx", root=local[:40]) from None
+        uri = found.attrs.get(f"xmlns:{prefix}" if prefix else "xmlns", "")
+        return f"{{{uri}}}" if uri else ""
     except expat.ExpatError as exc:
-        message = expat.errors.messages.get(exc.code, "")
-        if not reader.root_seen:
-            raise GpxError("not_xml") from exc
-        if message == expat.errors.XML_ERROR_INCORRECT_ENCODING or message == expat.errors.XML_ERROR_UNKNOWN_ENCODING:
+        raise GpxError("not_xml") from exc
+    raise GpxError("not_xml")
+
+
+def _numbers(texts: list[str | None], code: str) -> np.ndarray:
+    """Strings to float64 at C speed; a bad one is reported with its value."""
+    try:
+        return np.array(texts, dtype=np.float64)
+    except (TypeError, ValueError):
+        for text in texts:
+            try:
+                float(text)  # type: ignore[arg-type]
+            except (TypeError, ValueError):
+                raise GpxError(code, lat=str(text)[:30], lon="") from None
+        raise
+
+
+def _elevations(texts: list[str | None]) -> np.ndarray:
+    try:
+        ele = np.array([t if t else "nan" for t in texts], dtype=np.float64)
+    except ValueError:  # a broken <ele> loses the elevation of that point, not the file
+        ele = np.array([_float_or_nan(t) for t in texts], dtype=np.float64)
+    ele[(ele <= -1000) | (ele >= 10000)] = np.nan
+    return ele
+
+
+def _float_or_nan(text: str | None) -> float:
+    try:
+        return float(text) if text else math.nan
+    except ValueError:
+        return math.nan
+
+
+class _Points:
+    def __init__(self) -> None:
+        self.lat: list[str | None] = []
+        self.lon: list[str | None] = []
+        self.ele: list[str | None] = []
+        self.ends: list[int] = []  # index after the last point of each segment
+
+
+def _coordinates(points: _Points) -> tuple[np.ndarray, np.ndarray]:
+    if any(v is None for v in points.lat) or any(v is None for v in points.lon):
+        raise GpxError("missing_coordinate")
+    lat = _numbers(points.lat, "bad_coordinate")
+    lon = _numbers(points.lon, "bad_coordinate")
+    finite = np.isfinite(lat) & np.isfinite(lon)
+    if not finite.all():
+        i = int(np.argmin(finite))
+        raise GpxError("bad_coordinate", lat=points.lat[i], lon=points.lon[i])
+    inside = (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    if not inside.all():
+        i = int(np.argmin(inside))
+        raise GpxError("coordinate_out_of_range", lat=points.lat[i], lon=points.lon[i])
+    return lat, lon
+
+
+def _walk(xml: bytes, ns: str, max_points: int) -> tuple[_Points, _Points, list[Waypoint], str, str]:
+    """Stream the document through ElementTree's C parser, keeping only points and waypoints."""
+    trkpt, trkseg, rtept, rte, wpt = (f"{ns}{t}" for t in ("trkpt", "trkseg", "rtept", "rte", "wpt"))
+    ele_tag, name_tag, desc_tag, type_tag, sym_tag = (f"{ns}{t}" for t in ("ele", "name", "desc", "type", "sym"))
+    metadata, trk, root = f"{ns}metadata", f"{ns}trk", f"{ns}gpx"
+    track, route = _Points(), _Points()
+    waypoints: list[Waypoint] = []
+    name = description = ""
+    parser = ET.XMLPullParser(events=("end",))
+    total = 0
+    for at in range(0, len(xml), _CHUNK):
+        parser.feed(xml[at:at + _CHUNK])
+        for _, element in parser.read_events():
+            tag = element.tag
+            if tag in (trkpt, rtept):
+                points = track if tag == trkpt else route
+                points.lat.append(element.get("lat"))
+                points.lon.append(element.get("lon"))
+                points.ele.append(element.findtext(ele_tag))
+                element.clear()
+                total += 1
+                if total > max_points:
+                    raise GpxError("too_many_points", limit=max_points)
+            elif tag == trkseg:
+                track.ends.append(len(track.lat))
+                element.clear()
+            elif tag == rte:
+                route.ends.append(len(route.lat))
+                element.clear()
+            elif tag == wpt:
+                waypoints.append(_waypoint(element, name_tag, desc_tag, type_tag, sym_tag))
+                element.clear()
+            elif tag == trk:
+                element.clear()
+            elif tag in (metadata, root):
+                # GPX 1.1 keeps the name in <metadata>, GPX 1.0 directly under <gpx> (ended last)
+                name = name or element.findtext(name_tag) or ""
+                description = description or element.findtext(desc_tag) or ""
+    parser.close()
+    return track, route, waypoints, name.strip()[:200], description.strip()[:2000]
+
+
+def _waypoint(element: ET.Element, name_tag: str, desc_tag: str, type_tag: str, sym_tag: str) -> Waypoint:
+    try:
+        lat, lon = float(element.get("lat", "")), float(element.get("lon", ""))
+    except ValueError as exc:
+        raise GpxError("bad_coordinate", lat=element.get("lat", ""), lon=element.get("lon", "")) from exc
+    if not (math.isfinite(lat) and math.isfinite(lon)):
+        raise GpxError("bad_coordinate", lat=element.get("lat", ""), lon=element.get("lon", ""))
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        raise GpxError("coordinate_out_of_range", lat=element.get("lat", ""), lon=element.get("lon", ""))
+    kind = (element.findtext(type_tag) or element.findtext(sym_tag) or "").strip()
+    return Waypoint(lat, lon, name=(element.findtext(name_tag) or "").strip()[:200], kind=kind[:60],
+                    description=(element.findtext(desc_tag) or "").strip()[:1000])
+
+
+@contextlib.contextmanager
+def _collector_paused():
+    """The parse allocates tens of thousands of short-lived elements, none in a cycle; the cyclic
+    collector would otherwise walk every live object of the process many times over."""
+    was_enabled = gc.isenabled()
+    gc.disable()
+    try:
+        yield
+    finally:
+        if was_enabled:
+            gc.enable()
+
+
+def parse(data: bytes, *, max_bytes: int, max_points: int) -> ParsedGpx:
+    """Parse GPX 1.0/1.1 bytes (optionally gzipped). Raises GpxError naming the problem."""
+    xml = _to_expat_input(read_bytes(data, max_bytes=max_bytes))
+    ns = _check_prolog(xml)
+    try:
+        with _collector_paused():
+            track, route, waypoints, name, description = _walk(xml, ns, max_points)
+    except ET.ParseError as exc:
+        line, column = exc.position
+        if exc.code == _INVALID_TOKEN and _invalid_utf8_at(xml, exc):
             raise GpxError("bad_encoding", encoding=_declared_encoding(xml) or "utf-8") from exc
-        if message == expat.errors.XML_ERROR_INVALID_TOKEN and _invalid_utf8_at(xml, exc):
-            raise GpxError("bad_encoding", encoding=_declared_encoding(xml) or "utf-8") from exc
-        raise GpxError("malformed", line=exc.lineno, column=exc.offset) from exc
-    if not reader.root_seen:
-        raise GpxError("not_xml")
-    if reader.track_lat:
-        lat, lon, ele, starts, source = (reader.track_lat, reader.track_lon, reader.track_ele, reader.track_starts,
-                                         "track")
-    elif reader.route_lat:
-        lat, lon, ele, starts, source = (reader.route_lat, reader.route_lon, reader.route_ele, reader.route_starts,
-                                         "route")
-    else:
+        if exc.code == _UNDEFINED_ENTITY:
+            raise GpxError("doctype") from exc
+        raise GpxError("malformed", line=line, column=column) from exc
+    points = track if track.lat else route
+    if not points.lat:
         raise GpxError("no_points")
+    lat, lon = _coordinates(points)
+    starts = sorted({0, *(end for end in points.ends if end < len(points.lat))})
     return ParsedGpx(
-        lat=np.asarray(lat, dtype=np.float64),
-        lon=np.asarray(lon, dtype=np.float64),
-        ele=np.asarray(ele, dtype=np.float64),
-        segment_starts=sorted(set(starts) | {0}),
-        source=source,
-        waypoints=reader.waypoints,
-        name=reader.name,
-        description=reader.description,
+        lat=lat, lon=lon, ele=_elevations(points.ele), segment_starts=starts,
+        source="track" if points is track else "route", waypoints=waypoints, name=name, description=description,
     )
 
 
-def _invalid_utf8_at(xml: bytes, exc: expat.ExpatError) -> bool:
+def _invalid_utf8_at(xml: bytes, exc: Exception) -> bool:
     """True when expat's 'invalid token' is a byte sequence that is not valid UTF-8."""
     declared = _declared_encoding(xml)
     if declared not in (None, "utf-8", "utf8"):

@@ -69,3 +69,16 @@ def test_load_demo_refuses_production_without_flag(db, settings, tmp_path):
     with pytest.raises(CommandError, match="allow-production"):
         call_command("load_demo", stdout=io.StringIO())
     assert User.objects.count() == 0
+
+
+def test_demo_routes_have_their_statistics(db, demo_dir):
+    call_command("load_demo", stdout=io.StringIO())
+    greenway = Route.objects.get(slug="qilihe-greenway").current_version
+    assert greenway.is_loop and 15_000 < greenway.distance_m < 22_000
+    assert greenway.elevation_gain_m < 30 and greenway.difficulty == 1
+    assert greenway.pois.count() == 3
+    for slug in ("taihang-yingtan", "taihang-zijinshan"):
+        version = Route.objects.get(slug=slug).current_version
+        assert version.elevation_gain_m > 500 and not version.is_loop
+        assert version.climbs and all(c["category"] for c in version.climbs)
+        assert version.min_lon >= 113.9 and version.max_lon <= 114.45
