@@ -42,23 +42,33 @@ CLIMB_CATEGORIES = [(80_000, "HC"), (64_000, "1"), (32_000, "2"), (16_000, "3"),
 DIFFICULTY_GRADES = [(30, 1), (60, 2), (100, 3), (150, 4)]  # effort below the bound -> grade; else 5
 
 
+def _distances(lat1: np.ndarray, lon1: np.ndarray, lat2: np.ndarray, lon2: np.ndarray) -> np.ndarray:
+    """Metres between paired points: local radii of curvature at the mid-latitude, and the exact
+    geodesic (geographiclib) for pairs farther apart than LONG_STEP_M."""
+    phi1, phi2 = np.radians(lat1), np.radians(lat2)
+    dphi = phi2 - phi1
+    dlam = (np.radians(lon2 - lon1) + math.pi) % (2 * math.pi) - math.pi
+    mid = phi1 + dphi / 2
+    w = np.sqrt(1 - WGS84_E2 * np.sin(mid) ** 2)
+    meridional = WGS84_A * (1 - WGS84_E2) / w**3
+    prime_vertical = WGS84_A / w
+    out = np.hypot(meridional * dphi, prime_vertical * np.cos(mid) * dlam)
+    for i in np.nonzero(out > LONG_STEP_M)[0]:
+        out[i] = Geodesic.WGS84.Inverse(float(lat1[i]), float(lon1[i]), float(lat2[i]), float(lon2[i]),
+                                        Geodesic.DISTANCE)["s12"]
+    return out
+
+
 def step_lengths(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
     """Metres between consecutive points (len n-1) on the WGS-84 ellipsoid."""
     if len(lat) < 2:
         return np.zeros(0)
-    phi = np.radians(lat)
-    dphi = np.diff(phi)
-    dlam = np.radians(np.diff(lon))
-    dlam = (dlam + math.pi) % (2 * math.pi) - math.pi
-    mid = phi[:-1] + dphi / 2
-    s2 = np.sin(mid) ** 2
-    w = np.sqrt(1 - WGS84_E2 * s2)
-    meridional = WGS84_A * (1 - WGS84_E2) / w**3
-    prime_vertical = WGS84_A / w
-    steps = np.hypot(meridional * dphi, prime_vertical * np.cos(mid) * dlam)
-    for i in np.nonzero(steps > LONG_STEP_M)[0]:
-        steps[i] = Geodesic.WGS84.Inverse(lat[i], lon[i], lat[i + 1], lon[i + 1], Geodesic.DISTANCE)["s12"]
-    return steps
+    return _distances(lat[:-1], lon[:-1], lat[1:], lon[1:])
+
+
+def distances_from(lat: float, lon: float, lats: np.ndarray, lons: np.ndarray) -> np.ndarray:
+    """Metres from one point to many on the WGS-84 ellipsoid."""
+    return _distances(np.full(len(lats), lat), np.full(len(lons), lon), lats, lons)
 
 
 def geodesic_distance(lat1: float, lon1: float, lat2: float, lon2: float) -> float:

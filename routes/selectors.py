@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 
+import numpy as np
 from django.db.models import Q, QuerySet
 from django.http import Http404
 
@@ -67,7 +69,7 @@ class RouteFilters:
     bbox: tuple[float, float, float, float] | None = None  # min lat, min lon, max lat, max lon
 
 
-def route_search(*, filters: RouteFilters, user: User | None) -> QuerySet[Route] | list[Route]:
+def route_search(*, filters: RouteFilters, user: User | None) -> QuerySet[Route] | Sequence[Route]:
     """Filtered routes with everything a list shows loaded in a fixed number of queries.
 
     With `near`, candidates come from an indexed box around the point and are sorted by the
@@ -107,13 +109,38 @@ def route_search(*, filters: RouteFilters, user: User | None) -> QuerySet[Route]
     lat, lon = filters.near
     dlat = filters.radius_km / 110.574
     dlon = filters.radius_km / max(0.01, 111.320 * math.cos(math.radians(lat)))
-    qs = qs.filter(current_version__start_lat__range=(lat - dlat, lat + dlat),
-                   current_version__start_lon__range=(lon - dlon, lon + dlon))
-    found = []
-    for route in qs:
-        version = route.current_version
-        route.near_km = geo.geodesic_distance(lat, lon, version.start_lat, version.start_lon) / 1000
-        if route.near_km <= filters.radius_km:
-            found.append(route)
-    found.sort(key=lambda r: r.near_km)
-    return found
+    candidates = list(qs.filter(current_version__start_lat__range=(lat - dlat, lat + dlat),
+                                current_version__start_lon__range=(lon - dlon, lon + dlon))
+                      .values_list("pk", "current_version__start_lat", "current_version__start_lon"))
+    if not candidates:
+        return []
+    ids, lats, lons = (np.array(column) for column in zip(*candidates))
+    km = geo.distances_from(lat, lon, lats.astype(float), lons.astype(float)) / 1000
+    order = np.argsort(km, kind="stable")
+    order = order[km[order] <= filters.radius_km]
+    return RoutesByDistance(qs, [int(i) for i in ids[order]], [float(k) for k in km[order]])
+
+
+class RoutesByDistance(Sequence):
+    """Route ids sorted by distance; only the slice a page shows is loaded, in two queries."""
+
+    def __init__(self, queryset: QuerySet[Route], ids: list[int], km: list[float]) -> None:
+        self.queryset, self.ids, self.km = queryset, ids, km
+
+    def __len__(self) -> int:
+        return len(self.ids)
+
+    def count(self) -> int:  # Django's Paginator asks for count() when it exists
+        return len(self.ids)
+
+    def __getitem__(self, index):
+        if isinstance(index, slice):
+            ids, km = self.ids[index], self.km[index]
+            by_id = {route.pk: route for route in self.queryset.filter(pk__in=ids)}
+            page = []
+            for pk, distance in zip(ids, km):
+                route = by_id[pk]
+                route.near_km = round(distance, 3)
+                page.append(route)
+            return page
+        return self[index:index + 1][0]
