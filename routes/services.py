@@ -44,12 +44,13 @@ POI_KINDS = {
 }
 
 
-def poi_kind(text: str) -> str:
-    """Map a waypoint's <type>/<sym> text to one of our kinds."""
-    lowered = text.lower()
-    for kind, words in POI_KINDS.items():
-        if any(word in lowered for word in words):
-            return kind
+def poi_kind(*texts: str) -> str:
+    """Our kind for a waypoint: its <type>/<sym> decides first, then its name."""
+    for text in texts:
+        lowered = text.lower()
+        for kind, words in POI_KINDS.items():
+            if any(word in lowered for word in words):
+                return kind
     return PointOfInterest.Kind.OTHER
 
 
@@ -106,7 +107,7 @@ def _apply(version: RouteVersion, ingested: Ingested) -> None:
 def _store_pois(version: RouteVersion, waypoints: list[gpx.Waypoint]) -> None:
     PointOfInterest.objects.bulk_create(
         PointOfInterest(version=version, lat=w.lat, lon=w.lon, name=w.name, description=w.description,
-                        kind=poi_kind(f"{w.kind} {w.name}"))
+                        kind=poi_kind(w.kind, w.name))
         for w in waypoints
     )
 

@@ -211,3 +211,14 @@ def test_upload_page_bad_file_is_a_form_error_and_stores_nothing(client, organiz
 def test_upload_page_refuses_riders(client, rider):
     client.force_login(rider)
     assert client.get("/routes/new/").status_code == 403
+
+
+@pytest.mark.parametrize(
+    ("kind", "name", "expected"),
+    [("food", "路网补给点", "food"), ("", "补给站", "water"), ("Bike Repair", "", "repair"), ("Summit", "", "viewpoint"),
+     ("", "急弯注意", "danger"), ("", "村口", "other")],
+)
+def test_waypoint_kinds(kind, name, expected):
+    from routes.services import poi_kind
+
+    assert poi_kind(kind, name) == expected
