@@ -215,8 +215,8 @@ def test_upload_page_refuses_riders(client, rider):
 
 @pytest.mark.parametrize(
     ("kind", "name", "expected"),
-    [("food", "路网补给点", "food"), ("", "补给站", "water"), ("Bike Repair", "", "repair"), ("Summit", "", "viewpoint"),
-     ("", "急弯注意", "danger"), ("", "村口", "other")],
+    [("food", "路网补给点", "food"), ("", "补给站", "water"), ("Bike Repair", "", "repair"),
+     ("Summit", "", "viewpoint"), ("", "急弯注意", "danger"), ("", "村口", "other")],
 )
 def test_waypoint_kinds(kind, name, expected):
     from routes.services import poi_kind
