@@ -1,6 +1,7 @@
 """Route API: list and search, detail, upload (new route or new version), version status."""
 
 from django.core.exceptions import PermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.exceptions import ValidationError
@@ -16,13 +17,14 @@ from routes.permissions import can_upload_routes
 from routes.selectors import route_editable_by, route_get, route_search, route_version_get
 from routes.serializers import (
     RouteDetailOutput,
+    RouteEditInput,
     RouteListOutput,
     RouteSearchInput,
     RouteUploadInput,
     VersionStatsOutput,
     VersionUploadInput,
 )
-from routes.services import RouteImportError, route_import
+from routes.services import RouteImportError, route_import, route_update
 
 
 class RoutePagination(PageNumberPagination):
@@ -50,7 +52,6 @@ def _read_upload(upload) -> bytes:
 
 class RouteListApi(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
-    parser_classes = [MultiPartParser, FormParser]
 
     @extend_schema(parameters=[RouteSearchInput], responses=RouteListOutput(many=True))
     def get(self, request: Request) -> Response:
@@ -80,11 +81,26 @@ class RouteListApi(APIView):
 
 
 class RouteDetailApi(APIView):
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
     @extend_schema(responses=RouteDetailOutput)
     def get(self, request: Request, slug: str) -> Response:
         route = route_get(slug=slug, user=request.user)
+        return Response(RouteDetailOutput(route, context={"request": request}).data)
+
+    @extend_schema(request=RouteEditInput, responses=RouteDetailOutput)
+    def patch(self, request: Request, slug: str) -> Response:
+        route = route_get(slug=slug, user=request.user)
+        if not route_editable_by(route=route, user=request.user):
+            raise PermissionDenied
+        edit = RouteEditInput(route, data=request.data, partial=True)
+        edit.is_valid(raise_exception=True)
+        data = dict(edit.validated_data)
+        tags = data.pop("tags", None)
+        try:
+            route_update(route=route, tags=tags, **data)
+        except DjangoValidationError as exc:
+            raise ValidationError(exc.message_dict) from exc
         return Response(RouteDetailOutput(route, context={"request": request}).data)
 
 

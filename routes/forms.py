@@ -20,3 +20,12 @@ class RouteUploadForm(forms.Form):
 
 class VersionUploadForm(forms.Form):
     gpx = forms.FileField(label=_("new GPX file (.gpx or .gpx.gz)"))
+
+
+class RouteEditForm(forms.ModelForm):
+    class Meta:
+        model = Route
+        fields = ("name", "name_en", "description", "description_en", "category", "surface", "region", "tags",
+                  "collection", "status", "visibility")
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}),
+                   "description_en": forms.Textarea(attrs={"rows": 4})}

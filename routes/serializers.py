@@ -4,7 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from cycling.i18n import localized
-from routes.models import PointOfInterest, Route, RouteVersion
+from routes.models import Collection, PointOfInterest, Route, RouteVersion, Tag
 from routes.selectors import RouteFilters
 
 
@@ -63,6 +63,17 @@ class RouteUploadInput(serializers.Serializer):
     category = serializers.ChoiceField(choices=Route.Category.choices, default=Route.Category.ROAD)
     visibility = serializers.ChoiceField(choices=Route.Visibility.choices, default=Route.Visibility.PUBLIC)
     publish = serializers.BooleanField(default=False)
+
+
+class RouteEditInput(serializers.ModelSerializer):
+    tags = serializers.SlugRelatedField(slug_field="slug", many=True, queryset=Tag.objects.all(), required=False)
+    collection = serializers.SlugRelatedField(slug_field="slug", queryset=Collection.objects.all(), required=False,
+                                              allow_null=True)
+
+    class Meta:
+        model = Route
+        fields = ("name", "name_en", "description", "description_en", "category", "surface", "region", "status",
+                  "visibility", "collection", "tags")
 
 
 class VersionUploadInput(serializers.Serializer):

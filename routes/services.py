@@ -198,3 +198,22 @@ def route_create(*, owner: User, slug: str, name: str, gpx_bytes: bytes, filenam
     version = route_import(owner=owner, data=gpx_bytes, filename=filename, name=name, slug=slug,
                            collection=collection, **fields)
     return version.route
+
+
+EDITABLE_FIELDS = ("name", "name_en", "description", "description_en", "category", "surface", "region", "status",
+                   "visibility", "collection", "club")
+
+
+@transaction.atomic
+def route_update(*, route: Route, tags: list | None = None, **fields) -> Route:
+    """Change a route's descriptive fields (not its GPX: that is a new version)."""
+    unknown = set(fields) - set(EDITABLE_FIELDS)
+    if unknown:
+        raise TypeError(f"not editable: {sorted(unknown)}")
+    for name, value in fields.items():
+        setattr(route, name, value)
+    route.full_clean(exclude=["current_version"])
+    route.save()
+    if tags is not None:
+        route.tags.set(tags)
+    return route

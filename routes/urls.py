@@ -8,6 +8,7 @@ urlpatterns = [
     path("", views.route_list, name="list"),
     path("new/", views.route_upload, name="upload"),
     path("<str:slug>/", views.route_detail, name="detail"),
+    path("<str:slug>/edit/", views.route_edit, name="edit"),
     path("<str:slug>/versions/new/", views.route_version_upload, name="version-upload"),
     path("<str:slug>/download/<str:fmt>/", views.route_download, name="download"),
 ]

@@ -12,14 +12,14 @@ from django.utils.translation import gettext as _
 
 from cycling.i18n import localized
 from routes import downloads
-from routes.forms import RouteUploadForm, VersionUploadForm
+from routes.forms import RouteEditForm, RouteUploadForm, VersionUploadForm
 from routes.gcj02 import line_to_gcj02, wgs84_to_gcj02
 from routes.geo import riding_time_hours
 from routes.models import Route, RouteVersion
 from routes.permissions import can_upload_routes
 from routes.selectors import route_editable_by, route_get, route_search, route_version_get
 from routes.serializers import RouteSearchInput
-from routes.services import RouteImportError, route_import
+from routes.services import RouteImportError, route_import, route_update
 from routes.svg import profile_svg
 
 
@@ -117,6 +117,19 @@ def route_version_upload(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             return redirect("routes:detail", slug=route.slug)
     return render(request, "routes/route_upload.html", {"form": form, "route": route})
+
+
+@login_required
+def route_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    route = route_get(slug=slug, user=request.user)
+    if not route_editable_by(route=route, user=request.user):
+        raise PermissionDenied
+    form = RouteEditForm(request.POST or None, instance=route)
+    if request.method == "POST" and form.is_valid():
+        data = dict(form.cleaned_data)
+        route_update(route=route, tags=list(data.pop("tags")), **data)
+        return redirect("routes:detail", slug=route.slug)
+    return render(request, "routes/route_edit.html", {"form": form, "route": route})
 
 
 def route_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:

@@ -174,6 +174,7 @@ SPECTACULAR_SETTINGS = {
     "ENUM_NAME_OVERRIDES": {
         "RouteStatusEnum": "routes.models.Route.Status",
         "RouteVersionStatusEnum": "routes.models.RouteVersion.Status",
+        "HomeAreaEnum": "accounts.models.HomeArea",
     },
 }
 

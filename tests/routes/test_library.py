@@ -242,3 +242,52 @@ def test_map_without_tiles_still_has_the_line(client, published_route, settings)
     page = client.get(f"/routes/{quote(published_route.slug)}/").content.decode()
     data = json.loads(page.split('id="route-map-data" type="application/json">', 1)[1].split("</script>", 1)[0])
     assert data["tiles"] == "" and len(data["line"][0]) > 10
+
+
+# --- editing ------------------------------------------------------------------------------------
+
+def test_owner_edits_route_on_the_page(client, organizer, make_route):
+    route = make_route(status=Route.Status.DRAFT, name="待发布")
+    tag = Tag.objects.create(slug="river", name="河")
+    client.force_login(organizer)
+    url = f"/routes/{quote(route.slug)}/edit/"
+    assert client.get(url).status_code == 200
+    response = client.post(url, {"name": "七里河", "name_en": "Qilihe", "description": "", "description_en": "",
+                                 "category": "greenway", "surface": "paved", "region": "xiangdu",
+                                 "tags": [tag.pk], "collection": "", "status": "published", "visibility": "public"})
+    assert response.status_code == 302
+    route.refresh_from_db()
+    assert (route.name, route.status, route.region) == ("七里河", "published", "xiangdu")
+    assert list(route.tags.all()) == [tag]
+
+
+def test_others_cannot_edit_and_private_stays_hidden(client, make_route):
+    public = make_route(name="公开")
+    private = make_route(name="私密", visibility=Route.Visibility.PRIVATE)
+    client.force_login(UserFactory())
+    assert client.get(f"/routes/{quote(public.slug)}/edit/").status_code == 403
+    assert client.get(f"/routes/{quote(private.slug)}/edit/").status_code == 404
+    api = f"/api/v1/routes/{quote(public.slug)}/"
+    assert client.patch(api, {"name": "x"}, content_type="application/json").status_code == 403
+    public.refresh_from_db()
+    assert public.name == "公开"
+
+
+def test_owner_archives_route_through_the_api(client, organizer, make_route):
+    route = make_route(name="旧线路")
+    client.force_login(organizer)
+    response = client.patch(f"/api/v1/routes/{quote(route.slug)}/", {"status": "archived", "tags": []},
+                            content_type="application/json")
+    assert response.status_code == 200 and response.json()["status"] == "archived"
+    client.logout()
+    assert route.slug not in _slugs(client.get("/api/v1/routes/"))
+
+
+def test_api_edit_bad_value_is_400(client, organizer, make_route):
+    route = make_route(name="线路")
+    client.force_login(organizer)
+    response = client.patch(f"/api/v1/routes/{quote(route.slug)}/", {"category": "rocket"},
+                            content_type="application/json")
+    assert response.status_code == 400
+    route.refresh_from_db()
+    assert route.category == "road"
