@@ -1,5 +1,8 @@
 """The user model, which is also the rider profile."""
 
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -52,6 +55,8 @@ class User(AbstractUser):
         _("emergency contact phone"), max_length=16, blank=True, validators=[validate_phone]
     )
     bike_brand = models.CharField(_("bike brand ridden"), max_length=60, blank=True)
+    language = models.CharField(_("language for e-mails"), max_length=10, choices=settings.LANGUAGES,
+                                default="zh-hans")
     show_name_publicly = models.BooleanField(
         _("show my name on public start lists and results"),
         default=False,
@@ -75,6 +80,13 @@ class User(AbstractUser):
     def public_name(self) -> str:
         """The name others may see: the display name, or the username when none is set."""
         return self.display_name or self.username
+
+    def age_on(self, day: datetime.date) -> int | None:
+        """Whole years on that day, or None without a birth date."""
+        if self.date_of_birth is None:
+            return None
+        born = self.date_of_birth
+        return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
 
     @property
     def is_local(self) -> bool:

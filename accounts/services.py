@@ -16,6 +16,7 @@ PROFILE_FIELDS = (
     "emergency_contact_name",
     "emergency_contact_phone",
     "bike_brand",
+    "language",
     "show_name_publicly",
 )
 

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from accounts.api import ProfileMeApi, RiderPublicApi
+from events import api as events_api
 from routes.api import RouteDetailApi, RouteListApi, RouteVersionDetailApi, RouteVersionListApi
 
 
@@ -22,6 +23,7 @@ def api_root(request: Request) -> Response:
         {
             "me": reverse("api:me", request=request),
             "routes": reverse("api:routes", request=request),
+            "events": reverse("api:events", request=request),
             "auth_token": reverse("api:auth-token", request=request),
             "schema": reverse("api-schema", request=request),
             "docs": reverse("api-docs", request=request),
@@ -36,6 +38,18 @@ urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="auth-token"),
     path("me/", ProfileMeApi.as_view(), name="me"),
     path("riders/<str:username>/", RiderPublicApi.as_view(), name="rider"),
+    path("events/", events_api.EventListApi.as_view(), name="events"),
+    path("events/<str:slug>/", events_api.EventDetailApi.as_view(), name="event"),
+    path("events/<str:slug>/publish/", events_api.EventPublishApi.as_view(), name="event-publish"),
+    path("events/<str:slug>/registrations/", events_api.RegistrationCreateApi.as_view(), name="event-register"),
+    path("events/<str:slug>/roster/", events_api.RosterApi.as_view(), name="event-roster"),
+    path("events/<str:slug>/checkin/", events_api.CheckinApi.as_view(), name="event-checkin"),
+    path("events/<str:slug>/results/", events_api.ResultsApi.as_view(), name="event-results"),
+    path("registrations/<int:pk>/", events_api.RegistrationDetailApi.as_view(), name="registration"),
+    path("registrations/<int:pk>/cancel/", events_api.RegistrationCancelApi.as_view(), name="registration-cancel"),
+    path("registrations/<int:pk>/switch/", events_api.RegistrationSwitchApi.as_view(), name="registration-switch"),
+    path("registrations/<int:pk>/transfer/", events_api.RegistrationTransferApi.as_view(),
+         name="registration-transfer"),
     path("routes/", RouteListApi.as_view(), name="routes"),
     path("routes/<str:slug>/", RouteDetailApi.as_view(), name="route"),
     path("routes/<str:slug>/versions/", RouteVersionListApi.as_view(), name="route-versions"),

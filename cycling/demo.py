@@ -13,6 +13,8 @@ from accounts.models import Gender, HomeArea, User
 from accounts.services import user_create
 from clubs.models import Club
 from clubs.services import club_create
+from events.models import Event
+from events.services import event_create, event_publish, registration_create
 from routes.models import Collection, Route
 from routes.services import route_create
 
@@ -65,6 +67,61 @@ CLUB = {
     "description": "广宗县的骑行爱好者俱乐部，每周末组织绿道和乡村道路骑行。",
     "description_en": "Riders of Guangzong county; weekend rides on greenways and country roads.",
 }
+
+
+def _demo_events(organizer: User) -> list[dict]:
+    """Two events relative to today, so the demo always has something to sign up for."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    today = timezone.localtime().replace(hour=8, minute=0, second=0, microsecond=0)
+    greenway = Route.objects.get(slug="qilihe-greenway")
+    yingtan = Route.objects.get(slug="taihang-yingtan")
+    zijin = Route.objects.get(slug="taihang-zijinshan")
+    return [
+        {
+            "slug": "qilihe-ride-festival", "title": "七里河绿道骑行节（演示）", "title_en": "Qilihe Greenway Ride Festival (demo)",
+            "kind": Event.Kind.SPORTIVE, "county": HomeArea.XIANGDU,
+            "description": "沿七里河绿道的家庭骑行活动。演示数据。",
+            "description_en": "A family ride along the Qilihe greenway. Demo data.",
+            "starts_at": today + timedelta(days=14), "ends_at": today + timedelta(days=14, hours=4),
+            "registration_opens_at": today - timedelta(days=7), "registration_closes_at": today + timedelta(days=12),
+            "transfer_deadline": today + timedelta(days=10),
+            "meeting_point": "七里河公园北门", "meeting_lat": 37.0480, "meeting_lon": 114.4550,
+            "waiver_text": "我确认身体健康，自愿参加本次骑行活动，并遵守交通规则和组织者的安排。",
+            "categories": [
+                {"name": "绿道环线 18 公里", "name_en": "Greenway loop 18 km", "capacity": 200,
+                 "route_version": greenway.current_version, "fee_cny": 0},
+            ],
+            "questions": [
+                {"key": "jersey", "label": "骑行服尺码", "label_en": "Jersey size", "kind": "choice",
+                 "required": True, "choices": ["S", "M", "L", "XL"]},
+            ],
+        },
+        {
+            "slug": "taihang-challenge", "title": "骑行太行挑战赛（演示）", "title_en": "Riding Taihang Challenge (demo)",
+            "kind": Event.Kind.RACE, "county": HomeArea.XINDU,
+            "description": "在邢台西部太行山区举行的公路挑战赛。演示数据。",
+            "description_en": "A road challenge in the Taihang mountains west of Xingtai. Demo data.",
+            "starts_at": today + timedelta(days=30), "ends_at": today + timedelta(days=30, hours=8),
+            "registration_opens_at": today - timedelta(days=3), "registration_closes_at": today + timedelta(days=25),
+            "transfer_deadline": today + timedelta(days=20),
+            "meeting_point": "信都区前南峪景区停车场", "meeting_lat": 37.1300, "meeting_lon": 114.0300,
+            "waiver_text": "我确认已购买或同意主办方代为购买比赛保险，身体状况适合参加高强度山地骑行比赛。",
+            "categories": [
+                {"name": "英谈线 43 公里", "name_en": "Yingtan 43 km", "capacity": 150,
+                 "route_version": yingtan.current_version, "fee_cny": 120, "min_age": 16},
+                {"name": "紫金山线 32 公里", "name_en": "Zijinshan 32 km", "capacity": 100,
+                 "route_version": zijin.current_version, "fee_cny": 100, "min_age": 18},
+            ],
+            "questions": [
+                {"key": "national_id", "label": "身份证号（用于保险）", "label_en": "National ID (for insurance)",
+                 "kind": "national_id", "required": True},
+                {"key": "bike_brand", "label": "参赛车辆品牌", "label_en": "Bike brand", "kind": "text"},
+            ],
+        },
+    ]
 
 
 @dataclass
@@ -137,6 +194,17 @@ def demo_load() -> DemoReport:
             **spec,
         )
         report.created.append(f"route {spec['slug']}")
+
+    for spec in _demo_events(users["demo-organizer"]):
+        if Event.objects.filter(slug=spec["slug"]).exists():
+            report.existing.append(f"event {spec['slug']}")
+            continue
+        event = event_create(created_by=users["demo-organizer"], **spec)
+        event_publish(event=event)
+        report.created.append(f"event {spec['slug']}")
+        if spec["slug"] == "qilihe-ride-festival":
+            registration_create(event=event, category=event.categories.get(), rider=users["demo-rider"],
+                                answers={"jersey": "M"}, accept_waiver=True)
 
     if Club.objects.filter(slug=CLUB["slug"]).exists():
         report.existing.append(f"club {CLUB['slug']}")

@@ -16,7 +16,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("routes/", include("routes.urls")),
     path("clubs/", include("clubs.urls")),
-    path("events/", views.section_pending, {"section": "events"}, name="events"),
+    path("events/", include("events.urls")),
     path("insights/", views.section_pending, {"section": "insights"}, name="insights"),
     path("api/v1/", include("cycling.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),

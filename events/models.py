@@ -1,1 +1,177 @@
-"""Event tables arrive with the events work."""
+"""Events, their categories and questions, registrations, check-in and results."""
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import HomeArea
+
+
+class Event(models.Model):
+    class Kind(models.TextChoices):
+        RACE = "race", _("Race")
+        SPORTIVE = "sportive", _("Sportive / group ride")
+        CLUB_RIDE = "club_ride", _("Club ride")
+        TRAINING = "training", _("Training")
+
+    class Status(models.TextChoices):
+        DRAFT = "draft", _("Draft")
+        PUBLISHED = "published", _("Published")
+        CANCELLED = "cancelled", _("Cancelled")
+        COMPLETED = "completed", _("Completed")
+
+    slug = models.SlugField(_("slug"), unique=True, max_length=80, allow_unicode=True)
+    title = models.CharField(_("title (Chinese)"), max_length=160)
+    title_en = models.CharField(_("title (English)"), max_length=160, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.SPORTIVE)
+    description = models.TextField(_("description (Chinese)"), blank=True)
+    description_en = models.TextField(_("description (English)"), blank=True)
+    starts_at = models.DateTimeField(_("starts"))
+    ends_at = models.DateTimeField(_("ends"))
+    meeting_point = models.CharField(_("meeting point"), max_length=200, blank=True)
+    meeting_lat = models.FloatField(_("meeting point latitude"), null=True, blank=True)
+    meeting_lon = models.FloatField(_("meeting point longitude"), null=True, blank=True)
+    county = models.CharField(_("county or district"), max_length=12, choices=HomeArea.choices, blank=True)
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
+    registration_opens_at = models.DateTimeField(_("registration opens"))
+    registration_closes_at = models.DateTimeField(_("registration closes"))
+    registration_paused = models.BooleanField(_("registration closed by the organizer"), default=False)
+    transfer_deadline = models.DateTimeField(_("transfers allowed until"), null=True, blank=True)
+    waiver_text = models.TextField(_("waiver"), blank=True)
+    organizers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="organized_events",
+                                        verbose_name=_("organizers"))
+    club = models.ForeignKey("clubs.Club", on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+    created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    cancelled_reason = models.TextField(blank=True)
+
+    class Meta:
+        verbose_name = _("event")
+        verbose_name_plural = _("events")
+        ordering = ["starts_at"]
+        constraints = [
+            models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"),
+            models.CheckConstraint(condition=Q(registration_closes_at__gte=models.F("registration_opens_at")),
+                                   name="event_registration_window_ordered"),
+        ]
+        indexes = [models.Index(fields=["status", "starts_at"])]
+
+    def __str__(self) -> str:
+        return self.title
+
+
+class Category(models.Model):
+    class Gender(models.TextChoices):
+        ANY = "", _("Open to all")
+        FEMALE = "female", _("Women only")
+        MALE = "male", _("Men only")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="categories")
+    name = models.CharField(_("name (Chinese)"), max_length=80)
+    name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
+    route_version = models.ForeignKey("routes.RouteVersion", on_delete=models.PROTECT, null=True, blank=True,
+                                      related_name="categories", verbose_name=_("route version"))
+    capacity = models.PositiveIntegerField(_("capacity"))
+    waitlist_enabled = models.BooleanField(_("waitlist when full"), default=True)
+    fee_cny = models.DecimalField(_("fee (CNY)"), max_digits=8, decimal_places=2, default=0)
+    min_age = models.PositiveSmallIntegerField(_("minimum age on event day"), null=True, blank=True)
+    max_age = models.PositiveSmallIntegerField(_("maximum age on event day"), null=True, blank=True)
+    gender = models.CharField(_("gender restriction"), max_length=8, choices=Gender.choices, blank=True, default="")
+    bib_start = models.PositiveIntegerField(_("first bib number"))
+    bib_end = models.PositiveIntegerField(_("last bib number"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("category")
+        verbose_name_plural = _("categories")
+        ordering = ["event", "position", "pk"]
+        constraints = [
+            models.CheckConstraint(condition=Q(bib_end__gte=models.F("bib_start")), name="category_bib_range"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.name}"
+
+
+class Question(models.Model):
+    class Kind(models.TextChoices):
+        TEXT = "text", _("Text")
+        CHOICE = "choice", _("Choice")
+        NUMBER = "number", _("Number")
+        DATE = "date", _("Date")
+        YES_NO = "yes_no", _("Yes / no")
+        NATIONAL_ID = "national_id", _("National ID number")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
+    key = models.SlugField(_("key"), max_length=40)
+    label = models.CharField(_("question (Chinese)"), max_length=200)
+    label_en = models.CharField(_("question (English)"), max_length=200, blank=True)
+    kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.TEXT)
+    required = models.BooleanField(_("required"), default=False)
+    choices = models.JSONField(_("choices"), default=list, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["event", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["event", "key"], name="question_key_unique")]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class Registration(models.Model):
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("Confirmed")
+        WAITLISTED = "waitlisted", _("Waitlisted")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Result(models.TextChoices):
+        FINISHED = "finished", _("Finished")
+        DNF = "dnf", _("Did not finish")
+        DNS = "dns", _("Did not start")
+        DSQ = "dsq", _("Disqualified")
+
+    ACTIVE = (Status.CONFIRMED, Status.WAITLISTED)
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="registrations")
+    rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
+    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    bib = models.PositiveIntegerField(_("bib"), null=True, blank=True)
+    answers = models.JSONField(default=dict, blank=True)
+    waiver_accepted_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    queued_at = models.DateTimeField(_("in line since"))  # first come, first served on the waitlist
+    confirmed_at = models.DateTimeField(null=True, blank=True)
+    cancelled_at = models.DateTimeField(null=True, blank=True)
+    checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    transferred_from = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                         related_name="+")
+    result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
+    finish_seconds = models.PositiveIntegerField(_("finish time (s)"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("registration")
+        verbose_name_plural = _("registrations")
+        ordering = ["event", "queued_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "rider"], condition=Q(status__in=["confirmed", "waitlisted"]),
+                                    name="one_active_registration_per_rider"),
+            models.UniqueConstraint(fields=["event", "bib"], condition=Q(bib__isnull=False),
+                                    name="bib_unique_per_event"),
+        ]
+        indexes = [models.Index(fields=["category", "status", "queued_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.event} · {self.rider} · {self.status}"
+
+
+class Notification(models.Model):
+    """One e-mail that went out; the unique key makes a retried task send nothing twice."""
+
+    key = models.CharField(max_length=120, unique=True)
+    sent_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return self.key

@@ -4,6 +4,7 @@ from importlib.util import find_spec
 from pathlib import Path
 
 import environ
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -206,6 +207,7 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "cycling.heartbeat", "schedule": 60.0},
+    "event-reminders": {"task": "events.send_reminders", "schedule": crontab(hour=9, minute=0)},
 }
 
 LOGGING = {
@@ -223,3 +225,6 @@ ROUTE_LINE_MAX_POINTS = 1500
 ROUTE_PROFILE_MAX_SAMPLES = 500
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+
+# Absolute links in e-mails and calendar files
+SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")

@@ -1,0 +1,134 @@
+"""Forms of the event pages: create/edit an event, register, switch, transfer, check in, results."""
+
+from __future__ import annotations
+
+from django import forms
+from django.forms import formset_factory
+from django.utils.translation import gettext_lazy as _
+
+from accounts.models import HomeArea
+from events import idcard
+from events.models import Category, Event, Question
+from routes.models import Route
+
+DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
+
+
+class EventForm(forms.ModelForm):
+    class Meta:
+        model = Event
+        fields = ("title", "title_en", "kind", "description", "description_en", "starts_at", "ends_at",
+                  "meeting_point", "meeting_lat", "meeting_lon", "county", "registration_opens_at",
+                  "registration_closes_at", "transfer_deadline", "waiver_text")
+        widgets = dict.fromkeys(("starts_at", "ends_at", "registration_opens_at", "registration_closes_at",
+                                 "transfer_deadline"), DATETIME)
+        widgets |= {"description": forms.Textarea(attrs={"rows": 4}),
+                    "description_en": forms.Textarea(attrs={"rows": 4}),
+                    "waiver_text": forms.Textarea(attrs={"rows": 4})}
+
+
+class CategoryForm(forms.Form):
+    name = forms.CharField(label=_("name (Chinese)"), max_length=80)
+    name_en = forms.CharField(label=_("name (English)"), max_length=80, required=False)
+    route = forms.ModelChoiceField(label=_("route"), queryset=Route.objects.none(), required=False)
+    capacity = forms.IntegerField(label=_("capacity"), min_value=1, max_value=100_000)
+    fee_cny = forms.DecimalField(label=_("fee (CNY)"), min_value=0, max_digits=8, decimal_places=2, initial=0)
+    waitlist_enabled = forms.BooleanField(label=_("waitlist when full"), required=False, initial=True)
+    min_age = forms.IntegerField(label=_("minimum age on event day"), min_value=0, max_value=120, required=False)
+    max_age = forms.IntegerField(label=_("maximum age on event day"), min_value=0, max_value=120, required=False)
+    gender = forms.ChoiceField(label=_("gender restriction"), choices=Category.Gender.choices, required=False)
+
+    def __init__(self, *args, routes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["route"].queryset = routes if routes is not None else Route.objects.none()
+
+
+class QuestionForm(forms.Form):
+    label = forms.CharField(label=_("question (Chinese)"), max_length=200)
+    label_en = forms.CharField(label=_("question (English)"), max_length=200, required=False)
+    kind = forms.ChoiceField(label=_("kind"), choices=Question.Kind.choices)
+    required = forms.BooleanField(label=_("required"), required=False)
+    choices = forms.CharField(label=_("choices, separated by commas"), required=False)
+
+
+CategoryFormSet = formset_factory(CategoryForm, extra=2, min_num=1, validate_min=True)
+QuestionFormSet = formset_factory(QuestionForm, extra=3)
+
+
+class EventFilterForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"), choices=[("", _("Any")), *Event.Kind.choices], required=False)
+    county = forms.ChoiceField(label=_("county or district"), choices=[("", _("Any")), *HomeArea.choices],
+                               required=False)
+    date_from = forms.DateField(label=_("from"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+    date_to = forms.DateField(label=_("to"), required=False, widget=forms.DateInput(attrs={"type": "date"}))
+
+
+class RegistrationForm(forms.Form):
+    """Built from the event: its categories, its questions and its waiver."""
+
+    category = forms.ModelChoiceField(label=_("category"), queryset=Category.objects.none(), empty_label=None)
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.event = event
+        self.fields["category"].queryset = event.categories.all()
+        from cycling.i18n import localized
+
+        self.fields["category"].label_from_instance = lambda c: localized(c, "name")
+        for question in event.questions.all():
+            self.fields[f"q_{question.key}"] = _question_field(question, localized(question, "label"))
+        if event.waiver_text:
+            self.fields["accept_waiver"] = forms.BooleanField(label=_("I have read and accept the waiver"))
+
+    def answers(self) -> dict:
+        return {name[2:]: value for name, value in self.cleaned_data.items()
+                if name.startswith("q_") and value not in (None, "")}
+
+
+def _question_field(question: Question, label: str) -> forms.Field:
+    kind, required = question.kind, question.required
+    if kind == Question.Kind.CHOICE:
+        return forms.ChoiceField(label=label, required=required,
+                                 choices=[("", "—"), *((c, c) for c in question.choices)])
+    if kind == Question.Kind.NUMBER:
+        return forms.DecimalField(label=label, required=required)
+    if kind == Question.Kind.DATE:
+        return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
+    if kind == Question.Kind.YES_NO:
+        return forms.TypedChoiceField(label=label, required=required, coerce=lambda v: v == "yes",
+                                      choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))])
+    if kind == Question.Kind.NATIONAL_ID:
+        return forms.CharField(label=label, required=required, max_length=18, validators=[_validate_id],
+                               widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "latin"}))
+    return forms.CharField(label=label, required=required, max_length=500)
+
+
+def _validate_id(value: str) -> None:
+    if not idcard.is_valid(value):
+        raise forms.ValidationError(_("This is not a valid mainland ID number (18 characters with a correct check "
+                                      "digit)."))
+
+
+class SwitchCategoryForm(forms.Form):
+    category = forms.ModelChoiceField(label=_("new category"), queryset=Category.objects.none(), empty_label=None)
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = event.categories.all()
+
+
+class TransferForm(forms.Form):
+    username = forms.CharField(label=_("username of the rider taking your place"), max_length=150)
+
+
+class CheckinForm(forms.Form):
+    code = forms.CharField(label=_("check-in code"), max_length=200)
+
+
+class ResultsForm(forms.Form):
+    file = forms.FileField(label=_("results CSV (bib, time H:MM:SS or DNF/DNS/DSQ)"))
+
+
+class CancelEventForm(forms.Form):
+    reason = forms.CharField(label=_("reason (sent to every registered rider)"), widget=forms.Textarea(
+        attrs={"rows": 3}), required=False)

@@ -1,0 +1,49 @@
+"""Sending registration e-mails exactly once per fact, however often a task runs."""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import transaction
+from django.utils import timezone
+
+from events.mail import build
+from events.models import Event, Registration
+from events.services import notification_claim
+
+
+def _key(registration: Registration, kind: str) -> str:
+    moment = {
+        "confirmed": registration.confirmed_at, "promoted": registration.confirmed_at,
+        "waitlisted": registration.queued_at, "cancelled": registration.cancelled_at,
+        "event_cancelled": registration.cancelled_at, "transferred": registration.rider_id,
+        "reminder": registration.event.starts_at,
+    }.get(kind)
+    stamp = moment.isoformat() if hasattr(moment, "isoformat") else str(moment)
+    return f"{kind}:{registration.pk}:{stamp}"[:120]
+
+
+def registration_mail_send(*, registration_id: int, kind: str) -> bool:
+    """Send one e-mail; a second call for the same fact sends nothing. Returns whether it sent."""
+    registration = (Registration.objects.select_related("rider", "event", "category")
+                    .filter(pk=registration_id).first())
+    if registration is None or not registration.rider.email:
+        return False
+    with transaction.atomic():  # the claim is rolled back if sending fails, so a retry sends it
+        if not notification_claim(_key(registration, kind)):
+            return False
+        build(registration, kind).send()
+    return True
+
+
+def reminders_send(*, now: datetime.datetime | None = None) -> int:
+    """E-mail every confirmed rider of events starting tomorrow (Asia/Shanghai); once each."""
+    today = timezone.localtime(now or timezone.now()).date()
+    tomorrow = today + datetime.timedelta(days=1)
+    start = timezone.make_aware(datetime.datetime.combine(tomorrow, datetime.time.min))
+    end = start + datetime.timedelta(days=1)
+    ids = Registration.objects.filter(
+        event__status=Event.Status.PUBLISHED, event__starts_at__gte=start, event__starts_at__lt=end,
+        status=Registration.Status.CONFIRMED,
+    ).values_list("pk", flat=True)
+    return sum(registration_mail_send(registration_id=pk, kind="reminder") for pk in ids)

@@ -1,0 +1,138 @@
+"""Reads for events: listings, seats, permissions, rosters, start lists and results."""
+
+from __future__ import annotations
+
+import datetime
+from dataclasses import dataclass
+
+from django.db.models import Count, Prefetch, Q, QuerySet
+from django.http import Http404
+from django.utils import timezone
+
+from accounts.models import User
+from events.models import Category, Event, Registration
+
+
+def is_organizer(*, user: User | None, event: Event) -> bool:
+    if user is None or not user.is_authenticated:
+        return False
+    return user.is_staff or event.organizers.filter(pk=user.pk).exists()
+
+
+def can_create_events(user: User | None) -> bool:
+    return bool(user and user.is_authenticated and (user.is_staff or user.groups.filter(name="organizers").exists()))
+
+
+def events_visible_to(*, user: User | None) -> QuerySet[Event]:
+    """Published, cancelled and completed events for everyone; drafts for their organizers."""
+    visible = ~Q(status=Event.Status.DRAFT)
+    if user is not None and user.is_authenticated:
+        if user.is_staff:
+            return Event.objects.all()
+        visible |= Q(organizers=user)
+    return Event.objects.filter(visible).distinct()
+
+
+def categories_with_seats() -> Prefetch:
+    return Prefetch("categories", queryset=Category.objects.annotate(
+        confirmed=Count("registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)),
+        waiting=Count("registrations", filter=Q(registrations__status=Registration.Status.WAITLISTED)),
+    ).select_related("route_version__route").order_by("position", "pk"))
+
+
+@dataclass
+class EventFilters:
+    kind: str = ""
+    county: str = ""
+    date_from: datetime.date | None = None
+    date_to: datetime.date | None = None
+    past: bool = False
+
+
+def events_list(*, filters: EventFilters, user: User | None) -> QuerySet[Event]:
+    """Upcoming events first (soonest first); with past=True, finished ones (latest first)."""
+    qs = events_visible_to(user=user)
+    now = timezone.now()
+    qs = qs.filter(ends_at__lt=now).order_by("-starts_at") if filters.past else qs.filter(
+        ends_at__gte=now).order_by("starts_at")
+    if filters.kind:
+        qs = qs.filter(kind=filters.kind)
+    if filters.county:
+        qs = qs.filter(county=filters.county)
+    if filters.date_from:
+        qs = qs.filter(starts_at__date__gte=filters.date_from)
+    if filters.date_to:
+        qs = qs.filter(starts_at__date__lte=filters.date_to)
+    return qs.prefetch_related(categories_with_seats())
+
+
+def event_get(*, slug: str, user: User | None) -> Event:
+    event = events_visible_to(user=user).prefetch_related(categories_with_seats(), "questions").filter(
+        slug=slug).first()
+    if event is None:
+        raise Http404
+    return event
+
+
+def event_for_organizer(*, slug: str, user: User | None) -> Event:
+    """The event if the user organizes it; 404 otherwise (never confirms that it exists)."""
+    event = event_get(slug=slug, user=user)
+    if not is_organizer(user=user, event=event):
+        raise Http404
+    return event
+
+
+def registration_of_rider(*, registration_id: int, user: User | None) -> Registration:
+    """A rider's own registration (or one of their event as organizer); others get 404."""
+    registration = (Registration.objects.select_related("event", "category", "rider")
+                    .filter(pk=registration_id).first())
+    if registration is None or user is None or not user.is_authenticated:
+        raise Http404
+    if registration.rider_id != user.pk and not is_organizer(user=user, event=registration.event):
+        raise Http404
+    return registration
+
+
+def registrations_of(*, rider: User) -> QuerySet[Registration]:
+    return Registration.objects.filter(rider=rider).select_related("event", "category").order_by("-event__starts_at")
+
+
+def roster(*, event: Event) -> QuerySet[Registration]:
+    return event.registrations.select_related("rider", "category").order_by("category__position", "status",
+                                                                            "queued_at", "pk")
+
+
+def start_list(*, event: Event) -> QuerySet[Registration]:
+    return (event.registrations.filter(status=Registration.Status.CONFIRMED).select_related("rider", "category")
+            .order_by("category__position", "bib"))
+
+
+@dataclass
+class Ranked:
+    registration: Registration
+    rank: int | None
+    gender_rank: int | None
+
+
+def results(*, event: Event) -> dict[Category, list[Ranked]]:
+    """Per category: finishers by time with overall and gender ranks, then DNF/DNS/DSQ."""
+    out: dict[Category, list[Ranked]] = {}
+    rows = (event.registrations.filter(status=Registration.Status.CONFIRMED).exclude(result="")
+            .select_related("rider", "category").order_by("category__position", "finish_seconds", "bib"))
+    for registration in rows:
+        out.setdefault(registration.category, [])
+    for category in out:
+        finishers = [r for r in rows if r.category_id == category.pk and r.result == Registration.Result.FINISHED]
+        others = [r for r in rows if r.category_id == category.pk and r.result != Registration.Result.FINISHED]
+        by_gender: dict[str, int] = {}
+        ranked = []
+        for position, registration in enumerate(finishers, start=1):
+            by_gender[registration.rider.gender] = by_gender.get(registration.rider.gender, 0) + 1
+            ranked.append(Ranked(registration, position, by_gender[registration.rider.gender]))
+        out[category] = ranked + [Ranked(r, None, None) for r in others]
+    return out
+
+
+def events_of_rider(*, rider: User) -> list[Event]:
+    return list(Event.objects.filter(registrations__rider=rider,
+                                     registrations__status__in=Registration.ACTIVE).distinct())

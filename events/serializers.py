@@ -1,0 +1,177 @@
+"""Event API input and output shapes."""
+
+from django.utils.translation import gettext_lazy as _
+from rest_framework import serializers
+
+from cycling.i18n import localized
+from events.idcard import mask
+from events.models import Category, Event, Question, Registration
+from routes.models import Route
+
+
+class CategoryInput(serializers.Serializer):
+    name = serializers.CharField(max_length=80)
+    name_en = serializers.CharField(max_length=80, required=False, allow_blank=True)
+    capacity = serializers.IntegerField(min_value=1, max_value=100_000)
+    route = serializers.PrimaryKeyRelatedField(queryset=Route.objects.all(), required=False, allow_null=True)
+    fee_cny = serializers.DecimalField(max_digits=8, decimal_places=2, min_value=0, default=0)
+    waitlist_enabled = serializers.BooleanField(default=True)
+    min_age = serializers.IntegerField(min_value=0, max_value=120, required=False, allow_null=True)
+    max_age = serializers.IntegerField(min_value=0, max_value=120, required=False, allow_null=True)
+    gender = serializers.ChoiceField(choices=Category.Gender.choices, required=False, allow_blank=True)
+    bib_start = serializers.IntegerField(min_value=1, required=False)
+    bib_end = serializers.IntegerField(min_value=1, required=False)
+
+    def validate_route(self, route):
+        user = self.context["request"].user
+        from routes.selectors import routes_visible_to
+
+        if route is not None and not routes_visible_to(user=user).filter(pk=route.pk,
+                                                                        current_version__isnull=False).exists():
+            raise serializers.ValidationError(_("No such route."))
+        return route
+
+
+class QuestionInput(serializers.Serializer):
+    key = serializers.SlugField(max_length=40)
+    label = serializers.CharField(max_length=200)
+    label_en = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=Question.Kind.choices, default=Question.Kind.TEXT)
+    required = serializers.BooleanField(default=False)
+    choices = serializers.ListField(child=serializers.CharField(max_length=100), required=False)
+
+
+class EventInput(serializers.Serializer):
+    title = serializers.CharField(max_length=160)
+    title_en = serializers.CharField(max_length=160, required=False, allow_blank=True)
+    kind = serializers.ChoiceField(choices=Event.Kind.choices)
+    description = serializers.CharField(required=False, allow_blank=True)
+    description_en = serializers.CharField(required=False, allow_blank=True)
+    starts_at = serializers.DateTimeField()
+    ends_at = serializers.DateTimeField()
+    registration_opens_at = serializers.DateTimeField()
+    registration_closes_at = serializers.DateTimeField()
+    transfer_deadline = serializers.DateTimeField(required=False, allow_null=True)
+    meeting_point = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    meeting_lat = serializers.FloatField(min_value=-90, max_value=90, required=False, allow_null=True)
+    meeting_lon = serializers.FloatField(min_value=-180, max_value=180, required=False, allow_null=True)
+    county = serializers.CharField(max_length=12, required=False, allow_blank=True)
+    waiver_text = serializers.CharField(required=False, allow_blank=True)
+    categories = CategoryInput(many=True)
+    questions = QuestionInput(many=True, required=False)
+
+    def validate_categories(self, value):
+        if not value:
+            raise serializers.ValidationError(_("An event needs at least one category."))
+        return value
+
+    def category_specs(self) -> list[dict]:
+        specs = []
+        for data in self.validated_data["categories"]:
+            data = dict(data)
+            route = data.pop("route", None)
+            data["route_version"] = route.current_version if route else None
+            specs.append(data)
+        return specs
+
+
+class CategoryOutput(serializers.ModelSerializer):
+    title = serializers.SerializerMethodField()
+    confirmed = serializers.IntegerField(read_only=True)
+    waitlisted = serializers.IntegerField(source="waiting", read_only=True)
+    seats_left = serializers.SerializerMethodField()
+    route = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Category
+        fields = ("id", "name", "name_en", "title", "capacity", "confirmed", "waitlisted", "seats_left",
+                  "waitlist_enabled", "fee_cny", "min_age", "max_age", "gender", "bib_start", "bib_end", "route")
+
+    def get_title(self, category) -> str:
+        return localized(category, "name")
+
+    def get_seats_left(self, category) -> int:
+        return max(0, category.capacity - getattr(category, "confirmed", 0))
+
+    def get_route(self, category) -> dict | None:
+        version = category.route_version
+        if version is None:
+            return None
+        return {"slug": version.route.slug, "version": version.number, "distance_m": version.distance_m,
+                "elevation_gain_m": version.elevation_gain_m}
+
+
+class QuestionOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Question
+        fields = ("key", "label", "label_en", "kind", "required", "choices")
+
+
+class EventOutput(serializers.ModelSerializer):
+    title_localized = serializers.SerializerMethodField()
+    categories = CategoryOutput(many=True, read_only=True)
+    questions = QuestionOutput(many=True, read_only=True)
+
+    class Meta:
+        model = Event
+        fields = ("id", "slug", "title", "title_en", "title_localized", "kind", "status", "description",
+                  "description_en", "starts_at", "ends_at", "meeting_point", "meeting_lat", "meeting_lon", "county",
+                  "registration_opens_at", "registration_closes_at", "registration_paused", "transfer_deadline",
+                  "waiver_text", "categories", "questions")
+
+    def get_title_localized(self, event) -> str:
+        return localized(event, "title")
+
+
+class EventListOutput(EventOutput):
+    class Meta(EventOutput.Meta):
+        fields = ("id", "slug", "title", "title_en", "title_localized", "kind", "status", "starts_at", "ends_at",
+                  "county", "registration_opens_at", "registration_closes_at", "categories")
+
+
+class RegistrationInput(serializers.Serializer):
+    category = serializers.IntegerField()
+    answers = serializers.DictField(required=False, default=dict)
+    accept_waiver = serializers.BooleanField(default=False)
+
+
+class RegistrationOutput(serializers.ModelSerializer):
+    event = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    answers = serializers.SerializerMethodField()
+
+    class Meta:
+        model = Registration
+        fields = ("id", "event", "status", "bib", "category", "answers", "created_at", "confirmed_at",
+                  "checked_in_at", "result", "finish_seconds")
+
+    def get_answers(self, registration) -> dict:
+        """National ID numbers are masked everywhere but the organizer's insurance export."""
+        kinds = {q.key: q.kind for q in registration.event.questions.all()}
+        return {k: mask(str(v)) if kinds.get(k) == Question.Kind.NATIONAL_ID else v
+                for k, v in registration.answers.items()}
+
+
+class RosterOutput(RegistrationOutput):
+    rider = serializers.SerializerMethodField()
+
+    class Meta(RegistrationOutput.Meta):
+        fields = (*RegistrationOutput.Meta.fields, "rider")
+
+    def get_rider(self, registration) -> dict:
+        r = registration.rider
+        return {"username": r.username, "display_name": r.display_name, "real_name": r.real_name, "mobile": r.mobile,
+                "gender": r.gender, "date_of_birth": r.date_of_birth,
+                "emergency_contact_name": r.emergency_contact_name,
+                "emergency_contact_phone": r.emergency_contact_phone}
+
+
+class SwitchInput(serializers.Serializer):
+    category = serializers.IntegerField()
+
+
+class TransferInput(serializers.Serializer):
+    username = serializers.CharField(max_length=150)
+
+
+class CheckinInput(serializers.Serializer):
+    code = serializers.CharField(max_length=200)

@@ -1,0 +1,551 @@
+"""Writes for events: creating and publishing events, registration with exact capacity, waitlist
+promotion, category switches, transfers, bibs, check-in and results.
+
+Capacity-limited writes lock the category row (SELECT ... FOR UPDATE), re-check inside the same
+transaction and only then write; a repeat by the same rider returns the registration they
+already have, and a partial unique index backs "one active registration per rider per event".
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import re
+from dataclasses import dataclass, field
+from decimal import Decimal
+from itertools import pairwise
+
+from django.core import signing
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, transaction
+from django.db.models import Max, Q
+from django.utils import timezone
+from django.utils.crypto import constant_time_compare
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from events import idcard
+from events.models import Category, Event, Notification, Question, Registration
+
+# Test-only hook: the race tests' negative control switches the row lock off to show that the
+# race is real and that the tests catch it. Never changed outside tests.
+LOCK_CATEGORY_ROWS = True
+CHECKIN_SALT = "events.checkin"
+
+
+class RegistrationError(ValidationError):
+    """A refused registration step; the message is already in the rider's language."""
+
+    def __init__(self, message: str, code: str) -> None:
+        super().__init__(message, code=code)
+        self.error_code = code
+
+
+# --- events -------------------------------------------------------------------------------------
+
+def _unique_event_slug(title: str) -> str:
+    base = slugify(title, allow_unicode=True)[:70] or "event"
+    slug, n = base, 1
+    while Event.objects.filter(slug=slug).exists():
+        n += 1
+        slug = f"{base}-{n}"
+    return slug
+
+
+def _default_bib_ranges(capacities: list[int]) -> list[tuple[int, int]]:
+    """Consecutive blocks of whole thousands: 1-1000, 1001-2000 ... (a block grows to fit)."""
+    ranges, start = [], 1
+    for capacity in capacities:
+        size = max(1000, -(-capacity // 1000) * 1000)
+        ranges.append((start, start + size - 1))
+        start += size
+    return ranges
+
+
+def _check_bib_ranges(categories: list[Category]) -> None:
+    spans = sorted((c.bib_start, c.bib_end, c) for c in categories)
+    for (_s1, end1, c1), (start2, _e2, c2) in pairwise(spans):
+        if start2 <= end1:
+            raise ValidationError(_("Bib ranges of %(a)s and %(b)s overlap.") % {"a": c1.name, "b": c2.name})
+    for start, end, category in spans:
+        if end - start + 1 < category.capacity:
+            raise ValidationError(_("The bib range of %(name)s is smaller than its capacity.")
+                                  % {"name": category.name})
+
+
+@transaction.atomic
+def event_create(*, created_by: User, title: str, kind: str, starts_at: datetime.datetime,
+                 ends_at: datetime.datetime, registration_opens_at: datetime.datetime,
+                 registration_closes_at: datetime.datetime, categories: list[dict],
+                 questions: list[dict] | None = None, slug: str = "", **fields) -> Event:
+    """An event in draft with its categories (each pinning a route version) and questions."""
+    if not categories:
+        raise ValidationError(_("An event needs at least one category."))
+    event = Event(created_by=created_by, title=title, kind=kind, starts_at=starts_at, ends_at=ends_at,
+                  registration_opens_at=registration_opens_at, registration_closes_at=registration_closes_at,
+                  slug=slug or _unique_event_slug(fields.get("title_en") or title), **fields)
+    event.full_clean()
+    event.save()
+    event.organizers.add(created_by)
+    ranges = _default_bib_ranges([int(c["capacity"]) for c in categories])
+    made = []
+    for position, (spec, (start, end)) in enumerate(zip(categories, ranges)):
+        spec = dict(spec)
+        category = Category(event=event, position=position, bib_start=spec.pop("bib_start", start),
+                            bib_end=spec.pop("bib_end", end), **spec)
+        category.full_clean()
+        made.append(category)
+    _check_bib_ranges(made)
+    Category.objects.bulk_create(made)
+    for position, spec in enumerate(questions or []):
+        question = Question(event=event, position=position, **spec)
+        question.full_clean()
+        question.save()
+    return event
+
+
+@transaction.atomic
+def event_update(*, event: Event, **fields) -> Event:
+    for name, value in fields.items():
+        setattr(event, name, value)
+    event.full_clean()
+    event.save()
+    return event
+
+
+def event_publish(*, event: Event) -> Event:
+    if event.status != Event.Status.DRAFT:
+        raise ValidationError(_("Only a draft event can be published."))
+    return event_update(event=event, status=Event.Status.PUBLISHED)
+
+
+def event_registration_pause(*, event: Event, paused: bool) -> Event:
+    return event_update(event=event, registration_paused=paused)
+
+
+@transaction.atomic
+def event_cancel(*, event: Event, reason: str = "") -> Event:
+    """Cancel the event and every registration; everyone registered is told (queued on commit)."""
+    if event.status == Event.Status.CANCELLED:
+        return event
+    event_update(event=event, status=Event.Status.CANCELLED, cancelled_reason=reason)
+    now = timezone.now()
+    active = list(event.registrations.filter(status__in=Registration.ACTIVE).values_list("pk", flat=True))
+    Registration.objects.filter(pk__in=active).update(status=Registration.Status.CANCELLED, cancelled_at=now,
+                                                      bib=None)
+    for pk in active:
+        _mail_on_commit(pk, "event_cancelled")
+    return event
+
+
+def event_complete(*, event: Event) -> Event:
+    return event_update(event=event, status=Event.Status.COMPLETED)
+
+
+# --- registration -------------------------------------------------------------------------------
+
+def registration_window_error(event: Event, now: datetime.datetime | None = None) -> str | None:
+    """Why nobody can register right now, or None when the window is open."""
+    now = now or timezone.now()
+    if event.status != Event.Status.PUBLISHED:
+        return _("This event is not open for registration.")
+    if event.registration_paused:
+        return _("The organizer has closed registration for now.")
+    if now < event.registration_opens_at:
+        return _("Registration has not opened yet.")
+    if now > event.registration_closes_at:
+        return _("Registration has closed.")
+    return None
+
+
+def _check_rider(category: Category, rider: User) -> None:
+    event_day = timezone.localtime(category.event.starts_at).date()
+    if category.min_age is not None or category.max_age is not None:
+        age = rider.age_on(event_day)
+        if age is None:
+            raise RegistrationError(_("This category has an age limit: add your date of birth to your profile "
+                                      "first."), "age_unknown")
+        if category.min_age is not None and age < category.min_age:
+            raise RegistrationError(_("You must be at least %(age)s on the event day.") % {"age": category.min_age},
+                                    "too_young")
+        if category.max_age is not None and age > category.max_age:
+            raise RegistrationError(_("This category is for riders up to %(age)s on the event day.")
+                                    % {"age": category.max_age}, "too_old")
+    if category.gender and rider.gender != category.gender:
+        message = (_("This category is for women only.") if category.gender == Category.Gender.FEMALE
+                   else _("This category is for men only."))
+        raise RegistrationError(message, "gender")
+
+
+def answers_clean(*, event: Event, answers: dict) -> dict:
+    """Validate answers against the event's questions; returns them normalised. Raises ValidationError."""
+    errors: dict[str, list[str]] = {}
+    cleaned: dict = {}
+    answers = answers or {}
+    for question in event.questions.all():
+        raw = answers.get(question.key)
+        if raw in (None, "", []):
+            if question.required and question.kind != Question.Kind.YES_NO:
+                errors[question.key] = [_("This question is required.")]
+            elif question.required:
+                errors[question.key] = [_("Answer yes or no.")]
+            continue
+        try:
+            cleaned[question.key] = _answer(question, raw)
+        except ValueError as exc:
+            errors[question.key] = [str(exc)]
+    unknown = set(answers) - {q.key for q in event.questions.all()}
+    for key in unknown:
+        errors[key] = [_("There is no such question.")]
+    if errors:
+        raise ValidationError(errors)
+    return cleaned
+
+
+def _answer(question: Question, raw):
+    kind = question.kind
+    if kind == Question.Kind.TEXT:
+        text = str(raw).strip()
+        if len(text) > 500:
+            raise ValueError(_("Keep the answer under 500 characters."))
+        return text
+    if kind == Question.Kind.CHOICE:
+        if str(raw) not in [str(c) for c in question.choices]:
+            raise ValueError(_("Choose one of: %(choices)s.") % {"choices": ", ".join(map(str, question.choices))})
+        return str(raw)
+    if kind == Question.Kind.NUMBER:
+        try:
+            number = Decimal(str(raw))
+        except ArithmeticError as exc:
+            raise ValueError(_("Enter a number.")) from exc
+        if not number.is_finite():
+            raise ValueError(_("Enter a number."))
+        return float(number)
+    if kind == Question.Kind.DATE:
+        try:
+            return datetime.date.fromisoformat(str(raw)).isoformat()
+        except ValueError as exc:
+            raise ValueError(_("Enter a date as YYYY-MM-DD.")) from exc
+    if kind == Question.Kind.YES_NO:
+        value = str(raw).lower()
+        if value in ("true", "1", "yes", "on", "是"):
+            return True
+        if value in ("false", "0", "no", "off", "否"):
+            return False
+        raise ValueError(_("Answer yes or no."))
+    if kind == Question.Kind.NATIONAL_ID:
+        value = str(raw).strip().upper()
+        if not idcard.is_valid(value):
+            raise ValueError(_("This is not a valid mainland ID number (18 characters with a correct check "
+                               "digit)."))
+        return value
+    raise ValueError(_("Unknown question type."))
+
+
+def _lock(category: Category) -> Category:
+    if LOCK_CATEGORY_ROWS:
+        return Category.objects.select_for_update().get(pk=category.pk)
+    return Category.objects.get(pk=category.pk)
+
+
+def _next_bib(category: Category) -> int:
+    """Next bib in the category's range; called with the category row locked."""
+    in_range = Q(bib__gte=category.bib_start, bib__lte=category.bib_end)
+    top = Registration.objects.filter(in_range, event_id=category.event_id).aggregate(top=Max("bib"))["top"]
+    candidate = category.bib_start if top is None else top + 1
+    if candidate <= category.bib_end:
+        return candidate
+    used = set(Registration.objects.filter(in_range, event_id=category.event_id).values_list("bib", flat=True))
+    for number in range(category.bib_start, category.bib_end + 1):
+        if number not in used:
+            return number
+    raise RegistrationError(_("No bib numbers are left in this category's range."), "bibs_exhausted")
+
+
+def _confirmed_count(category: Category) -> int:
+    return Registration.objects.filter(category=category, status=Registration.Status.CONFIRMED).count()
+
+
+def _mail_on_commit(registration_id: int, kind: str) -> None:
+    from events.tasks import send_registration_mail
+
+    send_registration_mail.delay_on_commit(registration_id, kind)
+
+
+def registration_create(*, event: Event, category: Category, rider: User, answers: dict | None = None,
+                        accept_waiver: bool = False, language: str | None = None) -> tuple[Registration, bool]:
+    """Register a rider; returns (registration, created). A repeat returns the existing one."""
+    if category.event_id != event.pk:
+        raise RegistrationError(_("This category belongs to another event."), "wrong_event")
+    existing = Registration.objects.filter(event=event, rider=rider, status__in=Registration.ACTIVE).first()
+    if existing:
+        return existing, False
+    problem = registration_window_error(event)
+    if problem:
+        raise RegistrationError(problem, "closed")
+    if event.waiver_text and not accept_waiver:
+        raise RegistrationError(_("Accept the waiver to register."), "waiver")
+    _check_rider(category, rider)
+    cleaned = answers_clean(event=event, answers=answers or {})
+    if language and language != rider.language:
+        User.objects.filter(pk=rider.pk).update(language=language)
+    with transaction.atomic():
+        locked = _lock(category)
+        existing = Registration.objects.filter(event=event, rider=rider, status__in=Registration.ACTIVE).first()
+        if existing:
+            return existing, False
+        now = timezone.now()
+        registration = Registration(event=event, category=locked, rider=rider, answers=cleaned, queued_at=now,
+                                    waiver_accepted_at=now if accept_waiver else None)
+        if _confirmed_count(locked) < locked.capacity:
+            registration.status = Registration.Status.CONFIRMED
+            registration.confirmed_at = now
+            registration.bib = _next_bib(locked)
+        elif locked.waitlist_enabled:
+            registration.status = Registration.Status.WAITLISTED
+        else:
+            raise RegistrationError(_("This category is full."), "full")
+        try:
+            with transaction.atomic():
+                registration.save()
+        except IntegrityError:
+            # the same rider won a race through another category's lock: give back that one
+            existing = Registration.objects.filter(event=event, rider=rider, status__in=Registration.ACTIVE).first()
+            if existing is None:
+                raise
+            return existing, False
+        _mail_on_commit(registration.pk, registration.status)
+    return registration, True
+
+
+def _promote(category: Category) -> list[Registration]:
+    """Confirm waitlisted riders, first come first served, one per free seat (category locked)."""
+    free = category.capacity - _confirmed_count(category)
+    if free <= 0:
+        return []
+    promoted = list(Registration.objects.filter(category=category, status=Registration.Status.WAITLISTED)
+                    .order_by("queued_at", "pk")[:free])
+    now = timezone.now()
+    for registration in promoted:
+        registration.status = Registration.Status.CONFIRMED
+        registration.confirmed_at = now
+        registration.bib = _next_bib(category)
+        registration.save(update_fields=["status", "confirmed_at", "bib"])
+        _mail_on_commit(registration.pk, "promoted")
+    return promoted
+
+
+@transaction.atomic
+def registration_cancel(*, registration: Registration) -> Registration:
+    """Cancel; a freed seat goes to the next waitlisted rider in the same transaction."""
+    category = _lock(registration.category)
+    registration = Registration.objects.get(pk=registration.pk)  # re-read under the lock
+    if registration.status == Registration.Status.CANCELLED:
+        return registration
+    was_confirmed = registration.status == Registration.Status.CONFIRMED
+    registration.status = Registration.Status.CANCELLED
+    registration.cancelled_at = timezone.now()
+    registration.bib = None
+    registration.save(update_fields=["status", "cancelled_at", "bib"])
+    _mail_on_commit(registration.pk, "cancelled")
+    if was_confirmed:
+        _promote(category)
+    return registration
+
+
+@transaction.atomic
+def registration_change_category(*, registration: Registration, category: Category) -> Registration:
+    """Move to another category of the same event under the same rules as a new registration."""
+    if category.event_id != registration.event_id:
+        raise RegistrationError(_("This category belongs to another event."), "wrong_event")
+    if category.pk == registration.category_id:
+        return registration
+    problem = registration_window_error(registration.event)
+    if problem:
+        raise RegistrationError(problem, "closed")
+    _check_rider(category, registration.rider)
+    first, second = sorted([registration.category_id, category.pk])
+    locked = {c.pk: c for c in (_lock(Category(pk=first)), _lock(Category(pk=second)))}  # fixed order: no deadlock
+    old, new = locked[registration.category_id], locked[category.pk]
+    registration = Registration.objects.get(pk=registration.pk)
+    if registration.status not in Registration.ACTIVE:
+        raise RegistrationError(_("This registration is cancelled."), "cancelled")
+    was_confirmed = registration.status == Registration.Status.CONFIRMED
+    now = timezone.now()
+    seat_free = _confirmed_count(new) < new.capacity  # counted before this registration moves in
+    registration.category = new
+    registration.bib = None
+    registration.save(update_fields=["category", "bib"])
+    if seat_free:
+        registration.status, registration.confirmed_at = Registration.Status.CONFIRMED, now
+        registration.bib = _next_bib(new)
+    elif new.waitlist_enabled:
+        registration.status, registration.queued_at = Registration.Status.WAITLISTED, now
+    else:
+        raise RegistrationError(_("This category is full."), "full")
+    registration.save(update_fields=["status", "confirmed_at", "queued_at", "bib"])
+    _mail_on_commit(registration.pk, registration.status)
+    if was_confirmed:
+        _promote(old)
+    return registration
+
+
+@transaction.atomic
+def registration_transfer(*, registration: Registration, to_rider: User) -> Registration:
+    """Hand a registration (seat, bib, answers) to another rider before the organizer's deadline."""
+    event = registration.event
+    if event.transfer_deadline is None or timezone.now() > event.transfer_deadline:
+        raise RegistrationError(_("Transfers are not possible for this event now."), "transfer_closed")
+    category = _lock(registration.category)
+    registration = Registration.objects.get(pk=registration.pk)
+    if registration.status not in Registration.ACTIVE:
+        raise RegistrationError(_("This registration is cancelled."), "cancelled")
+    if to_rider.pk == registration.rider_id:
+        return registration
+    if Registration.objects.filter(event=event, rider=to_rider, status__in=Registration.ACTIVE).exists():
+        raise RegistrationError(_("That rider is already registered for this event."), "already_registered")
+    _check_rider(category, to_rider)
+    registration.transferred_from_id = registration.rider_id
+    registration.rider = to_rider
+    registration.checked_in_at = None
+    registration.save(update_fields=["rider", "transferred_from", "checked_in_at"])
+    _mail_on_commit(registration.pk, "transferred")
+    return registration
+
+
+@transaction.atomic
+def bibs_renumber(*, event: Event) -> int:
+    """Give every confirmed rider a bib from their category's range, in order of confirmation."""
+    categories = list(Category.objects.select_for_update().filter(event=event))
+    _check_bib_ranges(categories)
+    Registration.objects.filter(event=event).update(bib=None)
+    count = 0
+    for category in categories:
+        riders = list(Registration.objects.filter(category=category, status=Registration.Status.CONFIRMED)
+                      .order_by("confirmed_at", "pk"))
+        for number, registration in zip(range(category.bib_start, category.bib_end + 1), riders):
+            registration.bib = number
+        Registration.objects.bulk_update(riders, ["bib"])
+        count += len(riders)
+    return count
+
+
+# --- check-in -----------------------------------------------------------------------------------
+
+def checkin_code(registration: Registration) -> str:
+    """The code in the rider's QR: the registration id and a 12-character signature."""
+    signature = signing.Signer(salt=CHECKIN_SALT).signature(str(registration.pk))[:12]
+    return f"{registration.pk}-{signature}"
+
+
+@dataclass
+class CheckinResult:
+    outcome: str  # "checked_in", "already", "invalid"
+    registration: Registration | None = None
+    at: datetime.datetime | None = None
+
+
+_CODE = re.compile(r"(\d+)-([A-Za-z0-9_-]{12})")
+
+
+@transaction.atomic
+def checkin(*, event: Event, code: str) -> CheckinResult:
+    match = _CODE.search(code.strip())
+    if not match:
+        return CheckinResult("invalid")
+    pk, signature = match.groups()
+    expected = signing.Signer(salt=CHECKIN_SALT).signature(pk)[:12]
+    if not constant_time_compare(signature, expected):
+        return CheckinResult("invalid")
+    registration = (Registration.objects.select_for_update().select_related("rider", "category")
+                    .filter(pk=int(pk), event=event, status=Registration.Status.CONFIRMED).first())
+    if registration is None:
+        return CheckinResult("invalid")
+    if registration.checked_in_at:
+        return CheckinResult("already", registration, registration.checked_in_at)
+    registration.checked_in_at = timezone.now()
+    registration.save(update_fields=["checked_in_at"])
+    return CheckinResult("checked_in", registration, registration.checked_in_at)
+
+
+# --- results ------------------------------------------------------------------------------------
+
+@dataclass
+class ResultsImport:
+    applied: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+_TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
+
+
+def _seconds(text: str) -> int | None:
+    match = _TIME.match(text)
+    if not match:
+        return None
+    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    if minutes >= 60 or seconds >= 60:
+        return None
+    return hours * 3600 + minutes * 60 + seconds
+
+
+@transaction.atomic
+def results_import(*, event: Event, data: bytes) -> ResultsImport:
+    """CSV rows `bib,time` (H:MM:SS) or `bib,DNF|DNS|DSQ`; nothing is applied unless every row is good."""
+    report = ResultsImport()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.errors.append(_("The file is not UTF-8 text."))
+        return report
+    by_bib = {r.bib: r for r in event.registrations.filter(status=Registration.Status.CONFIRMED, bib__isnull=False)}
+    seen: set[int] = set()
+    updates = []
+    for line_number, row in enumerate(csv.reader(io.StringIO(text)), start=1):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        if line_number == 1 and row[0].strip().lower() in ("bib", "号码", "号码布"):
+            continue
+        if len(row) < 2:
+            report.errors.append(_("Line %(line)s: expected a bib and a time or DNF/DNS/DSQ.") % {"line": line_number})
+            continue
+        bib_text, value = row[0].strip(), row[1].strip()
+        if not bib_text.isdigit() or int(bib_text) not in by_bib:
+            report.errors.append(_("Line %(line)s: no confirmed rider has bib %(bib)s.")
+                                 % {"line": line_number, "bib": bib_text})
+            continue
+        bib = int(bib_text)
+        if bib in seen:
+            report.errors.append(_("Line %(line)s: bib %(bib)s appears twice.") % {"line": line_number, "bib": bib})
+            continue
+        seen.add(bib)
+        registration = by_bib[bib]
+        if value.upper() in ("DNF", "DNS", "DSQ"):
+            registration.result, registration.finish_seconds = value.lower(), None
+        elif (seconds := _seconds(value)) is not None:
+            registration.result, registration.finish_seconds = Registration.Result.FINISHED, seconds
+        else:
+            report.errors.append(_("Line %(line)s: \"%(value)s\" is not a time (H:MM:SS) or DNF/DNS/DSQ.")
+                                 % {"line": line_number, "value": value})
+            continue
+        updates.append(registration)
+    if not updates and not report.errors:
+        report.errors.append(_("The file has no result rows."))
+    if report.errors:
+        return report
+    Registration.objects.filter(event=event).update(result="", finish_seconds=None)
+    Registration.objects.bulk_update(updates, ["result", "finish_seconds"])
+    report.applied = len(updates)
+    return report
+
+
+def notification_claim(key: str) -> bool:
+    """True once per key: the caller may send; False when it was sent before (a retried task)."""
+    try:
+        with transaction.atomic():
+            Notification.objects.create(key=key)
+    except IntegrityError:
+        return False
+    return True

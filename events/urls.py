@@ -1,0 +1,23 @@
+from django.urls import path
+
+from events import views
+
+app_name = "events"
+
+urlpatterns = [
+    path("", views.event_list, name="list"),
+    path("new/", views.event_create, name="create"),
+    path("mine/", views.my_events, name="mine"),
+    path("feed/<str:token>.ics", views.personal_feed, name="feed"),
+    path("registrations/<int:pk>/", views.registration_detail, name="registration"),
+    path("<str:slug>/", views.event_detail, name="detail"),
+    path("<str:slug>/edit/", views.event_edit, name="edit"),
+    path("<str:slug>/manage/", views.event_manage, name="manage"),
+    path("<str:slug>/action/<str:action>/", views.event_action, name="action"),
+    path("<str:slug>/checkin/", views.checkin_page, name="checkin"),
+    path("<str:slug>/export/<str:kind>.csv", views.export, name="export"),
+    path("<str:slug>/results/upload/", views.results_upload, name="results-upload"),
+    path("<str:slug>/start-list/", views.start_list_page, name="start-list"),
+    path("<str:slug>/results/", views.results_page, name="results"),
+    path("<str:slug>/calendar.ics", views.event_calendar, name="calendar"),
+]

@@ -1,0 +1,341 @@
+"""Event pages for riders and organizers. Each view parses input, calls one service or selector."""
+
+from __future__ import annotations
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core import signing
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone, translation
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from accounts.models import User
+from cycling.i18n import localized
+from events import exports, ical, services
+from events.forms import (
+    CancelEventForm,
+    CategoryFormSet,
+    CheckinForm,
+    EventFilterForm,
+    EventForm,
+    QuestionFormSet,
+    RegistrationForm,
+    ResultsForm,
+    SwitchCategoryForm,
+    TransferForm,
+)
+from events.mail import qr_svg
+from events.models import Event, Registration
+from events.selectors import (
+    EventFilters,
+    can_create_events,
+    event_for_organizer,
+    event_get,
+    events_list,
+    events_of_rider,
+    is_organizer,
+    registration_of_rider,
+    registrations_of,
+    results,
+    roster,
+    start_list,
+)
+from routes.selectors import routes_visible_to
+from routes.svg import profile_svg
+
+FEED_SALT = "events.feed"
+
+
+def event_list(request: HttpRequest) -> HttpResponse:
+    form = EventFilterForm(request.GET or None)
+    filters = EventFilters(past=request.GET.get("past") == "1")
+    if form.is_valid():
+        d = form.cleaned_data
+        filters = EventFilters(kind=d["kind"], county=d["county"], date_from=d["date_from"], date_to=d["date_to"],
+                               past=filters.past)
+    return render(request, "events/event_list.html", {
+        "events": events_list(filters=filters, user=request.user), "form": form, "past": filters.past,
+        "can_create": can_create_events(request.user),
+    })
+
+
+def _category_rows(event: Event) -> list[dict]:
+    rows = []
+    for category in event.categories.all():
+        version = category.route_version
+        svg = ""
+        if version and version.profile:
+            svg = mark_safe(profile_svg(  # noqa: S308 - numbers and escaped labels only
+                version.profile, version.climbs, title=localized(category, "name"), km_label=_("km"), m_label=_("m")))
+        rows.append({"category": category, "seats_left": max(0, category.capacity - category.confirmed),
+                     "version": version, "profile_svg": svg})
+    return rows
+
+
+def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
+    event = event_get(slug=slug, user=request.user)
+    mine = None
+    if request.user.is_authenticated:
+        mine = event.registrations.filter(rider=request.user, status__in=Registration.ACTIVE).first()
+    form = None
+    if request.user.is_authenticated and mine is None:
+        form = RegistrationForm(request.POST or None, event=event)
+        if request.method == "POST" and form.is_valid():
+            try:
+                mine, _created = services.registration_create(
+                    event=event, category=form.cleaned_data["category"], rider=request.user,
+                    answers=form.answers(), accept_waiver=form.cleaned_data.get("accept_waiver", False),
+                    language=translation.get_language())
+            except ValidationError as exc:
+                for message in exc.messages:
+                    form.add_error(None, message)
+            else:
+                return redirect("events:registration", pk=mine.pk)
+    meeting = None
+    if event.meeting_lat is not None and event.meeting_lon is not None:
+        meeting = {"lat": event.meeting_lat, "lon": event.meeting_lon, "label": event.meeting_point,
+                   "tiles": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION}
+        if settings.MAP_TILE_CRS == "gcj02":
+            from routes.gcj02 import wgs84_to_gcj02
+
+            meeting["lat"], meeting["lon"] = wgs84_to_gcj02(event.meeting_lat, event.meeting_lon)
+    return render(request, "events/event_detail.html", {
+        "event": event, "rows": _category_rows(event), "mine": mine, "form": form,
+        "window_problem": services.registration_window_error(event), "now": timezone.now(),
+        "organizer": is_organizer(user=request.user, event=event), "meeting": meeting,
+    })
+
+
+def _category_specs(formset, routes) -> list[dict]:
+    specs = []
+    for data in formset.cleaned_data:
+        if not data or data.get("DELETE"):
+            continue
+        route = data.get("route")
+        specs.append({
+            "name": data["name"], "name_en": data.get("name_en", ""), "capacity": data["capacity"],
+            "fee_cny": data.get("fee_cny") or 0, "waitlist_enabled": data.get("waitlist_enabled", False),
+            "min_age": data.get("min_age"), "max_age": data.get("max_age"), "gender": data.get("gender") or "",
+            "route_version": route.current_version if route else None,
+        })
+    return specs
+
+
+def _question_specs(formset) -> list[dict]:
+    from django.utils.text import slugify
+
+    specs = []
+    for position, data in enumerate(d for d in formset.cleaned_data if d):
+        choices = [c.strip() for c in (data.get("choices") or "").replace("，", ",").split(",") if c.strip()]
+        specs.append({"key": slugify(data.get("label_en") or "", allow_unicode=False)[:30] or f"q{position + 1}",
+                      "label": data["label"], "label_en": data.get("label_en", ""), "kind": data["kind"],
+                      "required": data.get("required", False), "choices": choices})
+    return specs
+
+
+@login_required
+def event_create(request: HttpRequest) -> HttpResponse:
+    if not can_create_events(request.user):
+        raise PermissionDenied
+    routes = routes_visible_to(user=request.user).filter(current_version__isnull=False)
+    form = EventForm(request.POST or None)
+    categories = CategoryFormSet(request.POST or None, prefix="cat", form_kwargs={"routes": routes})
+    questions = QuestionFormSet(request.POST or None, prefix="q")
+    if request.method == "POST" and form.is_valid() and categories.is_valid() and questions.is_valid():
+        fields = dict(form.cleaned_data)
+        try:
+            event = services.event_create(created_by=request.user, categories=_category_specs(categories, routes),
+                                          questions=_question_specs(questions), **fields)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("The event was created as a draft. Publish it when it is ready."))
+            return redirect("events:manage", slug=event.slug)
+    return render(request, "events/event_form.html", {"form": form, "categories": categories,
+                                                      "questions": questions})
+
+
+@login_required
+def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    event = event_for_organizer(slug=slug, user=request.user)
+    form = EventForm(request.POST or None, instance=event)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.event_update(event=event, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            return redirect("events:manage", slug=event.slug)
+    return render(request, "events/event_form.html", {"form": form, "event": event})
+
+
+@login_required
+def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
+    event = event_for_organizer(slug=slug, user=request.user)
+    return render(request, "events/event_manage.html", {
+        "event": event, "rows": _category_rows(event), "registrations": roster(event=event),
+        "cancel_form": CancelEventForm(), "results_form": ResultsForm(),
+    })
+
+
+@login_required
+@require_POST
+def event_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
+    event = event_for_organizer(slug=slug, user=request.user)
+    try:
+        if action == "publish":
+            services.event_publish(event=event)
+        elif action in ("pause", "resume"):
+            services.event_registration_pause(event=event, paused=action == "pause")
+        elif action == "cancel":
+            form = CancelEventForm(request.POST)
+            services.event_cancel(event=event, reason=form.data.get("reason", "")[:2000])
+        elif action == "complete":
+            services.event_complete(event=event)
+        elif action == "renumber":
+            services.bibs_renumber(event=event)
+        else:
+            raise Http404
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Done."))
+    return redirect("events:manage", slug=event.slug)
+
+
+@login_required
+def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    registration = registration_of_rider(registration_id=pk, user=request.user)
+    if registration.rider_id != request.user.pk:
+        raise Http404  # organizers use the roster; this page is the rider's own
+    event = registration.event
+    switch_form = SwitchCategoryForm(event=event, initial={"category": registration.category_id})
+    transfer_form = TransferForm()
+    if request.method == "POST":
+        action = request.POST.get("action")
+        try:
+            if action == "cancel":
+                services.registration_cancel(registration=registration)
+                messages.success(request, _("Your registration is cancelled."))
+            elif action == "switch":
+                switch_form = SwitchCategoryForm(request.POST, event=event)
+                if switch_form.is_valid():
+                    services.registration_change_category(registration=registration,
+                                                          category=switch_form.cleaned_data["category"])
+                    messages.success(request, _("Your category was changed."))
+            elif action == "transfer":
+                transfer_form = TransferForm(request.POST)
+                if transfer_form.is_valid():
+                    target = User.objects.filter(username=transfer_form.cleaned_data["username"],
+                                                 is_active=True).first()
+                    if target is None:
+                        raise services.RegistrationError(_("There is no rider with that username."), "no_rider")
+                    services.registration_transfer(registration=registration, to_rider=target)
+                    messages.success(request, _("Your registration now belongs to %(name)s.")
+                                     % {"name": target.public_name})
+                    return redirect("events:detail", slug=event.slug)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        return redirect("events:registration", pk=registration.pk)
+    code = services.checkin_code(registration) if registration.status == Registration.Status.CONFIRMED else ""
+    checkin_url = request.build_absolute_uri(f"/events/{event.slug}/checkin/?code={code}") if code else ""
+    return render(request, "events/registration_detail.html", {
+        "registration": registration, "event": event, "code": code,
+        "qr": mark_safe(qr_svg(checkin_url)) if code else "",  # noqa: S308 - segno's own SVG
+        "switch_form": switch_form, "transfer_form": transfer_form,
+        "can_transfer": event.transfer_deadline and timezone.now() <= event.transfer_deadline,
+        "can_change": services.registration_window_error(event) is None,
+    })
+
+
+@login_required
+def checkin_page(request: HttpRequest, slug: str) -> HttpResponse:
+    event = event_for_organizer(slug=slug, user=request.user)
+    result = None
+    form = CheckinForm(request.POST or None, initial={"code": request.GET.get("code", "")})
+    if request.method == "POST" and form.is_valid():
+        result = services.checkin(event=event, code=form.cleaned_data["code"])
+        form = CheckinForm()
+    checked = event.registrations.filter(status=Registration.Status.CONFIRMED, checked_in_at__isnull=False).count()
+    confirmed = event.registrations.filter(status=Registration.Status.CONFIRMED).count()
+    return render(request, "events/checkin.html", {"event": event, "form": form, "result": result,
+                                                   "checked": checked, "confirmed": confirmed})
+
+
+@login_required
+def export(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
+    event = event_for_organizer(slug=slug, user=request.user)
+    if kind not in exports.KINDS:
+        raise Http404
+    body = exports.render(event=event, kind=kind)
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{event.pk}-{kind}.csv"'
+    response["X-Content-Type-Options"] = "nosniff"
+    return response
+
+
+@login_required
+@require_POST
+def results_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    event = event_for_organizer(slug=slug, user=request.user)
+    form = ResultsForm(request.POST, request.FILES)
+    if not form.is_valid():
+        messages.error(request, _("Choose a CSV file."))
+        return redirect("events:manage", slug=event.slug)
+    report = services.results_import(event=event, data=form.cleaned_data["file"].read())
+    if report.errors:
+        for error in report.errors[:50]:
+            messages.error(request, error)
+        messages.error(request, _("Nothing was applied: correct the file and upload it again."))
+    else:
+        messages.success(request, _("%(count)s results saved.") % {"count": report.applied})
+    return redirect("events:manage", slug=event.slug)
+
+
+def start_list_page(request: HttpRequest, slug: str) -> HttpResponse:
+    event = event_get(slug=slug, user=request.user)
+    return render(request, "events/start_list.html", {"event": event, "entries": start_list(event=event)})
+
+
+def results_page(request: HttpRequest, slug: str) -> HttpResponse:
+    event = event_get(slug=slug, user=request.user)
+    return render(request, "events/results.html", {"event": event, "results": results(event=event)})
+
+
+def event_calendar(request: HttpRequest, slug: str) -> HttpResponse:
+    event = event_get(slug=slug, user=request.user)
+    response = HttpResponse(ical.event_ics(event, base_url=request.build_absolute_uri("/").rstrip("/")),
+                            content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="event-{event.pk}.ics"'
+    return response
+
+
+def feed_token(user: User) -> str:
+    return signing.Signer(salt=FEED_SALT).sign(str(user.pk))
+
+
+def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """A calendar app cannot log in: the signed token in the URL stands for the rider."""
+    try:
+        pk = int(signing.Signer(salt=FEED_SALT).unsign(token))
+    except (signing.BadSignature, ValueError) as exc:
+        raise Http404 from exc
+    rider = get_object_or_404(User, pk=pk, is_active=True)
+    body = ical.feed_ics(events_of_rider(rider=rider), base_url=request.build_absolute_uri("/").rstrip("/"),
+                         name=_("My rides"))
+    return HttpResponse(body, content_type="text/calendar; charset=utf-8")
+
+
+@login_required
+def my_events(request: HttpRequest) -> HttpResponse:
+    return render(request, "events/my_events.html", {
+        "registrations": registrations_of(rider=request.user),
+        "feed_url": request.build_absolute_uri(f"/events/feed/{feed_token(request.user)}.ics"),
+    })
