@@ -32,8 +32,10 @@ class CategoryForm(forms.Form):
     name_en = forms.CharField(label=_("name (English)"), max_length=80, required=False)
     route = forms.ModelChoiceField(label=_("route"), queryset=Route.objects.none(), required=False)
     capacity = forms.IntegerField(label=_("capacity"), min_value=1, max_value=100_000)
-    fee_cny = forms.DecimalField(label=_("fee (CNY)"), min_value=0, max_digits=8, decimal_places=2, initial=0)
-    waitlist_enabled = forms.BooleanField(label=_("waitlist when full"), required=False, initial=True)
+    fee_cny = forms.DecimalField(label=_("fee (CNY)"), min_value=0, max_digits=8, decimal_places=2, required=False)
+    # a choice, not a ticked box: an untouched extra form must post exactly its initial values
+    when_full = forms.ChoiceField(label=_("when full"), initial="waitlist", choices=[
+        ("waitlist", _("new registrations join the waitlist")), ("refuse", _("refuse new registrations"))])
     min_age = forms.IntegerField(label=_("minimum age on event day"), min_value=0, max_value=120, required=False)
     max_age = forms.IntegerField(label=_("maximum age on event day"), min_value=0, max_value=120, required=False)
     gender = forms.ChoiceField(label=_("gender restriction"), choices=Category.Gender.choices, required=False)

@@ -119,7 +119,7 @@ def _category_specs(formset, routes) -> list[dict]:
         route = data.get("route")
         specs.append({
             "name": data["name"], "name_en": data.get("name_en", ""), "capacity": data["capacity"],
-            "fee_cny": data.get("fee_cny") or 0, "waitlist_enabled": data.get("waitlist_enabled", False),
+            "fee_cny": data.get("fee_cny") or 0, "waitlist_enabled": data.get("when_full") != "refuse",
             "min_age": data.get("min_age"), "max_age": data.get("max_age"), "gender": data.get("gender") or "",
             "route_version": route.current_version if route else None,
         })
