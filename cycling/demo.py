@@ -81,7 +81,8 @@ def _demo_events(organizer: User) -> list[dict]:
     zijin = Route.objects.get(slug="taihang-zijinshan")
     return [
         {
-            "slug": "qilihe-ride-festival", "title": "七里河绿道骑行节（演示）", "title_en": "Qilihe Greenway Ride Festival (demo)",
+            "slug": "qilihe-ride-festival", "title": "七里河绿道骑行节（演示）",
+            "title_en": "Qilihe Greenway Ride Festival (demo)",
             "kind": Event.Kind.SPORTIVE, "county": HomeArea.XIANGDU,
             "description": "沿七里河绿道的家庭骑行活动。演示数据。",
             "description_en": "A family ride along the Qilihe greenway. Demo data.",
@@ -100,7 +101,8 @@ def _demo_events(organizer: User) -> list[dict]:
             ],
         },
         {
-            "slug": "taihang-challenge", "title": "骑行太行挑战赛（演示）", "title_en": "Riding Taihang Challenge (demo)",
+            "slug": "taihang-challenge", "title": "骑行太行挑战赛（演示）",
+            "title_en": "Riding Taihang Challenge (demo)",
             "kind": Event.Kind.RACE, "county": HomeArea.XINDU,
             "description": "在邢台西部太行山区举行的公路挑战赛。演示数据。",
             "description_en": "A road challenge in the Taihang mountains west of Xingtai. Demo data.",

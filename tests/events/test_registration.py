@@ -94,7 +94,7 @@ def test_age_limits_use_age_on_event_day(make_event):
 
 def test_gender_restriction(make_event):
     event = make_event(categories=[{"name": "女子组", "capacity": 5, "gender": "female"}])
-    with pytest.raises(RegistrationError, match="women|女"):
+    with pytest.raises(RegistrationError, match=r"women|女"):
         register(event, UserFactory(gender="male"))
     assert register(event, UserFactory(gender="female"))[0].status == "confirmed"
 
