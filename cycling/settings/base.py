@@ -176,6 +176,13 @@ SPECTACULAR_SETTINGS = {
         "RouteStatusEnum": "routes.models.Route.Status",
         "RouteVersionStatusEnum": "routes.models.RouteVersion.Status",
         "HomeAreaEnum": "accounts.models.HomeArea",
+        "RiderGenderEnum": "accounts.models.Gender",
+        "CategoryGenderEnum": "events.models.Category.Gender",
+        "EventKindEnum": "events.models.Event.Kind",
+        "QuestionKindEnum": "events.models.Question.Kind",
+        "EventStatusEnum": "events.models.Event.Status",
+        "RegistrationStatusEnum": "events.models.Registration.Status",
+        "RegistrationResultEnum": "events.models.Registration.Result",
     },
 }
 

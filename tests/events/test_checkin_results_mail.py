@@ -1,0 +1,219 @@
+"""Check-in codes, results import and rankings, e-mails in the rider's language, calendars."""
+
+import datetime
+
+import pytest
+from django.core import mail
+from django.utils import timezone
+from icalendar import Calendar
+
+from events.models import Registration
+from events.notifications import registration_mail_send, reminders_send
+from events.services import checkin, checkin_code, event_cancel, registration_cancel, registration_create, results_import
+from tests.factories import UserFactory
+
+
+def confirmed(event, rider, **kwargs):
+    return registration_create(event=event, category=event.categories.first(), rider=rider, **kwargs)[0]
+
+
+# --- check-in -----------------------------------------------------------------------------------
+
+def test_checkin_then_already_then_invalid(event, riders):
+    registration = confirmed(event, riders[0])
+    code = checkin_code(registration)
+    first = checkin(event=event, code=code)
+    assert first.outcome == "checked_in" and first.registration == registration
+    second = checkin(event=event, code=f"  {code}  ")
+    assert second.outcome == "already" and second.at == first.at
+    assert checkin(event=event, code=code[:-1] + ("A" if code[-1] != "A" else "B")).outcome == "invalid"
+    assert checkin(event=event, code="garbage").outcome == "invalid"
+
+
+def test_checkin_code_of_another_event_or_waitlisted_rider_is_invalid(make_event, riders):
+    one, other = make_event(capacity=1), make_event(capacity=1)
+    registration = confirmed(one, riders[0])
+    waiting = confirmed(one, riders[1])
+    assert waiting.status == "waitlisted"
+    assert checkin(event=other, code=checkin_code(registration)).outcome == "invalid"
+    assert checkin(event=one, code=checkin_code(waiting)).outcome == "invalid"
+
+
+def test_checkin_page_scanned_url_and_typed_code(client, event, organizer, riders):
+    registration = confirmed(event, riders[0])
+    code = checkin_code(registration)
+    client.force_login(organizer)
+    page = client.get(f"/events/{event.slug}/checkin/?code={code}").content.decode()
+    assert f'value="{code}"' in page  # the scanned QR opens the page with the code filled in
+    done = client.post(f"/events/{event.slug}/checkin/", {"code": code}).content.decode()
+    assert 'data-outcome="checked_in"' in done and "签到成功" in done
+    again = client.post(f"/events/{event.slug}/checkin/", {"code": code}).content.decode()
+    local = timezone.localtime(Registration.objects.get().checked_in_at).strftime("%H:%M")
+    assert 'data-outcome="already"' in again and local in again
+    bad = client.post(f"/events/{event.slug}/checkin/", {"code": "1-AAAAAAAAAAAA"}).content.decode()
+    assert 'data-outcome="invalid"' in bad
+
+
+def test_checkin_page_and_api_only_for_organizers(client, event, riders):
+    registration = confirmed(event, riders[0])
+    client.force_login(riders[1])
+    assert client.get(f"/events/{event.slug}/checkin/").status_code == 404
+    response = client.post(f"/api/v1/events/{event.slug}/checkin/", {"code": checkin_code(registration)},
+                           content_type="application/json")
+    assert response.status_code == 404
+    assert Registration.objects.get().checked_in_at is None
+
+
+def test_qr_on_the_riders_page_carries_the_checkin_url(client, event, riders):
+    registration = confirmed(event, riders[0])
+    client.force_login(riders[0])
+    page = client.get(f"/events/registrations/{registration.pk}/").content.decode()
+    assert "<svg" in page and checkin_code(registration) in page
+
+
+# --- results ------------------------------------------------------------------------------------
+
+@pytest.fixture
+def raced(make_event):
+    event = make_event(capacity=10)
+    people = [UserFactory(gender=g, show_name_publicly=i != 1) for i, g in enumerate(
+        ["male", "female", "male", "female", "male"])]
+    regs = [confirmed(event, p) for p in people]
+    return event, regs
+
+
+def test_results_import_ranks_by_category_and_gender(raced):
+    event, regs = raced
+    data = ("bib,time\n1,2:05:00\n2,1:59:30\n3,1:58:00\n4,DNF\n5,dsq\n").encode()
+    report = results_import(event=event, data=data)
+    assert report.errors == [] and report.applied == 5
+    from events.selectors import results
+
+    rows = results(event=event)[event.categories.first()]
+    assert [(r.registration.bib, r.rank, r.gender_rank) for r in rows] == [
+        (3, 1, 1), (2, 2, 1), (1, 3, 2), (4, None, None), (5, None, None)]
+
+
+def test_results_import_reports_every_bad_row_and_applies_nothing(raced):
+    event, regs = raced
+    data = "\ufeffbib,time\n1,2:05:00\n99,1:00:00\n2,fast\n1,2:00:00\n3\n".encode()
+    report = results_import(event=event, data=data)
+    assert report.applied == 0
+    joined = " ".join(report.errors)
+    for line in ("3", "4", "5", "6"):
+        assert f"第 {line} 行" in joined
+    assert not Registration.objects.exclude(result="").exists()
+
+
+def test_results_page_hides_names_not_allowed_and_rider_sees_own(client, raced):
+    event, regs = raced
+    results_import(event=event, data=b"1,2:05:00\n2,1:59:30\n")
+    page = client.get(f"/events/{event.slug}/results/").content.decode()
+    assert regs[0].rider.public_name in page and regs[1].rider.public_name not in page
+    assert "1:59:30" in page and "不显示姓名" in page
+    client.force_login(regs[1].rider)
+    assert "1:59:30" in client.get("/events/mine/").content.decode()
+    api = client.get(f"/api/v1/events/{event.slug}/results/").json()
+    assert {r["name"] for r in api[0]["results"]} == {regs[0].rider.public_name, None}
+
+
+def test_results_upload_page_for_organizer(client, raced, organizer):
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    event, regs = raced
+    client.force_login(organizer)
+    response = client.post(f"/events/{event.slug}/results/upload/",
+                           {"file": SimpleUploadedFile("r.csv", b"1,x\n")}, follow=True)
+    assert "第 1 行" in response.content.decode()
+    client.post(f"/events/{event.slug}/results/upload/", {"file": SimpleUploadedFile("r.csv", b"1,1:00:00\n")})
+    assert Registration.objects.get(bib=1).finish_seconds == 3600
+
+
+# --- e-mails ------------------------------------------------------------------------------------
+
+def test_confirmation_mail_in_riders_language_with_qr_and_ics(event, django_capture_on_commit_callbacks):
+    english = UserFactory(language="en")
+    chinese = UserFactory(language="zh-hans")
+    with django_capture_on_commit_callbacks(execute=True):
+        confirmed(event, english)
+        confirmed(event, chinese)
+    en, zh = mail.outbox
+    assert en.subject.startswith("Confirmed:") and "is confirmed" in en.body
+    assert zh.subject.startswith("报名成功") and "已确认" in zh.body
+    names = [a[0] for a in en.attachments]
+    assert names == ["checkin-qr.png", "event.ics"]
+    assert en.attachments[0][1][:8] == b"\x89PNG\r\n\x1a\n"
+    assert Calendar.from_ical(en.attachments[1][1]).walk("VEVENT")
+
+
+def test_waitlisted_then_promoted_mails(make_event, riders, django_capture_on_commit_callbacks):
+    event = make_event(capacity=1)
+    with django_capture_on_commit_callbacks(execute=True):
+        first = confirmed(event, riders[0])
+        confirmed(event, riders[1])
+    assert [m.subject.split("：")[0] for m in mail.outbox] == ["报名成功", "候补中"]
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_cancel(registration=first)
+    subjects = sorted(m.subject.split("：")[0] for m in mail.outbox)
+    assert subjects == ["您获得了名额", "报名已取消"]
+
+
+def test_mail_task_twice_sends_once(event, riders):
+    registration = confirmed(event, riders[0])
+    mail.outbox.clear()
+    assert registration_mail_send(registration_id=registration.pk, kind="confirmed") is True
+    assert registration_mail_send(registration_id=registration.pk, kind="confirmed") is False
+    assert len(mail.outbox) == 1
+
+
+def test_reminders_go_the_day_before_once(make_event, riders):
+    tomorrow = make_event(starts_in_days=1, closes_in_days=0.5)
+    later = make_event(starts_in_days=5)
+    confirmed(tomorrow, riders[0])
+    confirmed(later, riders[1])
+    mail.outbox.clear()
+    now = timezone.localtime(tomorrow.starts_at) - datetime.timedelta(days=1)
+    assert reminders_send(now=now) == 1
+    assert reminders_send(now=now) == 0
+    assert [m.to for m in mail.outbox] == [[riders[0].email]]
+
+
+def test_event_cancel_mails_everyone_once(make_event, riders, django_capture_on_commit_callbacks):
+    event = make_event(capacity=1)
+    confirmed(event, riders[0])
+    confirmed(event, riders[1])
+    mail.outbox.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        event_cancel(event=event, reason="暴雨")
+        event_cancel(event=event, reason="暴雨")
+    assert len(mail.outbox) == 2 and all("暴雨" in m.body for m in mail.outbox)
+
+
+# --- calendars ----------------------------------------------------------------------------------
+
+def test_event_ics_and_personal_feed(client, event, riders):
+    response = client.get(f"/events/{event.slug}/calendar.ics")
+    assert response["Content-Type"].startswith("text/calendar")
+    vevent = Calendar.from_ical(response.content).walk("VEVENT")[0]
+    assert str(vevent["SUMMARY"]) == event.title
+    assert vevent.decoded("DTSTART") == event.starts_at.replace(microsecond=0)
+    confirmed(event, riders[0])
+    client.force_login(riders[0])
+    page = client.get("/events/mine/").content.decode()
+    feed_url = page.split("/events/feed/", 1)[1].split("</code>", 1)[0]
+    client.logout()
+    feed = client.get(f"/events/feed/{feed_url}")
+    assert feed.status_code == 200
+    assert len(Calendar.from_ical(feed.content).walk("VEVENT")) == 1
+    assert client.get("/events/feed/1:forged.ics").status_code == 404
+
+
+def test_start_list_shows_only_allowed_names(client, event):
+    shown = UserFactory(show_name_publicly=True)
+    hidden = UserFactory(show_name_publicly=False)
+    confirmed(event, shown)
+    confirmed(event, hidden)
+    page = client.get(f"/events/{event.slug}/start-list/").content.decode()
+    assert shown.public_name in page and hidden.public_name not in page
+    assert hidden.mobile not in page or not hidden.mobile
