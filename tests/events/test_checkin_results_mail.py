@@ -9,7 +9,14 @@ from icalendar import Calendar
 
 from events.models import Registration
 from events.notifications import registration_mail_send, reminders_send
-from events.services import checkin, checkin_code, event_cancel, registration_cancel, registration_create, results_import
+from events.services import (
+    checkin,
+    checkin_code,
+    event_cancel,
+    registration_cancel,
+    registration_create,
+    results_import,
+)
 from tests.factories import UserFactory
 
 
@@ -83,8 +90,8 @@ def raced(make_event):
 
 
 def test_results_import_ranks_by_category_and_gender(raced):
-    event, regs = raced
-    data = ("bib,time\n1,2:05:00\n2,1:59:30\n3,1:58:00\n4,DNF\n5,dsq\n").encode()
+    event, _regs = raced
+    data = (b"bib,time\n1,2:05:00\n2,1:59:30\n3,1:58:00\n4,DNF\n5,dsq\n")
     report = results_import(event=event, data=data)
     assert report.errors == [] and report.applied == 5
     from events.selectors import results
@@ -95,7 +102,7 @@ def test_results_import_ranks_by_category_and_gender(raced):
 
 
 def test_results_import_reports_every_bad_row_and_applies_nothing(raced):
-    event, regs = raced
+    event, _regs = raced
     data = "\ufeffbib,time\n1,2:05:00\n99,1:00:00\n2,fast\n1,2:00:00\n3\n".encode()
     report = results_import(event=event, data=data)
     assert report.applied == 0
@@ -120,7 +127,7 @@ def test_results_page_hides_names_not_allowed_and_rider_sees_own(client, raced):
 def test_results_upload_page_for_organizer(client, raced, organizer):
     from django.core.files.uploadedfile import SimpleUploadedFile
 
-    event, regs = raced
+    event, _regs = raced
     client.force_login(organizer)
     response = client.post(f"/events/{event.slug}/results/upload/",
                            {"file": SimpleUploadedFile("r.csv", b"1,x\n")}, follow=True)
