@@ -32,6 +32,9 @@ from events.models import Category, Event, Notification, Question, Registration
 # Test-only hook: the race tests' negative control switches the row lock off to show that the
 # race is real and that the tests catch it. Never changed outside tests.
 LOCK_CATEGORY_ROWS = True
+# Test-only hook, called between counting the seats and writing: the negative control parks
+# every thread there to make the unlocked race certain. None in production.
+AFTER_SEAT_COUNT = None
 CHECKIN_SALT = "events.checkin"
 
 
@@ -299,7 +302,10 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
         now = timezone.now()
         registration = Registration(event=event, category=locked, rider=rider, answers=cleaned, queued_at=now,
                                     waiver_accepted_at=now if accept_waiver else None)
-        if _confirmed_count(locked) < locked.capacity:
+        seat_free = _confirmed_count(locked) < locked.capacity
+        if AFTER_SEAT_COUNT is not None:
+            AFTER_SEAT_COUNT()
+        if seat_free:
             registration.status = Registration.Status.CONFIRMED
             registration.confirmed_at = now
             registration.bib = _next_bib(locked)
