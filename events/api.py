@@ -21,6 +21,7 @@ from events.selectors import (
     EventFilters,
     can_create_events,
     event_for_organizer,
+    event_for_registration,
     event_get,
     events_list,
     registration_of_rider,
@@ -101,7 +102,7 @@ class RegistrationCreateApi(APIView):
 
     @extend_schema(request=RegistrationInput, responses={201: RegistrationOutput, 200: RegistrationOutput})
     def post(self, request: Request, slug: str) -> Response:
-        event = event_get(slug=slug, user=request.user)
+        event = event_for_registration(slug=slug, user=request.user)
         data = RegistrationInput(data=request.data)
         data.is_valid(raise_exception=True)
         category = event.categories.filter(pk=data.validated_data["category"]).first()

@@ -74,6 +74,14 @@ def event_get(*, slug: str, user: User | None) -> Event:
     return event
 
 
+def event_for_registration(*, slug: str, user: User | None) -> Event:
+    """The event alone, without seat counts: what the sign-up path needs, in one query."""
+    event = events_visible_to(user=user).filter(slug=slug).first()
+    if event is None:
+        raise Http404
+    return event
+
+
 def event_for_organizer(*, slug: str, user: User | None) -> Event:
     """The event if the user organizes it; 404 otherwise (never confirms that it exists)."""
     event = event_get(slug=slug, user=user)

@@ -187,7 +187,8 @@ def answers_clean(*, event: Event, answers: dict) -> dict:
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     answers = answers or {}
-    for question in event.questions.all():
+    questions = list(event.questions.all())
+    for question in questions:
         raw = answers.get(question.key)
         if raw in (None, "", []):
             if question.required and question.kind != Question.Kind.YES_NO:
@@ -199,7 +200,7 @@ def answers_clean(*, event: Event, answers: dict) -> dict:
             cleaned[question.key] = _answer(question, raw)
         except ValueError as exc:
             errors[question.key] = [str(exc)]
-    unknown = set(answers) - {q.key for q in event.questions.all()}
+    unknown = set(answers) - {q.key for q in questions}
     for key in unknown:
         errors[key] = [_("There is no such question.")]
     if errors:

@@ -1,0 +1,183 @@
+"""Registration rush: gunicorn against PostgreSQL on loopback, thousands of sign-ups at once.
+
+Starts a throwaway PostgreSQL and Redis (as `make test` does), gunicorn with production
+settings, creates N riders with API tokens and one race with capacity C, then sends one sign-up
+per rider at concurrency K, and in the same run the same number of requests to a trivial DRF
+endpoint (the API index, same token authentication). Prints confirmed, waitlisted, duplicates,
+errors, throughput of both, their ratio and p50/p99 latency.
+
+Targets: exactly C confirmed, zero errors, sign-up throughput at least half the trivial
+endpoint's, p99 under 500 ms.
+
+Run: .venv/bin/python bench/registration_rush.py [--riders 5000] [--capacity 500] [--concurrency 64]
+"""
+
+from __future__ import annotations
+
+import argparse
+import http.client
+import json
+import os
+import secrets
+import socket
+import statistics
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT / "scripts"))
+sys.path.insert(0, str(ROOT))
+
+from testenv import free_port, postgres, redis  # noqa: E402
+
+SETUP = """
+import datetime, json, sys
+import django
+django.setup()
+from django.utils import timezone
+from rest_framework.authtoken.models import Token
+from accounts.models import User
+from events.services import event_create, event_publish
+n, capacity = int(sys.argv[1]), int(sys.argv[2])
+organizer = User.objects.create(username="rush-organizer", is_staff=True)
+now = timezone.now()
+event = event_create(created_by=organizer, slug="rush", title="Rush", kind="race",
+    starts_at=now + datetime.timedelta(days=30), ends_at=now + datetime.timedelta(days=30, hours=6),
+    registration_opens_at=now - datetime.timedelta(minutes=1),
+    registration_closes_at=now + datetime.timedelta(days=1),
+    categories=[{"name": "100 km", "capacity": capacity}])
+event_publish(event=event)
+users = User.objects.bulk_create([User(username=f"rush{i}", email=f"rush{i}@example.invalid") for i in range(n)])
+tokens = Token.objects.bulk_create([Token(user=u, key=Token.generate_key()) for u in users])
+print(json.dumps({"category": event.categories.get().pk, "tokens": [t.key for t in tokens]}))
+"""
+
+COUNT = """
+import json, django
+django.setup()
+from django.db.models import Count
+from events.models import Registration
+rows = Registration.objects.filter(event__slug="rush")
+dupes = rows.filter(status__in=["confirmed", "waitlisted"]).values("rider").annotate(n=Count("id")).filter(n__gt=1)
+bibs = rows.exclude(bib=None).values("bib").annotate(n=Count("id")).filter(n__gt=1)
+print(json.dumps({"confirmed": rows.filter(status="confirmed").count(),
+                  "waitlisted": rows.filter(status="waitlisted").count(),
+                  "duplicate_riders": dupes.count(), "duplicate_bibs": bibs.count(), "rows": rows.count()}))
+"""
+
+
+def wait_for_port(port: int, timeout: float = 60) -> None:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            with socket.create_connection(("127.0.0.1", port), timeout=1):
+                return
+        except OSError:
+            time.sleep(0.2)
+    raise RuntimeError("gunicorn did not start")
+
+
+def load(port: int, requests: list[tuple[str, str, bytes | None, str]], concurrency: int):
+    """Send (method, path, body, token) requests over keep-alive connections; returns latencies, answers."""
+    local = threading.local()
+    latencies: list[float] = []
+    answers: list[tuple[int, bytes]] = []
+    lock = threading.Lock()
+
+    def one(request):
+        method, path, body, token = request
+        if not hasattr(local, "conn"):
+            local.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+        headers = {"Authorization": f"Token {token}", "Host": "127.0.0.1"}
+        if body is not None:
+            headers["Content-Type"] = "application/json"
+        started = time.perf_counter()
+        try:
+            local.conn.request(method, path, body=body, headers=headers)
+            response = local.conn.getresponse()
+            payload = response.read()
+            status = response.status
+        except (OSError, http.client.HTTPException) as exc:
+            local.conn.close()
+            del local.conn
+            status, payload = 0, str(exc).encode()
+        elapsed = time.perf_counter() - started
+        with lock:
+            latencies.append(elapsed)
+            answers.append((status, payload))
+
+    started = time.perf_counter()
+    with ThreadPoolExecutor(max_workers=concurrency) as pool:
+        list(pool.map(one, requests))
+    return time.perf_counter() - started, latencies, answers
+
+
+def pct(values: list[float], p: float) -> float:
+    ordered = sorted(values)
+    return ordered[min(len(ordered) - 1, int(round(p / 100 * len(ordered))) - 1)] * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--riders", type=int, default=5000)
+    parser.add_argument("--capacity", type=int, default=500)
+    parser.add_argument("--concurrency", type=int, default=64)
+    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
+    args = parser.parse_args()
+    python = sys.executable
+    with postgres() as database_url, redis() as redis_url:
+        if database_url is None:
+            sys.exit("PostgreSQL (initdb/pg_ctl) is needed for this benchmark")
+        env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cycling.settings.production",
+               "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": database_url,
+               "SECURE_SSL_REDIRECT": "false", "CONN_MAX_AGE": "600", "LOG_LEVEL": "ERROR",
+               "EMAIL_BACKEND_DUMMY": "1", "PYTHONPATH": str(ROOT)}
+        if redis_url:
+            env["REDIS_URL"] = redis_url  # e-mails are queued for a worker, as in production
+        subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        setup = json.loads(subprocess.run([python, "-c", SETUP, str(args.riders), str(args.capacity)], cwd=ROOT,
+                                          env=env, check=True, capture_output=True, text=True).stdout)
+        port = free_port()
+        server = subprocess.Popen(
+            [python, "-m", "gunicorn", "cycling.wsgi", "--bind", f"127.0.0.1:{port}", "--workers",
+             str(args.workers), "--worker-class", "sync", "--backlog", "2048", "--log-level", "warning"],
+            cwd=ROOT, env=env)
+        try:
+            wait_for_port(port)
+            body = json.dumps({"category": setup["category"], "accept_waiver": True}).encode()
+            tokens = setup["tokens"]
+            load(port, [("GET", "/api/v1/", None, tokens[0])] * 200, args.concurrency)  # warm the workers
+            signup_time, signup_lat, signup_answers = load(
+                port, [("POST", "/api/v1/events/rush/registrations/", body, t) for t in tokens], args.concurrency)
+            trivial_time, trivial_lat, trivial_answers = load(
+                port, [("GET", "/api/v1/", None, t) for t in tokens], args.concurrency)
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+        counts = json.loads(subprocess.run([python, "-c", COUNT], cwd=ROOT, env=env, check=True,
+                                           capture_output=True, text=True).stdout)
+    errors = sum(1 for status, _ in signup_answers if status != 201)
+    ids = [json.loads(payload)["id"] for status, payload in signup_answers if status == 201]
+    statuses = [json.loads(payload)["status"] for status, payload in signup_answers if status == 201]
+    trivial_errors = sum(1 for status, _ in trivial_answers if status != 200)
+    signup_rps, trivial_rps = len(tokens) / signup_time, len(tokens) / trivial_time
+    print(f"riders {args.riders}, capacity {args.capacity}, concurrency {args.concurrency}, "
+          f"gunicorn sync workers {args.workers}, PostgreSQL + {'Redis' if redis_url else 'inline tasks'}")
+    print(f"sign-up answers: confirmed {statuses.count('confirmed')}, waitlisted {statuses.count('waitlisted')}, "
+          f"errors {errors}, repeated ids {len(ids) - len(set(ids))}")
+    print(f"database: confirmed {counts['confirmed']}, waitlisted {counts['waitlisted']}, rows {counts['rows']}, "
+          f"riders with two active registrations {counts['duplicate_riders']}, duplicate bibs {counts['duplicate_bibs']}")
+    print(f"sign-up:  {signup_rps:7.1f} req/s  p50 {statistics.median(signup_lat) * 1000:6.1f} ms  "
+          f"p99 {pct(signup_lat, 99):6.1f} ms  ({len(tokens)} requests in {signup_time:.1f} s)")
+    print(f"trivial:  {trivial_rps:7.1f} req/s  p50 {statistics.median(trivial_lat) * 1000:6.1f} ms  "
+          f"p99 {pct(trivial_lat, 99):6.1f} ms  errors {trivial_errors}")
+    print(f"ratio sign-up / trivial throughput: {signup_rps / trivial_rps:.2f} (target >= 0.50); "
+          f"p99 target < 500 ms; confirmed target exactly {args.capacity}")
+
+
+if __name__ == "__main__":
+    main()
