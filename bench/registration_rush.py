@@ -23,6 +23,7 @@ import socket
 import statistics
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from concurrent.futures import ThreadPoolExecutor
@@ -118,7 +119,7 @@ def load(port: int, requests: list[tuple[str, str, bytes | None, str]], concurre
 
 def pct(values: list[float], p: float) -> float:
     ordered = sorted(values)
-    return ordered[min(len(ordered) - 1, int(round(p / 100 * len(ordered))) - 1)] * 1000
+    return ordered[min(len(ordered) - 1, round(p / 100 * len(ordered)) - 1)] * 1000
 
 
 def main() -> None:
@@ -135,10 +136,12 @@ def main() -> None:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cycling.settings.production",
                "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": database_url,
                "SECURE_SSL_REDIRECT": "false", "CONN_MAX_AGE": "600", "LOG_LEVEL": "ERROR",
-               "EMAIL_BACKEND_DUMMY": "1", "PYTHONPATH": str(ROOT)}
+               "PYTHONPATH": str(ROOT)}
         if redis_url:
             env["REDIS_URL"] = redis_url  # e-mails are queued for a worker, as in production
+        env["STATIC_ROOT"] = tempfile.mkdtemp(prefix="cycling-static-")
         subprocess.run([python, "manage.py", "migrate", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
+        subprocess.run([python, "manage.py", "collectstatic", "--noinput", "-v0"], cwd=ROOT, env=env, check=True)
         setup = json.loads(subprocess.run([python, "-c", SETUP, str(args.riders), str(args.capacity)], cwd=ROOT,
                                           env=env, check=True, capture_output=True, text=True).stdout)
         port = free_port()
@@ -170,7 +173,8 @@ def main() -> None:
     print(f"sign-up answers: confirmed {statuses.count('confirmed')}, waitlisted {statuses.count('waitlisted')}, "
           f"errors {errors}, repeated ids {len(ids) - len(set(ids))}")
     print(f"database: confirmed {counts['confirmed']}, waitlisted {counts['waitlisted']}, rows {counts['rows']}, "
-          f"riders with two active registrations {counts['duplicate_riders']}, duplicate bibs {counts['duplicate_bibs']}")
+          f"riders with two active registrations {counts['duplicate_riders']}, "
+          f"duplicate bibs {counts['duplicate_bibs']}")
     print(f"sign-up:  {signup_rps:7.1f} req/s  p50 {statistics.median(signup_lat) * 1000:6.1f} ms  "
           f"p99 {pct(signup_lat, 99):6.1f} ms  ({len(tokens)} requests in {signup_time:.1f} s)")
     print(f"trivial:  {trivial_rps:7.1f} req/s  p50 {statistics.median(trivial_lat) * 1000:6.1f} ms  "

@@ -20,8 +20,8 @@ from events.models import Registration
 from events.selectors import (
     EventFilters,
     can_create_events,
+    category_for_registration,
     event_for_organizer,
-    event_for_registration,
     event_get,
     events_list,
     registration_of_rider,
@@ -102,18 +102,19 @@ class RegistrationCreateApi(APIView):
 
     @extend_schema(request=RegistrationInput, responses={201: RegistrationOutput, 200: RegistrationOutput})
     def post(self, request: Request, slug: str) -> Response:
-        event = event_for_registration(slug=slug, user=request.user)
         data = RegistrationInput(data=request.data)
         data.is_valid(raise_exception=True)
-        category = event.categories.filter(pk=data.validated_data["category"]).first()
+        category = category_for_registration(slug=slug, category_id=data.validated_data["category"],
+                                             user=request.user)
         if category is None:
             raise ValidationError({"category": [translation.gettext("This event has no such category.")]})
         try:
             registration, created = services.registration_create(
-                event=event, category=category, rider=request.user, answers=data.validated_data["answers"],
+                event=category.event, category=category, rider=request.user, answers=data.validated_data["answers"],
                 accept_waiver=data.validated_data["accept_waiver"], language=translation.get_language())
         except DjangoValidationError as exc:
             raise _drf(exc) from exc
+        registration.event = category.event  # already loaded: the answer needs no more queries
         return Response(RegistrationOutput(registration).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 

@@ -81,6 +81,10 @@ class Category(models.Model):
     bib_start = models.PositiveIntegerField(_("first bib number"))
     bib_end = models.PositiveIntegerField(_("last bib number"))
     position = models.PositiveSmallIntegerField(default=0)
+    # Seat counter and bib cursor, moved only by one conditional UPDATE (the seat claim) or
+    # recomputed from the registrations while the row is locked (services.py)
+    confirmed_count = models.PositiveIntegerField(default=0, editable=False)
+    next_bib = models.PositiveIntegerField(default=0, editable=False)
 
     class Meta:
         verbose_name = _("category")
@@ -165,6 +169,23 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} · {self.rider} · {self.status}"
+
+
+class Outbox(models.Model):
+    """An e-mail to send, written in the same transaction as the fact it tells about; the
+    events.send_outbox task sends and marks it (so a rolled-back registration sends nothing)."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
+    kind = models.CharField(max_length=20)
+    created_at = models.DateTimeField()
+    sent_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True),
+                                name="outbox_unsent")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.registration_id}"
 
 
 class Notification(models.Model):

@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from events.mail import build
-from events.models import Event, Registration
+from events.models import Event, Outbox, Registration
 from events.services import notification_claim
 
 
@@ -34,6 +34,21 @@ def registration_mail_send(*, registration_id: int, kind: str) -> bool:
             return False
         build(registration, kind).send()
     return True
+
+
+def outbox_send(*, batch: int = 200) -> int:
+    """Send every unsent outbox e-mail; concurrent runs split the rows (SKIP LOCKED), a rerun
+    sends nothing twice (the Notification keys). Returns how many e-mails went out."""
+    sent = 0
+    while True:
+        with transaction.atomic():
+            rows = list(Outbox.objects.select_for_update(skip_locked=True).filter(sent_at__isnull=True)
+                        .order_by("created_at", "pk")[:batch])
+            if not rows:
+                return sent
+            for row in rows:
+                sent += registration_mail_send(registration_id=row.registration_id, kind=row.kind)
+            Outbox.objects.filter(pk__in=[row.pk for row in rows]).update(sent_at=timezone.now())
 
 
 def reminders_send(*, now: datetime.datetime | None = None) -> int:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from dataclasses import dataclass
 
 from django.db.models import Count, Prefetch, Q, QuerySet
@@ -74,12 +75,35 @@ def event_get(*, slug: str, user: User | None) -> Event:
     return event
 
 
-def event_for_registration(*, slug: str, user: User | None) -> Event:
-    """The event alone, without seat counts: what the sign-up path needs, in one query."""
-    event = events_visible_to(user=user).filter(slug=slug).first()
-    if event is None:
-        raise Http404
-    return event
+# Sign-up data (category, event, questions) is kept for SIGNUP_CACHE_SECONDS in each process:
+# a registration rush reads it thousands of times a second and it changes rarely. Seats are
+# never part of it (they are claimed in the database). services.event_update empties it in the
+# process that made the change; other processes see the change within these seconds.
+SIGNUP_CACHE_SECONDS = 2.0
+_signup_cache: dict[tuple[str, int], tuple[float, Category]] = {}
+
+
+def signup_cache_clear() -> None:
+    _signup_cache.clear()
+
+
+def category_for_registration(*, slug: str, category_id: int, user: User | None) -> Category | None:
+    """The category with its event and questions, for the sign-up hot path; None when this
+    event has no such category; 404 when the event is not visible to the user."""
+    now = time.monotonic()
+    hit = _signup_cache.get((slug, category_id))
+    if hit is not None and now - hit[0] < SIGNUP_CACHE_SECONDS:
+        return hit[1]
+    category = (Category.objects.select_related("event").filter(pk=category_id, event__slug=slug)
+                .exclude(event__status=Event.Status.DRAFT).first())
+    if category is None:
+        event_get(slug=slug, user=user)  # 404 for a missing or hidden event
+        return None
+    category.event._prefetched_objects_cache = {"questions": list(category.event.questions.all())}
+    if len(_signup_cache) > 1000:
+        _signup_cache.clear()
+    _signup_cache[(slug, category_id)] = (now, category)
+    return category
 
 
 def event_for_organizer(*, slug: str, user: User | None) -> Event:

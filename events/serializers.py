@@ -5,7 +5,7 @@ from rest_framework import serializers
 
 from cycling.i18n import localized
 from events.idcard import mask
-from events.models import Category, Event, Question, Registration
+from events.models import Category, Event, Question
 from routes.models import Route
 
 
@@ -135,17 +135,26 @@ class RegistrationInput(serializers.Serializer):
     accept_waiver = serializers.BooleanField(default=False)
 
 
-class RegistrationOutput(serializers.ModelSerializer):
-    event = serializers.SlugRelatedField(slug_field="slug", read_only=True)
-    answers = serializers.SerializerMethodField()
+class RegistrationOutput(serializers.Serializer):
+    """A plain Serializer, not a ModelSerializer: this answers every sign-up of a rush, and
+    building fields from model introspection on each call costs more than the sign-up's SQL."""
 
-    class Meta:
-        model = Registration
-        fields = ("id", "event", "status", "bib", "category", "answers", "created_at", "confirmed_at",
-                  "checked_in_at", "result", "finish_seconds")
+    id = serializers.IntegerField()
+    event = serializers.CharField(source="event.slug")
+    status = serializers.CharField()
+    bib = serializers.IntegerField(allow_null=True)
+    category = serializers.IntegerField(source="category_id")
+    answers = serializers.SerializerMethodField()
+    created_at = serializers.DateTimeField()
+    confirmed_at = serializers.DateTimeField(allow_null=True)
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+    result = serializers.CharField()
+    finish_seconds = serializers.IntegerField(allow_null=True)
 
     def get_answers(self, registration) -> dict:
         """National ID numbers are masked everywhere but the organizer's insurance export."""
+        if not registration.answers:
+            return {}
         kinds = {q.key: q.kind for q in registration.event.questions.all()}
         return {k: mask(str(v)) if kinds.get(k) == Question.Kind.NATIONAL_ID else v
                 for k, v in registration.answers.items()}
@@ -153,9 +162,6 @@ class RegistrationOutput(serializers.ModelSerializer):
 
 class RosterOutput(RegistrationOutput):
     rider = serializers.SerializerMethodField()
-
-    class Meta(RegistrationOutput.Meta):
-        fields = (*RegistrationOutput.Meta.fields, "rider")
 
     def get_rider(self, registration) -> dict:
         r = registration.rider

@@ -8,18 +8,21 @@ already have, and a partial unique index backs "one active registration per ride
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
+import json
 import re
+import time
 from dataclasses import dataclass, field
 from decimal import Decimal
 from itertools import pairwise
 
 from django.core import signing
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, transaction
-from django.db.models import Max, Q
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.text import slugify
@@ -27,7 +30,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from events import idcard
-from events.models import Category, Event, Notification, Question, Registration
+from events.models import Category, Event, Notification, Outbox, Question, Registration
 
 # Test-only hook: the race tests' negative control switches the row lock off to show that the
 # race is real and that the tests catch it. Never changed outside tests.
@@ -98,6 +101,7 @@ def event_create(*, created_by: User, title: str, kind: str, starts_at: datetime
         spec = dict(spec)
         category = Category(event=event, position=position, bib_start=spec.pop("bib_start", start),
                             bib_end=spec.pop("bib_end", end), **spec)
+        category.next_bib = category.bib_start
         category.full_clean()
         made.append(category)
     _check_bib_ranges(made)
@@ -115,6 +119,9 @@ def event_update(*, event: Event, **fields) -> Event:
         setattr(event, name, value)
     event.full_clean()
     event.save()
+    from events.selectors import signup_cache_clear
+
+    transaction.on_commit(signup_cache_clear)
     return event
 
 
@@ -138,6 +145,7 @@ def event_cancel(*, event: Event, reason: str = "") -> Event:
     active = list(event.registrations.filter(status__in=Registration.ACTIVE).values_list("pk", flat=True))
     Registration.objects.filter(pk__in=active).update(status=Registration.Status.CANCELLED, cancelled_at=now,
                                                       bib=None)
+    Category.objects.filter(event=event).update(confirmed_count=0)
     for pk in active:
         _mail_on_commit(pk, "event_cancelled")
     return event
@@ -249,87 +257,228 @@ def _answer(question: Question, raw):
 
 
 def _lock(category: Category) -> Category:
-    if LOCK_CATEGORY_ROWS:
-        return Category.objects.select_for_update().get(pk=category.pk)
-    return Category.objects.get(pk=category.pk)
-
-
-def _next_bib(category: Category) -> int:
-    """Next bib in the category's range; called with the category row locked."""
-    in_range = Q(bib__gte=category.bib_start, bib__lte=category.bib_end)
-    top = Registration.objects.filter(in_range, event_id=category.event_id).aggregate(top=Max("bib"))["top"]
-    candidate = category.bib_start if top is None else top + 1
-    if candidate <= category.bib_end:
-        return candidate
-    used = set(Registration.objects.filter(in_range, event_id=category.event_id).values_list("bib", flat=True))
-    for number in range(category.bib_start, category.bib_end + 1):
-        if number not in used:
-            return number
-    raise RegistrationError(_("No bib numbers are left in this category's range."), "bibs_exhausted")
+    return Category.objects.select_for_update().get(pk=category.pk)
 
 
 def _confirmed_count(category: Category) -> int:
     return Registration.objects.filter(category=category, status=Registration.Status.CONFIRMED).count()
 
 
-def _mail_on_commit(registration_id: int, kind: str) -> None:
-    from events.tasks import send_registration_mail
+def _free_bib(category: Category) -> int:
+    """The lowest bib of the range nobody holds (the cursor ran out); category row locked."""
+    used = set(Registration.objects.filter(event_id=category.event_id, bib__gte=category.bib_start,
+                                           bib__lte=category.bib_end).values_list("bib", flat=True))
+    for number in range(category.bib_start, category.bib_end + 1):
+        if number not in used:
+            return number
+    raise RegistrationError(_("No bib numbers are left in this category's range."), "bibs_exhausted")
 
-    send_registration_mail.delay_on_commit(registration_id, kind)
+
+def _recount(category: Category) -> Category:
+    """Make the counter match the rows; the category row must be locked."""
+    category.confirmed_count = _confirmed_count(category)
+    Category.objects.filter(pk=category.pk).update(confirmed_count=category.confirmed_count)
+    return category
+
+
+def _take_bib(category: Category) -> int:
+    """Next bib for a confirmation made under the category lock (promotion, switch)."""
+    if category.next_bib <= category.bib_end:
+        bib = category.next_bib
+        category.next_bib += 1
+        Category.objects.filter(pk=category.pk).update(next_bib=category.next_bib)
+        return bib
+    return _free_bib(category)
+
+
+_CLAIM_SEAT = (
+    "UPDATE events_category SET confirmed_count = confirmed_count + 1, next_bib = next_bib + 1 "
+    "WHERE id = %s AND confirmed_count < capacity AND next_bib <= bib_end RETURNING next_bib - 1"
+)
+
+
+def _claim_seat(category: Category) -> int | None:
+    """Take a seat and a bib in one conditional UPDATE, or None when the category is full.
+
+    The UPDATE locks the row, re-checks `confirmed_count < capacity` on the latest committed
+    version and moves the counter in the same statement, so no two transactions can take the
+    same seat. When the bib cursor has run out (after cancellations) the row is locked and a
+    free bib is searched instead.
+    """
+    if not LOCK_CATEGORY_ROWS:
+        return _claim_seat_unlocked(category)
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SEAT, [category.pk])
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
+    locked = _lock(category)
+    if locked.confirmed_count >= locked.capacity:
+        return None
+    bib = _free_bib(locked)
+    Category.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + 1)
+    return bib
+
+
+def _claim_seat_unlocked(category: Category) -> int | None:
+    """Read, decide in Python, write: the race the negative control demonstrates. Tests only."""
+    current = Category.objects.get(pk=category.pk)
+    if AFTER_SEAT_COUNT is not None:
+        AFTER_SEAT_COUNT()
+    if current.confirmed_count >= current.capacity:
+        return None
+    Category.objects.filter(pk=category.pk).update(confirmed_count=current.confirmed_count + 1,
+                                                   next_bib=current.next_bib + 1)
+    return current.next_bib
+
+
+# PostgreSQL: claim the seat and insert the registration in one statement (a data-modifying CTE),
+# so a sign-up is a single round trip and a single implicit transaction. If the INSERT fails
+# (the rider's concurrent repeat hit the unique index) the seat claim is undone with it.
+SINGLE_STATEMENT_CLAIM = True
+_CLAIM_AND_INSERT = """
+WITH seat AS (
+    UPDATE events_category SET confirmed_count = confirmed_count + 1, next_bib = next_bib + 1
+    WHERE id = %(category)s AND confirmed_count < capacity AND next_bib <= bib_end
+    RETURNING next_bib - 1 AS bib
+), reg AS (
+    INSERT INTO events_registration (event_id, category_id, rider_id, status, bib, answers, waiver_accepted_at,
+                                     created_at, queued_at, confirmed_at, result)
+    SELECT %(event)s, %(category)s, %(rider)s,
+           CASE WHEN seat.bib IS NULL THEN 'waitlisted' ELSE 'confirmed' END, seat.bib, %(answers)s::jsonb,
+           %(waiver)s, %(now)s, %(now)s, CASE WHEN seat.bib IS NULL THEN NULL ELSE %(now)s END, ''
+    FROM (SELECT 1) AS one LEFT JOIN seat ON TRUE
+    WHERE seat.bib IS NOT NULL OR %(waitlist)s
+    RETURNING id, status, bib
+), mail AS (
+    INSERT INTO events_outbox (registration_id, kind, created_at) SELECT id, status, %(now)s FROM reg
+)
+SELECT id, status, bib FROM reg
+"""
+
+
+def _insert_single_statement(registration: Registration) -> bool:
+    """Claim and insert at once; False when the category is full and has no waitlist."""
+    now = registration.queued_at
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_AND_INSERT, {
+            "category": registration.category_id, "event": registration.event_id, "rider": registration.rider_id,
+            "answers": json.dumps(registration.answers), "waiver": registration.waiver_accepted_at, "now": now,
+            "waitlist": registration.category.waitlist_enabled,
+        })
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    registration.pk, registration.status, registration.bib = row
+    registration.created_at = now
+    registration.confirmed_at = now if registration.status == Registration.Status.CONFIRMED else None
+    registration._state.adding = False
+    registration._state.db = "default"
+    return True
+
+
+def _mail_on_commit(registration_id: int, kind: str) -> None:
+    """Queue an e-mail: an outbox row in the caller's transaction, and a send once it commits."""
+    Outbox.objects.create(registration_id=registration_id, kind=kind, created_at=timezone.now())
+    _outbox_kick_on_commit()
+
+
+_last_kick = 0.0
+KICK_INTERVAL = 1.0
+
+
+def _outbox_kick_on_commit() -> None:
+    transaction.on_commit(_outbox_kick)
+
+
+def _outbox_kick() -> None:
+    """Queue the outbox task, at most once per KICK_INTERVAL per process: a sign-up rush queues a
+    few tasks a second, not one per rider. The task is delayed to the end of the interval, so
+    it also sends the e-mails of every sign-up that did not queue one."""
+    global _last_kick
+    from django.conf import settings
+
+    from events.tasks import send_outbox
+
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        send_outbox.delay()
+        return
+    now = time.monotonic()
+    if now - _last_kick >= KICK_INTERVAL:
+        _last_kick = now
+        send_outbox.apply_async(countdown=KICK_INTERVAL)
+
+
+def _active_registration(event: Event, rider: User) -> Registration | None:
+    return Registration.objects.filter(event=event, rider=rider, status__in=Registration.ACTIVE).first()
 
 
 def registration_create(*, event: Event, category: Category, rider: User, answers: dict | None = None,
                         accept_waiver: bool = False, language: str | None = None) -> tuple[Registration, bool]:
-    """Register a rider; returns (registration, created). A repeat returns the existing one."""
+    """Register a rider; returns (registration, created). A repeat returns the existing one.
+
+    The hot path of a registration rush: the checks need no query but the questions, then one
+    transaction claims a seat (conditional UPDATE) and inserts the row. The partial unique index
+    on (event, rider) turns a concurrent repeat into an IntegrityError: the transaction, seat
+    claim included, rolls back and the rider gets the registration they already have.
+    """
     if category.event_id != event.pk:
         raise RegistrationError(_("This category belongs to another event."), "wrong_event")
-    existing = Registration.objects.filter(event=event, rider=rider, status__in=Registration.ACTIVE).first()
-    if existing:
-        return existing, False
-    problem = registration_window_error(event)
-    if problem:
-        raise RegistrationError(problem, "closed")
-    if event.waiver_text and not accept_waiver:
-        raise RegistrationError(_("Accept the waiver to register."), "waiver")
-    _check_rider(category, rider)
-    cleaned = answers_clean(event=event, answers=answers or {})
-    if language and language != rider.language:
-        User.objects.filter(pk=rider.pk).update(language=language)
-    with transaction.atomic():
-        locked = _lock(category)
-        existing = Registration.objects.filter(event=event, rider=rider, status__in=Registration.ACTIVE).first()
+    try:
+        problem = registration_window_error(event)
+        if problem:
+            raise RegistrationError(problem, "closed")
+        if event.waiver_text and not accept_waiver:
+            raise RegistrationError(_("Accept the waiver to register."), "waiver")
+        _check_rider(category, rider)
+        cleaned = answers_clean(event=event, answers=answers or {})
+    except ValidationError:
+        existing = _active_registration(event, rider)  # a repeat after the window closed is still a repeat
         if existing:
             return existing, False
-        now = timezone.now()
-        registration = Registration(event=event, category=locked, rider=rider, answers=cleaned, queued_at=now,
-                                    waiver_accepted_at=now if accept_waiver else None)
-        seat_free = _confirmed_count(locked) < locked.capacity
-        if AFTER_SEAT_COUNT is not None:
-            AFTER_SEAT_COUNT()
-        if seat_free:
-            registration.status = Registration.Status.CONFIRMED
-            registration.confirmed_at = now
-            registration.bib = _next_bib(locked)
-        elif locked.waitlist_enabled:
-            registration.status = Registration.Status.WAITLISTED
-        else:
-            raise RegistrationError(_("This category is full."), "full")
-        try:
-            with transaction.atomic():
-                registration.save()
-        except IntegrityError:
-            # the same rider won a race through another category's lock: give back that one
-            existing = Registration.objects.filter(event=event, rider=rider, status__in=Registration.ACTIVE).first()
-            if existing is None:
-                raise
-            return existing, False
-        _mail_on_commit(registration.pk, registration.status)
+        raise
+    if language and language != rider.language:
+        User.objects.filter(pk=rider.pk).update(language=language)
+    now = timezone.now()
+    registration = Registration(event=event, category=category, rider=rider, answers=cleaned, queued_at=now,
+                                waiver_accepted_at=now if accept_waiver else None)
+    single = SINGLE_STATEMENT_CLAIM and LOCK_CATEGORY_ROWS and connection.vendor == "postgresql"
+    # One statement is its own transaction; a savepoint is only needed inside a caller's transaction
+    outer = transaction.atomic() if (not single or connection.in_atomic_block) else contextlib.nullcontext()
+    try:
+        with outer:
+            if single:  # the statement also writes the outbox row
+                if not _insert_single_statement(registration):
+                    raise RegistrationError(_("This category is full."), "full")
+                _outbox_kick_on_commit()
+            else:
+                _insert_two_statements(registration)
+                _mail_on_commit(registration.pk, registration.status)
+    except IntegrityError:
+        existing = _active_registration(event, rider)
+        if existing is None:
+            raise
+        return existing, False
     return registration, True
+
+
+def _insert_two_statements(registration: Registration) -> None:
+    """Claim a seat, then insert; inside the caller's transaction (any database)."""
+    bib = _claim_seat(registration.category)
+    now = registration.queued_at
+    if bib is not None:
+        registration.status, registration.confirmed_at, registration.bib = Registration.Status.CONFIRMED, now, bib
+    elif registration.category.waitlist_enabled:
+        registration.status = Registration.Status.WAITLISTED
+    else:
+        raise RegistrationError(_("This category is full."), "full")
+    registration.save(force_insert=True)
 
 
 def _promote(category: Category) -> list[Registration]:
     """Confirm waitlisted riders, first come first served, one per free seat (category locked)."""
-    free = category.capacity - _confirmed_count(category)
+    _recount(category)
+    free = category.capacity - category.confirmed_count
     if free <= 0:
         return []
     promoted = list(Registration.objects.filter(category=category, status=Registration.Status.WAITLISTED)
@@ -338,9 +487,10 @@ def _promote(category: Category) -> list[Registration]:
     for registration in promoted:
         registration.status = Registration.Status.CONFIRMED
         registration.confirmed_at = now
-        registration.bib = _next_bib(category)
+        registration.bib = _take_bib(category)
         registration.save(update_fields=["status", "confirmed_at", "bib"])
         _mail_on_commit(registration.pk, "promoted")
+    _recount(category)
     return promoted
 
 
@@ -387,13 +537,14 @@ def registration_change_category(*, registration: Registration, category: Catego
     registration.save(update_fields=["category", "bib"])
     if seat_free:
         registration.status, registration.confirmed_at = Registration.Status.CONFIRMED, now
-        registration.bib = _next_bib(new)
+        registration.bib = _take_bib(new)
     elif new.waitlist_enabled:
         registration.status, registration.queued_at = Registration.Status.WAITLISTED, now
     else:
         raise RegistrationError(_("This category is full."), "full")
     registration.save(update_fields=["status", "confirmed_at", "queued_at", "bib"])
     _mail_on_commit(registration.pk, registration.status)
+    _recount(new)
     if was_confirmed:
         _promote(old)
     return registration
@@ -435,6 +586,8 @@ def bibs_renumber(*, event: Event) -> int:
         for number, registration in zip(range(category.bib_start, category.bib_end + 1), riders):
             registration.bib = number
         Registration.objects.bulk_update(riders, ["bib"])
+        Category.objects.filter(pk=category.pk).update(confirmed_count=len(riders),
+                                                       next_bib=category.bib_start + len(riders))
         count += len(riders)
     return count
 

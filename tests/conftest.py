@@ -13,10 +13,15 @@ IN_CI = os.environ.get("CI", "").lower() == "true"
 
 @pytest.fixture(autouse=True)
 def _clean_cache():
-    """Rate limits and heartbeats live in the cache; each test starts with an empty one."""
+    """Rate limits and heartbeats live in the cache, sign-up data in a per-process cache; each
+    test starts with both empty (ids are reused after a test's rollback)."""
+    from events.selectors import signup_cache_clear
+
     cache.clear()
+    signup_cache_clear()
     yield
     cache.clear()
+    signup_cache_clear()
 
 
 @pytest.fixture

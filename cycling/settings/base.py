@@ -215,6 +215,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "cycling.heartbeat", "schedule": 60.0},
     "event-reminders": {"task": "events.send_reminders", "schedule": crontab(hour=9, minute=0)},
+    "event-outbox": {"task": "events.send_outbox", "schedule": 60.0},  # safety net behind the kicks
 }
 
 LOGGING = {

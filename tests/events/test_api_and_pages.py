@@ -178,6 +178,9 @@ def test_organizer_pages_publish_pause_cancel(client, make_event, organizer, rid
     event.refresh_from_db()
     for rider in riders[:2]:
         registration_create(event=event, category=event.categories.first(), rider=rider)
+    from events.notifications import outbox_send
+
+    outbox_send()  # the sign-up e-mails
     mailoutbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         client.post(f"/events/{event.slug}/action/cancel/", {"reason": "天气原因"})

@@ -46,8 +46,10 @@ def _register(event):
     return attempt
 
 
-def test_oversubscription_confirms_exactly_capacity(make_event):
+@pytest.mark.parametrize("single_statement", [True, False], ids=["one-statement", "update-then-insert"])
+def test_oversubscription_confirms_exactly_capacity(make_event, monkeypatch, single_statement):
     assert connection.vendor == "postgresql"
+    monkeypatch.setattr(services, "SINGLE_STATEMENT_CLAIM", single_statement)
     event = make_event(capacity=10)
     riders = [UserFactory() for _ in range(100)]  # ten times the capacity
     results, errors = _in_threads(_register(event), riders)
