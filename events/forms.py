@@ -115,8 +115,11 @@ class SwitchCategoryForm(forms.Form):
     category = forms.ModelChoiceField(label=_("new category"), queryset=Category.objects.none(), empty_label=None)
 
     def __init__(self, *args, event: Event, **kwargs):
+        from cycling.i18n import localized
+
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = event.categories.all()
+        self.fields["category"].label_from_instance = lambda c: localized(c, "name")
 
 
 class TransferForm(forms.Form):
@@ -134,3 +137,9 @@ class ResultsForm(forms.Form):
 class CancelEventForm(forms.Form):
     reason = forms.CharField(label=_("reason (sent to every registered rider)"), widget=forms.Textarea(
         attrs={"rows": 3}), required=False)
+
+
+class CategorySettingsForm(forms.ModelForm):
+    class Meta:
+        model = Category
+        fields = ("capacity", "waitlist_enabled", "bib_start", "bib_end", "fee_cny", "min_age", "max_age", "gender")

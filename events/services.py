@@ -125,6 +125,27 @@ def event_update(*, event: Event, **fields) -> Event:
     return event
 
 
+@transaction.atomic
+def category_update(*, category: Category, **fields) -> Category:
+    """Change capacity, bib range or limits; more seats go to the waitlist at once, in order."""
+    locked = _lock(category)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    siblings = [locked if c.pk == locked.pk else c for c in Category.objects.filter(event_id=locked.event_id)]
+    _check_bib_ranges(siblings)
+    if not locked.bib_start <= locked.next_bib <= locked.bib_end + 1:
+        top = (Registration.objects.filter(category=locked, bib__gte=locked.bib_start, bib__lte=locked.bib_end)
+               .order_by("-bib").values_list("bib", flat=True).first())
+        locked.next_bib = (top or locked.bib_start - 1) + 1
+    locked.save()
+    _promote(locked)
+    from events.selectors import signup_cache_clear
+
+    transaction.on_commit(signup_cache_clear)
+    return locked
+
+
 def event_publish(*, event: Event) -> Event:
     if event.status != Event.Status.DRAFT:
         raise ValidationError(_("Only a draft event can be published."))

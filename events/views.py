@@ -20,6 +20,7 @@ from events import exports, ical, services
 from events.forms import (
     CancelEventForm,
     CategoryFormSet,
+    CategorySettingsForm,
     CheckinForm,
     EventFilterForm,
     EventForm,
@@ -183,6 +184,23 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
         "event": event, "rows": _category_rows(event), "registrations": roster(event=event),
         "cancel_form": CancelEventForm(), "results_form": ResultsForm(),
     })
+
+
+@login_required
+def category_settings(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    event = event_for_organizer(slug=slug, user=request.user)
+    category = get_object_or_404(event.categories.all(), pk=pk)
+    form = CategorySettingsForm(request.POST or None, instance=category)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.category_update(category=category, **form.cleaned_data)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            messages.success(request, _("Done."))
+            return redirect("events:manage", slug=event.slug)
+    return render(request, "events/category_settings.html", {"event": event, "category": category, "form": form})
 
 
 @login_required

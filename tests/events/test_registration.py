@@ -219,3 +219,32 @@ def test_overlapping_bib_ranges_are_refused(organizer):
                      registration_opens_at=now, registration_closes_at=now,
                      categories=[{"name": "A", "capacity": 5, "bib_start": 1, "bib_end": 100},
                                  {"name": "B", "capacity": 5, "bib_start": 50, "bib_end": 200}])
+
+
+def test_more_capacity_promotes_the_waitlist_in_order(make_event, riders):
+    from events.services import category_update
+
+    event = make_event(capacity=2)
+    regs = [register(event, r)[0] for r in riders[:5]]
+    category = category_update(category=event.categories.first(), capacity=4)
+    assert category.confirmed_count == 4
+    statuses = [Registration.objects.get(pk=r.pk).status for r in regs]
+    assert statuses == ["confirmed"] * 4 + ["waitlisted"]
+    assert register(event, riders[5])[0].status == "waitlisted"  # the counter the claim uses moved too
+
+
+def test_organizer_sets_bib_range_and_overlap_is_refused(client, make_event, organizer):
+    event = make_event(categories=[{"name": "A", "capacity": 5}, {"name": "B", "capacity": 5}])
+    a, _b = event.categories.all()
+    client.force_login(organizer)
+    url = f"/events/{event.slug}/categories/{a.pk}/"
+    form = {"capacity": 5, "waitlist_enabled": "on", "bib_start": 101, "bib_end": 200, "fee_cny": "0", "gender": ""}
+    assert client.post(url, form).status_code == 302
+    a.refresh_from_db()
+    assert (a.bib_start, a.bib_end, a.next_bib) == (101, 200, 101)
+    response = client.post(url, form | {"bib_start": 900, "bib_end": 1500})
+    assert response.status_code == 200 and "重叠" in response.content.decode()
+    a.refresh_from_db()
+    assert a.bib_start == 101
+    client.force_login(UserFactory())
+    assert client.get(url).status_code == 404
