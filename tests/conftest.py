@@ -35,6 +35,16 @@ def other_rider(db):
 
 
 @pytest.fixture
+def organizer(db):
+    """A member of the organizers group, who may upload routes and create events."""
+    from django.contrib.auth.models import Group
+
+    user = UserFactory()
+    user.groups.add(Group.objects.get_or_create(name="organizers")[0])
+    return user
+
+
+@pytest.fixture
 def rider_client(client, rider):
     client.force_login(rider)
     return client

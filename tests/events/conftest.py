@@ -3,20 +3,12 @@
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from events.services import event_create, event_publish
 from tests.factories import UserFactory
 
 VALID_ID = "11010519491231002X"  # the GB 11643 standard's own example number
-
-
-@pytest.fixture
-def organizer(db):
-    user = UserFactory()
-    user.groups.add(Group.objects.get_or_create(name="organizers")[0])
-    return user
 
 
 @pytest.fixture

@@ -3,11 +3,9 @@
 import math
 
 import pytest
-from django.contrib.auth.models import Group
 
 from routes.models import Route
 from routes.services import route_import
-from tests.factories import UserFactory
 
 
 def make_gpx(points: int = 200, *, lat0: float = 37.05, lon0: float = 114.5, climb_m: float = 120.0,
@@ -24,13 +22,6 @@ def make_gpx(points: int = 200, *, lat0: float = 37.05, lon0: float = 114.5, cli
         f"<metadata><name>{name}</name></metadata>{waypoints}"
         f"<trk><trkseg>{''.join(rows)}</trkseg></trk></gpx>"
     ).encode()
-
-
-@pytest.fixture
-def organizer(db):
-    user = UserFactory()
-    user.groups.add(Group.objects.get_or_create(name="organizers")[0])
-    return user
 
 
 @pytest.fixture
