@@ -198,17 +198,28 @@ def riding_time_hours(distance_m: float, gain_m: float | None, speed_kmh: float)
     return (distance_m / 1000.0 + (gain_m or 0.0) / 100.0) / speed_kmh
 
 
-def _farthest(x: np.ndarray, y: np.ndarray, first: int, last: int) -> tuple[float, int]:
+_SMALL_SPAN = 48  # below this many points plain Python beats numpy's per-call overhead
+
+
+def _farthest(x: np.ndarray, y: np.ndarray, first: int, last: int, xs: list, ys: list) -> tuple[float, int]:
     """The point between first and last farthest from the chord, and its distance."""
     if last - first < 2:
         return 0.0, -1
-    xs, ys = x[first + 1:last], y[first + 1:last]
-    dx, dy = x[last] - x[first], y[last] - y[first]
+    dx, dy = xs[last] - xs[first], ys[last] - ys[first]
     norm = math.hypot(dx, dy)
+    if last - first < _SMALL_SPAN:
+        x0, y0, best, at = xs[first], ys[first], -1.0, -1
+        for i in range(first + 1, last):
+            d = (abs(dy * (xs[i] - x0) - dx * (ys[i] - y0)) / norm if norm
+                 else math.hypot(xs[i] - x0, ys[i] - y0))
+            if d > best:
+                best, at = d, i
+        return best, at
+    px, py = x[first + 1:last], y[first + 1:last]
     if norm == 0:
-        dist = np.hypot(xs - x[first], ys - y[first])
+        dist = np.hypot(px - xs[first], py - ys[first])
     else:
-        dist = np.abs(dy * (xs - x[first]) - dx * (ys - y[first])) / norm
+        dist = np.abs(dy * (px - xs[first]) - dx * (py - ys[first])) / norm
     i = int(np.argmax(dist))
     return float(dist[i]), first + 1 + i
 
@@ -220,12 +231,13 @@ def simplify(lat: np.ndarray, lon: np.ndarray, segments: list[slice], max_points
     ref_lat = math.radians(float(np.mean(lat)))
     x = np.radians(lon) * WGS84_A * math.cos(ref_lat)
     y = np.radians(lat) * WGS84_A
+    xs, ys = x.tolist(), y.tolist()
     keep = np.zeros(len(lat), dtype=bool)
     heap: list[tuple[float, int, int, int]] = []
     for sl in segments:
         first, last = sl.start, sl.stop - 1
         keep[first] = keep[last] = True
-        dist, at = _farthest(x, y, first, last)
+        dist, at = _farthest(x, y, first, last, xs, ys)
         if at >= 0:
             heapq.heappush(heap, (-dist, first, last, at))
     kept = int(keep.sum())
@@ -236,7 +248,7 @@ def simplify(lat: np.ndarray, lon: np.ndarray, segments: list[slice], max_points
         keep[at] = True
         kept += 1
         for a, b in ((first, at), (at, last)):
-            dist, split = _farthest(x, y, a, b)
+            dist, split = _farthest(x, y, a, b, xs, ys)
             if split >= 0:
                 heapq.heappush(heap, (-dist, a, b, split))
     return [[[round(float(lat[i]), 6), round(float(lon[i]), 6)] for i in np.nonzero(keep[sl])[0] + sl.start]
