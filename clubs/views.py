@@ -1,14 +1,221 @@
-"""Club pages."""
+"""Club pages: list, found, club page, apply/leave, admin pages, roster CSV, rides, team entries."""
 
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
-from django.shortcuts import render
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
 
-from clubs.selectors import club_get, clubs_public
+from accounts.models import User
+from clubs import services
+from clubs.forms import (
+    AddMemberForm,
+    AnnouncementForm,
+    ApplyForm,
+    ClubForm,
+    ClubRideForm,
+    MemberActionForm,
+    TeamEntryForm,
+)
+from clubs.models import Membership
+from clubs.selectors import (
+    applications_pending,
+    club_for_admin,
+    club_get,
+    club_rides,
+    clubs_public,
+    is_club_admin,
+    membership_of,
+    roster_for,
+)
+from events.models import Category, Event
+from routes.selectors import routes_visible_to
 
 
 def club_list(request: HttpRequest) -> HttpResponse:
     return render(request, "clubs/club_list.html", {"clubs": clubs_public()})
 
 
+@login_required
+def club_create(request: HttpRequest) -> HttpResponse:
+    form = ClubForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        club = services.club_create(founder=request.user, **form.cleaned_data)
+        messages.success(request, _("Your club was founded. You are its owner."))
+        return redirect("clubs:detail", slug=club.slug)
+    return render(request, "clubs/club_form.html", {"form": form})
+
+
 def club_detail(request: HttpRequest, slug: str) -> HttpResponse:
-    return render(request, "clubs/club_detail.html", {"club": club_get(slug=slug)})
+    club = club_get(slug=slug)
+    upcoming, recent = club_rides(club=club)
+    return render(request, "clubs/club_detail.html", {
+        "club": club, "membership": membership_of(club=club, user=request.user),
+        "roster": roster_for(club=club, viewer=request.user), "upcoming": upcoming, "recent": recent,
+        "is_admin": is_club_admin(club=club, user=request.user), "apply_form": ApplyForm(),
+        "announcements": club.announcements.all()[:5] if membership_of(club=club, user=request.user) else [],
+    })
+
+
+@login_required
+@require_POST
+def club_apply(request: HttpRequest, slug: str) -> HttpResponse:
+    club = club_get(slug=slug)
+    form = ApplyForm(request.POST)
+    try:
+        membership = services.membership_apply(club=club, user=request.user,
+                                               message=form.data.get("message", "")[:2000])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Welcome to the club!") if membership.state == Membership.State.ACTIVE
+                         else _("Your application was sent to the club's admins."))
+    return redirect("clubs:detail", slug=club.slug)
+
+
+@login_required
+@require_POST
+def club_leave(request: HttpRequest, slug: str) -> HttpResponse:
+    club = club_get(slug=slug)
+    membership = membership_of(club=club, user=request.user)
+    if membership is not None and membership.state in (Membership.State.ACTIVE, Membership.State.PENDING):
+        try:
+            services.membership_leave(membership=membership)
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("You left the club."))
+    return redirect("clubs:detail", slug=club.slug)
+
+
+@login_required
+def club_manage(request: HttpRequest, slug: str) -> HttpResponse:
+    club = club_for_admin(slug=slug, user=request.user)
+    if request.method == "POST":
+        if "username" in request.POST:
+            _add_member(request, club)
+        else:
+            _member_action(request, club)
+        return redirect("clubs:manage", slug=club.slug)
+    return render(request, "clubs/club_manage.html", {
+        "club": club, "pending": applications_pending(club=club), "roster": roster_for(club=club, viewer=request.user),
+        "club_form": ClubForm(instance=club), "add_form": AddMemberForm(), "roles": Membership.Role.choices,
+        "today": timezone.localdate(),
+    })
+
+
+def _add_member(request: HttpRequest, club) -> None:
+    form = AddMemberForm(request.POST)
+    user = User.objects.filter(username=form.data.get("username", ""), is_active=True).first()
+    if user is None:
+        messages.error(request, _("There is no rider with that username."))
+        return
+    services.membership_add(club=club, user=user)
+    messages.success(request, _("Done."))
+
+
+def _member_action(request: HttpRequest, club) -> None:
+    form = MemberActionForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, _("That action is not possible."))
+        return
+    membership = get_object_or_404(Membership, pk=form.cleaned_data["membership"], club=club)
+    action = form.cleaned_data["action"]
+    try:
+        if action in ("approve", "reject"):
+            services.membership_decide(membership=membership, approve=action == "approve")
+        elif action == "remove":
+            services.membership_remove(membership=membership)
+        elif action == "role":
+            services.membership_set_role(membership=membership, role=form.cleaned_data["role"])
+        else:
+            services.membership_set_dues(membership=membership, paid_until=form.cleaned_data["paid_until"])
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, _("Done."))
+
+
+@login_required
+def club_edit(request: HttpRequest, slug: str) -> HttpResponse:
+    club = club_for_admin(slug=slug, user=request.user)
+    form = ClubForm(request.POST or None, instance=club)
+    if request.method == "POST" and form.is_valid():
+        services.club_update(club=club, **form.cleaned_data)
+        return redirect("clubs:detail", slug=club.slug)
+    return render(request, "clubs/club_form.html", {"form": form, "club": club})
+
+
+@login_required
+def roster_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    club = club_for_admin(slug=slug, user=request.user)
+    roster = roster_for(club=club, viewer=request.user)
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow([_("Username"), _("Display name"), _("Real name"), _("Role"), _("Mobile"), _("E-mail"),
+                     _("Emergency contact"), _("Emergency phone"), _("Dues paid until")])
+    for m in roster.memberships:
+        u = m.user
+        writer.writerow([u.username, u.display_name, u.real_name, m.get_role_display(), u.mobile, u.email,
+                         u.emergency_contact_name, u.emergency_contact_phone, m.paid_until or ""])
+    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="club-{club.pk}-roster.csv"'
+    return response
+
+
+@login_required
+def announcement_create(request: HttpRequest, slug: str) -> HttpResponse:
+    club = club_for_admin(slug=slug, user=request.user)
+    form = AnnouncementForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        services.announcement_create(club=club, author=request.user, **form.cleaned_data)
+        messages.success(request, _("The announcement is being sent to every member."))
+        return redirect("clubs:detail", slug=club.slug)
+    return render(request, "clubs/announcement_form.html", {"club": club, "form": form})
+
+
+@login_required
+def ride_create(request: HttpRequest, slug: str) -> HttpResponse:
+    club = club_for_admin(slug=slug, user=request.user)
+    routes = routes_visible_to(user=request.user).filter(current_version__isnull=False)
+    form = ClubRideForm(request.POST or None, routes=routes)
+    if request.method == "POST" and form.is_valid():
+        d = dict(form.cleaned_data)
+        route = d.pop("route")
+        try:
+            event = services.club_ride_create(club=club, created_by=request.user,
+                                              route_version=route.current_version if route else None, **d)
+        except ValidationError as exc:
+            for message in exc.messages:
+                form.add_error(None, message)
+        else:
+            return redirect("events:detail", slug=event.slug)
+    return render(request, "clubs/ride_form.html", {"club": club, "form": form})
+
+
+@login_required
+def team_entry(request: HttpRequest, slug: str, event_slug: str) -> HttpResponse:
+    club = club_for_admin(slug=slug, user=request.user)
+    event = get_object_or_404(Event.objects.exclude(status=Event.Status.DRAFT), slug=event_slug)
+    members = User.objects.filter(memberships__club=club, memberships__state=Membership.State.ACTIVE)
+    form = TeamEntryForm(request.POST or None, members_queryset=members)
+    if request.method == "POST" and form.is_valid():
+        category = get_object_or_404(Category, pk=form.cleaned_data["category"], event=event)
+        try:
+            entries = services.team_entry_create(club=club, category=category,
+                                                 members=list(form.cleaned_data["members"]))
+        except ValidationError as exc:
+            messages.error(request, " ".join(exc.messages))
+        else:
+            messages.success(request, _("%(count)s members entered.") % {"count": len(entries)})
+            return redirect("events:detail", slug=event.slug)
+    return render(request, "clubs/team_entry.html", {"club": club, "event": event, "form": form,
+                                                     "categories": event.categories.all()})

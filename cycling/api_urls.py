@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
 from accounts.api import ProfileMeApi, RiderPublicApi
+from clubs import api as clubs_api
 from events import api as events_api
 from routes.api import RouteDetailApi, RouteListApi, RouteVersionDetailApi, RouteVersionListApi
 
@@ -24,6 +25,7 @@ def api_root(request: Request) -> Response:
             "me": reverse("api:me", request=request),
             "routes": reverse("api:routes", request=request),
             "events": reverse("api:events", request=request),
+            "clubs": reverse("api:clubs", request=request),
             "auth_token": reverse("api:auth-token", request=request),
             "schema": reverse("api-schema", request=request),
             "docs": reverse("api-docs", request=request),
@@ -38,6 +40,17 @@ urlpatterns = [
     path("auth/token/", ObtainAuthToken.as_view(), name="auth-token"),
     path("me/", ProfileMeApi.as_view(), name="me"),
     path("riders/<str:username>/", RiderPublicApi.as_view(), name="rider"),
+    path("clubs/", clubs_api.ClubListApi.as_view(), name="clubs"),
+    path("clubs/<str:slug>/", clubs_api.ClubDetailApi.as_view(), name="club"),
+    path("clubs/<str:slug>/apply/", clubs_api.ClubApplyApi.as_view(), name="club-apply"),
+    path("clubs/<str:slug>/leave/", clubs_api.ClubLeaveApi.as_view(), name="club-leave"),
+    path("clubs/<str:slug>/members/", clubs_api.ClubMembersApi.as_view(), name="club-members"),
+    path("clubs/<str:slug>/members/add/", clubs_api.ClubAddMemberApi.as_view(), name="club-member-add"),
+    path("clubs/<str:slug>/members/<int:pk>/", clubs_api.ClubMemberActionApi.as_view(), name="club-member"),
+    path("clubs/<str:slug>/applications/", clubs_api.ClubPendingApi.as_view(), name="club-applications"),
+    path("clubs/<str:slug>/announcements/", clubs_api.ClubAnnouncementApi.as_view(), name="club-announcements"),
+    path("clubs/<str:slug>/rides/", clubs_api.ClubRideApi.as_view(), name="club-rides"),
+    path("clubs/<str:slug>/team-entries/", clubs_api.ClubTeamEntryApi.as_view(), name="club-team-entries"),
     path("events/", events_api.EventListApi.as_view(), name="events"),
     path("events/<str:slug>/", events_api.EventDetailApi.as_view(), name="event"),
     path("events/<str:slug>/publish/", events_api.EventPublishApi.as_view(), name="event-publish"),

@@ -1,5 +1,6 @@
 """Demo data: routes, accounts and a club, created once; a second run changes nothing."""
 
+import datetime
 import json
 import secrets
 from dataclasses import dataclass, field
@@ -12,7 +13,7 @@ from django.db import transaction
 from accounts.models import Gender, HomeArea, User
 from accounts.services import user_create
 from clubs.models import Club
-from clubs.services import club_create
+from clubs.services import club_create, club_ride_create, membership_add, membership_apply, membership_set_dues
 from events.models import Event
 from events.services import event_create, event_publish, registration_create
 from routes.models import Collection, Route
@@ -29,7 +30,10 @@ ACCOUNTS = [
      "groups": ["organizers"]},
     {"username": "demo-rider", "email": "rider@demo.invalid", "display_name": "七里河骑手", "real_name": "李明",
      "gender": Gender.MALE, "home_area": HomeArea.XINDU, "mobile": "+8613800000001", "bike_brand": "飞鸽",
-     "show_name_publicly": True},
+     "show_name_publicly": True, "date_of_birth": datetime.date(1988, 6, 1),
+     "emergency_contact_name": "李华", "emergency_contact_phone": "+8613800000002"},
+    {"username": "demo-applicant", "email": "applicant@demo.invalid", "display_name": "广宗新骑手",
+     "gender": Gender.FEMALE, "home_area": HomeArea.GUANGZONG},
 ]
 
 COLLECTION = {
@@ -64,6 +68,8 @@ CLUB = {
     "name_en": "Guangzong Riding Club",
     "home_area": HomeArea.GUANGZONG,
     "contact": "club@demo.invalid",
+    "join_policy": "approval",
+    "member_list_visibility": "members",
     "description": "广宗县的骑行爱好者俱乐部，每周末组织绿道和乡村道路骑行。",
     "description_en": "Riders of Guangzong county; weekend rides on greenways and country roads.",
 }
@@ -131,6 +137,30 @@ class DemoReport:
     created: list[str] = field(default_factory=list)
     existing: list[str] = field(default_factory=list)
     credentials: dict[str, str] = field(default_factory=dict)
+
+
+def _demo_club(users: dict[str, User]) -> Club:
+    """The club, its members, a pending application and a members-only ride on the greenway."""
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    club = club_create(founder=users["demo-organizer"], **CLUB)
+    membership_add(club=club, user=users["demo-rider"])
+    membership_set_dues(membership=club.memberships.get(user=users["demo-rider"]),
+                        paid_until=timezone.localdate() + timedelta(days=200))
+    membership_apply(club=club, user=users["demo-applicant"], message="我住在广宗，周末想一起骑车。")
+    start = timezone.localtime().replace(hour=7, minute=30, second=0, microsecond=0) + timedelta(days=5)
+    club_ride_create(
+        club=club, created_by=users["demo-organizer"], slug="guangzong-weekend-greenway",
+        title="俱乐部周末绿道骑行（演示）", title_en="Club weekend greenway ride (demo)",
+        description="会员专属的七里河绿道休闲骑行，平均速度约 20 公里/小时。",
+        description_en="A members-only easy ride on the Qilihe greenway, about 20 km/h.",
+        pace="休闲 20 km/h", meeting_point="七里河公园北门", meeting_lat=37.0480, meeting_lon=114.4550,
+        starts_at=start, ends_at=start + timedelta(hours=2), registration_closes_at=start - timedelta(hours=12),
+        capacity=20, members_only=True,
+        route_version=Route.objects.get(slug="qilihe-greenway").current_version)
+    return club
 
 
 def _credentials_file() -> Path:
@@ -211,6 +241,6 @@ def demo_load() -> DemoReport:
     if Club.objects.filter(slug=CLUB["slug"]).exists():
         report.existing.append(f"club {CLUB['slug']}")
     else:
-        club_create(**CLUB)
+        _demo_club(users)
         report.created.append(f"club {CLUB['slug']}")
     return report

@@ -14,7 +14,8 @@ from cycling.i18n import localized
 from events import ical
 from events.models import Registration
 
-KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "event_cancelled", "reminder", "transferred")
+KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "event_cancelled", "reminder", "transferred",
+         "team_entry")
 
 
 def qr_png(text: str) -> bytes:
@@ -45,7 +46,7 @@ def build(registration: Registration, kind: str) -> EmailMultiAlternatives:
         subject = render_to_string("events/mail/subject.txt", context).strip()
         body = render_to_string("events/mail/body.txt", context)
     message = EmailMultiAlternatives(subject=subject, body=body, to=[rider.email])
-    if context["code"] and kind in ("confirmed", "promoted", "transferred", "reminder"):
+    if context["code"] and kind in ("confirmed", "promoted", "transferred", "reminder", "team_entry"):
         message.attach("checkin-qr.png", qr_png(context["code"]), "image/png")
         message.attach("event.ics", ical.event_ics(event, base_url=base), "text/calendar")
     return message

@@ -42,6 +42,8 @@ class Event(models.Model):
     organizers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="organized_events",
                                         verbose_name=_("organizers"))
     club = models.ForeignKey("clubs.Club", on_delete=models.SET_NULL, null=True, blank=True, related_name="events")
+    members_only = models.BooleanField(_("only for members of the club"), default=False)
+    pace = models.CharField(_("pace / level"), max_length=80, blank=True)
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_reason = models.TextField(blank=True)

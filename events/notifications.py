@@ -15,6 +15,7 @@ from events.services import notification_claim
 def _key(registration: Registration, kind: str) -> str:
     moment = {
         "confirmed": registration.confirmed_at, "promoted": registration.confirmed_at,
+        "team_entry": registration.confirmed_at,
         "waitlisted": registration.queued_at, "cancelled": registration.cancelled_at,
         "event_cancelled": registration.cancelled_at, "transferred": registration.rider_id,
         "reminder": registration.event.starts_at,

@@ -15,9 +15,17 @@ from events.models import Category, Event, Registration
 
 
 def is_organizer(*, user: User | None, event: Event) -> bool:
+    """Staff, the event's organizers and, for a club's event, the club's admins."""
     if user is None or not user.is_authenticated:
         return False
-    return user.is_staff or event.organizers.filter(pk=user.pk).exists()
+    if user.is_staff or event.organizers.filter(pk=user.pk).exists():
+        return True
+    if event.club_id is None:
+        return False
+    from clubs.models import Membership
+
+    return Membership.objects.filter(club_id=event.club_id, user=user, state=Membership.State.ACTIVE,
+                                     role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]).exists()
 
 
 def can_create_events(user: User | None) -> bool:

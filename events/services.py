@@ -128,7 +128,7 @@ def event_update(*, event: Event, **fields) -> Event:
 @transaction.atomic
 def category_update(*, category: Category, **fields) -> Category:
     """Change capacity, bib range or limits; more seats go to the waitlist at once, in order."""
-    locked = _lock(category)
+    locked = lock_category(category)
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
@@ -168,7 +168,7 @@ def event_cancel(*, event: Event, reason: str = "") -> Event:
                                                       bib=None)
     Category.objects.filter(event=event).update(confirmed_count=0)
     for pk in active:
-        _mail_on_commit(pk, "event_cancelled")
+        mail_on_commit(pk, "event_cancelled")
     return event
 
 
@@ -192,7 +192,7 @@ def registration_window_error(event: Event, now: datetime.datetime | None = None
     return None
 
 
-def _check_rider(category: Category, rider: User) -> None:
+def check_rider(category: Category, rider: User) -> None:
     event_day = timezone.localtime(category.event.starts_at).date()
     if category.min_age is not None or category.max_age is not None:
         age = rider.age_on(event_day)
@@ -209,6 +209,12 @@ def _check_rider(category: Category, rider: User) -> None:
         message = (_("This category is for women only.") if category.gender == Category.Gender.FEMALE
                    else _("This category is for men only."))
         raise RegistrationError(message, "gender")
+
+
+def _is_club_member(event: Event, rider: User) -> bool:
+    from clubs.models import Membership
+
+    return Membership.objects.filter(club_id=event.club_id, user=rider, state=Membership.State.ACTIVE).exists()
 
 
 def answers_clean(*, event: Event, answers: dict) -> dict:
@@ -277,7 +283,7 @@ def _answer(question: Question, raw):
     raise ValueError(_("Unknown question type."))
 
 
-def _lock(category: Category) -> Category:
+def lock_category(category: Category) -> Category:
     return Category.objects.select_for_update().get(pk=category.pk)
 
 
@@ -295,14 +301,14 @@ def _free_bib(category: Category) -> int:
     raise RegistrationError(_("No bib numbers are left in this category's range."), "bibs_exhausted")
 
 
-def _recount(category: Category) -> Category:
+def recount(category: Category) -> Category:
     """Make the counter match the rows; the category row must be locked."""
     category.confirmed_count = _confirmed_count(category)
     Category.objects.filter(pk=category.pk).update(confirmed_count=category.confirmed_count)
     return category
 
 
-def _take_bib(category: Category) -> int:
+def take_bib(category: Category) -> int:
     """Next bib for a confirmation made under the category lock (promotion, switch)."""
     if category.next_bib <= category.bib_end:
         bib = category.next_bib
@@ -333,7 +339,7 @@ def _claim_seat(category: Category) -> int | None:
         row = cursor.fetchone()
     if row is not None:
         return row[0]
-    locked = _lock(category)
+    locked = lock_category(category)
     if locked.confirmed_count >= locked.capacity:
         return None
     bib = _free_bib(locked)
@@ -398,7 +404,7 @@ def _insert_single_statement(registration: Registration) -> bool:
     return True
 
 
-def _mail_on_commit(registration_id: int, kind: str) -> None:
+def mail_on_commit(registration_id: int, kind: str) -> None:
     """Queue an e-mail: an outbox row in the caller's transaction, and a send once it commits."""
     Outbox.objects.create(registration_id=registration_id, kind=kind, created_at=timezone.now())
     _outbox_kick_on_commit()
@@ -451,7 +457,9 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
             raise RegistrationError(problem, "closed")
         if event.waiver_text and not accept_waiver:
             raise RegistrationError(_("Accept the waiver to register."), "waiver")
-        _check_rider(category, rider)
+        check_rider(category, rider)
+        if event.members_only and not _is_club_member(event, rider):
+            raise RegistrationError(_("This ride is for members of the club."), "members_only")
         cleaned = answers_clean(event=event, answers=answers or {})
     except ValidationError:
         existing = _active_registration(event, rider)  # a repeat after the window closed is still a repeat
@@ -474,7 +482,7 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
                 _outbox_kick_on_commit()
             else:
                 _insert_two_statements(registration)
-                _mail_on_commit(registration.pk, registration.status)
+                mail_on_commit(registration.pk, registration.status)
     except IntegrityError:
         existing = _active_registration(event, rider)
         if existing is None:
@@ -498,7 +506,7 @@ def _insert_two_statements(registration: Registration) -> None:
 
 def _promote(category: Category) -> list[Registration]:
     """Confirm waitlisted riders, first come first served, one per free seat (category locked)."""
-    _recount(category)
+    recount(category)
     free = category.capacity - category.confirmed_count
     if free <= 0:
         return []
@@ -508,17 +516,17 @@ def _promote(category: Category) -> list[Registration]:
     for registration in promoted:
         registration.status = Registration.Status.CONFIRMED
         registration.confirmed_at = now
-        registration.bib = _take_bib(category)
+        registration.bib = take_bib(category)
         registration.save(update_fields=["status", "confirmed_at", "bib"])
-        _mail_on_commit(registration.pk, "promoted")
-    _recount(category)
+        mail_on_commit(registration.pk, "promoted")
+    recount(category)
     return promoted
 
 
 @transaction.atomic
 def registration_cancel(*, registration: Registration) -> Registration:
     """Cancel; a freed seat goes to the next waitlisted rider in the same transaction."""
-    category = _lock(registration.category)
+    category = lock_category(registration.category)
     registration = Registration.objects.get(pk=registration.pk)  # re-read under the lock
     if registration.status == Registration.Status.CANCELLED:
         return registration
@@ -527,7 +535,7 @@ def registration_cancel(*, registration: Registration) -> Registration:
     registration.cancelled_at = timezone.now()
     registration.bib = None
     registration.save(update_fields=["status", "cancelled_at", "bib"])
-    _mail_on_commit(registration.pk, "cancelled")
+    mail_on_commit(registration.pk, "cancelled")
     if was_confirmed:
         _promote(category)
     return registration
@@ -543,9 +551,10 @@ def registration_change_category(*, registration: Registration, category: Catego
     problem = registration_window_error(registration.event)
     if problem:
         raise RegistrationError(problem, "closed")
-    _check_rider(category, registration.rider)
+    check_rider(category, registration.rider)
     first, second = sorted([registration.category_id, category.pk])
-    locked = {c.pk: c for c in (_lock(Category(pk=first)), _lock(Category(pk=second)))}  # fixed order: no deadlock
+    # always lock the lower id first, so two switches in opposite directions cannot deadlock
+    locked = {c.pk: c for c in (lock_category(Category(pk=first)), lock_category(Category(pk=second)))}
     old, new = locked[registration.category_id], locked[category.pk]
     registration = Registration.objects.get(pk=registration.pk)
     if registration.status not in Registration.ACTIVE:
@@ -558,14 +567,14 @@ def registration_change_category(*, registration: Registration, category: Catego
     registration.save(update_fields=["category", "bib"])
     if seat_free:
         registration.status, registration.confirmed_at = Registration.Status.CONFIRMED, now
-        registration.bib = _take_bib(new)
+        registration.bib = take_bib(new)
     elif new.waitlist_enabled:
         registration.status, registration.queued_at = Registration.Status.WAITLISTED, now
     else:
         raise RegistrationError(_("This category is full."), "full")
     registration.save(update_fields=["status", "confirmed_at", "queued_at", "bib"])
-    _mail_on_commit(registration.pk, registration.status)
-    _recount(new)
+    mail_on_commit(registration.pk, registration.status)
+    recount(new)
     if was_confirmed:
         _promote(old)
     return registration
@@ -577,7 +586,7 @@ def registration_transfer(*, registration: Registration, to_rider: User) -> Regi
     event = registration.event
     if event.transfer_deadline is None or timezone.now() > event.transfer_deadline:
         raise RegistrationError(_("Transfers are not possible for this event now."), "transfer_closed")
-    category = _lock(registration.category)
+    category = lock_category(registration.category)
     registration = Registration.objects.get(pk=registration.pk)
     if registration.status not in Registration.ACTIVE:
         raise RegistrationError(_("This registration is cancelled."), "cancelled")
@@ -585,12 +594,12 @@ def registration_transfer(*, registration: Registration, to_rider: User) -> Regi
         return registration
     if Registration.objects.filter(event=event, rider=to_rider, status__in=Registration.ACTIVE).exists():
         raise RegistrationError(_("That rider is already registered for this event."), "already_registered")
-    _check_rider(category, to_rider)
+    check_rider(category, to_rider)
     registration.transferred_from_id = registration.rider_id
     registration.rider = to_rider
     registration.checked_in_at = None
     registration.save(update_fields=["rider", "transferred_from", "checked_in_at"])
-    _mail_on_commit(registration.pk, "transferred")
+    mail_on_commit(registration.pk, "transferred")
     return registration
 
 

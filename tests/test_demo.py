@@ -26,7 +26,7 @@ def test_load_demo_twice_creates_nothing_new(db, demo_dir):
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     first = _counts()
-    assert first == {"User": 3, "Route": 3, "RouteVersion": 3, "Collection": 1, "Club": 1}
+    assert first == {"User": 4, "Route": 3, "RouteVersion": 3, "Collection": 1, "Club": 1}
     passwords_first = (demo_dir / "demo-credentials.json").read_text()
     hashes_first = list(User.objects.order_by("pk").values_list("password", flat=True))
 
@@ -42,7 +42,7 @@ def test_load_demo_prints_accounts_that_can_log_in(client, db, demo_dir):
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     lines = [line.split() for line in out.getvalue().splitlines() if line.startswith("  demo-")]
-    assert {name for name, _ in lines} == {"demo-admin", "demo-organizer", "demo-rider"}
+    assert {name for name, _ in lines} == {"demo-admin", "demo-organizer", "demo-rider", "demo-applicant"}
     for username, password in lines:
         response = client.post("/accounts/login/", {"login": username, "password": password})
         assert response.status_code == 302, username
@@ -82,3 +82,18 @@ def test_demo_routes_have_their_statistics(db, demo_dir):
         assert version.elevation_gain_m > 500 and not version.is_loop
         assert version.climbs and all(c["category"] for c in version.climbs)
         assert version.min_lon >= 113.9 and version.max_lon <= 114.45
+
+
+def test_load_demo_club_has_members_a_pending_application_and_a_ride(db, demo_dir):
+    from clubs.models import Membership
+    from events.models import Event
+
+    call_command("load_demo", stdout=io.StringIO())
+    club = Club.objects.get(slug="guangzong-riders")
+    states = dict(club.memberships.values_list("user__username", "state"))
+    assert states == {"demo-organizer": "active", "demo-rider": "active", "demo-applicant": "pending"}
+    assert club.memberships.get(user__username="demo-organizer").role == Membership.Role.OWNER
+    ride = Event.objects.get(club=club)
+    assert ride.kind == "club_ride" and ride.members_only and ride.status == "published"
+    assert ride.categories.get().route_version.route.slug == "qilihe-greenway"
+    assert Event.objects.filter(slug__in=["qilihe-ride-festival", "taihang-challenge"]).count() == 2

@@ -216,6 +216,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "cycling.heartbeat", "schedule": 60.0},
     "event-reminders": {"task": "events.send_reminders", "schedule": crontab(hour=9, minute=0)},
     "event-outbox": {"task": "events.send_outbox", "schedule": 60.0},  # safety net behind the kicks
+    "club-dues-reminders": {"task": "clubs.send_dues_reminders", "schedule": crontab(hour=10, minute=0)},
 }
 
 LOGGING = {

@@ -1,0 +1,71 @@
+"""Club forms."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from clubs.models import Club, Membership
+from events.forms import DATETIME
+from routes.models import Route
+
+
+class ClubForm(forms.ModelForm):
+    class Meta:
+        model = Club
+        fields = ("name", "name_en", "description", "description_en", "home_area", "contact", "join_policy",
+                  "member_list_visibility")
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}),
+                   "description_en": forms.Textarea(attrs={"rows": 4})}
+
+
+class ApplyForm(forms.Form):
+    message = forms.CharField(label=_("message to the admins"), required=False, max_length=2000,
+                              widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class MemberActionForm(forms.Form):
+    membership = forms.IntegerField(widget=forms.HiddenInput)
+    action = forms.ChoiceField(choices=[(a, a) for a in ("approve", "reject", "remove", "role", "dues")])
+    role = forms.ChoiceField(choices=Membership.Role.choices, required=False)
+    paid_until = forms.DateField(required=False)
+
+
+class AddMemberForm(forms.Form):
+    username = forms.CharField(label=_("username"), max_length=150)
+
+
+class AnnouncementForm(forms.Form):
+    subject = forms.CharField(label=_("subject"), max_length=200)
+    body = forms.CharField(label=_("message"), widget=forms.Textarea(attrs={"rows": 6}))
+
+
+class ClubRideForm(forms.Form):
+    title = forms.CharField(label=_("title (Chinese)"), max_length=160)
+    title_en = forms.CharField(label=_("title (English)"), max_length=160, required=False)
+    description = forms.CharField(label=_("description (Chinese)"), required=False,
+                                  widget=forms.Textarea(attrs={"rows": 3}))
+    route = forms.ModelChoiceField(label=_("route"), queryset=Route.objects.none(), required=False)
+    pace = forms.CharField(label=_("pace / level"), max_length=80, required=False)
+    meeting_point = forms.CharField(label=_("meeting point"), max_length=200, required=False)
+    meeting_lat = forms.FloatField(label=_("meeting point latitude"), required=False, min_value=-90, max_value=90)
+    meeting_lon = forms.FloatField(label=_("meeting point longitude"), required=False, min_value=-180, max_value=180)
+    starts_at = forms.DateTimeField(label=_("starts"), widget=DATETIME)
+    ends_at = forms.DateTimeField(label=_("ends"), widget=DATETIME)
+    registration_closes_at = forms.DateTimeField(label=_("registration closes"), widget=DATETIME)
+    capacity = forms.IntegerField(label=_("capacity"), min_value=1, max_value=10_000)
+    members_only = forms.BooleanField(label=_("only for members of the club"), required=False, initial=True)
+
+    def __init__(self, *args, routes=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        if routes is not None:
+            self.fields["route"].queryset = routes
+
+
+class TeamEntryForm(forms.Form):
+    category = forms.IntegerField(label=_("category id"), widget=forms.HiddenInput)
+    members = forms.ModelMultipleChoiceField(label=_("members"), queryset=None,
+                                             widget=forms.CheckboxSelectMultiple)
+
+    def __init__(self, *args, members_queryset=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["members"].queryset = members_queryset
+        self.fields["members"].label_from_instance = lambda u: u.real_name or u.public_name
