@@ -1,11 +1,14 @@
 """Suite-wide fixtures."""
 
+import datetime
 import os
 
 import pytest
 from django.core.cache import cache
+from django.utils import timezone
 
 from tests.factories import UserFactory
+from tests.helpers import make_gpx
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"
@@ -60,3 +63,56 @@ def pytest_collection_modifyitems(config, items):
     skip = pytest.mark.skip(reason="needs PostgreSQL (make test starts one when initdb is installed)")
     for item in needing:
         item.add_marker(skip)
+
+
+@pytest.fixture
+def make_event(organizer):
+    def _make(*, capacity=3, categories=None, questions=None, publish=True, opens_in_days=-1, closes_in_days=10,
+              starts_in_days=20, **fields):
+        now = timezone.now()
+        from events.services import event_create, event_publish
+
+        event = event_create(
+            created_by=organizer, title=fields.pop("title", "测试骑行"), kind=fields.pop("kind", "sportive"),
+            starts_at=now + datetime.timedelta(days=starts_in_days),
+            ends_at=now + datetime.timedelta(days=starts_in_days, hours=5),
+            registration_opens_at=now + datetime.timedelta(days=opens_in_days),
+            registration_closes_at=now + datetime.timedelta(days=closes_in_days),
+            categories=categories or [{"name": "60公里", "name_en": "60 km", "capacity": capacity}],
+            questions=questions or [], **fields)
+        if publish:
+            event_publish(event=event)
+        return event
+    return _make
+
+
+@pytest.fixture
+def event(make_event):
+    return make_event()
+
+
+@pytest.fixture
+def riders(db):
+    return [UserFactory(date_of_birth=datetime.date(1990, 1, 1), gender="male") for _ in range(6)]
+
+
+@pytest.fixture
+def published_route(organizer):
+    from routes.services import route_import
+
+    version = route_import(owner=organizer, data=make_gpx(), filename="test.gpx", name="公开线路", name_en="Public",
+                           publish=True)
+    return version.route
+
+
+@pytest.fixture
+def make_route(organizer):
+    from routes.models import Route
+    from routes.services import route_import
+
+    def _make(*, owner=None, status=Route.Status.PUBLISHED, visibility=Route.Visibility.PUBLIC, **kwargs):
+        data = kwargs.pop("data", None) or make_gpx(**kwargs.pop("gpx", {}))
+        version = route_import(owner=owner or organizer, data=data, filename="r.gpx", status=status,
+                               visibility=visibility, name=kwargs.pop("name", "线路"), **kwargs)
+        return version.route
+    return _make

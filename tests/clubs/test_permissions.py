@@ -1,0 +1,83 @@
+"""The permission matrix: every club page and endpoint, for every kind of viewer."""
+
+import pytest
+
+from clubs.models import Membership
+
+VIEWERS = ["anonymous", "rider", "pending", "member", "admin", "owner", "other_admin", "staff"]
+ADMINS = {"admin", "owner", "staff"}
+
+
+def login(client, world, who):
+    if world[who] is not None:
+        client.force_login(world[who])
+
+
+def admin_only(who, response, ok=200):
+    if who in ADMINS:
+        assert response.status_code == ok, (who, response.status_code)
+    elif who == "anonymous":
+        assert response.status_code in (302, 401, 403), (who, response.status_code)
+    else:
+        assert response.status_code == 404, (who, response.status_code)
+
+
+@pytest.mark.parametrize("who", VIEWERS)
+def test_club_page_is_public_and_member_list_follows_visibility(client, world, who):
+    login(client, world, who)
+    page = client.get(f"/clubs/{world['club'].slug}/").content.decode()
+    sees_members = who in ("member", "admin", "owner", "staff")
+    assert ('id="member-list"' in page) == sees_members
+    api = client.get(f"/api/v1/clubs/{world['club'].slug}/members/").json()
+    expected = {"member": "member", "admin": "admin", "owner": "admin", "staff": "admin"}.get(who)
+    assert api["level"] == expected
+    for row in api["members"]:
+        assert ("mobile" in row) == (expected == "admin")
+        assert ("emergency_contact_name" in row) == (expected == "admin")
+
+
+@pytest.mark.parametrize("who", VIEWERS)
+@pytest.mark.parametrize("path", ["manage/", "edit/", "roster.csv", "announce/", "rides/new/"])
+def test_admin_pages(client, world, who, path):
+    login(client, world, who)
+    admin_only(who, client.get(f"/clubs/{world['club'].slug}/{path}"))
+
+
+@pytest.mark.parametrize("who", VIEWERS)
+def test_admin_api_endpoints(client, world, who):
+    login(client, world, who)
+    slug = world["club"].slug
+    pending = Membership.objects.get(user=world["pending"])
+    admin_only(who, client.get(f"/api/v1/clubs/{slug}/applications/"))
+    response = client.post(f"/api/v1/clubs/{slug}/members/{pending.pk}/", {"action": "dues",
+                                                                            "paid_until": "2027-01-01"},
+                           content_type="application/json")
+    admin_only(who, response)
+    response = client.post(f"/api/v1/clubs/{slug}/announcements/", {"subject": "周末", "body": "周六骑行"},
+                           content_type="application/json")
+    admin_only(who, response, ok=201)
+
+
+@pytest.mark.parametrize("who", VIEWERS)
+def test_roster_csv_contents_only_for_admins(client, world, who):
+    login(client, world, who)
+    response = client.get(f"/clubs/{world['club'].slug}/roster.csv")
+    if who in ADMINS:
+        body = response.content.decode("utf-8")
+        assert body.startswith("\ufeff") and "+8613900000002" in body and "车主家人" in body
+    else:
+        assert response.status_code != 200
+
+
+def test_other_clubs_admin_gets_404_for_this_clubs_roster(client, world):
+    client.force_login(world["other_admin"])
+    assert client.get(f"/clubs/{world['club'].slug}/roster.csv").status_code == 404
+    assert client.get(f"/clubs/{world['club'].slug}/manage/").status_code == 404
+    assert client.get(f"/clubs/{world['other'].slug}/roster.csv").status_code == 200
+
+
+@pytest.mark.parametrize("who", VIEWERS)
+def test_team_entry_page_only_for_admins(client, world, who, make_event):
+    event = make_event()
+    login(client, world, who)
+    admin_only(who, client.get(f"/clubs/{world['club'].slug}/team-entry/{event.slug}/"))
