@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from django.db.models import Count, Q, QuerySet
+from django.db.models import Case, Count, Q, QuerySet, When
 from django.http import Http404
 from django.utils import timezone
 
@@ -68,8 +68,9 @@ class Roster:
 
 def roster_for(*, club: Club, viewer: User | None) -> Roster | None:
     """What this viewer may see of the member list; None when nothing."""
+    rank = Case(When(role=Membership.Role.OWNER, then=0), When(role=Membership.Role.ADMIN, then=1), default=2)
     active = list(Membership.objects.filter(club=club, state=Membership.State.ACTIVE).select_related("user")
-                  .order_by("role", "user__username"))
+                  .order_by(rank, "user__username"))
     if is_club_admin(club=club, user=viewer):
         return Roster("admin", active)
     if is_active_member(club=club, user=viewer):

@@ -1,0 +1,59 @@
+"""In a real browser: a rider applies, an admin approves, the member sees and joins the club ride."""
+
+import datetime
+
+import pytest
+from django.utils import timezone
+
+from clubs.models import Membership
+from clubs.services import club_create, club_ride_create
+from events.models import Registration
+from tests.factories import PASSWORD, UserFactory
+
+pytestmark = pytest.mark.browser
+
+
+def log_in(page, base, username):
+    page.context.clear_cookies()
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", username)
+    page.fill("input[name=password]", PASSWORD)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/me/")
+
+
+def test_apply_approve_and_member_sees_the_club_ride(live_server, transactional_db, page, screenshot):
+    owner = UserFactory(username="clubowner")
+    rider = UserFactory(username="newmember", real_name="王芳")
+    club = club_create(founder=owner, name="广宗骑行俱乐部", slug="guangzong", join_policy="approval")
+    start = timezone.now() + datetime.timedelta(days=4)
+    club_ride_create(club=club, created_by=owner, slug="club-ride", title="周六绿道骑行", capacity=10,
+                     members_only=True, pace="休闲 20 km/h", starts_at=start,
+                     ends_at=start + datetime.timedelta(hours=2),
+                     registration_closes_at=start - datetime.timedelta(hours=2))
+    base = live_server.url
+
+    log_in(page, base, rider.username)
+    page.goto(f"{base}/clubs/guangzong/")
+    page.fill("#apply-form textarea[name=message]", "我想参加周末骑行")
+    page.locator("#apply-form button[type=submit]").click()
+    page.wait_for_selector("#application-pending")
+    assert Membership.objects.get(user=rider).state == "pending"
+
+    log_in(page, base, owner.username)
+    page.goto(f"{base}/clubs/guangzong/manage/")
+    assert "我想参加周末骑行" in page.locator("#applications").inner_text()
+    page.locator("#applications button.approve").click()
+    page.wait_for_load_state()
+    screenshot("club-manage")
+    assert Membership.objects.get(user=rider).state == "active"
+
+    log_in(page, base, rider.username)
+    page.goto(f"{base}/clubs/guangzong/")
+    assert "周六绿道骑行" in page.locator("#upcoming-rides").inner_text()
+    screenshot("club-member-view")
+    page.locator("#upcoming-rides a").first.click()
+    page.wait_for_url("**/events/club-ride/")
+    page.locator("#registration-form button[type=submit]").click()
+    page.wait_for_url("**/events/registrations/*/")
+    assert Registration.objects.get(rider=rider).status == "confirmed"
