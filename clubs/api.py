@@ -50,7 +50,7 @@ class ClubListApi(APIView):
 
 
 class ClubDetailApi(APIView):
-    permission_classes = [permissions.AllowAny]
+    permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
     @extend_schema(responses=ClubOutput)
     def get(self, request: Request, slug: str) -> Response:
@@ -59,6 +59,17 @@ class ClubDetailApi(APIView):
         membership = membership_of(club=club, user=request.user)
         body["my_membership"] = MembershipOutput(membership).data if membership else None
         return Response(body)
+
+    @extend_schema(request=ClubInput, responses=ClubOutput)
+    def patch(self, request: Request, slug: str) -> Response:
+        club = club_for_admin(slug=slug, user=request.user)
+        data = ClubInput(club, data=request.data, partial=True)
+        data.is_valid(raise_exception=True)
+        try:
+            club = services.club_update(club=club, **data.validated_data)
+        except DjangoValidationError as exc:
+            raise _drf(exc) from exc
+        return Response(ClubOutput(club).data)
 
 
 class ClubApplyApi(APIView):
