@@ -54,7 +54,8 @@ class User(AbstractUser):
     emergency_contact_phone = models.CharField(
         _("emergency contact phone"), max_length=16, blank=True, validators=[validate_phone]
     )
-    bike_brand = models.CharField(_("bike brand ridden"), max_length=60, blank=True)
+    bike_brand = models.ForeignKey("industry.Brand", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="riders", verbose_name=_("bike brand ridden"))
     language = models.CharField(_("language for e-mails"), max_length=10, choices=settings.LANGUAGES,
                                 default="zh-hans")
     show_name_publicly = models.BooleanField(

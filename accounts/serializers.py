@@ -4,10 +4,14 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.services import PROFILE_FIELDS
+from industry.models import Brand
 
 
 class ProfileSerializer(serializers.ModelSerializer):
     """The rider's own profile, every field; only ever shown to the rider."""
+
+    bike_brand = serializers.SlugRelatedField(slug_field="slug", queryset=Brand.objects.all(), allow_null=True,
+                                              required=False)
 
     class Meta:
         model = User
@@ -19,6 +23,7 @@ class PublicRiderSerializer(serializers.ModelSerializer):
     """What anyone may see of a rider: no contact, birth or emergency data."""
 
     name = serializers.CharField(source="public_name")
+    bike_brand = serializers.SlugRelatedField(slug_field="slug", read_only=True)
 
     class Meta:
         model = User

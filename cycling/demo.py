@@ -16,6 +16,9 @@ from clubs.models import Club
 from clubs.services import club_create, club_ride_create, membership_add, membership_apply, membership_set_dues
 from events.models import Event
 from events.services import event_create, event_publish, registration_create
+from industry.demo import brands_create, industry_demo_load
+from industry.models import SalesRecord
+from industry.stats import stats_compute_all
 from routes.models import Collection, Route
 from routes.services import route_create
 
@@ -29,7 +32,7 @@ ACCOUNTS = [
     {"username": "demo-organizer", "email": "organizer@demo.invalid", "display_name": "邢台市自行车运动协会",
      "groups": ["organizers"]},
     {"username": "demo-rider", "email": "rider@demo.invalid", "display_name": "七里河骑手", "real_name": "李明",
-     "gender": Gender.MALE, "home_area": HomeArea.XINDU, "mobile": "+8613800000001", "bike_brand": "飞鸽",
+     "gender": Gender.MALE, "home_area": HomeArea.XINDU, "mobile": "+8613800000001",
      "show_name_publicly": True, "date_of_birth": datetime.date(1988, 6, 1),
      "emergency_contact_name": "李华", "emergency_contact_phone": "+8613800000002"},
     {"username": "demo-applicant", "email": "applicant@demo.invalid", "display_name": "广宗新骑手",
@@ -126,7 +129,7 @@ def _demo_events(organizer: User) -> list[dict]:
             "questions": [
                 {"key": "national_id", "label": "身份证号（用于保险）", "label_en": "National ID (for insurance)",
                  "kind": "national_id", "required": True},
-                {"key": "bike_brand", "label": "参赛车辆品牌", "label_en": "Bike brand", "kind": "text"},
+                {"key": "bike_brand", "label": "参赛车辆品牌", "label_en": "Bike brand", "kind": "brand"},
             ],
         },
     ]
@@ -187,6 +190,7 @@ def demo_load() -> DemoReport:
     Group.objects.get_or_create(name="organizers")
     Group.objects.get_or_create(name="analysts")
 
+    brands = brands_create()
     users: dict[str, User] = {}
     for spec in ACCOUNTS:
         spec = dict(spec)
@@ -195,6 +199,8 @@ def demo_load() -> DemoReport:
         password = passwords.setdefault(username, secrets.token_urlsafe(12))
         user = User.objects.filter(username=username).first()
         if user is None:
+            if username == "demo-rider":
+                spec["bike_brand"] = brands["taihang-knight"]
             user = user_create(username=username, password=password, email_verified=True, **spec)
             for name in groups:
                 user.groups.add(Group.objects.get(name=name))
@@ -243,4 +249,11 @@ def demo_load() -> DemoReport:
     else:
         _demo_club(users)
         report.created.append(f"club {CLUB['slug']}")
+
+    if SalesRecord.objects.exists():
+        report.existing.append("industry data")
+    else:
+        industry_demo_load(organizer=users["demo-organizer"], brands=brands)
+        stats_compute_all()
+        report.created.append("industry data (synthetic brands, sales, past events and riders)")
     return report

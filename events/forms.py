@@ -7,6 +7,7 @@ from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import HomeArea
+from cycling.i18n import localized
 from events import idcard
 from events.models import Category, Event, Question
 from routes.models import Route
@@ -74,8 +75,6 @@ class RegistrationForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.event = event
         self.fields["category"].queryset = event.categories.all()
-        from cycling.i18n import localized
-
         self.fields["category"].label_from_instance = lambda c: localized(c, "name")
         for question in event.questions.all():
             self.fields[f"q_{question.key}"] = _question_field(question, localized(question, "label"))
@@ -99,6 +98,11 @@ def _question_field(question: Question, label: str) -> forms.Field:
     if kind == Question.Kind.YES_NO:
         return forms.TypedChoiceField(label=label, required=required, coerce=lambda v: v == "yes",
                                       choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))])
+    if kind == Question.Kind.BRAND:
+        from industry.models import Brand
+
+        return forms.ChoiceField(label=label, required=required, choices=[
+            ("", "—"), *((b.slug, localized(b, "name")) for b in Brand.objects.order_by("name"))])
     if kind == Question.Kind.NATIONAL_ID:
         return forms.CharField(label=label, required=required, max_length=18, validators=[_validate_id],
                                widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "latin"}))
@@ -115,8 +119,6 @@ class SwitchCategoryForm(forms.Form):
     category = forms.ModelChoiceField(label=_("new category"), queryset=Category.objects.none(), empty_label=None)
 
     def __init__(self, *args, event: Event, **kwargs):
-        from cycling.i18n import localized
-
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = event.categories.all()
         self.fields["category"].label_from_instance = lambda c: localized(c, "name")

@@ -108,6 +108,7 @@ class Question(models.Model):
         DATE = "date", _("Date")
         YES_NO = "yes_no", _("Yes / no")
         NATIONAL_ID = "national_id", _("National ID number")
+        BRAND = "brand", _("Bike brand (from the brand list)")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="questions")
     key = models.SlugField(_("key"), max_length=40)

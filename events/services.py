@@ -22,7 +22,7 @@ from itertools import pairwise
 from django.core import signing
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
 from django.utils.text import slugify
@@ -173,7 +173,12 @@ def event_cancel(*, event: Event, reason: str = "") -> Event:
 
 
 def event_complete(*, event: Event) -> Event:
-    return event_update(event=event, status=Event.Status.COMPLETED)
+    """Mark the event completed; its participation statistics are recomputed after commit."""
+    from industry.tasks import compute_event_stats
+
+    event = event_update(event=event, status=Event.Status.COMPLETED)
+    compute_event_stats.delay_on_commit(event.pk)
+    return event
 
 
 # --- registration -------------------------------------------------------------------------------
@@ -274,6 +279,13 @@ def _answer(question: Question, raw):
         if value in ("false", "0", "no", "off", "否"):
             return False
         raise ValueError(_("Answer yes or no."))
+    if kind == Question.Kind.BRAND:
+        from industry.models import Brand
+
+        brand = Brand.objects.filter(Q(slug=str(raw)) | Q(name=str(raw)) | Q(name_en__iexact=str(raw))).first()
+        if brand is None:
+            raise ValueError(_("Choose a brand from the list."))
+        return brand.slug
     if kind == Question.Kind.NATIONAL_ID:
         value = str(raw).strip().upper()
         if not idcard.is_valid(value):

@@ -217,6 +217,7 @@ CELERY_BEAT_SCHEDULE = {
     "event-reminders": {"task": "events.send_reminders", "schedule": crontab(hour=9, minute=0)},
     "event-outbox": {"task": "events.send_outbox", "schedule": 60.0},  # safety net behind the kicks
     "club-dues-reminders": {"task": "clubs.send_dues_reminders", "schedule": crontab(hour=10, minute=0)},
+    "industry-stats-nightly": {"task": "industry.compute_all_stats", "schedule": crontab(hour=2, minute=30)},
 }
 
 LOGGING = {

@@ -3,6 +3,7 @@
 import datetime
 
 from accounts.models import HomeArea, User
+from industry.models import Brand
 from tests.factories import UserFactory
 
 
@@ -14,7 +15,7 @@ def _private_rider():
         emergency_contact_name="王大山",
         emergency_contact_phone="+8613700001111",
         home_area=HomeArea.PINGXIANG,
-        bike_brand="飞鸽",
+        bike_brand=Brand.objects.get_or_create(slug="feige", name="飞鸽")[0],
     )
 
 
@@ -30,7 +31,7 @@ FORM = {
     "home_area_other": "",
     "emergency_contact_name": "王大山",
     "emergency_contact_phone": "13700001111",
-    "bike_brand": "飞鸽",
+    "bike_brand": "",
     "language": "en",
     "show_name_publicly": "on",
 }
@@ -103,7 +104,8 @@ def test_public_profile_of_unknown_or_inactive_rider_is_404(client, db):
 def test_api_me_reads_and_updates_own_profile(client, rider):
     client.force_login(rider)
     assert client.get("/api/v1/me/").json()["username"] == rider.username
-    response = client.patch("/api/v1/me/", {"mobile": "13812345678", "bike_brand": "喜德盛"},
+    Brand.objects.create(slug="xds", name="喜德盛")
+    response = client.patch("/api/v1/me/", {"mobile": "13812345678", "bike_brand": "xds"},
                             content_type="application/json")
     assert response.status_code == 200, response.content
     assert response.json()["mobile"] == "+8613812345678"

@@ -1,0 +1,113 @@
+"""Synthetic industry data for the demo: fictional brands, 24 months of sales with a made-up
+uplift after a sponsored race, and past events with synthetic riders. No real company's figures."""
+
+from __future__ import annotations
+
+import datetime
+import math
+import random
+from decimal import Decimal
+
+from django.contrib.auth.hashers import make_password
+from django.utils import timezone
+
+from accounts.models import Gender, HomeArea, User
+from events.models import Category, Event, Registration
+from industry.models import Brand, SalesRecord, Sponsorship
+
+BRANDS = [
+    {"slug": "xinghe-kids", "name": "星河童车", "name_en": "Xinghe Kids", "county": HomeArea.PINGXIANG,
+     "is_local": True},
+    {"slug": "taihang-knight", "name": "太行骑士", "name_en": "Taihang Knight", "county": HomeArea.XINDU,
+     "is_local": True},
+    {"slug": "jinan-cycles", "name": "冀南车业", "name_en": "Jinan Cycles", "county": HomeArea.GUANGZONG,
+     "is_local": True},
+    {"slug": "qilihe-bikes", "name": "七里河单车", "name_en": "Qilihe Bikes", "county": HomeArea.XIANGDU,
+     "is_local": True},
+    {"slug": "yuanxing", "name": "远行自行车", "name_en": "Yuanxing Bicycles", "county": HomeArea.OTHER,
+     "is_local": False},
+]
+SPONSOR = "xinghe-kids"  # the made-up success story: sales up after sponsoring the spring race
+SYNTHETIC_NOTE_ZH = "演示数据：品牌、销量和参赛者均为虚构的合成数据。"
+SYNTHETIC_NOTE_EN = "Demo data: brands, sales and participants are synthetic."
+
+
+def _month_start(day: datetime.date, shift: int = 0) -> datetime.date:
+    index = day.year * 12 + day.month - 1 + shift
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def brands_create() -> dict[str, Brand]:
+    return {spec["slug"]: Brand.objects.get_or_create(slug=spec["slug"], defaults=spec)[0] for spec in BRANDS}
+
+
+def industry_demo_load(*, organizer: User, brands: dict[str, Brand], seed: int = 7) -> None:
+    """Past events with synthetic riders, one sponsorship, 24 months of sales."""
+    rng = random.Random(seed)  # noqa: S311 - synthetic demo figures, reproducible on purpose
+    today = timezone.localdate()
+    first_month = _month_start(today, -23)
+    areas = list(HomeArea.values)
+    riders = User.objects.bulk_create([
+        User(username=f"synthetic-{i:04d}", email=f"synthetic-{i:04d}@demo.invalid", password=make_password(None),
+             display_name=f"合成骑手{i:04d}", gender=rng.choice([Gender.MALE, Gender.MALE, Gender.FEMALE]),
+             date_of_birth=datetime.date(rng.randint(1960, 2010), rng.randint(1, 12), rng.randint(1, 28)),
+             home_area=rng.choice(areas),
+             bike_brand=brands[rng.choice([*brands, "xinghe-kids", "taihang-knight"])],
+             show_name_publicly=False)
+        for i in range(400)
+    ])
+    for rider in riders:
+        if rider.home_area == HomeArea.OTHER:
+            rider.home_area_other = rng.choice(["石家庄", "邯郸", "北京"])
+    User.objects.bulk_update(riders, ["home_area_other"])
+    sponsored = None
+    for k in range(12):  # one past event every two months
+        month = _month_start(first_month, 2 * k)
+        start = timezone.make_aware(datetime.datetime.combine(month + datetime.timedelta(days=rng.randint(5, 20)),
+                                                              datetime.time(8, 0)))
+        if start >= timezone.now():
+            break
+        event = Event.objects.create(
+            slug=f"past-ride-{month:%Y-%m}", title=f"{month.year}年{month.month}月七里河骑行（合成）",
+            title_en=f"Qilihe ride {month:%Y-%m} (synthetic)", kind=Event.Kind.SPORTIVE if k % 3 else Event.Kind.RACE,
+            description=SYNTHETIC_NOTE_ZH, description_en=SYNTHETIC_NOTE_EN, starts_at=start,
+            ends_at=start + datetime.timedelta(hours=4), status=Event.Status.COMPLETED,
+            registration_opens_at=start - datetime.timedelta(days=30),
+            registration_closes_at=start - datetime.timedelta(days=2), created_by=organizer,
+            county=rng.choice([HomeArea.XIANGDU, HomeArea.XINDU, HomeArea.SHAHE]))
+        event.organizers.add(organizer)
+        category = Category.objects.create(event=event, name="主赛道", name_en="Main course", capacity=200,
+                                           bib_start=1, bib_end=1000, next_bib=1)
+        chosen = rng.sample(riders, rng.randint(40 + 6 * k, 80 + 8 * k))
+        regs = []
+        for bib, rider in enumerate(chosen, start=1):
+            created = start - datetime.timedelta(days=rng.randint(2, 30), hours=rng.randint(0, 23))
+            status = rng.choices(["confirmed", "cancelled", "waitlisted"], [85, 10, 5])[0]
+            regs.append(Registration(
+                event=event, category=category, rider=rider, status=status, queued_at=created,
+                bib=bib if status == "confirmed" else None, confirmed_at=created if status == "confirmed" else None,
+                checked_in_at=start if status == "confirmed" and rng.random() < 0.9 else None,
+                result=rng.choices(["finished", "dnf"], [92, 8])[0] if status == "confirmed" else ""))
+        created_regs = Registration.objects.bulk_create(regs)
+        for registration in created_regs:  # created_at is auto_now_add: back-date it to the sign-up time
+            registration.created_at = registration.queued_at
+        Registration.objects.bulk_update(created_regs, ["created_at"])
+        Category.objects.filter(pk=category.pk).update(
+            confirmed_count=sum(r.status == "confirmed" for r in regs), next_bib=len(regs) + 1)
+        if k == 6:
+            sponsored = event
+            Sponsorship.objects.create(event=event, brand=brands[SPONSOR], tier=Sponsorship.Tier.TITLE)
+            Sponsorship.objects.create(event=event, brand=brands["yuanxing"], tier=Sponsorship.Tier.PARTNER)
+    sponsor_month = _month_start(timezone.localtime(sponsored.starts_at).date()) if sponsored else None
+    records = []
+    for spec in BRANDS:
+        base = rng.randint(800, 3000)
+        for m in range(24):
+            month = _month_start(first_month, m)
+            season = 1 + 0.25 * math.sin((month.month - 3) / 12 * 2 * math.pi)
+            uplift = 1.25 if spec["slug"] == SPONSOR and sponsor_month and month > sponsor_month else 1.0
+            for channel, share, price in (("domestic", 0.5, 420), ("export", 0.3, 360), ("ecommerce", 0.2, 390)):
+                units = int(base * share * season * uplift * rng.uniform(0.9, 1.1))
+                records.append(SalesRecord(brand_id=brands[spec["slug"]].pk, month=month, channel=channel, units=units,
+                                           revenue_cny=Decimal(units * price).quantize(Decimal("0.01"))))
+    SalesRecord.objects.bulk_create(records)

@@ -1,0 +1,103 @@
+"""Sales CSV import: `brand,month,channel,units,revenue_cny`; all rows good or nothing applied."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+from dataclasses import dataclass, field
+from decimal import Decimal, InvalidOperation
+
+from django.db import transaction
+from django.db.models import Q
+from django.utils.translation import gettext as _
+
+from industry.models import Brand, SalesRecord
+
+HEADER = ["brand", "month", "channel", "units", "revenue_cny"]
+
+
+@dataclass
+class SalesImport:
+    applied: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def _month(text: str) -> datetime.date | None:
+    try:
+        year, month = text.split("-")
+        if len(year) != 4 or len(month) != 2:
+            return None
+        return datetime.date(int(year), int(month), 1)
+    except ValueError:
+        return None
+
+
+@transaction.atomic
+def sales_import(*, data: bytes) -> SalesImport:
+    """Validate every row, report each bad one by line number, apply only a fully good file.
+    Re-importing a brand, month and channel replaces its figures."""
+    report = SalesImport()
+    try:
+        text = data.decode("utf-8-sig")
+    except UnicodeDecodeError:
+        report.errors.append(_("The file is not UTF-8 text."))
+        return report
+    rows = list(csv.reader(io.StringIO(text)))
+    if not rows or [c.strip().lower() for c in rows[0]] != HEADER:
+        report.errors.append(_("Line 1: the header must be exactly: %(header)s.") % {"header": ",".join(HEADER)})
+        return report
+    brands = {}
+    for brand in Brand.objects.all():
+        brands[brand.slug] = brands[brand.name] = brand
+    channels = set(SalesRecord.Channel.values)
+    records: dict[tuple, SalesRecord] = {}
+    for line, row in enumerate(rows[1:], start=2):
+        if not any(cell.strip() for cell in row):
+            continue
+        if len(row) != 5:
+            report.errors.append(_("Line %(line)s: expected 5 columns, found %(n)s.") % {"line": line, "n": len(row)})
+            continue
+        name, month_text, channel, units_text, revenue_text = (cell.strip() for cell in row)
+        problems = []
+        brand = brands.get(name)
+        if brand is None:
+            problems.append(_("unknown brand \u201c%(brand)s\u201d") % {"brand": name})
+        month = _month(month_text)
+        if month is None:
+            problems.append(_("month \u201c%(month)s\u201d is not YYYY-MM") % {"month": month_text})
+        if channel not in channels:
+            problems.append(_("channel \u201c%(channel)s\u201d is not domestic, export or ecommerce")
+                            % {"channel": channel})
+        units = int(units_text) if units_text.isdigit() else None
+        if units is None:
+            problems.append(_("units \u201c%(units)s\u201d is not a whole number") % {"units": units_text})
+        try:
+            revenue = Decimal(revenue_text)
+            if not revenue.is_finite() or revenue < 0 or revenue != revenue.quantize(Decimal("0.01")):
+                raise InvalidOperation
+        except InvalidOperation:
+            revenue = None
+            problems.append(_("revenue \u201c%(revenue)s\u201d is not an amount in yuan") % {"revenue": revenue_text})
+        if not problems and (brand.pk, month, channel) in records:
+            problems.append(_("this brand, month and channel appear twice"))
+        if problems:
+            report.errors.append(_("Line %(line)s: %(problems)s.") % {"line": line, "problems": "; ".join(problems)})
+            continue
+        records[(brand.pk, month, channel)] = SalesRecord(brand=brand, month=month, channel=channel, units=units,
+                                                          revenue_cny=revenue)
+    if not records and not report.errors:
+        report.errors.append(_("The file has no sales rows."))
+    if report.errors:
+        return report
+    SalesRecord.objects.bulk_create(records.values(), update_conflicts=True,
+                                    unique_fields=["brand", "month", "channel"], update_fields=["units", "revenue_cny"])
+    report.applied = len(records)
+    from industry.tasks import compute_all_stats
+
+    compute_all_stats.delay_on_commit()
+    return report
+
+
+def brands_matching(text: str) -> Brand | None:
+    return Brand.objects.filter(Q(slug=text) | Q(name=text)).first()

@@ -1,0 +1,161 @@
+"""Participation statistics, computed in the database and written with an idempotent upsert.
+
+Each job groups registrations with aggregate queries (one GROUP BY per dimension, over all
+events at once or over one event) and writes the result inside one transaction: it upserts
+every bucket it computed and deletes the buckets that no longer exist. Running a job twice, or
+rerunning it after a worker died halfway (the transaction rolled back), leaves the same tables.
+"""
+
+from __future__ import annotations
+
+import datetime
+
+from django.db import connection, transaction
+from django.db.models import Case, CharField, Count, F, FilteredRelation, IntegerField, Min, Q, Value, When
+from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth, ExtractYear, TruncDate, TruncMonth
+from django.utils import timezone
+
+from accounts.models import HomeArea
+from events.models import Event, Registration
+from industry.models import EventStat, MonthlyStat, StatRun
+
+XINGTAI = [value for value in HomeArea.values if value != HomeArea.OTHER]
+AGE_BANDS = [(0, 17, "under-18"), (18, 29, "18-29"), (30, 39, "30-39"), (40, 49, "40-49"), (50, 59, "50-59"),
+             (60, 200, "60+")]
+COUNTS = {
+    "registered": Count("id"),
+    "confirmed": Count("id", filter=Q(status=Registration.Status.CONFIRMED)),
+    "waitlisted": Count("id", filter=Q(status=Registration.Status.WAITLISTED)),
+    "cancelled": Count("id", filter=Q(status=Registration.Status.CANCELLED)),
+    "checked_in": Count("id", filter=Q(status=Registration.Status.CONFIRMED, checked_in_at__isnull=False)),
+    "finished": Count("id", filter=Q(status=Registration.Status.CONFIRMED, result=Registration.Result.FINISHED)),
+}
+# Test-only hook: called between computing and writing; the rerun test makes it raise to stand
+# for a worker killed halfway through a job.
+BEFORE_WRITE = None
+
+
+def _age() -> Case:
+    """Whole years on the event day (Asia/Shanghai), computed by the database."""
+    birthday_later = Q(rider__date_of_birth__month__gt=ExtractMonth("event__starts_at")) | Q(
+        rider__date_of_birth__month=ExtractMonth("event__starts_at"),
+        rider__date_of_birth__day__gt=ExtractDay("event__starts_at"))
+    years = ExtractYear("event__starts_at") - ExtractYear("rider__date_of_birth")
+    return years - Case(When(birthday_later, then=Value(1)), default=Value(0), output_field=IntegerField())
+
+
+def _age_band() -> Case:
+    return Case(*[When(age__gte=low, age__lte=high, then=Value(name)) for low, high, name in AGE_BANDS],
+                default=Value("unknown"), output_field=CharField())
+
+
+def dimensions() -> dict[str, object]:
+    """Each dimension: the expression that names a registration's bucket."""
+    return {
+        "total": Value("all", output_field=CharField()),
+        "gender": F("rider__gender"),
+        "age_band": _age_band(),
+        "locality": Case(When(rider__home_area__in=XINGTAI, then=Value("local")),
+                         When(rider__home_area=HomeArea.OTHER, then=Value("outside")),
+                         default=Value("unknown"), output_field=CharField()),
+        "club": Coalesce(F("active_club__club__slug"), Value("none"), output_field=CharField()),
+        "brand": Coalesce(F("rider__bike_brand__slug"), Value("unknown"), output_field=CharField()),
+        "brand_origin": Case(When(rider__bike_brand__is_local=True, then=Value("local")),
+                             When(rider__bike_brand__is_local=False, then=Value("other")),
+                             default=Value("unknown"), output_field=CharField()),
+        "day": Cast(TruncDate("created_at"), output_field=CharField()),
+    }
+
+
+def _grouped(event_ids: list[int] | None) -> list[dict]:
+    """One aggregate query per dimension; returns rows ready for EventStat."""
+    base = Registration.objects.all()
+    if event_ids is not None:
+        base = base.filter(event_id__in=event_ids)
+    rows = []
+    for name, bucket in dimensions().items():
+        qs = base
+        if name == "club":  # a rider counts for every club they are an active member of
+            qs = qs.annotate(active_club=FilteredRelation(
+                "rider__memberships", condition=Q(rider__memberships__state="active")))
+        if name == "age_band":
+            qs = qs.annotate(age=_age())
+        qs = qs.annotate(bucket=bucket).values("event_id", "category_id", "bucket").annotate(**COUNTS).order_by()
+        rows += [{**row, "dimension": name, "bucket": str(row["bucket"])} for row in qs]
+    return rows
+
+
+def _write(rows: list[dict], event_ids: list[int] | None, now: datetime.datetime) -> None:
+    stats = [EventStat(event_id=r["event_id"], category_id=r["category_id"], dimension=r["dimension"],
+                       bucket=r["bucket"][:80], computed_at=now, **{k: r[k] for k in COUNTS}) for r in rows]
+    EventStat.objects.bulk_create(stats, batch_size=2000, update_conflicts=True,
+                                  unique_fields=["category", "dimension", "bucket"],
+                                  update_fields=[*COUNTS, "computed_at"])
+    stale = EventStat.objects.exclude(computed_at=now)
+    if event_ids is not None:
+        stale = stale.filter(event_id__in=event_ids)
+    stale.delete()
+
+
+def event_stats_compute(*, event_ids: list[int] | None = None) -> int:
+    """Recompute the event statistics (all events, or these). Returns the number of rows."""
+    now = timezone.now()
+    rows = _grouped(event_ids)
+    with transaction.atomic():
+        if BEFORE_WRITE is not None:
+            BEFORE_WRITE()
+        _write(rows, event_ids, now)
+        _finished("event_stats" if event_ids is None else "event_stats:partial", len(rows), now)
+    return len(rows)
+
+
+def _first_time_riders() -> dict[datetime.date, int]:
+    """Riders by the month of their first confirmed event: GROUP BY over a GROUP BY, in SQL."""
+    firsts = (Registration.objects.filter(status=Registration.Status.CONFIRMED).values("rider_id")
+              .annotate(first_month=Min(TruncMonth("event__starts_at"))).values("first_month").order_by())
+    inner, params = firsts.query.sql_with_params()
+    with connection.cursor() as cursor:
+        cursor.execute(f"SELECT first_month, COUNT(*) FROM ({inner}) AS firsts GROUP BY first_month", params)  # noqa: S608 - SQL made by Django
+        rows = cursor.fetchall()
+    return {_as_date(month): count for month, count in rows}
+
+
+def _as_date(value) -> datetime.date:
+    if isinstance(value, datetime.datetime):
+        return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    if isinstance(value, str):
+        return datetime.date.fromisoformat(value[:10])
+    return value
+
+
+def monthly_stats_compute() -> int:
+    now = timezone.now()
+    months = (Registration.objects.filter(status=Registration.Status.CONFIRMED)
+              .annotate(month=TruncMonth("event__starts_at")).values("month")
+              .annotate(participants=Count("id"), events=Count("event_id", distinct=True),
+                        unique_riders=Count("rider_id", distinct=True)).order_by())
+    firsts = _first_time_riders()
+    rows = [MonthlyStat(month=_as_date(m["month"]), participants=m["participants"], events=m["events"],
+                        unique_riders=m["unique_riders"], first_time_riders=firsts.get(_as_date(m["month"]), 0),
+                        computed_at=now) for m in months]
+    with transaction.atomic():
+        if BEFORE_WRITE is not None:
+            BEFORE_WRITE()
+        MonthlyStat.objects.bulk_create(rows, update_conflicts=True, unique_fields=["month"],
+                                        update_fields=["participants", "events", "unique_riders",
+                                                       "first_time_riders", "computed_at"])
+        MonthlyStat.objects.exclude(computed_at=now).delete()
+        _finished("monthly_stats", len(rows), now)
+    return len(rows)
+
+
+def stats_compute_all() -> dict[str, int]:
+    return {"event_stats": event_stats_compute(), "monthly_stats": monthly_stats_compute()}
+
+
+def _finished(job: str, rows: int, now: datetime.datetime) -> None:
+    StatRun.objects.update_or_create(job=job, defaults={"finished_at": now, "rows": rows})
+
+
+def events_with_stats() -> list[Event]:
+    return list(Event.objects.filter(pk__in=EventStat.objects.values("event_id")).order_by("-starts_at"))

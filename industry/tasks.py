@@ -1,0 +1,17 @@
+"""Celery tasks of the industry app: statistics jobs (safe to run twice, or after a crash)."""
+
+from celery import shared_task
+
+from industry import stats
+
+
+@shared_task(name="industry.compute_all_stats", time_limit=3000, soft_time_limit=2900)
+def compute_all_stats() -> dict:
+    return stats.stats_compute_all()
+
+
+@shared_task(name="industry.compute_event_stats", time_limit=600, soft_time_limit=540)
+def compute_event_stats(event_id: int) -> int:
+    count = stats.event_stats_compute(event_ids=[event_id])
+    stats.monthly_stats_compute()
+    return count
