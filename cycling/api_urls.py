@@ -12,6 +12,7 @@ from rest_framework.reverse import reverse
 from accounts.api import ProfileMeApi, RiderPublicApi
 from clubs import api as clubs_api
 from events import api as events_api
+from industry import api as industry_api
 from routes.api import RouteDetailApi, RouteListApi, RouteVersionDetailApi, RouteVersionListApi
 
 
@@ -26,6 +27,7 @@ def api_root(request: Request) -> Response:
             "routes": reverse("api:routes", request=request),
             "events": reverse("api:events", request=request),
             "clubs": reverse("api:clubs", request=request),
+            "insights": reverse("api:insights-summary", request=request),
             "auth_token": reverse("api:auth-token", request=request),
             "schema": reverse("api-schema", request=request),
             "docs": reverse("api-docs", request=request),
@@ -63,6 +65,11 @@ urlpatterns = [
     path("registrations/<int:pk>/switch/", events_api.RegistrationSwitchApi.as_view(), name="registration-switch"),
     path("registrations/<int:pk>/transfer/", events_api.RegistrationTransferApi.as_view(),
          name="registration-transfer"),
+    path("insights/summary/", industry_api.SummaryApi.as_view(), name="insights-summary"),
+    path("insights/monthly/", industry_api.MonthlyApi.as_view(), name="insights-monthly"),
+    path("insights/events/<str:slug>/", industry_api.EventStatsApi.as_view(), name="insights-event"),
+    path("insights/sales/", industry_api.SalesApi.as_view(), name="insights-sales"),
+    path("insights/linkage/", industry_api.LinkageApi.as_view(), name="insights-linkage"),
     path("routes/", RouteListApi.as_view(), name="routes"),
     path("routes/<str:slug>/", RouteDetailApi.as_view(), name="route"),
     path("routes/<str:slug>/versions/", RouteVersionListApi.as_view(), name="route-versions"),

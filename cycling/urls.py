@@ -17,7 +17,7 @@ urlpatterns = [
     path("routes/", include("routes.urls")),
     path("clubs/", include("clubs.urls")),
     path("events/", include("events.urls")),
-    path("insights/", views.section_pending, {"section": "insights"}, name="insights"),
+    path("insights/", include("industry.urls")),
     path("api/v1/", include("cycling.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     path("api/docs/", SpectacularSwaggerView.as_view(url_name="api-schema"), name="api-docs"),

@@ -1,4 +1,4 @@
-"""Site-wide pages: home, health check, placeholder sections."""
+"""Site-wide pages: home and the health check."""
 
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
@@ -24,8 +24,3 @@ def home(request: HttpRequest) -> HttpResponse:
 
     context = {"routes": routes_published()[:6], "clubs": clubs_public()[:6]}
     return render(request, "home.html", context)
-
-
-def section_pending(request: HttpRequest, section: str) -> HttpResponse:
-    """Events and Insights get their pages from later work; say so plainly meanwhile."""
-    return render(request, "section_pending.html", {"section": section})

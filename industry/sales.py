@@ -62,23 +62,23 @@ def sales_import(*, data: bytes) -> SalesImport:
         problems = []
         brand = brands.get(name)
         if brand is None:
-            problems.append(_("unknown brand \u201c%(brand)s\u201d") % {"brand": name})
+            problems.append(_("unknown brand “%(brand)s”") % {"brand": name})
         month = _month(month_text)
         if month is None:
-            problems.append(_("month \u201c%(month)s\u201d is not YYYY-MM") % {"month": month_text})
+            problems.append(_("month “%(month)s” is not YYYY-MM") % {"month": month_text})
         if channel not in channels:
-            problems.append(_("channel \u201c%(channel)s\u201d is not domestic, export or ecommerce")
+            problems.append(_("channel “%(channel)s” is not domestic, export or ecommerce")
                             % {"channel": channel})
         units = int(units_text) if units_text.isdigit() else None
         if units is None:
-            problems.append(_("units \u201c%(units)s\u201d is not a whole number") % {"units": units_text})
+            problems.append(_("units “%(units)s” is not a whole number") % {"units": units_text})
         try:
             revenue = Decimal(revenue_text)
             if not revenue.is_finite() or revenue < 0 or revenue != revenue.quantize(Decimal("0.01")):
                 raise InvalidOperation
         except InvalidOperation:
             revenue = None
-            problems.append(_("revenue \u201c%(revenue)s\u201d is not an amount in yuan") % {"revenue": revenue_text})
+            problems.append(_("revenue “%(revenue)s” is not an amount in yuan") % {"revenue": revenue_text})
         if not problems and (brand.pk, month, channel) in records:
             problems.append(_("this brand, month and channel appear twice"))
         if problems:

@@ -12,7 +12,12 @@ from routes.models import Collection, Route, RouteVersion
 
 
 def _counts() -> dict[str, int]:
-    return {model.__name__: model.objects.count() for model in (User, Route, RouteVersion, Collection, Club)}
+    from events.models import Event, Registration
+    from industry.models import Brand, EventStat, MonthlyStat, SalesRecord
+
+    models = (User, Route, RouteVersion, Collection, Club, Event, Registration, Brand, SalesRecord, EventStat,
+              MonthlyStat)
+    return {model.__name__: model.objects.count() for model in models}
 
 
 @pytest.fixture
@@ -26,7 +31,9 @@ def test_load_demo_twice_creates_nothing_new(db, demo_dir):
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     first = _counts()
-    assert first == {"User": 4, "Route": 3, "RouteVersion": 3, "Collection": 1, "Club": 1}
+    assert {k: first[k] for k in ("User", "Route", "RouteVersion", "Collection", "Club", "Brand")} == {
+        "User": 404, "Route": 3, "RouteVersion": 3, "Collection": 1, "Club": 1, "Brand": 5}  # 400 synthetic riders
+    assert first["SalesRecord"] == 5 * 24 * 3 and first["EventStat"] > 0 and first["MonthlyStat"] >= 12
     passwords_first = (demo_dir / "demo-credentials.json").read_text()
     hashes_first = list(User.objects.order_by("pk").values_list("password", flat=True))
 
@@ -97,3 +104,16 @@ def test_load_demo_club_has_members_a_pending_application_and_a_ride(db, demo_di
     assert ride.kind == "club_ride" and ride.members_only and ride.status == "published"
     assert ride.categories.get().route_version.route.slug == "qilihe-greenway"
     assert Event.objects.filter(slug__in=["qilihe-ride-festival", "taihang-challenge"]).count() == 2
+
+
+def test_load_demo_industry_is_synthetic_and_has_a_sponsored_uplift(db, demo_dir):
+    from industry.models import Sponsorship
+    from industry.selectors import linkage
+
+    call_command("load_demo", stdout=io.StringIO())
+    sponsorship = Sponsorship.objects.get(brand__slug="xinghe-kids")
+    assert "合成" in sponsorship.event.description or "synthetic" in sponsorship.event.description_en
+    report = linkage(events=[sponsorship.event], months=6, viewer=User.objects.get(username="demo-admin"))
+    row = next(r for r in report.brands if r.brand.slug == "xinghe-kids")
+    assert not row.thin and row.window.change > 10  # the made-up uplift is visible
+    assert row.difference > 10

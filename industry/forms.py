@@ -1,0 +1,19 @@
+"""Insights forms."""
+
+from django import forms
+from django.utils.translation import gettext_lazy as _
+
+from events.models import Event
+
+
+class SalesImportForm(forms.Form):
+    file = forms.FileField(label=_("sales CSV (brand,month,channel,units,revenue_cny)"))
+
+
+class LinkageForm(forms.Form):
+    events = forms.ModelMultipleChoiceField(label=_("event or series"), queryset=Event.objects.none())
+    months = forms.IntegerField(label=_("months before and after"), min_value=1, max_value=24, initial=6)
+
+    def __init__(self, *args, events=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["events"].queryset = events if events is not None else Event.objects.none()

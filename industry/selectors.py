@@ -1,0 +1,232 @@
+"""Reads for the insights pages and API: who may see what, summaries, the linkage report.
+
+No personal data leaves here: everything is read from the statistics tables and sales figures.
+"""
+
+from __future__ import annotations
+
+import datetime
+import math
+from dataclasses import dataclass, field
+
+from django.db.models import Q, QuerySet, Sum
+from django.utils import timezone
+
+from accounts.models import User
+from events.models import Event
+from industry.models import Brand, EventStat, MonthlyStat, SalesRecord, Sponsorship, StatRun
+
+SUPPRESS_BELOW = 5  # public cells with fewer riders are hidden
+MIN_MONTHS = 3  # fewer months of sales on either side: too thin to say
+MIN_PARTICIPANTS = 30  # fewer participants: too thin to say
+MIN_CORRELATION_MONTHS = 6
+
+
+# --- access -------------------------------------------------------------------------------------
+
+def is_analyst(user: User | None) -> bool:
+    return bool(user and user.is_authenticated and (user.is_staff or user.groups.filter(name="analysts").exists()))
+
+
+def brands_of(user: User | None) -> QuerySet[Brand]:
+    if user is None or not user.is_authenticated:
+        return Brand.objects.none()
+    return Brand.objects.filter(users=user)
+
+
+def visible_brands(user: User | None) -> QuerySet[Brand]:
+    """Whose sales this user may see: all for analysts, their own brand's for brand staff."""
+    return Brand.objects.all() if is_analyst(user) else brands_of(user)
+
+
+def may_see_insights(user: User | None) -> bool:
+    return is_analyst(user) or brands_of(user).exists()
+
+
+# --- summaries ----------------------------------------------------------------------------------
+
+def last_computed() -> dict[str, datetime.datetime]:
+    return dict(StatRun.objects.values_list("job", "finished_at"))
+
+
+def monthly() -> list[MonthlyStat]:
+    return list(MonthlyStat.objects.order_by("month"))
+
+
+def suppress(value: int) -> int | None:
+    """Public tables hide any count of riders under SUPPRESS_BELOW (None is shown as "<5")."""
+    return value if value >= SUPPRESS_BELOW else None
+
+
+def dimension_totals(*, dimension: str, event_ids: list[int] | None = None) -> list[tuple[str, int]]:
+    """Confirmed riders per bucket of one dimension, over the given events (all when None)."""
+    qs = EventStat.objects.filter(dimension=dimension)
+    if event_ids is not None:
+        qs = qs.filter(event_id__in=event_ids)
+    rows = qs.values("bucket").annotate(n=Sum("confirmed")).order_by("-n", "bucket")
+    return [(row["bucket"], row["n"]) for row in rows]
+
+
+def event_rows(*, event: Event) -> list[EventStat]:
+    return list(EventStat.objects.filter(event=event).select_related("category").order_by(
+        "category__position", "dimension", "bucket"))
+
+
+def public_summary() -> dict:
+    """The anonymised public page: monthly participation and shares, every small cell suppressed."""
+    return {
+        "monthly": [{"month": m.month, "participants": suppress(m.participants), "events": m.events,
+                     "first_time_riders": suppress(m.first_time_riders)} for m in monthly()],
+        "locality": [(bucket, suppress(n)) for bucket, n in dimension_totals(dimension="locality")],
+        "gender": [(bucket, suppress(n)) for bucket, n in dimension_totals(dimension="gender")],
+        "age_band": [(bucket, suppress(n)) for bucket, n in dimension_totals(dimension="age_band")],
+        "brand_origin": [(bucket, suppress(n)) for bucket, n in dimension_totals(dimension="brand_origin")],
+    }
+
+
+def sales_by_month(*, brands: QuerySet[Brand] | list[Brand]) -> dict[int, dict[datetime.date, int]]:
+    """Units per brand and month, all channels together."""
+    out: dict[int, dict[datetime.date, int]] = {}
+    rows = SalesRecord.objects.filter(brand__in=brands).values("brand_id", "month").annotate(units=Sum("units"))
+    for row in rows:
+        out.setdefault(row["brand_id"], {})[row["month"]] = row["units"]
+    return out
+
+
+# --- linkage ------------------------------------------------------------------------------------
+
+def month_add(month: datetime.date, shift: int) -> datetime.date:
+    index = month.year * 12 + month.month - 1 + shift
+    return datetime.date(index // 12, index % 12 + 1, 1)
+
+
+def pearson(xs: list[float], ys: list[float]) -> float | None:
+    n = len(xs)
+    if n < 2:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / math.sqrt(sxx * syy)
+
+
+@dataclass
+class Window:
+    """Sales of one brand (or a group) in the N months before and after the event month."""
+
+    before: int = 0
+    after: int = 0
+    months_before: int = 0
+    months_after: int = 0
+
+    @property
+    def change(self) -> float | None:
+        return (self.after - self.before) / self.before * 100 if self.before else None
+
+
+@dataclass
+class BrandLinkage:
+    brand: Brand
+    tier: str
+    window: Window
+    baseline: Window
+    baseline_brands: int
+    thin: list[str] = field(default_factory=list)  # reasons the figures are withheld
+
+    @property
+    def difference(self) -> float | None:
+        if self.thin or self.window.change is None or self.baseline.change is None:
+            return None
+        return self.window.change - self.baseline.change
+
+
+@dataclass
+class Linkage:
+    events: list[Event]
+    months: int
+    event_month: datetime.date
+    participants: int
+    brands: list[BrandLinkage]
+    correlations: dict[int, list[tuple[int, float | None, int]]]  # brand id -> (lag, r, n)
+    series: list[tuple[datetime.date, int, dict[int, int]]]  # month, participants, units per brand
+
+
+def _window(by_month: dict[datetime.date, int], event_month: datetime.date, months: int) -> Window:
+    w = Window()
+    for k in range(1, months + 1):
+        before, after = month_add(event_month, -k), month_add(event_month, k)
+        if before in by_month:
+            w.before += by_month[before]
+            w.months_before += 1
+        if after in by_month:
+            w.after += by_month[after]
+            w.months_after += 1
+    return w
+
+
+def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None) -> Linkage:
+    """Sponsors' sales N months before and after the event month (the month itself is left out),
+    beside local brands that did not sponsor (the baseline: a difference in differences), and the
+    month-by-month participation beside sales with correlations at lags 0-3. Never a claim of cause."""
+    event_month = month_add(timezone.localtime(min(e.starts_at for e in events)).date().replace(day=1), 0)
+    participants = sum(EventStat.objects.filter(event__in=events, dimension="total").values_list(
+        "confirmed", flat=True))
+    allowed = visible_brands(viewer)
+    sponsorships = (Sponsorship.objects.filter(event__in=events, brand__in=allowed).select_related("brand")
+                    .order_by("brand__name"))
+    sponsor_ids = set(Sponsorship.objects.filter(event__in=events).values_list("brand_id", flat=True))
+    baseline_brands = list(Brand.objects.filter(is_local=True).exclude(pk__in=sponsor_ids))
+    sales = sales_by_month(brands=[s.brand for s in sponsorships] + baseline_brands)
+    baseline_by_month: dict[datetime.date, int] = {}
+    for brand in baseline_brands:
+        for month, units in sales.get(brand.pk, {}).items():
+            baseline_by_month[month] = baseline_by_month.get(month, 0) + units
+    baseline = _window(baseline_by_month, event_month, months)
+    rows = []
+    seen = set()
+    for sponsorship in sponsorships:
+        if sponsorship.brand_id in seen:
+            continue
+        seen.add(sponsorship.brand_id)
+        window = _window(sales.get(sponsorship.brand_id, {}), event_month, months)
+        thin = []
+        if window.months_before < MIN_MONTHS or window.months_after < MIN_MONTHS:
+            thin.append("months")
+        if participants < MIN_PARTICIPANTS:
+            thin.append("participants")
+        if not baseline_brands or baseline.months_before < MIN_MONTHS or baseline.months_after < MIN_MONTHS:
+            thin.append("baseline")
+        rows.append(BrandLinkage(sponsorship.brand, sponsorship.get_tier_display(), window, baseline,
+                                 len(baseline_brands), thin))
+    participation = {m.month: m.participants for m in monthly()}
+    all_months = sorted(set(participation) | {m for b in rows for m in sales.get(b.brand.pk, {})})
+    series = [(m, participation.get(m, 0), {b.brand.pk: sales.get(b.brand.pk, {}).get(m, 0) for b in rows})
+              for m in all_months]
+    correlations = {}
+    for row in rows:
+        by_month = sales.get(row.brand.pk, {})
+        lags = []
+        for lag in range(4):
+            pairs = [(participation.get(m, 0), by_month[month_add(m, lag)]) for m in all_months
+                     if month_add(m, lag) in by_month]
+            r = pearson([p for p, _ in pairs], [s for _, s in pairs]) if len(pairs) >= MIN_CORRELATION_MONTHS else None
+            lags.append((lag, r, len(pairs)))
+        correlations[row.brand.pk] = lags
+    return Linkage(events, months, event_month, participants, rows, correlations, series)
+
+
+def sponsored_events() -> QuerySet[Event]:
+    return Event.objects.filter(sponsorships__isnull=False).distinct().order_by("-starts_at")
+
+
+def brand_shares() -> list[tuple[Brand | None, int]]:
+    """Confirmed riders per brand ridden, over all events (aggregates only)."""
+    totals = dict(dimension_totals(dimension="brand"))
+    brands = {b.slug: b for b in Brand.objects.filter(slug__in=totals)}
+    return [(brands.get(slug), n) for slug, n in sorted(totals.items(), key=lambda kv: -kv[1])]
+
+
+def events_filter(slugs: list[str]) -> list[Event]:
+    return list(Event.objects.filter(Q(slug__in=slugs)).order_by("starts_at"))

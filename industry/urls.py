@@ -1,0 +1,13 @@
+from django.urls import path
+
+from industry import views
+
+app_name = "insights"
+
+urlpatterns = [
+    path("", views.summary, name="summary"),
+    path("dashboard/", views.dashboard, name="dashboard"),
+    path("linkage/", views.linkage, name="linkage"),
+    path("sales/import/", views.sales_upload, name="sales-import"),
+    path("events/<str:slug>/", views.event_stats, name="event"),
+]

@@ -1,0 +1,175 @@
+"""Insights pages: the public anonymised summary, the analysts' dashboard, event statistics, the
+linkage report and the sales import. Every table can be downloaded as CSV (?format=csv)."""
+
+from __future__ import annotations
+
+import csv
+import io
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+
+from cycling.i18n import localized
+from events.models import Event
+from industry import charts, selectors
+from industry.demo import BRANDS as DEMO_BRANDS
+from industry.forms import LinkageForm, SalesImportForm
+from industry.models import Brand, SalesRecord
+from industry.sales import sales_import
+
+
+def _csv(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
+    buffer = io.StringIO()
+    writer = csv.writer(buffer)
+    writer.writerow(header)
+    writer.writerows(rows)
+    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
+    return response
+
+
+def _shown(value) -> str:
+    return "<5" if value is None else str(value)
+
+
+def _demo_data() -> bool:
+    return Brand.objects.filter(slug__in=[b["slug"] for b in DEMO_BRANDS]).exists()
+
+
+def summary(request: HttpRequest) -> HttpResponse:
+    """Public: monthly participation and shares, every cell under 5 riders suppressed."""
+    data = selectors.public_summary()
+    table = request.GET.get("table")
+    if request.GET.get("format") == "csv":
+        if table in ("locality", "gender", "age_band", "brand_origin"):
+            return _csv(f"summary-{table}", [_("Group"), _("Riders")], [[b, _shown(n)] for b, n in data[table]])
+        return _csv("summary-monthly", [_("Month"), _("Participants"), _("Events"), _("First-time riders")],
+                    [[m["month"].strftime("%Y-%m"), _shown(m["participants"]), m["events"],
+                      _shown(m["first_time_riders"])] for m in data["monthly"]])
+    chart = charts.bars([(m["month"].strftime("%y-%m"), m["participants"]) for m in data["monthly"]],
+                        title=_("Participants per month"))
+    return render(request, "industry/summary.html", {
+        "data": data, "chart": mark_safe(chart),  # noqa: S308 - our own SVG, labels escaped
+        "last_computed": selectors.last_computed(), "demo": _demo_data(),
+        "insider": selectors.may_see_insights(request.user),
+    })
+
+
+def _insider(request: HttpRequest) -> None:
+    if not selectors.may_see_insights(request.user):
+        raise Http404
+
+
+@login_required
+def dashboard(request: HttpRequest) -> HttpResponse:
+    _insider(request)
+    brands = list(selectors.visible_brands(request.user))
+    sales = selectors.sales_by_month(brands=brands)
+    months = selectors.monthly()
+    all_months = sorted({m.month for m in months} | {m for b in sales.values() for m in b})
+    table = request.GET.get("table")
+    if request.GET.get("format") == "csv":
+        if table == "sales":
+            return _csv("sales", [_("Brand"), *[m.strftime("%Y-%m") for m in all_months]],
+                        [[b.name, *[sales.get(b.pk, {}).get(m, "") for m in all_months]] for b in brands])
+        if table == "brands":
+            return _csv("brand-share", [_("Brand"), _("Riders")],
+                        [[b.name if b else _("unknown"), n] for b, n in selectors.brand_shares()])
+        return _csv("monthly", [_("Month"), _("Participants"), _("Events"), _("Unique riders"),
+                                _("First-time riders")],
+                    [[m.month.strftime("%Y-%m"), m.participants, m.events, m.unique_riders, m.first_time_riders]
+                     for m in months])
+    participation = {m.month: m.participants for m in months}
+    line_chart = charts.lines([m.strftime("%y-%m") for m in all_months], [
+        (_("Participants"), [participation.get(m, 0) for m in all_months]),
+        *[(localized(b, "name"), [sales.get(b.pk, {}).get(m, 0) for m in all_months]) for b in brands[:5]],
+    ], title=_("Participation and sales (units) per month"))
+    share = charts.hbars([(localized(b, "name") if b else _("unknown"), n) for b, n in selectors.brand_shares()],
+                         title=_("Brand ridden by participants"))
+    return render(request, "industry/dashboard.html", {
+        "months": months, "brands": brands, "sales": sales, "all_months": all_months,
+        "participation_chart": mark_safe(charts.bars(  # noqa: S308 - our own SVG
+            [(m.month.strftime("%y-%m"), m.participants) for m in months], title=_("Participants per month"))),
+        "line_chart": mark_safe(line_chart), "share_chart": mark_safe(share),  # noqa: S308 - our own SVG
+        "events": selectors.sponsored_events(), "stat_events": Event.objects.filter(
+            status=Event.Status.COMPLETED).order_by("-starts_at")[:50],
+        "last_computed": selectors.last_computed(), "demo": _demo_data(),
+        "analyst": selectors.is_analyst(request.user), "linkage_form": LinkageForm(events=selectors.sponsored_events()),
+    })
+
+
+@login_required
+def event_stats(request: HttpRequest, slug: str) -> HttpResponse:
+    _insider(request)
+    event = get_object_or_404(Event, slug=slug)
+    rows = selectors.event_rows(event=event)
+    if request.GET.get("format") == "csv":
+        return _csv(f"event-{event.pk}", [_("Category"), _("Dimension"), _("Group"), _("Registered"), _("Confirmed"),
+                                          _("Waitlisted"), _("Cancelled"), _("Checked in"), _("Finished")],
+                    [[r.category.name, r.dimension, r.bucket, r.registered, r.confirmed, r.waitlisted, r.cancelled,
+                      r.checked_in, r.finished] for r in rows])
+    groups: dict[str, list] = {}
+    for row in rows:
+        groups.setdefault(row.dimension, []).append(row)
+    return render(request, "industry/event_stats.html", {"event": event, "groups": groups,
+                                                         "last_computed": selectors.last_computed()})
+
+
+@login_required
+def linkage(request: HttpRequest) -> HttpResponse:
+    _insider(request)
+    form = LinkageForm(request.GET or None, events=selectors.sponsored_events())
+    report = None
+    if form.is_valid():
+        report = selectors.linkage(events=list(form.cleaned_data["events"]), months=form.cleaned_data["months"],
+                                   viewer=request.user)
+        if request.GET.get("format") == "csv":
+            return _csv("linkage", [_("Brand"), _("Tier"), _("Units before"), _("Units after"), _("Months before"),
+                                    _("Months after"), _("Change %"), _("Baseline change %"),
+                                    _("Difference (points)"), _("Participants"), _("Note")],
+                        [[r.brand.name, r.tier, r.window.before, r.window.after, r.window.months_before,
+                          r.window.months_after, _fmt(r.window.change), _fmt(r.baseline.change), _fmt(r.difference),
+                          report.participants, _thin_text(r.thin)] for r in report.brands])
+    chart = ""
+    if report and report.series:
+        chart = charts.lines([m.strftime("%y-%m") for m, _p, _s in report.series], [
+            (_("Participants"), [p for _m, p, _s in report.series]),
+            *[(localized(r.brand, "name"), [s.get(r.brand.pk, 0) for _m, _p, s in report.series])
+              for r in report.brands]], title=_("Participation and sponsors' sales per month"))
+    return render(request, "industry/linkage.html", {
+        "form": form, "report": report, "chart": mark_safe(chart),  # noqa: S308 - our own SVG
+        "thin_text": {r.brand.pk: _thin_text(r.thin) for r in report.brands} if report else {},
+    })
+
+
+def _fmt(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def _thin_text(reasons: list[str]) -> str:
+    texts = {
+        "months": _("Too few months of sales before or after the event (fewer than 3) to compare."),
+        "participants": _("Too few participants (fewer than 30) to relate to sales."),
+        "baseline": _("Not enough sales of local brands that did not sponsor to form a baseline."),
+    }
+    return " ".join(texts[r] for r in reasons)
+
+
+@login_required
+def sales_upload(request: HttpRequest) -> HttpResponse:
+    if not selectors.is_analyst(request.user):
+        raise Http404
+    form = SalesImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        report = sales_import(data=form.cleaned_data["file"].read())
+        errors = report.errors
+        if not errors:
+            messages.success(request, _("%(count)s sales rows saved.") % {"count": report.applied})
+            return redirect("insights:dashboard")
+    return render(request, "industry/sales_upload.html", {"form": form, "errors": errors,
+                                                          "rows": SalesRecord.objects.count()})
