@@ -1,0 +1,235 @@
+"""Sales import, the access matrix, small-cell suppression and the thin-data wording."""
+
+import datetime
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+from django.core.management import call_command
+from django.core.management.base import CommandError
+from django.utils import timezone
+
+from industry.models import Brand, MonthlyStat, SalesRecord, Sponsorship
+from industry.sales import sales_import
+from industry.selectors import linkage, public_summary
+from tests.factories import UserFactory
+
+GOOD = ("brand,month,channel,units,revenue_cny\n"
+        "星河,2026-01,domestic,120,50400.00\n"
+        "xinghe,2026-01,export,80,28800\n"
+        "远方,2026-02,ecommerce,15,5850.50\n")
+
+
+@pytest.fixture
+def brands(db):
+    return {"xinghe": Brand.objects.create(slug="xinghe", name="星河", is_local=True),
+            "far": Brand.objects.create(slug="far", name="远方", is_local=False),
+            "jinan": Brand.objects.create(slug="jinan", name="冀南", is_local=True)}
+
+
+# --- import -------------------------------------------------------------------------------------
+
+def test_import_with_bom_and_reimport_replaces(brands):
+    report = sales_import(data=("\ufeff" + GOOD).encode())
+    assert report.errors == [] and report.applied == 3
+    again = sales_import(data=GOOD.replace("120,50400.00", "130,54600.00").encode())
+    assert again.applied == 3
+    assert SalesRecord.objects.count() == 3
+    assert SalesRecord.objects.get(brand=brands["xinghe"], channel="domestic").units == 130
+
+
+def test_every_bad_row_is_reported_by_line_and_nothing_is_applied(brands):
+    data = ("brand,month,channel,units,revenue_cny\n"
+            "星河,2026-01,domestic,120,50400\n"
+            "nobody,2026-01,domestic,1,1\n"
+            "星河,2026-13,retail,many,-5\n"
+            "星河,2026-02,domestic,10\n"
+            "星河,2026-01,domestic,7,7\n")
+    report = sales_import(data=data.encode())
+    assert report.applied == 0 and SalesRecord.objects.count() == 0
+    joined = "\n".join(report.errors)
+    assert "第 3 行" in joined and "nobody" in joined
+    assert "第 4 行" in joined and "2026-13" in joined and "retail" in joined and "many" in joined and "-5" in joined
+    assert "第 5 行" in joined and "第 6 行" in joined
+    assert "第 2 行" not in joined
+
+
+def test_wrong_header_and_not_utf8(brands):
+    assert "第 1 行" in sales_import(data=b"brand,month,units\n").errors[0]
+    assert sales_import(data="品牌".encode("gbk")).errors
+
+
+def test_import_command_exit_status(brands, tmp_path):
+    good, bad = tmp_path / "good.csv", tmp_path / "bad.csv"
+    good.write_text(GOOD, encoding="utf-8")
+    bad.write_text(GOOD + "星河,2026-01,mars,1,1\n", encoding="utf-8")
+    out = io.StringIO()
+    call_command("import_sales", str(good), stdout=out)
+    assert "3" in out.getvalue()
+    err = io.StringIO()
+    with pytest.raises(CommandError) as caught:
+        call_command("import_sales", str(bad), stderr=err, language="en")
+    assert caught.value.returncode == 1 and "Line 5" in err.getvalue()
+
+
+def test_importing_sales_queues_the_statistics(brands, django_capture_on_commit_callbacks):
+    from industry.models import StatRun
+
+    with django_capture_on_commit_callbacks(execute=True):
+        sales_import(data=GOOD.encode())
+    assert StatRun.objects.filter(job="monthly_stats").exists()
+
+
+# --- access ---------------------------------------------------------------------------------------
+
+@pytest.fixture
+def people(brands):
+    analyst = UserFactory(username="analyst")
+    analyst.groups.add(Group.objects.get_or_create(name="analysts")[0])
+    brand_user = UserFactory(username="brandstaff")
+    brands["xinghe"].users.add(brand_user)
+    sales_import(data=GOOD.encode())
+    return {"anonymous": None, "rider": UserFactory(), "brand": brand_user, "analyst": analyst,
+            "staff": UserFactory(is_staff=True)}
+
+
+INSIDERS = {"brand", "analyst", "staff"}
+
+
+@pytest.mark.parametrize("who", ["anonymous", "rider", "brand", "analyst", "staff"])
+def test_access_matrix(client, people, who, make_event):
+    if people[who]:
+        client.force_login(people[who])
+    event = make_event()
+    assert client.get("/insights/").status_code == 200
+    assert client.get("/api/v1/insights/summary/").status_code == 200
+    for url in ("/insights/dashboard/", f"/insights/events/{event.slug}/", "/insights/linkage/",
+                "/api/v1/insights/monthly/", "/api/v1/insights/sales/", f"/api/v1/insights/events/{event.slug}/"):
+        status = client.get(url).status_code
+        if who in INSIDERS:
+            assert status == 200, (who, url)
+        elif who == "anonymous":
+            assert status in (302, 401, 403), (who, url)
+        else:
+            assert status == 404, (who, url)
+    importer = client.get("/insights/sales/import/").status_code
+    assert importer == 200 if who in ("analyst", "staff") else importer in (302, 404)
+
+
+def test_brand_staff_see_only_their_brands_sales(client, people):
+    client.force_login(people["brand"])
+    sales = client.get("/api/v1/insights/sales/").json()
+    assert [row["brand"] for row in sales] == ["xinghe"]
+    csv_body = client.get("/insights/dashboard/?format=csv&table=sales").content.decode("utf-8")
+    assert "星河" in csv_body and "远方" not in csv_body
+    client.force_login(people["analyst"])
+    assert {row["brand"] for row in client.get("/api/v1/insights/sales/").json()} == {"xinghe", "far", "jinan"}
+
+
+def test_no_personal_data_on_any_insights_page(client, people, make_event, riders):
+    from events.services import registration_create
+    from industry.stats import stats_compute_all
+
+    event = make_event(capacity=10)
+    for rider in riders:
+        registration_create(event=event, category=event.categories.get(), rider=rider)
+    stats_compute_all()
+    client.force_login(people["analyst"])
+    pages = [client.get(u).content.decode() for u in ("/insights/", "/insights/dashboard/",
+                                                      f"/insights/events/{event.slug}/")]
+    for rider in riders:
+        for page in pages:
+            assert rider.username not in page and rider.email not in page and rider.display_name not in page
+
+
+# --- suppression and thin data --------------------------------------------------------------------
+
+def test_public_summary_suppresses_cells_under_five(client, db):
+    today = timezone.localdate().replace(day=1)
+    MonthlyStat.objects.create(month=today, participants=4, events=1, unique_riders=4, first_time_riders=3,
+                               computed_at=timezone.now())
+    MonthlyStat.objects.create(month=(today - datetime.timedelta(days=1)).replace(day=1), participants=12, events=2,
+                               unique_riders=10, first_time_riders=5, computed_at=timezone.now())
+    data = public_summary()
+    assert [(m["participants"], m["first_time_riders"]) for m in data["monthly"]] == [(12, 5), (None, None)]
+    page = client.get("/insights/").content.decode()
+    assert "&lt;5" in page and ">12<" in page and ">4<" not in page
+    api = client.get("/api/v1/insights/summary/").json()
+    assert api["monthly"][1]["participants"] is None and api["suppressed_below"] == 5
+    csv_body = client.get("/insights/?format=csv").content.decode("utf-8")
+    assert ",<5," in csv_body
+
+
+def _sponsored(make_event, brands, months_of_sales: int, participants: int, riders_factory):
+    from events.services import registration_create
+    from industry.stats import stats_compute_all
+
+    event = make_event(capacity=100, starts_in_days=1, closes_in_days=0.5)
+    for _ in range(participants):
+        registration_create(event=event, category=event.categories.get(), rider=riders_factory())
+    Sponsorship.objects.create(event=event, brand=brands["xinghe"], tier="title")
+    event_month = timezone.localtime(event.starts_at).date().replace(day=1)
+    from industry.selectors import month_add
+
+    for brand in (brands["xinghe"], brands["jinan"]):
+        for k in range(1, months_of_sales + 1):
+            for month, units in ((month_add(event_month, -k), 100), (month_add(event_month, k), 130)):
+                SalesRecord.objects.update_or_create(brand=brand, month=month, channel="domestic", defaults={
+                    "units": units if brand.slug == "xinghe" else 100, "revenue_cny": 1})
+    stats_compute_all()
+    return event
+
+
+def test_linkage_with_enough_data_gives_figures(make_event, brands, people):
+    event = _sponsored(make_event, brands, 6, 30, UserFactory)
+    report = linkage(events=[event], months=6, viewer=people["analyst"])
+    row = report.brands[0]
+    assert row.thin == [] and row.window.months_before == row.window.months_after == 6
+    assert row.window.change == pytest.approx(30.0) and row.baseline.change == pytest.approx(0.0)
+    assert row.difference == pytest.approx(30.0) and report.participants == 30
+
+
+@pytest.mark.parametrize(("months", "participants", "reason"), [(2, 40, "months"), (6, 29, "participants")])
+def test_thin_data_is_said_instead_of_a_number(client, make_event, brands, people, months, participants, reason):
+    event = _sponsored(make_event, brands, months, participants, UserFactory)
+    report = linkage(events=[event], months=6, viewer=people["analyst"])
+    assert reason in report.brands[0].thin and report.brands[0].difference is None
+    client.force_login(people["analyst"])
+    page = client.get(f"/insights/linkage/?events={event.pk}&months=6").content.decode()
+    assert "太少" in page and 'class="thin"' in page
+    api = client.get(f"/api/v1/insights/linkage/?event={event.slug}&months=6").json()
+    assert api["brands"][0]["change_percent"] is None and reason in api["brands"][0]["too_thin"]
+
+
+def test_linkage_wording_never_claims_cause(client, make_event, brands, people):
+    event = _sponsored(make_event, brands, 6, 30, UserFactory)
+    client.force_login(people["analyst"])
+    page = client.get(f"/insights/linkage/?events={event.pk}&months=6", headers={"accept-language": "en"})
+    text = page.content.decode()
+    assert "cannot show that the event caused it" in text and "Correlation is not causation" in text
+    for claim in ("caused by the event", "led to", "because of the event", "drove sales"):
+        assert claim not in text
+
+
+def test_correlations_at_lags_zero_to_three(make_event, brands, people):
+    from industry.selectors import month_add, pearson
+
+    assert pearson([1, 2, 3], [2, 4, 6]) == pytest.approx(1.0)
+    assert pearson([1, 2, 3], [6, 4, 2]) == pytest.approx(-1.0)
+    assert pearson([1, 1, 1], [1, 2, 3]) is None
+    event = _sponsored(make_event, brands, 6, 30, UserFactory)
+    report = linkage(events=[event], months=6, viewer=people["analyst"])
+    lags = report.correlations[brands["xinghe"].pk]
+    assert [lag for lag, _r, _n in lags] == [0, 1, 2, 3]
+    assert all(n >= 0 for _lag, _r, n in lags)
+    assert month_add(datetime.date(2026, 11, 1), 3) == datetime.date(2027, 2, 1)
+
+
+def test_charts_are_svg_with_escaped_labels():
+    from industry import charts
+
+    bar = charts.bars([("25-01", 10), ("25-02", None)], title="a<b")
+    assert bar.startswith("<svg") and "a&lt;b" in bar and "&lt;5" in bar
+    line = charts.lines(["1", "2"], [("参与", [1, 2]), ("销量", [3, 1])], title="t")
+    assert line.count("<polyline") == 2
+    assert charts.hbars([("星河", 3), ("远方", 1)], title="t").count("<rect") == 2
