@@ -54,7 +54,7 @@ def _table(dimension):
 
 
 def test_event_stats_match_the_hand_count(raced):
-    event, people, club = raced
+    event, _people, club = raced
     stats.event_stats_compute(event_ids=[event.pk])
     #                 reg conf wait canc in fin
     assert _table("total") == {"all": (6, 3, 2, 1, 2, 1)}
@@ -132,7 +132,7 @@ def test_a_job_killed_halfway_and_rerun_leaves_the_same_tables(raced, monkeypatc
 
 
 def test_stale_buckets_disappear(raced):
-    event, people, club = raced
+    _event, people, _club = raced
     stats.stats_compute_all()
     assert EventStat.objects.filter(dimension="gender", bucket="undisclosed").exists()
     Registration.objects.filter(rider=people[5]).delete()
