@@ -2,6 +2,7 @@
 
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
@@ -20,7 +21,7 @@ class Command(BaseCommand):
             data = Path(file).read_bytes()
         except OSError as exc:
             raise CommandError(str(exc)) from exc
-        with translation.override(language or translation.get_language()):
+        with translation.override(language or settings.LANGUAGE_CODE):
             report = sales_import(data=data)
         for error in report.errors:
             self.stderr.write(error)

@@ -3,6 +3,7 @@
 import json
 from pathlib import Path
 
+from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
@@ -29,7 +30,7 @@ class Command(BaseCommand):
             if user is None:
                 raise CommandError("no --owner given and no superuser exists")
         failed = 0
-        with translation.override(language or translation.get_language()):
+        with translation.override(language or settings.LANGUAGE_CODE):
             for raw in paths:
                 line = self._import_one(Path(raw), user, publish)
                 failed += not line["ok"]
