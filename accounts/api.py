@@ -1,7 +1,7 @@
 """Account API: the caller's own profile and public rider profiles."""
 
 from django.core.exceptions import ValidationError as DjangoValidationError
-from rest_framework import permissions, serializers
+from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
@@ -9,11 +9,7 @@ from rest_framework.views import APIView
 from accounts.selectors import rider_public_get
 from accounts.serializers import ProfileSerializer, PublicRiderSerializer
 from accounts.services import profile_update
-
-
-def as_drf_error(exc: DjangoValidationError) -> serializers.ValidationError:
-    """A model ValidationError as the 400 DRF sends, messages already in the caller's language."""
-    return serializers.ValidationError(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
+from cycling.drf import as_drf_error
 
 
 class ProfileMeApi(APIView):

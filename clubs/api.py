@@ -26,12 +26,9 @@ from clubs.serializers import (
     TeamEntryInput,
     roster_row,
 )
+from cycling.drf import as_drf_error
 from events.models import Category, Event
 from routes.selectors import routes_visible_to
-
-
-def _drf(exc: DjangoValidationError) -> ValidationError:
-    return ValidationError(exc.message_dict if hasattr(exc, "error_dict") else {"detail": exc.messages})
 
 
 class ClubListApi(APIView):
@@ -68,7 +65,7 @@ class ClubDetailApi(APIView):
         try:
             club = services.club_update(club=club, **data.validated_data)
         except DjangoValidationError as exc:
-            raise _drf(exc) from exc
+            raise as_drf_error(exc) from exc
         return Response(ClubOutput(club).data)
 
 
@@ -81,7 +78,7 @@ class ClubApplyApi(APIView):
             membership = services.membership_apply(club=club_get(slug=slug), user=request.user,
                                                    message=str(request.data.get("message", ""))[:2000])
         except DjangoValidationError as exc:
-            raise _drf(exc) from exc
+            raise as_drf_error(exc) from exc
         return Response(MembershipOutput(membership).data)
 
 
@@ -96,7 +93,7 @@ class ClubLeaveApi(APIView):
         try:
             membership = services.membership_leave(membership=membership)
         except DjangoValidationError as exc:
-            raise _drf(exc) from exc
+            raise as_drf_error(exc) from exc
         return Response(MembershipOutput(membership).data)
 
 
@@ -144,7 +141,7 @@ class ClubMemberActionApi(APIView):
                 membership = services.membership_set_dues(membership=membership,
                                                           paid_until=data.validated_data.get("paid_until"))
         except DjangoValidationError as exc:
-            raise _drf(exc) from exc
+            raise as_drf_error(exc) from exc
         return Response(MembershipOutput(membership).data)
 
 
@@ -191,7 +188,7 @@ class ClubRideApi(APIView):
         try:
             event = services.club_ride_create(club=club, created_by=request.user, route_version=version, **d)
         except DjangoValidationError as exc:
-            raise _drf(exc) from exc
+            raise as_drf_error(exc) from exc
         return Response({"slug": event.slug, "id": event.pk}, status=status.HTTP_201_CREATED)
 
 
@@ -212,6 +209,6 @@ class ClubTeamEntryApi(APIView):
         try:
             entries = services.team_entry_create(club=club, category=category, members=members)
         except DjangoValidationError as exc:
-            raise _drf(exc) from exc
+            raise as_drf_error(exc) from exc
         return Response({"registrations": [{"id": r.pk, "username": r.rider.username, "bib": r.bib}
                                            for r in entries]}, status=status.HTTP_201_CREATED)

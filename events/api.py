@@ -15,6 +15,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.models import User
+from cycling.drf import as_drf_error
 from events import services
 from events.models import Registration
 from events.selectors import (
@@ -41,12 +42,6 @@ from events.serializers import (
 )
 
 
-def _drf(exc: DjangoValidationError) -> ValidationError:
-    if hasattr(exc, "error_dict"):
-        return ValidationError(exc.message_dict)
-    return ValidationError({"detail": exc.messages})
-
-
 class EventListApi(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
@@ -71,7 +66,7 @@ class EventListApi(APIView):
                                           questions=[dict(q) for q in data.validated_data.get("questions", [])],
                                           **fields)
         except DjangoValidationError as exc:
-            raise _drf(exc) from exc
+            raise as_drf_error(exc) from exc
         event = event_get(slug=event.slug, user=request.user)
         return Response(EventOutput(event).data, status=status.HTTP_201_CREATED)
 
@@ -93,7 +88,7 @@ class EventPublishApi(APIView):
         try:
             services.event_publish(event=event)
         except DjangoValidationError as exc:
-            raise _drf(exc) from exc
+            raise as_drf_error(exc) from exc
         return Response(EventOutput(event_get(slug=slug, user=request.user)).data)
 
 
@@ -113,7 +108,7 @@ class RegistrationCreateApi(APIView):
                 event=category.event, category=category, rider=request.user, answers=data.validated_data["answers"],
                 accept_waiver=data.validated_data["accept_waiver"], language=translation.get_language())
         except DjangoValidationError as exc:
-            raise _drf(exc) from exc
+            raise as_drf_error(exc) from exc
         registration.event = category.event  # already loaded: the answer needs no more queries
         return Response(RegistrationOutput(registration).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -158,7 +153,7 @@ class RegistrationSwitchApi(APIView):
         try:
             registration = services.registration_change_category(registration=registration, category=category)
         except DjangoValidationError as exc:
-            raise _drf(exc) from exc
+            raise as_drf_error(exc) from exc
         return Response(RegistrationOutput(registration).data)
 
 
@@ -176,7 +171,7 @@ class RegistrationTransferApi(APIView):
         try:
             registration = services.registration_transfer(registration=registration, to_rider=target)
         except DjangoValidationError as exc:
-            raise _drf(exc) from exc
+            raise as_drf_error(exc) from exc
         return Response(RegistrationOutput(registration).data)
 
 
