@@ -186,11 +186,33 @@ def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
+    from industry.models import Brand, Sponsorship
+
     event = event_for_organizer(slug=slug, user=request.user)
     return render(request, "events/event_manage.html", {
         "event": event, "rows": _category_rows(event), "registrations": roster(event=event),
         "cancel_form": CancelEventForm(), "results_form": ResultsForm(),
+        "sponsorships": event.sponsorships.select_related("brand"), "brands": Brand.objects.order_by("name"),
+        "tiers": Sponsorship.Tier.choices,
     })
+
+
+@login_required
+@require_POST
+def event_sponsors(request: HttpRequest, slug: str) -> HttpResponse:
+    """Organizers record the event's sponsors (the linkage report compares their sales)."""
+    from industry.models import Brand, Sponsorship
+    from industry.services import sponsorship_remove, sponsorship_set
+
+    event = event_for_organizer(slug=slug, user=request.user)
+    brand = get_object_or_404(Brand, pk=request.POST.get("brand") or 0)
+    if request.POST.get("remove"):
+        sponsorship_remove(event=event, brand=brand)
+    elif request.POST.get("tier") in Sponsorship.Tier.values:
+        sponsorship_set(event=event, brand=brand, tier=request.POST["tier"])
+    else:
+        messages.error(request, _("That action is not possible."))
+    return redirect("events:manage", slug=event.slug)
 
 
 @login_required

@@ -233,3 +233,18 @@ def test_charts_are_svg_with_escaped_labels():
     line = charts.lines(["1", "2"], [("参与", [1, 2]), ("销量", [3, 1])], title="t")
     assert line.count("<polyline") == 2
     assert charts.hbars([("星河", 3), ("远方", 1)], title="t").count("<rect") == 2
+
+
+def test_organizers_record_sponsors_on_the_manage_page(client, make_event, organizer, brands):
+    event = make_event()
+    client.force_login(organizer)
+    assert "星河" in client.get(f"/events/{event.slug}/manage/").content.decode()
+    client.post(f"/events/{event.slug}/sponsors/", {"brand": brands["xinghe"].pk, "tier": "title"})
+    client.post(f"/events/{event.slug}/sponsors/", {"brand": brands["xinghe"].pk, "tier": "gold"})
+    assert list(Sponsorship.objects.values_list("brand__slug", "tier")) == [("xinghe", "gold")]
+    client.post(f"/events/{event.slug}/sponsors/", {"brand": brands["xinghe"].pk, "remove": "1"})
+    assert not Sponsorship.objects.exists()
+    client.force_login(UserFactory())
+    assert client.post(f"/events/{event.slug}/sponsors/", {"brand": brands["far"].pk,
+                                                           "tier": "title"}).status_code == 404
+    assert not Sponsorship.objects.exists()
