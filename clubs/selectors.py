@@ -99,6 +99,14 @@ def club_rides(*, club: Club) -> tuple[list, list]:
     return upcoming, recent
 
 
+def clubs_administered_by(*, user: User | None) -> list[Club]:
+    if user is None or not user.is_authenticated:
+        return []
+    return [m.club for m in Membership.objects.filter(
+        user=user, state=Membership.State.ACTIVE,
+        role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]).select_related("club")]
+
+
 def clubs_of(*, user: User) -> QuerySet[Membership]:
     return Membership.objects.filter(user=user).exclude(state__in=[Membership.State.LEFT,
                                                                    Membership.State.REMOVED]).select_related("club")

@@ -105,13 +105,9 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
             from routes.gcj02 import wgs84_to_gcj02
 
             meeting["lat"], meeting["lon"] = wgs84_to_gcj02(event.meeting_lat, event.meeting_lon)
-    admin_clubs = []
-    if request.user.is_authenticated:
-        from clubs.models import Membership
+    from clubs.selectors import clubs_administered_by
 
-        admin_clubs = [m.club for m in Membership.objects.filter(
-            user=request.user, state=Membership.State.ACTIVE,
-            role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]).select_related("club")]
+    admin_clubs = clubs_administered_by(user=request.user)
     return render(request, "events/event_detail.html", {
         "event": event, "rows": _category_rows(event), "mine": mine, "form": form, "admin_clubs": admin_clubs,
         "window_problem": services.registration_window_error(event), "now": timezone.now(),
