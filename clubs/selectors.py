@@ -105,8 +105,3 @@ def clubs_administered_by(*, user: User | None) -> list[Club]:
     return [m.club for m in Membership.objects.filter(
         user=user, state=Membership.State.ACTIVE,
         role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]).select_related("club")]
-
-
-def clubs_of(*, user: User) -> QuerySet[Membership]:
-    return Membership.objects.filter(user=user).exclude(state__in=[Membership.State.LEFT,
-                                                                   Membership.State.REMOVED]).select_related("club")

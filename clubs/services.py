@@ -8,12 +8,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from clubs.models import Announcement, Club, Membership
+from cycling.slugs import unique_slug
 from events.models import Category, Event, Registration
+
+RESERVED_SLUGS = frozenset({"new"})  # path segments of clubs/urls.py
 
 
 class ClubError(ValidationError):
@@ -28,19 +30,11 @@ def _mail_on_commit(kind: str, object_id: int) -> None:
     send_club_mail.delay_on_commit(kind, object_id)
 
 
-def _unique_slug(name: str) -> str:
-    base = slugify(name, allow_unicode=True)[:70] or "club"
-    slug, n = base, 1
-    while Club.objects.filter(slug=slug).exists() or slug == "new":
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
-
 @transaction.atomic
 def club_create(*, name: str, founder: User | None = None, slug: str = "", **fields) -> Club:
     """Any rider can found a club and becomes its owner."""
-    club = Club(name=name, slug=slug or _unique_slug(fields.get("name_en") or name), **fields)
+    slug = slug or unique_slug(Club, fields.get("name_en") or name, fallback="club", reserved=RESERVED_SLUGS)
+    club = Club(name=name, slug=slug, **fields)
     club.full_clean()
     club.save()
     if founder is not None:

@@ -14,9 +14,6 @@ from cycling.i18n import localized
 from events import ical
 from events.models import Registration
 
-KINDS = ("confirmed", "waitlisted", "promoted", "cancelled", "event_cancelled", "reminder", "transferred",
-         "team_entry")
-
 
 def qr_png(text: str) -> bytes:
     buffer = io.BytesIO()

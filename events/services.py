@@ -25,10 +25,10 @@ from django.db import IntegrityError, connection, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare
-from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from cycling.slugs import unique_slug
 from events import idcard
 from events.models import Category, Event, Notification, Outbox, Question, Registration
 
@@ -39,6 +39,7 @@ LOCK_CATEGORY_ROWS = True
 # every thread there to make the unlocked race certain. None in production.
 AFTER_SEAT_COUNT = None
 CHECKIN_SALT = "events.checkin"
+RESERVED_SLUGS = frozenset({"new", "mine", "feed", "registrations"})  # path segments of events/urls.py
 
 
 class RegistrationError(ValidationError):
@@ -50,15 +51,6 @@ class RegistrationError(ValidationError):
 
 
 # --- events -------------------------------------------------------------------------------------
-
-def _unique_event_slug(title: str) -> str:
-    base = slugify(title, allow_unicode=True)[:70] or "event"
-    slug, n = base, 1
-    while Event.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
-
 
 def _default_bib_ranges(capacities: list[int]) -> list[tuple[int, int]]:
     """Consecutive blocks of whole thousands: 1-1000, 1001-2000 ... (a block grows to fit)."""
@@ -91,7 +83,8 @@ def event_create(*, created_by: User, title: str, kind: str, starts_at: datetime
         raise ValidationError(_("An event needs at least one category."))
     event = Event(created_by=created_by, title=title, kind=kind, starts_at=starts_at, ends_at=ends_at,
                   registration_opens_at=registration_opens_at, registration_closes_at=registration_closes_at,
-                  slug=slug or _unique_event_slug(fields.get("title_en") or title), **fields)
+                  slug=slug or unique_slug(Event, fields.get("title_en") or title, fallback="event",
+                                                 reserved=RESERVED_SLUGS), **fields)
     event.full_clean()
     event.save()
     event.organizers.add(created_by)

@@ -14,6 +14,7 @@ from django.utils import timezone
 from accounts.models import Gender, HomeArea, User
 from events.models import Category, Event, Registration
 from industry.models import Brand, SalesRecord, Sponsorship
+from industry.selectors import month_add
 
 BRANDS = [
     {"slug": "xinghe-kids", "name": "星河童车", "name_en": "Xinghe Kids", "county": HomeArea.PINGXIANG,
@@ -33,8 +34,7 @@ SYNTHETIC_NOTE_EN = "Demo data: brands, sales and participants are synthetic."
 
 
 def _month_start(day: datetime.date, shift: int = 0) -> datetime.date:
-    index = day.year * 12 + day.month - 1 + shift
-    return datetime.date(index // 12, index % 12 + 1, 1)
+    return month_add(day.replace(day=1), shift)
 
 
 def brands_create() -> dict[str, Brand]:

@@ -9,7 +9,6 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
-from django.db.models import Q
 from django.utils.translation import gettext as _
 
 from industry.models import Brand, SalesRecord
@@ -97,7 +96,3 @@ def sales_import(*, data: bytes) -> SalesImport:
 
     compute_all_stats.delay_on_commit()
     return report
-
-
-def brands_matching(text: str) -> Brand | None:
-    return Brand.objects.filter(Q(slug=text) | Q(name=text)).first()

@@ -9,7 +9,7 @@ import datetime
 import math
 from dataclasses import dataclass, field
 
-from django.db.models import Q, QuerySet, Sum
+from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
@@ -229,4 +229,4 @@ def brand_shares() -> list[tuple[Brand | None, int]]:
 
 
 def events_filter(slugs: list[str]) -> list[Event]:
-    return list(Event.objects.filter(Q(slug__in=slugs)).order_by("starts_at"))
+    return list(Event.objects.filter(slug__in=slugs).order_by("starts_at"))

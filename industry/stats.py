@@ -16,7 +16,7 @@ from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth,
 from django.utils import timezone
 
 from accounts.models import HomeArea
-from events.models import Event, Registration
+from events.models import Registration
 from industry.models import EventStat, MonthlyStat, StatRun
 
 XINGTAI = [value for value in HomeArea.values if value != HomeArea.OTHER]
@@ -155,7 +155,3 @@ def stats_compute_all() -> dict[str, int]:
 
 def _finished(job: str, rows: int, now: datetime.datetime) -> None:
     StatRun.objects.update_or_create(job=job, defaults={"finished_at": now, "rows": rows})
-
-
-def events_with_stats() -> list[Event]:
-    return list(Event.objects.filter(pk__in=EventStat.objects.values("event_id")).order_by("-starts_at"))

@@ -24,7 +24,7 @@ from routes.serializers import (
     VersionStatsOutput,
     VersionUploadInput,
 )
-from routes.services import RouteImportError, route_import, route_update
+from routes.services import RouteImportError, gpx_upload_read, route_import, route_update
 
 
 class RoutePagination(PageNumberPagination):
@@ -40,14 +40,6 @@ def _upload_answer(request: Request, version: RouteVersion) -> Response:
                          "status": version.status, "status_url": url}, status=status.HTTP_202_ACCEPTED)
     body = RouteDetailOutput(version.route, context={"request": request}).data
     return Response({**body, "status_url": url}, status=status.HTTP_201_CREATED)
-
-
-def _read_upload(upload) -> bytes:
-    from django.conf import settings
-
-    if upload.size > settings.ROUTE_MAX_UPLOAD_BYTES:
-        raise RouteImportError("too_large", {"limit_mb": settings.ROUTE_MAX_UPLOAD_BYTES // 1_000_000})
-    return upload.read()
 
 
 class RouteListApi(APIView):
@@ -71,7 +63,7 @@ class RouteListApi(APIView):
         d = upload.validated_data
         try:
             version = route_import(
-                owner=request.user, data=_read_upload(d["gpx"]), filename=d["gpx"].name, name=d["name"],
+                owner=request.user, data=gpx_upload_read(d["gpx"]), filename=d["gpx"].name, name=d["name"],
                 name_en=d.get("name_en", ""), description=d.get("description", ""), category=d["category"],
                 visibility=d["visibility"], publish=d["publish"],
             )
@@ -116,7 +108,7 @@ class RouteVersionListApi(APIView):
         upload = VersionUploadInput(data=request.data)
         upload.is_valid(raise_exception=True)
         try:
-            version = route_import(owner=request.user, route=route, data=_read_upload(upload.validated_data["gpx"]),
+            version = route_import(owner=request.user, route=route, data=gpx_upload_read(upload.validated_data["gpx"]),
                                    filename=upload.validated_data["gpx"].name)
         except RouteImportError as exc:
             raise ValidationError({"gpx": exc.messages}) from exc

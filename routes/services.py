@@ -12,12 +12,21 @@ from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
-from django.utils.text import slugify
 
 from accounts.models import User
+from cycling.slugs import unique_slug
 from routes import geo, gpx
 from routes.errors import gpx_error_message
 from routes.models import Collection, PointOfInterest, Route, RouteVersion
+
+RESERVED_SLUGS = frozenset({"new"})  # path segments of routes/urls.py
+
+
+def gpx_upload_read(upload) -> bytes:
+    """The bytes of an uploaded file, refused before reading when it is over the size cap."""
+    if upload.size > settings.ROUTE_MAX_UPLOAD_BYTES:
+        raise RouteImportError("too_large", {"limit_mb": settings.ROUTE_MAX_UPLOAD_BYTES // 1_000_000})
+    return upload.read()
 
 
 class RouteImportError(ValidationError):
@@ -67,20 +76,6 @@ def gpx_ingest(data: bytes) -> Ingested:
         max_line_points=settings.ROUTE_LINE_MAX_POINTS, max_profile_samples=settings.ROUTE_PROFILE_MAX_SAMPLES,
     )
     return Ingested(parsed=parsed, stats=stats)
-
-
-RESERVED_SLUGS = {"new"}  # path segments of routes/urls.py
-
-
-def _unique_slug(text: str) -> str:
-    base = slugify(text, allow_unicode=True)[:70] or "route"
-    if base in RESERVED_SLUGS:
-        base = f"route-{base}"
-    slug, n = base, 1
-    while Route.objects.filter(slug=slug).exists():
-        n += 1
-        slug = f"{base}-{n}"
-    return slug
 
 
 def _apply(version: RouteVersion, ingested: Ingested) -> None:
@@ -147,8 +142,8 @@ def route_import(
         if route is None:
             title = name or (ingested.parsed.name if ingested else "") or PurePath(filename).stem
             fields.setdefault("status", Route.Status.PUBLISHED if publish else Route.Status.DRAFT)
-            route = Route(owner=owner, name=title[:120], slug=_unique_slug(fields.pop("slug", "") or title),
-                          collection=collection, **fields)
+            slug = unique_slug(Route, fields.pop("slug", "") or title, fallback="route", reserved=RESERVED_SLUGS)
+            route = Route(owner=owner, name=title[:120], slug=slug, collection=collection, **fields)
             if ingested and not route.description and ingested.parsed.description:
                 route.description = ingested.parsed.description
             route.full_clean()

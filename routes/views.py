@@ -19,7 +19,7 @@ from routes.models import Route, RouteVersion
 from routes.permissions import can_upload_routes
 from routes.selectors import route_editable_by, route_get, route_search, route_version_get
 from routes.serializers import RouteSearchInput
-from routes.services import RouteImportError, route_import, route_update
+from routes.services import RouteImportError, gpx_upload_read, route_import, route_update
 from routes.svg import profile_svg
 
 
@@ -78,12 +78,6 @@ def route_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "routes/route_detail.html", context)
 
 
-def _read(upload) -> bytes:
-    if upload.size > settings.ROUTE_MAX_UPLOAD_BYTES:
-        raise RouteImportError("too_large", {"limit_mb": settings.ROUTE_MAX_UPLOAD_BYTES // 1_000_000})
-    return upload.read()
-
-
 @login_required
 def route_upload(request: HttpRequest) -> HttpResponse:
     if not can_upload_routes(request.user):
@@ -92,9 +86,9 @@ def route_upload(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
         try:
-            version = route_import(owner=request.user, data=_read(d["gpx"]), filename=d["gpx"].name, name=d["name"],
-                                   name_en=d["name_en"], description=d["description"], category=d["category"],
-                                   visibility=d["visibility"], publish=d["publish"])
+            version = route_import(owner=request.user, data=gpx_upload_read(d["gpx"]), filename=d["gpx"].name,
+                                   name=d["name"], name_en=d["name_en"], description=d["description"],
+                                   category=d["category"], visibility=d["visibility"], publish=d["publish"])
         except RouteImportError as exc:
             form.add_error("gpx", exc.messages[0])
         else:
@@ -110,7 +104,7 @@ def route_version_upload(request: HttpRequest, slug: str) -> HttpResponse:
     form = VersionUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         try:
-            route_import(owner=request.user, route=route, data=_read(form.cleaned_data["gpx"]),
+            route_import(owner=request.user, route=route, data=gpx_upload_read(form.cleaned_data["gpx"]),
                          filename=form.cleaned_data["gpx"].name)
         except RouteImportError as exc:
             form.add_error("gpx", exc.messages[0])

@@ -248,3 +248,9 @@ def test_organizer_sets_bib_range_and_overlap_is_refused(client, make_event, org
     assert a.bib_start == 101
     client.force_login(UserFactory())
     assert client.get(url).status_code == 404
+
+
+def test_event_slug_never_takes_a_page_of_the_events_section(make_event):
+    for title in ("new", "mine", "feed"):
+        event = make_event(title=title)
+        assert event.slug == f"event-{title}"
