@@ -1,6 +1,5 @@
 """Account API: the caller's own profile and public rider profiles."""
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from rest_framework import permissions
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -9,7 +8,6 @@ from rest_framework.views import APIView
 from accounts.selectors import rider_public_get
 from accounts.serializers import ProfileSerializer, PublicRiderSerializer
 from accounts.services import profile_update
-from cycling.drf import as_drf_error
 
 
 class ProfileMeApi(APIView):
@@ -22,10 +20,7 @@ class ProfileMeApi(APIView):
     def patch(self, request: Request) -> Response:
         serializer = ProfileSerializer(request.user, data=request.data, partial=True)
         serializer.is_valid(raise_exception=True)
-        try:
-            user = profile_update(user=request.user, **serializer.validated_data)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        user = profile_update(user=request.user, **serializer.validated_data)
         return Response(ProfileSerializer(user).data)
 
 

@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Club, Membership
+from clubs.services import MEMBER_ACTIONS
 from events.forms import DATETIME
 from routes.models import Route
 
@@ -24,7 +25,7 @@ class ApplyForm(forms.Form):
 
 class MemberActionForm(forms.Form):
     membership = forms.IntegerField(widget=forms.HiddenInput)
-    action = forms.ChoiceField(choices=[(a, a) for a in ("approve", "reject", "remove", "role", "dues")])
+    action = forms.ChoiceField(choices=[(a, a) for a in MEMBER_ACTIONS])
     role = forms.ChoiceField(choices=Membership.Role.choices, required=False)
     paid_until = forms.DateField(required=False)
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import datetime
+
 from django.conf import settings
 from django.core.mail import EmailMessage
 from django.db import transaction
 from django.template.loader import render_to_string
-from django.utils import translation
+from django.utils import timezone, translation
 
 from clubs.models import Announcement, Membership
-from cycling.i18n import localized
-from events.services import notification_claim
+from clubs.selectors import memberships_active, memberships_admin
+from core.i18n import localized
+from core.services import notification_claim
+
+# (kind, first day, last day): dues ending 8..30 days ahead get the 30-day reminder, 0..7 days
+# ahead the 7-day one; each reminder is sent once per paid-until date (the notification key)
+DUES_REMINDERS = (("dues_30", 8, 30), ("dues_7", 0, 7))
 
 
 def _send(*, key: str, user, template: str, context: dict) -> bool:
@@ -33,8 +40,7 @@ def membership_mail_send(*, membership: Membership, kind: str) -> bool:
     """kind: applied (to the club's admins), approved, rejected, added, dues_30, dues_7."""
     club = membership.club
     if kind == "applied":
-        admins = Membership.objects.filter(club=club, state=Membership.State.ACTIVE, role__in=[
-            Membership.Role.OWNER, Membership.Role.ADMIN]).select_related("user")
+        admins = memberships_admin(club_id=club.pk).select_related("user")
         sent = sum(_send(key=f"club:applied:{membership.pk}:{membership.applied_at.isoformat()}:{a.user_id}",
                          user=a.user, template="applied", context={"club": club, "membership": membership})
                    for a in admins)
@@ -50,6 +56,18 @@ def announcement_send(*, announcement_id: int) -> int:
     announcement = Announcement.objects.select_related("club").filter(pk=announcement_id).first()
     if announcement is None:
         return 0
-    members = Membership.objects.filter(club=announcement.club, state=Membership.State.ACTIVE).select_related("user")
+    members = memberships_active(club_id=announcement.club_id).select_related("user")
     return sum(_send(key=f"club:announcement:{announcement.pk}:{m.user_id}", user=m.user, template="announcement",
                      context={"club": announcement.club, "announcement": announcement}) for m in members)
+
+
+def dues_reminders_send(*, today: datetime.date | None = None) -> int:
+    """E-mail members 30 and 7 days before their dues expire, once each, however often it runs."""
+    today = today or timezone.localdate()
+    sent = 0
+    for kind, first, last in DUES_REMINDERS:
+        due = memberships_active().filter(paid_until__gte=today + datetime.timedelta(days=first),
+                                          paid_until__lte=today + datetime.timedelta(days=last))
+        for membership in due.select_related("user", "club"):
+            sent += membership_mail_send(membership=membership, kind=kind)
+    return sent

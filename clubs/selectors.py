@@ -1,8 +1,12 @@
-"""Reads of clubs: memberships, who may see what, rosters, club rides."""
+"""Reads of clubs: memberships, who may see what, rosters, club rides.
+
+Every "is an active member" and "is an admin" question is answered by memberships_active and
+memberships_admin; routes and events ask the same functions through core.memberships."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Case, Count, Q, QuerySet, When
 from django.http import Http404
@@ -10,6 +14,28 @@ from django.utils import timezone
 
 from accounts.models import User
 from clubs.models import Club, Membership
+from events.models import Event, Registration
+
+ADMIN_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
+
+
+def _signed_in(user: Any) -> bool:
+    return user is not None and user.is_authenticated
+
+
+def memberships_active(*, club_id: int | None = None, user: Any = None) -> QuerySet[Membership]:
+    """Active memberships, of one club and/or one user."""
+    rows = Membership.objects.filter(state=Membership.State.ACTIVE)
+    if club_id is not None:
+        rows = rows.filter(club_id=club_id)
+    if user is not None:
+        rows = rows.filter(user=user)
+    return rows
+
+
+def memberships_admin(*, club_id: int | None = None, user: Any = None) -> QuerySet[Membership]:
+    """Active memberships with an owner or admin role."""
+    return memberships_active(club_id=club_id, user=user).filter(role__in=ADMIN_ROLES)
 
 
 def clubs_public() -> QuerySet[Club]:
@@ -25,39 +51,40 @@ def club_get(*, slug: str) -> Club:
 
 
 def membership_of(*, club: Club, user: User | None) -> Membership | None:
-    if user is None or not user.is_authenticated:
+    if not _signed_in(user):
         return None
     return Membership.objects.filter(club=club, user=user).first()
 
 
-def club_ids_of_member(*, user) -> list[int]:
+def club_ids_of_member(*, user: Any) -> list[int]:
     """Ids of the clubs where the user is an active member (routes with visibility "club")."""
-    if user is None or not user.is_authenticated:
+    if not _signed_in(user):
         return []
-    return list(Membership.objects.filter(user=user, state=Membership.State.ACTIVE).values_list("club_id", flat=True))
+    return list(memberships_active(user=user).values_list("club_id", flat=True))
 
 
-def is_club_admin(*, club: Club, user: User | None) -> bool:
-    if user is None or not user.is_authenticated:
+def is_club_admin(*, club_id: int, user: Any) -> bool:
+    if not _signed_in(user):
         return False
-    if user.is_staff:
-        return True
-    return Membership.objects.filter(club=club, user=user, state=Membership.State.ACTIVE,
-                                     role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]).exists()
+    return bool(user.is_staff) or memberships_admin(club_id=club_id, user=user).exists()
 
 
-def is_active_member(*, club: Club, user: User | None) -> bool:
-    if user is None or not user.is_authenticated:
-        return False
-    return Membership.objects.filter(club=club, user=user, state=Membership.State.ACTIVE).exists()
+def is_active_member(*, club_id: int, user: Any) -> bool:
+    return _signed_in(user) and memberships_active(club_id=club_id, user=user).exists()
 
 
 def club_for_admin(*, slug: str, user: User | None) -> Club:
     """The club when the user administers it; 404 for everyone else (never 403)."""
     club = club_get(slug=slug)
-    if not is_club_admin(club=club, user=user):
+    if not is_club_admin(club_id=club.pk, user=user):
         raise Http404
     return club
+
+
+def clubs_administered_by(*, user: Any) -> list[Club]:
+    if not _signed_in(user):
+        return []
+    return [m.club for m in memberships_admin(user=user).select_related("club")]
 
 
 @dataclass
@@ -69,11 +96,10 @@ class Roster:
 def roster_for(*, club: Club, viewer: User | None) -> Roster | None:
     """What this viewer may see of the member list; None when nothing."""
     rank = Case(When(role=Membership.Role.OWNER, then=0), When(role=Membership.Role.ADMIN, then=1), default=2)
-    active = list(Membership.objects.filter(club=club, state=Membership.State.ACTIVE).select_related("user")
-                  .order_by(rank, "user__username"))
-    if is_club_admin(club=club, user=viewer):
+    active = list(memberships_active(club_id=club.pk).select_related("user").order_by(rank, "user__username"))
+    if is_club_admin(club_id=club.pk, user=viewer):
         return Roster("admin", active)
-    if is_active_member(club=club, user=viewer):
+    if is_active_member(club_id=club.pk, user=viewer):
         return Roster("member", active)
     if club.member_list_visibility == Club.MemberListVisibility.PUBLIC:
         return Roster("public", active)
@@ -81,13 +107,16 @@ def roster_for(*, club: Club, viewer: User | None) -> Roster | None:
 
 
 def applications_pending(*, club: Club) -> QuerySet[Membership]:
-    return Membership.objects.filter(club=club, state=Membership.State.PENDING).select_related("user")
+    return Membership.objects.filter(club=club, state=Membership.State.PENDING).select_related("user", "club")
+
+
+def members_of(*, club: Club) -> QuerySet[User]:
+    """The active members as users (choices of a team entry)."""
+    return User.objects.filter(pk__in=memberships_active(club_id=club.pk).values("user_id"))
 
 
 def club_rides(*, club: Club) -> tuple[list, list]:
     """(upcoming, recent) club events with their confirmed and checked-in counts."""
-    from events.models import Event, Registration
-
     rides = Event.objects.filter(club=club).exclude(status=Event.Status.DRAFT).annotate(
         confirmed=Count("registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)),
         attended=Count("registrations", filter=Q(registrations__checked_in_at__isnull=False,
@@ -97,11 +126,3 @@ def club_rides(*, club: Club) -> tuple[list, list]:
     upcoming = list(rides.filter(ends_at__gte=now).order_by("starts_at")[:20])
     recent = list(rides.filter(ends_at__lt=now).order_by("-starts_at")[:20])
     return upcoming, recent
-
-
-def clubs_administered_by(*, user: User | None) -> list[Club]:
-    if user is None or not user.is_authenticated:
-        return []
-    return [m.club for m in Membership.objects.filter(
-        user=user, state=Membership.State.ACTIVE,
-        role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]).select_related("club")]

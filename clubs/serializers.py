@@ -1,9 +1,11 @@
 """Club API shapes; what a roster shows depends on the viewer's level."""
 
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from clubs.models import Club, Membership
-from cycling.i18n import localized
+from clubs.services import MEMBER_ACTIONS
+from core.i18n import localized
 
 
 class ClubInput(serializers.ModelSerializer):
@@ -34,20 +36,77 @@ class MembershipOutput(serializers.ModelSerializer):
         fields = ("id", "club", "username", "role", "state", "applied_at", "decided_at")
 
 
-def roster_row(membership: Membership, level: str) -> dict:
-    user = membership.user
-    row = {"name": user.public_name}
-    if level in ("member", "admin"):
-        row |= {"id": membership.pk, "username": user.username, "role": membership.role}
-    if level == "admin":
-        row |= {"real_name": user.real_name, "mobile": user.mobile, "email": user.email,
-                "emergency_contact_name": user.emergency_contact_name,
-                "emergency_contact_phone": user.emergency_contact_phone, "paid_until": membership.paid_until}
-    return row
+class ClubDetailOutput(ClubOutput):
+    my_membership = serializers.SerializerMethodField(help_text="The caller's membership, or null.")
+
+    class Meta(ClubOutput.Meta):
+        fields = (*ClubOutput.Meta.fields, "my_membership")
+
+    @extend_schema_field(MembershipOutput(allow_null=True))
+    def get_my_membership(self, club) -> dict | None:
+        membership = self.context.get("membership")
+        return MembershipOutput(membership).data if membership else None
+
+
+class RosterRowOutput(serializers.Serializer):
+    """One member as the viewer may see them: the public see names; members also usernames and
+    roles; admins also contact, emergency contact and dues."""
+
+    MEMBER_FIELDS = ("id", "username", "role")
+    ADMIN_FIELDS = ("real_name", "mobile", "email", "emergency_contact_name", "emergency_contact_phone",
+                    "paid_until")
+
+    name = serializers.CharField(source="user.public_name")
+    id = serializers.IntegerField(source="pk", required=False)
+    username = serializers.CharField(source="user.username", required=False)
+    role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
+    real_name = serializers.CharField(source="user.real_name", required=False)
+    mobile = serializers.CharField(source="user.mobile", required=False)
+    email = serializers.CharField(source="user.email", required=False)
+    emergency_contact_name = serializers.CharField(source="user.emergency_contact_name", required=False)
+    emergency_contact_phone = serializers.CharField(source="user.emergency_contact_phone", required=False)
+    paid_until = serializers.DateField(required=False, allow_null=True)
+
+    def get_fields(self):
+        fields = super().get_fields()
+        level = self.context.get("level")
+        shown = {"name", *(self.MEMBER_FIELDS if level in ("member", "admin") else ()),
+                 *(self.ADMIN_FIELDS if level == "admin" else ())}
+        return {name: field for name, field in fields.items() if name in shown}
+
+
+class ClubRosterOutput(serializers.Serializer):
+    level = serializers.ChoiceField(choices=["admin", "member", "public"], allow_null=True)
+    members = serializers.SerializerMethodField()
+
+    @extend_schema_field(RosterRowOutput(many=True))
+    def get_members(self, roster) -> list:
+        if roster.level is None:
+            return []
+        return RosterRowOutput(roster.memberships, many=True, context={"level": roster.level}).data
+
+
+class CreatedOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+
+
+class ClubRideCreatedOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    slug = serializers.CharField()
+
+
+class TeamEntryRowOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    username = serializers.CharField(source="rider.username")
+    bib = serializers.IntegerField(allow_null=True)
+
+
+class TeamEntryOutput(serializers.Serializer):
+    registrations = TeamEntryRowOutput(many=True)
 
 
 class MemberActionInput(serializers.Serializer):
-    action = serializers.ChoiceField(choices=["approve", "reject", "remove", "role", "dues"])
+    action = serializers.ChoiceField(choices=MEMBER_ACTIONS)
     role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
     paid_until = serializers.DateField(required=False, allow_null=True)
 

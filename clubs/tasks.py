@@ -22,6 +22,4 @@ def send_announcement(announcement_id: int) -> int:
 
 @shared_task(name="clubs.send_dues_reminders", time_limit=600, soft_time_limit=540)
 def send_dues_reminders() -> int:
-    from clubs.services import dues_reminders_send
-
-    return dues_reminders_send()
+    return notifications.dues_reminders_send()

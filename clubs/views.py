@@ -1,20 +1,18 @@
-"""Club pages: list, found, club page, apply/leave, admin pages, roster CSV, rides, team entries."""
+"""Club pages: list, found, club page, apply/leave, admin pages, roster CSV, rides, team entries.
+
+Views call one service inside core.views.shown_on, which shows a refusal; they catch nothing."""
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core.exceptions import ValidationError
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
+from accounts.selectors import rider_by_username
 from clubs import services
 from clubs.forms import (
     AddMemberForm,
@@ -25,7 +23,7 @@ from clubs.forms import (
     MemberActionForm,
     TeamEntryForm,
 )
-from clubs.models import Membership
+from clubs.models import Club, Membership
 from clubs.selectors import (
     applications_pending,
     club_for_admin,
@@ -33,10 +31,13 @@ from clubs.selectors import (
     club_rides,
     clubs_public,
     is_club_admin,
+    members_of,
     membership_of,
     roster_for,
 )
-from events.models import Category, Event
+from core.csv import csv_response
+from core.views import shown_on
+from events.selectors import event_get
 from routes.selectors import routes_visible_to
 
 
@@ -60,7 +61,7 @@ def club_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "clubs/club_detail.html", {
         "club": club, "membership": membership_of(club=club, user=request.user),
         "roster": roster_for(club=club, viewer=request.user), "upcoming": upcoming, "recent": recent,
-        "is_admin": is_club_admin(club=club, user=request.user), "apply_form": ApplyForm(),
+        "is_admin": is_club_admin(club_id=club.pk, user=request.user), "apply_form": ApplyForm(),
         "announcements": club.announcements.all()[:5] if membership_of(club=club, user=request.user) else [],
     })
 
@@ -70,12 +71,9 @@ def club_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def club_apply(request: HttpRequest, slug: str) -> HttpResponse:
     club = club_get(slug=slug)
     form = ApplyForm(request.POST)
-    try:
-        membership = services.membership_apply(club=club, user=request.user,
-                                               message=form.data.get("message", "")[:2000])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
+    with shown_on(request) as outcome:
+        membership = services.membership_apply(club=club, user=request.user, message=form.data.get("message", ""))
+    if outcome.ok:
         messages.success(request, _("Welcome to the club!") if membership.state == Membership.State.ACTIVE
                          else _("Your application was sent to the club's admins."))
     return redirect("clubs:detail", slug=club.slug)
@@ -85,14 +83,10 @@ def club_apply(request: HttpRequest, slug: str) -> HttpResponse:
 @require_POST
 def club_leave(request: HttpRequest, slug: str) -> HttpResponse:
     club = club_get(slug=slug)
-    membership = membership_of(club=club, user=request.user)
-    if membership is not None and membership.state in (Membership.State.ACTIVE, Membership.State.PENDING):
-        try:
-            services.membership_leave(membership=membership)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
-            messages.success(request, _("You left the club."))
+    with shown_on(request) as outcome:
+        services.membership_leave_club(club=club, user=request.user)
+    if outcome.ok:
+        messages.success(request, _("You left the club."))
     return redirect("clubs:detail", slug=club.slug)
 
 
@@ -112,35 +106,24 @@ def club_manage(request: HttpRequest, slug: str) -> HttpResponse:
     })
 
 
-def _add_member(request: HttpRequest, club) -> None:
+def _add_member(request: HttpRequest, club: Club) -> None:
     form = AddMemberForm(request.POST)
-    user = User.objects.filter(username=form.data.get("username", ""), is_active=True).first()
-    if user is None:
-        messages.error(request, _("There is no rider with that username."))
-        return
-    services.membership_add(club=club, user=user)
-    messages.success(request, _("Done."))
+    with shown_on(request) as outcome:
+        services.membership_add(club=club, user=rider_by_username(username=form.data.get("username", "")))
+    if outcome.ok:
+        messages.success(request, _("Done."))
 
 
-def _member_action(request: HttpRequest, club) -> None:
+def _member_action(request: HttpRequest, club: Club) -> None:
     form = MemberActionForm(request.POST)
     if not form.is_valid():
         messages.error(request, _("That action is not possible."))
         return
-    membership = get_object_or_404(Membership, pk=form.cleaned_data["membership"], club=club)
-    action = form.cleaned_data["action"]
-    try:
-        if action in ("approve", "reject"):
-            services.membership_decide(membership=membership, approve=action == "approve")
-        elif action == "remove":
-            services.membership_remove(membership=membership)
-        elif action == "role":
-            services.membership_set_role(membership=membership, role=form.cleaned_data["role"])
-        else:
-            services.membership_set_dues(membership=membership, paid_until=form.cleaned_data["paid_until"])
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
+    data = dict(form.cleaned_data)
+    membership = get_object_or_404(Membership, pk=data.pop("membership"), club=club)
+    with shown_on(request) as outcome:
+        services.membership_act(membership=membership, **data)
+    if outcome.ok:
         messages.success(request, _("Done."))
 
 
@@ -158,17 +141,12 @@ def club_edit(request: HttpRequest, slug: str) -> HttpResponse:
 def roster_csv(request: HttpRequest, slug: str) -> HttpResponse:
     club = club_for_admin(slug=slug, user=request.user)
     roster = roster_for(club=club, viewer=request.user)
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow([_("Username"), _("Display name"), _("Real name"), _("Role"), _("Mobile"), _("E-mail"),
-                     _("Emergency contact"), _("Emergency phone"), _("Dues paid until")])
-    for m in roster.memberships:
-        u = m.user
-        writer.writerow([u.username, u.display_name, u.real_name, m.get_role_display(), u.mobile, u.email,
-                         u.emergency_contact_name, u.emergency_contact_phone, m.paid_until or ""])
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="club-{club.pk}-roster.csv"'
-    return response
+    return csv_response(f"club-{club.pk}-roster", [
+        _("Username"), _("Display name"), _("Real name"), _("Role"), _("Mobile"), _("E-mail"), _("Emergency contact"),
+        _("Emergency phone"), _("Dues paid until"),
+    ], ([m.user.username, m.user.display_name, m.user.real_name, m.get_role_display(), m.user.mobile, m.user.email,
+         m.user.emergency_contact_name, m.user.emergency_contact_phone, m.paid_until or ""]
+        for m in roster.memberships))
 
 
 @login_required
@@ -188,15 +166,12 @@ def ride_create(request: HttpRequest, slug: str) -> HttpResponse:
     routes = routes_visible_to(user=request.user).filter(current_version__isnull=False)
     form = ClubRideForm(request.POST or None, routes=routes)
     if request.method == "POST" and form.is_valid():
-        d = dict(form.cleaned_data)
-        route = d.pop("route")
-        try:
+        fields = dict(form.cleaned_data)
+        route = fields.pop("route")
+        with shown_on(form) as outcome:
             event = services.club_ride_create(club=club, created_by=request.user,
-                                              route_version=route.current_version if route else None, **d)
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-        else:
+                                              route_version=route.current_version if route else None, **fields)
+        if outcome.ok:
             return redirect("events:detail", slug=event.slug)
     return render(request, "clubs/ride_form.html", {"club": club, "form": form})
 
@@ -204,17 +179,14 @@ def ride_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def team_entry(request: HttpRequest, slug: str, event_slug: str) -> HttpResponse:
     club = club_for_admin(slug=slug, user=request.user)
-    event = get_object_or_404(Event.objects.exclude(status=Event.Status.DRAFT), slug=event_slug)
-    members = User.objects.filter(memberships__club=club, memberships__state=Membership.State.ACTIVE)
-    form = TeamEntryForm(request.POST or None, members_queryset=members)
+    event = event_get(slug=event_slug, user=request.user)
+    form = TeamEntryForm(request.POST or None, members_queryset=members_of(club=club))
     if request.method == "POST" and form.is_valid():
-        category = get_object_or_404(Category, pk=form.cleaned_data["category"], event=event)
-        try:
+        category = get_object_or_404(event.categories.all(), pk=form.cleaned_data["category"])
+        with shown_on(request) as outcome:
             entries = services.team_entry_create(club=club, category=category,
                                                  members=list(form.cleaned_data["members"]))
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
-        else:
+        if outcome.ok:
             messages.success(request, _("%(count)s members entered.") % {"count": len(entries)})
             return redirect("events:detail", slug=event.slug)
     return render(request, "clubs/team_entry.html", {"club": club, "event": event, "form": form,

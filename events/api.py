@@ -1,21 +1,24 @@
 """Event API: listing, creation and publishing for organizers, registration, cancellation,
-category switch, transfer, roster, check-in and results."""
+category switch, transfer, roster, check-in and results.
+
+Refusals travel as exceptions to core.drf.exception_handler; nothing here catches them."""
 
 from __future__ import annotations
 
-from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils import translation
+from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
-from rest_framework.exceptions import PermissionDenied, ValidationError
+from rest_framework.exceptions import PermissionDenied
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.models import User
-from cycling.drf import as_drf_error
+from accounts.selectors import rider_by_username
+from core.drf import ERRORS, ErrorOutput, ImportOutput, upload_read
+from core.errors import ServiceError
 from events import services
 from events.models import Registration
 from events.selectors import (
@@ -31,15 +34,18 @@ from events.selectors import (
 )
 from events.serializers import (
     CheckinInput,
+    CheckinOutput,
     EventInput,
     EventListOutput,
     EventOutput,
     RegistrationInput,
     RegistrationOutput,
+    ResultsCategoryOutput,
     RosterOutput,
     SwitchInput,
     TransferInput,
 )
+from events.services import RegistrationCode
 
 
 class EventListApi(APIView):
@@ -54,19 +60,16 @@ class EventListApi(APIView):
         page = paginator.paginate_queryset(events_list(filters=filters, user=request.user), request, view=self)
         return paginator.get_paginated_response(EventListOutput(page, many=True).data)
 
-    @extend_schema(request=EventInput, responses={201: EventOutput})
+    @extend_schema(request=EventInput, responses={201: EventOutput, **ERRORS})
     def post(self, request: Request) -> Response:
         if not can_create_events(request.user):
             raise PermissionDenied
         data = EventInput(data=request.data, context={"request": request})
         data.is_valid(raise_exception=True)
         fields = {k: v for k, v in data.validated_data.items() if k not in ("categories", "questions")}
-        try:
-            event = services.event_create(created_by=request.user, categories=data.category_specs(),
-                                          questions=[dict(q) for q in data.validated_data.get("questions", [])],
-                                          **fields)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        event = services.event_create(created_by=request.user, categories=data.category_specs(),
+                                      questions=[dict(q) for q in data.validated_data.get("questions", [])],
+                                      **fields)
         event = event_get(slug=event.slug, user=request.user)
         return Response(EventOutput(event).data, status=status.HTTP_201_CREATED)
 
@@ -74,7 +77,7 @@ class EventListApi(APIView):
 class EventDetailApi(APIView):
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(responses=EventOutput)
+    @extend_schema(responses={200: EventOutput, 404: ErrorOutput})
     def get(self, request: Request, slug: str) -> Response:
         return Response(EventOutput(event_get(slug=slug, user=request.user)).data)
 
@@ -82,33 +85,26 @@ class EventDetailApi(APIView):
 class EventPublishApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses=EventOutput)
+    @extend_schema(request=None, responses={200: EventOutput, **ERRORS})
     def post(self, request: Request, slug: str) -> Response:
-        event = event_for_organizer(slug=slug, user=request.user)
-        try:
-            services.event_publish(event=event)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        services.event_publish(event=event_for_organizer(slug=slug, user=request.user))
         return Response(EventOutput(event_get(slug=slug, user=request.user)).data)
 
 
 class RegistrationCreateApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=RegistrationInput, responses={201: RegistrationOutput, 200: RegistrationOutput})
+    @extend_schema(request=RegistrationInput, responses={201: RegistrationOutput, 200: RegistrationOutput, **ERRORS})
     def post(self, request: Request, slug: str) -> Response:
         data = RegistrationInput(data=request.data)
         data.is_valid(raise_exception=True)
         category = category_for_registration(slug=slug, category_id=data.validated_data["category"],
                                              user=request.user)
         if category is None:
-            raise ValidationError({"category": [translation.gettext("This event has no such category.")]})
-        try:
-            registration, created = services.registration_create(
-                event=category.event, category=category, rider=request.user, answers=data.validated_data["answers"],
-                accept_waiver=data.validated_data["accept_waiver"], language=translation.get_language())
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+            raise ServiceError(_("This event has no such category."), RegistrationCode.NO_CATEGORY, field="category")
+        registration, created = services.registration_create(
+            event=category.event, category=category, rider=request.user, answers=data.validated_data["answers"],
+            accept_waiver=data.validated_data["accept_waiver"], language=translation.get_language())
         registration.event = category.event  # already loaded: the answer needs no more queries
         return Response(RegistrationOutput(registration).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
@@ -117,7 +113,7 @@ class RegistrationCreateApi(APIView):
 class RegistrationDetailApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=RegistrationOutput)
+    @extend_schema(responses={200: RegistrationOutput, 404: ErrorOutput})
     def get(self, request: Request, pk: int) -> Response:
         registration = registration_of_rider(registration_id=pk, user=request.user)
         return Response(RegistrationOutput(registration).data)
@@ -133,7 +129,7 @@ def _own(request: Request, pk: int) -> Registration:
 class RegistrationCancelApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses=RegistrationOutput)
+    @extend_schema(request=None, responses={200: RegistrationOutput, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         registration = services.registration_cancel(registration=_own(request, pk))
         return Response(RegistrationOutput(registration).data)
@@ -142,43 +138,35 @@ class RegistrationCancelApi(APIView):
 class RegistrationSwitchApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=SwitchInput, responses=RegistrationOutput)
+    @extend_schema(request=SwitchInput, responses={200: RegistrationOutput, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         registration = _own(request, pk)
         data = SwitchInput(data=request.data)
         data.is_valid(raise_exception=True)
         category = registration.event.categories.filter(pk=data.validated_data["category"]).first()
         if category is None:
-            raise ValidationError({"category": [translation.gettext("This event has no such category.")]})
-        try:
-            registration = services.registration_change_category(registration=registration, category=category)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+            raise ServiceError(_("This event has no such category."), RegistrationCode.NO_CATEGORY, field="category")
+        registration = services.registration_change_category(registration=registration, category=category)
         return Response(RegistrationOutput(registration).data)
 
 
 class RegistrationTransferApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=TransferInput, responses=RegistrationOutput)
+    @extend_schema(request=TransferInput, responses={200: RegistrationOutput, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         registration = _own(request, pk)
         data = TransferInput(data=request.data)
         data.is_valid(raise_exception=True)
-        target = User.objects.filter(username=data.validated_data["username"], is_active=True).first()
-        if target is None:
-            raise ValidationError({"username": [translation.gettext("There is no rider with that username.")]})
-        try:
-            registration = services.registration_transfer(registration=registration, to_rider=target)
-        except DjangoValidationError as exc:
-            raise as_drf_error(exc) from exc
+        target = rider_by_username(username=data.validated_data["username"])
+        registration = services.registration_transfer(registration=registration, to_rider=target)
         return Response(RegistrationOutput(registration).data)
 
 
 class RosterApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(responses=RosterOutput(many=True))
+    @extend_schema(responses={200: RosterOutput(many=True), 404: ErrorOutput})
     def get(self, request: Request, slug: str) -> Response:
         event = event_for_organizer(slug=slug, user=request.user)
         rows = roster(event=event).prefetch_related("event__questions")
@@ -188,40 +176,27 @@ class RosterApi(APIView):
 class CheckinApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=CheckinInput, responses=dict)
+    @extend_schema(request=CheckinInput, responses={200: CheckinOutput, **ERRORS})
     def post(self, request: Request, slug: str) -> Response:
         event = event_for_organizer(slug=slug, user=request.user)
         data = CheckinInput(data=request.data)
         data.is_valid(raise_exception=True)
-        result = services.checkin(event=event, code=data.validated_data["code"])
-        body = {"outcome": result.outcome, "at": result.at}
-        if result.registration:
-            body |= {"registration": result.registration.pk, "bib": result.registration.bib}
-        return Response(body)
+        return Response(CheckinOutput(services.checkin(event=event, code=data.validated_data["code"])).data)
 
 
 class ResultsApi(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
-    @extend_schema(responses=dict)
+    @extend_schema(responses={200: ResultsCategoryOutput(many=True), 404: ErrorOutput})
     def get(self, request: Request, slug: str) -> Response:
         event = event_get(slug=slug, user=request.user)
-        out = []
-        for category, rows in results(event=event).items():
-            out.append({"category": category.pk, "name": category.name, "results": [{
-                "rank": row.rank, "gender_rank": row.gender_rank, "bib": row.registration.bib,
-                "name": row.registration.rider.public_name if row.registration.rider.show_name_publicly else None,
-                "result": row.registration.result, "finish_seconds": row.registration.finish_seconds,
-            } for row in rows]})
-        return Response(out)
+        groups = [{"category": category, "rows": rows} for category, rows in results(event=event).items()]
+        return Response(ResultsCategoryOutput(groups, many=True).data)
 
-    @extend_schema(request=None, responses=dict)
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}}}}, responses={200: ImportOutput, **ERRORS})
     def post(self, request: Request, slug: str) -> Response:
         event = event_for_organizer(slug=slug, user=request.user)
-        upload = request.FILES.get("file")
-        if upload is None:
-            raise ValidationError({"file": [translation.gettext("Choose a CSV file.")]})
-        report = services.results_import(event=event, data=upload.read())
-        if report.errors:
-            raise ValidationError({"errors": report.errors})
-        return Response({"applied": report.applied})
+        report = services.results_import(event=event, data=upload_read(request))
+        report.raise_for_errors()
+        return Response(ImportOutput(report).data)

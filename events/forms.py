@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 from django import forms
+from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import HomeArea
-from cycling.i18n import localized
+from core.i18n import localized
 from events import idcard
 from events.models import Category, Event, Question
+from events.questions import TEXT_MAX_LENGTH, choices
+from events.services import answers_clean
 from routes.models import Route
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
@@ -67,7 +70,8 @@ class EventFilterForm(forms.Form):
 
 
 class RegistrationForm(forms.Form):
-    """Built from the event: its categories, its questions and its waiver."""
+    """Built from the event: its categories, its questions and its waiver. Answers are checked by
+    the same answers_clean the API uses, and its errors land on the question's field."""
 
     category = forms.ModelChoiceField(label=_("category"), queryset=Category.objects.none(), empty_label=None)
 
@@ -85,34 +89,31 @@ class RegistrationForm(forms.Form):
         return {name[2:]: value for name, value in self.cleaned_data.items()
                 if name.startswith("q_") and value not in (None, "")}
 
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        try:
+            answers_clean(event=self.event, answers=self.answers())
+        except ValidationError as exc:
+            for key, messages in exc.message_dict.items():
+                self.add_error(f"q_{key}" if f"q_{key}" in self.fields else None, messages)
+        return cleaned
+
 
 def _question_field(question: Question, label: str) -> forms.Field:
-    kind, required = question.kind, question.required
-    if kind == Question.Kind.CHOICE:
+    """The input for a question: a list when the kind has choices, else a typed box."""
+    required = question.required
+    options = choices(question)
+    if options is not None:
         return forms.ChoiceField(label=label, required=required,
-                                 choices=[("", "—"), *((c, c) for c in question.choices)])
-    if kind == Question.Kind.NUMBER:
-        return forms.DecimalField(label=label, required=required)
-    if kind == Question.Kind.DATE:
+                                 choices=[("", "—"), *((o.value, o.label) for o in options)])
+    if question.kind == Question.Kind.DATE:
         return forms.DateField(label=label, required=required, widget=forms.DateInput(attrs={"type": "date"}))
-    if kind == Question.Kind.YES_NO:
-        return forms.TypedChoiceField(label=label, required=required, coerce=lambda v: v == "yes",
-                                      choices=[("", "—"), ("yes", _("Yes")), ("no", _("No"))])
-    if kind == Question.Kind.BRAND:
-        from industry.models import Brand
-
-        return forms.ChoiceField(label=label, required=required, choices=[
-            ("", "—"), *((b.slug, localized(b, "name")) for b in Brand.objects.order_by("name"))])
-    if kind == Question.Kind.NATIONAL_ID:
-        return forms.CharField(label=label, required=required, max_length=18, validators=[_validate_id],
+    if question.kind == Question.Kind.NUMBER:
+        return forms.DecimalField(label=label, required=required)
+    if question.kind == Question.Kind.NATIONAL_ID:
+        return forms.CharField(label=label, required=required, max_length=idcard.LENGTH,
                                widget=forms.TextInput(attrs={"autocomplete": "off", "inputmode": "latin"}))
-    return forms.CharField(label=label, required=required, max_length=500)
-
-
-def _validate_id(value: str) -> None:
-    if not idcard.is_valid(value):
-        raise forms.ValidationError(_("This is not a valid mainland ID number (18 characters with a correct check "
-                                      "digit)."))
+    return forms.CharField(label=label, required=required, max_length=TEXT_MAX_LENGTH)
 
 
 class SwitchCategoryForm(forms.Form):

@@ -6,7 +6,7 @@ from django.conf import settings
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
-from cycling.i18n import localized
+from core.i18n import localized
 from events.models import Event
 
 

@@ -2,6 +2,7 @@
 
 import datetime
 
+LENGTH = 18
 _WEIGHTS = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
 _CHECK = "10X98765432"
 
@@ -13,7 +14,7 @@ def check_digit(first17: str) -> str:
 def is_valid(number: str) -> bool:
     """18 characters, a real birth date in positions 7-14, and the ISO 7064 MOD 11-2 check digit."""
     value = number.strip().upper()
-    if len(value) != 18 or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
+    if len(value) != LENGTH or not value[:17].isdigit() or not (value[17].isdigit() or value[17] == "X"):
         return False
     try:
         born = datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))

@@ -10,7 +10,7 @@ from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.utils import translation
 
-from cycling.i18n import localized
+from core.i18n import localized
 from events import ical
 from events.models import Registration
 

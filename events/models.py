@@ -190,12 +190,3 @@ class Outbox(models.Model):
     def __str__(self) -> str:
         return f"{self.kind} {self.registration_id}"
 
-
-class Notification(models.Model):
-    """One e-mail that went out; the unique key makes a retried task send nothing twice."""
-
-    key = models.CharField(max_length=120, unique=True)
-    sent_at = models.DateTimeField(auto_now_add=True)
-
-    def __str__(self) -> str:
-        return self.key

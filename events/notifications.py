@@ -7,9 +7,9 @@ import datetime
 from django.db import transaction
 from django.utils import timezone
 
+from core.services import notification_claim
 from events.mail import build
 from events.models import Event, Outbox, Registration
-from events.services import notification_claim
 
 
 def _key(registration: Registration, kind: str) -> str:

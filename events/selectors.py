@@ -11,6 +11,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from accounts.models import User
+from core import groups, memberships
 from events.models import Category, Event, Registration
 
 
@@ -20,16 +21,11 @@ def is_organizer(*, user: User | None, event: Event) -> bool:
         return False
     if user.is_staff or event.organizers.filter(pk=user.pk).exists():
         return True
-    if event.club_id is None:
-        return False
-    from clubs.models import Membership
-
-    return Membership.objects.filter(club_id=event.club_id, user=user, state=Membership.State.ACTIVE,
-                                     role__in=[Membership.Role.OWNER, Membership.Role.ADMIN]).exists()
+    return event.club_id is not None and memberships.directory.is_club_admin(club_id=event.club_id, user=user)
 
 
 def can_create_events(user: User | None) -> bool:
-    return bool(user and user.is_authenticated and (user.is_staff or user.groups.filter(name="organizers").exists()))
+    return groups.in_group(user, groups.ORGANIZERS)
 
 
 def events_visible_to(*, user: User | None) -> QuerySet[Event]:

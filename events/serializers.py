@@ -3,9 +3,10 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cycling.i18n import localized
+from core.i18n import localized
 from events.idcard import mask
 from events.models import Category, Event, Question
+from events.services.checkin import CheckinOutcome
 from routes.models import Route
 
 
@@ -181,3 +182,37 @@ class TransferInput(serializers.Serializer):
 
 class CheckinInput(serializers.Serializer):
     code = serializers.CharField(max_length=200)
+
+
+class CheckinOutput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=[o.value for o in CheckinOutcome])
+    at = serializers.DateTimeField(allow_null=True)
+    registration = serializers.IntegerField(required=False, help_text="Absent when the code is invalid.")
+    bib = serializers.IntegerField(required=False, allow_null=True, help_text="Absent when the code is invalid.")
+
+    def to_representation(self, result) -> dict:
+        body = {"outcome": str(result.outcome), "at": serializers.DateTimeField().to_representation(result.at)
+                if result.at else None}
+        if result.registration:
+            body |= {"registration": result.registration.pk, "bib": result.registration.bib}
+        return body
+
+
+class ResultRowOutput(serializers.Serializer):
+    rank = serializers.IntegerField(allow_null=True)
+    gender_rank = serializers.IntegerField(allow_null=True)
+    bib = serializers.IntegerField(source="registration.bib", allow_null=True)
+    name = serializers.SerializerMethodField(help_text="Null when the rider keeps their name private.")
+    result = serializers.CharField(source="registration.result")
+    finish_seconds = serializers.IntegerField(source="registration.finish_seconds", allow_null=True)
+
+    def get_name(self, row) -> str | None:
+        rider = row.registration.rider
+        return rider.public_name if rider.show_name_publicly else None
+
+
+class ResultsCategoryOutput(serializers.Serializer):
+    category = serializers.IntegerField(source="category.pk")
+    name = serializers.CharField(source="category.name")
+    results = ResultRowOutput(many=True, source="rows")
+

@@ -15,7 +15,6 @@ urlpatterns = [
     path("<str:slug>/manage/", views.event_manage, name="manage"),
     path("<str:slug>/action/<str:action>/", views.event_action, name="action"),
     path("<str:slug>/categories/<int:pk>/", views.category_settings, name="category"),
-    path("<str:slug>/sponsors/", views.event_sponsors, name="sponsors"),
     path("<str:slug>/checkin/", views.checkin_page, name="checkin"),
     path("<str:slug>/export/<str:kind>.csv", views.export, name="export"),
     path("<str:slug>/results/upload/", views.results_upload, name="results-upload"),

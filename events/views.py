@@ -1,4 +1,5 @@
-"""Event pages for riders and organizers. Each view parses input, calls one service or selector."""
+"""Event pages for riders and organizers. Each view parses input, calls one service or selector;
+a refused service call is shown by core.views.shown_on, so views catch nothing themselves."""
 
 from __future__ import annotations
 
@@ -6,16 +7,22 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core import signing
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
+from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.models import User
-from cycling.i18n import localized
+from accounts.selectors import rider_by_username
+from core import memberships
+from core.csv import csv_response
+from core.i18n import localized
+from core.views import shown_on
 from events import exports, ical, services
 from events.forms import (
     CancelEventForm,
@@ -46,10 +53,14 @@ from events.selectors import (
     roster,
     start_list,
 )
+from events.signals import organizer_links
+from routes.gcj02 import wgs84_to_gcj02
 from routes.selectors import routes_visible_to
 from routes.svg import profile_svg
 
 FEED_SALT = "events.feed"
+CANCEL_REASON_MAX_LENGTH = 2000
+SHOWN_ERRORS = 50  # a results file with more bad lines shows the first ones
 
 
 def event_list(request: HttpRequest) -> HttpResponse:
@@ -87,27 +98,20 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if request.user.is_authenticated and mine is None:
         form = RegistrationForm(request.POST or None, event=event)
         if request.method == "POST" and form.is_valid():
-            try:
+            with shown_on(form) as outcome:
                 mine, _created = services.registration_create(
                     event=event, category=form.cleaned_data["category"], rider=request.user,
                     answers=form.answers(), accept_waiver=form.cleaned_data.get("accept_waiver", False),
                     language=translation.get_language())
-            except ValidationError as exc:
-                for message in exc.messages:
-                    form.add_error(None, message)
-            else:
+            if outcome.ok:
                 return redirect("events:registration", pk=mine.pk)
     meeting = None
     if event.meeting_lat is not None and event.meeting_lon is not None:
         meeting = {"lat": event.meeting_lat, "lon": event.meeting_lon, "label": event.meeting_point,
                    "tiles": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION}
         if settings.MAP_TILE_CRS == "gcj02":
-            from routes.gcj02 import wgs84_to_gcj02
-
             meeting["lat"], meeting["lon"] = wgs84_to_gcj02(event.meeting_lat, event.meeting_lon)
-    from clubs.selectors import clubs_administered_by
-
-    admin_clubs = clubs_administered_by(user=request.user)
+    admin_clubs = memberships.directory.clubs_administered_by(user=request.user)
     return render(request, "events/event_detail.html", {
         "event": event, "rows": _category_rows(event), "mine": mine, "form": form, "admin_clubs": admin_clubs,
         "window_problem": services.registration_window_error(event), "now": timezone.now(),
@@ -131,8 +135,6 @@ def _category_specs(formset, routes) -> list[dict]:
 
 
 def _question_specs(formset) -> list[dict]:
-    from django.utils.text import slugify
-
     specs = []
     for position, data in enumerate(d for d in formset.cleaned_data if d):
         choices = [c.strip() for c in (data.get("choices") or "").replace("，", ",").split(",") if c.strip()]
@@ -151,14 +153,10 @@ def event_create(request: HttpRequest) -> HttpResponse:
     categories = CategoryFormSet(request.POST or None, prefix="cat", form_kwargs={"routes": routes})
     questions = QuestionFormSet(request.POST or None, prefix="q")
     if request.method == "POST" and form.is_valid() and categories.is_valid() and questions.is_valid():
-        fields = dict(form.cleaned_data)
-        try:
+        with shown_on(form) as outcome:
             event = services.event_create(created_by=request.user, categories=_category_specs(categories, routes),
-                                          questions=_question_specs(questions), **fields)
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-        else:
+                                          questions=_question_specs(questions), **form.cleaned_data)
+        if outcome.ok:
             messages.success(request, _("The event was created as a draft. Publish it when it is ready."))
             return redirect("events:manage", slug=event.slug)
     return render(request, "events/event_form.html", {"form": form, "categories": categories,
@@ -170,45 +168,22 @@ def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
     form = EventForm(request.POST or None, instance=event)
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_on(form) as outcome:
             services.event_update(event=event, **form.cleaned_data)
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-        else:
+        if outcome.ok:
             return redirect("events:manage", slug=event.slug)
     return render(request, "events/event_form.html", {"form": form, "event": event})
 
 
 @login_required
 def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
-    from industry.models import Brand, Sponsorship
-
     event = event_for_organizer(slug=slug, user=request.user)
+    links = [link for _receiver, answer in organizer_links.send(sender=Event, event=event, request=request)
+             for link in answer or []]
     return render(request, "events/event_manage.html", {
         "event": event, "rows": _category_rows(event), "registrations": roster(event=event),
-        "cancel_form": CancelEventForm(), "results_form": ResultsForm(),
-        "sponsorships": event.sponsorships.select_related("brand"), "brands": Brand.objects.order_by("name"),
-        "tiers": Sponsorship.Tier.choices,
+        "cancel_form": CancelEventForm(), "results_form": ResultsForm(), "links": links,
     })
-
-
-@login_required
-@require_POST
-def event_sponsors(request: HttpRequest, slug: str) -> HttpResponse:
-    """Organizers record the event's sponsors (the linkage report compares their sales)."""
-    from industry.models import Brand, Sponsorship
-    from industry.services import sponsorship_remove, sponsorship_set
-
-    event = event_for_organizer(slug=slug, user=request.user)
-    brand = get_object_or_404(Brand, pk=request.POST.get("brand") or 0)
-    if request.POST.get("remove"):
-        sponsorship_remove(event=event, brand=brand)
-    elif request.POST.get("tier") in Sponsorship.Tier.values:
-        sponsorship_set(event=event, brand=brand, tier=request.POST["tier"])
-    else:
-        messages.error(request, _("That action is not possible."))
-    return redirect("events:manage", slug=event.slug)
 
 
 @login_required
@@ -217,12 +192,9 @@ def category_settings(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     category = get_object_or_404(event.categories.all(), pk=pk)
     form = CategorySettingsForm(request.POST or None, instance=category)
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_on(form) as outcome:
             services.category_update(category=category, **form.cleaned_data)
-        except ValidationError as exc:
-            for message in exc.messages:
-                form.add_error(None, message)
-        else:
+        if outcome.ok:
             messages.success(request, _("Done."))
             return redirect("events:manage", slug=event.slug)
     return render(request, "events/category_settings.html", {"event": event, "category": category, "form": form})
@@ -232,23 +204,20 @@ def category_settings(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 @require_POST
 def event_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
-    try:
-        if action == "publish":
-            services.event_publish(event=event)
-        elif action in ("pause", "resume"):
-            services.event_registration_pause(event=event, paused=action == "pause")
-        elif action == "cancel":
-            form = CancelEventForm(request.POST)
-            services.event_cancel(event=event, reason=form.data.get("reason", "")[:2000])
-        elif action == "complete":
-            services.event_complete(event=event)
-        elif action == "renumber":
-            services.bibs_renumber(event=event)
-        else:
-            raise Http404
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
+    actions = {
+        "publish": lambda: services.event_publish(event=event),
+        "pause": lambda: services.event_registration_pause(event=event, paused=True),
+        "resume": lambda: services.event_registration_pause(event=event, paused=False),
+        "cancel": lambda: services.event_cancel(event=event, reason=CancelEventForm(request.POST).data.get(
+            "reason", "")[:CANCEL_REASON_MAX_LENGTH]),
+        "complete": lambda: services.event_complete(event=event),
+        "renumber": lambda: services.bibs_renumber(event=event),
+    }
+    if action not in actions:
+        raise Http404
+    with shown_on(request) as outcome:
+        actions[action]()
+    if outcome.ok:
         messages.success(request, _("Done."))
     return redirect("events:manage", slug=event.slug)
 
@@ -263,7 +232,7 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     transfer_form = TransferForm()
     if request.method == "POST":
         action = request.POST.get("action")
-        try:
+        with shown_on(request):
             if action == "cancel":
                 services.registration_cancel(registration=registration)
                 messages.success(request, _("Your registration is cancelled."))
@@ -276,19 +245,15 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
             elif action == "transfer":
                 transfer_form = TransferForm(request.POST)
                 if transfer_form.is_valid():
-                    target = User.objects.filter(username=transfer_form.cleaned_data["username"],
-                                                 is_active=True).first()
-                    if target is None:
-                        raise services.RegistrationError(_("There is no rider with that username."), "no_rider")
+                    target = rider_by_username(username=transfer_form.cleaned_data["username"])
                     services.registration_transfer(registration=registration, to_rider=target)
                     messages.success(request, _("Your registration now belongs to %(name)s.")
                                      % {"name": target.public_name})
                     return redirect("events:detail", slug=event.slug)
-        except ValidationError as exc:
-            messages.error(request, " ".join(exc.messages))
         return redirect("events:registration", pk=registration.pk)
     code = services.checkin_code(registration) if registration.status == Registration.Status.CONFIRMED else ""
-    checkin_url = request.build_absolute_uri(f"/events/{event.slug}/checkin/?code={code}") if code else ""
+    checkin_url = (request.build_absolute_uri(f"{reverse('events:checkin', args=[event.slug])}?code={code}")
+                   if code else "")
     return render(request, "events/registration_detail.html", {
         "registration": registration, "event": event, "code": code,
         "qr": mark_safe(qr_svg(checkin_url)) if code else "",  # noqa: S308 - segno's own SVG
@@ -317,11 +282,7 @@ def export(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
     if kind not in exports.KINDS:
         raise Http404
-    body = exports.render(event=event, kind=kind)
-    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{event.pk}-{kind}.csv"'
-    response["X-Content-Type-Options"] = "nosniff"
-    return response
+    return csv_response(f"{event.pk}-{kind}", *exports.table(event=event, kind=kind))
 
 
 @login_required
@@ -334,7 +295,7 @@ def results_upload(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("events:manage", slug=event.slug)
     report = services.results_import(event=event, data=form.cleaned_data["file"].read())
     if report.errors:
-        for error in report.errors[:50]:
+        for error in report.errors[:SHOWN_ERRORS]:
             messages.error(request, error)
         messages.error(request, _("Nothing was applied: correct the file and upload it again."))
     else:
@@ -380,5 +341,5 @@ def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
 def my_events(request: HttpRequest) -> HttpResponse:
     return render(request, "events/my_events.html", {
         "registrations": registrations_of(rider=request.user),
-        "feed_url": request.build_absolute_uri(f"/events/feed/{feed_token(request.user)}.ics"),
+        "feed_url": request.build_absolute_uri(reverse("events:feed", args=[feed_token(request.user)])),
     })

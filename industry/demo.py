@@ -18,15 +18,15 @@ from industry.selectors import month_add
 
 BRANDS = [
     {"slug": "xinghe-kids", "name": "星河童车", "name_en": "Xinghe Kids", "county": HomeArea.PINGXIANG,
-     "is_local": True},
+     "is_local": True, "synthetic": True},
     {"slug": "taihang-knight", "name": "太行骑士", "name_en": "Taihang Knight", "county": HomeArea.XINDU,
-     "is_local": True},
+     "is_local": True, "synthetic": True},
     {"slug": "jinan-cycles", "name": "冀南车业", "name_en": "Jinan Cycles", "county": HomeArea.GUANGZONG,
-     "is_local": True},
+     "is_local": True, "synthetic": True},
     {"slug": "qilihe-bikes", "name": "七里河单车", "name_en": "Qilihe Bikes", "county": HomeArea.XIANGDU,
-     "is_local": True},
+     "is_local": True, "synthetic": True},
     {"slug": "yuanxing", "name": "远行自行车", "name_en": "Yuanxing Bicycles", "county": HomeArea.OTHER,
-     "is_local": False},
+     "is_local": False, "synthetic": True},
 ]
 SPONSOR = "xinghe-kids"  # the made-up success story: sales up after sponsoring the spring race
 SYNTHETIC_NOTE_ZH = "演示数据：品牌、销量和参赛者均为虚构的合成数据。"

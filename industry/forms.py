@@ -4,6 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
+from industry.models import Brand, Sponsorship
 
 
 class SalesImportForm(forms.Form):
@@ -17,3 +18,15 @@ class LinkageForm(forms.Form):
     def __init__(self, *args, events=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["events"].queryset = events if events is not None else Event.objects.none()
+
+
+class SponsorshipForm(forms.Form):
+    brand = forms.ModelChoiceField(label=_("brand"), queryset=Brand.objects.all())
+    tier = forms.ChoiceField(label=_("tier"), choices=Sponsorship.Tier.choices, required=False)
+    remove = forms.BooleanField(required=False, widget=forms.HiddenInput)
+
+    def clean(self) -> dict:
+        cleaned = super().clean()
+        if not cleaned.get("remove") and not cleaned.get("tier"):
+            self.add_error("tier", _("Choose a tier."))
+        return cleaned

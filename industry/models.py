@@ -14,6 +14,8 @@ class Brand(models.Model):
     name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
     county = models.CharField(_("county"), max_length=12, choices=HomeArea.choices, blank=True)
     is_local = models.BooleanField(_("made in the Xingtai cluster"), default=False)
+    synthetic = models.BooleanField(_("made-up demo brand"), default=False,
+                                    help_text=_("Pages that show its figures say that they are synthetic."))
     users = models.ManyToManyField(settings.AUTH_USER_MODEL, blank=True, related_name="brands",
                                    verbose_name=_("staff of the brand"))
 

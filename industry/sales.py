@@ -2,24 +2,19 @@
 
 from __future__ import annotations
 
-import csv
 import datetime
-import io
-from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from core.csv import csv_rows
+from core.imports import ImportReport
+from core.queue import task_queue_on_commit
 from industry.models import Brand, SalesRecord
 
 HEADER = ["brand", "month", "channel", "units", "revenue_cny"]
-
-
-@dataclass
-class SalesImport:
-    applied: int = 0
-    errors: list[str] = field(default_factory=list)
+ALL_STATS_TASK = "industry.compute_all_stats"  # industry/tasks.py
 
 
 def _month(text: str) -> datetime.date | None:
@@ -33,16 +28,14 @@ def _month(text: str) -> datetime.date | None:
 
 
 @transaction.atomic
-def sales_import(*, data: bytes) -> SalesImport:
+def sales_import(*, data: bytes) -> ImportReport:
     """Validate every row, report each bad one by line number, apply only a fully good file.
     Re-importing a brand, month and channel replaces its figures."""
-    report = SalesImport()
-    try:
-        text = data.decode("utf-8-sig")
-    except UnicodeDecodeError:
+    report = ImportReport()
+    rows = csv_rows(data)
+    if rows is None:
         report.errors.append(_("The file is not UTF-8 text."))
         return report
-    rows = list(csv.reader(io.StringIO(text)))
     if not rows or [c.strip().lower() for c in rows[0]] != HEADER:
         report.errors.append(_("Line 1: the header must be exactly: %(header)s.") % {"header": ",".join(HEADER)})
         return report
@@ -54,8 +47,9 @@ def sales_import(*, data: bytes) -> SalesImport:
     for line, row in enumerate(rows[1:], start=2):
         if not any(cell.strip() for cell in row):
             continue
-        if len(row) != 5:
-            report.errors.append(_("Line %(line)s: expected 5 columns, found %(n)s.") % {"line": line, "n": len(row)})
+        if len(row) != len(HEADER):
+            report.errors.append(_("Line %(line)s: expected %(expected)s columns, found %(n)s.")
+                                 % {"line": line, "expected": len(HEADER), "n": len(row)})
             continue
         name, month_text, channel, units_text, revenue_text = (cell.strip() for cell in row)
         problems = []
@@ -92,7 +86,5 @@ def sales_import(*, data: bytes) -> SalesImport:
     SalesRecord.objects.bulk_create(records.values(), update_conflicts=True,
                                     unique_fields=["brand", "month", "channel"], update_fields=["units", "revenue_cny"])
     report.applied = len(records)
-    from industry.tasks import compute_all_stats
-
-    compute_all_stats.delay_on_commit()
+    task_queue_on_commit(ALL_STATS_TASK)
     return report

@@ -13,6 +13,7 @@ from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import User
+from core import groups
 from events.models import Event
 from industry.models import Brand, EventStat, MonthlyStat, SalesRecord, Sponsorship, StatRun
 
@@ -25,7 +26,7 @@ MIN_CORRELATION_MONTHS = 6
 # --- access -------------------------------------------------------------------------------------
 
 def is_analyst(user: User | None) -> bool:
-    return bool(user and user.is_authenticated and (user.is_staff or user.groups.filter(name="analysts").exists()))
+    return groups.in_group(user, groups.ANALYSTS)
 
 
 def brands_of(user: User | None) -> QuerySet[Brand]:
@@ -54,7 +55,7 @@ def monthly() -> list[MonthlyStat]:
 
 
 def suppress(value: int) -> int | None:
-    """Public tables hide any count of riders under SUPPRESS_BELOW (None is shown as "<5")."""
+    """Public tables hide any count of riders under SUPPRESS_BELOW (None, shown as suppressed_label())."""
     return value if value >= SUPPRESS_BELOW else None
 
 
@@ -70,6 +71,16 @@ def dimension_totals(*, dimension: str, event_ids: list[int] | None = None) -> l
 def event_rows(*, event: Event) -> list[EventStat]:
     return list(EventStat.objects.filter(event=event).select_related("category").order_by(
         "category__position", "dimension", "bucket"))
+
+
+def suppressed_label() -> str:
+    """How a hidden count reads in tables and CSV: "<5"."""
+    return f"<{SUPPRESS_BELOW}"
+
+
+def synthetic_data_present() -> bool:
+    """Whether made-up demo brands are in the data: the pages then say the figures are synthetic."""
+    return Brand.objects.filter(synthetic=True).exists()
 
 
 def public_summary() -> dict:

@@ -10,4 +10,5 @@ urlpatterns = [
     path("linkage/", views.linkage, name="linkage"),
     path("sales/import/", views.sales_upload, name="sales-import"),
     path("events/<str:slug>/", views.event_stats, name="event"),
+    path("events/<str:slug>/sponsors/", views.event_sponsors, name="event-sponsors"),
 ]

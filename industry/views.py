@@ -3,9 +3,6 @@ linkage report and the sales import. Every table can be downloaded as CSV (?form
 
 from __future__ import annotations
 
-import csv
-import io
-
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -13,31 +10,19 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from cycling.i18n import localized
+from core.csv import csv_response as _csv
+from core.i18n import localized
+from core.views import shown_on
 from events.models import Event
-from industry import charts, selectors
-from industry.demo import BRANDS as DEMO_BRANDS
-from industry.forms import LinkageForm, SalesImportForm
-from industry.models import Brand, SalesRecord
+from events.selectors import event_for_organizer
+from industry import charts, selectors, services
+from industry.forms import LinkageForm, SalesImportForm, SponsorshipForm
+from industry.models import Brand, SalesRecord, Sponsorship
 from industry.sales import sales_import
 
 
-def _csv(filename: str, header: list[str], rows: list[list]) -> HttpResponse:
-    buffer = io.StringIO()
-    writer = csv.writer(buffer)
-    writer.writerow(header)
-    writer.writerows(rows)
-    response = HttpResponse(("\ufeff" + buffer.getvalue()).encode("utf-8"), content_type="text/csv; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{filename}.csv"'
-    return response
-
-
-def _shown(value) -> str:
-    return "<5" if value is None else str(value)
-
-
-def _demo_data() -> bool:
-    return Brand.objects.filter(slug__in=[b["slug"] for b in DEMO_BRANDS]).exists()
+def _shown(value: int | None) -> str:
+    return selectors.suppressed_label() if value is None else str(value)
 
 
 def summary(request: HttpRequest) -> HttpResponse:
@@ -54,7 +39,7 @@ def summary(request: HttpRequest) -> HttpResponse:
                         title=_("Participants per month"))
     return render(request, "industry/summary.html", {
         "data": data, "chart": mark_safe(chart),  # noqa: S308 - our own SVG, labels escaped
-        "last_computed": selectors.last_computed(), "demo": _demo_data(),
+        "last_computed": selectors.last_computed(), "demo": selectors.synthetic_data_present(),
         "insider": selectors.may_see_insights(request.user),
     })
 
@@ -97,7 +82,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         "line_chart": mark_safe(line_chart), "share_chart": mark_safe(share),  # noqa: S308 - our own SVG
         "events": selectors.sponsored_events(), "stat_events": Event.objects.filter(
             status=Event.Status.COMPLETED).order_by("-starts_at")[:50],
-        "last_computed": selectors.last_computed(), "demo": _demo_data(),
+        "last_computed": selectors.last_computed(), "demo": selectors.synthetic_data_present(),
         "analyst": selectors.is_analyst(request.user), "linkage_form": LinkageForm(events=selectors.sponsored_events()),
     })
 
@@ -152,8 +137,10 @@ def _fmt(value: float | None) -> str:
 
 def _thin_text(reasons: list[str]) -> str:
     texts = {
-        "months": _("Too few months of sales before or after the event (fewer than 3) to compare."),
-        "participants": _("Too few participants (fewer than 30) to relate to sales."),
+        "months": _("Too few months of sales before or after the event (fewer than %(count)s) to compare.")
+        % {"count": selectors.MIN_MONTHS},
+        "participants": _("Too few participants (fewer than %(count)s) to relate to sales.")
+        % {"count": selectors.MIN_PARTICIPANTS},
         "baseline": _("Not enough sales of local brands that did not sponsor to form a baseline."),
     }
     return " ".join(texts[r] for r in reasons)
@@ -173,3 +160,26 @@ def sales_upload(request: HttpRequest) -> HttpResponse:
             return redirect("insights:dashboard")
     return render(request, "industry/sales_upload.html", {"form": form, "errors": errors,
                                                           "rows": SalesRecord.objects.count()})
+
+
+@login_required
+def event_sponsors(request: HttpRequest, slug: str) -> HttpResponse:
+    """Organizers record their event's sponsors (the linkage report compares their sales)."""
+    event = event_for_organizer(slug=slug, user=request.user)
+    form = SponsorshipForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        with shown_on(request) as outcome:
+            if form.cleaned_data["remove"]:
+                services.sponsorship_remove(event=event, brand=form.cleaned_data["brand"])
+            else:
+                services.sponsorship_set(event=event, brand=form.cleaned_data["brand"],
+                                         tier=form.cleaned_data["tier"])
+        if outcome.ok:
+            messages.success(request, _("Done."))
+        return redirect("insights:event-sponsors", slug=event.slug)
+    if request.method == "POST":
+        messages.error(request, _("That action is not possible."))
+    return render(request, "industry/event_sponsors.html", {
+        "event": event, "form": SponsorshipForm(), "sponsorships": event.sponsorships.select_related("brand"),
+        "brands": Brand.objects.order_by("name"), "tiers": Sponsorship.Tier.choices,
+    })

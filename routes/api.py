@@ -1,10 +1,8 @@
 """Route API: list and search, detail, upload (new route or new version), version status."""
 
 from django.core.exceptions import PermissionDenied
-from django.core.exceptions import ValidationError as DjangoValidationError
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
-from rest_framework.exceptions import ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.parsers import FormParser, MultiPartParser
 from rest_framework.request import Request
@@ -24,7 +22,7 @@ from routes.serializers import (
     VersionStatsOutput,
     VersionUploadInput,
 )
-from routes.services import RouteImportError, gpx_upload_read, route_import, route_update
+from routes.services import gpx_upload_read, route_import, route_update
 
 
 class RoutePagination(PageNumberPagination):
@@ -61,14 +59,11 @@ class RouteListApi(APIView):
         upload = RouteUploadInput(data=request.data)
         upload.is_valid(raise_exception=True)
         d = upload.validated_data
-        try:
-            version = route_import(
-                owner=request.user, data=gpx_upload_read(d["gpx"]), filename=d["gpx"].name, name=d["name"],
-                name_en=d.get("name_en", ""), description=d.get("description", ""), category=d["category"],
-                visibility=d["visibility"], publish=d["publish"],
-            )
-        except RouteImportError as exc:
-            raise ValidationError({"gpx": exc.messages}) from exc
+        version = route_import(
+            owner=request.user, data=gpx_upload_read(d["gpx"]), filename=d["gpx"].name, name=d["name"],
+            name_en=d.get("name_en", ""), description=d.get("description", ""), category=d["category"],
+            visibility=d["visibility"], publish=d["publish"],
+        )
         return _upload_answer(request, version)
 
 
@@ -89,10 +84,7 @@ class RouteDetailApi(APIView):
         edit.is_valid(raise_exception=True)
         data = dict(edit.validated_data)
         tags = data.pop("tags", None)
-        try:
-            route_update(route=route, tags=tags, **data)
-        except DjangoValidationError as exc:
-            raise ValidationError(exc.message_dict) from exc
+        route_update(route=route, tags=tags, **data)
         return Response(RouteDetailOutput(route, context={"request": request}).data)
 
 
@@ -107,11 +99,8 @@ class RouteVersionListApi(APIView):
             raise PermissionDenied
         upload = VersionUploadInput(data=request.data)
         upload.is_valid(raise_exception=True)
-        try:
-            version = route_import(owner=request.user, route=route, data=gpx_upload_read(upload.validated_data["gpx"]),
-                                   filename=upload.validated_data["gpx"].name)
-        except RouteImportError as exc:
-            raise ValidationError({"gpx": exc.messages}) from exc
+        version = route_import(owner=request.user, route=route, data=gpx_upload_read(upload.validated_data["gpx"]),
+                               filename=upload.validated_data["gpx"].name)
         return _upload_answer(request, version)
 
 

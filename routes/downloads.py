@@ -9,7 +9,7 @@ import gpxpy.gpx
 from django.conf import settings
 from django.http import Http404
 
-from cycling.i18n import localized
+from core.i18n import localized
 from routes import gpx
 from routes.models import RouteVersion
 

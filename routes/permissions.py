@@ -1,7 +1,8 @@
 """Who may upload routes: organizers and staff."""
 
 from accounts.models import User
+from core import groups
 
 
 def can_upload_routes(user: User) -> bool:
-    return bool(user.is_authenticated and (user.is_staff or user.groups.filter(name="organizers").exists()))
+    return groups.in_group(user, groups.ORGANIZERS)

@@ -9,9 +9,11 @@ from dataclasses import dataclass
 import numpy as np
 from django.db.models import Q, QuerySet
 from django.http import Http404
+from django.utils.translation import gettext as _
 
 from accounts.models import User
-from clubs.selectors import club_ids_of_member
+from core import memberships
+from core.errors import ServiceError
 from routes import geo
 from routes.models import Route, RouteVersion
 
@@ -24,7 +26,7 @@ def routes_visible_to(*, user: User | None) -> QuerySet[Route]:
             return Route.objects.all()
         visible |= Q(owner=user)
         visible |= Q(status=Route.Status.PUBLISHED, visibility=Route.Visibility.CLUB,
-                     club_id__in=club_ids_of_member(user=user))
+                     club_id__in=memberships.directory.club_ids_of_member(user=user))
     return Route.objects.filter(visible)
 
 
@@ -144,3 +146,15 @@ class RoutesByDistance(Sequence):
                 page.append(route)
             return page
         return self[index:index + 1][0]
+
+
+def route_version_current(*, route_id: int | None, user: User | None, field: str = "route") -> RouteVersion | None:
+    """The current version of a route the user may read (what an event's category pins);
+    None for no route; a ServiceError on `field` when there is no such readable route."""
+    if not route_id:
+        return None
+    route = routes_visible_to(user=user).filter(pk=route_id, current_version__isnull=False).select_related(
+        "current_version").first()
+    if route is None:
+        raise ServiceError(_("No such route."), "no_route", field=field)
+    return route.current_version

@@ -3,7 +3,7 @@
 from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
-from cycling.i18n import localized
+from core.i18n import localized
 from routes.models import Collection, PointOfInterest, Route, RouteVersion, Tag
 from routes.selectors import RouteFilters
 

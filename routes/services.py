@@ -7,14 +7,15 @@ from dataclasses import dataclass
 from pathlib import PurePath
 
 from django.conf import settings
-from django.core.exceptions import ValidationError
 from django.core.files.base import ContentFile
 from django.db import transaction
 from django.db.models import Max
 from django.utils import timezone
 
 from accounts.models import User
-from cycling.slugs import unique_slug
+from core.errors import ServiceError
+from core.queue import task_queue_on_commit
+from core.slugs import unique_slug
 from routes import geo, gpx
 from routes.errors import gpx_error_message
 from routes.models import Collection, PointOfInterest, Route, RouteVersion
@@ -22,20 +23,25 @@ from routes.models import Collection, PointOfInterest, Route, RouteVersion
 RESERVED_SLUGS = frozenset({"new"})  # path segments of routes/urls.py
 
 
+ROUTE_VERSION_TASK = "routes.route_version_process"  # routes/tasks.py; queued by name
+UPLOAD_FIELD = "gpx"  # the file's field in the upload form and API: refusals are shown on it
+
+
+def gpx_refusal(code: str, params: dict | None = None) -> ServiceError:
+    """A refused file: `code` is the GpxError code (routes/errors.py), the message in the active
+    language; `params` are kept so that a version that failed later can say why again."""
+    return ServiceError(gpx_error_message(code, params), code, field=UPLOAD_FIELD, params=params)
+
+
+def _too_large() -> ServiceError:
+    return gpx_refusal("too_large", {"limit_mb": settings.ROUTE_MAX_UPLOAD_BYTES // 1_000_000})
+
+
 def gpx_upload_read(upload) -> bytes:
     """The bytes of an uploaded file, refused before reading when it is over the size cap."""
     if upload.size > settings.ROUTE_MAX_UPLOAD_BYTES:
-        raise RouteImportError("too_large", {"limit_mb": settings.ROUTE_MAX_UPLOAD_BYTES // 1_000_000})
+        raise _too_large()
     return upload.read()
-
-
-class RouteImportError(ValidationError):
-    """A refused file; `code` is the GpxError code, the message is in the active language."""
-
-    def __init__(self, code: str, params: dict | None = None) -> None:
-        super().__init__(gpx_error_message(code, params), code=code)
-        self.error_code = code
-        self.error_params = params or {}
 
 
 @dataclass
@@ -64,13 +70,13 @@ def poi_kind(*texts: str) -> str:
 
 
 def gpx_ingest(data: bytes) -> Ingested:
-    """Parse and measure a GPX file without touching the database. Raises RouteImportError."""
+    """Parse and measure a GPX file without touching the database. Raises ServiceError (gpx_refusal)."""
     if not data:
-        raise RouteImportError("empty")
+        raise gpx_refusal("empty")
     try:
         parsed = gpx.parse(data, max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES, max_points=settings.ROUTE_MAX_POINTS)
     except gpx.GpxError as exc:
-        raise RouteImportError(exc.code, exc.params) from exc
+        raise gpx_refusal(exc.code, exc.params) from exc
     stats = geo.compute(
         parsed.lat, parsed.lon, parsed.ele, parsed.segments(),
         max_line_points=settings.ROUTE_LINE_MAX_POINTS, max_profile_samples=settings.ROUTE_PROFILE_MAX_SAMPLES,
@@ -131,11 +137,11 @@ def route_import(
     """Store a GPX file as a new route (or a new version of `route`) with its statistics.
 
     Files up to ROUTE_ASYNC_THRESHOLD_BYTES are measured now: a refused file raises
-    RouteImportError and stores nothing. Larger files are stored as a pending version and
+    a ServiceError and stores nothing. Larger files are stored as a pending version and
     measured by a Celery task queued on commit; the version then turns ready or failed.
     """
     if len(data) > settings.ROUTE_MAX_UPLOAD_BYTES:
-        raise RouteImportError("too_large", {"limit_mb": settings.ROUTE_MAX_UPLOAD_BYTES // 1_000_000})
+        raise _too_large()
     deferred = len(data) > settings.ROUTE_ASYNC_THRESHOLD_BYTES
     ingested = None if deferred else gpx_ingest(data)
     with transaction.atomic():
@@ -157,9 +163,7 @@ def route_import(
             Route.objects.filter(pk=route.pk).update(current_version=version)
             route.current_version = version
         else:
-            from routes.tasks import route_version_process as task
-
-            task.delay_on_commit(version.pk)
+            task_queue_on_commit(ROUTE_VERSION_TASK, version.pk)
     return version
 
 
@@ -173,7 +177,7 @@ def route_version_process(*, version_id: int) -> RouteVersion:
         data = handle.read()
     try:
         ingested = gpx_ingest(data)
-    except RouteImportError as exc:
+    except ServiceError as exc:
         version.status = RouteVersion.Status.FAILED
         version.error_code, version.error_params = exc.error_code, exc.error_params
         version.processed_at = timezone.now()

@@ -10,7 +10,8 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from cycling.i18n import localized
+from core.i18n import localized
+from core.views import shown_on
 from routes import downloads
 from routes.forms import RouteEditForm, RouteUploadForm, VersionUploadForm
 from routes.gcj02 import line_to_gcj02, wgs84_to_gcj02
@@ -19,7 +20,7 @@ from routes.models import Route, RouteVersion
 from routes.permissions import can_upload_routes
 from routes.selectors import route_editable_by, route_get, route_search, route_version_get
 from routes.serializers import RouteSearchInput
-from routes.services import RouteImportError, gpx_upload_read, route_import, route_update
+from routes.services import gpx_upload_read, route_import, route_update
 from routes.svg import profile_svg
 
 
@@ -85,13 +86,11 @@ def route_upload(request: HttpRequest) -> HttpResponse:
     form = RouteUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
         d = form.cleaned_data
-        try:
+        with shown_on(form) as outcome:
             version = route_import(owner=request.user, data=gpx_upload_read(d["gpx"]), filename=d["gpx"].name,
                                    name=d["name"], name_en=d["name_en"], description=d["description"],
                                    category=d["category"], visibility=d["visibility"], publish=d["publish"])
-        except RouteImportError as exc:
-            form.add_error("gpx", exc.messages[0])
-        else:
+        if outcome.ok:
             return redirect("routes:detail", slug=version.route.slug)
     return render(request, "routes/route_upload.html", {"form": form})
 
@@ -103,12 +102,10 @@ def route_version_upload(request: HttpRequest, slug: str) -> HttpResponse:
         raise PermissionDenied
     form = VersionUploadForm(request.POST or None, request.FILES or None)
     if request.method == "POST" and form.is_valid():
-        try:
+        with shown_on(form) as outcome:
             route_import(owner=request.user, route=route, data=gpx_upload_read(form.cleaned_data["gpx"]),
                          filename=form.cleaned_data["gpx"].name)
-        except RouteImportError as exc:
-            form.add_error("gpx", exc.messages[0])
-        else:
+        if outcome.ok:
             return redirect("routes:detail", slug=route.slug)
     return render(request, "routes/route_upload.html", {"form": form, "route": route})
 
@@ -121,8 +118,10 @@ def route_edit(request: HttpRequest, slug: str) -> HttpResponse:
     form = RouteEditForm(request.POST or None, instance=route)
     if request.method == "POST" and form.is_valid():
         data = dict(form.cleaned_data)
-        route_update(route=route, tags=list(data.pop("tags")), **data)
-        return redirect("routes:detail", slug=route.slug)
+        with shown_on(form) as outcome:
+            route_update(route=route, tags=list(data.pop("tags")), **data)
+        if outcome.ok:
+            return redirect("routes:detail", slug=route.slug)
     return render(request, "routes/route_edit.html", {"form": form, "route": route})
 
 

@@ -35,6 +35,7 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "cycling",
+    "core",
     "accounts",
     "routes",
     "events",
@@ -163,6 +164,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PAGINATION_CLASS": "rest_framework.pagination.PageNumberPagination",
     "PAGE_SIZE": 20,
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "EXCEPTION_HANDLER": "core.drf.exception_handler",
 }
 SPECTACULAR_SETTINGS = {
     "TITLE": "Xingtai Cycling API",

@@ -116,7 +116,8 @@ def test_api_me_rejects_bad_phone_in_callers_language(client, rider):
     response = client.patch("/api/v1/me/", {"mobile": "+86 12"}, content_type="application/json",
                             headers={"accept-language": "en"})
     assert response.status_code == 400
-    assert "mainland mobile" in str(response.json()["mobile"])
+    body = response.json()
+    assert "mainland mobile" in str(body["fields"]["mobile"]) and body["code"] == "invalid"
     rider.refresh_from_db()
     assert rider.mobile == ""
 

@@ -7,13 +7,11 @@ from django.core import mail
 from django.utils import timezone
 
 from clubs.models import Club, Membership
-from clubs.notifications import announcement_send
+from clubs.notifications import announcement_send, dues_reminders_send
 from clubs.services import (
-    ClubError,
     announcement_create,
     club_create,
     club_ride_create,
-    dues_reminders_send,
     membership_apply,
     membership_decide,
     membership_leave,
@@ -22,8 +20,9 @@ from clubs.services import (
     membership_set_role,
     team_entry_create,
 )
+from core.errors import ServiceError
 from events.models import Registration
-from events.services import RegistrationError, registration_create
+from events.services import registration_create
 from tests.factories import UserFactory
 
 
@@ -38,7 +37,7 @@ def test_apply_then_approve_emails_admins_and_the_rider(world, django_capture_on
         membership_decide(membership=membership, approve=True)
     assert Membership.objects.get(pk=membership.pk).state == "active"
     assert [m.to for m in mail.outbox] == [[rider.email]] and "欢迎" in mail.outbox[0].subject
-    with pytest.raises(ClubError):
+    with pytest.raises(ServiceError):
         membership_decide(membership=membership, approve=False)
 
 
@@ -55,7 +54,7 @@ def test_open_club_joins_at_once_and_invite_only_refuses(db):
     open_club = club_create(founder=founder, name="开放俱乐部", join_policy=Club.JoinPolicy.OPEN)
     assert membership_apply(club=open_club, user=rider).state == "active"
     invite = club_create(founder=founder, name="邀请俱乐部", join_policy=Club.JoinPolicy.INVITE)
-    with pytest.raises(ClubError) as caught:
+    with pytest.raises(ServiceError) as caught:
         membership_apply(club=invite, user=rider)
     assert caught.value.error_code == "invite_only"
     assert not Membership.objects.filter(club=invite, user=rider).exists()
@@ -66,7 +65,7 @@ def test_last_owner_cannot_leave_or_be_demoted_or_removed(world):
     for action in (lambda: membership_leave(membership=owner),
                    lambda: membership_set_role(membership=owner, role="member"),
                    lambda: membership_remove(membership=owner)):
-        with pytest.raises(ClubError) as caught:
+        with pytest.raises(ServiceError) as caught:
             action()
         assert caught.value.error_code == "last_owner"
     admin = Membership.objects.get(user=world["admin"])
@@ -142,7 +141,7 @@ def _ride(world, **kwargs):
 def test_members_only_ride_refuses_outsiders(world):
     ride = _ride(world, members_only=True)
     category = ride.categories.get()
-    with pytest.raises(RegistrationError) as caught:
+    with pytest.raises(ServiceError) as caught:
         registration_create(event=ride, category=category, rider=world["rider"])
     assert caught.value.error_code == "members_only"
     assert registration_create(event=ride, category=category, rider=world["member"])[0].status == "confirmed"
@@ -167,7 +166,7 @@ def test_team_entry_is_all_or_nothing(world, make_event, django_capture_on_commi
     category = event.categories.get()
     team = [world["owner"], world["admin"], world["member"]]
     registration_create(event=event, category=category, rider=world["rider"])  # one seat gone
-    with pytest.raises(ClubError) as caught:
+    with pytest.raises(ServiceError) as caught:
         team_entry_create(club=world["club"], category=category, members=team)
     assert caught.value.error_code == "not_enough_seats" and "2" in caught.value.messages[0]
     assert Registration.objects.filter(event=event).count() == 1
@@ -199,7 +198,7 @@ def test_team_entry_refusals_name_the_reason(world, make_event, setup, code):
     if setup == "registered":
         registration_create(event=event, category=category, rider=world["member"])
     before = Registration.objects.count()
-    with pytest.raises(ClubError) as caught:
+    with pytest.raises(ServiceError) as caught:
         team_entry_create(club=world["club"], category=category, members=team)
     assert caught.value.error_code == code
     assert Registration.objects.count() == before

@@ -3,7 +3,8 @@
 import pytest
 
 from clubs.models import Membership
-from clubs.services import ClubError, club_create, membership_add, team_entry_create
+from clubs.services import club_create, membership_add, team_entry_create
+from core.errors import ServiceError
 from events import services
 from events.models import Registration
 from tests.events.test_race import _in_threads
@@ -27,7 +28,7 @@ def test_team_entry_under_a_rush_is_all_or_nothing(make_event, capacity):
         if item == "team":
             try:
                 return team_entry_create(club=club, category=category, members=team)
-            except ClubError as refused:
+            except ServiceError as refused:
                 return refused
         return services.registration_create(event=event, category=category, rider=item)[0]
 
@@ -37,7 +38,7 @@ def test_team_entry_under_a_rush_is_all_or_nothing(make_event, capacity):
     team_seats = confirmed.filter(rider__in=team).count()
     assert team_seats in (0, 5)  # all or nothing, whatever the interleaving
     assert confirmed.count() == capacity  # the rush fills every seat, never one more
-    refusals = [r for r in results if isinstance(r, ClubError)]
+    refusals = [r for r in results if isinstance(r, ServiceError)]
     assert (team_seats == 0) == bool(refusals)
     if refusals:
         assert refusals[0].error_code == "not_enough_seats"

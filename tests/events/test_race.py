@@ -9,7 +9,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from django.db import connection, connections
 
-from events import services
+from events import services, testutils
 from events.models import Registration
 from tests.factories import UserFactory
 
@@ -49,7 +49,7 @@ def _register(event):
 @pytest.mark.parametrize("single_statement", [True, False], ids=["one-statement", "update-then-insert"])
 def test_oversubscription_confirms_exactly_capacity(make_event, monkeypatch, single_statement):
     assert connection.vendor == "postgresql"
-    monkeypatch.setattr(services, "SINGLE_STATEMENT_CLAIM", single_statement)
+    monkeypatch.setattr(testutils, "single_statement_claim", single_statement)
     event = make_event(capacity=10)
     riders = [UserFactory() for _ in range(100)]  # ten times the capacity
     results, errors = _in_threads(_register(event), riders)
@@ -66,8 +66,8 @@ def test_negative_control_without_the_lock_the_race_overbooks(make_event, monkey
     event = make_event(capacity=2)
     riders = [UserFactory() for _ in range(8)]
     everyone_counted = threading.Barrier(8)
-    monkeypatch.setattr(services, "LOCK_CATEGORY_ROWS", False)
-    monkeypatch.setattr(services, "AFTER_SEAT_COUNT", lambda: everyone_counted.wait(timeout=10))
+    monkeypatch.setattr(testutils, "claim_override", testutils.claim_seat_unlocked)
+    monkeypatch.setattr(testutils, "after_seat_count", lambda: everyone_counted.wait(timeout=10))
     _results, errors = _in_threads(_register(event), riders, workers=8)
     confirmed = Registration.objects.filter(event=event, status="confirmed").count()
     # all eight saw two free seats: more than two are confirmed, or the bib index refused the

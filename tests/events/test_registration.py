@@ -7,10 +7,10 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from core.errors import ServiceError
 from events import idcard
 from events.models import Registration
 from events.services import (
-    RegistrationError,
     bibs_renumber,
     event_registration_pause,
     registration_cancel,
@@ -50,7 +50,7 @@ def test_one_active_registration_per_rider_is_a_database_rule(event, riders):
 def test_full_category_without_waitlist_refuses_and_changes_nothing(make_event, riders):
     event = make_event(categories=[{"name": "A", "capacity": 1, "waitlist_enabled": False}])
     register(event, riders[0])
-    with pytest.raises(RegistrationError) as caught:
+    with pytest.raises(ServiceError) as caught:
         register(event, riders[1])
     assert caught.value.error_code == "full"
     assert Registration.objects.count() == 1
@@ -63,7 +63,7 @@ def test_full_category_without_waitlist_refuses_and_changes_nothing(make_event, 
 )
 def test_window_closed_refuses(make_event, riders, fields, code):
     event = make_event(**fields)
-    with pytest.raises(RegistrationError) as caught:
+    with pytest.raises(ServiceError) as caught:
         register(event, riders[0])
     assert caught.value.error_code == code
     assert not Registration.objects.exists()
@@ -71,7 +71,7 @@ def test_window_closed_refuses(make_event, riders, fields, code):
 
 def test_paused_registration_refuses_until_reopened(event, riders):
     event_registration_pause(event=event, paused=True)
-    with pytest.raises(RegistrationError) as caught:
+    with pytest.raises(ServiceError) as caught:
         register(event, riders[0])
     assert caught.value.error_code == "closed"
     event_registration_pause(event=event, paused=False)
@@ -87,21 +87,21 @@ def test_age_limits_use_age_on_event_day(make_event):
     unknown = UserFactory()
     assert register(event, young)[0].status == "confirmed"
     for rider, code in ((old, "too_old"), (too_young, "too_young"), (unknown, "age_unknown")):
-        with pytest.raises(RegistrationError) as caught:
+        with pytest.raises(ServiceError) as caught:
             register(event, rider)
         assert caught.value.error_code == code
 
 
 def test_gender_restriction(make_event):
     event = make_event(categories=[{"name": "女子组", "capacity": 5, "gender": "female"}])
-    with pytest.raises(RegistrationError, match=r"women|女"):
+    with pytest.raises(ServiceError, match=r"women|女"):
         register(event, UserFactory(gender="male"))
     assert register(event, UserFactory(gender="female"))[0].status == "confirmed"
 
 
 def test_waiver_must_be_accepted(make_event, riders):
     event = make_event(waiver_text="我自愿参加。")
-    with pytest.raises(RegistrationError) as caught:
+    with pytest.raises(ServiceError) as caught:
         register(event, riders[0])
     assert caught.value.error_code == "waiver"
     assert register(event, riders[0], accept_waiver=True)[0].waiver_accepted_at is not None
@@ -184,14 +184,14 @@ def test_transfer_before_deadline_keeps_seat_and_bib(make_event, riders):
     registration = register(event, riders[0])[0]
     moved = registration_transfer(registration=registration, to_rider=riders[1])
     assert (moved.rider, moved.bib, moved.status, moved.transferred_from) == (riders[1], 1, "confirmed", riders[0])
-    with pytest.raises(RegistrationError):  # riders[1] now holds it; riders[1] cannot receive a second one
+    with pytest.raises(ServiceError):  # riders[1] now holds it; riders[1] cannot receive a second one
         registration_transfer(registration=register(event, riders[2])[0], to_rider=riders[1])
 
 
 def test_transfer_after_deadline_is_refused(make_event, riders):
     event = make_event(transfer_deadline=timezone.now() - datetime.timedelta(minutes=1))
     registration = register(event, riders[0])[0]
-    with pytest.raises(RegistrationError) as caught:
+    with pytest.raises(ServiceError) as caught:
         registration_transfer(registration=registration, to_rider=riders[1])
     assert caught.value.error_code == "transfer_closed"
     assert Registration.objects.get().rider == riders[0]

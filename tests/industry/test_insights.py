@@ -7,6 +7,7 @@ import pytest
 from django.contrib.auth.models import Group
 from django.core.management import call_command
 from django.core.management.base import CommandError
+from django.urls import reverse
 from django.utils import timezone
 
 from industry.models import Brand, MonthlyStat, SalesRecord, Sponsorship
@@ -238,13 +239,15 @@ def test_charts_are_svg_with_escaped_labels():
 def test_organizers_record_sponsors_on_the_manage_page(client, make_event, organizer, brands):
     event = make_event()
     client.force_login(organizer)
-    assert "星河" in client.get(f"/events/{event.slug}/manage/").content.decode()
-    client.post(f"/events/{event.slug}/sponsors/", {"brand": brands["xinghe"].pk, "tier": "title"})
-    client.post(f"/events/{event.slug}/sponsors/", {"brand": brands["xinghe"].pk, "tier": "gold"})
+    url = reverse("insights:event-sponsors", args=[event.slug])  # percent-encoded, as in the page's link
+    assert url in client.get(f"/events/{event.slug}/manage/").content.decode()  # industry adds the link
+    assert "星河" in client.get(url).content.decode()
+    client.post(url, {"brand": brands["xinghe"].pk, "tier": "title"})
+    client.post(url, {"brand": brands["xinghe"].pk, "tier": "gold"})
     assert list(Sponsorship.objects.values_list("brand__slug", "tier")) == [("xinghe", "gold")]
-    client.post(f"/events/{event.slug}/sponsors/", {"brand": brands["xinghe"].pk, "remove": "1"})
+    client.post(url, {"brand": brands["xinghe"].pk, "remove": "1"})
     assert not Sponsorship.objects.exists()
     client.force_login(UserFactory())
-    assert client.post(f"/events/{event.slug}/sponsors/", {"brand": brands["far"].pk,
-                                                           "tier": "title"}).status_code == 404
+    assert client.get(url).status_code == 404
+    assert client.post(url, {"brand": brands["far"].pk, "tier": "title"}).status_code == 404
     assert not Sponsorship.objects.exists()

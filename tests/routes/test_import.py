@@ -9,8 +9,9 @@ import pytest
 from django.core.management import call_command
 from django.core.management.base import CommandError
 
+from core.errors import ServiceError
 from routes.models import PointOfInterest, Route, RouteVersion
-from routes.services import RouteImportError, route_import, route_version_process
+from routes.services import route_import, route_version_process
 from tests.routes.conftest import make_gpx
 
 WAYPOINTS = ('<wpt lat="37.051" lon="114.501"><name>补给站</name><type>water</type></wpt>'
@@ -47,7 +48,7 @@ def test_reupload_creates_a_new_version_and_keeps_the_old(organizer, published_r
 
 def test_refused_file_stores_nothing(organizer):
     before = _counts()
-    with pytest.raises(RouteImportError) as caught:
+    with pytest.raises(ServiceError) as caught:
         route_import(owner=organizer, data=b'<?xml version="1.0"?><!DOCTYPE x [<!ENTITY a "b">]><gpx/>',
                      filename="evil.gpx")
     assert caught.value.error_code == "doctype"
@@ -149,7 +150,8 @@ def test_api_upload_hostile_file_is_400_in_callers_language_and_stores_nothing(c
         headers={"accept-language": "en"},
     )
     assert response.status_code == 400
-    assert "outside the earth" in response.json()["gpx"][0]
+    assert "outside the earth" in response.json()["fields"]["gpx"][0]
+    assert response.json()["code"] == "coordinate_out_of_range"
     assert _counts() == before
 
 

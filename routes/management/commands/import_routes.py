@@ -8,7 +8,8 @@ from django.core.management.base import BaseCommand, CommandError
 from django.utils import translation
 
 from accounts.models import User
-from routes.services import RouteImportError, route_import
+from core.errors import ServiceError
+from routes.services import route_import
 
 
 class Command(BaseCommand):
@@ -48,7 +49,7 @@ class Command(BaseCommand):
         try:
             version = route_import(owner=user, data=data, filename=path.name, name="", publish=publish,
                                    slug=name)
-        except RouteImportError as exc:
+        except ServiceError as exc:
             return {"file": str(path), "ok": False, "error": exc.messages[0]}
         return {
             "file": str(path), "ok": True, "id": version.route_id, "version": version.number,

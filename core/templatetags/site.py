@@ -2,7 +2,7 @@
 
 from django import template
 
-from cycling.i18n import localized as _localized
+from core.i18n import localized as _localized
 
 register = template.Library()
 

@@ -1,0 +1,117 @@
+"""The API's one error path: every refusal becomes 400 {"detail", "code", "fields"}.
+
+Services raise ServiceError (or Django's ValidationError from full_clean); serializers raise
+DRF's ValidationError. API classes catch neither: this handler (REST_FRAMEWORK
+EXCEPTION_HANDLER) shapes both, and gives every other API error a `code` too.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.core.exceptions import NON_FIELD_ERRORS
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.utils.translation import gettext as _
+from rest_framework import exceptions, serializers, status
+from rest_framework.response import Response
+from rest_framework.settings import api_settings
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from core.errors import ServiceError, error_code
+
+_NON_FIELD = {NON_FIELD_ERRORS, api_settings.NON_FIELD_ERRORS_KEY, "detail"}
+
+
+class ErrorOutput(serializers.Serializer):
+    """What every 4xx answer of the API carries (documented in /api/docs/)."""
+
+    detail = serializers.CharField(help_text="The reason, in the caller's language.")
+    code = serializers.CharField(help_text="Machine-readable reason: the service's code, `invalid` for input "
+                                           "that failed validation, `not_found`, `permission_denied`...")
+    fields = serializers.DictField(required=False, help_text="Messages per input field, when a field is at fault.")
+
+
+class ImportOutput(serializers.Serializer):
+    """The answer to a file import that was applied (core.imports.ImportReport)."""
+
+    applied = serializers.IntegerField(help_text="Rows applied: all of the file (a file with errors applies none).")
+
+
+ERRORS = {400: ErrorOutput, 404: ErrorOutput}  # extend_schema(responses={200: ..., **ERRORS})
+
+
+def _strings(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {str(k): _strings(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_strings(v) for v in value]
+    return str(value)
+
+
+def _first_code(detail: Any) -> str | None:
+    if isinstance(detail, dict):
+        detail = list(detail.values())
+    if isinstance(detail, list):
+        for item in detail:
+            if (code := _first_code(item)) is not None:
+                return code
+        return None
+    return getattr(detail, "code", None)
+
+
+def _body(*, messages: list[str], fields: dict, code: str) -> dict:
+    if messages:
+        detail = " ".join(messages)
+    elif fields:
+        detail = _("Some fields are not valid: %(fields)s.") % {"fields": ", ".join(fields)}
+    else:
+        detail = _("The request is not valid.")
+    body: dict[str, Any] = {"detail": detail, "code": code}
+    if fields:
+        body["fields"] = fields
+    return body
+
+
+def error_body(exc: DjangoValidationError) -> dict:
+    """A Django ValidationError (a ServiceError included) as the API's error body."""
+    fields: dict = {}
+    messages: list[str] = []
+    if hasattr(exc, "error_dict"):
+        for name, errors in exc.message_dict.items():
+            (messages.extend if name in _NON_FIELD else fields.setdefault(name, []).extend)(errors)
+    else:
+        messages = list(exc.messages)
+    return _body(messages=messages, fields=fields, code=error_code(exc))
+
+
+def exception_handler(exc: Exception, context: dict) -> Response | None:
+    if isinstance(exc, DjangoValidationError):
+        return Response(error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+    response = drf_exception_handler(exc, context)
+    if response is None or not isinstance(exc, exceptions.APIException):
+        return response
+    if isinstance(exc, exceptions.ValidationError):
+        detail = exc.detail
+        fields: dict = {}
+        messages: list[str] = []
+        if isinstance(detail, dict):
+            for name, errors in detail.items():
+                if name in _NON_FIELD:
+                    messages.extend(_strings(errors if isinstance(errors, list) else [errors]))
+                else:
+                    fields[str(name)] = _strings(errors)
+        else:
+            messages = _strings(detail if isinstance(detail, list) else [detail])
+        code = "invalid" if fields else (_first_code(detail) or "invalid")
+        response.data = _body(messages=messages, fields=fields, code=code)
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"detail": str(response.data["detail"]), "code": _first_code(exc.detail) or exc.default_code}
+    return response
+
+
+def upload_read(request: Any, *, field: str = "file") -> bytes:
+    """The bytes of an uploaded file, or a 400 naming the field."""
+    upload = request.FILES.get(field)
+    if upload is None:
+        raise ServiceError(_("Choose a CSV file."), "no_file", field=field)
+    return upload.read()

@@ -1,0 +1,43 @@
+"""Club membership, as the apps below clubs see it: answered by the clubs app.
+
+Clubs are built on routes and events (club rides are events, team entries are registrations,
+club routes are routes), so routes and events cannot import clubs. They ask here instead;
+ClubsConfig.ready() registers clubs.selectors as the answer. Until it does (or in a project
+without clubs) nobody is a member or an admin of any club.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Protocol
+
+
+class MembershipDirectory(Protocol):
+    def is_active_member(self, *, club_id: int, user: Any) -> bool: ...
+
+    def is_club_admin(self, *, club_id: int, user: Any) -> bool: ...
+
+    def club_ids_of_member(self, *, user: Any) -> list[int]: ...
+
+    def clubs_administered_by(self, *, user: Any) -> list: ...
+
+
+class _NoClubs:
+    def is_active_member(self, *, club_id: int, user: Any) -> bool:
+        return False
+
+    def is_club_admin(self, *, club_id: int, user: Any) -> bool:
+        return False
+
+    def club_ids_of_member(self, *, user: Any) -> list[int]:
+        return []
+
+    def clubs_administered_by(self, *, user: Any) -> list:
+        return []
+
+
+directory: MembershipDirectory = _NoClubs()
+
+
+def register(provider: MembershipDirectory) -> None:
+    global directory
+    directory = provider

@@ -1,0 +1,26 @@
+"""Queueing Celery tasks by their registered name, so that services never import tasks modules.
+
+Tasks import services (to call them); services queue tasks by name. That keeps the import graph
+one way (tasks -> services) while eager mode (no REDIS_URL: tasks run inline) and the project's
+BoundedTask countdown limit still apply, because the task object itself is called.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+
+from celery import current_app
+from django.db import transaction
+
+
+def task_queue(name: str, *args: object, countdown: float | None = None) -> None:
+    app = current_app._get_current_object()
+    if name not in app.tasks:  # tasks modules are discovered lazily; load them once
+        app.loader.import_default_modules()
+    options = {"countdown": countdown} if countdown else {}
+    app.tasks[name].apply_async(args=args, **options)
+
+
+def task_queue_on_commit(name: str, *args: object, countdown: float | None = None) -> None:
+    """Queue once the caller's transaction commits (never for a rolled-back write)."""
+    transaction.on_commit(partial(task_queue, name, *args, countdown=countdown))

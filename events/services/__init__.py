@@ -1,0 +1,46 @@
+"""Writes of the events app, one module per sub-domain (pretix's base/services layout):
+
+- lifecycle: events and categories created, edited, published, paused, cancelled, completed
+- registration: sign-up of one rider or a group, cancellation, switch, transfer, eligibility
+- seats: seat claims, the category lock, recounts, bibs, promotion from the waitlist
+- answers: answers checked against the event's questions
+- outbox: e-mails queued in the writing transaction, sent after commit
+- checkin: the signed check-in code and checking riders in
+- results: the results CSV import
+- errors: the codes of every refusal
+
+Callers import from `events.services`; the names below are the public ones.
+"""
+
+from events.services.answers import answers_clean
+from events.services.checkin import CheckinOutcome, CheckinResult, checkin, checkin_code
+from events.services.errors import EventCode, RegistrationCode
+from events.services.lifecycle import (
+    category_update,
+    event_cancel,
+    event_complete,
+    event_create,
+    event_publish,
+    event_registration_pause,
+    event_update,
+)
+from events.services.outbox import mail_on_commit
+from events.services.registration import (
+    registration_cancel,
+    registration_change_category,
+    registration_create,
+    registration_transfer,
+    registration_window_error,
+    registrations_create_group,
+    rider_check,
+)
+from events.services.results import results_import
+from events.services.seats import bibs_renumber
+
+__all__ = [
+    "CheckinOutcome", "CheckinResult", "EventCode", "RegistrationCode", "answers_clean", "bibs_renumber",
+    "category_update", "checkin", "checkin_code", "event_cancel", "event_complete", "event_create",
+    "event_publish", "event_registration_pause", "event_update", "mail_on_commit", "registration_cancel",
+    "registration_change_category", "registration_create", "registration_transfer", "registration_window_error",
+    "registrations_create_group", "results_import", "rider_check",
+]

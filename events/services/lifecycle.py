@@ -1,0 +1,119 @@
+"""An event's life: created in draft with its categories and questions, edited, published,
+paused, cancelled (everyone told) and completed (other apps told through events.signals)."""
+
+from __future__ import annotations
+
+import datetime
+from functools import partial
+
+from django.db import transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core.errors import ServiceError
+from core.services import model_update
+from core.slugs import unique_slug
+from events import selectors
+from events.models import Category, Event, Question, Registration
+from events.services.errors import EventCode
+from events.services.outbox import mail_on_commit
+from events.services.seats import bib_ranges_check, default_bib_ranges, lock_category, promote
+from events.signals import event_completed
+
+RESERVED_SLUGS = frozenset({"new", "mine", "feed", "registrations"})  # path segments of events/urls.py
+
+
+@transaction.atomic
+def event_create(*, created_by: User, title: str, kind: str, starts_at: datetime.datetime,
+                 ends_at: datetime.datetime, registration_opens_at: datetime.datetime,
+                 registration_closes_at: datetime.datetime, categories: list[dict],
+                 questions: list[dict] | None = None, slug: str = "", **fields: object) -> Event:
+    """An event in draft with its categories (each pinning a route version) and questions."""
+    if not categories:
+        raise ServiceError(_("An event needs at least one category."), EventCode.NO_CATEGORIES)
+    title_en = fields.get("title_en")
+    event = Event(created_by=created_by, title=title, kind=kind, starts_at=starts_at, ends_at=ends_at,
+                  registration_opens_at=registration_opens_at, registration_closes_at=registration_closes_at,
+                  slug=slug or unique_slug(Event, str(title_en or title), fallback="event", reserved=RESERVED_SLUGS),
+                  **fields)
+    event.full_clean()
+    event.save()
+    event.organizers.add(created_by)
+    ranges = default_bib_ranges([int(c["capacity"]) for c in categories])
+    made = []
+    for position, (spec, (start, end)) in enumerate(zip(categories, ranges)):
+        spec = dict(spec)
+        category = Category(event=event, position=position, bib_start=spec.pop("bib_start", start),
+                            bib_end=spec.pop("bib_end", end), **spec)
+        category.next_bib = category.bib_start
+        category.full_clean()
+        made.append(category)
+    bib_ranges_check(made)
+    Category.objects.bulk_create(made)
+    for position, spec in enumerate(questions or []):
+        question = Question(event=event, position=position, **spec)
+        question.full_clean()
+        question.save()
+    return event
+
+
+@transaction.atomic
+def event_update(*, event: Event, **fields: object) -> Event:
+    model_update(instance=event, fields=fields)
+    transaction.on_commit(selectors.signup_cache_clear)
+    return event
+
+
+@transaction.atomic
+def category_update(*, category: Category, **fields: object) -> Category:
+    """Change capacity, bib range or limits; more seats go to the waitlist at once, in order."""
+    locked = lock_category(category)
+    for name, value in fields.items():
+        setattr(locked, name, value)
+    locked.full_clean()
+    siblings = [locked if c.pk == locked.pk else c for c in Category.objects.filter(event_id=locked.event_id)]
+    bib_ranges_check(siblings)
+    if not locked.bib_start <= locked.next_bib <= locked.bib_end + 1:
+        top = (Registration.objects.filter(category=locked, bib__gte=locked.bib_start, bib__lte=locked.bib_end)
+               .order_by("-bib").values_list("bib", flat=True).first())
+        locked.next_bib = (top or locked.bib_start - 1) + 1
+    locked.save()
+    promote(locked)
+    transaction.on_commit(selectors.signup_cache_clear)
+    return locked
+
+
+def event_publish(*, event: Event) -> Event:
+    if event.status != Event.Status.DRAFT:
+        raise ServiceError(_("Only a draft event can be published."), EventCode.NOT_DRAFT)
+    return event_update(event=event, status=Event.Status.PUBLISHED)
+
+
+def event_registration_pause(*, event: Event, paused: bool) -> Event:
+    return event_update(event=event, registration_paused=paused)
+
+
+@transaction.atomic
+def event_cancel(*, event: Event, reason: str = "") -> Event:
+    """Cancel the event and every registration; everyone registered is told (queued on commit)."""
+    if event.status == Event.Status.CANCELLED:
+        return event
+    event_update(event=event, status=Event.Status.CANCELLED, cancelled_reason=reason)
+    now = timezone.now()
+    active = list(event.registrations.filter(status__in=Registration.ACTIVE).values_list("pk", flat=True))
+    Registration.objects.filter(pk__in=active).update(status=Registration.Status.CANCELLED, cancelled_at=now,
+                                                      bib=None)
+    Category.objects.filter(event=event).update(confirmed_count=0)
+    for pk in active:
+        mail_on_commit(pk, "event_cancelled")
+    return event
+
+
+@transaction.atomic
+def event_complete(*, event: Event) -> Event:
+    """Mark the event completed; after commit, event_completed tells other apps (industry
+    recomputes its participation statistics)."""
+    event = event_update(event=event, status=Event.Status.COMPLETED)
+    transaction.on_commit(partial(event_completed.send, sender=Event, event=event))
+    return event

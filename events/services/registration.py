@@ -1,0 +1,245 @@
+"""Registration: sign-up (one rider or a group), cancellation, category switch, transfer, and the
+window and eligibility rules they share. Seats are claimed through events/services/seats.py."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core import memberships
+from core.errors import ServiceError
+from events.models import Category, Event, Registration
+from events.services.answers import answers_clean
+from events.services.errors import RegistrationCode
+from events.services.outbox import mail_on_commit, outbox_kick_on_commit
+from events.services.seats import (
+    confirmed_count,
+    insert_single_statement,
+    insert_two_statements,
+    lock_category,
+    promote,
+    recount,
+    single_statement_possible,
+    take_bib,
+)
+
+
+def registration_window_error(event: Event, now: datetime.datetime | None = None) -> str | None:
+    """Why nobody can register right now, or None when the window is open."""
+    now = now or timezone.now()
+    if event.status != Event.Status.PUBLISHED:
+        return _("This event is not open for registration.")
+    if event.registration_paused:
+        return _("The organizer has closed registration for now.")
+    if now < event.registration_opens_at:
+        return _("Registration has not opened yet.")
+    if now > event.registration_closes_at:
+        return _("Registration has closed.")
+    return None
+
+
+def _window_check(event: Event) -> None:
+    problem = registration_window_error(event)
+    if problem:
+        raise ServiceError(problem, RegistrationCode.CLOSED)
+
+
+def rider_check(*, category: Category, rider: User) -> None:
+    """Age on the event day, gender, and club membership for members-only rides."""
+    event = category.event
+    event_day = timezone.localtime(event.starts_at).date()
+    if category.min_age is not None or category.max_age is not None:
+        age = rider.age_on(event_day)
+        if age is None:
+            raise ServiceError(_("This category has an age limit: add your date of birth to your profile first."),
+                               RegistrationCode.AGE_UNKNOWN)
+        if category.min_age is not None and age < category.min_age:
+            raise ServiceError(_("You must be at least %(age)s on the event day.") % {"age": category.min_age},
+                               RegistrationCode.TOO_YOUNG)
+        if category.max_age is not None and age > category.max_age:
+            raise ServiceError(_("This category is for riders up to %(age)s on the event day.")
+                               % {"age": category.max_age}, RegistrationCode.TOO_OLD)
+    if category.gender and rider.gender != category.gender:
+        message = (_("This category is for women only.") if category.gender == Category.Gender.FEMALE
+                   else _("This category is for men only."))
+        raise ServiceError(message, RegistrationCode.GENDER)
+    if event.members_only and not memberships.directory.is_active_member(club_id=event.club_id, user=rider):
+        raise ServiceError(_("This ride is for members of the club."), RegistrationCode.MEMBERS_ONLY)
+
+
+def _active_registration(event: Event, rider: User) -> Registration | None:
+    return Registration.objects.filter(event=event, rider=rider, status__in=Registration.ACTIVE).first()
+
+
+def registration_create(*, event: Event, category: Category, rider: User, answers: dict | None = None,
+                        accept_waiver: bool = False, language: str | None = None) -> tuple[Registration, bool]:
+    """Register a rider; returns (registration, created). A repeat returns the existing one.
+
+    The hot path of a registration rush: the checks need no query but the questions, then one
+    transaction claims a seat (conditional UPDATE) and inserts the row. The partial unique index
+    on (event, rider) turns a concurrent repeat into an IntegrityError: the transaction, seat
+    claim included, rolls back and the rider gets the registration they already have.
+    """
+    if category.event_id != event.pk:
+        raise ServiceError(_("This category belongs to another event."), RegistrationCode.WRONG_EVENT)
+    try:
+        _window_check(event)
+        if event.waiver_text and not accept_waiver:
+            raise ServiceError(_("Accept the waiver to register."), RegistrationCode.WAIVER)
+        rider_check(category=category, rider=rider)
+        cleaned = answers_clean(event=event, answers=answers or {})
+    except ValidationError:
+        existing = _active_registration(event, rider)  # a repeat after the window closed is still a repeat
+        if existing:
+            return existing, False
+        raise
+    if language and language != rider.language:
+        User.objects.filter(pk=rider.pk).update(language=language)
+    now = timezone.now()
+    registration = Registration(event=event, category=category, rider=rider, answers=cleaned, queued_at=now,
+                                waiver_accepted_at=now if accept_waiver else None)
+    single = single_statement_possible()
+    # One statement is its own transaction; a savepoint is only needed inside a caller's transaction
+    outer = transaction.atomic() if (not single or connection.in_atomic_block) else contextlib.nullcontext()
+    try:
+        with outer:
+            if single:  # the statement also writes the outbox row
+                if not insert_single_statement(registration):
+                    raise ServiceError(_("This category is full."), RegistrationCode.FULL)
+                outbox_kick_on_commit()
+            else:
+                insert_two_statements(registration)
+                mail_on_commit(registration.pk, registration.status)
+    except IntegrityError:
+        existing = _active_registration(event, rider)
+        if existing is None:
+            raise
+        return existing, False
+    return registration, True
+
+
+@transaction.atomic
+def registrations_create_group(*, category: Category, riders: list[User],
+                               mail_kind: str = "team_entry") -> list[Registration]:
+    """Enter several riders at once (a club's team): every one gets a seat, or nobody does and
+    the reason is given. The category row is locked for the whole check-and-write, so single
+    sign-ups racing the group wait for it and then see its seats taken."""
+    event = category.event
+    if not riders:
+        raise ServiceError(_("Choose at least one member."), RegistrationCode.EMPTY_GROUP)
+    _window_check(event)
+    if any(q.required for q in event.questions.all()):
+        raise ServiceError(_("This event asks every rider questions: members must register themselves."),
+                           RegistrationCode.QUESTIONS)
+    for rider in riders:
+        try:
+            rider_check(category=category, rider=rider)
+        except ServiceError as exc:
+            raise ServiceError(f"{rider.public_name}: {' '.join(exc.messages)}", exc.error_code) from exc
+    locked = lock_category(category)
+    already = list(Registration.objects.filter(event=event, rider__in=riders, status__in=Registration.ACTIVE)
+                   .select_related("rider"))
+    if already:
+        raise ServiceError(_("Already registered for this event: %(names)s.")
+                           % {"names": ", ".join(r.rider.public_name for r in already)},
+                           RegistrationCode.ALREADY_REGISTERED)
+    free = locked.capacity - recount(locked).confirmed_count
+    if free < len(riders):
+        raise ServiceError(_("Only %(free)s seats are left in this category for %(count)s members: nobody was "
+                             "entered.") % {"free": max(free, 0), "count": len(riders)},
+                           RegistrationCode.NOT_ENOUGH_SEATS)
+    now = timezone.now()
+    entries = []
+    for rider in riders:
+        entries.append(Registration.objects.create(
+            event=event, category=locked, rider=rider, status=Registration.Status.CONFIRMED,
+            bib=take_bib(locked), queued_at=now, confirmed_at=now))
+        mail_on_commit(entries[-1].pk, mail_kind)
+    Category.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + len(riders))
+    return entries
+
+
+@transaction.atomic
+def registration_cancel(*, registration: Registration) -> Registration:
+    """Cancel; a freed seat goes to the next waitlisted rider in the same transaction."""
+    category = lock_category(registration.category)
+    registration = Registration.objects.get(pk=registration.pk)  # re-read under the lock
+    if registration.status == Registration.Status.CANCELLED:
+        return registration
+    was_confirmed = registration.status == Registration.Status.CONFIRMED
+    registration.status = Registration.Status.CANCELLED
+    registration.cancelled_at = timezone.now()
+    registration.bib = None
+    registration.save(update_fields=["status", "cancelled_at", "bib"])
+    mail_on_commit(registration.pk, "cancelled")
+    if was_confirmed:
+        promote(category)
+    return registration
+
+
+@transaction.atomic
+def registration_change_category(*, registration: Registration, category: Category) -> Registration:
+    """Move to another category of the same event under the same rules as a new registration."""
+    if category.event_id != registration.event_id:
+        raise ServiceError(_("This category belongs to another event."), RegistrationCode.WRONG_EVENT)
+    if category.pk == registration.category_id:
+        return registration
+    _window_check(registration.event)
+    rider_check(category=category, rider=registration.rider)
+    first, second = sorted([registration.category_id, category.pk])
+    # always lock the lower id first, so two switches in opposite directions cannot deadlock
+    locked = {c.pk: c for c in (lock_category(Category(pk=first)), lock_category(Category(pk=second)))}
+    old, new = locked[registration.category_id], locked[category.pk]
+    registration = Registration.objects.get(pk=registration.pk)
+    if registration.status not in Registration.ACTIVE:
+        raise ServiceError(_("This registration is cancelled."), RegistrationCode.CANCELLED)
+    was_confirmed = registration.status == Registration.Status.CONFIRMED
+    now = timezone.now()
+    seat_free = confirmed_count(new) < new.capacity  # counted before this registration moves in
+    registration.category = new
+    registration.bib = None
+    registration.save(update_fields=["category", "bib"])
+    if seat_free:
+        registration.status, registration.confirmed_at = Registration.Status.CONFIRMED, now
+        registration.bib = take_bib(new)
+    elif new.waitlist_enabled:
+        registration.status, registration.queued_at = Registration.Status.WAITLISTED, now
+    else:
+        raise ServiceError(_("This category is full."), RegistrationCode.FULL)
+    registration.save(update_fields=["status", "confirmed_at", "queued_at", "bib"])
+    mail_on_commit(registration.pk, registration.status)
+    recount(new)
+    if was_confirmed:
+        promote(old)
+    return registration
+
+
+@transaction.atomic
+def registration_transfer(*, registration: Registration, to_rider: User) -> Registration:
+    """Hand a registration (seat, bib, answers) to another rider before the organizer's deadline."""
+    event = registration.event
+    if event.transfer_deadline is None or timezone.now() > event.transfer_deadline:
+        raise ServiceError(_("Transfers are not possible for this event now."), RegistrationCode.TRANSFER_CLOSED)
+    category = lock_category(registration.category)
+    registration = Registration.objects.get(pk=registration.pk)
+    if registration.status not in Registration.ACTIVE:
+        raise ServiceError(_("This registration is cancelled."), RegistrationCode.CANCELLED)
+    if to_rider.pk == registration.rider_id:
+        return registration
+    if Registration.objects.filter(event=event, rider=to_rider, status__in=Registration.ACTIVE).exists():
+        raise ServiceError(_("That rider is already registered for this event."),
+                           RegistrationCode.ALREADY_REGISTERED)
+    rider_check(category=category, rider=to_rider)
+    registration.transferred_from_id = registration.rider_id
+    registration.rider = to_rider
+    registration.checked_in_at = None
+    registration.save(update_fields=["rider", "transferred_from", "checked_in_at"])
+    mail_on_commit(registration.pk, "transferred")
+    return registration

@@ -1,0 +1,78 @@
+"""Results: a CSV of `bib,time` or `bib,DNF|DNS|DSQ`, applied only when every row is good."""
+
+from __future__ import annotations
+
+import re
+from functools import partial
+
+from django.db import transaction
+from django.utils.translation import gettext as _
+
+from core.csv import csv_rows
+from core.imports import ImportReport
+from events.models import Event, Registration
+from events.signals import registrations_changed
+
+_TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
+_OUTCOMES = ("DNF", "DNS", "DSQ")
+_HEADER_WORDS = ("bib", "号码", "号码布")
+
+
+def _seconds(text: str) -> int | None:
+    match = _TIME.match(text)
+    if not match:
+        return None
+    hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
+    if minutes >= 60 or seconds >= 60:
+        return None
+    return hours * 3600 + minutes * 60 + seconds
+
+
+@transaction.atomic
+def results_import(*, event: Event, data: bytes) -> ImportReport:
+    """CSV rows `bib,time` (H:MM:SS) or `bib,DNF|DNS|DSQ`; nothing is applied unless every row is good."""
+    report = ImportReport()
+    rows = csv_rows(data)
+    if rows is None:
+        report.errors.append(_("The file is not UTF-8 text."))
+        return report
+    by_bib = {r.bib: r for r in event.registrations.filter(status=Registration.Status.CONFIRMED, bib__isnull=False)}
+    seen: set[int] = set()
+    updates = []
+    for line_number, row in enumerate(rows, start=1):
+        if not row or not any(cell.strip() for cell in row):
+            continue
+        if line_number == 1 and row[0].strip().lower() in _HEADER_WORDS:
+            continue
+        if len(row) < 2:
+            report.errors.append(_("Line %(line)s: expected a bib and a time or DNF/DNS/DSQ.") % {"line": line_number})
+            continue
+        bib_text, value = row[0].strip(), row[1].strip()
+        if not bib_text.isdigit() or int(bib_text) not in by_bib:
+            report.errors.append(_("Line %(line)s: no confirmed rider has bib %(bib)s.")
+                                 % {"line": line_number, "bib": bib_text})
+            continue
+        bib = int(bib_text)
+        if bib in seen:
+            report.errors.append(_("Line %(line)s: bib %(bib)s appears twice.") % {"line": line_number, "bib": bib})
+            continue
+        seen.add(bib)
+        registration = by_bib[bib]
+        if value.upper() in _OUTCOMES:
+            registration.result, registration.finish_seconds = value.lower(), None
+        elif (seconds := _seconds(value)) is not None:
+            registration.result, registration.finish_seconds = Registration.Result.FINISHED, seconds
+        else:
+            report.errors.append(_("Line %(line)s: \"%(value)s\" is not a time (H:MM:SS) or DNF/DNS/DSQ.")
+                                 % {"line": line_number, "value": value})
+            continue
+        updates.append(registration)
+    if not updates and not report.errors:
+        report.errors.append(_("The file has no result rows."))
+    if report.errors:
+        return report
+    Registration.objects.filter(event=event).update(result="", finish_seconds=None)
+    Registration.objects.bulk_update(updates, ["result", "finish_seconds"])
+    report.applied = len(updates)
+    transaction.on_commit(partial(registrations_changed.send, sender=Event, event=event))
+    return report

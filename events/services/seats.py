@@ -1,0 +1,210 @@
+"""Seats and bibs: the one-statement claim, the category lock, recounts, promotion from the waitlist.
+
+Capacity-limited writes lock the category row (SELECT ... FOR UPDATE) or claim with a
+conditional UPDATE that re-checks `confirmed_count < capacity` on the latest committed row, so
+no two transactions can take the same seat.
+"""
+
+from __future__ import annotations
+
+import json
+from itertools import pairwise
+
+from django.db import connection, transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import ServiceError
+from events import testutils
+from events.models import Category, Event, Registration
+from events.services.errors import EventCode, RegistrationCode
+from events.services.outbox import mail_on_commit
+
+BIB_BLOCK = 1000  # default bib ranges are whole blocks: 1-1000, 1001-2000 ...
+
+
+def default_bib_ranges(capacities: list[int]) -> list[tuple[int, int]]:
+    """Consecutive blocks of whole thousands: 1-1000, 1001-2000 ... (a block grows to fit)."""
+    ranges, start = [], 1
+    for capacity in capacities:
+        size = max(BIB_BLOCK, -(-capacity // BIB_BLOCK) * BIB_BLOCK)
+        ranges.append((start, start + size - 1))
+        start += size
+    return ranges
+
+
+def bib_ranges_check(categories: list[Category]) -> None:
+    spans = sorted(((c.bib_start, c.bib_end, c) for c in categories), key=lambda s: (s[0], s[1]))
+    for (_s1, end1, c1), (start2, _e2, c2) in pairwise(spans):
+        if start2 <= end1:
+            raise ServiceError(_("Bib ranges of %(a)s and %(b)s overlap.") % {"a": c1.name, "b": c2.name},
+                               EventCode.BIB_RANGES)
+    for start, end, category in spans:
+        if end - start + 1 < category.capacity:
+            raise ServiceError(_("The bib range of %(name)s is smaller than its capacity.") % {"name": category.name},
+                               EventCode.BIB_RANGES)
+
+
+def lock_category(category: Category) -> Category:
+    return Category.objects.select_for_update().get(pk=category.pk)
+
+
+def confirmed_count(category: Category) -> int:
+    return Registration.objects.filter(category=category, status=Registration.Status.CONFIRMED).count()
+
+
+def _free_bib(category: Category) -> int:
+    """The lowest bib of the range nobody holds (the cursor ran out); category row locked."""
+    used = set(Registration.objects.filter(event_id=category.event_id, bib__gte=category.bib_start,
+                                           bib__lte=category.bib_end).values_list("bib", flat=True))
+    for number in range(category.bib_start, category.bib_end + 1):
+        if number not in used:
+            return number
+    raise ServiceError(_("No bib numbers are left in this category's range."), RegistrationCode.BIBS_EXHAUSTED)
+
+
+def recount(category: Category) -> Category:
+    """Make the counter match the rows; the category row must be locked."""
+    category.confirmed_count = confirmed_count(category)
+    Category.objects.filter(pk=category.pk).update(confirmed_count=category.confirmed_count)
+    return category
+
+
+def take_bib(category: Category) -> int:
+    """Next bib for a confirmation made under the category lock (promotion, switch, group entry)."""
+    if category.next_bib <= category.bib_end:
+        bib = category.next_bib
+        category.next_bib += 1
+        Category.objects.filter(pk=category.pk).update(next_bib=category.next_bib)
+        return bib
+    return _free_bib(category)
+
+
+_CLAIM_SEAT = (
+    "UPDATE events_category SET confirmed_count = confirmed_count + 1, next_bib = next_bib + 1 "
+    "WHERE id = %s AND confirmed_count < capacity AND next_bib <= bib_end RETURNING next_bib - 1"
+)
+
+
+def claim_seat(category: Category) -> int | None:
+    """Take a seat and a bib in one conditional UPDATE, or None when the category is full.
+
+    The UPDATE locks the row, re-checks `confirmed_count < capacity` on the latest committed
+    version and moves the counter in the same statement, so no two transactions can take the
+    same seat. When the bib cursor has run out (after cancellations) the row is locked and a
+    free bib is searched instead.
+    """
+    if testutils.claim_override is not None:
+        return testutils.claim_override(category)
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_SEAT, [category.pk])
+        row = cursor.fetchone()
+    if row is not None:
+        return row[0]
+    locked = lock_category(category)
+    if locked.confirmed_count >= locked.capacity:
+        return None
+    bib = _free_bib(locked)
+    Category.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + 1)
+    return bib
+
+
+def single_statement_possible() -> bool:
+    return (testutils.single_statement_claim and testutils.claim_override is None
+            and connection.vendor == "postgresql")
+
+
+# PostgreSQL: claim the seat and insert the registration in one statement (a data-modifying CTE),
+# so a sign-up is a single round trip and a single implicit transaction. If the INSERT fails
+# (the rider's concurrent repeat hit the unique index) the seat claim is undone with it.
+_CLAIM_AND_INSERT = """
+WITH seat AS (
+    UPDATE events_category SET confirmed_count = confirmed_count + 1, next_bib = next_bib + 1
+    WHERE id = %(category)s AND confirmed_count < capacity AND next_bib <= bib_end
+    RETURNING next_bib - 1 AS bib
+), reg AS (
+    INSERT INTO events_registration (event_id, category_id, rider_id, status, bib, answers, waiver_accepted_at,
+                                     created_at, queued_at, confirmed_at, result)
+    SELECT %(event)s, %(category)s, %(rider)s,
+           CASE WHEN seat.bib IS NULL THEN 'waitlisted' ELSE 'confirmed' END, seat.bib, %(answers)s::jsonb,
+           %(waiver)s, %(now)s, %(now)s, CASE WHEN seat.bib IS NULL THEN NULL ELSE %(now)s END, ''
+    FROM (SELECT 1) AS one LEFT JOIN seat ON TRUE
+    WHERE seat.bib IS NOT NULL OR %(waitlist)s
+    RETURNING id, status, bib
+), mail AS (
+    INSERT INTO events_outbox (registration_id, kind, created_at) SELECT id, status, %(now)s FROM reg
+)
+SELECT id, status, bib FROM reg
+"""
+
+
+def insert_single_statement(registration: Registration) -> bool:
+    """Claim and insert at once, outbox row included; False when full and without a waitlist."""
+    now = registration.queued_at
+    with connection.cursor() as cursor:
+        cursor.execute(_CLAIM_AND_INSERT, {
+            "category": registration.category_id, "event": registration.event_id, "rider": registration.rider_id,
+            "answers": json.dumps(registration.answers), "waiver": registration.waiver_accepted_at, "now": now,
+            "waitlist": registration.category.waitlist_enabled,
+        })
+        row = cursor.fetchone()
+    if row is None:
+        return False
+    registration.pk, registration.status, registration.bib = row
+    registration.created_at = now
+    registration.confirmed_at = now if registration.status == Registration.Status.CONFIRMED else None
+    registration._state.adding = False
+    registration._state.db = "default"
+    return True
+
+
+def insert_two_statements(registration: Registration) -> None:
+    """Claim a seat, then insert; inside the caller's transaction (any database)."""
+    bib = claim_seat(registration.category)
+    now = registration.queued_at
+    if bib is not None:
+        registration.status, registration.confirmed_at, registration.bib = Registration.Status.CONFIRMED, now, bib
+    elif registration.category.waitlist_enabled:
+        registration.status = Registration.Status.WAITLISTED
+    else:
+        raise ServiceError(_("This category is full."), RegistrationCode.FULL)
+    registration.save(force_insert=True)
+
+
+def promote(category: Category) -> list[Registration]:
+    """Confirm waitlisted riders, first come first served, one per free seat (category locked)."""
+    recount(category)
+    free = category.capacity - category.confirmed_count
+    if free <= 0:
+        return []
+    promoted = list(Registration.objects.filter(category=category, status=Registration.Status.WAITLISTED)
+                    .order_by("queued_at", "pk")[:free])
+    now = timezone.now()
+    for registration in promoted:
+        registration.status = Registration.Status.CONFIRMED
+        registration.confirmed_at = now
+        registration.bib = take_bib(category)
+        registration.save(update_fields=["status", "confirmed_at", "bib"])
+        mail_on_commit(registration.pk, "promoted")
+    recount(category)
+    return promoted
+
+
+@transaction.atomic
+def bibs_renumber(*, event: Event) -> int:
+    """Give every confirmed rider a bib from their category's range, in order of confirmation."""
+    categories = list(Category.objects.select_for_update().filter(event=event))
+    bib_ranges_check(categories)
+    Registration.objects.filter(event=event).update(bib=None)
+    count = 0
+    for category in categories:
+        riders = list(Registration.objects.filter(category=category, status=Registration.Status.CONFIRMED)
+                      .order_by("confirmed_at", "pk"))
+        for number, registration in zip(range(category.bib_start, category.bib_end + 1), riders):
+            registration.bib = number
+        Registration.objects.bulk_update(riders, ["bib"])
+        Category.objects.filter(pk=category.pk).update(confirmed_count=len(riders),
+                                                       next_bib=category.bib_start + len(riders))
+        count += len(riders)
+    return count

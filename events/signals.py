@@ -1,0 +1,19 @@
+"""What the events app tells other apps, and what it asks them (pretix's signals.py habit).
+
+Events import no other app but accounts and routes: apps built on events (clubs, industry)
+connect receivers here, in their AppConfig.ready().
+"""
+
+from django.dispatch import Signal
+
+# An event was marked completed (sent after commit). kwargs: event.
+event_completed = Signal()
+# Check-ins or results of an event changed (sent after commit). kwargs: event.
+registrations_changed = Signal()
+# Extra answer choices for a question kind that another app owns (the "brand" question:
+# industry answers with its brands). kwargs: kind. Each receiver returns a list of
+# events.questions.Choice, or None when the kind is not its own.
+question_choices = Signal()
+# Links for an event's organizers that other apps add to the manage page (pretix's nav_event).
+# kwargs: event, request. Each receiver returns a list of (label, url).
+organizer_links = Signal()
