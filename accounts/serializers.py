@@ -4,13 +4,16 @@ from rest_framework import serializers
 
 from accounts.models import User
 from accounts.services import PROFILE_FIELDS
-from industry.models import Brand
+
+# The brand model (industry.Brand) is reached through the profile's own foreign key: accounts
+# sits below industry and imports none of it.
+BRAND = User._meta.get_field("bike_brand").related_model
 
 
 class ProfileSerializer(serializers.ModelSerializer):
     """The rider's own profile, every field; only ever shown to the rider."""
 
-    bike_brand = serializers.SlugRelatedField(slug_field="slug", queryset=Brand.objects.all(), allow_null=True,
+    bike_brand = serializers.SlugRelatedField(slug_field="slug", queryset=BRAND.objects.all(), allow_null=True,
                                               required=False)
 
     class Meta:

@@ -42,7 +42,8 @@ def profile_update(*, user: User, **fields) -> User:
 @transaction.atomic
 def user_create(*, username: str, email: str, password: str, email_verified: bool = False, **profile) -> User:
     """Create an account with its allauth e-mail record (verified only when we vouch for it)."""
-    from allauth.account.models import EmailAddress
+    # allauth's models import the user model: loading them at module level would be circular
+    from allauth.account.models import EmailAddress  # noqa: PLC0415
 
     user = User(username=username, email=email, **profile)
     user.set_password(password)

@@ -7,8 +7,9 @@ class ClubsConfig(AppConfig):
     verbose_name = _("Clubs")
 
     def ready(self) -> None:
-        # routes and events ask core.memberships who belongs to a club: clubs answers
-        from clubs import selectors
-        from core import memberships
+        # routes and events ask core.memberships who belongs to a club: clubs answers. Imported
+        # here because models may not be imported before the app registry is ready.
+        from clubs import selectors  # noqa: PLC0415
+        from core import memberships  # noqa: PLC0415
 
         memberships.register(selectors)

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 from enum import StrEnum
+from typing import Any
 
 from django.db import transaction
 from django.utils import timezone
@@ -184,7 +185,7 @@ def announcement_create(*, club: Club, author: User, subject: str, body: str) ->
 
 @transaction.atomic
 def club_ride_create(*, club: Club, created_by: User, title: str, capacity: int, members_only: bool,
-                     route_version: RouteVersion | None = None, title_en: str = "", **fields: object) -> Event:
+                     route_version: RouteVersion | None = None, title_en: str = "", **fields: Any) -> Event:
     """A published club ride: an event of kind "club ride" with one category, registration open
     from now, run by the club (its admins organize it)."""
     event = events_services.event_create(

@@ -12,7 +12,7 @@ def unique_slug(model: type[models.Model], text: str, *, fallback: str, reserved
     if base in reserved:
         base = f"{fallback}-{base}"
     slug, n = base, 1
-    while model.objects.filter(slug=slug).exists():
+    while model._default_manager.filter(slug=slug).exists():
         n += 1
         slug = f"{base}-{n}"
     return slug

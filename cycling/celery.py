@@ -1,7 +1,7 @@
 """The Celery app; configuration lives in Django settings under the CELERY_ prefix."""
 
 import os
-from datetime import UTC
+from datetime import UTC, datetime
 
 from celery import Celery
 from celery.contrib.django.task import DjangoTask
@@ -18,8 +18,6 @@ class BoundedTask(DjangoTask):
 
     def apply_async(self, args=None, kwargs=None, task_id=None, producer=None, link=None, link_error=None,
                     shadow=None, **options):
-        from datetime import datetime
-
         limit = self.app.conf.get("max_countdown") or 0
         countdown = options.get("countdown") or 0
         eta = options.get("eta")

@@ -4,11 +4,13 @@ import datetime
 import json
 import secrets
 from dataclasses import dataclass, field
+from datetime import timedelta
 from pathlib import Path
 
 from django.conf import settings
 from django.contrib.auth.models import Group
 from django.db import transaction
+from django.utils import timezone
 
 from accounts.models import Gender, HomeArea, User
 from accounts.services import user_create
@@ -80,10 +82,6 @@ CLUB = {
 
 def _demo_events(organizer: User) -> list[dict]:
     """Two events relative to today, so the demo always has something to sign up for."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     today = timezone.localtime().replace(hour=8, minute=0, second=0, microsecond=0)
     greenway = Route.objects.get(slug="qilihe-greenway")
     yingtan = Route.objects.get(slug="taihang-yingtan")
@@ -144,10 +142,6 @@ class DemoReport:
 
 def _demo_club(users: dict[str, User]) -> Club:
     """The club, its members, a pending application and a members-only ride on the greenway."""
-    from datetime import timedelta
-
-    from django.utils import timezone
-
     club = club_create(founder=users["demo-organizer"], **CLUB)
     membership_add(club=club, user=users["demo-rider"])
     membership_set_dues(membership=club.memberships.get(user=users["demo-rider"]),

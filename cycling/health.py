@@ -1,5 +1,6 @@
 """Health checks for the load balancer: the database and, where configured, Redis."""
 
+import redis
 from django.conf import settings
 from django.db import connections
 
@@ -20,8 +21,6 @@ def check_redis() -> str | None:
     """Return None when Redis answers PING or is not configured, else the error."""
     if not settings.REDIS_URL:
         return None
-    import redis
-
     try:
         client = redis.Redis.from_url(settings.REDIS_URL, socket_connect_timeout=2, socket_timeout=2)
         client.ping()

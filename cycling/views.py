@@ -4,7 +4,9 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
+from clubs.selectors import clubs_public
 from cycling.health import check_database, check_redis
+from routes.selectors import routes_published
 
 
 @never_cache
@@ -19,8 +21,5 @@ def healthz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    from clubs.selectors import clubs_public
-    from routes.selectors import routes_published
-
     context = {"routes": routes_published()[:6], "clubs": clubs_public()[:6]}
     return render(request, "home.html", context)

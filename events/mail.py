@@ -13,6 +13,7 @@ from django.utils import translation
 from core.i18n import localized
 from events import ical
 from events.models import Registration
+from events.services.checkin import checkin_code
 
 
 def qr_png(text: str) -> bytes:
@@ -28,8 +29,6 @@ def qr_svg(text: str) -> str:
 
 
 def build(registration: Registration, kind: str) -> EmailMultiAlternatives:
-    from events.services import checkin_code
-
     rider = registration.rider
     event = registration.event
     base = settings.SITE_URL.rstrip("/")

@@ -103,7 +103,9 @@ def category_for_registration(*, slug: str, category_id: int, user: User | None)
     if category is None:
         event_get(slug=slug, user=user)  # 404 for a missing or hidden event
         return None
-    category.event._prefetched_objects_cache = {"questions": list(category.event.questions.all())}
+    # Django's prefetch cache: the cached category then reads its questions without a query
+    category.event._prefetched_objects_cache = {  # type: ignore[attr-defined]
+        "questions": list(category.event.questions.all())}
     if len(_signup_cache) > 1000:
         _signup_cache.clear()
     _signup_cache[(slug, category_id)] = (now, category)

@@ -8,6 +8,7 @@ from events.idcard import mask
 from events.models import Category, Event, Question
 from events.services.checkin import CheckinOutcome
 from routes.models import Route
+from routes.selectors import routes_visible_to
 
 
 class CategoryInput(serializers.Serializer):
@@ -25,8 +26,6 @@ class CategoryInput(serializers.Serializer):
 
     def validate_route(self, route):
         user = self.context["request"].user
-        from routes.selectors import routes_visible_to
-
         if route is not None and not routes_visible_to(user=user).filter(pk=route.pk,
                                                                         current_version__isnull=False).exists():
             raise serializers.ValidationError(_("No such route."))

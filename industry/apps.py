@@ -7,4 +7,5 @@ class IndustryConfig(AppConfig):
     verbose_name = _("Industry")
 
     def ready(self) -> None:
-        from industry import receivers  # noqa: F401 - connects the receivers to events' signals
+        # connects the receivers to events' signals; models load only once the registry is ready
+        from industry import receivers  # noqa: F401, PLC0415

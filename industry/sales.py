@@ -39,9 +39,9 @@ def sales_import(*, data: bytes) -> ImportReport:
     if not rows or [c.strip().lower() for c in rows[0]] != HEADER:
         report.errors.append(_("Line 1: the header must be exactly: %(header)s.") % {"header": ",".join(HEADER)})
         return report
-    brands = {}
-    for brand in Brand.objects.all():
-        brands[brand.slug] = brands[brand.name] = brand
+    brands: dict[str, Brand] = {}
+    for known in Brand.objects.all():
+        brands[known.slug] = brands[known.name] = known
     channels = set(SalesRecord.Channel.values)
     records: dict[tuple, SalesRecord] = {}
     for line, row in enumerate(rows[1:], start=2):
@@ -72,9 +72,9 @@ def sales_import(*, data: bytes) -> ImportReport:
         except InvalidOperation:
             revenue = None
             problems.append(_("revenue “%(revenue)s” is not an amount in yuan") % {"revenue": revenue_text})
-        if not problems and (brand.pk, month, channel) in records:
+        if brand is not None and (brand.pk, month, channel) in records:
             problems.append(_("this brand, month and channel appear twice"))
-        if problems:
+        if problems or brand is None or month is None or units is None or revenue is None:
             report.errors.append(_("Line %(line)s: %(problems)s.") % {"line": line, "problems": "; ".join(problems)})
             continue
         records[(brand.pk, month, channel)] = SalesRecord(brand=brand, month=month, channel=channel, units=units,

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from rest_framework import serializers
 
 from core.i18n import localized
+from routes.errors import gpx_error_message
 from routes.models import Collection, PointOfInterest, Route, RouteVersion, Tag
 from routes.selectors import RouteFilters
 
@@ -95,8 +96,6 @@ class VersionSummaryOutput(serializers.ModelSerializer):
                   "elevation_gain_m", "elevation_loss_m")
 
     def get_error(self, version: RouteVersion) -> str:
-        from routes.errors import gpx_error_message
-
         return gpx_error_message(version.error_code, version.error_params) if version.error_code else ""
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
@@ -28,8 +29,6 @@ def route_list(request: HttpRequest) -> HttpResponse:
     search = RouteSearchInput(data=request.GET)
     valid = search.is_valid()
     routes = route_search(filters=search.to_filters(), user=request.user) if valid else []
-    from django.core.paginator import Paginator
-
     page = Paginator(routes, 24).get_page(request.GET.get("page"))
     return render(request, "routes/route_list.html", {
         "page": page, "routes": page.object_list, "errors": search.errors if not valid else {},

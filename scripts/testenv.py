@@ -1,4 +1,4 @@
-"""The whole test gate: ruff, migrations check, zh-hans catalogue check, pytest.
+"""The whole test gate: ruff, mypy, migrations check, zh-hans catalogue check, pytest.
 
 Starts a throwaway PostgreSQL (initdb/pg_ctl into a temp dir, free loopback port) and Redis
 (free loopback port) when their binaries exist, points the suite at them through
@@ -134,6 +134,7 @@ def main(pytest_args: list[str]) -> int:
 
     for step, command in (
         ("ruff", [PYTHON, "-m", "ruff", "check", "."]),
+        ("mypy", [PYTHON, "-m", "mypy"]),  # files and settings: [tool.mypy] in pyproject.toml
         ("migrations", [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"]),
         ("catalogue", [PYTHON, "scripts/check_catalogue.py"]),
     ):

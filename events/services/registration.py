@@ -70,7 +70,8 @@ def rider_check(*, category: Category, rider: User) -> None:
         message = (_("This category is for women only.") if category.gender == Category.Gender.FEMALE
                    else _("This category is for men only."))
         raise ServiceError(message, RegistrationCode.GENDER)
-    if event.members_only and not memberships.directory.is_active_member(club_id=event.club_id, user=rider):
+    if event.members_only and (event.club_id is None
+                               or not memberships.directory.is_active_member(club_id=event.club_id, user=rider)):
         raise ServiceError(_("This ride is for members of the club."), RegistrationCode.MEMBERS_ONLY)
 
 

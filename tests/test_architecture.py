@@ -1,0 +1,142 @@
+"""The import rules of docs/architecture.md, checked on the source: no module imports itself back
+(directly or in a circle), apps depend one way, no app imports the composition root `cycling`,
+and inside every app the layers run models <- selectors <- services <- (api, views, tasks)."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("core", "accounts", "routes", "events", "clubs", "industry")
+# Who may import whom (an app may always import itself). Lower apps never import higher ones:
+# clubs and industry build on events; events on routes; everything on accounts and core.
+ALLOWED = {
+    "core": set(),
+    "accounts": {"core"},
+    "routes": {"core", "accounts"},
+    "events": {"core", "accounts", "routes"},
+    "clubs": {"core", "accounts", "routes", "events"},
+    "industry": {"core", "accounts", "routes", "events"},
+}
+# A module of a lower layer never imports a higher one, in its own app or another.
+LAYER = {"models": 0, "selectors": 1, "services": 2, "api": 3, "views": 3, "tasks": 3}
+
+
+def _modules() -> dict[str, Path]:
+    found = {}
+    for app in (*APPS, "cycling"):
+        for path in (ROOT / app).rglob("*.py"):
+            if "migrations" in path.parts:
+                continue
+            name = ".".join(path.relative_to(ROOT).with_suffix("").parts)
+            found[name.removesuffix(".__init__")] = path
+    return found
+
+
+def imports_of(path: Path, known: set[str]) -> set[str]:
+    """Every project module the file imports, at the top or inside a function."""
+    out = set()
+    for node in ast.walk(ast.parse(path.read_text(encoding="utf-8"))):
+        if isinstance(node, ast.Import):
+            names = [alias.name for alias in node.names]
+        elif isinstance(node, ast.ImportFrom) and node.module and node.level == 0:
+            names = [node.module, *(f"{node.module}.{alias.name}" for alias in node.names)]
+        else:
+            continue
+        for name in names:
+            while name and name not in known:
+                name = name.rpartition(".")[0]
+            if name:
+                out.add(name)
+    return out
+
+
+def graph() -> dict[str, set[str]]:
+    modules = _modules()
+    known = set(modules)
+    return {name: imports_of(path, known) - {name} for name, path in modules.items()}
+
+
+def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
+    """Strongly connected groups of more than one node (Tarjan)."""
+    index: dict[str, int] = {}
+    low: dict[str, int] = {}
+    stack: list[str] = []
+    on_stack: set[str] = set()
+    found: list[list[str]] = []
+
+    def visit(node: str) -> None:
+        index[node] = low[node] = len(index)
+        stack.append(node)
+        on_stack.add(node)
+        for target in edges.get(node, ()):
+            if target not in index:
+                visit(target)
+                low[node] = min(low[node], low[target])
+            elif target in on_stack:
+                low[node] = min(low[node], index[target])
+        if low[node] == index[node]:
+            group = []
+            while True:
+                member = stack.pop()
+                on_stack.discard(member)
+                group.append(member)
+                if member == node:
+                    break
+            if len(group) > 1:
+                found.append(sorted(group))
+
+    for node in sorted(edges):
+        if node not in index:
+            visit(node)
+    return found
+
+
+def _package_edges(edges: dict[str, set[str]]) -> dict[str, set[str]]:
+    """A package's __init__ re-exporting its modules is not a circle: count it as its modules."""
+    return {name: {t for t in targets if not name.startswith(t + ".")} for name, targets in edges.items()}
+
+
+def _app(module: str) -> str:
+    return module.split(".")[0]
+
+
+def _layer(module: str) -> int | None:
+    parts = module.split(".")
+    return LAYER.get(parts[1]) if len(parts) > 1 else None
+
+
+def test_no_module_imports_itself_back():
+    assert cycles(_package_edges(graph())) == []
+
+
+def test_apps_depend_one_way_and_none_imports_the_composition_root():
+    wrong = sorted(f"{source} -> {target}" for source, targets in graph().items() for target in targets
+                   if _app(source) in ALLOWED and _app(target) != _app(source)
+                   and _app(target) not in ALLOWED[_app(source)])
+    assert wrong == []
+
+
+def test_layers_run_one_way():
+    wrong = sorted(f"{source} -> {target}" for source, targets in graph().items() for target in targets
+                   if _app(source) in ALLOWED and (low := _layer(source)) is not None
+                   and (high := _layer(target)) is not None and high > low)
+    assert wrong == []
+
+
+@pytest.mark.parametrize(("edges", "expected"), [
+    ({"a": {"b"}, "b": {"a"}}, [["a", "b"]]),
+    ({"a": {"b"}, "b": {"c"}, "c": {"a"}, "d": {"a"}}, [["a", "b", "c"]]),
+    ({"a": {"b"}, "b": set()}, []),
+])
+def test_the_cycle_finder_finds_circles(edges, expected):
+    assert cycles(edges) == expected  # the negative control: the checks above can fail
+
+
+def test_the_import_reader_sees_imports_inside_functions(tmp_path):
+    source = tmp_path / "m.py"
+    source.write_text("def f():\n    from events.services import checkin\n    import routes.geo\n")
+    assert imports_of(source, {"events.services", "routes.geo", "routes"}) == {"events.services", "routes.geo"}
