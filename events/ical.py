@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.urls import reverse
 from icalendar import Calendar
 from icalendar import Event as VEvent
 
@@ -29,7 +30,7 @@ def _vevent(event: Event, base_url: str) -> VEvent:
         item.add("location", event.meeting_point)
     if event.meeting_lat is not None and event.meeting_lon is not None:
         item.add("geo", (event.meeting_lat, event.meeting_lon))
-    item.add("url", f"{base_url}/events/{event.slug}/")
+    item.add("url", base_url + reverse("events:detail", args=[event.slug]))
     item.add("description", localized(event, "description")[:2000])
     if event.status == Event.Status.CANCELLED:
         item.add("status", "CANCELLED")

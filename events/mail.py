@@ -8,6 +8,7 @@ import segno
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
+from django.urls import reverse
 from django.utils import translation
 
 from core.i18n import localized
@@ -36,7 +37,8 @@ def build(registration: Registration, kind: str) -> EmailMultiAlternatives:
         context = {
             "rider": rider, "event": event, "registration": registration, "kind": kind,
             "event_title": localized(event, "title"), "category_name": localized(registration.category, "name"),
-            "event_url": f"{base}/events/{event.slug}/", "my_url": f"{base}/events/registrations/{registration.pk}/",
+            "event_url": base + reverse("events:detail", args=[event.slug]),
+            "my_url": base + reverse("events:registration", args=[registration.pk]),
             "code": checkin_code(registration) if registration.status == Registration.Status.CONFIRMED else "",
         }
         subject = render_to_string("events/mail/subject.txt", context).strip()

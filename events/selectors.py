@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core import groups, memberships
+from core.querysets import filtered
 from events.models import Category, Event, Registration
 
 
@@ -60,14 +61,8 @@ def events_list(*, filters: EventFilters, user: User | None) -> QuerySet[Event]:
     now = timezone.now()
     qs = qs.filter(ends_at__lt=now).order_by("-starts_at") if filters.past else qs.filter(
         ends_at__gte=now).order_by("starts_at")
-    if filters.kind:
-        qs = qs.filter(kind=filters.kind)
-    if filters.county:
-        qs = qs.filter(county=filters.county)
-    if filters.date_from:
-        qs = qs.filter(starts_at__date__gte=filters.date_from)
-    if filters.date_to:
-        qs = qs.filter(starts_at__date__lte=filters.date_to)
+    qs = filtered(qs, kind=filters.kind, county=filters.county, starts_at__date__gte=filters.date_from,
+                  starts_at__date__lte=filters.date_to)
     return qs.prefetch_related(categories_with_seats())
 
 

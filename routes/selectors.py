@@ -14,6 +14,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core import memberships
 from core.errors import ServiceError
+from core.querysets import filtered
 from routes import geo
 from routes.models import Route, RouteVersion
 
@@ -81,14 +82,8 @@ def route_search(*, filters: RouteFilters, user: User | None) -> QuerySet[Route]
         qs = qs.filter(Q(name__icontains=filters.text) | Q(name_en__icontains=filters.text)
                        | Q(description__icontains=filters.text) | Q(description_en__icontains=filters.text)
                        | Q(tags__name__icontains=filters.text) | Q(tags__name_en__icontains=filters.text)).distinct()
-    if filters.category:
-        qs = qs.filter(category=filters.category)
-    if filters.collection:
-        qs = qs.filter(collection__slug=filters.collection)
-    if filters.tag:
-        qs = qs.filter(tags__slug=filters.tag)
-    if filters.difficulty:
-        qs = qs.filter(current_version__difficulty=filters.difficulty)
+    qs = filtered(qs, category=filters.category, collection__slug=filters.collection, tags__slug=filters.tag,
+                  current_version__difficulty=filters.difficulty)
     for value, lookup in (
         (filters.min_distance_km, "current_version__distance_m__gte"),
         (filters.max_distance_km, "current_version__distance_m__lte"),

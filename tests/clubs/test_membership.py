@@ -22,7 +22,7 @@ from clubs.services import (
 )
 from core.errors import ServiceError
 from events.models import Registration
-from events.services import registration_create
+from events.services import registration_create, registration_transfer, registrations_create_group
 from tests.factories import UserFactory
 
 
@@ -216,3 +216,23 @@ def test_team_entry_api_and_page(client, world, make_event):
                            {"event": event.slug, "category": category.pk, "members": ["admin", "member"]},
                            content_type="application/json", headers={"accept-language": "en"})
     assert response.status_code == 400 and "Already registered" in str(response.json())
+
+
+def test_members_only_rides_refuse_outsiders_however_they_arrive(world):
+    """One eligibility rule (events' rider_check) for sign-up, transfer and group entry."""
+    ride = _ride(world, members_only=True)
+    category = ride.categories.get()
+    mine = registration_create(event=ride, category=category, rider=world["member"])[0]
+    for attempt in (lambda: registration_create(event=ride, category=category, rider=world["rider"]),
+                    lambda: registrations_create_group(category=category, riders=[world["owner"], world["rider"]])):
+        with pytest.raises(ServiceError) as caught:
+            attempt()
+        assert caught.value.error_code == "members_only"
+    assert Registration.objects.filter(event=ride).count() == 1
+    ride.transfer_deadline = timezone.now() + datetime.timedelta(days=1)
+    ride.save()
+    with pytest.raises(ServiceError) as caught:
+        registration_transfer(registration=mine, to_rider=world["rider"])
+    assert caught.value.error_code == "members_only"
+    mine.refresh_from_db()
+    assert mine.rider == world["member"]

@@ -251,3 +251,17 @@ def test_organizers_record_sponsors_on_the_manage_page(client, make_event, organ
     assert client.get(url).status_code == 404
     assert client.post(url, {"brand": brands["far"].pk, "tier": "title"}).status_code == 404
     assert not Sponsorship.objects.exists()
+
+
+def test_brand_question_lists_and_checks_brands_through_industry(client, make_event, rider, brands):
+    """events asks for the brand choices with its question_choices signal; industry answers."""
+    event = make_event(questions=[{"key": "bike", "label": "车辆品牌", "kind": "brand", "required": True}])
+    client.force_login(rider)
+    page = client.get(f"/events/{event.slug}/").content.decode()
+    assert 'value="xinghe"' in page and "星河" in page
+    url = f"/api/v1/events/{event.slug}/registrations/"
+    category = event.categories.get().pk
+    refused = client.post(url, {"category": category, "answers": {"bike": "nobody"}}, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["fields"]["bike"]
+    accepted = client.post(url, {"category": category, "answers": {"bike": "星河"}}, content_type="application/json")
+    assert accepted.status_code == 201 and accepted.json()["answers"]["bike"] == "xinghe"  # stored as the slug
