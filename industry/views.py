@@ -41,6 +41,7 @@ def summary(request: HttpRequest) -> HttpResponse:
         "data": data, "chart": mark_safe(chart),  # noqa: S308 - our own SVG, labels escaped
         "last_computed": selectors.last_computed(), "demo": selectors.synthetic_data_present(),
         "insider": selectors.may_see_insights(request.user),
+        "suppressed": selectors.suppressed_label(), "suppress_below": selectors.SUPPRESS_BELOW,
     })
 
 
