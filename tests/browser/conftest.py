@@ -1,10 +1,14 @@
 """Playwright driving Debian's Chromium (/usr/bin/chromium) against pytest-django's live server."""
 
+import io
 import os
 import shutil
 from pathlib import Path
 
 import pytest
+from django.core.management import call_command
+
+from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
@@ -29,6 +33,23 @@ def browser():
         )
         yield launched
         launched.close()
+
+
+@pytest.fixture
+def demo(transactional_db, settings, tmp_path):
+    """The demo data, loaded as `make run` loads it."""
+    settings.VAR_DIR = tmp_path
+    settings.DEBUG = True
+    call_command("load_demo", stdout=io.StringIO())
+
+
+def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
+    """Log in through the real login form and wait for the profile page."""
+    page.goto(f"{base}/accounts/login/")
+    page.fill("input[name=login]", username)
+    page.fill("input[name=password]", password)
+    page.locator("form button[type=submit]").last.click()
+    page.wait_for_url("**/me/")
 
 
 @pytest.fixture

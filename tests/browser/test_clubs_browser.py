@@ -8,18 +8,15 @@ from django.utils import timezone
 from clubs.models import Membership
 from clubs.services import club_create, club_ride_create
 from events.models import Registration
-from tests.factories import PASSWORD, UserFactory
+from tests.browser.conftest import log_in
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
 
-def log_in(page, base, username):
+def switch_to(page, base, username):
     page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url("**/me/")
+    log_in(page, base, username)
 
 
 def test_apply_approve_and_member_sees_the_club_ride(live_server, transactional_db, page, screenshot):
@@ -33,14 +30,14 @@ def test_apply_approve_and_member_sees_the_club_ride(live_server, transactional_
                      registration_closes_at=start - datetime.timedelta(hours=2))
     base = live_server.url
 
-    log_in(page, base, rider.username)
+    switch_to(page, base, rider.username)
     page.goto(f"{base}/clubs/guangzong/")
     page.fill("#apply-form textarea[name=message]", "我想参加周末骑行")
     page.locator("#apply-form button[type=submit]").click()
     page.wait_for_selector("#application-pending")
     assert Membership.objects.get(user=rider).state == "pending"
 
-    log_in(page, base, owner.username)
+    switch_to(page, base, owner.username)
     page.goto(f"{base}/clubs/guangzong/manage/")
     assert "我想参加周末骑行" in page.locator("#applications").inner_text()
     page.locator("#applications button.approve").click()
@@ -48,7 +45,7 @@ def test_apply_approve_and_member_sees_the_club_ride(live_server, transactional_
     screenshot("club-manage")
     assert Membership.objects.get(user=rider).state == "active"
 
-    log_in(page, base, rider.username)
+    switch_to(page, base, rider.username)
     page.goto(f"{base}/clubs/guangzong/")
     assert "周六绿道骑行" in page.locator("#upcoming-rides").inner_text()
     screenshot("club-member-view")

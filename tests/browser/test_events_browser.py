@@ -10,7 +10,8 @@ from django.utils import timezone
 
 from events.models import Registration
 from events.services import event_create, event_publish
-from tests.factories import PASSWORD, UserFactory
+from tests.browser.conftest import log_in
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
@@ -46,11 +47,7 @@ def test_rider_signs_up_registers_and_is_checked_in(live_server, open_event, pag
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
     page.goto(base + "/accounts/" + link.split("/accounts/", 1)[1])
     page.locator("form button[type=submit]").last.click()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", "newrider")
-    page.fill("input[name=password]", "Qilihe-river-2026")
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url("**/me/")
+    log_in(page, base, "newrider", "Qilihe-river-2026")
 
     page.goto(f"{base}/events/{event.slug}/")
     page.select_option("select[name=q_jersey]", "M")
@@ -64,11 +61,7 @@ def test_rider_signs_up_registers_and_is_checked_in(live_server, open_event, pag
     assert any("报名成功" in m.subject for m in mail.outbox)
 
     page.context.clear_cookies()
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", organizer.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url("**/me/")
+    log_in(page, base, organizer.username)
     page.goto(f"{base}/events/{event.slug}/checkin/")
     page.fill("input[name=code]", code)
     page.locator("#checkin-form button[type=submit]").click()

@@ -1,21 +1,13 @@
 """The insights pages in a real browser, on the synthetic demo data: charts draw, tables fill."""
 
-import io
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 
-from tests.factories import PASSWORD, UserFactory
+from tests.browser.conftest import log_in
+from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo(transactional_db, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    settings.DEBUG = True
-    call_command("load_demo", stdout=io.StringIO())
 
 
 def test_public_summary_and_analyst_dashboard(live_server, demo, page, screenshot):
@@ -28,11 +20,7 @@ def test_public_summary_and_analyst_dashboard(live_server, demo, page, screensho
 
     analyst = UserFactory(username="analyst1")
     analyst.groups.add(Group.objects.get_or_create(name="analysts")[0])
-    page.goto(f"{base}/accounts/login/")
-    page.fill("input[name=login]", analyst.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url("**/me/")
+    log_in(page, base, analyst.username)
     page.goto(f"{base}/insights/dashboard/")
     assert page.locator(".chart-wrap svg polyline").count() >= 2
     screenshot("insights-dashboard")

@@ -1,19 +1,10 @@
 """The demo routes in a real browser: map drawn from our own Leaflet, profile, statistics."""
 
-import io
 from urllib.parse import quote
 
 import pytest
-from django.core.management import call_command
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def demo(transactional_db, settings, tmp_path):
-    settings.VAR_DIR = tmp_path
-    settings.DEBUG = True
-    call_command("load_demo", stdout=io.StringIO())
 
 
 @pytest.mark.parametrize("slug", ["qilihe-greenway", "taihang-yingtan", "taihang-zijinshan"])

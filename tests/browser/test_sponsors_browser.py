@@ -6,8 +6,10 @@ import pytest
 from playwright.sync_api import expect
 
 from industry.models import Brand, Sponsorship
-from tests.browser.conftest import SCREENSHOTS
-from tests.factories import PASSWORD
+from tests.browser.conftest import (
+    SCREENSHOTS,
+    log_in,
+)
 
 pytestmark = pytest.mark.browser
 
@@ -24,11 +26,7 @@ def test_organizer_records_a_sponsor_from_the_manage_page(live_server, browser, 
     context = browser.new_context(viewport=viewport, locale=locale)
     context.add_cookies([{"name": "django_language", "value": language, "url": live_server.url}])
     page = context.new_page()
-    page.goto(f"{live_server.url}/accounts/login/")
-    page.fill("input[name=login]", organizer.username)
-    page.fill("input[name=password]", PASSWORD)
-    page.locator("form button[type=submit]").last.click()
-    page.wait_for_url("**/me/")
+    log_in(page, live_server.url, organizer.username)
     page.goto(f"{live_server.url}/events/{event.slug}/manage/")
     page.get_by_role("link", name=link, exact=True).click()
     page.wait_for_url("**/insights/events/*/sponsors/")
