@@ -31,35 +31,36 @@ def test_catalogue_check_passes_on_the_committed_catalogue(po_copy):
     assert "0 problem(s)" in result.stdout
 
 
-def test_catalogue_check_fails_on_a_fuzzy_entry(po_copy):
+def _check_after(po_copy, change):
+    """Run the check on a copy of the catalogue changed by `change` (compiled again)."""
     catalogue = polib.pofile(str(po_copy))
-    entry = catalogue.find("Routes")
-    entry.flags.append("fuzzy")
+    change(catalogue)
     catalogue.save()
     catalogue.save_as_mofile(str(po_copy.with_suffix(".mo")))
-    result = _run(po_copy)
-    assert result.returncode == 1
-    assert "fuzzy: 'Routes'" in result.stdout
+    return _run(po_copy)
 
 
-def test_catalogue_check_fails_on_an_untranslated_entry(po_copy):
-    catalogue = polib.pofile(str(po_copy))
+def _fuzzy(catalogue):
+    catalogue.find("Routes").flags.append("fuzzy")
+
+
+def _untranslated(catalogue):
     catalogue.find("Clubs").msgstr = ""
-    catalogue.save()
-    catalogue.save_as_mofile(str(po_copy.with_suffix(".mo")))
-    result = _run(po_copy)
-    assert result.returncode == 1
-    assert "untranslated: 'Clubs'" in result.stdout
 
 
-def test_catalogue_check_fails_on_a_message_missing_from_the_catalogue(po_copy):
-    catalogue = polib.pofile(str(po_copy))
+def _missing(catalogue):
     catalogue.remove(catalogue.find("Insights"))
-    catalogue.save()
-    catalogue.save_as_mofile(str(po_copy.with_suffix(".mo")))
-    result = _run(po_copy)
+
+
+@pytest.mark.parametrize(("change", "said"), [
+    (_fuzzy, ["fuzzy: 'Routes'"]),
+    (_untranslated, ["untranslated: 'Clubs'"]),
+    (_missing, ["not in locale/zh_Hans", "Insights"]),
+], ids=["fuzzy", "untranslated", "missing"])
+def test_catalogue_check_fails_on_a_broken_entry(po_copy, change, said):
+    result = _check_after(po_copy, change)
     assert result.returncode == 1
-    assert "not in locale/zh_Hans" in result.stdout and "Insights" in result.stdout
+    assert all(text in result.stdout for text in said)
 
 
 def test_catalogue_check_fails_on_a_stale_mo(po_copy):
