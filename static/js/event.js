@@ -12,12 +12,14 @@
     };
     tick();
   }
+  // Leaflet inserts a string as HTML: labels typed by people go in as a text node, never markup
+  var asText = function (text) { var span = document.createElement("span"); span.textContent = text; return span; };
   var holder = document.getElementById("meeting-map");
   var source = document.getElementById("meeting-data");
   if (holder && source && typeof L !== "undefined") {
     var data = JSON.parse(source.textContent);
     var map = L.map(holder, { scrollWheelZoom: false }).setView([data.lat, data.lon], 14);
     if (data.tiles) { L.tileLayer(data.tiles, { maxZoom: 18, attribution: data.attribution || "" }).addTo(map); }
-    L.circleMarker([data.lat, data.lon], { radius: 8, color: "#0b6e4f", fillOpacity: 1 }).bindTooltip(data.label || "").addTo(map);
+    L.circleMarker([data.lat, data.lon], { radius: 8, color: "#0b6e4f", fillOpacity: 1 }).bindTooltip(asText(data.label || "")).addTo(map);
   }
 })();
