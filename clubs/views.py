@@ -58,11 +58,12 @@ def club_create(request: HttpRequest) -> HttpResponse:
 def club_detail(request: HttpRequest, slug: str) -> HttpResponse:
     club = club_get(slug=slug)
     upcoming, recent = club_rides(club=club)
+    membership = membership_of(club=club, user=request.user)
     return render(request, "clubs/club_detail.html", {
-        "club": club, "membership": membership_of(club=club, user=request.user),
+        "club": club, "membership": membership,
         "roster": roster_for(club=club, viewer=request.user), "upcoming": upcoming, "recent": recent,
         "is_admin": is_club_admin(club_id=club.pk, user=request.user), "apply_form": ApplyForm(),
-        "announcements": club.announcements.all()[:5] if membership_of(club=club, user=request.user) else [],
+        "announcements": club.announcements.all()[:5] if membership else [],
     })
 
 

@@ -74,15 +74,23 @@ def _body(*, messages: list[str], fields: dict, code: str) -> dict:
     return body
 
 
+def _split(detail: Any) -> tuple[list[str], dict]:
+    """(messages about the whole request, messages per field) of a Django or DRF error detail."""
+    if not isinstance(detail, dict):
+        return _strings(detail if isinstance(detail, list) else [detail]), {}
+    messages: list[str] = []
+    fields: dict = {}
+    for name, errors in detail.items():
+        if name in _NON_FIELD:
+            messages.extend(_strings(errors if isinstance(errors, list) else [errors]))
+        else:
+            fields[str(name)] = _strings(errors)
+    return messages, fields
+
+
 def error_body(exc: DjangoValidationError) -> dict:
     """A Django ValidationError (a ServiceError included) as the API's error body."""
-    fields: dict = {}
-    messages: list[str] = []
-    if hasattr(exc, "error_dict"):
-        for name, errors in exc.message_dict.items():
-            (messages.extend if name in _NON_FIELD else fields.setdefault(name, []).extend)(errors)
-    else:
-        messages = list(exc.messages)
+    messages, fields = _split(exc.message_dict if hasattr(exc, "error_dict") else exc.messages)
     return _body(messages=messages, fields=fields, code=error_code(exc))
 
 
@@ -97,18 +105,8 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     if response is None or not isinstance(exc, exceptions.APIException):
         return response
     if isinstance(exc, exceptions.ValidationError):
-        detail = exc.detail
-        fields: dict = {}
-        messages: list[str] = []
-        if isinstance(detail, dict):
-            for name, errors in detail.items():
-                if name in _NON_FIELD:
-                    messages.extend(_strings(errors if isinstance(errors, list) else [errors]))
-                else:
-                    fields[str(name)] = _strings(errors)
-        else:
-            messages = _strings(detail if isinstance(detail, list) else [detail])
-        code = "invalid" if fields else (_first_code(detail) or "invalid")
+        messages, fields = _split(exc.detail)
+        code = "invalid" if fields else (_first_code(exc.detail) or "invalid")
         response.data = _body(messages=messages, fields=fields, code=code)
     elif isinstance(response.data, dict) and "detail" in response.data:
         response.data = {"detail": str(response.data["detail"]), "code": _first_code(exc.detail) or exc.default_code}

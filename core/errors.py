@@ -27,7 +27,6 @@ class ServiceError(ValidationError):
             super().__init__(message, code=str(code))
         self.error_code = str(code)
         self.error_params = params or {}
-        self.field = field
 
 
 def error_code(exc: ValidationError) -> str:

@@ -17,10 +17,6 @@ class ImportReport:
     applied: int = 0
     errors: list[str] = field(default_factory=list)
 
-    @property
-    def ok(self) -> bool:
-        return not self.errors
-
     def raise_for_errors(self, *, field: str = "file") -> None:
         """For callers that answer with an error (the API): every line's error on the file field."""
         if self.errors:

@@ -16,6 +16,7 @@ from accounts.models import Gender, HomeArea, User
 from accounts.services import user_create
 from clubs.models import Club
 from clubs.services import club_create, club_ride_create, membership_add, membership_apply, membership_set_dues
+from core import groups
 from events.models import Event
 from events.services import event_create, event_publish, registration_create
 from industry.demo import brands_create, industry_demo_load
@@ -32,7 +33,7 @@ ACCOUNTS = [
     {"username": "demo-admin", "email": "admin@demo.invalid", "is_staff": True, "is_superuser": True,
      "display_name": "平台管理员"},
     {"username": "demo-organizer", "email": "organizer@demo.invalid", "display_name": "邢台市自行车运动协会",
-     "groups": ["organizers"]},
+     "groups": [groups.ORGANIZERS]},
     {"username": "demo-rider", "email": "rider@demo.invalid", "display_name": "七里河骑手", "real_name": "李明",
      "gender": Gender.MALE, "home_area": HomeArea.XINDU, "mobile": "+8613800000001",
      "show_name_publicly": True, "date_of_birth": datetime.date(1988, 6, 1),
@@ -181,14 +182,14 @@ def demo_load() -> DemoReport:
     """Create whatever part of the demo is missing. Passwords are random, kept in var/."""
     report = DemoReport()
     passwords = _load_passwords()
-    Group.objects.get_or_create(name="organizers")
-    Group.objects.get_or_create(name="analysts")
+    for name in groups.ALL:
+        Group.objects.get_or_create(name=name)
 
     brands = brands_create()
     users: dict[str, User] = {}
     for spec in ACCOUNTS:
         spec = dict(spec)
-        groups = spec.pop("groups", [])
+        group_names = spec.pop("groups", [])
         username = spec.pop("username")
         password = passwords.setdefault(username, secrets.token_urlsafe(12))
         user = User.objects.filter(username=username).first()
@@ -196,7 +197,7 @@ def demo_load() -> DemoReport:
             if username == "demo-rider":
                 spec["bike_brand"] = brands["taihang-knight"]
             user = user_create(username=username, password=password, email_verified=True, **spec)
-            for name in groups:
+            for name in group_names:
                 user.groups.add(Group.objects.get(name=name))
             report.created.append(f"user {username}")
         else:

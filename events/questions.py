@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from events import idcard
 from events.models import Question
-from events.signals import question_choices
+from events.signals import answers, question_choices
 
 TEXT_MAX_LENGTH = 500
 _YES = ("true", "1", "yes", "on", "是")
@@ -36,8 +36,7 @@ def choices(question: Question) -> list[Choice] | None:
     if question.kind == Question.Kind.YES_NO:
         return [Choice("yes", _("Yes")), Choice("no", _("No"))]
     if question.kind == Question.Kind.BRAND:
-        return [c for _receiver, answer in question_choices.send(sender=Question, kind=question.kind) if answer
-                for c in answer]
+        return answers(question_choices, sender=Question, kind=question.kind)
     return None
 
 

@@ -4,6 +4,8 @@ Events import no other app but accounts and routes: apps built on events (clubs,
 connect receivers here, in their AppConfig.ready().
 """
 
+from typing import Any
+
 from django.dispatch import Signal
 
 # An event was marked completed (sent after commit). kwargs: event.
@@ -17,3 +19,8 @@ question_choices = Signal()
 # Links for an event's organizers that other apps add to the manage page (pretix's nav_event).
 # kwargs: event, request. Each receiver returns a list of (label, url).
 organizer_links = Signal()
+
+
+def answers(signal: Signal, **kwargs: Any) -> list:
+    """Every item the receivers of an asking signal return, in one list (None answers nothing)."""
+    return [item for _receiver, answer in signal.send(**kwargs) if answer for item in answer]

@@ -53,7 +53,7 @@ from events.selectors import (
     roster,
     start_list,
 )
-from events.signals import organizer_links
+from events.signals import answers, organizer_links
 from routes.gcj02 import wgs84_to_gcj02
 from routes.selectors import routes_visible_to
 from routes.svg import profile_svg
@@ -178,8 +178,7 @@ def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
-    links = [link for _receiver, answer in organizer_links.send(sender=Event, event=event, request=request)
-             for link in answer or []]
+    links = answers(organizer_links, sender=Event, event=event, request=request)
     return render(request, "events/event_manage.html", {
         "event": event, "rows": _category_rows(event), "registrations": roster(event=event),
         "cancel_form": CancelEventForm(), "results_form": ResultsForm(), "links": links,

@@ -96,4 +96,4 @@ class LinkageApi(APIView):
         if not events:
             raise ServiceError(_("Choose at least one event."), "no_event", field="event")
         report = selectors.linkage(events=events, months=data.validated_data["months"], viewer=request.user)
-        return Response({**LinkageOutput(report).data, "months": data.validated_data["months"]})
+        return Response(LinkageOutput(report).data)

@@ -10,7 +10,7 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
-from core.csv import csv_response as _csv
+from core.csv import csv_response
 from core.i18n import localized
 from core.views import shown_on
 from events.models import Event
@@ -31,8 +31,8 @@ def summary(request: HttpRequest) -> HttpResponse:
     table = request.GET.get("table")
     if request.GET.get("format") == "csv":
         if table in ("locality", "gender", "age_band", "brand_origin"):
-            return _csv(f"summary-{table}", [_("Group"), _("Riders")], [[b, _shown(n)] for b, n in data[table]])
-        return _csv("summary-monthly", [_("Month"), _("Participants"), _("Events"), _("First-time riders")],
+            return csv_response(f"summary-{table}", [_("Group"), _("Riders")], [[b, _shown(n)] for b, n in data[table]])
+        return csv_response("summary-monthly", [_("Month"), _("Participants"), _("Events"), _("First-time riders")],
                     [[m["month"].strftime("%Y-%m"), _shown(m["participants"]), m["events"],
                       _shown(m["first_time_riders"])] for m in data["monthly"]])
     chart = charts.bars([(m["month"].strftime("%y-%m"), m["participants"]) for m in data["monthly"]],
@@ -60,12 +60,12 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     table = request.GET.get("table")
     if request.GET.get("format") == "csv":
         if table == "sales":
-            return _csv("sales", [_("Brand"), *[m.strftime("%Y-%m") for m in all_months]],
+            return csv_response("sales", [_("Brand"), *[m.strftime("%Y-%m") for m in all_months]],
                         [[b.name, *[sales.get(b.pk, {}).get(m, "") for m in all_months]] for b in brands])
         if table == "brands":
-            return _csv("brand-share", [_("Brand"), _("Riders")],
+            return csv_response("brand-share", [_("Brand"), _("Riders")],
                         [[b.name if b else _("unknown"), n] for b, n in selectors.brand_shares()])
-        return _csv("monthly", [_("Month"), _("Participants"), _("Events"), _("Unique riders"),
+        return csv_response("monthly", [_("Month"), _("Participants"), _("Events"), _("Unique riders"),
                                 _("First-time riders")],
                     [[m.month.strftime("%Y-%m"), m.participants, m.events, m.unique_riders, m.first_time_riders]
                      for m in months])
@@ -94,10 +94,11 @@ def event_stats(request: HttpRequest, slug: str) -> HttpResponse:
     event = get_object_or_404(Event, slug=slug)
     rows = selectors.event_rows(event=event)
     if request.GET.get("format") == "csv":
-        return _csv(f"event-{event.pk}", [_("Category"), _("Dimension"), _("Group"), _("Registered"), _("Confirmed"),
-                                          _("Waitlisted"), _("Cancelled"), _("Checked in"), _("Finished")],
-                    [[r.category.name, r.dimension, r.bucket, r.registered, r.confirmed, r.waitlisted, r.cancelled,
-                      r.checked_in, r.finished] for r in rows])
+        return csv_response(f"event-{event.pk}", [
+            _("Category"), _("Dimension"), _("Group"), _("Registered"), _("Confirmed"), _("Waitlisted"),
+            _("Cancelled"), _("Checked in"), _("Finished"),
+        ], [[r.category.name, r.dimension, r.bucket, r.registered, r.confirmed, r.waitlisted, r.cancelled,
+             r.checked_in, r.finished] for r in rows])
     groups: dict[str, list] = {}
     for row in rows:
         groups.setdefault(row.dimension, []).append(row)
@@ -114,12 +115,12 @@ def linkage(request: HttpRequest) -> HttpResponse:
         report = selectors.linkage(events=list(form.cleaned_data["events"]), months=form.cleaned_data["months"],
                                    viewer=request.user)
         if request.GET.get("format") == "csv":
-            return _csv("linkage", [_("Brand"), _("Tier"), _("Units before"), _("Units after"), _("Months before"),
-                                    _("Months after"), _("Change %"), _("Baseline change %"),
-                                    _("Difference (points)"), _("Participants"), _("Note")],
-                        [[r.brand.name, r.tier, r.window.before, r.window.after, r.window.months_before,
-                          r.window.months_after, _fmt(r.window.change), _fmt(r.baseline.change), _fmt(r.difference),
-                          report.participants, _thin_text(r.thin)] for r in report.brands])
+            return csv_response("linkage", [
+                _("Brand"), _("Tier"), _("Units before"), _("Units after"), _("Months before"), _("Months after"),
+                _("Change %"), _("Baseline change %"), _("Difference (points)"), _("Participants"), _("Note"),
+            ], [[r.brand.name, r.tier, r.window.before, r.window.after, r.window.months_before,
+                 r.window.months_after, _fmt(r.window.change), _fmt(r.baseline.change), _fmt(r.difference),
+                 report.participants, _thin_text(r.thin)] for r in report.brands])
     chart = ""
     if report and report.series:
         chart = charts.lines([m.strftime("%y-%m") for m, _p, _s in report.series], [
