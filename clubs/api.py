@@ -33,6 +33,7 @@ from clubs.serializers import (
     ClubRideInput,
     ClubRosterOutput,
     CreatedOutput,
+    InvitationInput,
     MemberActionInput,
     MembershipOutput,
     TeamEntryInput,
@@ -123,7 +124,7 @@ class ClubMemberActionApi(APIView):
         membership = get_object_or_404(Membership, pk=pk, club=club)
         data = MemberActionInput(data=request.data)
         data.is_valid(raise_exception=True)
-        membership = services.membership_act(membership=membership, **data.validated_data)
+        membership = services.membership_act(membership=membership, actor=request.user, **data.validated_data)
         return Response(MembershipOutput(membership).data)
 
 
@@ -134,7 +135,21 @@ class ClubAddMemberApi(APIView):
     def post(self, request: Request, slug: str) -> Response:
         club = club_for_admin(slug=slug, user=request.user)
         user = rider_by_username(username=str(request.data.get("username", "")))
-        return Response(MembershipOutput(services.membership_add(club=club, user=user)).data)
+        return Response(MembershipOutput(services.membership_invite(club=club, user=user)).data)
+
+
+class ClubInvitationApi(APIView):
+    """The invited rider answers: {"accept": true} joins, {"accept": false} declines."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=InvitationInput, responses={200: MembershipOutput, **ERRORS})
+    def post(self, request: Request, slug: str) -> Response:
+        data = InvitationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        membership = services.membership_invitation_answer(club=club_get(slug=slug), user=request.user,
+                                                           accept=data.validated_data["accept"])
+        return Response(MembershipOutput(membership).data)
 
 
 class ClubAnnouncementApi(APIView):

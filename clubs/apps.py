@@ -9,7 +9,9 @@ class ClubsConfig(AppConfig):
     def ready(self) -> None:
         # routes and events ask core.memberships who belongs to a club: clubs answers. Imported
         # here because models may not be imported before the app registry is ready.
-        from clubs import selectors  # noqa: PLC0415
-        from core import memberships  # noqa: PLC0415
+        from clubs import notifications, selectors  # noqa: PLC0415
+        from core import memberships, outbox  # noqa: PLC0415
 
         memberships.register(selectors)
+        outbox.register(notifications.MEMBERSHIP, notifications.render_membership)
+        outbox.register(notifications.ANNOUNCEMENT, notifications.render_announcement)

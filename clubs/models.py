@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import HomeArea
+from core.validators import one_line
 
 
 class Club(models.Model):
@@ -19,8 +20,8 @@ class Club(models.Model):
         MEMBERS = "members", _("Only members see the member list")
 
     slug = models.SlugField(_("slug"), unique=True, max_length=80, allow_unicode=True)
-    name = models.CharField(_("name (Chinese)"), max_length=120)
-    name_en = models.CharField(_("name (English)"), max_length=120, blank=True)
+    name = models.CharField(_("name (Chinese)"), max_length=120, validators=[one_line])
+    name_en = models.CharField(_("name (English)"), max_length=120, validators=[one_line], blank=True)
     description = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
     home_area = models.CharField(_("home county or district"), max_length=12, choices=HomeArea.choices, blank=True)
@@ -50,6 +51,8 @@ class Membership(models.Model):
 
     class State(models.TextChoices):
         PENDING = "pending", _("Pending")
+        INVITED = "invited", _("Invited")
+        DECLINED = "declined", _("Declined")
         ACTIVE = "active", _("Active")
         REJECTED = "rejected", _("Rejected")
         LEFT = "left", _("Left")
@@ -85,7 +88,7 @@ class Membership(models.Model):
 class Announcement(models.Model):
     club = models.ForeignKey(Club, on_delete=models.CASCADE, related_name="announcements")
     author = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
-    subject = models.CharField(_("subject"), max_length=200)
+    subject = models.CharField(_("subject"), max_length=200, validators=[one_line])
     body = models.TextField(_("message"))
     created_at = models.DateTimeField(auto_now_add=True)
 

@@ -1,4 +1,5 @@
-"""Club e-mails in each member's language, sent once per fact however often a task runs."""
+"""Club e-mails in each member's language, through core.outbox: one row per recipient, written
+with the fact; dues reminders keyed so that each is queued once however often the job runs."""
 
 from __future__ import annotations
 
@@ -6,68 +7,79 @@ import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMessage
-from django.db import transaction
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 
 from clubs.models import Announcement, Membership
 from clubs.selectors import memberships_active, memberships_admin
+from core import outbox
 from core.i18n import localized
-from core.services import notification_claim
+from core.models import Outbox
 
+MEMBERSHIP = "clubs.membership"  # kinds: applied (to each admin), approved, rejected, invited, dues_30, dues_7
+ANNOUNCEMENT = "clubs.announcement"  # one row per active member
 # (kind, first day, last day): dues ending 8..30 days ahead get the 30-day reminder, 0..7 days
-# ahead the 7-day one; each reminder is sent once per paid-until date (the notification key)
+# ahead the 7-day one; each reminder is queued once per paid-until date (the outbox key)
 DUES_REMINDERS = (("dues_30", 8, 30), ("dues_7", 0, 7))
 
 
-def _send(*, key: str, user, template: str, context: dict) -> bool:
+def _message(*, user, template: str, context: dict) -> EmailMessage | None:
     if not user.email:
-        return False
-    with transaction.atomic():  # the claim rolls back if sending fails, so a retry sends it
-        if not notification_claim(key):
-            return False
-        with translation.override(user.language or settings.LANGUAGE_CODE):
-            context = {**context, "user": user, "site_url": settings.SITE_URL.rstrip("/")}
-            if "club" in context:
-                context["club_name"] = localized(context["club"], "name")
-            subject = render_to_string(f"clubs/mail/{template}_subject.txt", context).strip()
-            body = render_to_string(f"clubs/mail/{template}_body.txt", context)
-        EmailMessage(subject=subject, body=body, to=[user.email]).send()
-    return True
+        return None
+    with translation.override(user.language or settings.LANGUAGE_CODE):
+        context = {**context, "user": user, "site_url": settings.SITE_URL.rstrip("/"),
+                   "club_name": localized(context["club"], "name")}
+        subject = render_to_string(f"clubs/mail/{template}_subject.txt", context).strip()
+        body = render_to_string(f"clubs/mail/{template}_body.txt", context)
+    return EmailMessage(subject=subject, body=body, to=[user.email])
 
 
-def membership_mail_send(*, membership: Membership, kind: str) -> bool:
-    """kind: applied (to the club's admins), approved, rejected, added, dues_30, dues_7."""
-    club = membership.club
+def render_membership(row: Outbox) -> EmailMessage | None:
+    membership = Membership.objects.select_related("club", "user").filter(pk=row.object_id).first()
+    if membership is None:
+        return None
+    kind = row.kind
+    user = row.recipient if kind == "applied" else membership.user
+    if user is None:
+        return None
+    return _message(user=user, template=kind.split("_")[0], context={
+        "club": membership.club, "membership": membership, "kind": kind,
+        "days": kind.split("_")[1] if kind.startswith("dues") else None})
+
+
+def render_announcement(row: Outbox) -> EmailMessage | None:
+    announcement = Announcement.objects.select_related("club").filter(pk=row.object_id).first()
+    if announcement is None or row.recipient is None:
+        return None
+    return _message(user=row.recipient, template="announcement",
+                    context={"club": announcement.club, "announcement": announcement})
+
+
+def membership_mail_on_commit(*, membership: Membership, kind: str) -> None:
+    """Queue a membership e-mail in the caller's transaction; "applied" goes to every admin."""
     if kind == "applied":
-        admins = memberships_admin(club_id=club.pk).select_related("user")
-        sent = sum(_send(key=f"club:applied:{membership.pk}:{membership.applied_at.isoformat()}:{a.user_id}",
-                         user=a.user, template="applied", context={"club": club, "membership": membership})
-                   for a in admins)
-        return sent > 0
-    stamp = membership.paid_until.isoformat() if kind.startswith("dues") else membership.decided_at.isoformat()
-    return _send(key=f"club:{kind}:{membership.pk}:{stamp}", user=membership.user, template=kind.split("_")[0],
-                 context={"club": club, "membership": membership, "kind": kind,
-                          "days": kind.split("_")[1] if kind.startswith("dues") else None})
+        admins = memberships_admin(club_id=membership.club_id).values_list("user_id", flat=True)
+        outbox.enqueue_many((MEMBERSHIP, kind, membership.pk, admin, None) for admin in admins)
+    else:
+        outbox.enqueue(MEMBERSHIP, kind, membership.pk)
 
 
-def announcement_send(*, announcement_id: int) -> int:
-    """One e-mail per active member; a retried task skips those already sent."""
-    announcement = Announcement.objects.select_related("club").filter(pk=announcement_id).first()
-    if announcement is None:
-        return 0
-    members = memberships_active(club_id=announcement.club_id).select_related("user")
-    return sum(_send(key=f"club:announcement:{announcement.pk}:{m.user_id}", user=m.user, template="announcement",
-                     context={"club": announcement.club, "announcement": announcement}) for m in members)
+def announcement_mail_on_commit(*, announcement: Announcement) -> None:
+    """One e-mail per active member at the moment it is written."""
+    members = memberships_active(club_id=announcement.club_id).values_list("user_id", flat=True)
+    outbox.enqueue_many((ANNOUNCEMENT, "announcement", announcement.pk, user, None) for user in members)
 
 
 def dues_reminders_send(*, today: datetime.date | None = None) -> int:
-    """E-mail members 30 and 7 days before their dues expire, once each, however often it runs."""
+    """Queue e-mails to members 30 and 7 days before their dues expire, once each, however often
+    it runs. Returns how many were new."""
     today = today or timezone.localdate()
-    sent = 0
+    keys: dict[str, tuple[str, int]] = {}
     for kind, first, last in DUES_REMINDERS:
         due = memberships_active().filter(paid_until__gte=today + datetime.timedelta(days=first),
                                           paid_until__lte=today + datetime.timedelta(days=last))
-        for membership in due.select_related("user", "club"):
-            sent += membership_mail_send(membership=membership, kind=kind)
-    return sent
+        for pk, paid_until in due.values_list("pk", "paid_until"):
+            keys[f"club:{kind}:{pk}:{paid_until.isoformat()}"] = (kind, pk)
+    new = sorted(set(keys) - set(Outbox.objects.filter(key__in=list(keys)).values_list("key", flat=True)))
+    outbox.enqueue_many((MEMBERSHIP, keys[k][0], keys[k][1], None, k) for k in new)
+    return len(new)

@@ -110,6 +110,11 @@ def applications_pending(*, club: Club) -> QuerySet[Membership]:
     return Membership.objects.filter(club=club, state=Membership.State.PENDING).select_related("user", "club")
 
 
+def invitations_open(*, club: Club) -> QuerySet[Membership]:
+    """Invitations not yet answered: the admins see the public name only."""
+    return Membership.objects.filter(club=club, state=Membership.State.INVITED).select_related("user")
+
+
 def members_of(*, club: Club) -> QuerySet[User]:
     """The active members as users (choices of a team entry)."""
     return User.objects.filter(pk__in=memberships_active(club_id=club.pk).values("user_id"))

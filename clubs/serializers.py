@@ -111,6 +111,10 @@ class MemberActionInput(serializers.Serializer):
     paid_until = serializers.DateField(required=False, allow_null=True)
 
 
+class InvitationInput(serializers.Serializer):
+    accept = serializers.BooleanField()
+
+
 class AnnouncementInput(serializers.Serializer):
     subject = serializers.CharField(max_length=200)
     body = serializers.CharField()

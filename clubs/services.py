@@ -15,9 +15,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from clubs.models import Announcement, Club, Membership
+from clubs.notifications import announcement_mail_on_commit, membership_mail_on_commit
 from clubs.selectors import memberships_active
 from core.errors import ServiceError
-from core.queue import task_queue_on_commit
 from core.services import model_update
 from core.slugs import unique_slug
 from events import services as events_services
@@ -26,9 +26,8 @@ from routes.models import RouteVersion
 
 RESERVED_SLUGS = frozenset({"new"})  # path segments of clubs/urls.py
 MESSAGE_MAX_LENGTH = 2000
-CLUB_MAIL_TASK = "clubs.send_club_mail"  # clubs/tasks.py; queued by name so services import no task
-ANNOUNCEMENT_TASK = "clubs.send_announcement"
 MEMBER_ACTIONS = ("approve", "reject", "remove", "role", "dues")  # membership_act
+SHARED_STATES = (Membership.State.ACTIVE,)  # whose contact data the club's admins may see
 
 
 class ClubCode(StrEnum):
@@ -39,6 +38,8 @@ class ClubCode(StrEnum):
     NOT_ACTIVE = "not_active"
     NOT_MEMBERS = "not_members"
     NOT_MEMBER = "not_member"
+    NOT_INVITED = "not_invited"
+    OWNER_ONLY = "owner_only"
 
 
 @transaction.atomic
@@ -76,20 +77,40 @@ def membership_apply(*, club: Club, user: User, message: str = "") -> Membership
         membership.state, membership.decided_at = Membership.State.PENDING, None
     membership.save()
     if membership.state == Membership.State.PENDING:
-        task_queue_on_commit(CLUB_MAIL_TASK, "applied", membership.pk)
+        membership_mail_on_commit(membership=membership, kind="applied")
     return membership
 
 
 @transaction.atomic
-def membership_add(*, club: Club, user: User) -> Membership:
-    """An admin adds a rider directly (how invite-only clubs grow); the rider is e-mailed."""
-    membership, _created = Membership.objects.select_for_update().get_or_create(club=club, user=user)
-    if membership.state == Membership.State.ACTIVE:
+def membership_invite(*, club: Club, user: User) -> Membership:
+    """An admin invites a rider (how invite-only clubs grow). Nothing of the rider is shown to the
+    club until they accept; an applicant who is invited is approved, having asked to join."""
+    membership, _created = Membership.objects.select_for_update().get_or_create(
+        club=club, user=user, defaults={"state": Membership.State.INVITED})
+    if membership.state in (Membership.State.ACTIVE, Membership.State.INVITED) and not _created:
         return membership
-    membership.state, membership.role, membership.decided_at = (Membership.State.ACTIVE, Membership.Role.MEMBER,
-                                                                timezone.now())
+    if membership.state == Membership.State.PENDING:
+        membership.state, membership.decided_at = Membership.State.ACTIVE, timezone.now()
+        membership.save(update_fields=["state", "decided_at"])
+        membership_mail_on_commit(membership=membership, kind="approved")
+        return membership
+    membership.state, membership.role, membership.decided_at = (Membership.State.INVITED, Membership.Role.MEMBER,
+                                                                None)
+    membership.applied_at = timezone.now()
     membership.save()
-    task_queue_on_commit(CLUB_MAIL_TASK, "added", membership.pk)
+    membership_mail_on_commit(membership=membership, kind="invited")
+    return membership
+
+
+@transaction.atomic
+def membership_invitation_answer(*, club: Club, user: User, accept: bool) -> Membership:
+    """The invited rider accepts (becomes an active member) or declines (nothing changes for the club)."""
+    membership = Membership.objects.select_for_update().filter(club=club, user=user).first()
+    if membership is None or membership.state != Membership.State.INVITED:
+        raise ServiceError(_("You have no invitation from this club."), ClubCode.NOT_INVITED)
+    membership.state = Membership.State.ACTIVE if accept else Membership.State.DECLINED
+    membership.decided_at = timezone.now()
+    membership.save(update_fields=["state", "decided_at"])
     return membership
 
 
@@ -101,8 +122,22 @@ def membership_decide(*, membership: Membership, approve: bool) -> Membership:
     membership.state = Membership.State.ACTIVE if approve else Membership.State.REJECTED
     membership.decided_at = timezone.now()
     membership.save(update_fields=["state", "decided_at"])
-    task_queue_on_commit(CLUB_MAIL_TASK, "approved" if approve else "rejected", membership.pk)
+    membership_mail_on_commit(membership=membership, kind="approved" if approve else "rejected")
     return membership
+
+
+def _is_owner(club: Club, user: User | None) -> bool:
+    if user is None:
+        return False
+    return bool(user.is_staff) or memberships_active(club_id=club.pk, user=user).filter(
+        role=Membership.Role.OWNER).exists()
+
+
+def _owner_check(membership: Membership, actor: User | None, role: str | None = None) -> None:
+    """Only an owner grants ownership or changes (removes, demotes) an owner's membership."""
+    touches_owner = membership.role == Membership.Role.OWNER or role == Membership.Role.OWNER
+    if touches_owner and not _is_owner(membership.club, actor):
+        raise ServiceError(_("Only an owner can grant or remove ownership."), ClubCode.OWNER_ONLY)
 
 
 def _owners_left(club: Club, without: Membership) -> int:
@@ -126,7 +161,11 @@ def membership_leave(*, membership: Membership) -> Membership:
 
 
 @transaction.atomic
-def membership_remove(*, membership: Membership) -> Membership:
+def membership_remove(*, membership: Membership, actor: User | None = None) -> Membership:
+    """An admin removes a member; an owner is removed only by another owner (actor None: the
+    system, e.g. a management command)."""
+    if actor is not None:
+        _owner_check(Membership.objects.select_for_update().get(pk=membership.pk), actor)
     return _end(membership=membership, state=Membership.State.REMOVED,
                 last_owner_message=_("The last owner cannot be removed."))
 
@@ -140,10 +179,12 @@ def membership_leave_club(*, club: Club, user: User) -> Membership:
 
 
 @transaction.atomic
-def membership_set_role(*, membership: Membership, role: str) -> Membership:
+def membership_set_role(*, membership: Membership, role: str, actor: User | None = None) -> Membership:
     membership = Membership.objects.select_for_update().get(pk=membership.pk)
     if role not in Membership.Role.values:
         raise ServiceError(_("Unknown role."), ClubCode.ROLE)
+    if actor is not None:
+        _owner_check(membership, actor, role)
     if membership.state != Membership.State.ACTIVE:
         raise ServiceError(_("Only active members have roles."), ClubCode.NOT_ACTIVE)
     if (membership.role == Membership.Role.OWNER and role != Membership.Role.OWNER
@@ -162,15 +203,15 @@ def membership_set_dues(*, membership: Membership, paid_until: datetime.date | N
     return membership
 
 
-def membership_act(*, membership: Membership, action: str, role: str = "",
+def membership_act(*, membership: Membership, actor: User, action: str, role: str = "",
                    paid_until: datetime.date | None = None) -> Membership:
     """An admin's action on a membership, as the admin pages and the API name them."""
     if action in ("approve", "reject"):
         return membership_decide(membership=membership, approve=action == "approve")
     if action == "remove":
-        return membership_remove(membership=membership)
+        return membership_remove(membership=membership, actor=actor)
     if action == "role":
-        return membership_set_role(membership=membership, role=role)
+        return membership_set_role(membership=membership, role=role, actor=actor)
     return membership_set_dues(membership=membership, paid_until=paid_until)
 
 
@@ -179,7 +220,7 @@ def announcement_create(*, club: Club, author: User, subject: str, body: str) ->
     announcement = Announcement(club=club, author=author, subject=subject, body=body)
     announcement.full_clean()
     announcement.save()
-    task_queue_on_commit(ANNOUNCEMENT_TASK, announcement.pk)
+    announcement_mail_on_commit(announcement=announcement)
     return announcement
 
 

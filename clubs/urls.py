@@ -10,6 +10,7 @@ urlpatterns = [
     path("<str:slug>/", views.club_detail, name="detail"),
     path("<str:slug>/apply/", views.club_apply, name="apply"),
     path("<str:slug>/leave/", views.club_leave, name="leave"),
+    path("<str:slug>/invitation/", views.club_invitation, name="invitation"),
     path("<str:slug>/manage/", views.club_manage, name="manage"),
     path("<str:slug>/edit/", views.club_edit, name="edit"),
     path("<str:slug>/roster.csv", views.roster_csv, name="roster-csv"),

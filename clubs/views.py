@@ -30,6 +30,7 @@ from clubs.selectors import (
     club_get,
     club_rides,
     clubs_public,
+    invitations_open,
     is_club_admin,
     members_of,
     membership_of,
@@ -63,7 +64,8 @@ def club_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "club": club, "membership": membership,
         "roster": roster_for(club=club, viewer=request.user), "upcoming": upcoming, "recent": recent,
         "is_admin": is_club_admin(club_id=club.pk, user=request.user), "apply_form": ApplyForm(),
-        "announcements": club.announcements.all()[:5] if membership else [],
+        "announcements": club.announcements.all()[:5] if membership and membership.state == Membership.State.ACTIVE
+        else [],
     })
 
 
@@ -77,6 +79,19 @@ def club_apply(request: HttpRequest, slug: str) -> HttpResponse:
     if outcome.ok:
         messages.success(request, _("Welcome to the club!") if membership.state == Membership.State.ACTIVE
                          else _("Your application was sent to the club's admins."))
+    return redirect("clubs:detail", slug=club.slug)
+
+
+@login_required
+@require_POST
+def club_invitation(request: HttpRequest, slug: str) -> HttpResponse:
+    """The invited rider accepts or declines."""
+    club = club_get(slug=slug)
+    accept = request.POST.get("answer") == "accept"
+    with shown_on(request) as outcome:
+        services.membership_invitation_answer(club=club, user=request.user, accept=accept)
+    if outcome.ok:
+        messages.success(request, _("Welcome to the club!") if accept else _("You declined the invitation."))
     return redirect("clubs:detail", slug=club.slug)
 
 
@@ -103,6 +118,7 @@ def club_manage(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "clubs/club_manage.html", {
         "club": club, "pending": applications_pending(club=club), "roster": roster_for(club=club, viewer=request.user),
         "club_form": ClubForm(instance=club), "add_form": AddMemberForm(), "roles": Membership.Role.choices,
+        "invited": invitations_open(club=club),
         "today": timezone.localdate(),
     })
 
@@ -110,9 +126,9 @@ def club_manage(request: HttpRequest, slug: str) -> HttpResponse:
 def _add_member(request: HttpRequest, club: Club) -> None:
     form = AddMemberForm(request.POST)
     with shown_on(request) as outcome:
-        services.membership_add(club=club, user=rider_by_username(username=form.data.get("username", "")))
+        services.membership_invite(club=club, user=rider_by_username(username=form.data.get("username", "")))
     if outcome.ok:
-        messages.success(request, _("Done."))
+        messages.success(request, _("Invitation sent. The rider joins when they accept."))
 
 
 def _member_action(request: HttpRequest, club: Club) -> None:
@@ -123,7 +139,7 @@ def _member_action(request: HttpRequest, club: Club) -> None:
     data = dict(form.cleaned_data)
     membership = get_object_or_404(Membership, pk=data.pop("membership"), club=club)
     with shown_on(request) as outcome:
-        services.membership_act(membership=membership, **data)
+        services.membership_act(membership=membership, actor=request.user, **data)
     if outcome.ok:
         messages.success(request, _("Done."))
 

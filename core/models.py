@@ -1,14 +1,41 @@
 """Tables shared by every app."""
 
+from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 
-class Notification(models.Model):
-    """One message that went out; the unique key makes a retried task send nothing twice."""
+class Outbox(models.Model):
+    """One message to one person, written in the same transaction as the fact it tells about.
 
-    key = models.CharField(_("key"), max_length=120, unique=True)
-    sent_at = models.DateTimeField(_("sent at"), auto_now_add=True)
+    core.outbox sends each row in its own transaction and marks it there, so a message is sent
+    once, a rolled-back fact sends nothing, and a message that cannot be sent is marked failed
+    (with its error, for staff) without holding up the others."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending")
+        SENT = "sent", _("Sent")
+        SKIPPED = "skipped", _("Nothing to send")
+        FAILED = "failed", _("Failed")
+
+    topic = models.CharField(_("topic"), max_length=40)  # the renderer registered in core.outbox
+    kind = models.CharField(_("kind"), max_length=20)
+    object_id = models.BigIntegerField(_("object"))
+    recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                                  related_name="+")
+    key = models.CharField(_("key"), max_length=120, unique=True, null=True, blank=True)  # once per fact
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
+    attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
+    next_attempt_at = models.DateTimeField(_("next attempt"))
+    last_error = models.TextField(_("last error"), blank=True)
+    created_at = models.DateTimeField(_("created"))
+    sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("outgoing message")
+        verbose_name_plural = _("outgoing messages")
+        indexes = [models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"),
+                                name="outbox_due")]
 
     def __str__(self) -> str:
-        return self.key
+        return f"{self.topic}:{self.kind} {self.object_id}"

@@ -3,14 +3,21 @@
 Tasks import services (to call them); services queue tasks by name. That keeps the import graph
 one way (tasks -> services) while eager mode (no REDIS_URL: tasks run inline) and the project's
 BoundedTask countdown limit still apply, because the task object itself is called.
+
+Work queued after a commit is best-effort: the fact is already stored, so a broker outage (or,
+in eager mode, a failing inline task) is logged and never turns the request into an error. Each
+such task has a beat job that finds what is left (core.sweep) and queues it again.
 """
 
 from __future__ import annotations
 
+import logging
 from functools import partial
 
 from celery import current_app
 from django.db import transaction
+
+log = logging.getLogger(__name__)
 
 
 def task_queue(name: str, *args: object, countdown: float | None = None) -> None:
@@ -21,6 +28,16 @@ def task_queue(name: str, *args: object, countdown: float | None = None) -> None
     app.tasks[name].apply_async(args=args, **options)
 
 
+def task_queue_best_effort(name: str, *args: object, countdown: float | None = None) -> bool:
+    """Queue, or log why not; True when queued."""
+    try:
+        task_queue(name, *args, countdown=countdown)
+    except Exception:
+        log.exception("could not queue %s%r; the beat sweep will pick it up", name, args)
+        return False
+    return True
+
+
 def task_queue_on_commit(name: str, *args: object, countdown: float | None = None) -> None:
-    """Queue once the caller's transaction commits (never for a rolled-back write)."""
-    transaction.on_commit(partial(task_queue, name, *args, countdown=countdown))
+    """Queue once the caller's transaction commits (never for a rolled-back write), best-effort."""
+    transaction.on_commit(partial(task_queue_best_effort, name, *args, countdown=countdown))

@@ -1,12 +1,10 @@
-"""Writes every app shares: updating a model's fields, claiming a notification once."""
+"""Writes every app shares: updating a model's fields (the outbox lives in core.outbox)."""
 
 from __future__ import annotations
 
 from typing import TypeVar
 
-from django.db import IntegrityError, models, transaction
-
-from core.models import Notification
+from django.db import models
 
 M = TypeVar("M", bound=models.Model)
 
@@ -19,14 +17,3 @@ def model_update(*, instance: M, fields: dict) -> M:
     instance.full_clean()
     instance.save()
     return instance
-
-
-def notification_claim(key: str) -> bool:
-    """True once per key: the caller may send; False when it was sent before (a retried task).
-    Call it inside the transaction that sends, so that a failed send releases the claim."""
-    try:
-        with transaction.atomic():
-            Notification.objects.create(key=key)
-    except IntegrityError:
-        return False
-    return True

@@ -46,6 +46,7 @@ urlpatterns = [
     path("clubs/<str:slug>/", clubs_api.ClubDetailApi.as_view(), name="club"),
     path("clubs/<str:slug>/apply/", clubs_api.ClubApplyApi.as_view(), name="club-apply"),
     path("clubs/<str:slug>/leave/", clubs_api.ClubLeaveApi.as_view(), name="club-leave"),
+    path("clubs/<str:slug>/invitation/", clubs_api.ClubInvitationApi.as_view(), name="club-invitation"),
     path("clubs/<str:slug>/members/", clubs_api.ClubMembersApi.as_view(), name="club-members"),
     path("clubs/<str:slug>/members/add/", clubs_api.ClubAddMemberApi.as_view(), name="club-member-add"),
     path("clubs/<str:slug>/members/<int:pk>/", clubs_api.ClubMemberActionApi.as_view(), name="club-member"),

@@ -15,7 +15,14 @@ from django.utils import timezone
 from accounts.models import Gender, HomeArea, User
 from accounts.services import user_create
 from clubs.models import Club
-from clubs.services import club_create, club_ride_create, membership_add, membership_apply, membership_set_dues
+from clubs.services import (
+    club_create,
+    club_ride_create,
+    membership_apply,
+    membership_invitation_answer,
+    membership_invite,
+    membership_set_dues,
+)
 from core import groups
 from events.models import Event
 from events.services import event_create, event_publish, registration_create
@@ -144,7 +151,8 @@ class DemoReport:
 def _demo_club(users: dict[str, User]) -> Club:
     """The club, its members, a pending application and a members-only ride on the greenway."""
     club = club_create(founder=users["demo-organizer"], **CLUB)
-    membership_add(club=club, user=users["demo-rider"])
+    membership_invite(club=club, user=users["demo-rider"])  # the demo rider accepted the invitation
+    membership_invitation_answer(club=club, user=users["demo-rider"], accept=True)
     membership_set_dues(membership=club.memberships.get(user=users["demo-rider"]),
                         paid_until=timezone.localdate() + timedelta(days=200))
     membership_apply(club=club, user=users["demo-applicant"], message="我住在广宗，周末想一起骑车。")

@@ -5,3 +5,11 @@ from django.utils.translation import gettext_lazy as _
 class EventsConfig(AppConfig):
     name = "events"
     verbose_name = _("Events")
+
+    def ready(self) -> None:
+        # the outbox asks events to render registration e-mails; imported here because models
+        # may not be imported before the app registry is ready
+        from core import outbox  # noqa: PLC0415
+        from events import notifications  # noqa: PLC0415
+
+        outbox.register(notifications.TOPIC, notifications.render)

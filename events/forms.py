@@ -75,11 +75,14 @@ class RegistrationForm(forms.Form):
 
     category = forms.ModelChoiceField(label=_("category"), queryset=Category.objects.none(), empty_label=None)
 
-    def __init__(self, *args, event: Event, **kwargs):
+    def __init__(self, *args, event: Event, fixed_category: bool = False, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
-        self.fields["category"].queryset = event.categories.all()
-        self.fields["category"].label_from_instance = lambda c: localized(c, "name")
+        if fixed_category:  # a seat held by the rider's club: only the answers and the waiver
+            del self.fields["category"]
+        else:
+            self.fields["category"].queryset = event.categories.all()
+            self.fields["category"].label_from_instance = lambda c: localized(c, "name")
         for question in event.questions.all():
             self.fields[f"q_{question.key}"] = _question_field(question, localized(question, "label"))
         if event.waiver_text:

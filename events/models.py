@@ -6,6 +6,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import HomeArea
+from core.validators import one_line
 
 
 class Event(models.Model):
@@ -22,8 +23,8 @@ class Event(models.Model):
         COMPLETED = "completed", _("Completed")
 
     slug = models.SlugField(_("slug"), unique=True, max_length=80, allow_unicode=True)
-    title = models.CharField(_("title (Chinese)"), max_length=160)
-    title_en = models.CharField(_("title (English)"), max_length=160, blank=True)
+    title = models.CharField(_("title (Chinese)"), max_length=160, validators=[one_line])
+    title_en = models.CharField(_("title (English)"), max_length=160, validators=[one_line], blank=True)
     kind = models.CharField(_("kind"), max_length=12, choices=Kind.choices, default=Kind.SPORTIVE)
     description = models.TextField(_("description (Chinese)"), blank=True)
     description_en = models.TextField(_("description (English)"), blank=True)
@@ -70,8 +71,8 @@ class Category(models.Model):
         MALE = "male", _("Men only")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="categories")
-    name = models.CharField(_("name (Chinese)"), max_length=80)
-    name_en = models.CharField(_("name (English)"), max_length=80, blank=True)
+    name = models.CharField(_("name (Chinese)"), max_length=80, validators=[one_line])
+    name_en = models.CharField(_("name (English)"), max_length=80, validators=[one_line], blank=True)
     route_version = models.ForeignKey("routes.RouteVersion", on_delete=models.PROTECT, null=True, blank=True,
                                       related_name="categories", verbose_name=_("route version"))
     capacity = models.PositiveIntegerField(_("capacity"))
@@ -130,6 +131,7 @@ class Question(models.Model):
 class Registration(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed")
+        HELD = "held", _("Seat held: waiting for the rider to confirm")
         WAITLISTED = "waitlisted", _("Waitlisted")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -139,7 +141,8 @@ class Registration(models.Model):
         DNS = "dns", _("Did not start")
         DSQ = "dsq", _("Disqualified")
 
-    ACTIVE = (Status.CONFIRMED, Status.WAITLISTED)
+    ACTIVE = (Status.CONFIRMED, Status.HELD, Status.WAITLISTED)
+    SEATED = (Status.CONFIRMED, Status.HELD)  # what takes a seat (Category.confirmed_count counts both)
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="registrations")
@@ -151,6 +154,7 @@ class Registration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(_("in line since"))  # first come, first served on the waitlist
     confirmed_at = models.DateTimeField(null=True, blank=True)
+    hold_expires_at = models.DateTimeField(_("confirm by"), null=True, blank=True)  # a held seat's deadline
     cancelled_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     transferred_from = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -163,7 +167,8 @@ class Registration(models.Model):
         verbose_name_plural = _("registrations")
         ordering = ["event", "queued_at", "pk"]
         constraints = [
-            models.UniqueConstraint(fields=["event", "rider"], condition=Q(status__in=["confirmed", "waitlisted"]),
+            models.UniqueConstraint(fields=["event", "rider"],
+                                    condition=Q(status__in=["confirmed", "held", "waitlisted"]),
                                     name="one_active_registration_per_rider"),
             models.UniqueConstraint(fields=["event", "bib"], condition=Q(bib__isnull=False),
                                     name="bib_unique_per_event"),
@@ -172,21 +177,4 @@ class Registration(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event} · {self.rider} · {self.status}"
-
-
-class Outbox(models.Model):
-    """An e-mail to send, written in the same transaction as the fact it tells about; the
-    events.send_outbox task sends and marks it (so a rolled-back registration sends nothing)."""
-
-    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="+")
-    kind = models.CharField(max_length=20)
-    created_at = models.DateTimeField()
-    sent_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        indexes = [models.Index(fields=["created_at"], condition=models.Q(sent_at__isnull=True),
-                                name="outbox_unsent")]
-
-    def __str__(self) -> str:
-        return f"{self.kind} {self.registration_id}"
 

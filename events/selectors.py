@@ -131,7 +131,10 @@ def registrations_of(*, rider: User) -> QuerySet[Registration]:
 
 
 def roster(*, event: Event) -> QuerySet[Registration]:
-    return event.registrations.select_related("rider", "category").order_by("category__position", "status",
+    """Every registration the rider made or confirmed; seats held for team members who have not
+    confirmed yet are left out (nothing of theirs goes to the organizer before they consent)."""
+    return event.registrations.exclude(status=Registration.Status.HELD).select_related("rider", "category").order_by(
+        "category__position", "status",
                                                                             "queued_at", "pk")
 
 

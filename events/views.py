@@ -229,8 +229,28 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     event = registration.event
     switch_form = SwitchCategoryForm(event=event, initial={"category": registration.category_id})
     transfer_form = TransferForm()
+    held = registration.status == Registration.Status.HELD
+    confirm_form = RegistrationForm(request.POST if request.POST.get("action") == "confirm" else None,
+                                    event=event, fixed_category=True) if held else None
     if request.method == "POST":
         action = request.POST.get("action")
+        if held and action == "confirm":
+            if confirm_form.is_valid():
+                with shown_on(confirm_form) as outcome:
+                    services.registration_hold_confirm(registration=registration, answers=confirm_form.answers(),
+                                                       accept_waiver=confirm_form.cleaned_data.get("accept_waiver",
+                                                                                                   False))
+                if outcome.ok:
+                    messages.success(request, _("You are registered."))
+                    return redirect("events:registration", pk=registration.pk)
+            return render(request, "events/registration_detail.html", {
+                "registration": registration, "event": event, "confirm_form": confirm_form})
+        if held and action == "cancel":
+            with shown_on(request) as outcome:
+                services.registration_hold_decline(registration=registration)
+            if outcome.ok:
+                messages.success(request, _("You declined the entry; your seat went back to the event."))
+            return redirect("events:detail", slug=event.slug)
         with shown_on(request):
             if action == "cancel":
                 services.registration_cancel(registration=registration)
@@ -256,7 +276,7 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     return render(request, "events/registration_detail.html", {
         "registration": registration, "event": event, "code": code,
         "qr": mark_safe(qr_svg(checkin_url)) if code else "",  # noqa: S308 - segno's own SVG
-        "switch_form": switch_form, "transfer_form": transfer_form,
+        "switch_form": switch_form, "transfer_form": transfer_form, "confirm_form": confirm_form,
         "can_transfer": event.transfer_deadline and timezone.now() <= event.transfer_deadline,
         "can_change": services.registration_window_error(event) is None,
     })

@@ -17,3 +17,12 @@ def make_gpx(points: int = 200, *, lat0: float = 37.05, lon0: float = 114.5, cli
         f"<metadata><name>{name}</name></metadata>{waypoints}"
         f"<trk><trkseg>{''.join(rows)}</trkseg></trk></gpx>"
     ).encode()
+
+
+def join(*, club, user):
+    """The rider joins by invitation: an admin invites, the rider accepts (the only way in for
+    invite-only clubs). Returns the active membership."""
+    from clubs.services import membership_invitation_answer, membership_invite
+
+    membership_invite(club=club, user=user)
+    return membership_invitation_answer(club=club, user=user, accept=True)

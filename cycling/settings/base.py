@@ -216,8 +216,9 @@ CELERY_BROKER_CONNECTION_RETRY_ON_STARTUP = True
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "cycling.heartbeat", "schedule": 60.0},
+    "event-holds": {"task": "events.expire_holds", "schedule": 300.0},  # team seats nobody confirmed
     "event-reminders": {"task": "events.send_reminders", "schedule": crontab(hour=9, minute=0)},
-    "event-outbox": {"task": "events.send_outbox", "schedule": 60.0},  # safety net behind the kicks
+    "outbox": {"task": "core.send_outbox", "schedule": 60.0},  # safety net behind the kicks
     "club-dues-reminders": {"task": "clubs.send_dues_reminders", "schedule": crontab(hour=10, minute=0)},
     "industry-stats-nightly": {"task": "industry.compute_all_stats", "schedule": crontab(hour=2, minute=30)},
 }

@@ -29,9 +29,12 @@ from events.services.registration import (
     registration_cancel,
     registration_change_category,
     registration_create,
+    registration_hold_confirm,
+    registration_hold_decline,
     registration_transfer,
     registration_window_error,
     registrations_create_group,
+    registrations_holds_expire,
     rider_check,
 )
 from events.services.results import results_import
@@ -41,6 +44,7 @@ __all__ = [
     "CheckinOutcome", "CheckinResult", "EventCode", "RegistrationCode", "answers_clean", "bibs_renumber",
     "category_update", "checkin", "checkin_code", "event_cancel", "event_complete", "event_create",
     "event_publish", "event_registration_pause", "event_update", "mail_on_commit", "registration_cancel",
-    "registration_change_category", "registration_create", "registration_transfer", "registration_window_error",
-    "registrations_create_group", "results_import", "rider_check",
+    "registration_change_category", "registration_create", "registration_hold_confirm", "registration_hold_decline",
+    "registration_transfer", "registration_window_error", "registrations_create_group", "registrations_holds_expire",
+    "results_import", "rider_check",
 ]

@@ -29,3 +29,5 @@ class RegistrationCode(StrEnum):
     NO_RIDER = "no_rider"
     EMPTY_GROUP = "empty_group"
     QUESTIONS = "questions"
+    NOT_HELD = "not_held"
+    HOLD_EXPIRED = "hold_expired"

@@ -30,6 +30,8 @@ from events.services.seats import (
     take_bib,
 )
 
+TEAM_HOLD = datetime.timedelta(hours=72)
+
 
 def registration_window_error(event: Event, now: datetime.datetime | None = None) -> str | None:
     """Why nobody can register right now, or None when the window is open."""
@@ -127,18 +129,23 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
 
 
 @transaction.atomic
+def hold_deadline(event: Event, now: datetime.datetime) -> datetime.datetime:
+    """Until when a team member may confirm a held seat: TEAM_HOLD, but never after registration
+    closes or the event starts."""
+    return min(now + TEAM_HOLD, event.registration_closes_at, event.starts_at)
+
+
 def registrations_create_group(*, category: Category, riders: list[User],
                                mail_kind: str = "team_entry") -> list[Registration]:
-    """Enter several riders at once (a club's team): every one gets a seat, or nobody does and
-    the reason is given. The category row is locked for the whole check-and-write, so single
-    sign-ups racing the group wait for it and then see its seats taken."""
+    """Hold seats for several riders at once (a club's team): every one gets a seat, or nobody
+    does and the reason is given. A held seat is the rider's only when they confirm it themselves
+    (registration_hold_confirm: their answers, their waiver) before the deadline; until then the
+    organizer sees nothing of them. The category row is locked for the whole check-and-write, so
+    single sign-ups racing the group wait for it and then see its seats taken."""
     event = category.event
     if not riders:
         raise ServiceError(_("Choose at least one member."), RegistrationCode.EMPTY_GROUP)
     _window_check(event)
-    if any(q.required for q in event.questions.all()):
-        raise ServiceError(_("This event asks every rider questions: members must register themselves."),
-                           RegistrationCode.QUESTIONS)
     for rider in riders:
         try:
             rider_check(category=category, rider=rider)
@@ -157,14 +164,68 @@ def registrations_create_group(*, category: Category, riders: list[User],
                              "entered.") % {"free": max(free, 0), "count": len(riders)},
                            RegistrationCode.NOT_ENOUGH_SEATS)
     now = timezone.now()
+    deadline = hold_deadline(event, now)
     entries = []
     for rider in riders:
         entries.append(Registration.objects.create(
-            event=event, category=locked, rider=rider, status=Registration.Status.CONFIRMED,
-            bib=take_bib(locked), queued_at=now, confirmed_at=now))
+            event=event, category=locked, rider=rider, status=Registration.Status.HELD,
+            bib=take_bib(locked), queued_at=now, hold_expires_at=deadline))
         mail_on_commit(entries[-1].pk, mail_kind)
     Category.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + len(riders))
     return entries
+
+
+@transaction.atomic
+def registration_hold_confirm(*, registration: Registration, answers: dict | None = None,
+                              accept_waiver: bool = False) -> Registration:
+    """The rider takes the seat their club held: the same waiver, eligibility and questions as a
+    sign-up of their own."""
+    registration = Registration.objects.select_for_update().select_related("event", "category", "rider").get(
+        pk=registration.pk)
+    if registration.status != Registration.Status.HELD:
+        raise ServiceError(_("This entry is not waiting for your confirmation."), RegistrationCode.NOT_HELD)
+    now = timezone.now()
+    if registration.hold_expires_at is not None and registration.hold_expires_at < now:
+        raise ServiceError(_("The time to confirm this entry has passed."), RegistrationCode.HOLD_EXPIRED)
+    event = registration.event
+    if event.waiver_text and not accept_waiver:
+        raise ServiceError(_("Accept the waiver to register."), RegistrationCode.WAIVER)
+    rider_check(category=registration.category, rider=registration.rider)
+    registration.answers = answers_clean(event=event, answers=answers or {})
+    registration.status, registration.confirmed_at, registration.hold_expires_at = (
+        Registration.Status.CONFIRMED, now, None)
+    registration.waiver_accepted_at = now if accept_waiver else None
+    registration.save(update_fields=["answers", "status", "confirmed_at", "hold_expires_at", "waiver_accepted_at"])
+    mail_on_commit(registration.pk, "confirmed")
+    return registration
+
+
+def _holds_release(category: Category, holds: list[int]) -> int:
+    """Delete held seats nobody confirmed (nothing of the rider is kept) and give them to the
+    waitlist; the category row must be locked."""
+    deleted, _detail = Registration.objects.filter(pk__in=holds, status=Registration.Status.HELD).delete()
+    if deleted:
+        promote(category)
+    return deleted
+
+
+@transaction.atomic
+def registration_hold_decline(*, registration: Registration) -> int:
+    category = lock_category(registration.category)
+    return _holds_release(category, [registration.pk])
+
+
+def registrations_holds_expire(*, now: datetime.datetime | None = None) -> int:
+    """Release every held seat past its deadline (beat runs this every few minutes)."""
+    now = now or timezone.now()
+    expired = Registration.objects.filter(status=Registration.Status.HELD, hold_expires_at__lt=now)
+    released = 0
+    for category_id in set(expired.values_list("category_id", flat=True)):
+        with transaction.atomic():
+            category = Category.objects.select_for_update().get(pk=category_id)
+            released += _holds_release(category, list(expired.filter(category_id=category_id)
+                                                      .values_list("pk", flat=True)))
+    return released
 
 
 @transaction.atomic
@@ -173,6 +234,10 @@ def registration_cancel(*, registration: Registration) -> Registration:
     category = lock_category(registration.category)
     registration = Registration.objects.get(pk=registration.pk)  # re-read under the lock
     if registration.status == Registration.Status.CANCELLED:
+        return registration
+    if registration.status == Registration.Status.HELD:  # declining a held seat leaves no trace
+        _holds_release(category, [registration.pk])
+        registration.status = Registration.Status.CANCELLED
         return registration
     was_confirmed = registration.status == Registration.Status.CONFIRMED
     registration.status = Registration.Status.CANCELLED

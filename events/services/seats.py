@@ -19,6 +19,7 @@ from core.errors import ServiceError
 from events import testutils
 from events.models import Category, Event, Registration
 from events.services.errors import EventCode, RegistrationCode
+from events.services.outbox import TOPIC as OUTBOX_TOPIC
 from events.services.outbox import mail_on_commit
 
 BIB_BLOCK = 1000  # default bib ranges are whole blocks: 1-1000, 1001-2000 ...
@@ -51,7 +52,8 @@ def lock_category(category: Category) -> Category:
 
 
 def confirmed_count(category: Category) -> int:
-    return Registration.objects.filter(category=category, status=Registration.Status.CONFIRMED).count()
+    """Seats taken: confirmed riders and seats held for team members who have not confirmed yet."""
+    return Registration.objects.filter(category=category, status__in=Registration.SEATED).count()
 
 
 def _free_bib(category: Category) -> int:
@@ -133,7 +135,8 @@ WITH seat AS (
     WHERE seat.bib IS NOT NULL OR %(waitlist)s
     RETURNING id, status, bib
 ), mail AS (
-    INSERT INTO events_outbox (registration_id, kind, created_at) SELECT id, status, %(now)s FROM reg
+    INSERT INTO core_outbox (topic, kind, object_id, status, attempts, next_attempt_at, last_error, created_at)
+    SELECT %(topic)s, status, id, 'pending', 0, %(now)s, '', %(now)s FROM reg
 )
 SELECT id, status, bib FROM reg
 """
@@ -146,7 +149,7 @@ def insert_single_statement(registration: Registration) -> bool:
         cursor.execute(_CLAIM_AND_INSERT, {
             "category": registration.category_id, "event": registration.event_id, "rider": registration.rider_id,
             "answers": json.dumps(registration.answers), "waiver": registration.waiver_accepted_at, "now": now,
-            "waitlist": registration.category.waitlist_enabled,
+            "waitlist": registration.category.waitlist_enabled, "topic": OUTBOX_TOPIC,
         })
         row = cursor.fetchone()
     if row is None:
@@ -199,8 +202,8 @@ def bibs_renumber(*, event: Event) -> int:
     Registration.objects.filter(event=event).update(bib=None)
     count = 0
     for category in categories:
-        riders = list(Registration.objects.filter(category=category, status=Registration.Status.CONFIRMED)
-                      .order_by("confirmed_at", "pk"))
+        riders = list(Registration.objects.filter(category=category, status__in=Registration.SEATED)
+                      .order_by("confirmed_at", "queued_at", "pk"))
         for number, registration in zip(range(category.bib_start, category.bib_end + 1), riders):
             registration.bib = number
         Registration.objects.bulk_update(riders, ["bib"])

@@ -3,8 +3,9 @@
 import pytest
 
 from clubs.models import Membership
-from clubs.services import club_create, membership_add, membership_apply, membership_set_role
+from clubs.services import club_create, membership_apply, membership_set_role
 from tests.factories import UserFactory
+from tests.helpers import join
 
 
 @pytest.fixture
@@ -13,9 +14,9 @@ def world(db):
     club = club_create(founder=owner, name="广宗骑行", name_en="Guangzong Riders", join_policy="approval",
                        member_list_visibility="members")
     admin = UserFactory(username="admin")
-    membership_set_role(membership=membership_add(club=club, user=admin), role=Membership.Role.ADMIN)
+    membership_set_role(membership=join(club=club, user=admin), role=Membership.Role.ADMIN)
     member = UserFactory(username="member", mobile="+8613900000002")
-    membership_add(club=club, user=member)
+    join(club=club, user=member)
     pending = UserFactory(username="pending")
     membership_apply(club=club, user=pending, message="请让我加入")
     other_owner = UserFactory(username="otheradmin")

@@ -7,7 +7,7 @@ from django.core import mail
 from django.utils import timezone
 
 from clubs.models import Club, Membership
-from clubs.notifications import announcement_send, dues_reminders_send
+from clubs.notifications import dues_reminders_send
 from clubs.services import (
     announcement_create,
     club_create,
@@ -21,6 +21,7 @@ from clubs.services import (
     team_entry_create,
 )
 from core.errors import ServiceError
+from core.outbox import send_due
 from events.models import Registration
 from events.services import registration_create, registration_transfer, registrations_create_group
 from tests.factories import UserFactory
@@ -28,6 +29,8 @@ from tests.factories import UserFactory
 
 def test_apply_then_approve_emails_admins_and_the_rider(world, django_capture_on_commit_callbacks):
     club, rider = world["club"], world["rider"]
+    send_due()  # the mails of the world's setup
+    mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         membership = membership_apply(club=club, user=rider, message="周末一起骑")
     assert membership.state == "pending"
@@ -94,11 +97,15 @@ def test_dues_reminders_30_and_7_days_once_each(world):
     membership_set_dues(membership=member, paid_until=today + datetime.timedelta(days=30))
     admin = Membership.objects.get(user=world["admin"])
     membership_set_dues(membership=admin, paid_until=today + datetime.timedelta(days=90))
+    send_due()
+    mail.outbox.clear()
     assert dues_reminders_send(today=today) == 1
-    assert dues_reminders_send(today=today) == 0  # twice sends nothing twice
+    assert dues_reminders_send(today=today) == 0  # twice queues nothing twice
+    assert send_due() == 1
     assert dues_reminders_send(today=today + datetime.timedelta(days=10)) == 0  # 30-day one already sent
     assert dues_reminders_send(today=today + datetime.timedelta(days=23)) == 1  # 7 days before
     assert dues_reminders_send(today=today + datetime.timedelta(days=24)) == 0
+    assert send_due() == 1 and send_due() == 0
     assert [m.to[0] for m in mail.outbox] == [world["member"].email] * 2
     assert "30" in mail.outbox[0].subject and "7" in mail.outbox[1].subject
 
@@ -113,13 +120,15 @@ def test_renewed_dues_get_new_reminders(world):
 
 
 def test_announcement_one_mail_per_member_and_retry_sends_none_twice(world, django_capture_on_commit_callbacks):
+    send_due()  # the mails of the world's setup
+    mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):
         announcement = announcement_create(club=world["club"], author=world["owner"], subject="周六骑行",
                                            body="七点集合")
     active = {world["owner"].email, world["admin"].email, world["member"].email}
     assert sorted(m.to[0] for m in mail.outbox) == sorted(active)
-    assert announcement_send(announcement_id=announcement.pk) == 0
-    assert len(mail.outbox) == 3
+    assert send_due() == 0  # a rerun sends nothing twice
+    assert len(mail.outbox) == 3 and announcement.subject in mail.outbox[0].subject
 
 
 def test_club_routes_only_for_active_members(client, world, make_route):
@@ -172,25 +181,29 @@ def test_team_entry_is_all_or_nothing(world, make_event, django_capture_on_commi
     assert Registration.objects.filter(event=event).count() == 1
     with django_capture_on_commit_callbacks(execute=True):
         entries = team_entry_create(club=world["club"], category=category, members=team[:2])
-    assert [e.status for e in entries] == ["confirmed", "confirmed"]
+    assert [e.status for e in entries] == ["held", "held"]  # seats held until each member confirms
     assert len({e.bib for e in entries} | {1}) == 3
-    assert sorted(m.to[0] for m in mail.outbox if "俱乐部为您报名" in m.subject) == sorted(
+    assert sorted(m.to[0] for m in mail.outbox if "俱乐部为您保留" in m.subject) == sorted(
         u.email for u in team[:2])
     category.refresh_from_db()
     assert category.confirmed_count == 3
-    # a member withdraws themselves like any rider; the seat frees up
+    # a member declines like any rider withdraws; the seat frees up and nothing of theirs is kept
     from events.services import registration_cancel
 
     registration_cancel(registration=entries[0])
-    assert Registration.objects.filter(event=event, status="confirmed").count() == 2
+    assert not Registration.objects.filter(pk=entries[0].pk).exists()
+    category.refresh_from_db()
+    assert category.confirmed_count == 2
 
 
 @pytest.mark.parametrize(
     ("setup", "code"), [("outsider", "not_members"), ("registered", "already_registered"),
-                        ("questions", "questions")])
+                        ("other_club_ride", "members_only")])
 def test_team_entry_refusals_name_the_reason(world, make_event, setup, code):
-    questions = [{"key": "id", "label": "身份证", "kind": "national_id", "required": True}]
-    event = make_event(capacity=10, questions=questions if setup == "questions" else None)
+    event = make_event(capacity=10)
+    if setup == "other_club_ride":  # a members-only ride of another club
+        event.club, event.members_only = world["other"], True
+        event.save()
     category = event.categories.get()
     team = [world["member"], world["admin"]]
     if setup == "outsider":

@@ -3,12 +3,13 @@
 import pytest
 
 from clubs.models import Membership
-from clubs.services import club_create, membership_add, team_entry_create
+from clubs.services import club_create, team_entry_create
 from core.errors import ServiceError
 from events import services
 from events.models import Registration
 from tests.events.test_race import _in_threads
 from tests.factories import UserFactory
+from tests.helpers import join
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -19,7 +20,7 @@ def test_team_entry_under_a_rush_is_all_or_nothing(make_event, capacity):
     club = club_create(founder=owner, name="比赛车队")
     team = [UserFactory() for _ in range(5)]
     for member in team:
-        membership_add(club=club, user=member)
+        join(club=club, user=member)
     event = make_event(capacity=capacity)
     category = event.categories.get()
     singles = [UserFactory() for _ in range(20)]

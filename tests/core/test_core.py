@@ -9,7 +9,7 @@ from django import forms
 from django.contrib.messages import get_messages
 from django.test import RequestFactory
 
-from clubs.services import club_create, membership_add
+from clubs.services import club_create
 from core.csv import csv_bytes, safe_cell
 from core.errors import ServiceError
 from core.querysets import filtered
@@ -18,6 +18,7 @@ from events.models import Event
 from events.services import event_complete, registration_create, results_import
 from industry.models import Brand, EventStat
 from tests.factories import UserFactory
+from tests.helpers import join
 
 HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(1)", "\tX", "\rY"]
 
@@ -69,7 +70,7 @@ def test_every_event_export_neutralises_formulas(client, make_event, organizer, 
 def test_club_roster_export_neutralises_formulas(client, hostile_rider):
     owner = UserFactory()
     club = club_create(founder=owner, name="车队")
-    membership_add(club=club, user=hostile_rider)
+    join(club=club, user=hostile_rider)
     client.force_login(owner)
     rows = _cells(client.get(f"/clubs/{club.slug}/roster.csv"))
     _no_formula(rows)

@@ -178,7 +178,7 @@ def test_organizer_pages_publish_pause_cancel(client, make_event, organizer, rid
     event.refresh_from_db()
     for rider in riders[:2]:
         registration_create(event=event, category=event.categories.first(), rider=rider)
-    from events.notifications import outbox_send
+    from core.outbox import send_due as outbox_send
 
     outbox_send()  # the sign-up e-mails
     mailoutbox.clear()

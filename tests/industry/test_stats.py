@@ -5,11 +5,12 @@ import datetime
 import pytest
 from django.utils import timezone
 
-from clubs.services import club_create, membership_add
+from clubs.services import club_create
 from events.models import Registration
 from industry import stats
 from industry.models import Brand, EventStat, MonthlyStat, StatRun
 from tests.factories import UserFactory
+from tests.helpers import join
 
 
 @pytest.fixture
@@ -36,8 +37,8 @@ def raced(make_event):
         rider("male", 61, "guangzong", local),       # waitlisted then cancelled
         UserFactory(gender="undisclosed"),           # no birth date: waitlisted
     ]
-    membership_add(club=club, user=people[0])
-    membership_add(club=club, user=people[1])
+    join(club=club, user=people[0])
+    join(club=club, user=people[1])
     from events.services import checkin, checkin_code, registration_cancel, registration_create, results_import
 
     regs = [registration_create(event=event, category=event.categories.get(), rider=p)[0] for p in people]

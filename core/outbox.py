@@ -1,0 +1,139 @@
+"""The outbox: every e-mail is a row written with the fact it tells about, sent after commit.
+
+Apps register a renderer per topic (in their AppConfig.ready) that turns a row into an
+EmailMessage, or None when there is nothing to send (no address, the object is gone). The sender
+takes one row at a time in its own transaction (SKIP LOCKED, so workers split the rows), sends
+and marks it there. A permanent failure (a bad header, a refused recipient, a template error)
+marks the row failed with its error; a transient one (SMTP down, a timeout) retries with backoff;
+either way the other rows go on. The kick after commit is best-effort: beat drains the rest."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+import smtplib
+import time
+from collections.abc import Callable, Iterable
+
+from django.conf import settings
+from django.core.mail import EmailMessage
+from django.db import transaction
+from django.utils import timezone
+
+from core.models import Outbox
+from core.queue import task_queue_best_effort
+
+log = logging.getLogger(__name__)
+
+SEND_TASK = "core.send_outbox"  # core/tasks.py
+KICK_INTERVAL = 1.0
+MAX_ATTEMPTS = 8
+BACKOFF_FIRST = 60  # seconds; doubles per attempt, at most BACKOFF_MAX
+BACKOFF_MAX = 3600
+Renderer = Callable[[Outbox], EmailMessage | None]
+_renderers: dict[str, Renderer] = {}
+_last_kick = 0.0
+
+
+def register(topic: str, renderer: Renderer) -> None:
+    _renderers[topic] = renderer
+
+
+def enqueue(topic: str, kind: str, object_id: int, *, recipient_id: int | None = None, key: str | None = None) -> None:
+    """One message, in the caller's transaction; sent once it commits."""
+    enqueue_many([(topic, kind, object_id, recipient_id, key)])
+
+
+def enqueue_many(rows: Iterable[tuple[str, str, int, int | None, str | None]]) -> None:
+    """Many messages at once; a row whose key was queued before is skipped (reminders rerun)."""
+    now = timezone.now()
+    objs = [Outbox(topic=t, kind=k, object_id=o, recipient_id=r, key=key, created_at=now, next_attempt_at=now)
+            for t, k, o, r, key in rows]
+    if objs:
+        Outbox.objects.bulk_create(objs, ignore_conflicts=True)
+        kick_on_commit()
+
+
+def kick_on_commit() -> None:
+    transaction.on_commit(_kick)
+
+
+def _kick() -> None:
+    """Queue the sender at most once per KICK_INTERVAL per process: a sign-up rush queues a few
+    tasks a second, not one per rider; the task waits out the interval and sends every row due."""
+    global _last_kick
+    if settings.CELERY_TASK_ALWAYS_EAGER:
+        task_queue_best_effort(SEND_TASK)
+        return
+    now = time.monotonic()
+    if now - _last_kick >= KICK_INTERVAL:
+        _last_kick = now
+        task_queue_best_effort(SEND_TASK, countdown=KICK_INTERVAL)
+
+
+def permanent(exc: BaseException) -> bool:
+    """Errors a retry cannot mend: bad input (BadHeaderError is a ValueError), refused recipients,
+    5xx answers. Connection trouble and timeouts are transient."""
+    if isinstance(exc, smtplib.SMTPResponseException):
+        return exc.smtp_code >= 500
+    if isinstance(exc, smtplib.SMTPRecipientsRefused):
+        return True
+    return not isinstance(exc, OSError | smtplib.SMTPException)
+
+
+def backoff(attempts: int) -> datetime.timedelta:
+    return datetime.timedelta(seconds=min(BACKOFF_FIRST * 2 ** (attempts - 1), BACKOFF_MAX))
+
+
+def _send_one(pk: int) -> str | None:
+    """Send one row in its own transaction; returns its new status, None when another worker has it."""
+    with transaction.atomic():
+        row = Outbox.objects.select_for_update(skip_locked=True).filter(pk=pk, status=Outbox.Status.PENDING).first()
+        if row is None:
+            return None
+        now = timezone.now()
+        try:
+            with transaction.atomic():  # a database error while rendering leaves the row writable
+                renderer = _renderers[row.topic]
+                message = renderer(row)
+                if message is not None:
+                    message.send()
+        except Exception as exc:
+            row.attempts += 1
+            row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
+            if permanent(exc) or row.attempts >= MAX_ATTEMPTS:
+                row.status = Outbox.Status.FAILED
+                log.warning("outbox %s failed for good: %s", row.pk, row.last_error)
+            else:
+                row.next_attempt_at = now + backoff(row.attempts)
+                log.info("outbox %s will retry at %s: %s", row.pk, row.next_attempt_at, row.last_error)
+        else:
+            row.attempts += 1
+            row.status = Outbox.Status.SENT if message is not None else Outbox.Status.SKIPPED
+            row.sent_at = now
+        row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "sent_at"])
+        return row.status
+
+
+def send_due(*, batch: int = 200) -> int:
+    """Send every row that is due; returns how many e-mails went out. Concurrent runs split the
+    rows; a rerun sends nothing twice."""
+    sent = 0
+    while True:
+        ids = list(Outbox.objects.filter(status=Outbox.Status.PENDING, next_attempt_at__lte=timezone.now())
+                   .order_by("created_at", "pk").values_list("pk", flat=True)[:batch])
+        if not ids:
+            return sent
+        outcomes = [_send_one(pk) for pk in ids]
+        sent += outcomes.count(Outbox.Status.SENT)
+        if all(o is None for o in outcomes):  # every row is being sent by another worker
+            return sent
+
+
+def retry_failed(*, ids: Iterable[int]) -> int:
+    """Staff put failed messages back in the queue (after fixing the cause)."""
+    count = Outbox.objects.filter(pk__in=list(ids), status=Outbox.Status.FAILED).update(
+        status=Outbox.Status.PENDING, attempts=0, next_attempt_at=timezone.now())
+    if count:
+        kick_on_commit()
+    return count
