@@ -58,6 +58,7 @@ class User(AbstractUser):
                                    related_name="riders", verbose_name=_("bike brand ridden"))
     language = models.CharField(_("language for e-mails"), max_length=10, choices=settings.LANGUAGES,
                                 default="zh-hans")
+    feed_version = models.PositiveIntegerField(default=0, editable=False)  # a new one voids old calendar links
     show_name_publicly = models.BooleanField(
         _("show my name on public start lists and results"),
         default=False,

@@ -6,6 +6,7 @@ from enum import StrEnum
 
 from django.shortcuts import get_object_or_404
 from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from accounts.models import User
 from core.errors import ServiceError
@@ -34,3 +35,8 @@ def riders_by_username(*, usernames: list[str], field: str = "username") -> list
 
 def rider_by_username(*, username: str, field: str = "username") -> User:
     return riders_by_username(usernames=[username], field=field)[0]
+
+
+def api_token_of(*, user: User) -> Token | None:
+    """The rider's API token (one per account), to show when it was made and offer revoking it."""
+    return Token.objects.filter(user=user).first()

@@ -1,9 +1,18 @@
 """Writes to user accounts."""
 
+from allauth.account.adapter import get_adapter
+from allauth.account.utils import has_verified_email
+from django.core import signing
+from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import F
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from rest_framework.authtoken.models import Token
 
 from accounts.models import HomeArea, User
 from accounts.validators import normalize_phone
+from core.errors import ServiceError
 
 PROFILE_FIELDS = (
     "display_name",
@@ -51,3 +60,52 @@ def user_create(*, username: str, email: str, password: str, email_verified: boo
     user.save()
     EmailAddress.objects.create(user=user, email=email, primary=True, verified=email_verified)
     return user
+
+
+FEED_SALT = "events.feed"
+
+
+def feed_token(user: User) -> str:
+    """The secret part of the rider's calendar feed URL (a calendar app cannot log in)."""
+    return signing.Signer(salt=FEED_SALT).sign(f"{user.pk}.{user.feed_version}")
+
+
+def feed_rider(token: str) -> User | None:
+    """The rider a feed token stands for; None when forged or rotated away."""
+    try:
+        value = signing.Signer(salt=FEED_SALT).unsign(token)
+        pk, version = value.split(".") if "." in value else (value, "0")  # links made before rotation existed
+        return User.objects.filter(pk=int(pk), feed_version=int(version), is_active=True).first()
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+@transaction.atomic
+def feed_rotate(*, user: User) -> str:
+    """A new calendar feed link; the old one stops working at once."""
+    User.objects.filter(pk=user.pk).update(feed_version=F("feed_version") + 1)
+    user.refresh_from_db(fields=["feed_version"])
+    return feed_token(user)
+
+
+def api_token_get(*, user: User) -> Token:
+    return Token.objects.get_or_create(user=user)[0]
+
+
+def api_token_revoke(*, user: User) -> bool:
+    """Delete the rider's API token: every app using it is signed out."""
+    return Token.objects.filter(user=user).delete()[0] > 0
+
+
+def api_token_login(*, request: HttpRequest, login: str, password: str) -> Token:
+    """The API's log-in: the same adapter, failed-login limits and verification as the HTML one."""
+    try:
+        user = get_adapter(request).authenticate(request, username=login, password=password)
+    except ValidationError as exc:  # allauth's "too many failed attempts"
+        raise ServiceError(_("Too many failed attempts: try again in a few minutes."), "too_many_attempts",
+                           http_status=429) from exc
+    if user is None or not user.is_active:
+        raise ServiceError(_("The username or password is not correct."), "credentials")
+    if not has_verified_email(user):
+        raise ServiceError(_("Confirm your e-mail address first: open the link we sent you."), "unverified")
+    return api_token_get(user=user)

@@ -96,7 +96,7 @@ def error_body(exc: DjangoValidationError) -> dict:
 
 def exception_handler(exc: Exception, context: dict) -> Response | None:
     if isinstance(exc, DjangoValidationError):
-        return Response(error_body(exc), status=status.HTTP_400_BAD_REQUEST)
+        return Response(error_body(exc), status=getattr(exc, "http_status", status.HTTP_400_BAD_REQUEST))
     if isinstance(exc, Http404):  # DRF converts these two itself; done here to shape them too
         exc = exceptions.NotFound()
     elif isinstance(exc, DjangoPermissionDenied):

@@ -17,7 +17,7 @@ class ServiceError(ValidationError):
     """
 
     def __init__(self, message: str | dict[str, list[str]], code: StrEnum | str, *, field: str | None = None,
-                 params: dict | None = None) -> None:
+                 params: dict | None = None, http_status: int = 400) -> None:
         if isinstance(message, dict):  # several fields refused at once: {field: [messages]}
             super().__init__({name: [ValidationError(m, code=str(code)) for m in texts]
                               for name, texts in message.items()})
@@ -27,6 +27,7 @@ class ServiceError(ValidationError):
             super().__init__(message, code=str(code))
         self.error_code = str(code)
         self.error_params = params or {}
+        self.http_status = http_status  # the API answers 400, or 429 for a rate limit
 
 
 def error_code(exc: ValidationError) -> str:

@@ -2,14 +2,13 @@
 
 from django.urls import path
 from drf_spectacular.utils import extend_schema
-from rest_framework.authtoken.views import ObtainAuthToken
 from rest_framework.decorators import api_view, permission_classes
 from rest_framework.permissions import AllowAny
 from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.reverse import reverse
 
-from accounts.api import ProfileMeApi, RiderPublicApi
+from accounts.api import ProfileMeApi, RiderPublicApi, TokenApi
 from clubs import api as clubs_api
 from events import api as events_api
 from industry import api as industry_api
@@ -39,7 +38,7 @@ app_name = "api"
 
 urlpatterns = [
     path("", api_root, name="root"),
-    path("auth/token/", ObtainAuthToken.as_view(), name="auth-token"),
+    path("auth/token/", TokenApi.as_view(), name="auth-token"),
     path("me/", ProfileMeApi.as_view(), name="me"),
     path("riders/<str:username>/", RiderPublicApi.as_view(), name="rider"),
     path("clubs/", clubs_api.ClubListApi.as_view(), name="clubs"),

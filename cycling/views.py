@@ -5,19 +5,32 @@ from django.shortcuts import render
 from django.views.decorators.cache import never_cache
 
 from clubs.selectors import clubs_public
-from cycling.health import check_database, check_redis
+from cycling.health import check_database, check_redis, heartbeat_age
 from routes.selectors import routes_published
 
 
 @never_cache
 def healthz(request: HttpRequest) -> JsonResponse:
-    checks = {"database": check_database(), "redis": check_redis()}
-    healthy = all(error is None for error in checks.values())
-    body = {
-        "status": "ok" if healthy else "unavailable",
-        "checks": {name: ("ok" if error is None else error) for name, error in checks.items()},
-    }
-    return JsonResponse(body, status=200 if healthy else 503)
+    """Liveness: 200 while this process and the database answer. Redis is not asked: the site
+    serves through a Redis outage (core.cache, core.queue), so it must stay in the balancer."""
+    alive = check_database()
+    return JsonResponse({"status": "ok" if alive else "unavailable"}, status=200 if alive else 503)
+
+
+def _word(ok: bool | None) -> str:
+    return {True: "ok", False: "unavailable", None: "not configured"}[ok]
+
+
+@never_cache
+def readyz(request: HttpRequest) -> JsonResponse:
+    """Readiness details: 503 when the database or a configured Redis is down; the heartbeat's
+    age tells whether a worker runs (tasks inline without Redis: no worker needed)."""
+    database, redis_ok = check_database(), check_redis()
+    ready = database and redis_ok is not False
+    age = heartbeat_age() if redis_ok else None
+    body = {"status": "ok" if ready else "unavailable",
+            "checks": {"database": _word(database), "redis": _word(redis_ok), "worker_heartbeat_age_s": age}}
+    return JsonResponse(body, status=200 if ready else 503)
 
 
 def home(request: HttpRequest) -> HttpResponse:

@@ -6,7 +6,6 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.core import signing
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -17,8 +16,8 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.models import User
 from accounts.selectors import rider_by_username
+from accounts.services import feed_rider, feed_token
 from core import memberships
 from core.csv import csv_response
 from core.i18n import localized
@@ -58,7 +57,6 @@ from routes.gcj02 import wgs84_to_gcj02
 from routes.selectors import routes_visible_to
 from routes.svg import profile_svg
 
-FEED_SALT = "events.feed"
 CANCEL_REASON_MAX_LENGTH = 2000
 SHOWN_ERRORS = 50  # a results file with more bad lines shows the first ones
 
@@ -340,17 +338,11 @@ def event_calendar(request: HttpRequest, slug: str) -> HttpResponse:
     return response
 
 
-def feed_token(user: User) -> str:
-    return signing.Signer(salt=FEED_SALT).sign(str(user.pk))
-
-
 def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
     """A calendar app cannot log in: the signed token in the URL stands for the rider."""
-    try:
-        pk = int(signing.Signer(salt=FEED_SALT).unsign(token))
-    except (signing.BadSignature, ValueError) as exc:
-        raise Http404 from exc
-    rider = get_object_or_404(User, pk=pk, is_active=True)
+    rider = feed_rider(token)
+    if rider is None:
+        raise Http404
     body = ical.feed_ics(events_of_rider(rider=rider), base_url=request.build_absolute_uri("/").rstrip("/"),
                          name=_("My rides"))
     return HttpResponse(body, content_type="text/calendar; charset=utf-8")

@@ -21,7 +21,7 @@ class UserFactory(factory.django.DjangoModelFactory):
 
     @factory.post_generation
     def verified_email(obj, create, extracted, **kwargs):
-        if create:
+        if create and extracted is not False:  # UserFactory(verified_email=False): not verified yet
             EmailAddress.objects.create(user=obj, email=obj.email, primary=True, verified=True)
 
 

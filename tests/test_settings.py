@@ -61,7 +61,7 @@ def test_settings_read_the_environment(tmp_path):
     assert (got["name"], got["host"], got["port"]) == ("cycling", "db.internal", "6543")
     assert got["redis"] == got["broker"] == "redis://cache.internal:6380/2"
     assert got["eager"] is False
-    assert got["cache"] == "django.core.cache.backends.redis.RedisCache"
+    assert got["cache"] == "core.cache.ResilientRedisCache"
     assert got["debug"] is False
     assert got["hosts"] == ["ride.example.cn", "www.ride.example.cn"]
     assert got["email_backend"] == "django.core.mail.backends.smtp.EmailBackend"
