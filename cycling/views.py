@@ -1,8 +1,10 @@
 """Site-wide pages: home and the health check."""
 
+from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.views.decorators.cache import never_cache
+from django.views.static import serve
 
 from clubs.selectors import clubs_public
 from cycling.health import check_database, check_redis, heartbeat_age
@@ -36,3 +38,11 @@ def readyz(request: HttpRequest) -> JsonResponse:
 def home(request: HttpRequest) -> HttpResponse:
     context = {"routes": routes_published()[:6], "clubs": clubs_public()[:6]}
     return render(request, "home.html", context)
+
+
+def media(request: HttpRequest, path: str) -> HttpResponse:
+    """An uploaded file, always as a download: never rendered as HTML, never sniffed."""
+    response = serve(request, path, document_root=settings.MEDIA_ROOT)
+    response["Content-Disposition"] = "attachment"
+    response["X-Content-Type-Options"] = "nosniff"
+    return response

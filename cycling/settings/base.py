@@ -2,9 +2,11 @@
 
 from importlib.util import find_spec
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import environ
 from celery.schedules import crontab
+from csp.constants import NONE, SELF
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -19,6 +21,7 @@ ALLOWED_HOSTS = env.list("ALLOWED_HOSTS", default=["127.0.0.1", "localhost", "[:
 CSRF_TRUSTED_ORIGINS = env.list("CSRF_TRUSTED_ORIGINS", default=[])
 
 INSTALLED_APPS = [
+    "csp",
     "django.contrib.admin",
     "django.contrib.auth",
     "django.contrib.contenttypes",
@@ -54,6 +57,7 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    "csp.middleware.CSPMiddleware",
 ]
 
 ROOT_URLCONF = "cycling.urls"
@@ -198,6 +202,40 @@ SPECTACULAR_SETTINGS = {
 MAP_TILE_URL = env("MAP_TILE_URL", default="")
 MAP_TILE_ATTRIBUTION = env("MAP_TILE_ATTRIBUTION", default="")
 MAP_TILE_CRS = env("MAP_TILE_CRS", default="wgs84")  # "gcj02" for AMap and other Chinese tiles
+
+
+
+def _tile_source(url: str) -> list[str]:
+    """The map tiles' origin for img-src: {s} subdomains become a wildcard."""
+    if not url:
+        return []
+    parts = urlsplit(url)
+    host = parts.netloc
+    if "{" in host:
+        host = "*." + host.split(".", 1)[1]
+    return [f"{parts.scheme}://{host}"]
+
+
+# Content-Security-Policy (django-csp): our own origin only, no inline script or style, no
+# plug-ins, no framing; images also from the map tiles and data: URIs (Leaflet, Swagger UI).
+CONTENT_SECURITY_POLICY = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF, "data:", *_tile_source(MAP_TILE_URL)],
+        "connect-src": [SELF],
+        "font-src": [SELF],
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+    },
+}
+# Uploaded files are served (when Django serves them: DEBUG or SERVE_MEDIA) as downloads only:
+# Content-Disposition: attachment and nosniff, so an upload can never render as a page.
+SERVE_MEDIA = env.bool("SERVE_MEDIA", default=DEBUG)
+SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # Celery. Without REDIS_URL tasks run inline, in the request that queued them.
 CELERY_BROKER_URL = REDIS_URL or "memory://"

@@ -52,12 +52,23 @@ def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:
     page.wait_for_url("**/me/")
 
 
+def csp_watch(page) -> list[str]:
+    """Collect the page's Content-Security-Policy violations (Chromium logs each one)."""
+    violations: list[str] = []
+    page.on("console", lambda message: violations.append(f"{page.url}: {message.text[:160]}")
+            if "Content Security Policy" in message.text else None)
+    return violations
+
+
 @pytest.fixture
 def page(browser):
+    """A phone-sized page; every browser test also fails on any CSP violation it caused."""
     context = browser.new_context(viewport={"width": 412, "height": 915}, locale="zh-CN")
     page = context.new_page()
+    violations = csp_watch(page)
     yield page
     context.close()
+    assert violations == [], violations
 
 
 @pytest.fixture
