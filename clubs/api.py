@@ -26,6 +26,7 @@ from clubs.selectors import (
 )
 from clubs.serializers import (
     AnnouncementInput,
+    ApplyInput,
     ClubDetailOutput,
     ClubInput,
     ClubOutput,
@@ -81,10 +82,12 @@ class ClubDetailApi(APIView):
 class ClubApplyApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=None, responses={200: MembershipOutput, **ERRORS})
+    @extend_schema(request=ApplyInput, responses={200: MembershipOutput, **ERRORS})
     def post(self, request: Request, slug: str) -> Response:
+        data = ApplyInput(data=request.data)
+        data.is_valid(raise_exception=True)
         membership = services.membership_apply(club=club_get(slug=slug), user=request.user,
-                                               message=str(request.data.get("message", "")))
+                                               message=data.validated_data["message"])
         return Response(MembershipOutput(membership).data)
 
 

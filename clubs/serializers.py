@@ -111,6 +111,10 @@ class MemberActionInput(serializers.Serializer):
     paid_until = serializers.DateField(required=False, allow_null=True)
 
 
+class ApplyInput(serializers.Serializer):
+    message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+
+
 class InvitationInput(serializers.Serializer):
     accept = serializers.BooleanField()
 

@@ -19,7 +19,7 @@ from clubs.notifications import announcement_mail_on_commit, membership_mail_on_
 from clubs.selectors import memberships_active
 from core.errors import ServiceError
 from core.services import model_update
-from core.slugs import unique_slug
+from core.slugs import insert_with_unique_slug, unique_slug
 from events import services as events_services
 from events.models import Category, Event, Registration
 from routes.models import RouteVersion
@@ -45,10 +45,13 @@ class ClubCode(StrEnum):
 @transaction.atomic
 def club_create(*, name: str, founder: User | None = None, slug: str = "", **fields: object) -> Club:
     """Any rider can found a club and becomes its owner."""
-    slug = slug or unique_slug(Club, str(fields.get("name_en") or name), fallback="club", reserved=RESERVED_SLUGS)
-    club = Club(name=name, slug=slug, **fields)
-    club.full_clean()
-    club.save()
+    text = str(fields.get("name_en") or name)
+    club = Club(name=name, slug=slug or unique_slug(Club, text, fallback="club", reserved=RESERVED_SLUGS), **fields)
+    club.full_clean(validate_unique=bool(slug))  # a chosen slug is checked here, a made one on insert
+    if slug:
+        club.save()
+    else:  # ten riders founding "骑行俱乐部" at once each get a club, never a 500
+        insert_with_unique_slug(club, text=text, fallback="club", reserved=RESERVED_SLUGS)
     if founder is not None:
         Membership.objects.create(club=club, user=founder, role=Membership.Role.OWNER, state=Membership.State.ACTIVE,
                                   decided_at=timezone.now())
@@ -69,7 +72,7 @@ def membership_apply(*, club: Club, user: User, message: str = "") -> Membership
     if membership.state in (Membership.State.ACTIVE, Membership.State.PENDING) and not created:
         return membership
     membership.role = Membership.Role.MEMBER
-    membership.message = message[:MESSAGE_MAX_LENGTH]
+    membership.message = message.replace("\x00", "")[:MESSAGE_MAX_LENGTH]  # PostgreSQL cannot store NUL
     membership.applied_at = timezone.now()
     if club.join_policy == Club.JoinPolicy.OPEN:
         membership.state, membership.decided_at = Membership.State.ACTIVE, timezone.now()

@@ -74,8 +74,12 @@ def club_detail(request: HttpRequest, slug: str) -> HttpResponse:
 def club_apply(request: HttpRequest, slug: str) -> HttpResponse:
     club = club_get(slug=slug)
     form = ApplyForm(request.POST)
+    if not form.is_valid():
+        for errors in form.errors.values():
+            messages.error(request, " ".join(errors))
+        return redirect("clubs:detail", slug=club.slug)
     with shown_on(request) as outcome:
-        membership = services.membership_apply(club=club, user=request.user, message=form.data.get("message", ""))
+        membership = services.membership_apply(club=club, user=request.user, message=form.cleaned_data["message"])
     if outcome.ok:
         messages.success(request, _("Welcome to the club!") if membership.state == Membership.State.ACTIVE
                          else _("Your application was sent to the club's admins."))

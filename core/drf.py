@@ -7,14 +7,17 @@ EXCEPTION_HANDLER) shapes both, and gives every other API error a `code` too.
 
 from __future__ import annotations
 
+import io
 from typing import Any
 
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.http import Http404
 from django.utils.translation import gettext as _
-from rest_framework import exceptions, serializers, status
+from django.utils.translation import gettext_lazy
+from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -113,9 +116,35 @@ def exception_handler(exc: Exception, context: dict) -> Response | None:
     return response
 
 
-def upload_read(request: Any, *, field: str = "file") -> bytes:
-    """The bytes of an uploaded file, or a 400 naming the field."""
+def upload_file(request: Any, *, field: str = "file") -> Any:
+    """The uploaded file (to read as a stream), or a 400 naming the field."""
     upload = request.FILES.get(field)
     if upload is None:
         raise ServiceError(_("Choose a CSV file."), "no_file", field=field)
-    return upload.read()
+    return upload
+
+
+def upload_read(request: Any, *, field: str = "file") -> bytes:
+    """The bytes of an uploaded file, or a 400 naming the field."""
+    return upload_file(request, field=field).read()
+
+
+class BodyTooLarge(exceptions.APIException):
+    status_code = status.HTTP_413_REQUEST_ENTITY_TOO_LARGE
+    default_detail = gettext_lazy("The request is too large.")
+    default_code = "too_large"
+
+
+class JSONParser(parsers.JSONParser):
+    """DRF's JSON parser, bounded: a body over API_MAX_BODY_BYTES is refused (413) before it is
+    parsed, and JSON nested too deeply is a 400, not a RecursionError (500)."""
+
+    def parse(self, stream: Any, media_type: str | None = None, parser_context: dict | None = None) -> Any:
+        limit = settings.API_MAX_BODY_BYTES
+        body = stream.read(limit + 1) if stream is not None else b""
+        if len(body) > limit:
+            raise BodyTooLarge
+        try:
+            return super().parse(io.BytesIO(body), media_type, parser_context)
+        except RecursionError as exc:
+            raise exceptions.ParseError(_("The JSON is nested too deeply.")) from exc

@@ -12,7 +12,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.drf import ERRORS, ImportOutput, upload_read
+from core.drf import ERRORS, ImportOutput, upload_file
 from core.errors import ServiceError
 from events.models import Event
 from industry import selectors
@@ -78,7 +78,7 @@ class SalesApi(APIView):
     def post(self, request: Request) -> Response:
         if not selectors.is_analyst(request.user):
             raise Http404
-        report = sales_import(data=upload_read(request))
+        report = sales_import(data=upload_file(request))
         report.raise_for_errors()
         return Response(ImportOutput(report).data, status=status.HTTP_201_CREATED)
 

@@ -155,7 +155,7 @@ def sales_upload(request: HttpRequest) -> HttpResponse:
     form = SalesImportForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        report = sales_import(data=form.cleaned_data["file"].read())
+        report = sales_import(data=form.cleaned_data["file"])
         errors = report.errors
         if not errors:
             messages.success(request, _("%(count)s sales rows saved.") % {"count": report.applied})

@@ -118,6 +118,9 @@ class RouteVersion(models.Model):
     error_code = models.CharField(max_length=40, blank=True)
     error_params = models.JSONField(default=dict, blank=True)
     processed_at = models.DateTimeField(null=True, blank=True)
+    # a new route measured later is kept a draft until its file is measured; then it is published
+    # if the uploader asked for it (a file that fails leaves nothing public)
+    publish_when_ready = models.BooleanField(default=False)
 
     source = models.CharField(max_length=8, blank=True)  # "track" or "route" (rtept)
     points = models.PositiveIntegerField(default=0)

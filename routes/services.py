@@ -15,7 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from core.errors import ServiceError
 from core.queue import task_queue_on_commit
-from core.slugs import unique_slug
+from core.slugs import insert_with_unique_slug, unique_slug
 from routes import geo, gpx
 from routes.errors import gpx_error_message
 from routes.models import Collection, PointOfInterest, Route, RouteVersion
@@ -144,17 +144,23 @@ def route_import(
         raise _too_large()
     deferred = len(data) > settings.ROUTE_ASYNC_THRESHOLD_BYTES
     ingested = None if deferred else gpx_ingest(data)
+    publish_when_ready = False
     with transaction.atomic():
         if route is None:
             title = name or (ingested.parsed.name if ingested else "") or PurePath(filename).stem
             fields.setdefault("status", Route.Status.PUBLISHED if publish else Route.Status.DRAFT)
-            slug = unique_slug(Route, fields.pop("slug", "") or title, fallback="route", reserved=RESERVED_SLUGS)
+            publish_when_ready = deferred and fields["status"] == Route.Status.PUBLISHED
+            if publish_when_ready:  # nothing public before the file is measured
+                fields["status"] = Route.Status.DRAFT
+            slug_text = fields.pop("slug", "") or title
+            slug = unique_slug(Route, slug_text, fallback="route", reserved=RESERVED_SLUGS)
             route = Route(owner=owner, name=title[:120], slug=slug, collection=collection, **fields)
             if ingested and not route.description and ingested.parsed.description:
                 route.description = ingested.parsed.description
-            route.full_clean()
-            route.save()
+            route.full_clean(validate_unique=False)  # the slug's uniqueness is settled on insert
+            insert_with_unique_slug(route, text=slug_text, fallback="route", reserved=RESERVED_SLUGS)
         version = _next_version(route, uploaded_by=owner, data=data, filename=filename)
+        version.publish_when_ready = publish_when_ready
         if ingested:
             _apply(version, ingested)
         version.save()
@@ -178,15 +184,21 @@ def route_version_process(*, version_id: int) -> RouteVersion:
     try:
         ingested = gpx_ingest(data)
     except ServiceError as exc:
+        # the uploader sees why; the file is deleted and the route stays as it was (a new route
+        # stays a draft): a failed ingest leaves nothing public, as a refused upload does
         version.status = RouteVersion.Status.FAILED
         version.error_code, version.error_params = exc.error_code, exc.error_params
         version.processed_at = timezone.now()
+        version.gpx_file.delete(save=False)
         version.save()
         return version
     _apply(version, ingested)
     version.save()
     _store_pois(version, ingested.parsed.waypoints)
-    Route.objects.filter(pk=version.route_id).update(current_version=version)
+    changes: dict = {"current_version": version}
+    if version.publish_when_ready:
+        changes["status"] = Route.Status.PUBLISHED
+    Route.objects.filter(pk=version.route_id).update(**changes)
     return version
 
 

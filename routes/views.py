@@ -12,6 +12,7 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from core.i18n import localized
+from core.parse import whole_number
 from core.views import shown_on
 from routes import downloads
 from routes.forms import RouteEditForm, RouteUploadForm, VersionUploadForm
@@ -37,6 +38,15 @@ def route_list(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _version_asked(request: HttpRequest, route: Route) -> RouteVersion | None:
+    """The version named by ?version=N; 404 when N is not a plain number or no such version."""
+    text = request.GET.get("version", "")
+    if not text:
+        return None
+    number = whole_number(text, maximum=100_000)
+    return route_version_get(route=route, number=number if number is not None else -1)
+
+
 def _map_data(version: RouteVersion) -> dict:
     """What the map script draws; converted for GCJ-02 tile layers, never in the database."""
     line = version.line
@@ -55,9 +65,7 @@ def _map_data(version: RouteVersion) -> dict:
 
 def route_detail(request: HttpRequest, slug: str) -> HttpResponse:
     route = route_get(slug=slug, user=request.user)
-    number = request.GET.get("version")
-    version = route_version_get(route=route, number=int(number)) if number and number.isdigit() else None
-    version = version or route.current_version or route.versions.first()
+    version = _version_asked(request, route) or route.current_version or route.versions.first()
     try:
         speed = min(60.0, max(5.0, float(request.GET.get("speed", 20))))
     except ValueError:
@@ -126,8 +134,7 @@ def route_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 def route_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     route = route_get(slug=slug, user=request.user)
-    number = request.GET.get("version", "")
-    version = route_version_get(route=route, number=int(number)) if number.isdigit() else route.current_version
+    version = _version_asked(request, route) or route.current_version
     if version is None or version.status != RouteVersion.Status.READY:
         version = route_version_get(route=route, number=-1)  # 404
     body, content_type, filename = downloads.render(version=version, fmt=fmt)

@@ -41,7 +41,9 @@ def test_api_root_schema_and_offline_docs(client, db):
     assert b"/api/v1/me/" in schema.content
     docs = client.get("/api/docs/").content.decode()
     scripts = re.findall(r'src="([^"]+)"', docs)
-    assert scripts and all(src.startswith("/static/") for src in scripts)
+    assert scripts and all(src.startswith(("/static/", "/api/docs/?")) for src in scripts)  # nothing off-site
+    init = client.get("/api/docs/?script=")
+    assert init.status_code == 200 and "javascript" in init["Content-Type"]  # the start-up script, as a file
 
 
 @pytest.mark.parametrize("path", ["/static/css/site.css", "/static/leaflet/leaflet.js"])

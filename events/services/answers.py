@@ -9,6 +9,16 @@ from events.models import Event, Question
 from events.questions import answer_clean
 from events.services.errors import RegistrationCode
 
+EXTRA_ANSWERS = 10  # unknown keys beyond the questions are refused one by one up to this many, then at once
+
+
+def _control_characters(value: object) -> bool:
+    """NUL and the other C0 controls (a line break or tab in a text answer is fine): PostgreSQL
+    cannot store NUL, and none belongs in an answer."""
+    if isinstance(value, list):
+        return any(_control_characters(item) for item in value)
+    return isinstance(value, str) and any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value)
+
 
 def answers_clean(*, event: Event, answers: dict) -> dict:
     """Validate answers against the event's questions; returns them normalised.
@@ -18,6 +28,14 @@ def answers_clean(*, event: Event, answers: dict) -> dict:
     cleaned: dict = {}
     answers = answers or {}
     questions = list(event.questions.all())
+    if not isinstance(answers, dict) or len(answers) > len(questions) + EXTRA_ANSWERS:
+        raise ServiceError(_("Too many answers: this event asks %(count)s questions.") % {"count": len(questions)},
+                           RegistrationCode.ANSWERS)
+    for key, raw in answers.items():
+        if _control_characters(key) or _control_characters(raw):
+            errors[str(key)[:40]] = [_("Remove the control characters from this answer.")]
+    if errors:
+        raise ServiceError(errors, RegistrationCode.ANSWERS)
     for question in questions:
         raw = answers.get(question.key)
         if raw in (None, "", []):

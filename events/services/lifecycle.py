@@ -13,7 +13,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core.errors import ServiceError
 from core.services import model_update
-from core.slugs import unique_slug
+from core.slugs import insert_with_unique_slug, unique_slug
 from events import selectors
 from events.models import Category, Event, Question, Registration
 from events.services.errors import EventCode
@@ -37,8 +37,11 @@ def event_create(*, created_by: User, title: str, kind: str, starts_at: datetime
                   registration_opens_at=registration_opens_at, registration_closes_at=registration_closes_at,
                   slug=slug or unique_slug(Event, str(title_en or title), fallback="event", reserved=RESERVED_SLUGS),
                   **fields)
-    event.full_clean()
-    event.save()
+    event.full_clean(validate_unique=bool(slug))  # a chosen slug is checked here, a made one on insert
+    if slug:
+        event.save()
+    else:
+        insert_with_unique_slug(event, text=str(title_en or title), fallback="event", reserved=RESERVED_SLUGS)
     event.organizers.add(created_by)
     ranges = default_bib_ranges([int(c["capacity"]) for c in categories])
     made = []

@@ -10,20 +10,22 @@ from django.utils.translation import gettext as _
 
 from core.csv import csv_rows
 from core.imports import ImportReport
+from core.parse import whole_number
 from events.models import Event, Registration
 from events.signals import registrations_changed
 
-_TIME = re.compile(r"^(?:(\d+):)?(\d{1,2}):(\d{2})$")
+_TIME = re.compile(r"(?:([0-9]{1,3}):)?([0-9]{1,2}):([0-9]{2})")
+MAX_HOURS = 240  # a finish time beyond ten days is a typo
 _OUTCOMES = ("DNF", "DNS", "DSQ")
 _HEADER_WORDS = ("bib", "号码", "号码布")
 
 
 def _seconds(text: str) -> int | None:
-    match = _TIME.match(text)
+    match = _TIME.fullmatch(text)
     if not match:
         return None
     hours, minutes, seconds = (int(g) if g else 0 for g in match.groups())
-    if minutes >= 60 or seconds >= 60:
+    if minutes >= 60 or seconds >= 60 or hours > MAX_HOURS:
         return None
     return hours * 3600 + minutes * 60 + seconds
 
@@ -48,11 +50,11 @@ def results_import(*, event: Event, data: bytes) -> ImportReport:
             report.errors.append(_("Line %(line)s: expected a bib and a time or DNF/DNS/DSQ.") % {"line": line_number})
             continue
         bib_text, value = row[0].strip(), row[1].strip()
-        if not bib_text.isdigit() or int(bib_text) not in by_bib:
+        bib = whole_number(bib_text)
+        if bib is None or bib not in by_bib:
             report.errors.append(_("Line %(line)s: no confirmed rider has bib %(bib)s.")
                                  % {"line": line_number, "bib": bib_text})
             continue
-        bib = int(bib_text)
         if bib in seen:
             report.errors.append(_("Line %(line)s: bib %(bib)s appears twice.") % {"line": line_number, "bib": bib})
             continue

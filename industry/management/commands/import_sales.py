@@ -18,11 +18,11 @@ class Command(BaseCommand):
 
     def handle(self, *args, file: str, language=None, **options):
         try:
-            data = Path(file).read_bytes()
+            stream = Path(file).open("rb")  # noqa: SIM115 - closed by the with below; read as a stream
         except OSError as exc:
             raise CommandError(str(exc)) from exc
-        with translation.override(language or settings.LANGUAGE_CODE):
-            report = sales_import(data=data)
+        with stream, translation.override(language or settings.LANGUAGE_CODE):
+            report = sales_import(data=stream)
         for error in report.errors:
             self.stderr.write(error)
         if report.errors:
