@@ -69,6 +69,7 @@ urlpatterns = [
     path("insights/monthly/", industry_api.MonthlyApi.as_view(), name="insights-monthly"),
     path("insights/events/<str:slug>/", industry_api.EventStatsApi.as_view(), name="insights-event"),
     path("insights/sales/", industry_api.SalesApi.as_view(), name="insights-sales"),
+    path("insights/sales/imports/<int:pk>/", industry_api.SalesImportApi.as_view(), name="insights-sales-import"),
     path("insights/linkage/", industry_api.LinkageApi.as_view(), name="insights-linkage"),
     path("routes/", RouteListApi.as_view(), name="routes"),
     path("routes/<str:slug>/", RouteDetailApi.as_view(), name="route"),

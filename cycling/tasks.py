@@ -1,10 +1,17 @@
-"""Site-wide Celery tasks: the worker heartbeat that /healthz reports."""
+"""Site-wide Celery tasks: the worker heartbeat that /readyz reports, and the sweep that queues
+again the work whose task was lost."""
 
 from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from core.queue import task_queue_best_effort
+from industry.sales import sales_imports_sweep
+from industry.stats import stats_overdue
+from routes.services import route_versions_sweep
+
 HEARTBEAT_KEY = "cycling:worker-heartbeat"
+ALL_STATS_TASK = "industry.compute_all_stats"
 
 
 @shared_task(name="cycling.heartbeat", time_limit=30, soft_time_limit=20)
@@ -13,3 +20,17 @@ def heartbeat() -> str:
     stamp = timezone.now().isoformat()
     cache.set(HEARTBEAT_KEY, stamp, timeout=24 * 3600)
     return stamp
+
+
+@shared_task(name="cycling.sweep", time_limit=120, soft_time_limit=100)
+def sweep() -> dict[str, int]:
+    """Beat runs this every five minutes. A task can be lost after its work was asked for: Redis
+    was down when it was queued (queueing after commit is best-effort), or the worker running it
+    was killed with kill -9 (Redis would hand an unacknowledged task out again only after the
+    4-hour visibility timeout). Every such task is safe to run twice, so the sweep queues again
+    whatever is overdue: route versions still pending, sales imports waiting or dead, statistics
+    asked for and not computed. E-mails need no sweep: beat drains the outbox every minute."""
+    stats = stats_overdue()
+    if stats:
+        task_queue_best_effort(ALL_STATS_TASK)
+    return {"route_versions": route_versions_sweep(), "sales_imports": sales_imports_sweep(), "stats": int(stats)}

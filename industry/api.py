@@ -3,8 +3,10 @@ monthly figures, event statistics, sales and the linkage report. Aggregates only
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.http import Http404
 from django.shortcuts import get_object_or_404
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
@@ -12,17 +14,19 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from core.drf import ERRORS, ImportOutput, upload_file
+from core.drf import ERRORS, ErrorOutput, ImportOutput, upload_file
 from core.errors import ServiceError
 from events.models import Event
 from industry import selectors
-from industry.sales import sales_import
+from industry.models import SalesImport
+from industry.sales import sales_import, sales_import_start
 from industry.serializers import (
     BrandSalesOutput,
     EventStatOutput,
     LinkageInput,
     LinkageOutput,
     MonthlyOutput,
+    SalesImportOutput,
     SummaryOutput,
 )
 
@@ -74,13 +78,30 @@ class SalesApi(APIView):
         return Response(BrandSalesOutput(rows, many=True).data)
 
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
-        "file": {"type": "string", "format": "binary"}}}}, responses={201: ImportOutput, **ERRORS})
+        "file": {"type": "string", "format": "binary"}}}},
+        responses={201: ImportOutput, 202: SalesImportOutput, **ERRORS})
     def post(self, request: Request) -> Response:
         if not selectors.is_analyst(request.user):
             raise Http404
-        report = sales_import(data=upload_file(request))
+        upload = upload_file(request)
+        if upload.size > settings.SALES_ASYNC_BYTES:  # in the background: 202 and where to follow it
+            job = sales_import_start(upload=upload, user=request.user, language=get_language())
+            return Response(SalesImportOutput(job).data, status=status.HTTP_202_ACCEPTED)
+        report = sales_import(data=upload)
         report.raise_for_errors()
         return Response(ImportOutput(report).data, status=status.HTTP_201_CREATED)
+
+
+class SalesImportApi(APIView):
+    """A background sales import: its status, rows read so far, rows applied, every problem."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={200: SalesImportOutput, 404: ErrorOutput})
+    def get(self, request: Request, pk: int) -> Response:
+        if not selectors.is_analyst(request.user):
+            raise Http404
+        return Response(SalesImportOutput(get_object_or_404(SalesImport, pk=pk)).data)
 
 
 class LinkageApi(APIView):

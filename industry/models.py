@@ -113,11 +113,42 @@ class MonthlyStat(models.Model):
 
 
 class StatRun(models.Model):
-    """When each statistics job last finished (shown on the insights pages)."""
+    """When each statistics job was last asked for and last finished (shown on the insights
+    pages). A job asked for and not finished within minutes lost its task (a worker killed, Redis
+    down when it was queued): the sweep (industry.stats.stats_sweep) queues it again."""
 
     job = models.CharField(max_length=60, unique=True)
-    finished_at = models.DateTimeField()
+    finished_at = models.DateTimeField(null=True, blank=True)
+    requested_at = models.DateTimeField(null=True, blank=True)
     rows = models.PositiveIntegerField(default=0)
 
     def __str__(self) -> str:
         return self.job
+
+
+class SalesImport(models.Model):
+    """A large sales file imported in the background (industry.import_sales task): the uploader
+    follows its progress on a page; all rows applied, or none and every problem listed."""
+
+    class Status(models.TextChoices):
+        QUEUED = "queued", _("Waiting to start")
+        RUNNING = "running", _("Running")
+        DONE = "done", _("Done")
+        FAILED = "failed", _("Not applied")
+
+    file = models.FileField(_("file"), upload_to="sales/%Y/%m/")
+    uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
+    language = models.CharField(max_length=10, default=settings.LANGUAGE_CODE)  # of the error messages
+    status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.QUEUED)
+    applied = models.PositiveIntegerField(_("rows applied"), default=0)
+    errors = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(null=True, blank=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("sales import")
+        verbose_name_plural = _("sales imports")
+
+    def __str__(self) -> str:
+        return f"{self.file.name} · {self.status}"

@@ -11,25 +11,33 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.i18n import localized
-from core.queue import task_queue
+from core.queue import task_queue_best_effort
 from events.models import Event, Question
 from events.questions import Choice
 from events.signals import event_completed, organizer_links, question_choices, registrations_changed
 from industry.models import Brand
+from industry.stats import stats_requested
 
 EVENT_STATS_TASK = "industry.compute_event_stats"  # industry/tasks.py
 
 
 @receiver(event_completed, dispatch_uid="industry.stats_on_completion")
 def stats_on_completion(sender: type, *, event: Event, **kwargs: Any) -> None:
-    task_queue(EVENT_STATS_TASK, event.pk)  # the signal is sent after commit
+    _queue_stats(event)
 
 
 @receiver(registrations_changed, dispatch_uid="industry.stats_on_change")
 def stats_on_change(sender: type, *, event: Event, **kwargs: Any) -> None:
     """Statistics of a completed event count check-ins and finishers: recompute when they change."""
     if event.status == Event.Status.COMPLETED:
-        task_queue(EVENT_STATS_TASK, event.pk)
+        _queue_stats(event)
+
+
+def _queue_stats(event: Event) -> None:
+    """The signals are sent after commit: note the request, then queue best-effort (Redis may be
+    down); the sweep queues what was asked for and not done."""
+    stats_requested(event_id=event.pk)
+    task_queue_best_effort(EVENT_STATS_TASK, event.pk)
 
 
 @receiver(question_choices, dispatch_uid="industry.brand_choices")

@@ -5,20 +5,28 @@ from __future__ import annotations
 import csv
 import datetime
 import io
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from decimal import Decimal, InvalidOperation
+from pathlib import PurePath
 from typing import BinaryIO
 
+from django.core.cache import cache
+from django.core.files import File
 from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
+from accounts.models import User
 from core.imports import ImportReport
 from core.parse import whole_number
-from core.queue import task_queue_on_commit
-from industry.models import Brand, SalesRecord
+from core.queue import task_queue_best_effort, task_queue_on_commit
+from industry.models import Brand, SalesImport, SalesRecord
+from industry.stats import stats_requested
 
 HEADER = ["brand", "month", "channel", "units", "revenue_cny"]
 ALL_STATS_TASK = "industry.compute_all_stats"  # industry/tasks.py
+IMPORT_TASK = "industry.import_sales"
 
 
 def _month(text: str) -> datetime.date | None:
@@ -50,7 +58,7 @@ def _revenue(text: str) -> Decimal | None:
 
 
 @transaction.atomic
-def sales_import(*, data: bytes | BinaryIO) -> ImportReport:
+def sales_import(*, data: bytes | BinaryIO, progress: Callable[[int], None] | None = None) -> ImportReport:
     """Validate every row, report each bad one by line number, apply only a fully good file.
     Re-importing a brand, month and channel replaces its figures.
 
@@ -61,7 +69,7 @@ def sales_import(*, data: bytes | BinaryIO) -> ImportReport:
     stream = io.BytesIO(data) if isinstance(data, bytes) else data
     text = io.TextIOWrapper(stream, encoding="utf-8-sig", newline="")
     try:
-        _read(csv.reader(text), report)
+        _read(csv.reader(text), report, progress)
     except UnicodeDecodeError:
         report.errors.append(_("The file is not UTF-8 text."))
     except csv.Error as exc:
@@ -72,11 +80,12 @@ def sales_import(*, data: bytes | BinaryIO) -> ImportReport:
         transaction.set_rollback(True)
         report.applied = 0
         return report
+    stats_requested()
     task_queue_on_commit(ALL_STATS_TASK)
     return report
 
 
-def _read(rows: Iterator[list[str]], report: ImportReport) -> None:
+def _read(rows: Iterator[list[str]], report: ImportReport, progress: Callable[[int], None] | None) -> None:
     header = next(rows, None)
     if header is None or [c.strip().lower() for c in header] != HEADER:
         report.errors.append(_("Line 1: the header must be exactly: %(header)s.") % {"header": ",".join(HEADER)})
@@ -108,6 +117,8 @@ def _read(rows: Iterator[list[str]], report: ImportReport) -> None:
             batch.append(record)
             if len(batch) >= BATCH:
                 report.applied += _write(batch)
+        if progress is not None and line % BATCH == 0:
+            progress(line - 1)
     if more_errors:
         report.errors.append(_("… and %(count)s more lines with problems.") % {"count": more_errors})
     if not report.errors:
@@ -147,3 +158,55 @@ def _write(batch: list[SalesRecord]) -> int:
     count = len(batch)
     batch.clear()
     return count
+
+
+def _progress_key(pk: int) -> str:
+    return f"industry:sales-import:{pk}"
+
+
+def sales_import_progress(*, sales_import_id: int) -> int | None:
+    """Rows read so far by a running background import (None when unknown)."""
+    return cache.get(_progress_key(sales_import_id))
+
+
+@transaction.atomic
+def sales_import_start(*, upload: File, user: User, language: str) -> SalesImport:
+    """Store a large file and queue its import (sales_import_run); the page follows its progress."""
+    job = SalesImport(uploaded_by=user, language=language)
+    job.file.save(PurePath(upload.name or "sales.csv").name[-80:], upload, save=False)
+    job.save()
+    task_queue_on_commit(IMPORT_TASK, job.pk)
+    return job
+
+
+def sales_import_run(*, sales_import_id: int) -> SalesImport:
+    """Run a queued import once (a second run of a finished one changes nothing); the file is
+    deleted afterwards."""
+    with transaction.atomic():
+        job = SalesImport.objects.select_for_update().get(pk=sales_import_id)
+        if job.status in (SalesImport.Status.DONE, SalesImport.Status.FAILED):
+            return job
+        SalesImport.objects.filter(pk=job.pk).update(status=SalesImport.Status.RUNNING, started_at=timezone.now())
+    with job.file.open("rb") as stream, translation.override(job.language):
+        report = sales_import(data=stream, progress=lambda rows: cache.set(_progress_key(job.pk), rows, 86400))
+    job.status = SalesImport.Status.FAILED if report.errors else SalesImport.Status.DONE
+    job.applied, job.errors, job.finished_at = report.applied, report.errors, timezone.now()
+    job.file.delete(save=False)
+    job.save()
+    return job
+
+
+IMPORT_TIME_LIMIT = 3000  # industry.import_sales's hard time limit (s): a run older than that is dead
+
+
+def sales_imports_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Queue again the imports whose task was lost: waiting for over ten minutes, or "running"
+    longer than the task may live (its worker was killed). Returns how many."""
+    now = now or timezone.now()
+    lost = list(SalesImport.objects.filter(
+        Q(status=SalesImport.Status.QUEUED, created_at__lt=now - datetime.timedelta(minutes=10))
+        | Q(status=SalesImport.Status.RUNNING, started_at__lt=now - datetime.timedelta(seconds=IMPORT_TIME_LIMIT)))
+        .values_list("pk", flat=True))
+    for pk in lost:
+        task_queue_best_effort(IMPORT_TASK, pk)
+    return len(lost)

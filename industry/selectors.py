@@ -47,7 +47,9 @@ def may_see_insights(user: User | None) -> bool:
 # --- summaries ----------------------------------------------------------------------------------
 
 def last_computed() -> dict[str, datetime.datetime]:
-    return dict(StatRun.objects.values_list("job", "finished_at"))
+    """When each statistics job last finished (not the request markers of core sweeps)."""
+    return {job: at for job, at in StatRun.objects.filter(requested_at__isnull=True)
+            .values_list("job", "finished_at") if at is not None}
 
 
 def monthly() -> list[MonthlyStat]:

@@ -2,7 +2,11 @@
 
 from __future__ import annotations
 
+from django.urls import reverse
 from rest_framework import serializers
+
+from industry.models import SalesImport
+from industry.sales import sales_import_progress
 
 
 class MonthlyOutput(serializers.Serializer):
@@ -97,3 +101,18 @@ class LinkageOutput(serializers.Serializer):
 
     def get_brands(self, report) -> list[dict]:
         return BrandLinkageOutput(report.brands, many=True, context={"correlations": report.correlations}).data
+
+
+class SalesImportOutput(serializers.ModelSerializer):
+    rows_read = serializers.SerializerMethodField(help_text="Rows read so far (while running).")
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = SalesImport
+        fields = ["id", "status", "rows_read", "applied", "errors", "created_at", "finished_at", "url"]
+
+    def get_rows_read(self, job: SalesImport) -> int | None:
+        return sales_import_progress(sales_import_id=job.pk)
+
+    def get_url(self, job: SalesImport) -> str:
+        return reverse("api:insights-sales-import", args=[job.pk])

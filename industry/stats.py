@@ -100,6 +100,7 @@ def _write(rows: list[dict], event_ids: list[int] | None, now: datetime.datetime
 def event_stats_compute(*, event_ids: list[int] | None = None) -> int:
     """Recompute the event statistics (all events, or these). Returns the number of rows."""
     now = timezone.now()
+    _done_requests([f"event:{pk}" for pk in event_ids] if event_ids is not None else None, now)
     rows = _grouped(event_ids)
     with transaction.atomic():
         if BEFORE_WRITE is not None:
@@ -150,8 +151,33 @@ def monthly_stats_compute() -> int:
 
 
 def stats_compute_all() -> dict[str, int]:
+    """Every statistic; answers every request made before it started."""
     return {"event_stats": event_stats_compute(), "monthly_stats": monthly_stats_compute()}
 
 
 def _finished(job: str, rows: int, now: datetime.datetime) -> None:
     StatRun.objects.update_or_create(job=job, defaults={"finished_at": now, "rows": rows})
+
+
+SWEEP_AFTER = datetime.timedelta(minutes=10)  # a statistics task takes seconds; ten minutes means lost
+
+
+def stats_requested(*, event_id: int | None = None) -> None:
+    """Note that statistics were asked for (before queueing the task): all of them, or one event's."""
+    StatRun.objects.update_or_create(job=f"event:{event_id}" if event_id else "requested:all",
+                                     defaults={"requested_at": timezone.now()})
+
+
+def _done_requests(jobs: list[str] | None, started: datetime.datetime) -> None:
+    """A run that started at `started` answers the requests made before it (all of them: None)."""
+    done = StatRun.objects.filter(requested_at__lte=started)
+    done = done.filter(job__in=jobs) if jobs is not None else done.filter(
+        Q(job="requested:all") | Q(job__startswith="event:"))
+    done.update(finished_at=started)
+
+
+def stats_overdue(*, now: datetime.datetime | None = None) -> bool:
+    """Whether statistics asked for more than SWEEP_AFTER ago have not been computed since."""
+    now = now or timezone.now()
+    return StatRun.objects.filter(requested_at__lt=now - SWEEP_AFTER).filter(
+        Q(finished_at__isnull=True) | Q(finished_at__lt=F("requested_at"))).exists()

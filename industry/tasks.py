@@ -2,7 +2,7 @@
 
 from celery import shared_task
 
-from industry import stats
+from industry import sales, stats
 
 
 @shared_task(name="industry.compute_all_stats", time_limit=3000, soft_time_limit=2900)
@@ -15,3 +15,8 @@ def compute_event_stats(event_id: int) -> int:
     count = stats.event_stats_compute(event_ids=[event_id])
     stats.monthly_stats_compute()
     return count
+
+
+@shared_task(name="industry.import_sales", time_limit=sales.IMPORT_TIME_LIMIT, soft_time_limit=2900)
+def import_sales(sales_import_id: int) -> int:
+    return sales.sales_import_run(sales_import_id=sales_import_id).applied

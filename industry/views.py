@@ -3,11 +3,13 @@ linkage report and the sales import. Every table can be downloaded as CSV (?form
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 
 from core.csv import csv_response
@@ -17,8 +19,8 @@ from events.models import Event
 from events.selectors import event_for_organizer
 from industry import charts, selectors, services
 from industry.forms import LinkageForm, SalesImportForm, SponsorshipForm
-from industry.models import Brand, SalesRecord, Sponsorship
-from industry.sales import sales_import
+from industry.models import Brand, SalesImport, SalesRecord, Sponsorship
+from industry.sales import sales_import, sales_import_progress, sales_import_start
 
 
 def _shown(value: int | None) -> str:
@@ -155,13 +157,28 @@ def sales_upload(request: HttpRequest) -> HttpResponse:
     form = SalesImportForm(request.POST or None, request.FILES or None)
     errors = []
     if request.method == "POST" and form.is_valid():
-        report = sales_import(data=form.cleaned_data["file"])
+        upload = form.cleaned_data["file"]
+        if upload.size > settings.SALES_ASYNC_BYTES:  # a long file: in the background, with progress
+            job = sales_import_start(upload=upload, user=request.user, language=get_language())
+            return redirect("insights:sales-import-status", pk=job.pk)
+        report = sales_import(data=upload)
         errors = report.errors
         if not errors:
             messages.success(request, _("%(count)s sales rows saved.") % {"count": report.applied})
             return redirect("insights:dashboard")
     return render(request, "industry/sales_upload.html", {"form": form, "errors": errors,
                                                           "rows": SalesRecord.objects.count()})
+
+
+@login_required
+def sales_import_status(request: HttpRequest, pk: int) -> HttpResponse:
+    """A background import's progress; the page reloads itself until the import has finished."""
+    if not selectors.is_analyst(request.user):
+        raise Http404
+    job = get_object_or_404(SalesImport, pk=pk)
+    return render(request, "industry/sales_import_status.html", {
+        "job": job, "rows_read": sales_import_progress(sales_import_id=job.pk),
+        "finished": job.status in (SalesImport.Status.DONE, SalesImport.Status.FAILED)})
 
 
 @login_required

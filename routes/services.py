@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import hashlib
 from dataclasses import dataclass
 from pathlib import PurePath
@@ -14,7 +15,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from core.errors import ServiceError
-from core.queue import task_queue_on_commit
+from core.queue import task_queue_best_effort, task_queue_on_commit
 from core.slugs import insert_with_unique_slug, unique_slug
 from routes import geo, gpx
 from routes.errors import gpx_error_message
@@ -171,6 +172,20 @@ def route_import(
         else:
             task_queue_on_commit(ROUTE_VERSION_TASK, version.pk)
     return version
+
+
+PROCESS_SWEEP_AFTER = datetime.timedelta(minutes=10)  # the task takes seconds; ten minutes means lost
+
+
+def route_versions_sweep(*, now: datetime.datetime | None = None) -> int:
+    """Queue again the pending versions whose task was lost (a worker killed, Redis down when it
+    was queued): measuring twice changes nothing. Returns how many."""
+    now = now or timezone.now()
+    lost = list(RouteVersion.objects.filter(status=RouteVersion.Status.PENDING,
+                                            created_at__lt=now - PROCESS_SWEEP_AFTER).values_list("pk", flat=True))
+    for pk in lost:
+        task_queue_best_effort(ROUTE_VERSION_TASK, pk)
+    return len(lost)
 
 
 @transaction.atomic

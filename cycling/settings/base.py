@@ -178,6 +178,7 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["core.drf.JSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
 }
+SALES_ASYNC_BYTES = env.int("SALES_ASYNC_BYTES", default=2_000_000)  # larger sales files: background import
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=262_144)  # JSON bodies; files go as multipart
 SPECTACULAR_SETTINGS = {
     "TITLE": "Xingtai Cycling API",
@@ -267,6 +268,7 @@ CELERY_TASK_PUBLISH_RETRY_POLICY = {"max_retries": 2, "interval_start": 0, "inte
 CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "cycling.heartbeat", "schedule": 60.0},
+    "sweep": {"task": "cycling.sweep", "schedule": 300.0},  # work whose task was lost (cycling/tasks.py)
     "event-holds": {"task": "events.expire_holds", "schedule": 300.0},  # team seats nobody confirmed
     "event-reminders": {"task": "events.send_reminders", "schedule": crontab(hour=9, minute=0)},
     "outbox": {"task": "core.send_outbox", "schedule": 60.0},  # safety net behind the kicks
