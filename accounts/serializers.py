@@ -26,7 +26,7 @@ class PublicRiderSerializer(serializers.ModelSerializer):
     """What anyone may see of a rider: no contact, birth or emergency data."""
 
     name = serializers.CharField(source="public_name")
-    bike_brand = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    bike_brand = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
 
     class Meta:
         model = User

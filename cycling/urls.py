@@ -31,3 +31,6 @@ urlpatterns = [
 
 if settings.SERVE_MEDIA:  # development; in production the web server applies the same headers
     urlpatterns.append(re_path(rf"^{settings.MEDIA_URL.lstrip('/')}(?P<path>.*)$", views.media))
+
+handler404 = "cycling.views.not_found"
+handler500 = "cycling.views.server_error"

@@ -17,7 +17,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import rider_by_username
-from core.drf import ERRORS, ErrorOutput, ImportOutput, upload_read
+from core.drf import ERRORS, ErrorOutput, ImportOutput, paginated, upload_read
 from core.errors import ServiceError
 from events import services
 from events.models import Registration
@@ -51,7 +51,7 @@ from events.services import RegistrationCode
 class EventListApi(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
-    @extend_schema(responses=EventListOutput(many=True))
+    @extend_schema(responses={200: paginated(EventListOutput), **ERRORS})
     def get(self, request: Request) -> Response:
         filters = EventFilters(kind=request.query_params.get("kind", ""),
                                county=request.query_params.get("county", ""),

@@ -10,6 +10,7 @@ from rest_framework.response import Response
 from rest_framework.reverse import reverse
 from rest_framework.views import APIView
 
+from core.drf import ErrorOutput, paginated
 from routes.models import RouteVersion
 from routes.permissions import can_upload_routes
 from routes.selectors import route_editable_by, route_get, route_search, route_version_get
@@ -43,7 +44,7 @@ def _upload_answer(request: Request, version: RouteVersion) -> Response:
 class RouteListApi(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
-    @extend_schema(parameters=[RouteSearchInput], responses=RouteListOutput(many=True))
+    @extend_schema(parameters=[RouteSearchInput], responses={200: paginated(RouteListOutput), 400: ErrorOutput})
     def get(self, request: Request) -> Response:
         search = RouteSearchInput(data=request.query_params)
         search.is_valid(raise_exception=True)

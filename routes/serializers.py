@@ -108,13 +108,13 @@ class VersionStatsOutput(VersionSummaryOutput):
 
 class RouteListOutput(serializers.ModelSerializer):
     title = serializers.SerializerMethodField()
-    collection = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    collection = serializers.SlugRelatedField(slug_field="slug", read_only=True, allow_null=True)
     tags = serializers.SlugRelatedField(slug_field="slug", many=True, read_only=True)
     distance_m = serializers.FloatField(source="current_version.distance_m", default=None)
     elevation_gain_m = serializers.FloatField(source="current_version.elevation_gain_m", default=None)
     difficulty = serializers.IntegerField(source="current_version.difficulty", default=None)
     start = serializers.SerializerMethodField()
-    near_km = serializers.FloatField(required=False, read_only=True)
+    near_km = serializers.FloatField(read_only=True, allow_null=True, default=None)  # km from ?near=, else null
 
     class Meta:
         model = Route

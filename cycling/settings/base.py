@@ -188,6 +188,7 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    "POSTPROCESSING_HOOKS": ["drf_spectacular.hooks.postprocess_schema_enums", "core.openapi.error_responses"],
     "ENUM_NAME_OVERRIDES": {
         "RouteStatusEnum": "routes.models.Route.Status",
         "RouteVersionStatusEnum": "routes.models.RouteVersion.Status",
