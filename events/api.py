@@ -51,7 +51,7 @@ from events.services import RegistrationCode
 class EventListApi(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
-    @extend_schema(responses={200: paginated(EventListOutput), **ERRORS})
+    @extend_schema(operation_id="v1_events_list", responses={200: paginated(EventListOutput), **ERRORS})
     def get(self, request: Request) -> Response:
         filters = EventFilters(kind=request.query_params.get("kind", ""),
                                county=request.query_params.get("county", ""),

@@ -44,7 +44,8 @@ def _upload_answer(request: Request, version: RouteVersion) -> Response:
 class RouteListApi(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
-    @extend_schema(parameters=[RouteSearchInput], responses={200: paginated(RouteListOutput), 400: ErrorOutput})
+    @extend_schema(operation_id="v1_routes_list", parameters=[RouteSearchInput],
+                   responses={200: paginated(RouteListOutput), 400: ErrorOutput})
     def get(self, request: Request) -> Response:
         search = RouteSearchInput(data=request.query_params)
         search.is_valid(raise_exception=True)
