@@ -12,6 +12,7 @@ such task has a beat job that finds what is left (core.sweep) and queues it agai
 from __future__ import annotations
 
 import logging
+import threading
 from functools import partial
 
 from celery import current_app
@@ -20,10 +21,14 @@ from django.db import transaction
 log = logging.getLogger(__name__)
 
 
+_discovery = threading.Lock()
+
+
 def task_queue(name: str, *args: object, countdown: float | None = None) -> None:
     app = current_app._get_current_object()
-    if name not in app.tasks:  # tasks modules are discovered lazily; load them once
-        app.loader.import_default_modules()
+    if name not in app.tasks:  # tasks modules are discovered lazily; load them once, one thread at a time
+        with _discovery:  # a second thread would otherwise see the discovery half done
+            app.loader.import_default_modules()
     options = {"countdown": countdown} if countdown else {}
     app.tasks[name].apply_async(args=args, **options)
 

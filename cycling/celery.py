@@ -29,5 +29,8 @@ class BoundedTask(DjangoTask):
 
 
 app = Celery("cycling", task_cls=BoundedTask)
+# current_app is thread-local: request threads (runserver, gunicorn gthread, the test pools) would
+# otherwise fall back to an empty "default" app that knows none of our tasks.
+app.set_default()
 app.config_from_object("django.conf:settings", namespace="CELERY")
 app.autodiscover_tasks()
