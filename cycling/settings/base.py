@@ -85,6 +85,9 @@ DATABASES = {
     "default": env.db("DATABASE_URL", default=f"sqlite:///{VAR_DIR / 'cycling.sqlite3'}"),
 }
 DATABASES["default"]["ATOMIC_REQUESTS"] = False
+if "postgresql" in DATABASES["default"]["ENGINE"]:  # an unreachable host fails in seconds, never hangs a worker
+    DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout",
+                                                              env.int("DB_CONNECT_TIMEOUT", default=5))
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
