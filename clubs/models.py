@@ -13,7 +13,7 @@ class Club(models.Model):
     class JoinPolicy(models.TextChoices):
         OPEN = "open", _("Open: anyone can join")
         APPROVAL = "approval", _("Approval: admins approve applications")
-        INVITE = "invite", _("Invite only: admins add members")
+        INVITE = "invite", _("Invite only: admins invite riders")
 
     class MemberListVisibility(models.TextChoices):
         PUBLIC = "public", _("Everyone sees member names")
