@@ -22,15 +22,15 @@ _MISSING = object()
 
 
 class ResilientRedisCache(RedisCache):
-    _down_until = 0.0
+    _down_until = 0.0  # per instance (Django keeps one per thread and alias)
 
     def _call(self, name: str, fallback: Any, *args: Any, **kwargs: Any) -> Any:
-        if time.monotonic() < ResilientRedisCache._down_until:
+        if time.monotonic() < self._down_until:
             return fallback
         try:
             return getattr(super(), name)(*args, **kwargs)
         except (RedisError, OSError) as exc:
-            ResilientRedisCache._down_until = time.monotonic() + RETRY_AFTER
+            self._down_until = time.monotonic() + RETRY_AFTER
             log.warning("cache unavailable (%s: %s); degrading for %ss", type(exc).__name__, exc, RETRY_AFTER)
             return fallback
 

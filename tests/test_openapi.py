@@ -7,6 +7,8 @@ import datetime
 
 import pytest
 import schemathesis
+from django.core import signals
+from django.db import close_old_connections
 from django.utils import timezone
 from hypothesis import HealthCheck, Phase, given, settings
 from hypothesis.errors import Unsatisfiable
@@ -43,7 +45,12 @@ def api_schema(db, organizer):
                          categories=[{"name": "60公里", "capacity": 50}])
     event_publish(event=event)
     club_create(founder=organizer, name="七里河车友会")
-    return schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+    # as Django's test client does: the WSGI app must not close the test's database connection
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
 
 
 def _summary(exc: BaseException) -> str:
