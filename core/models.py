@@ -28,6 +28,9 @@ class Outbox(models.Model):
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
     next_attempt_at = models.DateTimeField(_("next attempt"))
     last_error = models.TextField(_("last error"), blank=True)
+    # a message rendered when it was queued (allauth's account e-mails): subject, body, html, to;
+    # cleared once sent, since it may hold a one-time link
+    payload = models.JSONField(default=dict, blank=True)
     created_at = models.DateTimeField(_("created"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 

@@ -16,7 +16,7 @@ import time
 from collections.abc import Callable, Iterable
 
 from django.conf import settings
-from django.core.mail import EmailMessage
+from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
@@ -31,7 +31,7 @@ MAX_ATTEMPTS = 8
 BACKOFF_FIRST = 60  # seconds; doubles per attempt, at most BACKOFF_MAX
 BACKOFF_MAX = 3600
 Renderer = Callable[[Outbox], EmailMessage | None]
-_renderers: dict[str, Renderer] = {}
+_renderers: dict[str, Renderer] = {}  # RENDERED is added below
 _last_kick = 0.0
 
 
@@ -52,6 +52,32 @@ def enqueue_many(rows: Iterable[tuple[str, str, int, int | None, str | None]]) -
     if objs:
         Outbox.objects.bulk_create(objs, ignore_conflicts=True)
         kick_on_commit()
+
+
+RENDERED = "core.rendered"  # rows that carry their message (enqueue_message)
+
+
+def enqueue_message(message: EmailMessage, *, kind: str) -> None:
+    """A message already rendered (allauth's), one row per recipient, sent like every other."""
+    html = next((content for content, mimetype in getattr(message, "alternatives", [])
+                 if mimetype == "text/html"), "")
+    now = timezone.now()
+    Outbox.objects.bulk_create([Outbox(
+        topic=RENDERED, kind=kind[:20], object_id=0, created_at=now, next_attempt_at=now,
+        payload={"subject": message.subject, "body": message.body, "html": html, "to": [to],
+                 "from": message.from_email}) for to in message.to])
+    kick_on_commit()
+
+
+def _render_payload(row: Outbox) -> EmailMessage | None:
+    data = row.payload
+    if not data.get("to"):
+        return None
+    message = EmailMultiAlternatives(subject=data["subject"], body=data["body"], to=data["to"],
+                                     from_email=data.get("from") or None)
+    if data.get("html"):
+        message.attach_alternative(data["html"], "text/html")
+    return message
 
 
 def kick_on_commit() -> None:
@@ -111,7 +137,8 @@ def _send_one(pk: int) -> str | None:
             row.attempts += 1
             row.status = Outbox.Status.SENT if message is not None else Outbox.Status.SKIPPED
             row.sent_at = now
-        row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "sent_at"])
+            row.payload = {}  # a one-time link is not kept once it went out
+        row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "sent_at", "payload"])
         return row.status
 
 
@@ -128,6 +155,9 @@ def send_due(*, batch: int = 200) -> int:
         sent += outcomes.count(Outbox.Status.SENT)
         if all(o is None for o in outcomes):  # every row is being sent by another worker
             return sent
+
+
+register(RENDERED, _render_payload)
 
 
 def retry_failed(*, ids: Iterable[int]) -> int:

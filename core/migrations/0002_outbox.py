@@ -36,6 +36,7 @@ class Migration(migrations.Migration):
                 ('attempts', models.PositiveSmallIntegerField(default=0, verbose_name='attempts')),
                 ('next_attempt_at', models.DateTimeField(verbose_name='next attempt')),
                 ('last_error', models.TextField(blank=True, verbose_name='last error')),
+                ('payload', models.JSONField(blank=True, default=dict)),
                 ('created_at', models.DateTimeField(verbose_name='created')),
                 ('sent_at', models.DateTimeField(blank=True, null=True, verbose_name='sent')),
                 ('recipient', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL)),

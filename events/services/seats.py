@@ -135,8 +135,9 @@ WITH seat AS (
     WHERE seat.bib IS NOT NULL OR %(waitlist)s
     RETURNING id, status, bib
 ), mail AS (
-    INSERT INTO core_outbox (topic, kind, object_id, status, attempts, next_attempt_at, last_error, created_at)
-    SELECT %(topic)s, status, id, 'pending', 0, %(now)s, '', %(now)s FROM reg
+    INSERT INTO core_outbox (topic, kind, object_id, status, attempts, next_attempt_at, last_error, payload,
+                             created_at)
+    SELECT %(topic)s, status, id, 'pending', 0, %(now)s, '', '{}'::jsonb, %(now)s FROM reg
 )
 SELECT id, status, bib FROM reg
 """

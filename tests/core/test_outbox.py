@@ -114,3 +114,25 @@ def test_a_broker_outage_after_commit_does_not_fail_the_sign_up(client, event, r
     assert Outbox.objects.filter(status="pending").count() == 1 and not mail.outbox
     monkeypatch.undo()
     assert outbox.send_due() == 1  # what beat does a minute later
+
+
+@override_settings(EMAIL_BACKEND=BROKEN_BACKEND)
+def test_account_mail_waits_out_an_smtp_outage_and_keeps_no_link_once_sent(client, db):
+    """allauth's e-mails go through the outbox too: a sign-up during an SMTP outage succeeds, the
+    verification is sent when SMTP is back, and its one-time link is not kept afterwards."""
+    FlakyBackend.down = True
+    try:
+        form = {"username": "outage", "email": "outage@example.com", "password1": "Qilihe-river-2026",
+                "password2": "Qilihe-river-2026"}
+        response = client.post("/accounts/signup/", form)
+        assert response.status_code == 302
+        outbox.send_due()
+        row = Outbox.objects.get(topic=outbox.RENDERED)
+        assert row.status == "pending" and row.attempts == 1 and "confirm-email" in row.payload["body"]
+    finally:
+        FlakyBackend.down = False
+    Outbox.objects.update(next_attempt_at=timezone.now())
+    assert outbox.send_due() == 1
+    row.refresh_from_db()
+    assert row.status == "sent" and row.payload == {}
+    assert [m.to for m in mail.outbox] == [["outage@example.com"]] and "confirm-email" in mail.outbox[0].body
