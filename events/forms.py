@@ -42,7 +42,8 @@ class CategoryForm(forms.Form):
         ("waitlist", _("new registrations join the waitlist")), ("refuse", _("refuse new registrations"))])
     min_age = forms.IntegerField(label=_("minimum age on event day"), min_value=0, max_value=120, required=False)
     max_age = forms.IntegerField(label=_("maximum age on event day"), min_value=0, max_value=120, required=False)
-    gender = forms.ChoiceField(label=_("gender restriction"), choices=Category.Gender.choices, required=False)
+    gender = forms.ChoiceField(label=_("gender restriction"), choices=Category.Gender.choices, required=False,
+                               initial=Category.Gender.ANY)
 
     def __init__(self, *args, routes=None, **kwargs):
         super().__init__(*args, **kwargs)
@@ -52,7 +53,9 @@ class CategoryForm(forms.Form):
 class QuestionForm(forms.Form):
     label = forms.CharField(label=_("question (Chinese)"), max_length=200)
     label_en = forms.CharField(label=_("question (English)"), max_length=200, required=False)
-    kind = forms.ChoiceField(label=_("kind"), choices=Question.Kind.choices)
+    # the select's first option is its initial value: an untouched extra form counts as unchanged
+    # and is ignored (a blank slot never blocks creating the event)
+    kind = forms.ChoiceField(label=_("kind"), choices=Question.Kind.choices, initial=Question.Kind.TEXT)
     required = forms.BooleanField(label=_("required"), required=False)
     choices = forms.CharField(label=_("choices, separated by commas"), required=False)
 

@@ -25,11 +25,13 @@ from core.views import shown_on
 from events import exports, ical, services
 from events.forms import (
     CancelEventForm,
+    CategoryForm,
     CategoryFormSet,
     CategorySettingsForm,
     CheckinForm,
     EventFilterForm,
     EventForm,
+    QuestionForm,
     QuestionFormSet,
     RegistrationForm,
     ResultsForm,
@@ -117,29 +119,30 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     })
 
 
-def _category_specs(formset, routes) -> list[dict]:
-    specs = []
-    for data in formset.cleaned_data:
-        if not data or data.get("DELETE"):
-            continue
-        route = data.get("route")
-        specs.append({
-            "name": data["name"], "name_en": data.get("name_en", ""), "capacity": data["capacity"],
-            "fee_cny": data.get("fee_cny") or 0, "waitlist_enabled": data.get("when_full") != "refuse",
-            "min_age": data.get("min_age"), "max_age": data.get("max_age"), "gender": data.get("gender") or "",
-            "route_version": route.current_version if route else None,
-        })
-    return specs
+def _category_spec(data: dict) -> dict:
+    route = data.get("route")
+    return {
+        "name": data["name"], "name_en": data.get("name_en", ""), "capacity": data["capacity"],
+        "fee_cny": data.get("fee_cny") or 0, "waitlist_enabled": data.get("when_full") != "refuse",
+        "min_age": data.get("min_age"), "max_age": data.get("max_age"), "gender": data.get("gender") or "",
+        "route_version": route.current_version if route else None,
+    }
+
+
+def _category_specs(formset) -> list[dict]:
+    """The filled forms (a blank extra form is unchanged, so empty: ignored)."""
+    return [_category_spec(data) for data in formset.cleaned_data if data and not data.get("DELETE")]
+
+
+def _question_spec(data: dict, position: int) -> dict:
+    choices = [c.strip() for c in (data.get("choices") or "").replace("，", ",").split(",") if c.strip()]
+    return {"key": slugify(data.get("label_en") or "", allow_unicode=False)[:30] or f"q{position + 1}",
+            "label": data["label"], "label_en": data.get("label_en", ""), "kind": data["kind"],
+            "required": data.get("required", False), "choices": choices}
 
 
 def _question_specs(formset) -> list[dict]:
-    specs = []
-    for position, data in enumerate(d for d in formset.cleaned_data if d):
-        choices = [c.strip() for c in (data.get("choices") or "").replace("，", ",").split(",") if c.strip()]
-        specs.append({"key": slugify(data.get("label_en") or "", allow_unicode=False)[:30] or f"q{position + 1}",
-                      "label": data["label"], "label_en": data.get("label_en", ""), "kind": data["kind"],
-                      "required": data.get("required", False), "choices": choices})
-    return specs
+    return [_question_spec(data, position) for position, data in enumerate(d for d in formset.cleaned_data if d)]
 
 
 @login_required
@@ -152,7 +155,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
     questions = QuestionFormSet(request.POST or None, prefix="q")
     if request.method == "POST" and form.is_valid() and categories.is_valid() and questions.is_valid():
         with shown_on(form) as outcome:
-            event = services.event_create(created_by=request.user, categories=_category_specs(categories, routes),
+            event = services.event_create(created_by=request.user, categories=_category_specs(categories),
                                           questions=_question_specs(questions), **form.cleaned_data)
         if outcome.ok:
             messages.success(request, _("The event was created as a draft. Publish it when it is ready."))
@@ -176,10 +179,33 @@ def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
+    routes = routes_visible_to(user=request.user).filter(current_version__isnull=False)
+    category_form = CategoryForm(prefix="add-cat", routes=routes)
+    question_form = QuestionForm(prefix="add-q")
+    if request.method == "POST" and request.POST.get("add") in ("category", "question"):
+        adding = request.POST["add"]
+        if adding == "category":
+            category_form = CategoryForm(request.POST, prefix="add-cat", routes=routes)
+            form = category_form
+        else:
+            question_form = QuestionForm(request.POST, prefix="add-q")
+            form = question_form
+        if form.is_valid():
+            with shown_on(form) as outcome:
+                if adding == "category":
+                    services.category_add(event=event, spec=_category_spec(form.cleaned_data))
+                else:
+                    services.question_add(event=event, spec=_question_spec(form.cleaned_data,
+                                                                           event.questions.count()))
+            if outcome.ok:
+                messages.success(request, _("The category was added.") if adding == "category"
+                                 else _("The question was added."))
+                return redirect("events:manage", slug=event.slug)
     links = answers(organizer_links, sender=Event, event=event, request=request)
     return render(request, "events/event_manage.html", {
         "event": event, "rows": _category_rows(event), "registrations": roster(event=event),
         "cancel_form": CancelEventForm(), "results_form": ResultsForm(), "links": links,
+        "category_form": category_form, "question_form": question_form, "questions": event.questions.all(),
     })
 
 

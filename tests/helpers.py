@@ -26,3 +26,56 @@ def join(*, club, user):
 
     membership_invite(club=club, user=user)
     return membership_invitation_answer(club=club, user=user, accept=True)
+
+
+def browser_form(html: str, *, containing: str) -> dict[str, str]:
+    """The fields a browser posts for the <form method="post"> holding the field `containing`, untouched: text
+    inputs with their value, ticked boxes only, each <select> with its selected (or first)
+    option, textareas with their text."""
+    from html.parser import HTMLParser
+
+    class Collector(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.forms: list[dict[str, str]] = []
+            self.select: str | None = None
+            self.first = True
+            self.textarea: str | None = None
+
+        def handle_starttag(self, tag, attrs):
+            a = dict(attrs)
+            if tag == "form" and (a.get("method") or "").lower() == "post":
+                self.forms.append({})
+            if not self.forms:
+                return
+            fields = self.forms[-1]
+            if tag == "input" and a.get("name"):
+                kind = (a.get("type") or "text").lower()
+                if kind in ("checkbox", "radio"):
+                    if "checked" in a:
+                        fields[a["name"]] = a.get("value") or "on"
+                elif kind not in ("submit", "button", "file"):
+                    fields[a["name"]] = a.get("value") or ""
+            elif tag == "select":
+                self.select, self.first = a.get("name"), True
+            elif tag == "option" and self.select:
+                if self.first or "selected" in a:
+                    fields[self.select] = a.get("value") or ""
+                self.first = False
+            elif tag == "textarea":
+                self.textarea = a.get("name")
+                fields[self.textarea] = ""
+
+        def handle_endtag(self, tag):
+            if tag == "select":
+                self.select = None
+            if tag == "textarea":
+                self.textarea = None
+
+        def handle_data(self, data):
+            if self.textarea and self.forms:
+                self.forms[-1][self.textarea] += data
+
+    collector = Collector()
+    collector.feed(html)
+    return next(form for form in collector.forms if containing in form)

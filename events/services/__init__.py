@@ -16,6 +16,7 @@ from events.services.answers import answers_clean
 from events.services.checkin import CheckinOutcome, CheckinResult, checkin, checkin_code
 from events.services.errors import EventCode, RegistrationCode
 from events.services.lifecycle import (
+    category_add,
     category_update,
     event_cancel,
     event_complete,
@@ -23,6 +24,7 @@ from events.services.lifecycle import (
     event_publish,
     event_registration_pause,
     event_update,
+    question_add,
 )
 from events.services.outbox import mail_on_commit
 from events.services.registration import (
@@ -41,10 +43,33 @@ from events.services.results import results_import
 from events.services.seats import bibs_renumber
 
 __all__ = [
-    "CheckinOutcome", "CheckinResult", "EventCode", "RegistrationCode", "answers_clean", "bibs_renumber",
-    "category_update", "checkin", "checkin_code", "event_cancel", "event_complete", "event_create",
-    "event_publish", "event_registration_pause", "event_update", "mail_on_commit", "registration_cancel",
-    "registration_change_category", "registration_create", "registration_hold_confirm", "registration_hold_decline",
-    "registration_transfer", "registration_window_error", "registrations_create_group", "registrations_holds_expire",
-    "results_import", "rider_check",
+    "CheckinOutcome",
+    "CheckinResult",
+    "EventCode",
+    "RegistrationCode",
+    "answers_clean",
+    "bibs_renumber",
+    "category_add",
+    "category_update",
+    "checkin",
+    "checkin_code",
+    "event_cancel",
+    "event_complete",
+    "event_create",
+    "event_publish",
+    "event_registration_pause",
+    "event_update",
+    "mail_on_commit",
+    "question_add",
+    "registration_cancel",
+    "registration_change_category",
+    "registration_create",
+    "registration_hold_confirm",
+    "registration_hold_decline",
+    "registration_transfer",
+    "registration_window_error",
+    "registrations_create_group",
+    "registrations_holds_expire",
+    "results_import",
+    "rider_check",
 ]

@@ -87,6 +87,40 @@ def category_update(*, category: Category, **fields: object) -> Category:
     return locked
 
 
+@transaction.atomic
+def category_add(*, event: Event, spec: dict) -> Category:
+    """A category added after creation: its bibs in the next free block of thousands."""
+    Event.objects.select_for_update().get(pk=event.pk)  # one addition at a time per event
+    siblings = list(Category.objects.filter(event=event))
+    top = max((c.bib_end for c in siblings), default=0)
+    (start, end), = default_bib_ranges([int(spec["capacity"])])
+    spec = dict(spec)
+    category = Category(event=event, position=len(siblings), bib_start=spec.pop("bib_start", top + start),
+                        bib_end=spec.pop("bib_end", top + end), **spec)
+    category.next_bib = category.bib_start
+    category.full_clean()
+    bib_ranges_check([*siblings, category])
+    category.save()
+    transaction.on_commit(selectors.signup_cache_clear)
+    return category
+
+
+@transaction.atomic
+def question_add(*, event: Event, spec: dict) -> Question:
+    """A question added after creation (riders already registered have not answered it)."""
+    Event.objects.select_for_update().get(pk=event.pk)
+    taken = set(event.questions.values_list("key", flat=True))
+    key, n = spec.get("key") or "q", 1
+    while key in taken:
+        n += 1
+        key = f"{spec.get('key') or 'q'}-{n}"
+    question = Question(event=event, position=len(taken), **{**spec, "key": key})
+    question.full_clean()
+    question.save()
+    transaction.on_commit(selectors.signup_cache_clear)
+    return question
+
+
 def event_publish(*, event: Event) -> Event:
     if event.status != Event.Status.DRAFT:
         raise ServiceError(_("Only a draft event can be published."), EventCode.NOT_DRAFT)
