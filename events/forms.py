@@ -6,6 +6,7 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import HomeArea
 from core.i18n import localized
@@ -76,7 +77,8 @@ class RegistrationForm(forms.Form):
     """Built from the event: its categories, its questions and its waiver. Answers are checked by
     the same answers_clean the API uses, and its errors land on the question's field."""
 
-    category = forms.ModelChoiceField(label=_("category"), queryset=Category.objects.none(), empty_label=None)
+    category = forms.ModelChoiceField(label=pgettext_lazy("event category", "category"),
+                                      queryset=Category.objects.none(), empty_label=None)
 
     def __init__(self, *args, event: Event, fixed_category: bool = False, **kwargs):
         super().__init__(*args, **kwargs)

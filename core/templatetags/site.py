@@ -1,6 +1,7 @@
 """Template helpers shared by every page."""
 
-from django import template
+from django import forms, template
+from django.utils.translation import gettext as _
 
 from core.i18n import localized as _localized
 
@@ -24,3 +25,30 @@ def hours_minutes(hours: float) -> str:
     """2.25 -> "2:15"."""
     minutes = round(hours * 60)
     return f"{minutes // 60}:{minutes % 60:02d}"
+
+
+def _form_errors(form: forms.BaseForm, prefix: str = "") -> list[tuple[str, str, str]]:
+    rows = [(prefix.rstrip(" ·"), str(message), "") for message in form.non_field_errors()]
+    for name, messages in form.errors.items():
+        if name == forms.forms.NON_FIELD_ERRORS or name not in form.fields:
+            continue
+        field = form[name]
+        label = f"{prefix}{field.label}" if field.label else prefix.rstrip(" ·")
+        rows += [(str(label), str(message), field.id_for_label) for message in messages]
+    return rows
+
+
+@register.inclusion_tag("includes/error_summary.html")
+def error_summary(*forms_or_sets: object) -> dict:
+    """{% error_summary form formset ... %}: every error of the bound forms, at the top of the
+    page, each linked to its field (site.js moves the focus here after a failed submit)."""
+    errors: list[tuple[str, str, str]] = []
+    for item in forms_or_sets:
+        if isinstance(item, forms.BaseForm) and item.is_bound:
+            errors += _form_errors(item)
+        elif isinstance(item, forms.BaseFormSet) and item.is_bound:
+            errors += [("", str(message), "") for message in item.non_form_errors()]
+            kind = {"cat": _("Category"), "q": _("Question")}.get(item.prefix, _("Item"))
+            for number, form in enumerate(item.forms, start=1):
+                errors += _form_errors(form, prefix=f"{kind} {number} · ")
+    return {"errors": errors}

@@ -11,3 +11,13 @@
     });
   });
 })();
+// After a failed submit the page comes back with an error summary: bring it into view and focus
+// it, so a phone user sees what went wrong without scrolling.
+(function () {
+  "use strict";
+  var summary = document.getElementById("error-summary");
+  if (summary) {
+    summary.scrollIntoView({block: "start"});
+    summary.focus({preventScroll: true});
+  }
+})();

@@ -1,0 +1,58 @@
+"""Journeys as people take them (issue 11), at 390x844 zh-hans and 1280x800 English: each step
+asserts what a person sees and saves a screenshot under var/screenshots/."""
+
+import pytest
+from playwright.sync_api import expect
+
+from tests.browser.conftest import SCREENSHOTS, csp_watch, log_in
+from tests.factories import UserFactory
+
+pytestmark = pytest.mark.browser
+
+SIZES = [({"width": 390, "height": 844}, "zh-CN", "zh"), ({"width": 1280, "height": 800}, "en-GB", "en")]
+BAD_ID = "110105194912310021"
+
+
+@pytest.fixture(params=SIZES, ids=["phone-zh", "desktop-en"])
+def person(request, browser):
+    viewport, locale, tag = request.param
+    context = browser.new_context(viewport=viewport, locale=locale)
+    page = context.new_page()
+    violations = csp_watch(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield page, tag
+    context.close()
+    assert violations == [], violations
+
+
+def _in_viewport(page, selector: str) -> bool:
+    box = page.locator(selector).bounding_box()
+    height = page.viewport_size["height"]
+    return box is not None and box["y"] > -1 and box["y"] + 20 < height  # its top line is on screen
+
+
+def test_a_failed_registration_shows_the_error_in_view_and_keeps_the_id(live_server, transactional_db, make_event,
+                                                                         person):
+    page, tag = person
+    event = make_event(title="七里河骑行", questions=[
+        {"key": "idno", "label": "身份证号", "label_en": "National ID", "kind": "national_id", "required": True},
+        {"key": "size", "label": "骑行服尺码", "label_en": "Jersey size", "kind": "choice", "required": True,
+         "choices": ["S", "M", "L"]}], waiver_text="本人自愿参加，风险自担。")
+    rider = UserFactory()
+    base = live_server.url
+    log_in(page, base, rider.username)
+    page.goto(f"{base}/events/{event.slug}/")
+    page.fill("input[name=q_idno]", BAD_ID)  # the browser lets it through; the check digit is wrong
+    page.select_option("select[name=q_size]", "M")
+    page.locator("input[name=accept_waiver]").check()
+    page.locator("form.stacked button[type=submit]").last.click()
+    page.wait_for_load_state()
+    expect(page.locator("#error-summary")).to_be_visible()
+    assert _in_viewport(page, "#error-summary"), (page.locator("#error-summary").bounding_box(),
+                                                  page.evaluate("window.scrollY"))
+    expect(page.locator("#error-summary a")).to_have_text("身份证号" if tag == "zh" else "National ID")
+    expect(page.locator("input[name=q_idno]")).to_have_value(BAD_ID)  # kept: correct one digit, not retype
+    expect(page.locator("select[name=q_size]")).to_have_value("M")
+    page.screenshot(path=str(SCREENSHOTS / f"journey-registration-error-{tag}.png"))
+    page.locator("#error-summary a").click()
+    expect(page.locator("input[name=q_idno]")).to_be_in_viewport()
