@@ -2,8 +2,10 @@
 
 import re
 
+from django.contrib.auth import password_validation
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 _SEPARATORS = re.compile(r"[\s\-()]")
 _CN_MOBILE = re.compile(r"^1[3-9]\d{9}$")
@@ -44,3 +46,17 @@ def normalize_phone(raw: str) -> str:
 
 def validate_phone(value: str) -> None:
     normalize_phone(value)
+
+
+class MinimumLengthValidator(password_validation.MinimumLengthValidator):
+    """Django's, with its message in our catalogue (Django's zh-hans plural form is missing)."""
+
+    def get_error_message(self) -> str:
+        return ngettext("This password is too short: use at least %(min_length)d character.",
+                        "This password is too short: use at least %(min_length)d characters.",
+                        self.min_length) % {"min_length": self.min_length}
+
+    def get_help_text(self) -> str:
+        return ngettext("Your password must contain at least %(min_length)d character.",
+                        "Your password must contain at least %(min_length)d characters.",
+                        self.min_length) % {"min_length": self.min_length}

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from clubs.models import Club, Membership
+from core.i18n import localized
 from events.models import Event, Registration
 
 ADMIN_ROLES = (Membership.Role.OWNER, Membership.Role.ADMIN)
@@ -79,6 +80,11 @@ def club_for_admin(*, slug: str, user: User | None) -> Club:
     if not is_club_admin(club_id=club.pk, user=user):
         raise Http404
     return club
+
+
+def club_names() -> dict[str, str]:
+    """Slug -> name in the reader's language (statistics name clubs by slug)."""
+    return {club.slug: localized(club, "name") for club in Club.objects.all()}
 
 
 def clubs_administered_by(*, user: Any) -> list[Club]:

@@ -20,6 +20,8 @@ class MembershipDirectory(Protocol):
 
     def clubs_administered_by(self, *, user: Any) -> list: ...
 
+    def club_names(self) -> dict[str, str]: ...
+
 
 class _NoClubs:
     def is_active_member(self, *, club_id: int, user: Any) -> bool:
@@ -33,6 +35,9 @@ class _NoClubs:
 
     def clubs_administered_by(self, *, user: Any) -> list:
         return []
+
+    def club_names(self) -> dict[str, str]:
+        return {}
 
 
 directory: MembershipDirectory = _NoClubs()

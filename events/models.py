@@ -4,6 +4,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from accounts.models import HomeArea
 from core.validators import one_line
@@ -103,7 +104,7 @@ class Category(models.Model):
 
 class Question(models.Model):
     class Kind(models.TextChoices):
-        TEXT = "text", _("Text")
+        TEXT = "text", pgettext_lazy("question kind", "Text")
         CHOICE = "choice", _("Choice")
         NUMBER = "number", _("Number")
         DATE = "date", _("Date")

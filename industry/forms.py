@@ -8,7 +8,7 @@ from industry.models import Brand, Sponsorship
 
 
 class SalesImportForm(forms.Form):
-    file = forms.FileField(label=_("sales CSV (brand,month,channel,units,revenue_cny)"))
+    file = forms.FileField(label=_("sales CSV file"))
 
 
 class LinkageForm(forms.Form):

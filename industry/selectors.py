@@ -15,6 +15,7 @@ from django.utils import timezone
 from accounts.models import User
 from core import groups
 from events.models import Event
+from industry.labels import job_label
 from industry.models import Brand, EventStat, MonthlyStat, SalesRecord, Sponsorship, StatRun
 
 SUPPRESS_BELOW = 5  # public cells with fewer riders are hidden
@@ -46,10 +47,10 @@ def may_see_insights(user: User | None) -> bool:
 
 # --- summaries ----------------------------------------------------------------------------------
 
-def last_computed() -> dict[str, datetime.datetime]:
-    """When each statistics job last finished (not the request markers of core sweeps)."""
-    return {job: at for job, at in StatRun.objects.filter(requested_at__isnull=True)
-            .values_list("job", "finished_at") if at is not None}
+def last_computed() -> list[tuple[str, datetime.datetime]]:
+    """(what, when) each statistics job last finished, in words (not the sweep's request markers)."""
+    return [(job_label(job), at) for job, at in StatRun.objects.filter(requested_at__isnull=True)
+            .order_by("job").values_list("job", "finished_at") if at is not None]
 
 
 def monthly() -> list[MonthlyStat]:

@@ -17,7 +17,7 @@ from core.i18n import localized
 from core.views import shown_on
 from events.models import Event
 from events.selectors import event_for_organizer
-from industry import charts, selectors, services
+from industry import charts, labels, selectors, services
 from industry.forms import LinkageForm, SalesImportForm, SponsorshipForm
 from industry.models import Brand, SalesImport, SalesRecord, Sponsorship
 from industry.sales import sales_import, sales_import_progress, sales_import_start
@@ -30,6 +30,8 @@ def _shown(value: int | None) -> str:
 def summary(request: HttpRequest) -> HttpResponse:
     """Public: monthly participation and shares, every cell under 5 riders suppressed."""
     data = selectors.public_summary()
+    for dimension in ("locality", "gender", "age_band", "brand_origin"):
+        data[dimension] = labels.ordered(dimension, data[dimension])
     table = request.GET.get("table")
     if request.GET.get("format") == "csv":
         if table in ("locality", "gender", "age_band", "brand_origin"):
@@ -95,15 +97,21 @@ def event_stats(request: HttpRequest, slug: str) -> HttpResponse:
     _insider(request)
     event = get_object_or_404(Event, slug=slug)
     rows = selectors.event_rows(event=event)
+    named = {dimension: labels.names(dimension) for dimension in {r.dimension for r in rows}}
+
+    def _bucket(row) -> str:
+        return labels.bucket_label(row.dimension, row.bucket, named[row.dimension])
+
     if request.GET.get("format") == "csv":
         return csv_response(f"event-{event.pk}", [
             _("Category"), _("Dimension"), _("Group"), _("Registered"), _("Confirmed"), _("Waitlisted"),
             _("Cancelled"), _("Checked in"), _("Finished"),
-        ], [[r.category.name, r.dimension, r.bucket, r.registered, r.confirmed, r.waitlisted, r.cancelled,
-             r.checked_in, r.finished] for r in rows])
+        ], [[r.category.name, labels.dimension_label(r.dimension), _bucket(r), r.registered, r.confirmed,
+             r.waitlisted, r.cancelled, r.checked_in, r.finished] for r in rows])
     groups: dict[str, list] = {}
-    for row in rows:
-        groups.setdefault(row.dimension, []).append(row)
+    for row in sorted(rows, key=lambda r: (r.dimension, r.category.position, labels.AGE_ORDER.get(r.bucket, 99))):
+        row.label = _bucket(row)
+        groups.setdefault(labels.dimension_label(row.dimension), []).append(row)
     return render(request, "industry/event_stats.html", {"event": event, "groups": groups,
                                                          "last_computed": selectors.last_computed()})
 

@@ -79,9 +79,11 @@ class Route(models.Model):
         _("visibility"), max_length=12, choices=Visibility.choices, default=Visibility.PUBLIC
     )
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="routes")
-    club = models.ForeignKey("clubs.Club", on_delete=models.SET_NULL, null=True, blank=True, related_name="routes")
+    club = models.ForeignKey("clubs.Club", on_delete=models.SET_NULL, null=True, blank=True, related_name="routes",
+                             verbose_name=_("club"))
     collection = models.ForeignKey(
-        Collection, on_delete=models.SET_NULL, null=True, blank=True, related_name="routes"
+        Collection, on_delete=models.SET_NULL, null=True, blank=True, related_name="routes",
+        verbose_name=_("collection"),
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)

@@ -21,29 +21,31 @@ def _pair(value: str, count: int, label: str) -> tuple[float, ...]:
 
 
 class RouteSearchInput(serializers.Serializer):
-    q = serializers.CharField(required=False, allow_blank=True, max_length=100)
-    category = serializers.ChoiceField(choices=Route.Category.choices, required=False, allow_blank=True)
-    collection = serializers.SlugField(required=False, allow_blank=True)
-    tag = serializers.CharField(required=False, allow_blank=True, max_length=40)
-    difficulty = serializers.IntegerField(required=False, min_value=1, max_value=5)
-    min_distance_km = serializers.FloatField(required=False, min_value=0)
-    max_distance_km = serializers.FloatField(required=False, min_value=0)
-    min_gain_m = serializers.FloatField(required=False, min_value=0)
-    max_gain_m = serializers.FloatField(required=False, min_value=0)
-    near = serializers.CharField(required=False, allow_blank=True, help_text="lat,lon")
-    radius_km = serializers.FloatField(required=False, min_value=0.1, max_value=500, default=25)
-    bbox = serializers.CharField(required=False, allow_blank=True, help_text="south,west,north,east")
+    q = serializers.CharField(label=_("Text"), required=False, allow_blank=True, max_length=100)
+    category = serializers.ChoiceField(label=_("Route type"), choices=Route.Category.choices, required=False,
+                                       allow_blank=True)
+    collection = serializers.SlugField(label=_("Collection"), required=False, allow_blank=True)
+    tag = serializers.CharField(label=_("Tag"), required=False, allow_blank=True, max_length=40)
+    difficulty = serializers.IntegerField(label=_("Difficulty"), required=False, min_value=1, max_value=5)
+    min_distance_km = serializers.FloatField(label=_("Distance from (km)"), required=False, min_value=0)
+    max_distance_km = serializers.FloatField(label=_("Distance to (km)"), required=False, min_value=0)
+    min_gain_m = serializers.FloatField(label=_("Climbing from (m)"), required=False, min_value=0)
+    max_gain_m = serializers.FloatField(label=_("Climbing to (m)"), required=False, min_value=0)
+    near = serializers.CharField(label=_("Near (lat,lon)"), required=False, allow_blank=True, help_text="lat,lon")
+    radius_km = serializers.FloatField(label=_("Radius (km)"), required=False, min_value=0.1, max_value=500, default=25)
+    bbox = serializers.CharField(label=_("Map area"), required=False, allow_blank=True,
+                                 help_text="south,west,north,east")
 
     def validate_near(self, value: str):
         if not value:
             return None
-        lat, lon = _pair(value, 2, "near")
+        lat, lon = _pair(value, 2, _("the point"))
         if not (-90 <= lat <= 90 and -180 <= lon <= 180):
             raise serializers.ValidationError(_("The point is outside the earth's coordinates."))
         return lat, lon
 
     def validate_bbox(self, value: str):
-        return _pair(value, 4, "bbox") if value else None
+        return _pair(value, 4, _("the map area")) if value else None
 
     def to_filters(self) -> RouteFilters:
         d = self.validated_data

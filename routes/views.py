@@ -32,7 +32,9 @@ def route_list(request: HttpRequest) -> HttpResponse:
     routes = route_search(filters=search.to_filters(), user=request.user) if valid else []
     page = Paginator(routes, 24).get_page(request.GET.get("page"))
     return render(request, "routes/route_list.html", {
-        "page": page, "routes": page.object_list, "errors": search.errors if not valid else {},
+        "page": page, "routes": page.object_list,
+        "errors": {} if valid else {search.fields[name].label if name in search.fields else "": messages
+                                    for name, messages in search.errors.items()},
         "query": request.GET, "categories": Route.Category.choices, "difficulties": range(1, 6),
         "can_upload": can_upload_routes(request.user),
     })

@@ -1,6 +1,7 @@
 """Template helpers shared by every page."""
 
 from django import forms, template
+from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext as _
 
 from core.i18n import localized as _localized
@@ -30,7 +31,7 @@ def hours_minutes(hours: float) -> str:
 def _form_errors(form: forms.BaseForm, prefix: str = "") -> list[tuple[str, str, str]]:
     rows = [(prefix.rstrip(" ·"), str(message), "") for message in form.non_field_errors()]
     for name, messages in form.errors.items():
-        if name == forms.forms.NON_FIELD_ERRORS or name not in form.fields:
+        if name == NON_FIELD_ERRORS or name not in form.fields:
             continue
         field = form[name]
         label = f"{prefix}{field.label}" if field.label else prefix.rstrip(" ·")
@@ -48,7 +49,7 @@ def error_summary(*forms_or_sets: object) -> dict:
             errors += _form_errors(item)
         elif isinstance(item, forms.BaseFormSet) and item.is_bound:
             errors += [("", str(message), "") for message in item.non_form_errors()]
-            kind = {"cat": _("Category"), "q": _("Question")}.get(item.prefix, _("Item"))
+            kind = {"cat": _("Category"), "q": _("Question")}.get(item.prefix or "", _("Item"))
             for number, form in enumerate(item.forms, start=1):
                 errors += _form_errors(form, prefix=f"{kind} {number} · ")
     return {"errors": errors}
