@@ -145,7 +145,12 @@ def _member_action(request: HttpRequest, club: Club) -> None:
     with shown_on(request) as outcome:
         services.membership_act(membership=membership, actor=request.user, **data)
     if outcome.ok:
-        messages.success(request, _("Done."))
+        name = membership.user.public_name
+        messages.success(request, {
+            "approve": _("%(name)s is now a member."), "reject": _("The application of %(name)s was declined."),
+            "remove": _("%(name)s was removed from the club."), "role": _("The role of %(name)s was changed."),
+            "dues": _("The dues of %(name)s were saved."),
+        }[data["action"]] % {"name": name})
 
 
 @login_required

@@ -126,6 +126,16 @@ def registration_of_rider(*, registration_id: int, user: User | None) -> Registr
     return registration
 
 
+def waitlist_position(registration: Registration) -> int | None:
+    """1 for the next rider to get a seat; None when not on the waitlist."""
+    if registration.status != Registration.Status.WAITLISTED:
+        return None
+    ahead = Registration.objects.filter(category_id=registration.category_id,
+                                        status=Registration.Status.WAITLISTED).filter(
+        Q(queued_at__lt=registration.queued_at) | Q(queued_at=registration.queued_at, pk__lt=registration.pk))
+    return ahead.count() + 1
+
+
 def registrations_of(*, rider: User) -> QuerySet[Registration]:
     return Registration.objects.filter(rider=rider).select_related("event", "category").order_by("-event__starts_at")
 

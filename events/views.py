@@ -53,6 +53,7 @@ from events.selectors import (
     results,
     roster,
     start_list,
+    waitlist_position,
 )
 from events.signals import answers, organizer_links
 from routes.gcj02 import wgs84_to_gcj02
@@ -218,7 +219,7 @@ def category_settings(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         with shown_on(form) as outcome:
             services.category_update(category=category, **form.cleaned_data)
         if outcome.ok:
-            messages.success(request, _("Done."))
+            messages.success(request, _("The category's settings were saved."))
             return redirect("events:manage", slug=event.slug)
     return render(request, "events/category_settings.html", {"event": event, "category": category, "form": form})
 
@@ -238,10 +239,17 @@ def event_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
     }
     if action not in actions:
         raise Http404
+    done = {
+        "publish": _("The event is published: riders can see it and register."),
+        "pause": _("Registration is closed for now."), "resume": _("Registration is open again."),
+        "cancel": _("The event is cancelled; every registered rider is being told."),
+        "complete": _("The event is marked completed; its statistics are being computed."),
+    }
     with shown_on(request) as outcome:
-        actions[action]()
+        result = actions[action]()
     if outcome.ok:
-        messages.success(request, _("Done."))
+        messages.success(request, _("%(count)s riders have new bibs.") % {"count": result} if action == "renumber"
+                         else done[action])
     return redirect("events:manage", slug=event.slug)
 
 
@@ -301,6 +309,7 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "registration": registration, "event": event, "code": code,
         "qr": mark_safe(qr_svg(checkin_url)) if code else "",  # noqa: S308 - segno's own SVG
         "switch_form": switch_form, "transfer_form": transfer_form, "confirm_form": confirm_form,
+        "waitlist_position": waitlist_position(registration),
         "can_transfer": event.transfer_deadline and timezone.now() <= event.transfer_deadline,
         "can_change": services.registration_window_error(event) is None,
     })
@@ -376,7 +385,10 @@ def personal_feed(request: HttpRequest, token: str) -> HttpResponse:
 
 @login_required
 def my_events(request: HttpRequest) -> HttpResponse:
+    registrations = list(registrations_of(rider=request.user))
+    for registration in registrations:
+        registration.waitlist_position = waitlist_position(registration)
     return render(request, "events/my_events.html", {
-        "registrations": registrations_of(rider=request.user),
+        "registrations": registrations,
         "feed_url": request.build_absolute_uri(reverse("events:feed", args=[feed_token(request.user)])),
     })

@@ -202,7 +202,8 @@ def event_sponsors(request: HttpRequest, slug: str) -> HttpResponse:
                 services.sponsorship_set(event=event, brand=form.cleaned_data["brand"],
                                          tier=form.cleaned_data["tier"])
         if outcome.ok:
-            messages.success(request, _("Done."))
+            messages.success(request, _("The sponsor was removed.") if form.cleaned_data["remove"]
+                             else _("The sponsor was saved."))
         return redirect("insights:event-sponsors", slug=event.slug)
     if request.method == "POST":
         messages.error(request, _("That action is not possible."))
