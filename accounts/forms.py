@@ -12,7 +12,9 @@ class ProfileForm(forms.ModelForm):
     class Meta:
         model = User
         fields = PROFILE_FIELDS
-        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d")}
+        phone = forms.TextInput(attrs={"type": "tel", "inputmode": "tel", "autocomplete": "tel"})
+        widgets = {"date_of_birth": forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+                   "mobile": phone, "emergency_contact_phone": phone}
 
     def clean_mobile(self) -> str:
         value = self.cleaned_data.get("mobile", "")

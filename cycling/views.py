@@ -11,6 +11,7 @@ from django.views.static import serve
 
 from clubs.selectors import clubs_public
 from cycling.health import check_database, check_redis, heartbeat_age
+from events.selectors import EventFilters, events_list
 from routes.selectors import routes_published
 
 
@@ -39,7 +40,8 @@ def readyz(request: HttpRequest) -> JsonResponse:
 
 
 def home(request: HttpRequest) -> HttpResponse:
-    context = {"routes": routes_published()[:6], "clubs": clubs_public()[:6]}
+    context = {"routes": routes_published()[:6], "clubs": clubs_public()[:6],
+               "events": events_list(filters=EventFilters(), user=request.user)[:6]}
     return render(request, "home.html", context)
 
 

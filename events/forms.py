@@ -24,7 +24,7 @@ class EventForm(forms.ModelForm):
         model = Event
         fields = ("title", "title_en", "kind", "description", "description_en", "starts_at", "ends_at",
                   "meeting_point", "meeting_lat", "meeting_lon", "county", "registration_opens_at",
-                  "registration_closes_at", "transfer_deadline", "waiver_text")
+                  "registration_closes_at", "transfer_deadline", "contact", "waiver_text")
         widgets = dict.fromkeys(("starts_at", "ends_at", "registration_opens_at", "registration_closes_at",
                                  "transfer_deadline"), DATETIME)
         widgets |= {"description": forms.Textarea(attrs={"rows": 4}),

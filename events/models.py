@@ -38,6 +38,7 @@ class Event(models.Model):
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.DRAFT)
     registration_opens_at = models.DateTimeField(_("registration opens"))
     registration_closes_at = models.DateTimeField(_("registration closes"))
+    contact = models.CharField(_("organizer's contact (phone, WeChat or e-mail)"), max_length=120, blank=True)
     registration_paused = models.BooleanField(_("registration closed by the organizer"), default=False)
     transfer_deadline = models.DateTimeField(_("transfers allowed until"), null=True, blank=True)
     waiver_text = models.TextField(_("waiver"), blank=True)

@@ -67,7 +67,8 @@ def events_list(*, filters: EventFilters, user: User | None) -> QuerySet[Event]:
 
 
 def event_get(*, slug: str, user: User | None) -> Event:
-    event = events_visible_to(user=user).prefetch_related(categories_with_seats(), "questions").filter(
+    event = events_visible_to(user=user).select_related("club", "created_by").prefetch_related(
+        categories_with_seats(), "questions").filter(
         slug=slug).first()
     if event is None:
         raise Http404

@@ -113,7 +113,10 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         if settings.MAP_TILE_CRS == "gcj02":
             meeting["lat"], meeting["lon"] = wgs84_to_gcj02(event.meeting_lat, event.meeting_lon)
     admin_clubs = memberships.directory.clubs_administered_by(user=request.user)
+    share_url = request.build_absolute_uri(reverse("events:detail", args=[event.slug]))
     return render(request, "events/event_detail.html", {
+        "share_url": share_url, "share_qr": mark_safe(qr_svg(share_url)),  # noqa: S308 - segno's own SVG
+        "has_results": event.registrations.exclude(result="").exists(),
         "event": event, "rows": _category_rows(event), "mine": mine, "form": form, "admin_clubs": admin_clubs,
         "window_problem": services.registration_window_error(event), "now": timezone.now(),
         "organizer": is_organizer(user=request.user, event=event), "meeting": meeting,

@@ -21,3 +21,17 @@
     summary.focus({preventScroll: true});
   }
 })();
+// <button data-share="url">: the phone's share sheet where there is one, else copy the link.
+(function () {
+  "use strict";
+  document.querySelectorAll("button[data-share]").forEach(function (button) {
+    button.addEventListener("click", function () {
+      var url = button.dataset.share;
+      if (navigator.share) {
+        navigator.share({title: button.dataset.title, url: url}).catch(function () {});
+      } else if (navigator.clipboard) {
+        navigator.clipboard.writeText(url).then(function () { button.textContent = button.dataset.copied; });
+      }
+    });
+  });
+})();
