@@ -56,3 +56,25 @@ def test_a_failed_registration_shows_the_error_in_view_and_keeps_the_id(live_ser
     page.screenshot(path=str(SCREENSHOTS / f"journey-registration-error-{tag}.png"))
     page.locator("#error-summary a").click()
     expect(page.locator("input[name=q_idno]")).to_be_in_viewport()
+
+
+def test_visitor_finds_an_event_from_home_and_sees_how_to_sign_up(live_server, transactional_db, make_event,
+                                                                  person):
+    from decimal import Decimal
+
+    page, tag = person
+    event = make_event(title="七里河夜骑", title_en="Qilihe night ride", contact="微信 xtcycling",
+                       categories=[{"name": "30公里", "name_en": "30 km", "capacity": 10, "fee_cny": Decimal("80")}])
+    base = live_server.url
+    page.goto(f"{base}/")
+    card = page.locator(".event-cards .card").first
+    expect(card).to_contain_text("¥80 起" if tag == "zh" else "from ¥80")
+    page.screenshot(path=str(SCREENSHOTS / f"journey-home-{tag}.png"), full_page=True)
+    card.locator("a").click()
+    page.wait_for_url(f"**/events/**")
+    expect(page.locator("#organizer")).to_contain_text("xtcycling")
+    assert _in_viewport(page, "#jump-register"), "the sign-up button is below the fold"
+    page.screenshot(path=str(SCREENSHOTS / f"journey-event-{tag}.png"))
+    page.locator("#jump-register").click()
+    expect(page.locator("#register")).to_be_in_viewport()
+    assert event.slug in page.url
