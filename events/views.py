@@ -123,6 +123,12 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     })
 
 
+def _map_settings() -> dict:
+    """Map tiles for pages that draw a map (GCJ-02 tiles would need conversion: pickers use WGS-84)."""
+    return {"map_tiles": settings.MAP_TILE_URL if settings.MAP_TILE_CRS != "gcj02" else "",
+            "map_attribution": settings.MAP_TILE_ATTRIBUTION}
+
+
 def _category_spec(data: dict) -> dict:
     route = data.get("route")
     return {
@@ -165,7 +171,7 @@ def event_create(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("The event was created as a draft. Publish it when it is ready."))
             return redirect("events:manage", slug=event.slug)
     return render(request, "events/event_form.html", {"form": form, "categories": categories,
-                                                      "questions": questions})
+                                                      "questions": questions, **_map_settings()})
 
 
 @login_required
@@ -177,7 +183,7 @@ def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
             services.event_update(event=event, **form.cleaned_data)
         if outcome.ok:
             return redirect("events:manage", slug=event.slug)
-    return render(request, "events/event_form.html", {"form": form, "event": event})
+    return render(request, "events/event_form.html", {"form": form, "event": event, **_map_settings()})
 
 
 @login_required

@@ -85,6 +85,8 @@ def route_detail(request: HttpRequest, slug: str) -> HttpResponse:
             version.profile, version.climbs, title=_("Elevation profile of %(name)s") % {
                 "name": localized(route, "name")}, km_label=_("km"), m_label=_("m")))
         context["pois"] = version.pois.all()
+        kinds = {p.kind: p.get_kind_display() for p in context["pois"]}
+        context["poi_legend"] = sorted(kinds.items())
     return render(request, "routes/route_detail.html", context)
 
 

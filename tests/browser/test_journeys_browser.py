@@ -71,10 +71,38 @@ def test_visitor_finds_an_event_from_home_and_sees_how_to_sign_up(live_server, t
     expect(card).to_contain_text("¥80 起" if tag == "zh" else "from ¥80")
     page.screenshot(path=str(SCREENSHOTS / f"journey-home-{tag}.png"), full_page=True)
     card.locator("a").click()
-    page.wait_for_url(f"**/events/**")
+    page.wait_for_url("**/events/**")
     expect(page.locator("#organizer")).to_contain_text("xtcycling")
     assert _in_viewport(page, "#jump-register"), "the sign-up button is below the fold"
     page.screenshot(path=str(SCREENSHOTS / f"journey-event-{tag}.png"))
     page.locator("#jump-register").click()
     expect(page.locator("#register")).to_be_in_viewport()
     assert event.slug in page.url
+
+
+@pytest.mark.parametrize(("viewport", "locale", "tag"), SIZES)
+def test_places_without_typing_coordinates(live_server, transactional_db, browser, organizer, viewport, locale,
+                                           tag):
+    context = browser.new_context(viewport=viewport, locale=locale, permissions=["geolocation"],
+                                  geolocation={"latitude": 37.0612, "longitude": 114.4921})
+    page = context.new_page()
+    violations = csp_watch(page)
+    base = live_server.url
+    page.goto(f"{base}/routes/")
+    page.locator("details.filters summary").click() if page.locator("details.filters").count() else None
+    page.locator("button[data-locate='near']").click()
+    expect(page.locator("#near")).to_have_value("37.06120,114.49210")
+    log_in(page, base, organizer.username)
+    page.goto(f"{base}/events/new/")
+    page.locator("#meeting-picker button[data-locate]").click()
+    expect(page.locator("#id_meeting_lat")).to_have_value("37.06120")
+    expect(page.locator("#id_meeting_lon")).to_have_value("114.49210")
+    picker = page.locator("#meeting-picker [data-pick][data-ready='1']")
+    picker.scroll_into_view_if_needed()
+    box = picker.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 4, box["y"] + box["height"] / 2)  # a tap west of the marker
+    expect(page.locator("#id_meeting_lon")).not_to_have_value("114.49210")
+    assert float(page.locator("#id_meeting_lon").input_value()) < 114.4921
+    page.screenshot(path=str(SCREENSHOTS / f"journey-meeting-picker-{tag}.png"))
+    context.close()
+    assert violations == [], violations
