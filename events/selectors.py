@@ -149,6 +149,23 @@ def roster(*, event: Event) -> QuerySet[Registration]:
                                                                             "queued_at", "pk")
 
 
+def checkin_candidates(*, event: Event, text: str, limit: int = 20) -> list[Registration]:
+    """Confirmed riders of the event found by bib (the number), phone (its last 4+ digits) or name."""
+    text = text.strip()
+    if not text:
+        return []
+    rows = event.registrations.filter(status=Registration.Status.CONFIRMED).select_related("rider", "category")
+    digits = "".join(ch for ch in text if ch.isascii() and ch.isdigit())
+    match = Q(rider__real_name__icontains=text) | Q(rider__display_name__icontains=text) | Q(
+        rider__username__iexact=text)
+    if digits and digits == text.replace(" ", "").lstrip("+"):
+        if len(digits) <= 6:
+            match |= Q(bib=int(digits))
+        if len(digits) >= 4:
+            match |= Q(rider__mobile__endswith=digits)
+    return list(rows.filter(match).order_by("bib")[:limit])
+
+
 def start_list(*, event: Event) -> QuerySet[Registration]:
     return (event.registrations.filter(status=Registration.Status.CONFIRMED).select_related("rider", "category")
             .order_by("category__position", "bib"))

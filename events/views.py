@@ -21,6 +21,7 @@ from accounts.services import feed_rider, feed_token
 from core import memberships
 from core.csv import csv_response
 from core.i18n import localized
+from core.parse import whole_number
 from core.views import shown_on
 from events import exports, ical, services
 from events.forms import (
@@ -43,6 +44,7 @@ from events.models import Event, Registration
 from events.selectors import (
     EventFilters,
     can_create_events,
+    checkin_candidates,
     event_for_organizer,
     event_get,
     events_list,
@@ -328,14 +330,19 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
 def checkin_page(request: HttpRequest, slug: str) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
     result = None
-    form = CheckinForm(request.POST or None, initial={"code": request.GET.get("code", "")})
-    if request.method == "POST" and form.is_valid():
+    form = CheckinForm(request.POST if "code" in request.POST else None, initial={"code": request.GET.get("code", "")})
+    if request.method == "POST" and "registration" in request.POST:  # found by name, bib or phone
+        number = whole_number(request.POST.get("registration", ""))
+        result = services.checkin_by_id(event=event, registration_id=number or 0)
+    elif request.method == "POST" and form.is_valid():
         result = services.checkin(event=event, code=form.cleaned_data["code"])
         form = CheckinForm()
+    find = request.GET.get("find", "")[:60]
     checked = event.registrations.filter(status=Registration.Status.CONFIRMED, checked_in_at__isnull=False).count()
     confirmed = event.registrations.filter(status=Registration.Status.CONFIRMED).count()
-    return render(request, "events/checkin.html", {"event": event, "form": form, "result": result,
-                                                   "checked": checked, "confirmed": confirmed})
+    return render(request, "events/checkin.html", {
+        "event": event, "form": form, "result": result, "checked": checked, "confirmed": confirmed,
+        "find": find, "found": checkin_candidates(event=event, text=find)})
 
 
 @login_required

@@ -13,7 +13,7 @@ Callers import from `events.services`; the names below are the public ones.
 """
 
 from events.services.answers import answers_clean
-from events.services.checkin import CheckinOutcome, CheckinResult, checkin, checkin_code
+from events.services.checkin import CheckinOutcome, CheckinResult, checkin, checkin_by_id, checkin_code
 from events.services.errors import EventCode, RegistrationCode
 from events.services.lifecycle import (
     category_add,
@@ -52,6 +52,7 @@ __all__ = [
     "category_add",
     "category_update",
     "checkin",
+    "checkin_by_id",
     "checkin_code",
     "event_cancel",
     "event_complete",

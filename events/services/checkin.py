@@ -49,8 +49,18 @@ def checkin(*, event: Event, code: str) -> CheckinResult:
     expected = signing.Signer(salt=CHECKIN_SALT).signature(pk)[:SIGNATURE_LENGTH]
     if not constant_time_compare(signature, expected):
         return CheckinResult(CheckinOutcome.INVALID)
+    return _check_in(event, int(pk))
+
+
+@transaction.atomic
+def checkin_by_id(*, event: Event, registration_id: int) -> CheckinResult:
+    """The organizer found the rider by name, bib or phone (no code at hand)."""
+    return _check_in(event, registration_id)
+
+
+def _check_in(event: Event, registration_id: int) -> CheckinResult:
     registration = (Registration.objects.select_for_update().select_related("rider", "category")
-                    .filter(pk=int(pk), event=event, status=Registration.Status.CONFIRMED).first())
+                    .filter(pk=registration_id, event=event, status=Registration.Status.CONFIRMED).first())
     if registration is None:
         return CheckinResult(CheckinOutcome.INVALID)
     if registration.checked_in_at:
