@@ -64,6 +64,7 @@ def club_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "club": club, "membership": membership,
         "roster": roster_for(club=club, viewer=request.user), "upcoming": upcoming, "recent": recent,
         "is_admin": is_club_admin(club_id=club.pk, user=request.user), "apply_form": ApplyForm(),
+        "today": timezone.localdate(),
         "announcements": club.announcements.all()[:5] if membership and membership.state == Membership.State.ACTIVE
         else [],
     })

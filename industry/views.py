@@ -119,7 +119,15 @@ def event_stats(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def linkage(request: HttpRequest) -> HttpResponse:
     _insider(request)
-    form = LinkageForm(request.GET or None, events=selectors.sponsored_events())
+    events = selectors.sponsored_events()
+    query = request.GET
+    if "events" not in query:  # opens on a report: the most recent sponsored event, six months either side
+        latest = events.order_by("-starts_at").first()
+        if latest is not None:
+            query = query.copy()
+            query.setlist("events", [str(latest.pk)])
+            query.setdefault("months", "6")
+    form = LinkageForm(query or None, events=events)
     report = None
     if form.is_valid():
         report = selectors.linkage(events=list(form.cleaned_data["events"]), months=form.cleaned_data["months"],

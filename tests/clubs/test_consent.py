@@ -146,3 +146,19 @@ def test_only_active_members_read_announcements(world, client, target, who, sees
         viewer = world[who]
     client.force_login(viewer)
     assert ("集合地点：秘密" in client.get(f"/clubs/{club.slug}/").content.decode()) is sees
+
+
+def test_a_member_sees_their_own_dues(client, world):
+    import datetime
+
+    from django.utils import timezone
+
+    from clubs.services import membership_set_dues
+
+    member = Membership.objects.get(club=world["club"], user=world["member"])
+    client.force_login(world["member"])
+    assert "暂无会费记录" in client.get(f"/clubs/{world['club'].slug}/").content.decode()
+    membership_set_dues(membership=member, paid_until=timezone.localdate() + datetime.timedelta(days=40))
+    assert "会费已缴至" in client.get(f"/clubs/{world['club'].slug}/").content.decode()
+    membership_set_dues(membership=member, paid_until=timezone.localdate() - datetime.timedelta(days=1))
+    assert "会费已于" in client.get(f"/clubs/{world['club'].slug}/").content.decode()

@@ -265,3 +265,13 @@ def test_brand_question_lists_and_checks_brands_through_industry(client, make_ev
     assert refused.status_code == 400 and refused.json()["fields"]["bike"]
     accepted = client.post(url, {"category": category, "answers": {"bike": "星河"}}, content_type="application/json")
     assert accepted.status_code == 201 and accepted.json()["answers"]["bike"] == "xinghe"  # stored as the slug
+
+
+def test_linkage_opens_on_the_latest_sponsored_event(client, people, make_event):
+    from industry.services import sponsorship_set
+
+    event = make_event(title="赞助骑行")
+    sponsorship_set(event=event, brand=Brand.objects.get(slug="xinghe"), tier="title")
+    client.force_login(people["analyst"])
+    page = client.get("/insights/linkage/").content.decode()
+    assert f'<option value="{event.pk}" selected>' in page
