@@ -59,6 +59,7 @@ from events.selectors import (
 )
 from events.signals import answers, organizer_links
 from routes.gcj02 import wgs84_to_gcj02
+from routes.labels import climb_names
 from routes.selectors import routes_visible_to
 from routes.svg import profile_svg
 
@@ -86,7 +87,8 @@ def _category_rows(event: Event) -> list[dict]:
         svg = ""
         if version and version.profile:
             svg = mark_safe(profile_svg(  # noqa: S308 - numbers and escaped labels only
-                version.profile, version.climbs, title=localized(category, "name"), km_label=_("km"), m_label=_("m")))
+                version.profile, version.climbs, title=localized(category, "name"), km_label=_("km"), m_label=_("m"),
+                climb_names=climb_names()))
         rows.append({"category": category, "seats_left": max(0, category.capacity - category.confirmed),
                      "version": version, "profile_svg": svg})
     return rows

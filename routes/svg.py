@@ -15,10 +15,21 @@ def _nice_step(span: float, ticks: int) -> float:
     return raw
 
 
-def profile_svg(profile: list[list[float]], climbs: list[dict], *, title: str, km_label: str, m_label: str) -> str:
-    """An <svg> of elevation (m) against distance (km); empty string when there is no profile."""
+def profile_svg(profile: list[list[float]], climbs: list[dict], *, title: str, km_label: str, m_label: str,
+                climb_names: dict[str, str] | None = None) -> str:
+    """Two <svg>s of elevation (m) against distance (km), one drawn for phones (400 wide, larger
+    type) and one for wider screens (CSS shows one); empty string when there is no profile.
+    climb_names: how the climb categories read ("HC", "1" ... "4"), in the reader's language."""
     if len(profile) < 2:
         return ""
+    return "".join(_profile(profile, climbs, title=title, km_label=km_label, m_label=m_label,
+                            climb_names=climb_names or {}, width=width, font=font, css=css)
+                   for width, font, css in ((400, 14, "profile profile-narrow"), (800, 12, "profile profile-wide")))
+
+
+def _profile(profile: list[list[float]], climbs: list[dict], *, title: str, km_label: str, m_label: str,
+             climb_names: dict[str, str], width: int, font: int, css: str) -> str:
+    WIDTH = width
     km = [p[0] for p in profile]
     ele = [p[1] for p in profile]
     span_km = max(km[-1] - km[0], 0.001)
@@ -36,19 +47,20 @@ def profile_svg(profile: list[list[float]], climbs: list[dict], *, title: str, k
     points = " ".join(f"{x(a):.1f},{y(b):.1f}" for a, b in profile)
     area = f"{x(km[0]):.1f},{TOP + h} {points} {x(km[-1]):.1f},{TOP + h}"
     parts = [
-        f'<svg class="profile" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
-        'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="none">',
+        f'<svg class="{css}" viewBox="0 0 {WIDTH} {HEIGHT}" role="img" aria-label="{escape(title)}" '
+        f'xmlns="http://www.w3.org/2000/svg" preserveAspectRatio="none" data-left="{LEFT}" data-plot="{w}" '
+        f'data-km0="{km[0]:g}" data-km1="{km[-1]:g}">',
         f"<title>{escape(title)}</title>",
     ]
     for climb in climbs:  # shaded bands under the climbs
         x1, x2 = x(climb["start_km"]), x(climb["end_km"])
         colour = CLIMB_COLOURS.get(climb.get("category", ""), CLIMB_COLOURS[""])
-        label = f"Cat {climb['category']}" if climb.get("category") not in ("", "HC") else climb.get("category", "")
+        label = climb_names.get(climb.get("category", ""), climb.get("category", ""))
         parts.append(f'<rect class="climb" x="{x1:.1f}" y="{TOP}" width="{max(x2 - x1, 1):.1f}" height="{h}" '
                      f'fill="{colour}" fill-opacity="0.18"><title>{escape(label)} {climb["gain_m"]:.0f} m '
                      f'{climb["avg_gradient"]:.1f}%</title></rect>')
         if label:
-            parts.append(f'<text x="{(x1 + x2) / 2:.1f}" y="{TOP + 12}" font-size="11" text-anchor="middle" '
+            parts.append(f'<text x="{(x1 + x2) / 2:.1f}" y="{TOP + 12}" font-size="{font}" text-anchor="middle" '
                          f'fill="{colour}">{escape(label)}</text>')
     parts.append(f'<polygon points="{area}" fill="#0b6e4f" fill-opacity="0.25"/>')
     parts.append(f'<polyline points="{points}" fill="none" stroke="#0b6e4f" stroke-width="2"/>')
@@ -56,14 +68,15 @@ def profile_svg(profile: list[list[float]], climbs: list[dict], *, title: str, k
     tick = (int(low // step) + 1) * step
     while tick < high:
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#d9dee3"/>'
-                     f'<text x="{LEFT - 4}" y="{y(tick) + 4:.1f}" font-size="11" text-anchor="end">{tick:.0f}</text>')
+                     f'<text x="{LEFT - 4}" y="{y(tick) + 4:.1f}" font-size="{font}" text-anchor="end">'
+                     f'{tick:.0f}</text>')
         tick += step
     kstep = _nice_step(span_km, 6)
     k = 0.0
     while k <= km[-1] + 1e-9:
-        parts.append(f'<text x="{x(k):.1f}" y="{HEIGHT - 8}" font-size="11" text-anchor="middle">{k:g}</text>')
+        parts.append(f'<text x="{x(k):.1f}" y="{HEIGHT - 8}" font-size="{font}" text-anchor="middle">{k:g}</text>')
         k += kstep
-    parts.append(f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" font-size="11" text-anchor="end">{escape(km_label)}'
-                 f'</text><text x="4" y="{TOP + 10}" font-size="11">{escape(m_label)}</text>')
+    parts.append(f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" font-size="{font}" text-anchor="end">{escape(km_label)}'
+                 f'</text><text x="4" y="{TOP + 10}" font-size="{font}">{escape(m_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -3,6 +3,7 @@
 from django import template
 
 from routes.errors import gpx_error_message
+from routes.labels import climb_names
 
 register = template.Library()
 
@@ -11,3 +12,9 @@ register = template.Library()
 def version_error(version) -> str:
     """Why a version failed, in the visitor's language."""
     return gpx_error_message(version.error_code, version.error_params) if version.error_code else ""
+
+
+@register.filter
+def climb_name(category: str) -> str:
+    """"4" -> "四级坡" / "Cat 4"; "HC" -> "超级坡" / "HC climb"."""
+    return climb_names().get(category, category)

@@ -21,5 +21,76 @@
       .bindPopup(asText(p.label + (p.name ? ": " + p.name : ""))).addTo(map);
   });
   map.fitBounds(lines.getBounds(), { padding: [12, 12] });
+  // the profile's readout moves this marker (below)
+  var here = null;
+  // the line is a list of segments, each a list of [lat, lon]: the readout walks them in order
+  window.routeMapLine = data.line.length && Array.isArray(data.line[0][0]) ? [].concat.apply([], data.line) : data.line;
+  window.routeMapMarker = function (latlon) {
+    if (here) { here.setLatLng(latlon); }
+    else { here = L.circleMarker(latlon, { radius: 8, color: "#9a3412", weight: 3, fillOpacity: 0.4 }).addTo(map); }
+  };
   holder.setAttribute("data-drawn", "1");
+})();
+// The elevation profile's readout: touch or point at it to read distance and height, with a
+// marker at that place on the map (the line's own distances, WGS-84 haversine).
+(function () {
+  "use strict";
+  var wrap = document.getElementById("profile");
+  var source = document.getElementById("route-profile-data");
+  var readout = document.getElementById("profile-readout");
+  if (!wrap || !source || !readout) { return; }
+  var profile = JSON.parse(source.textContent);
+  var line = window.routeMapLine || [];
+  var cumulative = [0];
+  function haversine(a, b) {
+    var r = 6371.0088, rad = Math.PI / 180;
+    var dlat = (b[0] - a[0]) * rad, dlon = (b[1] - a[1]) * rad;
+    var h = Math.sin(dlat / 2) * Math.sin(dlat / 2) +
+      Math.cos(a[0] * rad) * Math.cos(b[0] * rad) * Math.sin(dlon / 2) * Math.sin(dlon / 2);
+    return 2 * r * Math.asin(Math.sqrt(h));
+  }
+  for (var i = 1; i < line.length; i++) { cumulative.push(cumulative[i - 1] + haversine(line[i - 1], line[i])); }
+  var cursor = document.createElement("div");
+  cursor.className = "profile-cursor";
+  cursor.hidden = true;
+  wrap.appendChild(cursor);
+  function visibleSvg() {
+    var all = wrap.querySelectorAll("svg");
+    for (var j = 0; j < all.length; j++) { if (all[j].getBoundingClientRect().width > 0) { return all[j]; } }
+    return null;
+  }
+  function at(km) {  // the profile sample nearest to km
+    var best = profile[0];
+    profile.forEach(function (p) { if (Math.abs(p[0] - km) < Math.abs(best[0] - km)) { best = p; } });
+    return best;
+  }
+  function place(km) {  // a point of the map line at km (scaled to the profile's length)
+    if (line.length < 2) { return null; }
+    var total = cumulative[cumulative.length - 1], want = km / profile[profile.length - 1][0] * total;
+    for (var k = 1; k < cumulative.length; k++) {
+      if (cumulative[k] >= want) {
+        var f = (want - cumulative[k - 1]) / Math.max(cumulative[k] - cumulative[k - 1], 1e-9);
+        return [line[k - 1][0] + f * (line[k][0] - line[k - 1][0]), line[k - 1][1] + f * (line[k][1] - line[k - 1][1])];
+      }
+    }
+    return line[line.length - 1];
+  }
+  function show(clientX) {
+    var svg = visibleSvg();
+    if (!svg) { return; }
+    var box = svg.getBoundingClientRect(), view = svg.viewBox.baseVal;
+    var scale = box.width / view.width;
+    var left = parseFloat(svg.dataset.left) * scale, plot = parseFloat(svg.dataset.plot) * scale;
+    var km0 = parseFloat(svg.dataset.km0), km1 = parseFloat(svg.dataset.km1);
+    var fraction = Math.min(Math.max((clientX - box.left - left) / plot, 0), 1);
+    var point = at(km0 + fraction * (km1 - km0));
+    cursor.hidden = false;
+    cursor.style.left = (left + (point[0] - km0) / Math.max(km1 - km0, 1e-9) * plot) + "px";
+    readout.textContent = point[0].toFixed(1) + " " + wrap.dataset.km + " · " + Math.round(point[1]) + " " + wrap.dataset.m;
+    readout.setAttribute("data-km", point[0].toFixed(2));
+    var where = place(point[0]);
+    if (where && window.routeMapMarker) { window.routeMapMarker(where); }
+  }
+  wrap.addEventListener("pointermove", function (event) { show(event.clientX); });
+  wrap.addEventListener("pointerdown", function (event) { show(event.clientX); });
 })();

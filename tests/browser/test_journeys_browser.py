@@ -1,6 +1,8 @@
 """Journeys as people take them (issue 11), at 390x844 zh-hans and 1280x800 English: each step
 asserts what a person sees and saves a screenshot under var/screenshots/."""
 
+import re
+
 import pytest
 from playwright.sync_api import expect
 
@@ -106,3 +108,29 @@ def test_places_without_typing_coordinates(live_server, transactional_db, browse
     page.screenshot(path=str(SCREENSHOTS / f"journey-meeting-picker-{tag}.png"))
     context.close()
     assert violations == [], violations
+
+
+def test_route_profile_is_readable_and_points_at_the_map(live_server, transactional_db, organizer, person):
+    from routes.services import route_import
+    from tests.helpers import make_gpx
+
+    page, tag = person
+    version = route_import(owner=organizer, data=make_gpx(points=400, climb_m=300), filename="climb.gpx",
+                           publish=True, name="太行爬坡")
+    page.goto(f"{live_server.url}/routes/{version.route.slug}/")
+    expect(page.locator("#route-map[data-drawn='1']")).to_have_count(1)
+    svg = page.locator("#profile svg:visible")
+    expect(svg).to_have_count(1)
+    label = svg.locator("text").first
+    size = label.evaluate("t => t.getBoundingClientRect().height")
+    assert size >= 9, f"profile labels are {size:.1f} px high"
+    markers = page.locator("#route-map path.leaflet-interactive")
+    before = markers.count()  # the line, start and finish
+    svg.scroll_into_view_if_needed()
+    box = svg.bounding_box()
+    page.mouse.move(box["x"] + box["width"] * 0.6, box["y"] + box["height"] / 2)
+    expect(page.locator("#profile-readout")).to_have_attribute("data-km", re.compile(r"\d"))
+    readout = page.locator("#profile-readout").inner_text()
+    assert ("公里" if tag == "zh" else "km") in readout
+    expect(markers).to_have_count(before + 1)  # the marker of the place read on the profile
+    page.screenshot(path=str(SCREENSHOTS / f"journey-profile-{tag}.png"), full_page=True)

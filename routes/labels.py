@@ -1,0 +1,8 @@
+"""How route terms read for people, in their language."""
+
+from django.utils.translation import gettext as _
+
+
+def climb_names() -> dict[str, str]:
+    """Climb categories as cyclists say them: HC (hors catégorie) and categories 4 (easiest) to 1."""
+    return {"HC": _("HC climb"), "1": _("Cat 1"), "2": _("Cat 2"), "3": _("Cat 3"), "4": _("Cat 4"), "": ""}
