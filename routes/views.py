@@ -18,7 +18,7 @@ from routes import downloads
 from routes.forms import RouteEditForm, RouteUploadForm, VersionUploadForm
 from routes.gcj02 import line_to_gcj02, wgs84_to_gcj02
 from routes.geo import riding_time_hours
-from routes.labels import climb_names
+from routes.labels import climb_names, elevation_unreliable
 from routes.models import Route, RouteVersion
 from routes.permissions import can_upload_routes
 from routes.selectors import route_editable_by, route_get, route_search, route_version_get
@@ -87,6 +87,7 @@ def route_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 "name": localized(route, "name")}, km_label=_("km"), m_label=_("m"),
             climb_names=climb_names()))
         context["pois"] = version.pois.all()
+        context["unreliable"] = elevation_unreliable(version)
         kinds = {p.kind: p.get_kind_display() for p in context["pois"]}
         context["poi_legend"] = sorted(kinds.items())
     return render(request, "routes/route_detail.html", context)
