@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from html import escape
 
-W, H, LEFT, BOTTOM, TOP, RIGHT = 640, 240, 44, 30, 14, 44
+W, H, LEFT, BOTTOM, TOP, RIGHT = 480, 240, 40, 30, 16, 16  # drawn small: readable at 390 px wide
 COLOURS = ["#0b6e4f", "#d97706", "#2563eb", "#7c3aed", "#dc2626", "#475569"]
 
 
@@ -31,31 +31,54 @@ def bars(points: list[tuple[str, float | None]], *, title: str) -> str:
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{height:.1f}" '
                          f'fill="{COLOURS[0]}"><title>{escape(label)}: {value:g}</title></rect>')
         if len(points) <= 14 or i % max(1, len(points) // 12) == 0:
-            parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{H - 10}" font-size="10" text-anchor="middle">'
+            parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{H - 10}" font-size="12" text-anchor="middle">'
                          f'{escape(label)}</text>')
-    parts.append(f'<text x="4" y="{TOP + 8}" font-size="10">{top:g}</text></svg>')
+    parts.append(f'<text x="4" y="{TOP + 8}" font-size="12">{top:g}</text></svg>')
     return "".join(parts)
 
 
-def lines(labels: list[str], series: list[tuple[str, list[float]]], *, title: str) -> str:
-    """Several series over the same months, each scaled to its own maximum (shapes, not levels:
-    the legend says so), so participation and sales can be compared by eye."""
+def lines(labels: list[str], series: list[tuple[str, list[float]]], *, title: str, peak: str = "max {n}",
+          axis: str = "% of peak") -> str:
+    """Several series over the same months, each scaled to its own peak (shapes, not levels: the
+    axis and legend say so), so participation and sales can be compared by eye. The first series
+    (participation: events happen in some months only) is drawn as bars, the others as lines, so
+    a month without an event reads as no event, not as a fall. The legend sits under the plot."""
     if not labels or not series:
         return ""
-    step = (W - LEFT - RIGHT) / max(1, len(labels) - 1)
-    parts = _frame(title)
+    legend_rows = len(series)
+    height = H + 18 * legend_rows
+    step = (W - LEFT - RIGHT) / max(1, len(labels))
+    plot = H - TOP - BOTTOM
+    parts = [f'<svg class="chart" viewBox="0 0 {W} {height}" role="img" aria-label="{escape(title)}" '
+             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
+    for fraction in (0.0, 0.5, 1.0):  # the y axis: share of each series' own peak
+        y = H - BOTTOM - plot * fraction
+        parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d9dee3"/>'
+                     f'<text x="{LEFT - 4}" y="{y + 4:.1f}" font-size="12" text-anchor="end">{fraction * 100:.0f}'
+                     f'</text>')
+    parts.append(f'<text x="4" y="{TOP - 2}" font-size="12">{escape(axis)}</text>')
     for k, (name, values) in enumerate(series):
         top = max(values) or 1
-        points = " ".join(f"{LEFT + i * step:.1f},{H - BOTTOM - (H - TOP - BOTTOM) * v / top:.1f}"
-                          for i, v in enumerate(values))
         colour = COLOURS[k % len(COLOURS)]
-        parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
-        parts.append(f'<text x="{LEFT + 4}" y="{TOP + 12 + 13 * k}" font-size="11" fill="{colour}">'
-                     f'{escape(name)} (max {top:g})</text>')
+        if k == 0:
+            for i, v in enumerate(values):
+                if v:
+                    bar = plot * v / top
+                    parts.append(f'<rect x="{LEFT + i * step + step * 0.2:.1f}" y="{H - BOTTOM - bar:.1f}" '
+                                 f'width="{step * 0.6:.1f}" height="{bar:.1f}" fill="{colour}" fill-opacity="0.35">'
+                                 f'<title>{escape(labels[i])}: {v:g}</title></rect>')
+        else:
+            points = " ".join(f"{LEFT + (i + 0.5) * step:.1f},{H - BOTTOM - plot * v / top:.1f}"
+                              for i, v in enumerate(values))
+            parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+        lx, ly = 4, H + 6 + 18 * k
+        parts.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{colour}"/>'
+                     f'<text x="{lx + 18}" y="{ly + 11}" font-size="12">{escape(name)} '
+                     f'({escape(peak.format(n=f"{top:g}"))})</text>')
     for i, label in enumerate(labels):
         if i % max(1, len(labels) // 8) == 0:
-            parts.append(f'<text x="{LEFT + i * step:.1f}" y="{H - 10}" font-size="10" text-anchor="middle">'
-                         f'{escape(label)}</text>')
+            parts.append(f'<text x="{LEFT + (i + 0.5) * step:.1f}" y="{H - 10}" font-size="12" '
+                         f'text-anchor="middle">{escape(label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -65,16 +88,16 @@ def hbars(points: list[tuple[str, int | None]], *, title: str) -> str:
     if not points:
         return ""
     total = sum(v for _, v in points if v) or 1
-    row = 22
+    row = 24
     height = TOP + row * len(points) + 10
     parts = [f'<svg class="chart" viewBox="0 0 {W} {height}" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     for i, (label, value) in enumerate(points):
         y = TOP + i * row
-        width = 0 if not value else (W - 260) * value / total
+        width = 0 if not value else (W - 230) * value / total
         share = "&lt;5" if value is None else f"{value} ({value / total * 100:.0f}%)"
-        parts.append(f'<text x="4" y="{y + 14}" font-size="11">{escape(label)}</text>'
-                     f'<rect x="150" y="{y + 3}" width="{width:.1f}" height="14" fill="{COLOURS[i % len(COLOURS)]}"/>'
-                     f'<text x="{156 + width:.1f}" y="{y + 14}" font-size="11">{share}</text>')
+        parts.append(f'<text x="4" y="{y + 14}" font-size="12">{escape(label)}</text>'
+                     f'<rect x="120" y="{y + 4}" width="{width:.1f}" height="14" fill="{COLOURS[i % len(COLOURS)]}"/>'
+                     f'<text x="{126 + width:.1f}" y="{y + 14}" font-size="12">{share}</text>')
     parts.append("</svg>")
     return "".join(parts)

@@ -49,6 +49,10 @@ def summary(request: HttpRequest) -> HttpResponse:
     })
 
 
+def _chart_words() -> dict[str, str]:
+    return {"peak": _("peak {n}"), "axis": _("Share of each line's own peak, in percent")}
+
+
 def _insider(request: HttpRequest) -> None:
     if not selectors.may_see_insights(request.user):
         raise Http404
@@ -77,7 +81,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     line_chart = charts.lines([m.strftime("%y-%m") for m in all_months], [
         (_("Participants"), [participation.get(m, 0) for m in all_months]),
         *[(localized(b, "name"), [sales.get(b.pk, {}).get(m, 0) for m in all_months]) for b in brands[:5]],
-    ], title=_("Participation and sales (units) per month"))
+    ], title=_("Participation and sales (units) per month"), **_chart_words())
     share = charts.hbars([(localized(b, "name") if b else _("unknown"), n) for b, n in selectors.brand_shares()],
                          title=_("Brand ridden by participants"))
     return render(request, "industry/dashboard.html", {
@@ -112,7 +116,14 @@ def event_stats(request: HttpRequest, slug: str) -> HttpResponse:
     for row in sorted(rows, key=lambda r: (r.dimension, r.category.position, labels.AGE_ORDER.get(r.bucket, 99))):
         row.label = _bucket(row)
         groups.setdefault(labels.dimension_label(row.dimension), []).append(row)
-    return render(request, "industry/event_stats.html", {"event": event, "groups": groups,
+    bars = {}
+    for dimension, rows_of in groups.items():
+        totals: dict[str, int] = {}
+        for row in rows_of:
+            totals[row.label] = totals.get(row.label, 0) + row.confirmed
+        if dimension != labels.dimension_label("day") and len(totals) > 1:
+            bars[dimension] = mark_safe(charts.hbars(list(totals.items()), title=dimension))  # noqa: S308 - our SVG
+    return render(request, "industry/event_stats.html", {"event": event, "groups": groups, "charts": bars,
                                                          "last_computed": selectors.last_computed()})
 
 
@@ -144,7 +155,7 @@ def linkage(request: HttpRequest) -> HttpResponse:
         chart = charts.lines([m.strftime("%y-%m") for m, _p, _s in report.series], [
             (_("Participants"), [p for _m, p, _s in report.series]),
             *[(localized(r.brand, "name"), [s.get(r.brand.pk, 0) for _m, _p, s in report.series])
-              for r in report.brands]], title=_("Participation and sponsors' sales per month"))
+              for r in report.brands]], title=_("Participation and sponsors' sales per month"), **_chart_words())
     return render(request, "industry/linkage.html", {
         "form": form, "report": report, "chart": mark_safe(chart),  # noqa: S308 - our own SVG
         "thin_text": {r.brand.pk: _thin_text(r.thin) for r in report.brands} if report else {},

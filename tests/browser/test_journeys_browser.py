@@ -134,3 +134,34 @@ def test_route_profile_is_readable_and_points_at_the_map(live_server, transactio
     assert ("公里" if tag == "zh" else "km") in readout
     expect(markers).to_have_count(before + 1)  # the marker of the place read on the profile
     page.screenshot(path=str(SCREENSHOTS / f"journey-profile-{tag}.png"), full_page=True)
+
+
+def test_analyst_sees_dashboard_event_statistics_charts_and_the_linkage_report(live_server, demo, browser):
+    from django.contrib.auth.models import Group
+
+    from accounts.models import User
+    from events.models import Event
+    from tests.factories import PASSWORD
+
+    analyst = User.objects.get(username="demo-organizer")
+    analyst.groups.add(Group.objects.get_or_create(name="analysts")[0])
+    analyst.set_password(PASSWORD)
+    analyst.save()
+    event = Event.objects.filter(status="completed").first()
+    for viewport, locale, tag in SIZES:
+        context = browser.new_context(viewport=viewport, locale=locale)
+        page = context.new_page()
+        violations = csp_watch(page)
+        base = live_server.url
+        log_in(page, base, analyst.username)
+        page.goto(f"{base}/insights/dashboard/")
+        expect(page.locator("svg.chart").first).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / f"journey-dashboard-{tag}.png"), full_page=True)
+        page.goto(f"{base}/insights/events/{event.slug}/")
+        expect(page.locator(".chart-wrap svg").first).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / f"journey-event-stats-{tag}.png"), full_page=True)
+        page.goto(f"{base}/insights/linkage/")
+        expect(page.locator("select[name=events] option[selected]")).to_have_count(1)
+        page.screenshot(path=str(SCREENSHOTS / f"journey-linkage-{tag}.png"), full_page=True)
+        context.close()
+        assert violations == [], violations

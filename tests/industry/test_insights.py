@@ -231,8 +231,9 @@ def test_charts_are_svg_with_escaped_labels():
 
     bar = charts.bars([("25-01", 10), ("25-02", None)], title="a<b")
     assert bar.startswith("<svg") and "a&lt;b" in bar and "&lt;5" in bar
-    line = charts.lines(["1", "2"], [("参与", [1, 2]), ("销量", [3, 1])], title="t")
-    assert line.count("<polyline") == 2
+    line = charts.lines(["1", "2", "3"], [("参与", [5, 0, 7]), ("销量", [3, 1, 2])], title="t", peak="峰值 {n}")
+    assert line.count("<polyline") == 1 and line.count('fill-opacity="0.35"') == 2  # participation: bars, none at 0
+    assert "峰值 7" in line and "峰值 3" in line  # the legend, under the plot, in the reader's words
     assert charts.hbars([("星河", 3), ("远方", 1)], title="t").count("<rect") == 2
 
 
