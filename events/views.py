@@ -99,8 +99,11 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     mine = None
     if request.user.is_authenticated:
         mine = event.registrations.filter(rider=request.user, status__in=Registration.ACTIVE).first()
+    if event.kind == Event.Kind.CLUB_RIDE and request.method == "POST" and request.user.is_authenticated:
+        _rsvp_answer(request, event, mine)
+        return redirect("events:detail", slug=event.slug)
     form = None
-    if request.user.is_authenticated and mine is None:
+    if request.user.is_authenticated and mine is None and event.kind != Event.Kind.CLUB_RIDE:
         form = RegistrationForm(request.POST or None, event=event)
         if request.method == "POST" and form.is_valid():
             with shown_on(form) as outcome:
@@ -121,10 +124,41 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "events/event_detail.html", {
         "share_url": share_url, "share_qr": mark_safe(qr_svg(share_url)),  # noqa: S308 - segno's own SVG
         "has_results": event.registrations.exclude(result="").exists(),
+        "rsvp": _rsvp(request, event, mine) if event.kind == Event.Kind.CLUB_RIDE else None,
         "event": event, "rows": _category_rows(event), "mine": mine, "form": form, "admin_clubs": admin_clubs,
         "window_problem": services.registration_window_error(event), "now": timezone.now(),
         "organizer": is_organizer(user=request.user, event=event), "meeting": meeting,
     })
+
+
+def _rsvp_answer(request: HttpRequest, event: Event, mine: Registration | None) -> None:
+    """A club ride is an RSVP: "I'm in" registers (a seat, or the waitlist where the ride has one),
+    "can't make it" withdraws; the ride leader ticks who came."""
+    with shown_on(request) as outcome:
+        if "attended" in request.POST and is_organizer(user=request.user, event=event):
+            services.checkin_by_id(event=event, registration_id=whole_number(request.POST["attended"]) or 0)
+        elif request.POST.get("rsvp") == "yes" and mine is None:
+            services.registration_create(event=event, category=event.categories.all()[0], rider=request.user,
+                                         accept_waiver=bool(request.POST.get("accept_waiver")),
+                                         language=translation.get_language())
+        elif request.POST.get("rsvp") == "no" and mine is not None:
+            services.registration_cancel(registration=mine)
+    if outcome.ok and request.POST.get("rsvp") in ("yes", "no"):
+        messages.success(request, _("See you on the ride!") if request.POST["rsvp"] == "yes"
+                         else _("Noted: you are not riding."))
+
+
+def _rsvp(request: HttpRequest, event: Event, mine: Registration | None) -> dict:
+    going = list(event.registrations.filter(status=Registration.Status.CONFIRMED).select_related("rider")
+                 .order_by("confirmed_at", "pk"))
+    category = event.categories.all()[0] if event.categories.all() else None
+    sees = (not event.members_only or is_organizer(user=request.user, event=event)
+            or (event.club_id is not None
+                and memberships.directory.is_active_member(club_id=event.club_id, user=request.user)))
+    return {"going": going, "going_count": len(going), "names": going if sees else None,
+            "capacity": category.capacity if category else 0,
+            "waiting": event.registrations.filter(status=Registration.Status.WAITLISTED).count(),
+            "position": waitlist_position(mine) if mine else None}
 
 
 def _map_settings() -> dict:

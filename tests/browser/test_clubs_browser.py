@@ -4,6 +4,7 @@ import datetime
 
 import pytest
 from django.utils import timezone
+from playwright.sync_api import expect
 
 from clubs.models import Membership
 from clubs.services import club_create, club_ride_create
@@ -51,6 +52,7 @@ def test_apply_approve_and_member_sees_the_club_ride(live_server, transactional_
     screenshot("club-member-view")
     page.locator("#upcoming-rides a").first.click()
     page.wait_for_url("**/events/club-ride/")
-    page.locator("#registration-form button[type=submit]").click()
-    page.wait_for_url("**/events/registrations/*/")
+    page.locator("#rsvp-yes").click()  # a club ride is an RSVP
+    expect(page.locator("#rsvp-status")).to_be_visible()
+    expect(page.locator("#going")).to_contain_text(rider.public_name)
     assert Registration.objects.get(rider=rider).status == "confirmed"

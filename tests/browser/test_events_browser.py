@@ -49,7 +49,7 @@ def test_rider_signs_up_registers_and_is_checked_in(live_server, open_event, pag
     link = re.search(r"https?://\S+/accounts/confirm-email/\S+/", mail.outbox[-1].body).group(0)
     page.goto(base + "/accounts/" + link.split("/accounts/", 1)[1])
     page.locator("form button[type=submit]").last.click()
-    log_in(page, base, "newrider", "Qilihe-river-2026")
+    page.wait_for_url("**/me/")  # confirming in the browser that signed up signs the rider in
 
     page.goto(f"{base}/events/{event.slug}/")
     page.select_option("select[name=q_jersey]", "M")
