@@ -49,6 +49,7 @@ def test_apply_approve_and_member_sees_the_club_ride(live_server, transactional_
     switch_to(page, base, rider.username)
     page.goto(f"{base}/clubs/guangzong/")
     assert "周六绿道骑行" in page.locator("#upcoming-rides").inner_text()
+    expect(page.locator("#my-dues")).to_contain_text("暂无会费记录")  # a member sees their own dues
     screenshot("club-member-view")
     page.locator("#upcoming-rides a").first.click()
     page.wait_for_url("**/events/club-ride/")

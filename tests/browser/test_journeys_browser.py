@@ -165,3 +165,143 @@ def test_analyst_sees_dashboard_event_statistics_charts_and_the_linkage_report(l
         page.screenshot(path=str(SCREENSHOTS / f"journey-linkage-{tag}.png"), full_page=True)
         context.close()
         assert violations == [], violations
+
+
+def _no_raw_keys(page, tag: str, names: set[str]) -> None:
+    """On Chinese pages every word people read is a translated label (tests/test_raw_keys.py)."""
+    if tag != "zh":
+        return
+    from tests.test_raw_keys import raw_words
+
+    text = page.evaluate("""() => { const main = document.querySelector("main").cloneNode(true);
+        main.querySelectorAll("code, pre, svg, script, option, textarea").forEach(e => e.remove());
+        return main.innerText; }""")  # what a person reads: not codes, drawings or form values
+    text = re.sub(r"\S+@\S+", " ", text)  # an e-mail address the rider typed
+    words = raw_words(text, names | {tag})
+    assert words == [], f"{page.url}: {words}"
+
+
+def test_new_rider_signs_up_registers_and_cancels(live_server, transactional_db, make_event, person):
+    import re as _re
+
+    from django.core import mail
+
+    from core.outbox import send_due
+
+    page, tag = person
+    event = make_event(title="七里河骑行", title_en="Qilihe ride", waiver_text="本人自愿参加，风险自担。",
+                       questions=[{"key": "size", "label": "骑行服尺码", "label_en": "Jersey size", "kind": "choice",
+                                   "required": True, "choices": ["S", "M", "L"]}])
+    full = make_event(title="满员骑行", title_en="Full ride", capacity=1,
+                      categories=[{"name": "短途", "name_en": "Short", "capacity": 1, "waitlist_enabled": True}])
+    from events.services import registration_create
+
+    registration_create(event=full, category=full.categories.get(), rider=UserFactory())
+    base = live_server.url
+    username = f"rider{tag}"
+    page.goto(f"{base}/accounts/signup/?next=/events/{event.slug}/")
+    page.fill("input[name=email]", f"{username}@example.com")
+    page.fill("input[name=username]", username)
+    page.fill("input[name=password1]", "Qilihe-river-2026")
+    page.fill("input[name=password2]", "Qilihe-river-2026")
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url("**/accounts/confirm-email/")
+    send_due()  # the outbox (the live server shares the test's transaction, so no kick runs)
+    link = _re.search(r"https?://\S+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
+    page.goto(base + link)
+    page.locator("main form button[type=submit]").last.click()
+    page.wait_for_url("**/events/**")  # back on the event, signed in
+    _no_raw_keys(page, tag, {username})
+
+    page.goto(f"{base}/me/")
+    assert page.locator("input[name=mobile]").get_attribute("type") == "tel"
+    page.fill("input[name=mobile]", "13912345678")
+    page.locator("main form.stacked button[type=submit]").first.click()
+    expect(page.locator(".messages")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / f"journey-profile-saved-{tag}.png"))
+
+    page.goto(f"{base}/events/{event.slug}/")
+    page.select_option("select[name=q_size]", "M")
+    page.check("input[name=accept_waiver]")
+    page.locator("#registration-form button[type=submit]").click()
+    page.wait_for_url("**/events/registrations/*/")
+    expect(page.locator("#checkin-qr svg")).to_have_count(1)
+    _no_raw_keys(page, tag, {username})
+    page.screenshot(path=str(SCREENSHOTS / f"journey-registered-{tag}.png"), full_page=True)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("form[data-confirm] button.danger").click()
+    page.wait_for_load_state()
+    expect(page.locator("#add-to-calendar")).to_have_count(0)  # cancelled: nothing to put in a calendar
+
+    page.goto(f"{base}/events/{full.slug}/")
+    page.locator("#registration-form button[type=submit]").click()
+    page.wait_for_url("**/events/registrations/*/")
+    expect(page.locator("#waitlist-position")).to_contain_text("1")
+    page.screenshot(path=str(SCREENSHOTS / f"journey-waitlist-{tag}.png"))
+
+
+def test_organizer_creates_publishes_checks_in_and_posts_results(live_server, transactional_db, organizer,
+                                                                  person, tmp_path):
+    import datetime
+
+    from django.utils import timezone
+
+    from events.models import Event
+    from events.services import registration_create
+    from tests.helpers import make_gpx
+
+    page, tag = person
+    base = live_server.url
+    log_in(page, base, organizer.username)
+    page.goto(f"{base}/events/new/")
+    start = timezone.localtime() + datetime.timedelta(days=20)
+    page.fill("input[name=title]", f"邢台春季骑行{tag}")
+    page.fill("input[name=starts_at]", start.strftime("%Y-%m-%dT08:00"))
+    page.fill("input[name=ends_at]", start.strftime("%Y-%m-%dT12:00"))
+    page.fill("input[name=registration_opens_at]", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    page.fill("input[name=registration_closes_at]", (start - datetime.timedelta(days=2)).strftime("%Y-%m-%dT20:00"))
+    page.fill("input[name=cat-0-name]", "60公里")
+    page.fill("input[name=cat-0-capacity]", "100")
+    page.locator("main form.stacked button[type=submit]").last.click()  # zero questions: blank slots ignored
+    page.wait_for_url("**/manage/")
+    event = Event.objects.get(title=f"邢台春季骑行{tag}")
+    page.locator("#add-question summary").click()
+    page.fill("input[name=add-q-label]", "紧急联系人电话")
+    page.locator("#add-question button").click()
+    expect(page.locator("#questions")).to_contain_text("紧急联系人电话")
+    page.locator("form[action$='/action/publish/'] button").click()
+    expect(page.locator(".messages")).to_be_visible()
+    _no_raw_keys(page, tag, {organizer.username})
+    page.screenshot(path=str(SCREENSHOTS / f"journey-organizer-manage-{tag}.png"), full_page=True)
+
+    rider = UserFactory(real_name="赵六", mobile="+8613911112222")
+    event.refresh_from_db()
+    registration = registration_create(event=event, category=event.categories.get(), rider=rider,
+                                       answers={"q1": "13800000000"})[0]
+    page.reload()
+    expect(page.locator("main")).to_contain_text("赵六")
+    csv = page.request.get(f"{base}/events/{event.slug}/export/roster.csv")
+    assert csv.ok and "赵六" in csv.text()
+    page.goto(f"{base}/events/{event.slug}/checkin/?find=2222")
+    page.locator("#checkin-found button").click()
+    expect(page.locator(".checkin-result")).to_have_attribute("data-outcome", "checked_in")
+    page.screenshot(path=str(SCREENSHOTS / f"journey-checkin-{tag}.png"))
+
+    results = tmp_path / "results.csv"
+    results.write_text(f"bib,time\n{registration.bib},2:05:00\n")
+    page.goto(f"{base}/events/{event.slug}/manage/")
+    page.set_input_files("input[name=file]", str(results))
+    page.locator("form[action$='/results/upload/'] button").click()
+    page.goto(f"{base}/events/{event.slug}/")
+    page.locator("#results-link").click()
+    expect(page.locator("main")).to_contain_text("2:05:00")
+    page.screenshot(path=str(SCREENSHOTS / f"journey-results-{tag}.png"))
+
+    gpx = tmp_path / "ride.gpx"
+    gpx.write_bytes(make_gpx())
+    page.goto(f"{base}/routes/new/")
+    page.fill("input[name=name]", f"七里河绿道{tag}")
+    page.set_input_files("input[name=gpx]", str(gpx))
+    page.locator("main form button[type=submit]").last.click()
+    expect(page.locator("#route-map[data-drawn='1']")).to_have_count(1)
+    _no_raw_keys(page, tag, {organizer.username})
