@@ -22,7 +22,8 @@ ALLOWED = {
     "API", "CSV", "GPX", "KML", "GeoJSON", "FIT", "TCX", "QR", "ics", "km", "h", "m", "kg", "UTF", "BOM", "YYYY",
     "MM", "DD", "HH", "HC", "S", "M", "L", "XL", "XXL", "OK", "WGS", "GCJ", "OpenStreetMap", "Leaflet",
     "Xingtai", "Cycling", "Excel", "PNG", "SVG", "ID", "App", "VS", "vs", "PM", "AM",
-    "Email", "E-mail", "DNF", "DNS", "DSQ", "H", "SS", "UTF-8", "YYYY-MM", "gpx", "gz", "gzip",  # formats people type or pick
+    "Email", "E-mail",  # as Chinese interfaces write it
+    "DNF", "DNS", "DSQ", "H", "SS", "UTF-8", "YYYY-MM", "gpx", "gz", "gzip",  # formats people type or pick
 }
 SKIP_TAGS = {"script", "style", "code", "pre", "svg", "textarea", "option", "title"}
 
