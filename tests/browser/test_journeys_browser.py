@@ -85,6 +85,11 @@ def test_visitor_finds_an_event_from_home_and_sees_how_to_sign_up(live_server, t
 @pytest.mark.parametrize(("viewport", "locale", "tag"), SIZES)
 def test_places_without_typing_coordinates(live_server, transactional_db, browser, organizer, viewport, locale,
                                            tag):
+    from routes.services import route_import
+    from tests.helpers import make_gpx
+
+    route_import(owner=organizer, data=make_gpx(), filename="near.gpx", name="附近的绿道", name_en="Nearby greenway",
+                 publish=True)
     context = browser.new_context(viewport=viewport, locale=locale, permissions=["geolocation"],
                                   geolocation={"latitude": 37.0612, "longitude": 114.4921})
     page = context.new_page()
@@ -94,6 +99,9 @@ def test_places_without_typing_coordinates(live_server, transactional_db, browse
     page.locator("details.filters summary").click() if page.locator("details.filters").count() else None
     page.locator("button[data-locate='near']").click()
     expect(page.locator("#near")).to_have_value("37.06120,114.49210")
+    page.locator("form.filter-form button[type=submit]").click()  # search near where I am
+    expect(page.locator("main")).to_contain_text("附近的绿道" if tag == "zh" else "Nearby greenway")
+    page.screenshot(path=str(SCREENSHOTS / f"journey-routes-near-{tag}.png"))
     log_in(page, base, organizer.username)
     page.goto(f"{base}/events/new/")
     page.locator("#meeting-picker button[data-locate]").click()
