@@ -35,9 +35,10 @@ def test_team_entry_under_a_rush_is_all_or_nothing(make_event, capacity):
 
     results, errors = _in_threads(act, [*singles[:10], "team", *singles[10:]], workers=21)
     assert errors == []
-    confirmed = Registration.objects.filter(event=event, status="confirmed")
+    confirmed = Registration.objects.filter(event=event, status__in=Registration.SEATED)  # team seats are held
     team_seats = confirmed.filter(rider__in=team).count()
     assert team_seats in (0, 5)  # all or nothing, whatever the interleaving
+    assert confirmed.filter(rider__in=team, status="held").count() == team_seats  # each member confirms later
     assert confirmed.count() == capacity  # the rush fills every seat, never one more
     refusals = [r for r in results if isinstance(r, ServiceError)]
     assert (team_seats == 0) == bool(refusals)
