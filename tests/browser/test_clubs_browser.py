@@ -20,7 +20,26 @@ def switch_to(page, base, username):
     log_in(page, base, username)
 
 
-def test_apply_approve_and_member_sees_the_club_ride(live_server, transactional_db, page, screenshot):
+SIZES = [({"width": 390, "height": 844}, "zh-CN", "zh"), ({"width": 1280, "height": 800}, "en-GB", "en")]
+
+
+@pytest.fixture(params=SIZES, ids=["phone-zh", "desktop-en"])
+def sized(request, browser):
+    """A page at the phone size in Chinese, or at desktop size in English; screenshots per size."""
+    from tests.browser.conftest import SCREENSHOTS, csp_watch
+
+    viewport, locale, tag = request.param
+    context = browser.new_context(viewport=viewport, locale=locale)
+    page = context.new_page()
+    violations = csp_watch(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield page, lambda name: page.screenshot(path=str(SCREENSHOTS / f"{name}-{tag}.png"), full_page=True), tag
+    context.close()
+    assert violations == [], violations
+
+
+def test_apply_approve_and_member_sees_the_club_ride(live_server, transactional_db, sized):
+    page, screenshot, tag = sized
     owner = UserFactory(username="clubowner")
     rider = UserFactory(username="newmember", real_name="王芳")
     club = club_create(founder=owner, name="广宗骑行俱乐部", slug="guangzong", join_policy="approval")
@@ -49,7 +68,7 @@ def test_apply_approve_and_member_sees_the_club_ride(live_server, transactional_
     switch_to(page, base, rider.username)
     page.goto(f"{base}/clubs/guangzong/")
     assert "周六绿道骑行" in page.locator("#upcoming-rides").inner_text()
-    expect(page.locator("#my-dues")).to_contain_text("暂无会费记录")  # a member sees their own dues
+    expect(page.locator("#my-dues")).to_contain_text("暂无会费记录" if tag == "zh" else "No dues recorded")
     screenshot("club-member-view")
     page.locator("#upcoming-rides a").first.click()
     page.wait_for_url("**/events/club-ride/")

@@ -313,3 +313,36 @@ def test_organizer_creates_publishes_checks_in_and_posts_results(live_server, tr
     page.locator("main form button[type=submit]").last.click()
     expect(page.locator("#route-map[data-drawn='1']")).to_have_count(1)
     _no_raw_keys(page, tag, {organizer.username})
+
+
+def test_organizer_creates_an_event_with_two_questions(live_server, transactional_db, organizer, person):
+    import datetime
+
+    from django.utils import timezone
+
+    from events.models import Event
+
+    page, tag = person
+    base = live_server.url
+    log_in(page, base, organizer.username)
+    page.goto(f"{base}/events/new/")
+    start = timezone.localtime() + datetime.timedelta(days=25)
+    page.fill("input[name=title]", f"太行山挑战赛{tag}")
+    page.fill("input[name=starts_at]", start.strftime("%Y-%m-%dT07:00"))
+    page.fill("input[name=ends_at]", start.strftime("%Y-%m-%dT15:00"))
+    page.fill("input[name=registration_opens_at]", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    page.fill("input[name=registration_closes_at]", (start - datetime.timedelta(days=5)).strftime("%Y-%m-%dT20:00"))
+    page.fill("input[name=cat-0-name]", "100公里")
+    page.fill("input[name=cat-0-capacity]", "300")
+    page.fill("input[name=q-0-label]", "骑行服尺码")
+    page.select_option("select[name=q-0-kind]", "choice")
+    page.fill("input[name=q-0-choices]", "S, M, L, XL")
+    page.check("input[name=q-0-required]")
+    page.fill("input[name=q-1-label]", "身份证号")
+    page.select_option("select[name=q-1-kind]", "national_id")
+    page.locator("main form.stacked button[type=submit]").last.click()
+    page.wait_for_url("**/manage/")
+    event = Event.objects.get(title=f"太行山挑战赛{tag}")
+    assert [q.kind for q in event.questions.all()] == ["choice", "national_id"]
+    expect(page.locator("#questions li")).to_have_count(2)
+    page.screenshot(path=str(SCREENSHOTS / f"journey-two-questions-{tag}.png"), full_page=True)
