@@ -82,12 +82,12 @@ def route_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if ready:
         context["riding_hours"] = riding_time_hours(version.distance_m, version.elevation_gain_m, speed)
         context["map_data"] = _map_data(version)
+        context["unreliable"] = elevation_unreliable(version)
         context["profile_svg"] = mark_safe(profile_svg(  # noqa: S308 - built from numbers and escaped labels
-            version.profile, version.climbs, title=_("Elevation profile of %(name)s") % {
+            version.profile, [] if context["unreliable"] else version.climbs, title=_("Elevation profile of %(name)s") % {
                 "name": localized(route, "name")}, km_label=_("km"), m_label=_("m"),
             climb_names=climb_names()))
         context["pois"] = version.pois.all()
-        context["unreliable"] = elevation_unreliable(version)
         kinds = {p.kind: p.get_kind_display() for p in context["pois"]}
         context["poi_legend"] = sorted(kinds.items())
     return render(request, "routes/route_detail.html", context)
