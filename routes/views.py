@@ -84,8 +84,9 @@ def route_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context["map_data"] = _map_data(version)
         context["unreliable"] = elevation_unreliable(version)
         context["profile_svg"] = mark_safe(profile_svg(  # noqa: S308 - built from numbers and escaped labels
-            version.profile, [] if context["unreliable"] else version.climbs, title=_("Elevation profile of %(name)s") % {
-                "name": localized(route, "name")}, km_label=_("km"), m_label=_("m"),
+            version.profile, [] if context["unreliable"] else version.climbs,
+            title=_("Elevation profile of %(name)s") % {"name": localized(route, "name")}, km_label=_("km"),
+            m_label=_("m"),
             climb_names=climb_names()))
         context["pois"] = version.pois.all()
         kinds = {p.kind: p.get_kind_display() for p in context["pois"]}
