@@ -30,7 +30,7 @@ demo: migrate
 
 run: demo
 	@echo "Serving on http://127.0.0.1:$(PORT)  (tasks run inline unless REDIS_URL is set)"
-	SITE_URL=$${SITE_URL:-http://127.0.0.1:$(PORT)} $(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
+	$(BIN)/python manage.py runserver 127.0.0.1:$(PORT)
 
 test: install-dev
 	$(BIN)/python scripts/testenv.py $(PYTEST_ARGS)

@@ -78,3 +78,13 @@ def test_unknown_page_is_404_in_site_layout(client, db):
     response = client.get("/no-such-page/")
     assert response.status_code == 404
     assert "页面不存在" in response.content.decode()
+
+
+def test_in_development_mail_links_follow_the_served_address(client, db, settings):
+    settings.SITE_URL_FROM_REQUEST = True
+    client.get("/", HTTP_HOST="127.0.0.1:8765")
+    assert settings.SITE_URL == "http://127.0.0.1:8765"
+    settings.SITE_URL_FROM_REQUEST = False  # production: the environment's SITE_URL stays
+    settings.SITE_URL = "https://ride.example.cn"
+    client.get("/", HTTP_HOST="127.0.0.1:8765")
+    assert settings.SITE_URL == "https://ride.example.cn"

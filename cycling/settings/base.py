@@ -58,6 +58,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
+    "core.middleware.SiteUrlFromRequest",
 ]
 
 ROOT_URLCONF = "cycling.urls"
@@ -299,4 +300,7 @@ DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
 
 # Absolute links in e-mails and calendar files
-SITE_URL = env("SITE_URL", default="http://127.0.0.1:8000")
+SITE_URL = env("SITE_URL", default="")
+# development without SITE_URL: links follow the address the site is served at (core/middleware.py)
+SITE_URL_FROM_REQUEST = DEBUG and not SITE_URL
+SITE_URL = SITE_URL or "http://127.0.0.1:8000"

@@ -13,3 +13,4 @@ STORAGES = {
 }
 WHITENOISE_USE_FINDERS = True  # whitenoise serves from the finders: no collectstatic before tests
 WHITENOISE_AUTOREFRESH = True
+SITE_URL_FROM_REQUEST = False  # tests see the fixed SITE_URL unless a test turns this on
