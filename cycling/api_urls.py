@@ -12,6 +12,7 @@ from accounts.api import ProfileMeApi, RiderPublicApi, TokenApi
 from clubs import api as clubs_api
 from events import api as events_api
 from industry import api as industry_api
+from payments import api as payments_api
 from routes.api import RouteDetailApi, RouteListApi, RouteVersionDetailApi, RouteVersionListApi
 
 
@@ -39,6 +40,9 @@ app_name = "api"
 urlpatterns = [
     path("", api_root, name="root"),
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
+    path("orders/", payments_api.OrderListApi.as_view(), name="orders"),
+    path("orders/<int:pk>/", payments_api.OrderDetailApi.as_view(), name="order"),
+    path("orders/<int:pk>/dev-pay/", payments_api.OrderDevPayApi.as_view(), name="order-dev-pay"),
     path("me/", ProfileMeApi.as_view(), name="me"),
     path("riders/<str:username>/", RiderPublicApi.as_view(), name="rider"),
     path("clubs/", clubs_api.ClubListApi.as_view(), name="clubs"),

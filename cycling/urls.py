@@ -21,6 +21,7 @@ urlpatterns = [
     path("clubs/", include("clubs.urls")),
     path("events/", include("events.urls")),
     path("insights/", include("industry.urls")),
+    path("payments/", include("payments.urls")),
     path("api/v1/", include("cycling.api_urls")),
     path("api/schema/", SpectacularAPIView.as_view(), name="api-schema"),
     # the split view serves its start-up script as a file: no inline script under the CSP. Swagger

@@ -1,5 +1,7 @@
 """Events, their categories and questions, registrations, check-in and results."""
 
+from decimal import Decimal
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -39,6 +41,8 @@ class Event(models.Model):
     registration_opens_at = models.DateTimeField(_("registration opens"))
     registration_closes_at = models.DateTimeField(_("registration closes"))
     contact = models.CharField(_("organizer's contact (phone, WeChat or e-mail)"), max_length=120, blank=True)
+    payment_minutes = models.PositiveIntegerField(_("minutes to pay after signing up"), default=30)
+    offer_hours = models.PositiveIntegerField(_("hours to pay for a seat offered from the waitlist"), default=24)
     registration_paused = models.BooleanField(_("registration closed by the organizer"), default=False)
     transfer_deadline = models.DateTimeField(_("transfers allowed until"), null=True, blank=True)
     waiver_text = models.TextField(_("waiver"), blank=True)
@@ -102,6 +106,11 @@ class Category(models.Model):
     def __str__(self) -> str:
         return f"{self.event} · {self.name}"
 
+    @property
+    def fee_fen(self) -> int:
+        """The price in fen (integer): what an order charges; never a float."""
+        return int(Decimal(self.fee_cny) * 100)
+
 
 class Question(models.Model):
     class Kind(models.TextChoices):
@@ -134,6 +143,7 @@ class Registration(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed")
         HELD = "held", _("Seat held: waiting for the rider to confirm")
+        AWAITING = "awaiting", _("Seat held: waiting for payment")
         WAITLISTED = "waitlisted", _("Waitlisted")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -143,8 +153,8 @@ class Registration(models.Model):
         DNS = "dns", _("Did not start")
         DSQ = "dsq", _("Disqualified")
 
-    ACTIVE = (Status.CONFIRMED, Status.HELD, Status.WAITLISTED)
-    SEATED = (Status.CONFIRMED, Status.HELD)  # what takes a seat (Category.confirmed_count counts both)
+    ACTIVE = (Status.CONFIRMED, Status.HELD, Status.AWAITING, Status.WAITLISTED)
+    SEATED = (Status.CONFIRMED, Status.HELD, Status.AWAITING)  # what takes a seat (Category.confirmed_count)
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="registrations")
@@ -156,7 +166,7 @@ class Registration(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(_("in line since"))  # first come, first served on the waitlist
     confirmed_at = models.DateTimeField(null=True, blank=True)
-    hold_expires_at = models.DateTimeField(_("confirm by"), null=True, blank=True)  # a held seat's deadline
+    hold_expires_at = models.DateTimeField(_("confirm by"), null=True, blank=True)  # a held or unpaid seat's deadline
     cancelled_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     transferred_from = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
@@ -170,7 +180,7 @@ class Registration(models.Model):
         ordering = ["event", "queued_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["event", "rider"],
-                                    condition=Q(status__in=["confirmed", "held", "waitlisted"]),
+                                    condition=Q(status__in=["confirmed", "held", "awaiting", "waitlisted"]),
                                     name="one_active_registration_per_rider"),
             models.UniqueConstraint(fields=["event", "bib"], condition=Q(bib__isnull=False),
                                     name="bib_unique_per_event"),

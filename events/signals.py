@@ -19,6 +19,13 @@ question_choices = Signal()
 # Links for an event's organizers that other apps add to the manage page (pretix's nav_event).
 # kwargs: event, request. Each receiver returns a list of (label, url).
 organizer_links = Signal()
+# Actions on a rider's own registration page that other apps add (payments: "pay by ..."). kwargs:
+# registration, request. Each receiver returns a list of (label, url).
+registration_links = Signal()
+# A seat is held until the rider pays (a sign-up in a paid category, or an offer from the
+# waitlist). Sent inside the writing transaction, so the receiver's order is written with it.
+# kwargs: registration, amount_fen, deadline.
+payment_needed = Signal()
 
 
 def answers(signal: Signal, **kwargs: Any) -> list:

@@ -57,7 +57,7 @@ from events.selectors import (
     start_list,
     waitlist_position,
 )
-from events.signals import answers, organizer_links
+from events.signals import answers, organizer_links, registration_links
 from routes.gcj02 import wgs84_to_gcj02
 from routes.labels import climb_names
 from routes.selectors import routes_visible_to
@@ -357,6 +357,7 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "qr": mark_safe(qr_svg(checkin_url)) if code else "",  # noqa: S308 - segno's own SVG
         "switch_form": switch_form, "transfer_form": transfer_form, "confirm_form": confirm_form,
         "waitlist_position": waitlist_position(registration),
+        "links": answers(registration_links, sender=Registration, registration=registration, request=request),
         "can_transfer": event.transfer_deadline and timezone.now() <= event.transfer_deadline,
         "can_change": services.registration_window_error(event) is None,
     })

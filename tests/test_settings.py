@@ -26,7 +26,7 @@ print(json.dumps({
     "cache": s.CACHES["default"]["BACKEND"], "debug": s.DEBUG, "hosts": s.ALLOWED_HOSTS,
     "email_backend": s.EMAIL_BACKEND, "email_host": getattr(s, "EMAIL_HOST", None),
     "email_port": getattr(s, "EMAIL_PORT", None), "media": str(s.MEDIA_ROOT), "secret": s.SECRET_KEY,
-    "tz": s.TIME_ZONE, "lang": s.LANGUAGE_CODE,
+    "tz": s.TIME_ZONE, "lang": s.LANGUAGE_CODE, "dev_gateway": s.PAYMENTS_DEV_GATEWAY,
 }))
 """
 
@@ -148,3 +148,11 @@ def test_suite_runs_on_the_database_make_test_started(db):
     assert connection.vendor == expected
     if os.environ.get("CI", "").lower() == "true":
         assert connection.vendor == "postgresql"
+
+
+def test_production_never_runs_the_development_payment_gateway(tmp_path):
+    result = _settings_in_subprocess("cycling.settings.production", SECRET_KEY="x" * 50,
+                                     ALLOWED_HOSTS="ride.example.cn", DATABASE_URL="sqlite:///:memory:",
+                                     PAYMENTS_DEV_GATEWAY="true", DEBUG="true")
+    assert result.returncode == 0, result.stderr
+    assert json.loads(result.stdout)["dev_gateway"] is False

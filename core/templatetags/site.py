@@ -53,3 +53,12 @@ def error_summary(*forms_or_sets: object) -> dict:
             for number, form in enumerate(item.forms, start=1):
                 errors += _form_errors(form, prefix=f"{kind} {number} · ")
     return {"errors": errors}
+
+
+@register.filter
+def yuan(fen: int | None) -> str:
+    """12000 -> "120"; 12050 -> "120.50": an amount in fen, as people read yuan."""
+    if fen is None:
+        return ""
+    whole, cents = divmod(int(fen), 100)
+    return f"{whole}" if not cents else f"{whole}.{cents:02d}"

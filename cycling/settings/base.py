@@ -42,6 +42,7 @@ INSTALLED_APPS = [
     "accounts",
     "routes",
     "events",
+    "payments",
     "clubs",
     "industry",
 ]
@@ -184,6 +185,9 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["core.drf.JSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
 }
+# The development payment gateway (payments/providers.py): on in development while no merchant is
+# configured; production settings turn it off whatever the environment says.
+PAYMENTS_DEV_GATEWAY = env.bool("PAYMENTS_DEV_GATEWAY", default=DEBUG)
 SALES_ASYNC_BYTES = env.int("SALES_ASYNC_BYTES", default=2_000_000)  # larger sales files: background import
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=262_144)  # JSON bodies; files go as multipart
 SPECTACULAR_SETTINGS = {
@@ -276,6 +280,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "cycling.heartbeat", "schedule": 60.0},
     "sweep": {"task": "cycling.sweep", "schedule": 300.0},  # work whose task was lost (cycling/tasks.py)
+    "orders-expire": {"task": "payments.expire_orders", "schedule": 60.0},  # unpaid seats go back
     "event-holds": {"task": "events.expire_holds", "schedule": 300.0},  # team seats nobody confirmed
     "event-reminders": {"task": "events.send_reminders", "schedule": crontab(hour=9, minute=0)},
     "outbox": {"task": "core.send_outbox", "schedule": 60.0},  # safety net behind the kicks

@@ -14,3 +14,4 @@ STORAGES = {
 WHITENOISE_USE_FINDERS = True  # whitenoise serves from the finders: no collectstatic before tests
 WHITENOISE_AUTOREFRESH = True
 SITE_URL_FROM_REQUEST = False  # tests see the fixed SITE_URL unless a test turns this on
+PAYMENTS_DEV_GATEWAY = True  # the tests pay through the development gateway

@@ -29,6 +29,7 @@ from events.services.seats import (
     single_statement_possible,
     take_bib,
 )
+from events.signals import payment_needed
 
 TEAM_HOLD = datetime.timedelta(hours=72)
 
@@ -108,7 +109,9 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
     now = timezone.now()
     registration = Registration(event=event, category=category, rider=rider, answers=cleaned, queued_at=now,
                                 waiver_accepted_at=now if accept_waiver else None)
-    single = single_statement_possible()
+    fee = category.fee_fen
+    # a paid category holds the seat for the rider to pay: two statements and the order, in one transaction
+    single = single_statement_possible() and not fee
     # One statement is its own transaction; a savepoint is only needed inside a caller's transaction
     outer = transaction.atomic() if (not single or connection.in_atomic_block) else contextlib.nullcontext()
     try:
@@ -118,7 +121,11 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
                     raise ServiceError(_("This category is full."), RegistrationCode.FULL)
                 outbox_kick_on_commit()
             else:
-                insert_two_statements(registration)
+                pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
+                insert_two_statements(registration, pay_by=pay_by)
+                if registration.status == Registration.Status.AWAITING:
+                    payment_needed.send(sender=Registration, registration=registration, amount_fen=fee,
+                                        deadline=pay_by)
                 mail_on_commit(registration.pk, registration.status)
     except IntegrityError:
         existing = _active_registration(event, rider)
@@ -128,13 +135,13 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
     return registration, True
 
 
-@transaction.atomic
 def hold_deadline(event: Event, now: datetime.datetime) -> datetime.datetime:
     """Until when a team member may confirm a held seat: TEAM_HOLD, but never after registration
     closes or the event starts."""
     return min(now + TEAM_HOLD, event.registration_closes_at, event.starts_at)
 
 
+@transaction.atomic
 def registrations_create_group(*, category: Category, riders: list[User],
                                mail_kind: str = "team_entry") -> list[Registration]:
     """Hold seats for several riders at once (a club's team): every one gets a seat, or nobody
@@ -309,3 +316,46 @@ def registration_transfer(*, registration: Registration, to_rider: User) -> Regi
     registration.save(update_fields=["rider", "transferred_from", "checked_in_at"])
     mail_on_commit(registration.pk, "transferred")
     return registration
+
+
+@transaction.atomic
+def registration_paid(*, registration_id: int) -> bool:
+    """The rider paid: their held seat is confirmed. A payment for a seat that lapsed takes a free
+    seat if one is left; returns False when there is none (the caller refunds). Paying twice
+    changes nothing."""
+    registration = Registration.objects.select_related("category").get(pk=registration_id)
+    category = lock_category(registration.category)
+    registration = Registration.objects.select_for_update().get(pk=registration_id)  # re-read under the lock
+    if registration.status == Registration.Status.CONFIRMED:
+        return True
+    now = timezone.now()
+    if registration.status != Registration.Status.AWAITING:  # lapsed or cancelled: only a free seat
+        recount(category)
+        taken = _active_registration(registration.event, registration.rider)
+        if category.confirmed_count >= category.capacity or taken:
+            return False
+        registration.bib = take_bib(category)
+        Category.objects.filter(pk=category.pk).update(confirmed_count=F("confirmed_count") + 1)
+    registration.status, registration.confirmed_at, registration.hold_expires_at = (
+        Registration.Status.CONFIRMED, now, None)
+    registration.cancelled_at = None
+    registration.save(update_fields=["status", "confirmed_at", "hold_expires_at", "cancelled_at", "bib"])
+    mail_on_commit(registration.pk, "confirmed")
+    return True
+
+
+@transaction.atomic
+def registration_payment_lapsed(*, registration_id: int) -> bool:
+    """Not paid in time: the held seat goes back (to the next on the waitlist, as an offer where
+    the category is paid). Returns whether a seat was released."""
+    registration = Registration.objects.select_related("category").get(pk=registration_id)
+    category = lock_category(registration.category)
+    registration = Registration.objects.select_for_update().get(pk=registration_id)
+    if registration.status != Registration.Status.AWAITING:
+        return False
+    registration.status, registration.cancelled_at, registration.bib = (
+        Registration.Status.CANCELLED, timezone.now(), None)
+    registration.save(update_fields=["status", "cancelled_at", "bib"])
+    mail_on_commit(registration.pk, "payment_lapsed")
+    promote(category)
+    return True

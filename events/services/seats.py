@@ -7,6 +7,7 @@ no two transactions can take the same seat.
 
 from __future__ import annotations
 
+import datetime
 import json
 from itertools import pairwise
 
@@ -21,6 +22,7 @@ from events.models import Category, Event, Registration
 from events.services.errors import EventCode, RegistrationCode
 from events.services.outbox import TOPIC as OUTBOX_TOPIC
 from events.services.outbox import mail_on_commit
+from events.signals import payment_needed
 
 BIB_BLOCK = 1000  # default bib ranges are whole blocks: 1-1000, 1001-2000 ...
 
@@ -163,11 +165,14 @@ def insert_single_statement(registration: Registration) -> bool:
     return True
 
 
-def insert_two_statements(registration: Registration) -> None:
-    """Claim a seat, then insert; inside the caller's transaction (any database)."""
+def insert_two_statements(registration: Registration, *, pay_by: datetime.datetime | None = None) -> None:
+    """Claim a seat, then insert; inside the caller's transaction (any database). With pay_by the
+    seat is held until then for the rider to pay (a paid category)."""
     bib = claim_seat(registration.category)
     now = registration.queued_at
-    if bib is not None:
+    if bib is not None and pay_by is not None:
+        registration.status, registration.bib, registration.hold_expires_at = Registration.Status.AWAITING, bib, pay_by
+    elif bib is not None:
         registration.status, registration.confirmed_at, registration.bib = Registration.Status.CONFIRMED, now, bib
     elif registration.category.waitlist_enabled:
         registration.status = Registration.Status.WAITLISTED
@@ -183,12 +188,20 @@ def promote(category: Category) -> list[Registration]:
     if free <= 0:
         return []
     promoted = list(Registration.objects.filter(category=category, status=Registration.Status.WAITLISTED)
-                    .order_by("queued_at", "pk")[:free])
+                    .select_related("event").order_by("queued_at", "pk")[:free])
     now = timezone.now()
     for registration in promoted:
+        registration.bib = take_bib(category)
+        if category.fee_fen:  # an offer: the seat is theirs once they pay, within the offer window
+            registration.status = Registration.Status.AWAITING
+            registration.hold_expires_at = now + datetime.timedelta(hours=registration.event.offer_hours)
+            registration.save(update_fields=["status", "bib", "hold_expires_at"])
+            payment_needed.send(sender=Registration, registration=registration, amount_fen=category.fee_fen,
+                                deadline=registration.hold_expires_at)
+            mail_on_commit(registration.pk, "offer")
+            continue
         registration.status = Registration.Status.CONFIRMED
         registration.confirmed_at = now
-        registration.bib = take_bib(category)
         registration.save(update_fields=["status", "confirmed_at", "bib"])
         mail_on_commit(registration.pk, "promoted")
     recount(category)

@@ -1,0 +1,64 @@
+"""Orders in the API: the rider's own, one order, and the development gateway for scripts."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.http import Http404
+from drf_spectacular.utils import extend_schema
+from rest_framework import permissions, serializers
+from rest_framework.request import Request
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from core.drf import ERRORS
+from payments import providers, services
+from payments.models import Order
+from payments.selectors import order_for, orders_of
+
+
+class OrderOutput(serializers.ModelSerializer):
+    class Meta:
+        model = Order
+        fields = ["id", "amount_fen", "currency", "status", "expires_at", "paid_at", "registration"]
+
+
+class DevPayInput(serializers.Serializer):
+    outcome = serializers.ChoiceField(choices=["succeed", "fail"])
+
+
+class OrderListApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={200: OrderOutput(many=True), **ERRORS})
+    def get(self, request: Request) -> Response:
+        return Response(OrderOutput(orders_of(rider=request.user), many=True).data)
+
+
+class OrderDetailApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses={200: OrderOutput, **ERRORS})
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(OrderOutput(order_for(order_id=pk, user=request.user)).data)
+
+
+class OrderDevPayApi(APIView):
+    """The development gateway for scripts and tests (404 when it is off)."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=DevPayInput, responses={200: OrderOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        if not providers.dev_enabled():
+            raise Http404
+        order = order_for(order_id=pk, user=request.user)
+        if order.rider_id != request.user.pk:
+            raise Http404
+        data = DevPayInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        if data.validated_data["outcome"] == "succeed":
+            body, signature = providers.dev_sign({"order": order.pk, "txn": uuid.uuid4().hex,
+                                                  "amount_fen": order.amount_fen, "currency": order.currency})
+            order = services.dev_notification(body=body, signature=signature)
+        return Response(OrderOutput(order).data)

@@ -1,0 +1,28 @@
+"""How payments reacts to events (connected in PaymentsConfig.ready): a held seat gets an order."""
+
+from typing import Any
+
+from django.dispatch import receiver
+from django.urls import reverse
+from django.utils.translation import gettext as _
+
+from core.templatetags.site import yuan
+from events.models import Registration
+from events.signals import payment_needed, registration_links
+from payments import providers
+from payments.models import Order
+from payments.services import order_for_seat
+
+
+@receiver(payment_needed, dispatch_uid="payments.order_for_seat")
+def order_on_hold(sender: type, *, registration: Registration, amount_fen: int, deadline: Any, **kwargs: Any) -> None:
+    order_for_seat(registration=registration, amount_fen=amount_fen, deadline=deadline)
+
+
+@receiver(registration_links, dispatch_uid="payments.pay_link")
+def pay_link(sender: type, *, registration: Registration, **kwargs: Any) -> list[tuple[str, str]]:
+    """The rider's way to pay for a held seat (the development gateway until a merchant is on)."""
+    order = Order.objects.filter(registration=registration, status=Order.Status.PENDING).order_by("-pk").first()
+    if order is None or not providers.dev_enabled():
+        return []
+    return [(_("Pay ¥%(amount)s") % {"amount": yuan(order.amount_fen)}, reverse("payments:dev-pay", args=[order.pk]))]

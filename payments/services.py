@@ -1,0 +1,90 @@
+"""Orders: made when a seat is held for payment, paid by a verified notification, expired by the
+job; a payment after expiry takes a free seat or is refunded. Every write locks the order row
+first (then, through events, the category), so a notification and the expiry job on the same
+order have exactly one outcome."""
+
+from __future__ import annotations
+
+import datetime
+import logging
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.errors import ServiceError
+from events import services as events_services
+from events.models import Registration
+from payments import providers
+from payments.models import Order, Payment, Refund
+
+log = logging.getLogger(__name__)
+
+
+def order_for_seat(*, registration: Registration, amount_fen: int, deadline: datetime.datetime) -> Order:
+    """The order for a held seat, in the transaction that holds it (the price is the category's)."""
+    return Order.objects.create(rider_id=registration.rider_id, registration=registration, amount_fen=amount_fen,
+                                expires_at=deadline)
+
+
+def payment_record(*, order_id: int, provider: str, txn: str, amount_fen: int, currency: str,
+                   raw: dict) -> Order:
+    """A verified notification: money for an order. The same notification twice changes nothing;
+    a wrong amount, currency or an unknown order is refused with nothing changed."""
+    with transaction.atomic():
+        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        if order is None:
+            raise ServiceError(_("No such order."), "order")
+        if amount_fen != order.amount_fen or currency != order.currency:
+            raise ServiceError(_("The amount paid does not match the order."), "amount")
+        try:
+            with transaction.atomic():
+                Payment.objects.create(order=order, provider=provider, provider_txn_id=txn, amount_fen=amount_fen,
+                                       raw=raw)
+        except IntegrityError:
+            return order  # a replay: recorded before
+        if order.status == Order.Status.PAID:  # a second, different payment for a paid order: give it back
+            Refund.objects.create(order=order, provider=provider, amount_fen=amount_fen,
+                                  reason="paid twice", status=_refund_status(provider))
+            return order
+        # a payment before the expiry job ran keeps the held seat; after it, only a free seat
+        seated = events_services.registration_paid(registration_id=order.registration_id)
+        if seated:
+            order.status, order.paid_at = Order.Status.PAID, timezone.now()
+        else:
+            Refund.objects.create(order=order, provider=provider, amount_fen=amount_fen,
+                                  reason="paid after the seat was released, none left", status=_refund_status(provider))
+            order.status = Order.Status.REFUNDED
+        order.save(update_fields=["status", "paid_at"])
+        return order
+
+
+def _refund_status(provider: str) -> str:
+    # the development gateway refunds at once; real providers confirm by notification or query
+    return Refund.Status.SUCCEEDED if provider == providers.DEV else Refund.Status.REQUESTED
+
+
+def dev_notification(*, body: bytes, signature: str) -> Order:
+    """The development gateway's notification: verified, then recorded like any provider's."""
+    data = providers.dev_verify(body, signature)
+    return payment_record(order_id=data["order"], provider=providers.DEV, txn=data["txn"],
+                          amount_fen=data["amount_fen"], currency=data["currency"], raw=data)
+
+
+def orders_expire(*, now: datetime.datetime | None = None) -> int:
+    """Expire every pending order past its deadline, each in its own transaction: its seat goes
+    back (to the next on the waitlist as an offer). Returns how many expired."""
+    now = now or timezone.now()
+    expired = 0
+    for pk in Order.objects.filter(status=Order.Status.PENDING, expires_at__lt=now).values_list("pk", flat=True):
+        with transaction.atomic():
+            order = Order.objects.select_for_update(skip_locked=True).filter(
+                pk=pk, status=Order.Status.PENDING, expires_at__lt=now).first()
+            if order is None:
+                continue  # paid meanwhile, or another run has it
+            order.status = Order.Status.EXPIRED
+            order.save(update_fields=["status"])
+            if order.registration_id:
+                events_services.registration_payment_lapsed(registration_id=order.registration_id)
+            expired += 1
+    return expired

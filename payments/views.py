@@ -1,0 +1,58 @@
+"""The development gateway's pay page, and the notification endpoint providers call."""
+
+from __future__ import annotations
+
+import uuid
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_POST
+
+from core.errors import ServiceError
+from core.views import shown_on
+from payments import providers, services
+from payments.models import Order
+from payments.selectors import order_for
+
+
+@login_required
+def dev_pay(request: HttpRequest, pk: int) -> HttpResponse:
+    """A stand-in for WeChat Pay and Alipay in development: "pay" sends a signed notification
+    through the same verification and state code as a real provider's."""
+    if not providers.dev_enabled():
+        raise Http404
+    order = order_for(order_id=pk, user=request.user)
+    if order.rider_id != request.user.pk:
+        raise Http404
+    if request.method == "POST":
+        if request.POST.get("outcome") == "succeed":
+            body, signature = providers.dev_sign({"order": order.pk, "txn": uuid.uuid4().hex,
+                                                  "amount_fen": order.amount_fen, "currency": order.currency})
+            with shown_on(request) as outcome:
+                order = services.dev_notification(body=body, signature=signature)
+            if outcome.ok:
+                messages.success(request, _("Paid: your seat is confirmed.") if order.status == Order.Status.PAID
+                                 else _("The seat was no longer free: your payment is refunded."))
+        else:
+            messages.error(request, _("The payment failed: nothing was charged. Try again before the deadline."))
+        if order.registration_id:
+            return redirect("events:registration", pk=order.registration_id)
+    return render(request, "payments/dev_pay.html", {"order": order})
+
+
+@csrf_exempt
+@require_POST
+def dev_notify(request: HttpRequest) -> HttpResponse:
+    """The development gateway's notification endpoint (signature-checked, CSRF-exempt as every
+    provider's must be)."""
+    if not providers.dev_enabled():
+        raise Http404
+    try:
+        services.dev_notification(body=request.body, signature=request.headers.get("X-Dev-Signature", ""))
+    except ServiceError:
+        return HttpResponse("refused", status=400, content_type="text/plain")
+    return HttpResponse("success", content_type="text/plain")
