@@ -346,3 +346,28 @@ def test_organizer_creates_an_event_with_two_questions(live_server, transactiona
     assert [q.kind for q in event.questions.all()] == ["choice", "national_id"]
     expect(page.locator("#questions li")).to_have_count(2)
     page.screenshot(path=str(SCREENSHOTS / f"journey-two-questions-{tag}.png"), full_page=True)
+
+
+def test_rider_pays_for_a_paid_race_on_the_development_gateway(live_server, transactional_db, make_event, person):
+    from decimal import Decimal
+
+    page, tag = person
+    event = make_event(title="太行山挑战赛", title_en="Taihang challenge",
+                       categories=[{"name": "100公里", "name_en": "100 km", "capacity": 5, "fee_cny": Decimal("120")}])
+    rider = UserFactory()
+    base = live_server.url
+    log_in(page, base, rider.username)
+    page.goto(f"{base}/events/{event.slug}/")
+    page.locator("#registration-form button[type=submit]").click()
+    page.wait_for_url("**/events/registrations/*/")
+    expect(page.locator("#awaiting-payment")).to_be_visible()
+    expect(page.locator("#checkin-qr")).to_have_count(0)  # not before paying
+    expect(page.locator("main")).not_to_contain_text("更换组别" if tag == "zh" else "Change category")
+    page.screenshot(path=str(SCREENSHOTS / f"journey-pay-held-{tag}.png"))
+    page.locator("#pay-link").click()
+    expect(page.locator("#order-amount")).to_have_text("¥120")
+    page.locator("#dev-pay-succeed").click()
+    page.wait_for_url("**/events/registrations/*/")
+    expect(page.locator("#checkin-qr svg")).to_have_count(1)
+    expect(page.locator("#registration-status")).to_have_text("已确认" if tag == "zh" else "Confirmed")
+    page.screenshot(path=str(SCREENSHOTS / f"journey-paid-{tag}.png"))
