@@ -1,12 +1,14 @@
 """Event API input and output shapes."""
 
 from django.utils.translation import gettext_lazy as _
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.i18n import localized
 from events.idcard import mask
-from events.models import Category, Event, Question
+from events.models import Category, Event, Question, Registration
 from events.services.checkin import CheckinOutcome
+from events.signals import answers, registration_payment
 from routes.models import Route
 from routes.selectors import routes_visible_to
 
@@ -135,6 +137,15 @@ class RegistrationInput(serializers.Serializer):
     accept_waiver = serializers.BooleanField(default=False)
 
 
+class OrderSummary(serializers.Serializer):
+    id = serializers.IntegerField()
+    amount_fen = serializers.IntegerField()
+    currency = serializers.CharField()
+    status = serializers.CharField()
+    expires_at = serializers.DateTimeField()
+    pay_url = serializers.CharField(allow_null=True)
+
+
 class RegistrationOutput(serializers.Serializer):
     """A plain Serializer, not a ModelSerializer: this answers every sign-up of a rush, and
     building fields from model introspection on each call costs more than the sign-up's SQL."""
@@ -142,14 +153,26 @@ class RegistrationOutput(serializers.Serializer):
     id = serializers.IntegerField()
     event = serializers.CharField(source="event.slug")
     status = serializers.CharField()
-    bib = serializers.IntegerField(allow_null=True)
+    bib = serializers.SerializerMethodField()
     category = serializers.IntegerField(source="category_id")
     answers = serializers.SerializerMethodField()
+    order = serializers.SerializerMethodField(help_text="While the seat waits for payment: the order to pay.")
     created_at = serializers.DateTimeField()
     confirmed_at = serializers.DateTimeField(allow_null=True)
     checked_in_at = serializers.DateTimeField(allow_null=True)
     result = serializers.CharField()
     finish_seconds = serializers.IntegerField(allow_null=True)
+
+    def get_bib(self, registration: Registration) -> int | None:
+        """The bib once the seat is the rider's (not while it waits for payment or confirmation)."""
+        return registration.bib if registration.status == Registration.Status.CONFIRMED else None
+
+    @extend_schema_field(OrderSummary(allow_null=True))
+    def get_order(self, registration: Registration) -> dict | None:
+        if registration.status != Registration.Status.AWAITING:
+            return None
+        found = answers(registration_payment, sender=Registration, registration=registration)
+        return found[0] if found else None
 
     def get_answers(self, registration) -> dict:
         """National ID numbers are masked everywhere but the organizer's insurance export."""

@@ -22,6 +22,9 @@ organizer_links = Signal()
 # Actions on a rider's own registration page that other apps add (payments: "pay by ..."). kwargs:
 # registration, request. Each receiver returns a list of (label, url).
 registration_links = Signal()
+# What a rider owes for a registration waiting for payment (payments answers with its order).
+# kwargs: registration. Each receiver returns a list of one dict, or None.
+registration_payment = Signal()
 # A seat is held until the rider pays (a sign-up in a paid category, or an offer from the
 # waitlist). Sent inside the writing transaction, so the receiver's order is written with it.
 # kwargs: registration, amount_fen, deadline.

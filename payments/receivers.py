@@ -8,7 +8,7 @@ from django.utils.translation import gettext as _
 
 from core.templatetags.site import yuan
 from events.models import Registration
-from events.signals import payment_needed, registration_links
+from events.signals import payment_needed, registration_links, registration_payment
 from payments import providers
 from payments.models import Order
 from payments.services import order_for_seat
@@ -26,3 +26,13 @@ def pay_link(sender: type, *, registration: Registration, **kwargs: Any) -> list
     if order is None or not providers.dev_enabled():
         return []
     return [(_("Pay ¥%(amount)s") % {"amount": yuan(order.amount_fen)}, reverse("payments:dev-pay", args=[order.pk]))]
+
+
+@receiver(registration_payment, dispatch_uid="payments.order_of_registration")
+def order_of(sender: type, *, registration: Registration, **kwargs: Any) -> list[dict] | None:
+    order = Order.objects.filter(registration=registration, status=Order.Status.PENDING).order_by("-pk").first()
+    if order is None:
+        return None
+    pay_url = reverse("payments:dev-pay", args=[order.pk]) if providers.dev_enabled() else None
+    return [{"id": order.pk, "amount_fen": order.amount_fen, "currency": order.currency, "status": order.status,
+             "expires_at": order.expires_at, "pay_url": pay_url}]

@@ -134,6 +134,9 @@ def test_orders_in_the_api(client, race):
                            content_type="application/json")
     assert response.status_code == 201 and response.json()["status"] == "awaiting"
     order = Order.objects.get(rider=rider)
+    body = response.json()
+    assert body["bib"] is None and body["order"]["id"] == order.pk and body["order"]["amount_fen"] == 12050
+    assert body["order"]["currency"] == "CNY" and body["order"]["pay_url"] == f"/payments/dev/{order.pk}/"
     assert client.get("/api/v1/orders/").json()[0]["id"] == order.pk
     assert client.get(f"/api/v1/orders/{order.pk}/").json()["amount_fen"] == 12050
     paid = client.post(f"/api/v1/orders/{order.pk}/dev-pay/", {"outcome": "succeed"}, content_type="application/json")
