@@ -40,7 +40,7 @@ class OrderDetailApi(APIView):
 
     @extend_schema(responses={200: OrderOutput, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(OrderOutput(order_for(order_id=pk, user=request.user)).data)
+        return Response(OrderOutput(services.order_current(order_for(order_id=pk, user=request.user))).data)
 
 
 class OrderDevPayApi(APIView):
@@ -52,7 +52,7 @@ class OrderDevPayApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         if not providers.dev_enabled():
             raise Http404
-        order = order_for(order_id=pk, user=request.user)
+        order = services.order_current(order_for(order_id=pk, user=request.user))
         if order.rider_id != request.user.pk:
             raise Http404
         data = DevPayInput(data=request.data)

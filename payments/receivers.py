@@ -7,11 +7,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.templatetags.site import yuan
-from events.models import Registration
-from events.signals import payment_needed, registration_links, registration_payment
+from events.models import Event, Registration
+from events.signals import organizer_links, payment_needed, registration_links, registration_payment
 from payments import providers
 from payments.models import Order
-from payments.services import order_for_seat
+from payments.services import order_current, order_for_seat
 
 
 @receiver(payment_needed, dispatch_uid="payments.order_for_seat")
@@ -23,7 +23,7 @@ def order_on_hold(sender: type, *, registration: Registration, amount_fen: int, 
 def pay_link(sender: type, *, registration: Registration, **kwargs: Any) -> list[tuple[str, str]]:
     """The rider's way to pay for a held seat (the development gateway until a merchant is on)."""
     order = Order.objects.filter(registration=registration, status=Order.Status.PENDING).order_by("-pk").first()
-    if order is None or not providers.dev_enabled():
+    if order is None or not providers.dev_enabled() or order_current(order).status != Order.Status.PENDING:
         return []
     return [(_("Pay ¥%(amount)s") % {"amount": yuan(order.amount_fen)}, reverse("payments:dev-pay", args=[order.pk]))]
 
@@ -31,8 +31,15 @@ def pay_link(sender: type, *, registration: Registration, **kwargs: Any) -> list
 @receiver(registration_payment, dispatch_uid="payments.order_of_registration")
 def order_of(sender: type, *, registration: Registration, **kwargs: Any) -> list[dict] | None:
     order = Order.objects.filter(registration=registration, status=Order.Status.PENDING).order_by("-pk").first()
-    if order is None:
+    if order is None or order_current(order).status != Order.Status.PENDING:
         return None
     pay_url = reverse("payments:dev-pay", args=[order.pk]) if providers.dev_enabled() else None
     return [{"id": order.pk, "amount_fen": order.amount_fen, "currency": order.currency, "status": order.status,
              "expires_at": order.expires_at, "pay_url": pay_url}]
+
+
+@receiver(organizer_links, dispatch_uid="payments.unpaid_link")
+def unpaid_link(sender: type, *, event: Event, **kwargs: Any) -> list[tuple[str, str]]:
+    if not event.categories.filter(fee_cny__gt=0).exists():
+        return []
+    return [(_("Unpaid seats"), reverse("payments:unpaid", args=[event.slug]))]

@@ -20,8 +20,12 @@ def order_for(*, order_id: int, user: Any) -> Order:
     order = Order.objects.select_related("registration__event").filter(pk=order_id).first()
     if order is None or not user.is_authenticated:
         raise Http404
-    if order.rider_id == user.pk or user.is_staff:
-        return order
-    if order.registration and is_organizer(user=user, event=order.registration.event):
-        return order
-    raise Http404
+    if not (order.rider_id == user.pk or user.is_staff
+            or (order.registration and is_organizer(user=user, event=order.registration.event))):
+        raise Http404
+    return order
+
+
+def unpaid_orders(*, event: Any) -> QuerySet[Order]:
+    return (Order.objects.filter(registration__event=event, status=Order.Status.PENDING)
+            .select_related("registration__rider", "registration__category").order_by("expires_at"))

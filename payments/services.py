@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from typing import Any
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -71,12 +72,15 @@ def dev_notification(*, body: bytes, signature: str) -> Order:
                           amount_fen=data["amount_fen"], currency=data["currency"], raw=data)
 
 
-def orders_expire(*, now: datetime.datetime | None = None) -> int:
-    """Expire every pending order past its deadline, each in its own transaction: its seat goes
-    back (to the next on the waitlist as an offer). Returns how many expired."""
+def orders_expire(*, now: datetime.datetime | None = None, ids: list[int] | None = None) -> int:
+    """Expire every pending order past its deadline (or just these), each in its own transaction:
+    its seat goes back (to the next on the waitlist as an offer). Returns how many expired."""
     now = now or timezone.now()
     expired = 0
-    for pk in Order.objects.filter(status=Order.Status.PENDING, expires_at__lt=now).values_list("pk", flat=True):
+    due = Order.objects.filter(status=Order.Status.PENDING, expires_at__lt=now)
+    if ids is not None:
+        due = due.filter(pk__in=ids)
+    for pk in due.values_list("pk", flat=True):
         with transaction.atomic():
             order = Order.objects.select_for_update(skip_locked=True).filter(
                 pk=pk, status=Order.Status.PENDING, expires_at__lt=now).first()
@@ -88,3 +92,20 @@ def orders_expire(*, now: datetime.datetime | None = None) -> int:
                 events_services.registration_payment_lapsed(registration_id=order.registration_id)
             expired += 1
     return expired
+
+
+def order_current(order: Order) -> Order:
+    """The order as it stands now: one past its deadline is expired on reading (its seat released
+    at once), so pages and the API never offer to pay for a seat that is no longer held."""
+    if order.status == Order.Status.PENDING and order.expires_at < timezone.now():
+        orders_expire(ids=[order.pk])
+        order.refresh_from_db()
+    return order
+
+
+def payment_offline(*, order: Order, by: Any) -> Order:
+    """An organizer records money taken on site or by bank transfer (who and when are kept)."""
+    stamp = timezone.now()
+    return payment_record(order_id=order.pk, provider="offline", txn=f"offline-{order.pk}",
+                          amount_fen=order.amount_fen, currency=order.currency,
+                          raw={"by": by.pk, "by_name": by.public_name, "at": stamp.isoformat()})

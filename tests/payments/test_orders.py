@@ -153,3 +153,32 @@ def test_the_development_gateway_is_off_in_production(client, race, settings):
     assert client.get(f"/payments/dev/{order.pk}/").status_code == 404
     assert client.post(f"/api/v1/orders/{order.pk}/dev-pay/", {"outcome": "succeed"},
                        content_type="application/json").status_code == 404
+
+
+def test_an_order_past_its_deadline_reads_as_expired_and_its_seat_is_released(client, race):
+    registration = registration_create(event=race, category=race.categories.get(), rider=UserFactory())[0]
+    order = Order.objects.get(registration=registration)
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    client.force_login(registration.rider)
+    page = client.get(f"/events/registrations/{registration.pk}/").content.decode()
+    assert f"/payments/dev/{order.pk}/" not in page  # no paying for a seat no longer held
+    assert client.get(f"/api/v1/orders/{order.pk}/").json()["status"] == "expired"
+    assert Registration.objects.get(pk=registration.pk).status == "cancelled"
+    assert race.categories.get().confirmed_count == 0
+
+
+def test_organizers_mark_an_on_site_payment(client, race, organizer):
+    rider = UserFactory(real_name="现场付款")
+    registration = registration_create(event=race, category=race.categories.get(), rider=rider)[0]
+    order = Order.objects.get(registration=registration)
+    client.force_login(organizer)
+    assert "/payments/events/" in client.get(f"/events/{race.slug}/manage/").content.decode()
+    page = client.get(f"/payments/events/{race.slug}/unpaid/").content.decode()
+    assert "现场付款" in page and "¥120.50" in page
+    client.post(f"/payments/events/{race.slug}/unpaid/", {"order": order.pk})
+    order.refresh_from_db()
+    assert order.status == "paid" and Registration.objects.get(pk=registration.pk).status == "confirmed"
+    payment = Payment.objects.get(order=order)
+    assert payment.provider == "offline" and payment.raw["by"] == organizer.pk
+    client.force_login(rider)  # a rider cannot mark their own seat paid
+    assert client.post(f"/payments/events/{race.slug}/unpaid/", {"order": order.pk}).status_code == 404
