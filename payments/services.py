@@ -72,25 +72,31 @@ def dev_notification(*, body: bytes, signature: str) -> Order:
                           amount_fen=data["amount_fen"], currency=data["currency"], raw=data)
 
 
+EXPIRE_BATCH = 500  # orders per transaction of the expiry job
+
+
 def orders_expire(*, now: datetime.datetime | None = None, ids: list[int] | None = None) -> int:
-    """Expire every pending order past its deadline (or just these), each in its own transaction:
-    its seat goes back (to the next on the waitlist as an offer). Returns how many expired."""
+    """Expire every pending order past its deadline (or just these), in batches: each batch locks
+    its orders (SKIP LOCKED: an order being paid right now is left to its payment), marks them
+    expired and releases their seats in one go (to the next on the waitlist as offers). Returns
+    how many expired."""
     now = now or timezone.now()
     expired = 0
     due = Order.objects.filter(status=Order.Status.PENDING, expires_at__lt=now)
     if ids is not None:
         due = due.filter(pk__in=ids)
-    for pk in due.values_list("pk", flat=True):
+    pks = list(due.order_by("pk").values_list("pk", flat=True))
+    for start in range(0, len(pks), EXPIRE_BATCH):
         with transaction.atomic():
-            order = Order.objects.select_for_update(skip_locked=True).filter(
-                pk=pk, status=Order.Status.PENDING, expires_at__lt=now).first()
-            if order is None:
-                continue  # paid meanwhile, or another run has it
-            order.status = Order.Status.EXPIRED
-            order.save(update_fields=["status"])
-            if order.registration_id:
-                events_services.registration_payment_lapsed(registration_id=order.registration_id)
-            expired += 1
+            batch = list(Order.objects.select_for_update(skip_locked=True).filter(
+                pk__in=pks[start:start + EXPIRE_BATCH], status=Order.Status.PENDING, expires_at__lt=now)
+                .values_list("pk", "registration_id"))
+            if not batch:
+                continue
+            Order.objects.filter(pk__in=[pk for pk, _reg in batch]).update(status=Order.Status.EXPIRED)
+            events_services.registrations_payment_lapsed(
+                registration_ids=[reg for _pk, reg in batch if reg is not None])
+            expired += len(batch)
     return expired
 
 

@@ -39,6 +39,7 @@ from events.services.registration import (
     registration_window_error,
     registrations_create_group,
     registrations_holds_expire,
+    registrations_payment_lapsed,
     rider_check,
 )
 from events.services.results import results_import
@@ -75,6 +76,7 @@ __all__ = [
     "registration_window_error",
     "registrations_create_group",
     "registrations_holds_expire",
+    "registrations_payment_lapsed",
     "results_import",
     "rider_check",
 ]

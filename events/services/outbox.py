@@ -14,3 +14,8 @@ def mail_on_commit(registration_id: int, kind: str) -> None:
 
 def outbox_kick_on_commit() -> None:
     outbox.kick_on_commit()
+
+
+def mails_on_commit(registration_ids: list[int], kind: str) -> None:
+    """The same e-mail for many registrations, one outbox row each, in one statement."""
+    outbox.enqueue_many((TOPIC, kind, pk, None, None) for pk in registration_ids)

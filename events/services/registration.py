@@ -18,7 +18,7 @@ from core.errors import ServiceError
 from events.models import Category, Event, Registration
 from events.services.answers import answers_clean
 from events.services.errors import RegistrationCode
-from events.services.outbox import mail_on_commit, outbox_kick_on_commit
+from events.services.outbox import mail_on_commit, mails_on_commit, outbox_kick_on_commit
 from events.services.seats import (
     confirmed_count,
     insert_single_statement,
@@ -348,14 +348,27 @@ def registration_paid(*, registration_id: int) -> bool:
 def registration_payment_lapsed(*, registration_id: int) -> bool:
     """Not paid in time: the held seat goes back (to the next on the waitlist, as an offer where
     the category is paid). Returns whether a seat was released."""
-    registration = Registration.objects.select_related("category").get(pk=registration_id)
-    category = lock_category(registration.category)
-    registration = Registration.objects.select_for_update().get(pk=registration_id)
-    if registration.status != Registration.Status.AWAITING:
-        return False
-    registration.status, registration.cancelled_at, registration.bib = (
-        Registration.Status.CANCELLED, timezone.now(), None)
-    registration.save(update_fields=["status", "cancelled_at", "bib"])
-    mail_on_commit(registration.pk, "payment_lapsed")
-    promote(category)
-    return True
+    return registrations_payment_lapsed(registration_ids=[registration_id]) == 1
+
+
+@transaction.atomic
+def registrations_payment_lapsed(*, registration_ids: list[int]) -> int:
+    """Many lapsed seats at once (the expiry job): per category one lock, one update, one recount
+    and one promotion. Returns how many seats were released."""
+    released = 0
+    by_category: dict[int, list[int]] = {}
+    for pk, category_id in Registration.objects.filter(pk__in=registration_ids).values_list("pk", "category_id"):
+        by_category.setdefault(category_id, []).append(pk)
+    now = timezone.now()
+    for category_id in sorted(by_category):  # one lock order for every caller
+        category = Category.objects.select_for_update().get(pk=category_id)
+        lapsed = list(Registration.objects.select_for_update().filter(
+            pk__in=by_category[category_id], status=Registration.Status.AWAITING).values_list("pk", flat=True))
+        if not lapsed:
+            continue
+        Registration.objects.filter(pk__in=lapsed).update(status=Registration.Status.CANCELLED, cancelled_at=now,
+                                                          bib=None)
+        mails_on_commit(lapsed, "payment_lapsed")
+        promote(category)  # recounts, then offers the free seats to the waitlist
+        released += len(lapsed)
+    return released
