@@ -81,3 +81,19 @@ def screenshot(page):
         return path
 
     return take
+
+
+SIZES = [({"width": 390, "height": 844}, "zh-CN", "zh"), ({"width": 1280, "height": 800}, "en-GB", "en")]
+
+
+@pytest.fixture(params=SIZES, ids=["phone-zh", "desktop-en"])
+def person(request, browser):
+    """(page, tag): a phone in Chinese, then a desktop in English; fails on any CSP violation."""
+    viewport, locale, tag = request.param
+    context = browser.new_context(viewport=viewport, locale=locale)
+    page = context.new_page()
+    violations = csp_watch(page)
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    yield page, tag
+    context.close()
+    assert violations == [], violations

@@ -9,7 +9,7 @@ from playwright.sync_api import expect
 from clubs.models import Membership
 from clubs.services import club_create, club_ride_create
 from events.models import Registration
-from tests.browser.conftest import log_in
+from tests.browser.conftest import SCREENSHOTS, log_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -20,26 +20,12 @@ def switch_to(page, base, username):
     log_in(page, base, username)
 
 
-SIZES = [({"width": 390, "height": 844}, "zh-CN", "zh"), ({"width": 1280, "height": 800}, "en-GB", "en")]
+def test_apply_approve_and_member_sees_the_club_ride(live_server, transactional_db, person):
+    page, tag = person
 
+    def screenshot(name: str) -> None:
+        page.screenshot(path=str(SCREENSHOTS / f"{name}-{tag}.png"), full_page=True)
 
-@pytest.fixture(params=SIZES, ids=["phone-zh", "desktop-en"])
-def sized(request, browser):
-    """A page at the phone size in Chinese, or at desktop size in English; screenshots per size."""
-    from tests.browser.conftest import SCREENSHOTS, csp_watch
-
-    viewport, locale, tag = request.param
-    context = browser.new_context(viewport=viewport, locale=locale)
-    page = context.new_page()
-    violations = csp_watch(page)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield page, lambda name: page.screenshot(path=str(SCREENSHOTS / f"{name}-{tag}.png"), full_page=True), tag
-    context.close()
-    assert violations == [], violations
-
-
-def test_apply_approve_and_member_sees_the_club_ride(live_server, transactional_db, sized):
-    page, screenshot, tag = sized
     owner = UserFactory(username="clubowner")
     rider = UserFactory(username="newmember", real_name="王芳")
     club = club_create(founder=owner, name="广宗骑行俱乐部", slug="guangzong", join_policy="approval")

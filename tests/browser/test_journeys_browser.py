@@ -6,25 +6,12 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from tests.browser.conftest import SCREENSHOTS, csp_watch, log_in
+from tests.browser.conftest import SCREENSHOTS, SIZES, csp_watch, log_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
 
-SIZES = [({"width": 390, "height": 844}, "zh-CN", "zh"), ({"width": 1280, "height": 800}, "en-GB", "en")]
 BAD_ID = "110105194912310021"
-
-
-@pytest.fixture(params=SIZES, ids=["phone-zh", "desktop-en"])
-def person(request, browser):
-    viewport, locale, tag = request.param
-    context = browser.new_context(viewport=viewport, locale=locale)
-    page = context.new_page()
-    violations = csp_watch(page)
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    yield page, tag
-    context.close()
-    assert violations == [], violations
 
 
 def _in_viewport(page, selector: str) -> bool:
@@ -175,6 +162,22 @@ def test_analyst_sees_dashboard_event_statistics_charts_and_the_linkage_report(l
         assert violations == [], violations
 
 
+def _fill_new_event(page, *, title: str, category: str, capacity: int, days_ahead: int) -> None:
+    """The event form's required fields, typed as an organizer would (dates in the browser's inputs)."""
+    import datetime
+
+    from django.utils import timezone
+
+    start = timezone.localtime() + datetime.timedelta(days=days_ahead)
+    page.fill("input[name=title]", title)
+    page.fill("input[name=starts_at]", start.strftime("%Y-%m-%dT08:00"))
+    page.fill("input[name=ends_at]", start.strftime("%Y-%m-%dT12:00"))
+    page.fill("input[name=registration_opens_at]", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
+    page.fill("input[name=registration_closes_at]", (start - datetime.timedelta(days=2)).strftime("%Y-%m-%dT20:00"))
+    page.fill("input[name=cat-0-name]", category)
+    page.fill("input[name=cat-0-capacity]", str(capacity))
+
+
 def _no_raw_keys(page, tag: str, names: set[str]) -> None:
     """On Chinese pages every word people read is a translated label (tests/test_raw_keys.py)."""
     if tag != "zh":
@@ -250,9 +253,7 @@ def test_new_rider_signs_up_registers_and_cancels(live_server, transactional_db,
 
 def test_organizer_creates_publishes_checks_in_and_posts_results(live_server, transactional_db, organizer,
                                                                   person, tmp_path):
-    import datetime
 
-    from django.utils import timezone
 
     from events.models import Event
     from events.services import registration_create
@@ -262,14 +263,7 @@ def test_organizer_creates_publishes_checks_in_and_posts_results(live_server, tr
     base = live_server.url
     log_in(page, base, organizer.username)
     page.goto(f"{base}/events/new/")
-    start = timezone.localtime() + datetime.timedelta(days=20)
-    page.fill("input[name=title]", f"邢台春季骑行{tag}")
-    page.fill("input[name=starts_at]", start.strftime("%Y-%m-%dT08:00"))
-    page.fill("input[name=ends_at]", start.strftime("%Y-%m-%dT12:00"))
-    page.fill("input[name=registration_opens_at]", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
-    page.fill("input[name=registration_closes_at]", (start - datetime.timedelta(days=2)).strftime("%Y-%m-%dT20:00"))
-    page.fill("input[name=cat-0-name]", "60公里")
-    page.fill("input[name=cat-0-capacity]", "100")
+    _fill_new_event(page, title=f"邢台春季骑行{tag}", category="60公里", capacity=100, days_ahead=20)
     page.locator("main form.stacked button[type=submit]").last.click()  # zero questions: blank slots ignored
     page.wait_for_url("**/manage/")
     event = Event.objects.get(title=f"邢台春季骑行{tag}")
@@ -316,9 +310,7 @@ def test_organizer_creates_publishes_checks_in_and_posts_results(live_server, tr
 
 
 def test_organizer_creates_an_event_with_two_questions(live_server, transactional_db, organizer, person):
-    import datetime
 
-    from django.utils import timezone
 
     from events.models import Event
 
@@ -326,14 +318,7 @@ def test_organizer_creates_an_event_with_two_questions(live_server, transactiona
     base = live_server.url
     log_in(page, base, organizer.username)
     page.goto(f"{base}/events/new/")
-    start = timezone.localtime() + datetime.timedelta(days=25)
-    page.fill("input[name=title]", f"太行山挑战赛{tag}")
-    page.fill("input[name=starts_at]", start.strftime("%Y-%m-%dT07:00"))
-    page.fill("input[name=ends_at]", start.strftime("%Y-%m-%dT15:00"))
-    page.fill("input[name=registration_opens_at]", timezone.localtime().strftime("%Y-%m-%dT%H:%M"))
-    page.fill("input[name=registration_closes_at]", (start - datetime.timedelta(days=5)).strftime("%Y-%m-%dT20:00"))
-    page.fill("input[name=cat-0-name]", "100公里")
-    page.fill("input[name=cat-0-capacity]", "300")
+    _fill_new_event(page, title=f"太行山挑战赛{tag}", category="100公里", capacity=300, days_ahead=25)
     page.fill("input[name=q-0-label]", "骑行服尺码")
     page.select_option("select[name=q-0-kind]", "choice")
     page.fill("input[name=q-0-choices]", "S, M, L, XL")
