@@ -110,23 +110,23 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
     registration = Registration(event=event, category=category, rider=rider, answers=cleaned, queued_at=now,
                                 waiver_accepted_at=now if accept_waiver else None)
     fee = category.fee_fen
-    # a paid category holds the seat for the rider to pay: two statements and the order, in one transaction
-    single = single_statement_possible() and not fee
-    # One statement is its own transaction; a savepoint is only needed inside a caller's transaction
-    outer = transaction.atomic() if (not single or connection.in_atomic_block) else contextlib.nullcontext()
+    pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
+    single = single_statement_possible()
+    # One statement is its own transaction; a savepoint is only needed inside a caller's
+    # transaction, or for a paid seat, whose order is written in the same transaction
+    outer = (transaction.atomic() if (not single or fee or connection.in_atomic_block)
+             else contextlib.nullcontext())
     try:
         with outer:
             if single:  # the statement also writes the outbox row
-                if not insert_single_statement(registration):
+                if not insert_single_statement(registration, pay_by=pay_by):
                     raise ServiceError(_("This category is full."), RegistrationCode.FULL)
                 outbox_kick_on_commit()
             else:
-                pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
                 insert_two_statements(registration, pay_by=pay_by)
-                if registration.status == Registration.Status.AWAITING:
-                    payment_needed.send(sender=Registration, registration=registration, amount_fen=fee,
-                                        deadline=pay_by)
                 mail_on_commit(registration.pk, registration.status)
+            if registration.status == Registration.Status.AWAITING:
+                payment_needed.send(sender=Registration, registration=registration, amount_fen=fee, deadline=pay_by)
     except IntegrityError:
         existing = _active_registration(event, rider)
         if existing is None:

@@ -129,10 +129,12 @@ WITH seat AS (
     RETURNING next_bib - 1 AS bib
 ), reg AS (
     INSERT INTO events_registration (event_id, category_id, rider_id, status, bib, answers, waiver_accepted_at,
-                                     created_at, queued_at, confirmed_at, result)
+                                     created_at, queued_at, confirmed_at, hold_expires_at, result)
     SELECT %(event)s, %(category)s, %(rider)s,
-           CASE WHEN seat.bib IS NULL THEN 'waitlisted' ELSE 'confirmed' END, seat.bib, %(answers)s::jsonb,
-           %(waiver)s, %(now)s, %(now)s, CASE WHEN seat.bib IS NULL THEN NULL ELSE %(now)s END, ''
+           CASE WHEN seat.bib IS NULL THEN 'waitlisted' WHEN %(pay_by)s::timestamptz IS NULL THEN 'confirmed'
+                ELSE 'awaiting' END, seat.bib, %(answers)s::jsonb, %(waiver)s, %(now)s, %(now)s,
+           CASE WHEN seat.bib IS NULL OR %(pay_by)s::timestamptz IS NOT NULL THEN NULL ELSE %(now)s END,
+           CASE WHEN seat.bib IS NULL THEN NULL ELSE %(pay_by)s::timestamptz END, ''
     FROM (SELECT 1) AS one LEFT JOIN seat ON TRUE
     WHERE seat.bib IS NOT NULL OR %(waitlist)s
     RETURNING id, status, bib
@@ -145,14 +147,15 @@ SELECT id, status, bib FROM reg
 """
 
 
-def insert_single_statement(registration: Registration) -> bool:
-    """Claim and insert at once, outbox row included; False when full and without a waitlist."""
+def insert_single_statement(registration: Registration, *, pay_by: datetime.datetime | None = None) -> bool:
+    """Claim and insert at once, outbox row included; False when full and without a waitlist.
+    With pay_by a seat is held for payment until then (status awaiting) instead of confirmed."""
     now = registration.queued_at
     with connection.cursor() as cursor:
         cursor.execute(_CLAIM_AND_INSERT, {
             "category": registration.category_id, "event": registration.event_id, "rider": registration.rider_id,
             "answers": json.dumps(registration.answers), "waiver": registration.waiver_accepted_at, "now": now,
-            "waitlist": registration.category.waitlist_enabled, "topic": OUTBOX_TOPIC,
+            "waitlist": registration.category.waitlist_enabled, "topic": OUTBOX_TOPIC, "pay_by": pay_by,
         })
         row = cursor.fetchone()
     if row is None:
@@ -160,6 +163,7 @@ def insert_single_statement(registration: Registration) -> bool:
     registration.pk, registration.status, registration.bib = row
     registration.created_at = now
     registration.confirmed_at = now if registration.status == Registration.Status.CONFIRMED else None
+    registration.hold_expires_at = pay_by if registration.status == Registration.Status.AWAITING else None
     registration._state.adding = False
     registration._state.db = "default"
     return True

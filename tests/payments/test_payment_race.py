@@ -67,3 +67,20 @@ def test_fifty_payments_for_ten_held_seats_while_the_job_runs(make_event):
         assert (order.status == "refunded") == Refund.objects.filter(order=order).exists()
     bibs = list(Registration.objects.filter(event=event, bib__isnull=False).values_list("bib", flat=True))
     assert len(bibs) == len(set(bibs))
+
+
+def test_a_rush_on_a_paid_category_holds_exactly_its_seats_each_with_one_order(make_event):
+    event = make_event(categories=[{"name": "100公里", "capacity": 10, "fee_cny": Decimal("120"),
+                                    "waitlist_enabled": True}])
+    category = event.categories.get()
+    riders = [UserFactory() for _ in range(60)]
+    results, errors = _in_threads(lambda rider: registration_create(event=event, category=category, rider=rider)[0],
+                                  riders, workers=20)
+    assert errors == []
+    held = Registration.objects.filter(event=event, status="awaiting")
+    assert held.count() == 10 == Order.objects.filter(status="pending").count()
+    assert set(Order.objects.values_list("registration_id", flat=True)) == set(held.values_list("pk", flat=True))
+    assert Registration.objects.filter(event=event, status="waitlisted").count() == 50
+    category.refresh_from_db()
+    assert category.confirmed_count == 10
+    assert {r.status for r in results} == {"awaiting", "waitlisted"}
