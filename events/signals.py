@@ -29,6 +29,9 @@ registration_payment = Signal()
 # waitlist). Sent inside the writing transaction, so the receiver's order is written with it.
 # kwargs: registration, amount_fen, deadline.
 payment_needed = Signal()
+# The rider withdrew before paying: the order is no longer to be paid. Sent inside the writing
+# transaction. kwargs: registration.
+payment_withdrawn = Signal()
 
 
 def answers(signal: Signal, **kwargs: Any) -> list:

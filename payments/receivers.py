@@ -8,7 +8,13 @@ from django.utils.translation import gettext as _
 
 from core.templatetags.site import yuan
 from events.models import Event, Registration
-from events.signals import organizer_links, payment_needed, registration_links, registration_payment
+from events.signals import (
+    organizer_links,
+    payment_needed,
+    payment_withdrawn,
+    registration_links,
+    registration_payment,
+)
 from payments import providers
 from payments.models import Order
 from payments.services import order_current, order_for_seat
@@ -43,3 +49,9 @@ def unpaid_link(sender: type, *, event: Event, **kwargs: Any) -> list[tuple[str,
     if not event.categories.filter(fee_cny__gt=0).exists():
         return []
     return [(_("Unpaid seats"), reverse("payments:unpaid", args=[event.slug]))]
+
+
+@receiver(payment_withdrawn, dispatch_uid="payments.order_withdrawn")
+def order_withdrawn(sender: type, *, registration: Registration, **kwargs: Any) -> None:
+    """A later payment for it finds it cancelled: it takes a free seat or is refunded."""
+    Order.objects.filter(registration=registration, status=Order.Status.PENDING).update(status=Order.Status.CANCELLED)

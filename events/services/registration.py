@@ -29,7 +29,7 @@ from events.services.seats import (
     single_statement_possible,
     take_bib,
 )
-from events.signals import payment_needed
+from events.signals import payment_needed, payment_withdrawn
 
 TEAM_HOLD = datetime.timedelta(hours=72)
 
@@ -246,14 +246,17 @@ def registration_cancel(*, registration: Registration) -> Registration:
         _holds_release(category, [registration.pk])
         registration.status = Registration.Status.CANCELLED
         return registration
-    was_confirmed = registration.status == Registration.Status.CONFIRMED
+    was_seated = registration.status in Registration.SEATED  # confirmed, or held for payment
+    was_unpaid = registration.status == Registration.Status.AWAITING
     registration.status = Registration.Status.CANCELLED
     registration.cancelled_at = timezone.now()
     registration.bib = None
     registration.save(update_fields=["status", "cancelled_at", "bib"])
     mail_on_commit(registration.pk, "cancelled")
-    if was_confirmed:
-        promote(category)
+    if was_unpaid:  # nothing left to pay for: the order is withdrawn with it
+        payment_withdrawn.send(sender=Registration, registration=registration)
+    if was_seated:
+        promote(category)  # recounts: the seat goes to the waitlist
     return registration
 
 

@@ -182,3 +182,17 @@ def test_organizers_mark_an_on_site_payment(client, race, organizer):
     assert payment.provider == "offline" and payment.raw["by"] == organizer.pk
     client.force_login(rider)  # a rider cannot mark their own seat paid
     assert client.post(f"/payments/events/{race.slug}/unpaid/", {"order": order.pk}).status_code == 404
+
+
+def test_withdrawing_an_unpaid_seat_frees_it_and_withdraws_the_order(race):
+    category = race.categories.get()
+    held = registration_create(event=race, category=category, rider=UserFactory())[0]
+    waiting = registration_create(event=race, category=category, rider=UserFactory())[0]
+    from events.services import registration_cancel
+
+    registration_cancel(registration=held)
+    assert Order.objects.get(registration=held).status == "cancelled"
+    assert Registration.objects.get(pk=waiting.pk).status == "awaiting"  # the seat went on, as an offer
+    category.refresh_from_db()
+    assert category.confirmed_count == 1 == Registration.objects.filter(
+        event=race, status__in=Registration.SEATED).count()  # no seat lost
