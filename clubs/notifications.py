@@ -74,12 +74,10 @@ def dues_reminders_send(*, today: datetime.date | None = None) -> int:
     """Queue e-mails to members 30 and 7 days before their dues expire, once each, however often
     it runs. Returns how many were new."""
     today = today or timezone.localdate()
-    keys: dict[str, tuple[str, int]] = {}
+    keys: dict[str, tuple[str, str, int]] = {}
     for kind, first, last in DUES_REMINDERS:
         due = memberships_active().filter(paid_until__gte=today + datetime.timedelta(days=first),
                                           paid_until__lte=today + datetime.timedelta(days=last))
         for pk, paid_until in due.values_list("pk", "paid_until"):
-            keys[f"club:{kind}:{pk}:{paid_until.isoformat()}"] = (kind, pk)
-    new = sorted(set(keys) - set(Outbox.objects.filter(key__in=list(keys)).values_list("key", flat=True)))
-    outbox.enqueue_many((MEMBERSHIP, keys[k][0], keys[k][1], None, k) for k in new)
-    return len(new)
+            keys[f"club:{kind}:{pk}:{paid_until.isoformat()}"] = (MEMBERSHIP, kind, pk)
+    return outbox.enqueue_keyed(keys)

@@ -80,6 +80,14 @@ def _render_payload(row: Outbox) -> EmailMessage | None:
     return message
 
 
+def enqueue_keyed(rows: dict[str, tuple[str, str, int]]) -> int:
+    """Messages that must go once per key ({key: (topic, kind, object_id)}: reminders a daily job
+    may queue again); returns how many keys were new."""
+    new = sorted(set(rows) - set(Outbox.objects.filter(key__in=list(rows)).values_list("key", flat=True)))
+    enqueue_many((*rows[key], None, key) for key in new)
+    return len(new)
+
+
 def kick_on_commit() -> None:
     transaction.on_commit(_kick)
 

@@ -35,7 +35,4 @@ def reminders_send(*, now: datetime.datetime | None = None) -> int:
         event__status=Event.Status.PUBLISHED, event__starts_at__gte=start, event__starts_at__lt=end,
         status=Registration.Status.CONFIRMED,
     ).values_list("pk", "event__starts_at")
-    keys = {f"reminder:{pk}:{starts.isoformat()}": pk for pk, starts in rows}
-    new = set(keys) - set(Outbox.objects.filter(key__in=list(keys)).values_list("key", flat=True))
-    outbox.enqueue_many((TOPIC, "reminder", keys[k], None, k) for k in sorted(new))
-    return len(new)
+    return outbox.enqueue_keyed({f"reminder:{pk}:{starts.isoformat()}": (TOPIC, "reminder", pk) for pk, starts in rows})

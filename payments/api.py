@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-
 from django.http import Http404
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
@@ -58,7 +56,5 @@ class OrderDevPayApi(APIView):
         data = DevPayInput(data=request.data)
         data.is_valid(raise_exception=True)
         if data.validated_data["outcome"] == "succeed":
-            body, signature = providers.dev_sign({"order": order.pk, "txn": uuid.uuid4().hex,
-                                                  "amount_fen": order.amount_fen, "currency": order.currency})
-            order = services.dev_notification(body=body, signature=signature)
+            order = services.dev_pay(order=order)
         return Response(OrderOutput(order).data)

@@ -25,19 +25,25 @@ def order_on_hold(sender: type, *, registration: Registration, amount_fen: int, 
     order_for_seat(registration=registration, amount_fen=amount_fen, deadline=deadline)
 
 
+def _pending(registration: Registration) -> Order | None:
+    """The order still to pay for this registration (one past its deadline expires on reading)."""
+    order = Order.objects.filter(registration=registration, status=Order.Status.PENDING).order_by("-pk").first()
+    return order if order is not None and order_current(order).status == Order.Status.PENDING else None
+
+
 @receiver(registration_links, dispatch_uid="payments.pay_link")
 def pay_link(sender: type, *, registration: Registration, **kwargs: Any) -> list[tuple[str, str]]:
     """The rider's way to pay for a held seat (the development gateway until a merchant is on)."""
-    order = Order.objects.filter(registration=registration, status=Order.Status.PENDING).order_by("-pk").first()
-    if order is None or not providers.dev_enabled() or order_current(order).status != Order.Status.PENDING:
+    order = _pending(registration)
+    if order is None or not providers.dev_enabled():
         return []
     return [(_("Pay ¥%(amount)s") % {"amount": yuan(order.amount_fen)}, reverse("payments:dev-pay", args=[order.pk]))]
 
 
 @receiver(registration_payment, dispatch_uid="payments.order_of_registration")
 def order_of(sender: type, *, registration: Registration, **kwargs: Any) -> list[dict] | None:
-    order = Order.objects.filter(registration=registration, status=Order.Status.PENDING).order_by("-pk").first()
-    if order is None or order_current(order).status != Order.Status.PENDING:
+    order = _pending(registration)
+    if order is None:
         return None
     pay_url = reverse("payments:dev-pay", args=[order.pk]) if providers.dev_enabled() else None
     return [{"id": order.pk, "amount_fen": order.amount_fen, "currency": order.currency, "status": order.status,
