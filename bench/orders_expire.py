@@ -44,7 +44,7 @@ def run(orders: int) -> tuple[float, int, int]:
     category = Category.objects.get(event=event)
     riders = User.objects.bulk_create([User(username=f"r{orders}-{i}") for i in range(orders)])
     held = Registration.objects.bulk_create([
-        Registration(event=event, category=category, rider=r, status="awaiting", bib=category.bib_start + i,
+        Registration(event=event, category=category, rider=r, status="awaiting_payment", bib=category.bib_start + i,
                      queued_at=now, hold_expires_at=now) for i, r in enumerate(riders)])
     Order.objects.bulk_create([Order(rider=r.rider, registration=r, amount_fen=10000, expires_at=now) for r in held])
     Category.objects.filter(pk=category.pk).update(confirmed_count=orders, next_bib=category.bib_start + orders)

@@ -63,12 +63,12 @@ django.setup()
 from django.db.models import Count
 from events.models import Registration
 rows = Registration.objects.filter(event__slug="rush")
-dupes = rows.filter(status__in=["confirmed", "awaiting", "waitlisted"]).values("rider").annotate(
+dupes = rows.filter(status__in=["confirmed", "awaiting_payment", "waitlisted"]).values("rider").annotate(
     n=Count("id")).filter(n__gt=1)
 bibs = rows.exclude(bib=None).values("bib").annotate(n=Count("id")).filter(n__gt=1)
 from payments.models import Order
 print(json.dumps({"confirmed": rows.filter(status="confirmed").count(),
-                  "awaiting": rows.filter(status="awaiting").count(), "orders": Order.objects.count(),
+                  "awaiting_payment": rows.filter(status="awaiting_payment").count(), "orders": Order.objects.count(),
                   "waitlisted": rows.filter(status="waitlisted").count(),
                   "duplicate_riders": dupes.count(), "duplicate_bibs": bibs.count(), "rows": rows.count()}))
 """
@@ -174,9 +174,9 @@ def main() -> None:
     signup_rps, trivial_rps = len(tokens) / signup_time, len(tokens) / trivial_time
     print(f"riders {args.riders}, capacity {args.capacity}, concurrency {args.concurrency}, "
           f"gunicorn sync workers {args.workers}, PostgreSQL + {'Redis' if redis_url else 'inline tasks'}")
-    print(f"sign-up answers: confirmed {statuses.count('confirmed')}, held for payment {statuses.count('awaiting')}, "
+    print(f"sign-up answers: confirmed {statuses.count('confirmed')}, held for payment {statuses.count('awaiting_payment')}, "
           f"waitlisted {statuses.count('waitlisted')}, errors {errors}, repeated ids {len(ids) - len(set(ids))}")
-    print(f"database: confirmed {counts['confirmed']}, held {counts['awaiting']}, orders {counts['orders']}, "
+    print(f"database: confirmed {counts['confirmed']}, held {counts['awaiting_payment']}, orders {counts['orders']}, "
           f"waitlisted {counts['waitlisted']}, rows {counts['rows']}, "
           f"riders with two active registrations {counts['duplicate_riders']}, "
           f"duplicate bibs {counts['duplicate_bibs']}")

@@ -143,7 +143,7 @@ class Registration(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed")
         HELD = "held", _("Seat held: waiting for the rider to confirm")
-        AWAITING = "awaiting", _("Seat held: waiting for payment")
+        AWAITING = "awaiting_payment", _("Seat held: waiting for payment")
         WAITLISTED = "waitlisted", _("Waitlisted")
         CANCELLED = "cancelled", _("Cancelled")
 
@@ -159,7 +159,7 @@ class Registration(models.Model):
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="registrations")
     rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     bib = models.PositiveIntegerField(_("bib"), null=True, blank=True)
     answers = models.JSONField(default=dict, blank=True)
     waiver_accepted_at = models.DateTimeField(null=True, blank=True)
@@ -180,7 +180,7 @@ class Registration(models.Model):
         ordering = ["event", "queued_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["event", "rider"],
-                                    condition=Q(status__in=["confirmed", "held", "awaiting", "waitlisted"]),
+                                    condition=Q(status__in=["confirmed", "held", "awaiting_payment", "waitlisted"]),
                                     name="one_active_registration_per_rider"),
             models.UniqueConstraint(fields=["event", "bib"], condition=Q(bib__isnull=False),
                                     name="bib_unique_per_event"),

@@ -132,7 +132,7 @@ WITH seat AS (
                                      created_at, queued_at, confirmed_at, hold_expires_at, result)
     SELECT %(event)s, %(category)s, %(rider)s,
            CASE WHEN seat.bib IS NULL THEN 'waitlisted' WHEN %(pay_by)s::timestamptz IS NULL THEN 'confirmed'
-                ELSE 'awaiting' END, seat.bib, %(answers)s::jsonb, %(waiver)s, %(now)s, %(now)s,
+                ELSE 'awaiting_payment' END, seat.bib, %(answers)s::jsonb, %(waiver)s, %(now)s, %(now)s,
            CASE WHEN seat.bib IS NULL OR %(pay_by)s::timestamptz IS NOT NULL THEN NULL ELSE %(now)s END,
            CASE WHEN seat.bib IS NULL THEN NULL ELSE %(pay_by)s::timestamptz END, ''
     FROM (SELECT 1) AS one LEFT JOIN seat ON TRUE

@@ -35,7 +35,7 @@ def _pay(order, **changes):
 def test_a_paid_sign_up_holds_the_seat_until_paid(client, race):
     rider = UserFactory()
     registration = registration_create(event=race, category=race.categories.get(), rider=rider)[0]
-    assert registration.status == "awaiting" and registration.confirmed_at is None
+    assert registration.status == "awaiting_payment" and registration.confirmed_at is None
     order = Order.objects.get(registration=registration)
     assert order.amount_fen == 12050 and order.status == "pending"
     assert 29 <= (order.expires_at - timezone.now()).total_seconds() / 60 <= 30
@@ -90,7 +90,7 @@ def test_an_unpaid_seat_expires_to_the_waitlist_as_an_offer(race):
     held.refresh_from_db()
     waiting.refresh_from_db()
     assert held.status == "cancelled" and Order.objects.get(pk=order.pk).status == "expired"
-    assert waiting.status == "awaiting"  # the offer: the seat is theirs once they pay
+    assert waiting.status == "awaiting_payment"  # the offer: the seat is theirs once they pay
     offer = Order.objects.get(registration=waiting)
     assert 23.9 <= (offer.expires_at - timezone.now()).total_seconds() / 3600 <= 24
     category.refresh_from_db()
@@ -132,7 +132,7 @@ def test_orders_in_the_api(client, race):
     client.force_login(rider)
     response = client.post(f"/api/v1/events/{race.slug}/registrations/", {"category": race.categories.get().pk},
                            content_type="application/json")
-    assert response.status_code == 201 and response.json()["status"] == "awaiting"
+    assert response.status_code == 201 and response.json()["status"] == "awaiting_payment"
     order = Order.objects.get(rider=rider)
     body = response.json()
     assert body["bib"] is None and body["order"]["id"] == order.pk and body["order"]["amount_fen"] == 12050
@@ -192,7 +192,7 @@ def test_withdrawing_an_unpaid_seat_frees_it_and_withdraws_the_order(race):
 
     registration_cancel(registration=held)
     assert Order.objects.get(registration=held).status == "cancelled"
-    assert Registration.objects.get(pk=waiting.pk).status == "awaiting"  # the seat went on, as an offer
+    assert Registration.objects.get(pk=waiting.pk).status == "awaiting_payment"  # the seat went on, as an offer
     category.refresh_from_db()
     assert category.confirmed_count == 1 == Registration.objects.filter(
         event=race, status__in=Registration.SEATED).count()  # no seat lost

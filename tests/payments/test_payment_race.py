@@ -48,7 +48,7 @@ def test_fifty_payments_for_ten_held_seats_while_the_job_runs(make_event):
     category = event.categories.get()
     riders = [UserFactory() for _ in range(50)]
     registrations = [registration_create(event=event, category=category, rider=r)[0] for r in riders]
-    assert sum(r.status == "awaiting" for r in registrations) == 10
+    assert sum(r.status == "awaiting_payment" for r in registrations) == 10
     held = list(Order.objects.filter(status="pending"))
     # half the holds lapse just as their riders pay
     lapsing = [o.pk for o in held[:5]]
@@ -77,10 +77,10 @@ def test_a_rush_on_a_paid_category_holds_exactly_its_seats_each_with_one_order(m
     results, errors = _in_threads(lambda rider: registration_create(event=event, category=category, rider=rider)[0],
                                   riders, workers=20)
     assert errors == []
-    held = Registration.objects.filter(event=event, status="awaiting")
+    held = Registration.objects.filter(event=event, status="awaiting_payment")
     assert held.count() == 10 == Order.objects.filter(status="pending").count()
     assert set(Order.objects.values_list("registration_id", flat=True)) == set(held.values_list("pk", flat=True))
     assert Registration.objects.filter(event=event, status="waitlisted").count() == 50
     category.refresh_from_db()
     assert category.confirmed_count == 10
-    assert {r.status for r in results} == {"awaiting", "waitlisted"}
+    assert {r.status for r in results} == {"awaiting_payment", "waitlisted"}
