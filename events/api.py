@@ -146,7 +146,10 @@ class RegistrationSwitchApi(APIView):
         category = registration.event.categories.filter(pk=data.validated_data["category"]).first()
         if category is None:
             raise ServiceError(_("This event has no such category."), RegistrationCode.NO_CATEGORY, field="category")
-        registration = services.registration_change_category(registration=registration, category=category)
+        registration, pay_url = services.registration_switch(registration=registration, category=category)
+        if pay_url:  # a dearer category: the switch happens once the difference is paid
+            return Response({"detail": _("The new category costs more: pay the difference and the switch is made."),
+                             "code": "payment_required", "pay_url": pay_url}, status=402)
         return Response(RegistrationOutput(registration).data)
 
 

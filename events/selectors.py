@@ -42,6 +42,8 @@ def events_visible_to(*, user: User | None) -> QuerySet[Event]:
 def categories_with_seats() -> Prefetch:
     return Prefetch("categories", queryset=Category.objects.annotate(
         confirmed=Count("registrations", filter=Q(registrations__status=Registration.Status.CONFIRMED)),
+        # seats taken: confirmed, held for a team member, held while the rider pays
+        seated=Count("registrations", filter=Q(registrations__status__in=Registration.SEATED)),
         waiting=Count("registrations", filter=Q(registrations__status=Registration.Status.WAITLISTED)),
     ).select_related("route_version__route").order_by("position", "pk"))
 

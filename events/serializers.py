@@ -93,7 +93,7 @@ class CategoryOutput(serializers.ModelSerializer):
         return localized(category, "name")
 
     def get_seats_left(self, category) -> int:
-        return max(0, category.capacity - getattr(category, "confirmed", 0))
+        return max(0, category.capacity - getattr(category, "seated", getattr(category, "confirmed", 0)))
 
     def get_route(self, category) -> dict | None:
         version = category.route_version

@@ -29,10 +29,23 @@ registration_payment = Signal()
 # waitlist). Sent inside the writing transaction, so the receiver's order is written with it.
 # kwargs: registration, amount_fen, deadline.
 payment_needed = Signal()
-# The rider withdrew before paying: the order is no longer to be paid. Sent inside the writing
-# transaction. kwargs: registration.
-payment_withdrawn = Signal()
-
+# A registration that held a seat (paid or not) was cancelled. Sent inside the writing transaction
+# (payments withdraws its unpaid order, and refunds a paid one by the event's policy when the rider
+# withdrew). kwargs: registration, by_rider.
+registration_cancelled = Signal()
+# The organizer cancelled the event. Sent inside the writing transaction (payments refunds every
+# paid order in full). kwargs: event.
+event_cancelled = Signal()
+# A registration moved to a category with another price. Sent inside the writing transaction
+# (payments gives a paid rider the difference back, or remakes an unpaid order at the new price).
+# kwargs: registration, difference_fen.
+registration_repriced = Signal()
+# What a switch to a dearer category costs before it can happen (payments answers with the order's
+# pay page). kwargs: registration, category. Each receiver returns a list of one url, or None.
+switch_payment = Signal()
+# Lines for the event page and a rider's registration page that other apps add (payments: the
+# refund policy, what was paid). kwargs: event, registration (or None). Receivers return a list of str.
+event_notes = Signal()
 
 def answers(signal: Signal, **kwargs: Any) -> list:
     """Every item the receivers of an asking signal return, in one list (None answers nothing)."""

@@ -57,7 +57,7 @@ from events.selectors import (
     start_list,
     waitlist_position,
 )
-from events.signals import answers, organizer_links, registration_links
+from events.signals import answers, event_notes, organizer_links, registration_links
 from routes.gcj02 import wgs84_to_gcj02
 from routes.labels import climb_names
 from routes.selectors import routes_visible_to
@@ -89,7 +89,7 @@ def _category_rows(event: Event) -> list[dict]:
             svg = mark_safe(profile_svg(  # noqa: S308 - numbers and escaped labels only
                 version.profile, version.climbs, title=localized(category, "name"), km_label=_("km"), m_label=_("m"),
                 climb_names=climb_names()))
-        rows.append({"category": category, "seats_left": max(0, category.capacity - category.confirmed),
+        rows.append({"category": category, "seats_left": max(0, category.capacity - category.seated),
                      "version": version, "profile_svg": svg})
     return rows
 
@@ -128,6 +128,7 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "event": event, "rows": _category_rows(event), "mine": mine, "form": form, "admin_clubs": admin_clubs,
         "window_problem": services.registration_window_error(event), "now": timezone.now(),
         "organizer": is_organizer(user=request.user, event=event), "meeting": meeting,
+        "notes": answers(event_notes, sender=Event, event=event, registration=None),
     })
 
 
@@ -337,8 +338,12 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
             elif action == "switch":
                 switch_form = SwitchCategoryForm(request.POST, event=event)
                 if switch_form.is_valid():
-                    services.registration_change_category(registration=registration,
-                                                          category=switch_form.cleaned_data["category"])
+                    _same, pay_url = services.registration_switch(registration=registration,
+                                                                  category=switch_form.cleaned_data["category"])
+                    if pay_url:
+                        messages.info(request, _("The new category costs more: pay the difference and the switch "
+                                                 "is made."))
+                        return redirect(pay_url)
                     messages.success(request, _("Your category was changed."))
             elif action == "transfer":
                 transfer_form = TransferForm(request.POST)
@@ -358,6 +363,7 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "switch_form": switch_form, "transfer_form": transfer_form, "confirm_form": confirm_form,
         "waitlist_position": waitlist_position(registration),
         "links": answers(registration_links, sender=Registration, registration=registration, request=request),
+        "notes": answers(event_notes, sender=Event, event=event, registration=registration),
         "can_transfer": event.transfer_deadline and timezone.now() <= event.transfer_deadline,
         "can_change": services.registration_window_error(event) is None,
     })

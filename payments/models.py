@@ -1,15 +1,26 @@
 """Orders and their ledger: payments and refunds are append-only rows, so an order's balance is
 always their sum. Amounts are integer fen; the price comes from the server, never the client."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
-from events.models import Registration
+from events.models import Event, Registration
 
 
 class Order(models.Model):
+    """Money a rider owes for one thing: a seat (``registration``), a club's dues period or the
+    price difference of a category switch (``kind`` with ``subject_id``: the membership, or the
+    category switched to)."""
+
+    class Kind(models.TextChoices):
+        REGISTRATION = "registration", _("Entry fee")
+        SWITCH = "switch", _("Category switch")
+        DUES = "dues", _("Club dues")
+
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for payment")
         PAID = "paid", _("Paid")
@@ -21,12 +32,17 @@ class Order(models.Model):
     rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="orders", null=True,
                                      blank=True)
+    kind = models.CharField(_("for"), max_length=12, choices=Kind.choices, default=Kind.REGISTRATION)
+    subject_id = models.PositiveIntegerField(null=True, blank=True)
+    description = models.CharField(_("description"), max_length=120, blank=True)
     amount_fen = models.PositiveIntegerField(_("amount (fen)"))
     currency = models.CharField(max_length=3, default="CNY")
     status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
     expires_at = models.DateTimeField(_("pay by"))
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)
+    provider = models.CharField(_("paid with"), max_length=20, blank=True)  # the provider last started
+    return_path = models.CharField(max_length=200, blank=True)  # where the rider goes once it is paid
 
     class Meta:
         verbose_name = _("order")
@@ -35,6 +51,11 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.amount_fen / 100:.2f} {self.currency} {self.status}"
+
+    @property
+    def trade_no(self) -> str:
+        """The merchant's order number sent to WeChat Pay and Alipay (out_trade_no)."""
+        return f"{settings.PAYMENTS_TRADE_PREFIX}{self.pk:010d}"
 
 
 class Payment(models.Model):
@@ -54,18 +75,69 @@ class Payment(models.Model):
         return f"{self.provider} {self.provider_txn_id}"
 
 
+def refund_reference() -> str:
+    """The merchant's refund number (WeChat's out_refund_no, Alipay's out_request_no)."""
+    return f"{settings.PAYMENTS_TRADE_PREFIX}R{uuid.uuid4().hex[:24]}"
+
+
 class Refund(models.Model):
+    """Money going back, through the provider that took it, followed until the provider says it
+    arrived (or failed: then listed for the organizer, who may retry)."""
+
     class Status(models.TextChoices):
         REQUESTED = "requested", _("Requested")
+        PROCESSING = "processing", _("With the provider")
         SUCCEEDED = "succeeded", _("Refunded")
         FAILED = "failed", _("Failed")
 
+    OPEN = (Status.REQUESTED, Status.PROCESSING)
+
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
+    payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds", null=True, blank=True)
+    reference = models.CharField(max_length=40, unique=True, default=refund_reference)  # out_refund_no
     provider = models.CharField(max_length=20)
+    provider_refund_id = models.CharField(max_length=64, blank=True)
     amount_fen = models.PositiveIntegerField()
     reason = models.CharField(max_length=200)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
+    error = models.CharField(max_length=300, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    requested_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        indexes = [models.Index(fields=["status"], condition=Q(status__in=["requested", "processing"]),
+                                name="refund_open")]
 
     def __str__(self) -> str:
         return f"refund {self.amount_fen} of #{self.order_id}"
+
+
+class EventPayment(models.Model):
+    """An event's payment settings: which providers riders may use, and the refund policy for a
+    rider who withdraws (full refund until one date, a percentage until a second, none after)."""
+
+    event = models.OneToOneField(Event, on_delete=models.CASCADE, primary_key=True, related_name="payment_settings")
+    providers = models.JSONField(_("payment methods"), default=list, blank=True)  # empty: every one configured
+    refund_full_until = models.DateTimeField(_("full refund until"), null=True, blank=True)
+    refund_part_until = models.DateTimeField(_("partial refund until"), null=True, blank=True)
+    refund_part_percent = models.PositiveSmallIntegerField(_("partial refund (%)"), default=50)
+
+    def __str__(self) -> str:
+        return f"payments of {self.event_id}"
+
+
+class FapiaoRequest(models.Model):
+    """A rider asks for a 发票 (fapiao) for a paid order; the organizer issues it outside the
+    platform and exports the requests."""
+
+    order = models.OneToOneField(Order, on_delete=models.CASCADE, related_name="fapiao")
+    title = models.CharField(_("invoice title"), max_length=100)
+    taxpayer_id = models.CharField(_("taxpayer id"), max_length=20, blank=True)
+    email = models.EmailField(_("e-mail for the invoice"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    def __str__(self) -> str:
+        return f"fapiao for #{self.order_id}"

@@ -1,22 +1,151 @@
-"""The development gateway's pay page, and the notification endpoint providers call."""
+"""The rider's order page (choose WeChat Pay, Alipay ...; a QR code, a redirect or WeChat's in-app
+payment), receipts and fapiao requests, the providers' notification endpoint, the development
+gateway, and the organizer's pages: unpaid seats, payments and refunds, the finance exports."""
 
 from __future__ import annotations
 
+import re
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.urls import reverse
+from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_POST
 
+from core.csv import csv_response
 from core.errors import ServiceError
+from core.http import client_ip
 from core.parse import whole_number
 from core.views import shown_on
 from events.selectors import event_for_organizer
-from payments import providers, services
-from payments.models import Order
-from payments.selectors import order_for, unpaid_orders
+from events.mail import qr_svg
+from payments import finance, providers, services
+from payments.forms import FapiaoForm, PaymentSettingsForm, RefundForm
+from payments.models import Order, Refund
+from payments.selectors import order_for, orders_of, unpaid_orders
+
+MOBILE = re.compile(r"Mobi|Android|iPhone|iPad|HarmonyOS", re.IGNORECASE)
+
+
+def channel_of(request: HttpRequest) -> str:
+    """Where the rider pays from: inside WeChat, a phone browser, or a desktop."""
+    agent = request.headers.get("User-Agent", "")
+    if "MicroMessenger" in agent:
+        return "wechat"
+    return "mobile" if MOBILE.search(agent) else "desktop"
+
+
+def _openid(request: HttpRequest) -> str:
+    """The rider's WeChat openid, known once they signed in with WeChat (JSAPI needs it)."""
+    accounts = getattr(request.user, "socialaccount_set", None)
+    account = accounts.filter(provider="weixin").first() if accounts is not None else None
+    return str(account.extra_data.get("openid", "")) if account else ""
+
+
+def _done_url(order: Order) -> str:
+    if order.return_path:
+        return order.return_path
+    if order.registration_id:
+        return reverse("events:registration", args=[order.registration_id])
+    return reverse("payments:orders")
+
+
+def _own_order(request: HttpRequest, pk: int) -> Order:
+    order = order_for(order_id=pk, user=request.user)
+    if order.rider_id != request.user.pk:
+        raise Http404
+    return order
+
+
+@login_required
+def order_page(request: HttpRequest, pk: int) -> HttpResponse:
+    """Pay an order: one button per payment method the event offers. WeChat Pay shows a QR code
+    on a desktop, goes to WeChat on a phone and pays in-app inside WeChat; Alipay opens its page."""
+    order = services.order_current(_own_order(request, pk))
+    start = None
+    if request.method == "POST" and order.status == Order.Status.PENDING:
+        if request.POST.get("action") == "check":
+            with shown_on(request):
+                order = services.order_check(order=order)
+        else:
+            with shown_on(request) as outcome:
+                start = services.pay_start(order=order, code=request.POST.get("method", ""),
+                                           channel=channel_of(request), client_ip=client_ip(request),
+                                           return_url=request.build_absolute_uri(reverse("payments:order",
+                                                                                         args=[order.pk])),
+                                           openid=_openid(request))
+            if outcome.ok and start is not None and start.kind == "redirect":
+                return redirect(start.url)
+            if not outcome.ok:
+                return redirect("payments:order", pk=order.pk)
+    elif request.method == "GET" and order.status == Order.Status.PENDING and order.provider:
+        try:  # back from the provider's page: ask it, in case its notification is late
+            order = services.order_check(order=order)
+        except ServiceError:
+            pass
+    if order.status == Order.Status.PAID and request.method == "POST":
+        messages.success(request, _("Paid, thank you."))
+        return redirect(_done_url(order))
+    return render(request, "payments/order.html", {
+        "order": order, "start": start, "done_url": _done_url(order),
+        "qr": mark_safe(qr_svg(start.url)) if start and start.kind == "qr" else "",  # noqa: S308 - segno's SVG
+        "methods": [(code, providers.label(code)) for code in services.methods_for(order)],
+        "channel": channel_of(request)})
+
+
+@login_required
+def order_status(request: HttpRequest, pk: int) -> JsonResponse:
+    """Polled by the QR page: the order's status (asking the provider while it is pending)."""
+    order = _own_order(request, pk)
+    try:
+        order = services.order_check(order=order)
+    except ServiceError:
+        order = services.order_current(order)
+    return JsonResponse({"status": order.status, "next": _done_url(order) if order.status == "paid" else ""})
+
+
+@login_required
+def my_orders(request: HttpRequest) -> HttpResponse:
+    orders = [services.order_current(o) for o in orders_of(rider=request.user)[:200]]
+    return render(request, "payments/my_orders.html", {"orders": orders})
+
+
+@login_required
+def receipt(request: HttpRequest, pk: int) -> HttpResponse:
+    """A printable receipt of what was paid and given back, and the fapiao request."""
+    order = order_for(order_id=pk, user=request.user)
+    if order.paid_at is None:
+        raise Http404
+    mine = order.rider_id == request.user.pk
+    form = FapiaoForm(request.POST or None, instance=getattr(order, "fapiao", None)) if mine else None
+    if request.method == "POST" and form is not None and form.is_valid():
+        with shown_on(form) as outcome:
+            services.fapiao_request(order=order, **form.cleaned_data)
+        if outcome.ok:
+            messages.success(request, _("Your fapiao request was sent to the organizer."))
+            return redirect("payments:receipt", pk=order.pk)
+    return render(request, "payments/receipt.html", {
+        "order": order, "payments": order.payments.order_by("pk"), "refunds": order.refunds.order_by("pk"),
+        "form": form, "labels": providers.LABELS})
+
+
+@csrf_exempt
+@require_POST
+def notify(request: HttpRequest, code: str) -> HttpResponse:
+    """A provider's notification: CSRF-exempt (the provider is not a browser) and verified by its
+    signature instead; the answer is the one the provider expects."""
+    provider = providers.get(code)
+    if provider is None:
+        raise Http404
+    try:
+        services.notification_receive(code=code, request=request)
+    except ServiceError as error:
+        return provider.ack(False, error.messages[0] if error.messages else "")
+    return provider.ack(True)
 
 
 @login_required
@@ -25,35 +154,18 @@ def dev_pay(request: HttpRequest, pk: int) -> HttpResponse:
     through the same verification and state code as a real provider's."""
     if not providers.dev_enabled():
         raise Http404
-    order = services.order_current(order_for(order_id=pk, user=request.user))
-    if order.rider_id != request.user.pk:
-        raise Http404
+    order = services.order_current(_own_order(request, pk))
     if request.method == "POST" and order.status == Order.Status.PENDING:
         if request.POST.get("outcome") == "succeed":
             with shown_on(request) as outcome:
                 order = services.dev_pay(order=order)
             if outcome.ok:
                 messages.success(request, _("Paid: your seat is confirmed.") if order.status == Order.Status.PAID
-                                 else _("The seat was no longer free: your payment is refunded."))
+                                 else _("It was no longer available: your payment is refunded."))
         else:
             messages.error(request, _("The payment failed: nothing was charged. Try again before the deadline."))
-        if order.registration_id:
-            return redirect("events:registration", pk=order.registration_id)
+        return redirect(_done_url(order))
     return render(request, "payments/dev_pay.html", {"order": order})
-
-
-@csrf_exempt
-@require_POST
-def dev_notify(request: HttpRequest) -> HttpResponse:
-    """The development gateway's notification endpoint (signature-checked, CSRF-exempt as every
-    provider's must be)."""
-    if not providers.dev_enabled():
-        raise Http404
-    try:
-        services.dev_notification(body=request.body, signature=request.headers.get("X-Dev-Signature", ""))
-    except ServiceError:
-        return HttpResponse("refused", status=400, content_type="text/plain")
-    return HttpResponse("success", content_type="text/plain")
 
 
 @login_required
@@ -73,3 +185,63 @@ def unpaid(request: HttpRequest, slug: str) -> HttpResponse:
     orders = [services.order_current(o) for o in unpaid_orders(event=event)]
     return render(request, "payments/unpaid.html", {"event": event,
                                                     "orders": [o for o in orders if o.status == Order.Status.PENDING]})
+
+
+@login_required
+def event_payments(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organizer's payments page: methods and refund policy, totals per provider (the same
+    figures as the finance CSV), paid orders with a refund form, refunds that failed."""
+    event = event_for_organizer(slug=slug, user=request.user)
+    policy = services.refund_policy(event)
+    settings_form = PaymentSettingsForm(request.POST if request.POST.get("action") == "settings" else None,
+                                        instance=policy)
+    if request.method == "POST":
+        action = request.POST.get("action")
+        if action == "settings" and settings_form.is_valid():
+            settings_form.save()
+            messages.success(request, _("Payment settings saved."))
+            return redirect("payments:event", slug=event.slug)
+        if action == "refund":
+            order = get_object_or_404(Order, pk=whole_number(request.POST.get("order", "")) or 0,
+                                      registration__event=event)
+            form = RefundForm(request.POST, order=order)
+            if form.is_valid():
+                with shown_on(request) as outcome:
+                    refund = services.organizer_refund(order=order, amount_fen=form.cleaned_data["amount_fen"],
+                                                       withdraw=form.cleaned_data["withdraw"], by=request.user)
+                if outcome.ok:
+                    messages.success(request, _("Refund of ¥%(amount)s: %(status)s.") % {
+                        "amount": f"{refund.amount_fen / 100:.2f}", "status": refund.get_status_display()})
+            else:
+                for errors in form.errors.values():
+                    messages.error(request, errors[0])
+            return redirect("payments:event", slug=event.slug)
+        if action == "retry":
+            refund = get_object_or_404(Refund, pk=whole_number(request.POST.get("refund", "")) or 0,
+                                       order__registration__event=event)
+            with shown_on(request) as outcome:
+                services.refund_retry(refund=refund, by=request.user)
+            if outcome.ok:
+                messages.success(request, _("The refund was sent again."))
+            return redirect("payments:event", slug=event.slug)
+        if action != "settings":
+            raise Http404
+    summary = finance.event_summary(event)
+    return render(request, "payments/event_payments.html", {
+        "event": event, "settings_form": settings_form, "summary": summary,
+        "paid": finance.paid_orders(event), "failed": finance.failed_refunds(event),
+        "open_refunds": finance.open_refunds(event), "labels": providers.LABELS})
+
+
+@login_required
+def finance_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    event = event_for_organizer(slug=slug, user=request.user)
+    header, rows = finance.ledger_rows(event)
+    return csv_response(f"{event.slug}-finance.csv", header, rows)
+
+
+@login_required
+def fapiao_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    event = event_for_organizer(slug=slug, user=request.user)
+    header, rows = finance.fapiao_rows(event)
+    return csv_response(f"{event.slug}-fapiao.csv", header, rows)

@@ -185,9 +185,32 @@ REST_FRAMEWORK = {
     "DEFAULT_PARSER_CLASSES": ["core.drf.JSONParser", "rest_framework.parsers.FormParser",
                                "rest_framework.parsers.MultiPartParser"],
 }
-# The development payment gateway (payments/providers.py): on in development while no merchant is
+# Payment providers (payments/providers/, docs/payments.md): a merchant is switched on by setting
+# its variables; keys are read from the files named here, never logged.
+WECHATPAY = {
+    "MCHID": env("WECHATPAY_MCHID", default=""),
+    "APPID": env("WECHATPAY_APPID", default=""),
+    "APIV3_KEY": env("WECHATPAY_APIV3_KEY", default=""),
+    "CERT_SERIAL_NO": env("WECHATPAY_CERT_SERIAL_NO", default=""),
+    "PRIVATE_KEY_FILE": env("WECHATPAY_PRIVATE_KEY_FILE", default=""),
+    "PUBLIC_KEY_FILE": env("WECHATPAY_PUBLIC_KEY_FILE", default=""),  # WeChat Pay's public key ...
+    "PUBLIC_KEY_ID": env("WECHATPAY_PUBLIC_KEY_ID", default=""),
+    "CERT_DIR": env("WECHATPAY_CERT_DIR", default=""),  # ... or its platform certificates
+    "GATEWAY": env("WECHATPAY_GATEWAY", default="https://api.mch.weixin.qq.com"),
+}
+ALIPAY = {
+    "APPID": env("ALIPAY_APPID", default=""),
+    "PRIVATE_KEY_FILE": env("ALIPAY_PRIVATE_KEY_FILE", default=""),
+    "PUBLIC_KEY_FILE": env("ALIPAY_PUBLIC_KEY_FILE", default=""),  # Alipay's public key
+    "SANDBOX": env.bool("ALIPAY_SANDBOX", default=False),
+    "GATEWAY": env("ALIPAY_GATEWAY", default=""),  # empty: Alipay's (or its sandbox's)
+}
+PAYMENTS_TIMEOUT = (5, 15)  # seconds to connect, to read: a provider that does not answer is "down"
+PAYMENTS_TRADE_PREFIX = env("PAYMENTS_TRADE_PREFIX", default="XT")  # out_trade_no = prefix + order id
+PAYMENTS_MERCHANT = bool(WECHATPAY["MCHID"] or ALIPAY["APPID"])
+# The development payment gateway (payments/providers/dev.py): on in development while no merchant is
 # configured; production settings turn it off whatever the environment says.
-PAYMENTS_DEV_GATEWAY = env.bool("PAYMENTS_DEV_GATEWAY", default=DEBUG)
+PAYMENTS_DEV_GATEWAY = env.bool("PAYMENTS_DEV_GATEWAY", default=DEBUG and not PAYMENTS_MERCHANT)
 SALES_ASYNC_BYTES = env.int("SALES_ASYNC_BYTES", default=2_000_000)  # larger sales files: background import
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=262_144)  # JSON bodies; files go as multipart
 SPECTACULAR_SETTINGS = {
@@ -281,6 +304,7 @@ CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "cycling.heartbeat", "schedule": 60.0},
     "sweep": {"task": "cycling.sweep", "schedule": 300.0},  # work whose task was lost (cycling/tasks.py)
     "orders-expire": {"task": "payments.expire_orders", "schedule": 60.0},  # unpaid seats go back
+    "refunds-follow": {"task": "payments.follow_refunds", "schedule": 300.0},  # refunds sent and asked about
     "event-holds": {"task": "events.expire_holds", "schedule": 300.0},  # team seats nobody confirmed
     "event-reminders": {"task": "events.send_reminders", "schedule": crontab(hour=9, minute=0)},
     "outbox": {"task": "core.send_outbox", "schedule": 60.0},  # safety net behind the kicks

@@ -34,6 +34,7 @@ from events.services.registration import (
     registration_hold_confirm,
     registration_hold_decline,
     registration_paid,
+    registration_switch,
     registration_payment_lapsed,
     registration_transfer,
     registration_window_error,

@@ -31,3 +31,4 @@ class RegistrationCode(StrEnum):
     QUESTIONS = "questions"
     NOT_HELD = "not_held"
     HOLD_EXPIRED = "hold_expired"
+    PAYMENT_REQUIRED = "payment_required"

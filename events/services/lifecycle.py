@@ -19,7 +19,7 @@ from events.models import Category, Event, Question, Registration
 from events.services.errors import EventCode
 from events.services.outbox import mail_on_commit
 from events.services.seats import bib_ranges_check, default_bib_ranges, lock_category, promote
-from events.signals import event_completed
+from events.signals import event_cancelled, event_completed
 
 RESERVED_SLUGS = frozenset({"new", "mine", "feed", "registrations"})  # path segments of events/urls.py
 
@@ -144,6 +144,7 @@ def event_cancel(*, event: Event, reason: str = "") -> Event:
     Category.objects.filter(event=event).update(confirmed_count=0)
     for pk in active:
         mail_on_commit(pk, "event_cancelled")
+    event_cancelled.send(sender=Event, event=event)  # payments refunds everyone in full
     return event
 
 

@@ -29,7 +29,7 @@ from events.services.seats import (
     single_statement_possible,
     take_bib,
 )
-from events.signals import payment_needed, payment_withdrawn
+from events.signals import answers, payment_needed, registration_cancelled, registration_repriced, switch_payment
 
 TEAM_HOLD = datetime.timedelta(hours=72)
 
@@ -236,8 +236,10 @@ def registrations_holds_expire(*, now: datetime.datetime | None = None) -> int:
 
 
 @transaction.atomic
-def registration_cancel(*, registration: Registration) -> Registration:
-    """Cancel; a freed seat goes to the next waitlisted rider in the same transaction."""
+def registration_cancel(*, registration: Registration, by_rider: bool = True) -> Registration:
+    """Cancel; a freed seat goes to the next waitlisted rider in the same transaction. Money paid
+    goes back by the event's refund policy when the rider withdrew (payments, through
+    ``registration_cancelled``)."""
     category = lock_category(registration.category)
     registration = Registration.objects.get(pk=registration.pk)  # re-read under the lock
     if registration.status == Registration.Status.CANCELLED:
@@ -247,22 +249,24 @@ def registration_cancel(*, registration: Registration) -> Registration:
         registration.status = Registration.Status.CANCELLED
         return registration
     was_seated = registration.status in Registration.SEATED  # confirmed, or held for payment
-    was_unpaid = registration.status == Registration.Status.AWAITING
     registration.status = Registration.Status.CANCELLED
     registration.cancelled_at = timezone.now()
     registration.bib = None
     registration.save(update_fields=["status", "cancelled_at", "bib"])
     mail_on_commit(registration.pk, "cancelled")
-    if was_unpaid:  # nothing left to pay for: the order is withdrawn with it
-        payment_withdrawn.send(sender=Registration, registration=registration)
+    if was_seated:  # an unpaid order is withdrawn with it; money paid goes back by the policy
+        registration_cancelled.send(sender=Registration, registration=registration, by_rider=by_rider)
     if was_seated:
         promote(category)  # recounts: the seat goes to the waitlist
     return registration
 
 
 @transaction.atomic
-def registration_change_category(*, registration: Registration, category: Category) -> Registration:
-    """Move to another category of the same event under the same rules as a new registration."""
+def registration_change_category(*, registration: Registration, category: Category,
+                                 settled: bool = False) -> Registration:
+    """Move to another category of the same event under the same rules as a new registration. A
+    confirmed rider moving to a dearer category pays the difference first (``settled``: payments
+    calls this once it is paid); a cheaper one gets the difference back."""
     if category.event_id != registration.event_id:
         raise ServiceError(_("This category belongs to another event."), RegistrationCode.WRONG_EVENT)
     if category.pk == registration.category_id:
@@ -277,12 +281,19 @@ def registration_change_category(*, registration: Registration, category: Catego
     if registration.status not in Registration.ACTIVE:
         raise ServiceError(_("This registration is cancelled."), RegistrationCode.CANCELLED)
     was_confirmed = registration.status == Registration.Status.CONFIRMED
+    difference = new.fee_fen - old.fee_fen
+    if was_confirmed and difference > 0 and not settled:
+        raise ServiceError(_("This category costs ¥%(amount)s more: pay the difference to switch.")
+                           % {"amount": f"{difference / 100:.2f}"}, RegistrationCode.PAYMENT_REQUIRED, http_status=402)
+    was_unpaid = registration.status == Registration.Status.AWAITING
     now = timezone.now()
     seat_free = confirmed_count(new) < new.capacity  # counted before this registration moves in
     registration.category = new
     registration.bib = None
     registration.save(update_fields=["category", "bib"])
-    if seat_free:
+    if seat_free and was_unpaid and new.fee_fen:  # still to pay: the seat stays held, at the new price
+        registration.bib = take_bib(new)
+    elif seat_free:
         registration.status, registration.confirmed_at = Registration.Status.CONFIRMED, now
         registration.bib = take_bib(new)
     elif new.waitlist_enabled:
@@ -291,10 +302,26 @@ def registration_change_category(*, registration: Registration, category: Catego
         raise ServiceError(_("This category is full."), RegistrationCode.FULL)
     registration.save(update_fields=["status", "confirmed_at", "queued_at", "bib"])
     mail_on_commit(registration.pk, registration.status)
+    if (difference and was_confirmed) or was_unpaid:
+        registration_repriced.send(sender=Registration, registration=registration, difference_fen=difference)
     recount(new)
-    if was_confirmed:
+    if was_confirmed or was_unpaid:
         promote(old)
     return registration
+
+
+def registration_switch(*, registration: Registration, category: Category) -> tuple[Registration, str | None]:
+    """A rider's switch: done at once, or (a dearer category for a confirmed rider) the address of
+    the order that pays the difference first; the switch happens when it is paid."""
+    try:
+        return registration_change_category(registration=registration, category=category), None
+    except ServiceError as error:
+        if error.error_code != RegistrationCode.PAYMENT_REQUIRED:
+            raise
+        urls = answers(switch_payment, sender=Registration, registration=registration, category=category)
+        if not urls:
+            raise
+        return registration, urls[0]
 
 
 @transaction.atomic

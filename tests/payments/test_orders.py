@@ -42,7 +42,10 @@ def test_a_paid_sign_up_holds_the_seat_until_paid(client, race):
     assert race.categories.get().confirmed_count == 1  # the held seat counts
     client.force_login(rider)
     page = client.get(f"/events/registrations/{registration.pk}/").content.decode()
-    assert 'id="awaiting-payment"' in page and f"/payments/dev/{order.pk}/" in page and 'id="checkin-qr"' not in page
+    assert 'id="awaiting-payment"' in page and f"/payments/orders/{order.pk}/" in page and 'id="checkin-qr"' not in page
+    order_page = client.get(f"/payments/orders/{order.pk}/").content.decode()
+    assert 'id="pay-dev"' in order_page and "¥120.50" in order_page  # the methods switched on: here the gateway
+    assert client.post(f"/payments/orders/{order.pk}/", {"method": "dev"})["Location"] == f"/payments/dev/{order.pk}/"
     client.post(f"/payments/dev/{order.pk}/", {"outcome": "fail"})
     assert Order.objects.get(pk=order.pk).status == "pending"
     client.post(f"/payments/dev/{order.pk}/", {"outcome": "succeed"})
@@ -136,7 +139,7 @@ def test_orders_in_the_api(client, race):
     order = Order.objects.get(rider=rider)
     body = response.json()
     assert body["bib"] is None and body["order"]["id"] == order.pk and body["order"]["amount_fen"] == 12050
-    assert body["order"]["currency"] == "CNY" and body["order"]["pay_url"] == f"/payments/dev/{order.pk}/"
+    assert body["order"]["currency"] == "CNY" and body["order"]["pay_url"] == f"/payments/orders/{order.pk}/"
     assert client.get("/api/v1/orders/").json()[0]["id"] == order.pk
     assert client.get(f"/api/v1/orders/{order.pk}/").json()["amount_fen"] == 12050
     paid = client.post(f"/api/v1/orders/{order.pk}/dev-pay/", {"outcome": "succeed"}, content_type="application/json")
@@ -161,7 +164,7 @@ def test_an_order_past_its_deadline_reads_as_expired_and_its_seat_is_released(cl
     Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     client.force_login(registration.rider)
     page = client.get(f"/events/registrations/{registration.pk}/").content.decode()
-    assert f"/payments/dev/{order.pk}/" not in page  # no paying for a seat no longer held
+    assert f"/payments/orders/{order.pk}/" not in page  # no paying for a seat no longer held
     assert client.get(f"/api/v1/orders/{order.pk}/").json()["status"] == "expired"
     assert Registration.objects.get(pk=registration.pk).status == "cancelled"
     assert race.categories.get().confirmed_count == 0
