@@ -174,7 +174,8 @@ def main() -> None:
     signup_rps, trivial_rps = len(tokens) / signup_time, len(tokens) / trivial_time
     print(f"riders {args.riders}, capacity {args.capacity}, concurrency {args.concurrency}, "
           f"gunicorn sync workers {args.workers}, PostgreSQL + {'Redis' if redis_url else 'inline tasks'}")
-    print(f"sign-up answers: confirmed {statuses.count('confirmed')}, held for payment {statuses.count('awaiting_payment')}, "
+    print(f"sign-up answers: confirmed {statuses.count('confirmed')}, "
+          f"held for payment {statuses.count('awaiting_payment')}, "
           f"waitlisted {statuses.count('waitlisted')}, errors {errors}, repeated ids {len(ids) - len(set(ids))}")
     print(f"database: confirmed {counts['confirmed']}, held {counts['awaiting_payment']}, orders {counts['orders']}, "
           f"waitlisted {counts['waitlisted']}, rows {counts['rows']}, "

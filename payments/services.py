@@ -98,7 +98,7 @@ def _fulfil(order: Order) -> bool:
         dues_paid.send(sender=Order, order=order)
         return True
     if order.kind == Order.Kind.SWITCH:
-        category = Category.objects.filter(pk=order.subject_id).first()
+        category = Category.objects.filter(pk=order.subject_id or 0).first()
         if category is None or order.registration is None:
             return False
         try:
@@ -107,8 +107,10 @@ def _fulfil(order: Order) -> bool:
                                                              settled=True)
         except ServiceError:
             return False  # full by now, or the registration was cancelled
-        return Registration.objects.filter(pk=order.registration_id, category=category,
+        return Registration.objects.filter(pk=order.registration.pk, category=category,
                                            status=Registration.Status.CONFIRMED).exists()
+    if order.registration_id is None:
+        return False
     return events_services.registration_paid(registration_id=order.registration_id)
 
 
@@ -152,7 +154,8 @@ def pay_start(*, order: Order, code: str, channel: str, client_ip: str, return_u
     if code not in methods_for(order):
         raise ServiceError(_("This payment method is not offered for this order."), "provider")
     provider = providers.get(code)
-    assert provider is not None  # methods_for lists configured ones only
+    if provider is None:  # methods_for lists configured ones only
+        raise ServiceError(_("This payment method is not switched on."), "provider")
     Order.objects.filter(pk=order.pk).update(provider=code)
     return provider.start(order, channel=channel, client_ip=client_ip, return_url=return_url, openid=openid)
 
@@ -211,7 +214,8 @@ def orders_expire(*, now: datetime.datetime | None = None, ids: list[int] | None
                 continue
             Order.objects.filter(pk__in=[pk for pk, _reg, _kind in batch]).update(status=Order.Status.EXPIRED)
             events_services.registrations_payment_lapsed(  # a held seat goes back; a switch or dues just lapse
-                registration_ids=[reg for _pk, reg, kind in batch if reg is not None and kind == Order.Kind.REGISTRATION])
+                registration_ids=[reg for _pk, reg, kind in batch
+                                  if reg is not None and kind == Order.Kind.REGISTRATION])
             expired += len(batch)
     return expired
 
@@ -235,7 +239,7 @@ def payment_offline(*, order: Order, by: Any) -> Order:
 
 # -- refunds ---------------------------------------------------------------------------------
 
-ORDER_OF_STATUS = {Refund.Status.REQUESTED: 0, Refund.Status.PROCESSING: 1, Refund.Status.SUCCEEDED: 2,
+ORDER_OF_STATUS: dict[str, int] = {Refund.Status.REQUESTED: 0, Refund.Status.PROCESSING: 1, Refund.Status.SUCCEEDED: 2,
                    Refund.Status.FAILED: 2}  # a refund's status only moves forward
 
 
@@ -290,8 +294,8 @@ def refund_apply(*, refund: Refund, outcome: providers.RefundOutcome) -> Refund:
     with transaction.atomic():
         order = Order.objects.select_for_update().get(pk=refund.order_id)
         refund = Refund.objects.select_for_update().get(pk=refund.pk)
-        if ORDER_OF_STATUS[outcome.status] < ORDER_OF_STATUS[refund.status] or refund.status in (
-                Refund.Status.SUCCEEDED, Refund.Status.FAILED) and outcome.status != refund.status:
+        if ORDER_OF_STATUS[outcome.status] < ORDER_OF_STATUS[refund.status] or (refund.status in (
+                Refund.Status.SUCCEEDED, Refund.Status.FAILED) and outcome.status != refund.status):
             return refund
         refund.status = outcome.status
         refund.provider_refund_id = outcome.provider_refund_id or refund.provider_refund_id
@@ -312,7 +316,8 @@ def refund_send(*, refund_id: int) -> Refund | None:
     provider = providers.refunder(refund.provider)
     if provider is None:
         return refund_apply(refund=refund, outcome=providers.RefundOutcome(
-            "failed", error=_("%(provider)s is not switched on here.") % {"provider": providers.label(refund.provider)}))
+            "failed", error=_("%(provider)s is not switched on here.")
+            % {"provider": providers.label(refund.provider)}))
     return refund_apply(refund=refund, outcome=provider.refund(refund, refund.payment))
 
 
@@ -344,10 +349,11 @@ def refunds_follow() -> dict[str, int]:
     """The beat job: send refunds still requested (their provider was down), ask about those the
     provider is still processing. Returns how many of each it handled."""
     sent = asked = 0
+    processing = list(Refund.objects.filter(status=Refund.Status.PROCESSING).select_related("order")[:200])
     for pk in Refund.objects.filter(status=Refund.Status.REQUESTED).values_list("pk", flat=True)[:200]:
         refund_send(refund_id=pk)
         sent += 1
-    for refund in Refund.objects.filter(status=Refund.Status.PROCESSING).select_related("order")[:200]:
+    for refund in processing:
         provider = providers.refunder(refund.provider)
         if provider is not None:
             outcome = provider.refund_query(refund)
@@ -458,6 +464,6 @@ def organizer_refund(*, order: Order, amount_fen: int, withdraw: bool, by: Any) 
     entry too (its seat goes to the waitlist; no second refund by the policy)."""
     with transaction.atomic():
         refund = refund_create(order=order, amount_fen=amount_fen, reason="refunded by the organizer", by=by)
-        if withdraw and order.registration_id:
+        if withdraw and order.registration is not None:
             events_services.registration_cancel(registration=order.registration, by_rider=False)
         return refund

@@ -4,8 +4,10 @@ gateway, and the organizer's pages: unpaid seats, payments and refunds, the fina
 
 from __future__ import annotations
 
+import contextlib
 import re
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -21,8 +23,8 @@ from core.errors import ServiceError
 from core.http import client_ip
 from core.parse import whole_number
 from core.views import shown_on
-from events.selectors import event_for_organizer
 from events.mail import qr_svg
+from events.selectors import event_for_organizer
 from payments import finance, providers, services
 from payments.forms import FapiaoForm, PaymentSettingsForm, RefundForm
 from payments.models import Order, Refund
@@ -75,18 +77,16 @@ def order_page(request: HttpRequest, pk: int) -> HttpResponse:
             with shown_on(request) as outcome:
                 start = services.pay_start(order=order, code=request.POST.get("method", ""),
                                            channel=channel_of(request), client_ip=client_ip(request),
-                                           return_url=request.build_absolute_uri(reverse("payments:order",
-                                                                                         args=[order.pk])),
+                                           return_url=settings.SITE_URL.rstrip("/") + reverse("payments:order",
+                                                                                             args=[order.pk]),
                                            openid=_openid(request))
             if outcome.ok and start is not None and start.kind == "redirect":
                 return redirect(start.url)
             if not outcome.ok:
                 return redirect("payments:order", pk=order.pk)
     elif request.method == "GET" and order.status == Order.Status.PENDING and order.provider:
-        try:  # back from the provider's page: ask it, in case its notification is late
+        with contextlib.suppress(ServiceError):  # back from the provider's page: ask, in case its notice is late
             order = services.order_check(order=order)
-        except ServiceError:
-            pass
     if order.status == Order.Status.PAID and request.method == "POST":
         messages.success(request, _("Paid, thank you."))
         return redirect(_done_url(order))

@@ -291,6 +291,8 @@ def registration_change_category(*, registration: Registration, category: Catego
     registration.category = new
     registration.bib = None
     registration.save(update_fields=["category", "bib"])
+    if settled and not seat_free:  # paid for a seat in the new category: never the waitlist instead
+        raise ServiceError(_("This category is full."), RegistrationCode.FULL)
     if seat_free and was_unpaid and new.fee_fen:  # still to pay: the seat stays held, at the new price
         registration.bib = take_bib(new)
     elif seat_free:

@@ -122,7 +122,8 @@ class WeChatPayProvider:
         if not data:
             raise refused()
         resource = data.get("resource") or {}
-        if resource.get("mchid") != self.conf["MCHID"] or resource.get("appid", self.conf["APPID"]) != self.conf["APPID"]:
+        appid = resource.get("appid", self.conf["APPID"])
+        if resource.get("mchid") != self.conf["MCHID"] or appid != self.conf["APPID"]:
             raise refused(_("The payment notification is for another merchant."))
         event = data.get("event_type", "")
         amount = resource.get("amount") or {}
