@@ -9,7 +9,7 @@ class ClubsConfig(AppConfig):
     def ready(self) -> None:
         # routes and events ask core.memberships who belongs to a club: clubs answers. Imported
         # here because models may not be imported before the app registry is ready.
-        from clubs import notifications, selectors  # noqa: PLC0415
+        from clubs import notifications, receivers, selectors  # noqa: F401, PLC0415 (receivers: paid dues)
         from core import memberships, outbox  # noqa: PLC0415
 
         memberships.register(selectors)

@@ -13,7 +13,19 @@ class ClubForm(forms.ModelForm):
     class Meta:
         model = Club
         fields = ("name", "name_en", "description", "description_en", "home_area", "contact", "join_policy",
-                  "member_list_visibility")
+                  "member_list_visibility", "dues_cny", "dues_months")
+        help_texts = {"dues_cny": _("0: the club collects no dues online.")}
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        for name in ("dues_cny", "dues_months"):  # empty: no dues, a year
+            self.fields[name].required = False
+
+    def clean_dues_cny(self) -> object:
+        return self.cleaned_data.get("dues_cny") or 0
+
+    def clean_dues_months(self) -> object:
+        return self.cleaned_data.get("dues_months") or 12
         widgets = {"description": forms.Textarea(attrs={"rows": 4}),
                    "description_en": forms.Textarea(attrs={"rows": 4})}
 

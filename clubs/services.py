@@ -9,7 +9,9 @@ import datetime
 from enum import StrEnum
 from typing import Any
 
+from dateutil.relativedelta import relativedelta
 from django.db import transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -22,6 +24,8 @@ from core.services import model_update
 from core.slugs import insert_with_unique_slug, unique_slug
 from events import services as events_services
 from events.models import Category, Event, Registration
+from payments.models import Order
+from payments.services import order_create
 from routes.models import RouteVersion
 
 RESERVED_SLUGS = frozenset({"new"})  # path segments of clubs/urls.py
@@ -250,3 +254,26 @@ def team_entry_create(*, club: Club, category: Category, members: list[User]) ->
         raise ServiceError(_("Not active members of the club: %(names)s.") % {"names": ", ".join(outsiders)},
                            ClubCode.NOT_MEMBERS)
     return events_services.registrations_create_group(category=category, riders=members)
+
+
+def dues_order(*, membership: Membership) -> Any:
+    """The order for the next dues period of an active member (the amount is the club's)."""
+    club = membership.club
+    if membership.state != Membership.State.ACTIVE:
+        raise ServiceError(_("Only members pay dues."), "not_member")
+    if club.dues_fen <= 0:
+        raise ServiceError(_("This club collects no dues online."), "no_dues")
+    description = _("%(club)s: dues for %(months)s months") % {"club": club.name, "months": club.dues_months}
+    return order_create(rider=membership.user, kind=Order.Kind.DUES, amount_fen=club.dues_fen, subject_id=membership.pk,
+                        description=description, return_path=reverse("clubs:detail", args=[club.slug]))
+
+
+def dues_extend(*, membership_id: int) -> Membership:
+    """A dues period was paid: "paid until" moves on by the club's period, from the old date or,
+    if that has passed, from today (in the payment's transaction)."""
+    membership = Membership.objects.select_for_update().select_related("club").get(pk=membership_id)
+    today = timezone.localdate()
+    start = membership.paid_until if membership.paid_until and membership.paid_until >= today else today
+    membership.paid_until = start + relativedelta(months=membership.club.dues_months)
+    membership.save(update_fields=["paid_until"])
+    return membership

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -68,6 +68,21 @@ def club_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "announcements": club.announcements.all()[:5] if membership and membership.state == Membership.State.ACTIVE
         else [],
     })
+
+
+@login_required
+@require_POST
+def dues_pay(request: HttpRequest, slug: str) -> HttpResponse:
+    """A member pays the next dues period online: the order, then the pay page."""
+    club = club_get(slug=slug)
+    membership = membership_of(club=club, user=request.user)
+    if membership is None:
+        raise Http404
+    with shown_on(request) as outcome:
+        order = services.dues_order(membership=membership)
+    if outcome.ok:
+        return redirect("payments:order", pk=order.pk)
+    return redirect("clubs:detail", slug=club.slug)
 
 
 @login_required

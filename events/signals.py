@@ -46,6 +46,9 @@ switch_payment = Signal()
 # Lines for the event page and a rider's registration page that other apps add (payments: the
 # refund policy, what was paid). kwargs: event, registration (or None). Receivers return a list of str.
 event_notes = Signal()
+# Figures for the event's manage page that other apps add (payments: money received, refunded,
+# net; the same sums as its finance CSV). kwargs: event. Receivers return a list of (label, value, id).
+organizer_figures = Signal()
 
 def answers(signal: Signal, **kwargs: Any) -> list:
     """Every item the receivers of an asking signal return, in one list (None answers nothing)."""

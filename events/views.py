@@ -57,7 +57,7 @@ from events.selectors import (
     start_list,
     waitlist_position,
 )
-from events.signals import answers, event_notes, organizer_links, registration_links
+from events.signals import answers, event_notes, organizer_figures, organizer_links, registration_links
 from routes.gcj02 import wgs84_to_gcj02
 from routes.labels import climb_names
 from routes.selectors import routes_visible_to
@@ -252,6 +252,7 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
                 return redirect("events:manage", slug=event.slug)
     links = answers(organizer_links, sender=Event, event=event, request=request)
     return render(request, "events/event_manage.html", {
+        "figures": answers(organizer_figures, sender=Event, event=event),
         "event": event, "rows": _category_rows(event), "registrations": roster(event=event),
         "cancel_form": CancelEventForm(), "results_form": ResultsForm(), "links": links,
         "category_form": category_form, "question_form": question_form, "questions": event.questions.all(),

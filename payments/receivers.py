@@ -13,6 +13,7 @@ from events.models import Event, Registration
 from events.signals import (
     event_cancelled,
     event_notes,
+    organizer_figures,
     organizer_links,
     payment_needed,
     registration_cancelled,
@@ -21,7 +22,7 @@ from events.signals import (
     registration_repriced,
     switch_payment,
 )
-from payments import services
+from payments import finance, services
 from payments.models import Order
 
 
@@ -62,6 +63,16 @@ def payments_links(sender: type, *, event: Event, **kwargs: Any) -> list[tuple[s
         return []
     return [(_("Payments and refunds"), reverse("payments:event", args=[event.slug])),
             (_("Unpaid seats"), reverse("payments:unpaid", args=[event.slug]))]
+
+
+@receiver(organizer_figures, dispatch_uid="payments.organizer_figures")
+def money_figures(sender: type, *, event: Event, **kwargs: Any) -> list[tuple[str, str, str]]:
+    if not event.categories.filter(fee_cny__gt=0).exists():
+        return []
+    summary = finance.event_summary(event)
+    return [(_("Received"), f"¥{yuan(summary.received_fen)}", "money-received"),
+            (_("Refunded"), f"¥{yuan(summary.refunded_fen)}", "money-refunded"),
+            (_("Net"), f"¥{yuan(summary.net_fen)}", "money-net")]
 
 
 @receiver(registration_cancelled, dispatch_uid="payments.registration_cancelled")

@@ -84,9 +84,11 @@ def payment_record(*, order_id: int, provider: str, txn: str, amount_fen: int, c
         if _fulfil(order):
             order.status, order.paid_at = Order.Status.PAID, timezone.now()
             order.save(update_fields=["status", "paid_at"])
-        else:
+        else:  # nothing left to give: the order is closed and the money goes back
             order.paid_at = timezone.now()
-            order.save(update_fields=["paid_at"])
+            if order.status == Order.Status.PENDING:
+                order.status = Order.Status.CANCELLED
+            order.save(update_fields=["status", "paid_at"])
             _refund_add(order, payment, amount_fen, "paid after it was released, nothing left to give")
             order.refresh_from_db()
         return order
@@ -257,7 +259,7 @@ def _settle(order: Order) -> None:
     if not back:
         return
     status = Order.Status.REFUNDED if back >= paid else Order.Status.PARTIALLY_REFUNDED
-    if order.status != status and order.status != Order.Status.PENDING:
+    if order.status != status:
         order.status = status
         order.save(update_fields=["status"])
 

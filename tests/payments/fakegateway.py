@@ -153,7 +153,7 @@ class FakeGateway:
                 text = f"{method}\n{self.path}\n{fields.get('timestamp')}\n{fields.get('nonce_str')}\n{body}\n"
                 return fields.get("mchid") == MCHID and verify(gateway.merchant, text, fields.get("signature", ""))
 
-            def do_POST(self) -> None:  # noqa: N802
+            def do_POST(self) -> None:
                 body = self.rfile.read(int(self.headers.get("Content-Length", 0))).decode()
                 gateway.requests.append(("POST", self.path))
                 if gateway.down:
@@ -182,7 +182,7 @@ class FakeGateway:
                 else:
                     self._send(404, {"code": "NOT_FOUND", "message": "no such API"})
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 gateway.requests.append(("GET", self.path))
                 if gateway.down:
                     self._send(503, {"code": "SYSTEM_ERROR", "message": "down"}, wechat=False)

@@ -205,8 +205,9 @@ def test_a_refund_sent_while_the_provider_is_down_goes_out_with_the_job(
 def test_alipay_page_pay_on_a_desktop_wap_on_a_phone(client, gateway, held):
     answer = client.post(f"/payments/orders/{held.pk}/", {"method": "alipay"}, HTTP_USER_AGENT=DESKTOP)
     assert answer.status_code == 302 and answer["Location"].startswith(gateway.url + "/gateway.do?")
-    from urllib.parse import parse_qsl, urlsplit
     import json
+    from urllib.parse import parse_qsl, urlsplit
+
     from tests.payments.fakegateway import alipay_string
     params = dict(parse_qsl(urlsplit(answer["Location"]).query))
     assert verify(gateway.alipay_app, alipay_string(params, request=True), params["sign"])  # signed by us, RSA2
