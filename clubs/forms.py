@@ -15,6 +15,8 @@ class ClubForm(forms.ModelForm):
         fields = ("name", "name_en", "description", "description_en", "home_area", "contact", "join_policy",
                   "member_list_visibility", "dues_cny", "dues_months")
         help_texts = {"dues_cny": _("0: the club collects no dues online.")}
+        widgets = {"description": forms.Textarea(attrs={"rows": 4}),
+                   "description_en": forms.Textarea(attrs={"rows": 4})}
 
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
@@ -26,8 +28,6 @@ class ClubForm(forms.ModelForm):
 
     def clean_dues_months(self) -> object:
         return self.cleaned_data.get("dues_months") or 12
-        widgets = {"description": forms.Textarea(attrs={"rows": 4}),
-                   "description_en": forms.Textarea(attrs={"rows": 4})}
 
 
 class ApplyForm(forms.Form):

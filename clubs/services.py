@@ -5,11 +5,11 @@ events.services to create the event or the registrations."""
 
 from __future__ import annotations
 
+import calendar
 import datetime
 from enum import StrEnum
 from typing import Any
 
-from dateutil.relativedelta import relativedelta
 from django.db import transaction
 from django.urls import reverse
 from django.utils import timezone
@@ -268,12 +268,19 @@ def dues_order(*, membership: Membership) -> Any:
                         description=description, return_path=reverse("clubs:detail", args=[club.slug]))
 
 
+def _months_after(day: datetime.date, months: int) -> datetime.date:
+    """The same day ``months`` later (the month's last day where it is shorter)."""
+    index = day.month - 1 + months
+    year, month = day.year + index // 12, index % 12 + 1
+    return day.replace(year=year, month=month, day=min(day.day, calendar.monthrange(year, month)[1]))
+
+
 def dues_extend(*, membership_id: int) -> Membership:
     """A dues period was paid: "paid until" moves on by the club's period, from the old date or,
     if that has passed, from today (in the payment's transaction)."""
     membership = Membership.objects.select_for_update().select_related("club").get(pk=membership_id)
     today = timezone.localdate()
     start = membership.paid_until if membership.paid_until and membership.paid_until >= today else today
-    membership.paid_until = start + relativedelta(months=membership.club.dues_months)
+    membership.paid_until = _months_after(start, membership.club.dues_months)
     membership.save(update_fields=["paid_until"])
     return membership

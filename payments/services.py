@@ -273,7 +273,7 @@ def _refund_add(order: Order, payment: Payment | None, amount_fen: int, reason: 
     refund = Refund.objects.create(order=order, payment=payment, provider=payment.provider, amount_fen=amount_fen,
                                    reason=reason[:200], requested_by=by)
     if payment.provider in LOCAL_REFUNDERS:
-        refund_apply(refund=refund, outcome=providers.refunder(payment.provider).refund(refund, payment))
+        refund = refund_apply(refund=refund, outcome=providers.refunder(payment.provider).refund(refund, payment))
     else:
         task_queue_on_commit("payments.send_refund", refund.pk)
     return refund

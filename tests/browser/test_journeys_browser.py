@@ -359,3 +359,59 @@ def test_rider_pays_for_a_paid_race_on_the_development_gateway(live_server, tran
     expect(page.locator("#checkin-qr svg")).to_have_count(1)
     expect(page.locator("#registration-status")).to_have_text("已确认" if tag == "zh" else "Confirmed")
     page.screenshot(path=str(SCREENSHOTS / f"journey-paid-{tag}.png"))
+
+
+def test_a_lapsed_hold_becomes_an_offer_and_the_organizer_refunds_a_rider(live_server, transactional_db, make_event,
+                                                                           organizer, person):
+    """The second rider's hold expires: the waitlisted rider sees the offer with its deadline and
+    pays; then the organizer refunds the first rider from the payments page."""
+    import datetime
+    from decimal import Decimal
+
+    from django.utils import timezone
+
+    from events.services import registration_create
+    from payments.models import Order
+    from payments.services import dev_pay, orders_expire
+
+    page, tag = person
+    event = make_event(title="太行山挑战赛", title_en="Taihang challenge", categories=[
+        {"name": "100公里", "name_en": "100 km", "capacity": 2, "fee_cny": Decimal("120"), "waitlist_enabled": True}])
+    category = event.categories.get()
+    payer, lapsing, waiting = UserFactory(), UserFactory(), UserFactory()
+    paid = registration_create(event=event, category=category, rider=payer)[0]
+    dev_pay(order=Order.objects.get(registration=paid))
+    registration_create(event=event, category=category, rider=lapsing)
+    offered = registration_create(event=event, category=category, rider=waiting)[0]
+    base = live_server.url
+    log_in(page, base, waiting.username)
+    page.goto(f"{base}/events/registrations/{offered.pk}/")
+    expect(page.locator("#waitlist-position")).to_be_visible()
+    Order.objects.filter(status="pending").update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    assert orders_expire() == 1
+    page.reload()
+    expect(page.locator("#awaiting-payment")).to_be_visible()  # the offer, with its deadline
+    deadline = timezone.localtime(Order.objects.get(registration=offered, status="pending").expires_at)
+    expect(page.locator("#awaiting-payment")).to_contain_text(deadline.strftime("%Y-%m-%d %H:%M"))
+    page.screenshot(path=str(SCREENSHOTS / f"journey-offer-{tag}.png"), full_page=True)
+    page.locator("#pay-link").click()
+    page.locator("#pay-dev").click()
+    page.locator("#dev-pay-succeed").click()
+    page.wait_for_url("**/events/registrations/*/")
+    expect(page.locator("#checkin-qr svg")).to_have_count(1)
+
+    page.context.clear_cookies()
+    log_in(page, base, organizer.username)
+    page.goto(f"{base}/events/{event.slug}/manage/")
+    expect(page.locator("#money-received")).to_have_text("¥240")
+    page.get_by_role("link", name="收款与退款" if tag == "zh" else "Payments and refunds").click()
+    card = page.locator("#paid-orders li", has_text=payer.public_name)
+    card.locator("summary").click()
+    page.once("dialog", lambda dialog: dialog.accept())
+    card.locator("button.danger").click()
+    expect(page.locator(".messages, .message").first).to_contain_text("¥120.00")
+    expect(page.locator(".messages, .message").first).to_contain_text("已退款" if tag == "zh" else "Refunded")
+    expect(page.locator("#total-refunded")).to_have_text("¥120")
+    page.screenshot(path=str(SCREENSHOTS / f"journey-organizer-refund-{tag}.png"), full_page=True)
+    paid.refresh_from_db()
+    assert paid.status == "cancelled" and Order.objects.get(registration=paid).status == "refunded"

@@ -66,7 +66,8 @@ class FakeGateway:
         self.refund_mode = "SUCCESS"  # SUCCESS, PROCESSING or NOT_ENOUGH (refused)
         self.down = False
         self.requests: list[tuple[str, str]] = []
-        for name, text in (("wx_merchant.pem", _pem_private(self.merchant)), ("wx_platform.pub", _pem_public(self.platform)),
+        for name, text in (("wx_merchant.pem", _pem_private(self.merchant)),
+                           ("wx_platform.pub", _pem_public(self.platform)),
                            ("ali_app.pem", _pem_private(self.alipay_app)), ("ali.pub", _pem_public(self.alipay))):
             (folder / name).write_text(text)
         self.folder = folder
@@ -177,7 +178,8 @@ class FakeGateway:
                         return
                     gateway.refunds[data["out_refund_no"]] = {"status": gateway.refund_mode,
                                                               "amount": data["amount"]["refund"]}
-                    self._send(200, {"refund_id": "50300" + uuid.uuid4().hex[:10], "out_refund_no": data["out_refund_no"],
+                    self._send(200, {"refund_id": "50300" + uuid.uuid4().hex[:10],
+                                     "out_refund_no": data["out_refund_no"],
                                      "status": gateway.refund_mode, "amount": data["amount"]})
                 else:
                     self._send(404, {"code": "NOT_FOUND", "message": "no such API"})
@@ -228,7 +230,8 @@ class FakeGateway:
                     elif method == "alipay.trade.refund":
                         gateway.refunds[biz["out_request_no"]] = {"status": "REFUND_SUCCESS",
                                                                   "amount": biz["refund_amount"]}
-                        inner = ({"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.SELLER_BALANCE_NOT_ENOUGH",
+                        inner = ({"code": "40004", "msg": "Business Failed",
+                                  "sub_code": "ACQ.SELLER_BALANCE_NOT_ENOUGH",
                                   "sub_msg": "卖家余额不足"} if gateway.refund_mode == "NOT_ENOUGH" else
                                  {"code": "10000", "msg": "Success", "fund_change": "Y", "trade_no": "2026112822001",
                                   "out_trade_no": biz["out_trade_no"], "refund_fee": biz["refund_amount"]})

@@ -267,7 +267,8 @@ def test_alipay_query_fallback_and_refund(client, gateway, held, race, organizer
     assert refund.status == "succeeded" and gateway.refunds[refund.reference]["amount"] == "120.00"
     held.refresh_from_db()
     assert held.status == "refunded"
-    notice = gateway.alipay_notification({"out_trade_no": held.trade_no, "trade_no": "2026", "out_biz_no": refund.reference,
+    notice = gateway.alipay_notification({"out_trade_no": held.trade_no, "trade_no": "2026",
+                                          "out_biz_no": refund.reference,
                                           "refund_fee": "120.00", "trade_status": "TRADE_CLOSED"})
     assert client.post("/payments/notify/alipay/", notice).content == b"success"  # its notice: nothing more
     assert Refund.objects.filter(order=held).count() == 1

@@ -123,12 +123,14 @@ def test_receipt_and_fapiao_request(client, race, organizer):
                                                                  "taxpayer_id": "123", "email": "cw@example.cn"})
     assert bad.status_code == 200 and "18" in bad.content.decode() and not FapiaoRequest.objects.exists()
     client.post(f"/payments/orders/{order.pk}/receipt/", {"title": "邢台市某某自行车有限公司",
-                                                           "taxpayer_id": "91130500MA0ABCDE1X", "email": "cw@example.cn"})
+                                                           "taxpayer_id": "91130500MA0ABCDE1X",
+                                                           "email": "cw@example.cn"})
     assert FapiaoRequest.objects.get(order=order).taxpayer_id == "91130500MA0ABCDE1X"
     client.force_login(UserFactory())
     assert client.get(f"/payments/orders/{order.pk}/receipt/").status_code == 404
     client.force_login(organizer)
-    rows = list(csv.reader(io.StringIO(client.get(f"/payments/events/{race.slug}/fapiao.csv").content.decode("utf-8-sig"))))
+    fapiao = client.get(f"/payments/events/{race.slug}/fapiao.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(fapiao)))
     assert rows[1][3] == "邢台市某某自行车有限公司" and rows[1][6] == "120.00"
 
 
