@@ -318,11 +318,12 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         if held and action == "confirm":
             if confirm_form.is_valid():
                 with shown_on(confirm_form) as outcome:
-                    services.registration_hold_confirm(registration=registration, answers=confirm_form.answers(),
-                                                       accept_waiver=confirm_form.cleaned_data.get("accept_waiver",
-                                                                                                   False))
+                    confirmed = services.registration_hold_confirm(
+                        registration=registration, answers=confirm_form.answers(),
+                        accept_waiver=confirm_form.cleaned_data.get("accept_waiver", False))
                 if outcome.ok:
-                    messages.success(request, _("You are registered."))
+                    messages.success(request, _("You are registered.") if confirmed.status == "confirmed"
+                                     else _("Your answers are saved: pay to confirm your seat."))
                     return redirect("events:registration", pk=registration.pk)
             return render(request, "events/registration_detail.html", {
                 "registration": registration, "event": event, "confirm_form": confirm_form})

@@ -27,7 +27,7 @@ class Order(models.Model):
         EXPIRED = "expired", _("Expired")
         CANCELLED = "cancelled", _("Cancelled")
         REFUNDED = "refunded", _("Refunded")
-        PARTIALLY_REFUNDED = "part_refund", _("Partly refunded")
+        PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
 
     rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="orders", null=True,
@@ -37,7 +37,7 @@ class Order(models.Model):
     description = models.CharField(_("description"), max_length=120, blank=True)
     amount_fen = models.PositiveIntegerField(_("amount (fen)"))
     currency = models.CharField(max_length=3, default="CNY")
-    status = models.CharField(_("status"), max_length=12, choices=Status.choices, default=Status.PENDING)
+    status = models.CharField(_("status"), max_length=20, choices=Status.choices, default=Status.PENDING)
     expires_at = models.DateTimeField(_("pay by"))
     created_at = models.DateTimeField(auto_now_add=True)
     paid_at = models.DateTimeField(null=True, blank=True)

@@ -199,11 +199,19 @@ def registration_hold_confirm(*, registration: Registration, answers: dict | Non
         raise ServiceError(_("Accept the waiver to register."), RegistrationCode.WAIVER)
     rider_check(category=registration.category, rider=registration.rider)
     registration.answers = answers_clean(event=event, answers=answers or {})
-    registration.status, registration.confirmed_at, registration.hold_expires_at = (
-        Registration.Status.CONFIRMED, now, None)
     registration.waiver_accepted_at = now if accept_waiver else None
+    fee = registration.category.fee_fen
+    if fee:  # a paid category: the member pays their own entry, within the event's payment window
+        registration.status, registration.hold_expires_at = (
+            Registration.Status.AWAITING, now + datetime.timedelta(minutes=event.payment_minutes))
+    else:
+        registration.status, registration.confirmed_at, registration.hold_expires_at = (
+            Registration.Status.CONFIRMED, now, None)
     registration.save(update_fields=["answers", "status", "confirmed_at", "hold_expires_at", "waiver_accepted_at"])
-    mail_on_commit(registration.pk, "confirmed")
+    if fee:
+        payment_needed.send(sender=Registration, registration=registration, amount_fen=fee,
+                            deadline=registration.hold_expires_at)
+    mail_on_commit(registration.pk, registration.status)
     return registration
 
 

@@ -154,11 +154,11 @@ def test_a_rider_withdrawing_is_refunded_by_wechat_by_the_policy_and_followed_to
     assert _notify_wechat(client, body, headers).status_code == 204
     refund.refresh_from_db()
     held.refresh_from_db()
-    assert refund.status == "succeeded" and held.status == "part_refund"
+    assert refund.status == "succeeded" and held.status == "partially_refunded"
     # the payment's notice arrives again after the refund: nothing changes, no seat comes back
     body, headers = gateway.wechat_notification("TRANSACTION.SUCCESS", gateway.wechat_paid(held.trade_no, 12000, txn))
     assert _notify_wechat(client, body, headers).status_code == 204
-    assert _state(held) == ("part_refund", "cancelled", 1)
+    assert _state(held) == ("partially_refunded", "cancelled", 1)
 
 
 def test_a_refund_the_provider_refuses_is_listed_and_can_be_tried_again(
@@ -198,7 +198,7 @@ def test_a_refund_sent_while_the_provider_is_down_goes_out_with_the_job(
     gateway.refunds[Refund.objects.get(order=held).reference]["status"] = "SUCCESS"
     assert refunds_follow() == {"sent": 0, "asked": 1}
     held.refresh_from_db()
-    assert Refund.objects.get(order=held).status == "succeeded" and held.status == "part_refund"
+    assert Refund.objects.get(order=held).status == "succeeded" and held.status == "partially_refunded"
     assert Registration.objects.get(pk=held.registration_id).status == "confirmed"  # a goodwill refund: still riding
 
 

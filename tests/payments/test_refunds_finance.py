@@ -51,7 +51,7 @@ def test_the_refund_policy_by_date(race, days_before_full, days_before_part, exp
     refunded = sum(r.amount_fen for r in Refund.objects.filter(order=order, status="succeeded"))
     assert refunded == expected
     order.refresh_from_db()
-    assert order.status == {12000: "refunded", 6000: "part_refund", 0: "paid"}[expected]
+    assert order.status == {12000: "refunded", 6000: "partially_refunded", 0: "paid"}[expected]
 
 
 def test_the_policy_is_shown_before_anyone_withdraws(client, race):
@@ -111,7 +111,7 @@ def test_a_switch_to_a_cheaper_category_gives_the_difference_back(race):
     registration, order = _paid_rider(race, race.categories.get(name="100公里"))
     registration_change_category(registration=registration, category=race.categories.get(name="50公里"))
     order.refresh_from_db()
-    assert order.status == "part_refund" and order.refunds.get().amount_fen == 4000
+    assert order.status == "partially_refunded" and order.refunds.get().amount_fen == 4000
 
 
 def test_receipt_and_fapiao_request(client, race, organizer):
@@ -207,3 +207,16 @@ def test_the_pay_reminder_and_seats_left_count_held_seats(client, race):
     page = client.get(f"/events/{race.slug}/").content.decode()
     assert 'data-seats="0"' in page  # the one seat is held while its rider pays
     assert registration.status == "awaiting_payment"
+
+
+def test_a_team_member_confirming_a_paid_seat_pays_for_it(make_event):
+    from events.services import registration_hold_confirm, registrations_create_group
+    event = make_event(title="团体赛", categories=[{"name": "团体", "capacity": 4, "fee_cny": Decimal("60")}])
+    members = [UserFactory(), UserFactory()]
+    held = registrations_create_group(category=event.categories.get(), riders=members)
+    confirmed = registration_hold_confirm(registration=held[0])
+    assert confirmed.status == "awaiting_payment" and confirmed.bib is not None
+    order = Order.objects.get(registration=confirmed)
+    assert order.amount_fen == 6000 and order.rider == members[0]
+    assert dev_pay(order=order).status == "paid"
+    assert Registration.objects.get(pk=confirmed.pk).status == "confirmed"
