@@ -38,6 +38,7 @@ from events.serializers import (
     EventInput,
     EventListOutput,
     EventOutput,
+    PaymentRequiredOutput,
     RegistrationInput,
     RegistrationOutput,
     ResultsCategoryOutput,
@@ -138,7 +139,7 @@ class RegistrationCancelApi(APIView):
 class RegistrationSwitchApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=SwitchInput, responses={200: RegistrationOutput, **ERRORS})
+    @extend_schema(request=SwitchInput, responses={200: RegistrationOutput, 402: PaymentRequiredOutput, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
         registration = _own(request, pk)
         data = SwitchInput(data=request.data)

@@ -198,6 +198,14 @@ class SwitchInput(serializers.Serializer):
     category = serializers.IntegerField()
 
 
+class PaymentRequiredOutput(serializers.Serializer):
+    """A switch to a dearer category: pay the difference at pay_url, then the switch is made."""
+
+    detail = serializers.CharField()
+    code = serializers.CharField()
+    pay_url = serializers.CharField()
+
+
 class TransferInput(serializers.Serializer):
     username = serializers.CharField(max_length=150)
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.http import Http404
+from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, serializers
 from rest_framework.request import Request
@@ -18,7 +19,13 @@ from payments.selectors import order_for, orders_of
 class OrderOutput(serializers.ModelSerializer):
     class Meta:
         model = Order
-        fields = ["id", "amount_fen", "currency", "status", "expires_at", "paid_at", "registration"]
+        fields = ["id", "kind", "description", "amount_fen", "currency", "status", "expires_at", "paid_at",
+                  "registration", "pay_url"]
+
+    pay_url = serializers.SerializerMethodField()
+
+    def get_pay_url(self, order: Order) -> str | None:
+        return reverse("payments:order", args=[order.pk]) if order.status == Order.Status.PENDING else None
 
 
 class DevPayInput(serializers.Serializer):

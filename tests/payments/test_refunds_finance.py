@@ -118,7 +118,8 @@ def test_receipt_and_fapiao_request(client, race, organizer):
     registration, order = _paid_rider(race, race.categories.get(name="100公里"))
     client.force_login(registration.rider)
     assert f"/payments/orders/{order.pk}/receipt/" in client.get("/payments/orders/").content.decode()
-    assert "/payments/orders/" in client.get("/me/").content.decode()
+    me = client.get("/me/").content.decode()
+    assert 'id="me-orders"' in me and f"/payments/orders/{order.pk}/receipt/" in me  # on /me/ itself
     bad = client.post(f"/payments/orders/{order.pk}/receipt/", {"title": "邢台市某某自行车有限公司",
                                                                  "taxpayer_id": "123", "email": "cw@example.cn"})
     assert bad.status_code == 200 and "18" in bad.content.decode() and not FapiaoRequest.objects.exists()
