@@ -415,3 +415,42 @@ def test_a_lapsed_hold_becomes_an_offer_and_the_organizer_refunds_a_rider(live_s
     page.screenshot(path=str(SCREENSHOTS / f"journey-organizer-refund-{tag}.png"), full_page=True)
     paid.refresh_from_db()
     assert paid.status == "cancelled" and Order.objects.get(registration=paid).status == "refunded"
+
+
+def test_rider_pays_with_wechat_by_scanning_the_qr_code(live_server, transactional_db, make_event, person, tmp_path,
+                                                        settings):
+    """WeChat Pay Native against the fake gateway: the QR code shows, the page polls, and once
+    the (fake) phone has paid, the rider lands on their confirmed registration."""
+    from decimal import Decimal
+
+    from payments.models import Order
+    from tests.payments.fakegateway import FakeGateway
+
+    gateway = FakeGateway(tmp_path)
+    settings.WECHATPAY, settings.ALIPAY = gateway.settings()
+    settings.PAYMENTS_DEV_GATEWAY = False
+    try:
+        page, tag = person
+        event = make_event(title="七里河绿道骑行", title_en="Qilihe greenway ride",
+                           categories=[{"name": "30公里", "name_en": "30 km", "capacity": 5, "fee_cny": Decimal("50")}])
+        rider = UserFactory()
+        base = live_server.url
+        log_in(page, base, rider.username)
+        page.goto(f"{base}/events/{event.slug}/")
+        page.locator("#registration-form button[type=submit]").click()
+        page.wait_for_url("**/events/registrations/*/")
+        page.locator("#pay-link").click()
+        expect(page.locator("#pay-wechat")).to_have_text("微信支付" if tag == "zh" else "WeChat Pay")
+        expect(page.locator("#pay-alipay")).to_be_visible()
+        page.screenshot(path=str(SCREENSHOTS / f"journey-pay-choose-{tag}.png"), full_page=True)
+        if tag == "zh":  # a phone browser goes to WeChat's own page (H5): tests/payments/test_providers.py
+            return
+        page.locator("#pay-wechat").click()
+        expect(page.locator("#pay-qr svg")).to_have_count(1)
+        page.screenshot(path=str(SCREENSHOTS / f"journey-wechat-qr-{tag}.png"), full_page=True)
+        gateway.pay(Order.objects.get(rider=rider).trade_no)  # the rider scans and pays on the phone
+        page.wait_for_url("**/events/registrations/*/", timeout=15000)
+        expect(page.locator("#checkin-qr svg")).to_have_count(1)
+        expect(page.locator("#receipts a")).to_have_count(1)
+    finally:
+        gateway.close()
