@@ -1,6 +1,9 @@
-"""Profile form for the rider's own page."""
+"""Forms of accounts: the rider's own profile, and the phone-first sign-up."""
 
+from allauth.account.adapter import get_adapter
+from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
+from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import HomeArea, User
@@ -31,3 +34,37 @@ class ProfileForm(forms.ModelForm):
         elif data.get("home_area") != HomeArea.OTHER:
             data["home_area_other"] = ""
         return data
+
+
+class SignupForm(AllauthSignupForm):
+    """allauth's sign-up, phone first: a mobile number is required (verified by an SMS code right
+    after), e-mail optional."""
+
+    def __init__(self, *args: object, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["phone"].required = True
+        self.fields["phone"].help_text = _("We text you a code to check it. You sign in with it.")
+        if "email" in self.fields:
+            self.fields["email"].help_text = _("Optional: for receipts and event messages by e-mail.")
+        order = ["phone", "username", "email", "password1", "password2"]
+        self.order_fields(order + [name for name in self.fields if name not in order])
+        self.taken_email = ""
+
+    def validate_unique_email(self, value: str) -> str:
+        """An address that already has an account is not an error here (that would tell anyone
+        whether an address is registered): the new account is made without it, and the
+        address's owner gets a notice instead."""
+        from allauth.account.models import EmailAddress  # noqa: PLC0415
+
+        if EmailAddress.objects.filter(email__iexact=value).exists() or User.objects.filter(
+                email__iexact=value).exists():
+            self.taken_email = value
+            self.account_already_exists = False
+            return ""
+        return super().validate_unique_email(value)
+
+    def save(self, request: HttpRequest) -> User:
+        user = super().save(request)
+        if self.taken_email:
+            get_adapter().send_account_already_exists_mail(self.taken_email)
+        return user

@@ -40,6 +40,12 @@ class HomeArea(models.TextChoices):
     OTHER = "other", _("Outside Xingtai")
 
 
+class NotifyBy(models.TextChoices):
+    SMS = "sms", _("Text message (SMS)")
+    EMAIL = "email", _("E-mail")
+    BOTH = "both", _("Both")
+
+
 class User(AbstractUser):
     """A person on the platform. Contact, birth and emergency data are private to the rider."""
 
@@ -48,6 +54,10 @@ class User(AbstractUser):
     gender = models.CharField(_("gender"), max_length=12, choices=Gender.choices, default=Gender.UNDISCLOSED)
     date_of_birth = models.DateField(_("date of birth"), null=True, blank=True)
     mobile = models.CharField(_("mobile number"), max_length=16, blank=True, validators=[validate_phone])
+    # the number the rider signs in with, verified by an SMS code (allauth's phone support); the
+    # mobile above is the contact number organizers see, filled from it at sign-up
+    phone = models.CharField(_("sign-in mobile number"), max_length=16, blank=True)
+    phone_verified = models.BooleanField(_("sign-in number verified"), default=False)
     home_area = models.CharField(_("home county or district"), max_length=12, choices=HomeArea.choices, blank=True)
     home_area_other = models.CharField(_("home city (outside Xingtai)"), max_length=80, blank=True)
     emergency_contact_name = models.CharField(_("emergency contact name"), max_length=60, blank=True)
@@ -59,6 +69,8 @@ class User(AbstractUser):
     language = models.CharField(_("language for e-mails"), max_length=10, choices=settings.LANGUAGES,
                                 default="zh-hans")
     feed_version = models.PositiveIntegerField(default=0, editable=False)  # a new one voids old calendar links
+    notify_by = models.CharField(_("event messages by"), max_length=8, choices=NotifyBy.choices,
+                                 default=NotifyBy.BOTH)
     show_name_publicly = models.BooleanField(
         _("show my name on public start lists and results"),
         default=False,
@@ -69,6 +81,9 @@ class User(AbstractUser):
         verbose_name = _("user")
         verbose_name_plural = _("users")
         constraints = [
+            # a verified number signs in: it belongs to one account (an unverified one is just a profile field)
+            models.UniqueConstraint(fields=["phone"], condition=models.Q(phone_verified=True),
+                                    name="one_account_per_verified_phone"),
             models.CheckConstraint(
                 condition=models.Q(home_area="other") | models.Q(home_area_other=""),
                 name="home_area_other_only_for_other",

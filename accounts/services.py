@@ -26,6 +26,7 @@ PROFILE_FIELDS = (
     "emergency_contact_phone",
     "bike_brand",
     "language",
+    "notify_by",
     "show_name_publicly",
 )
 

@@ -1,7 +1,11 @@
 """Profile pages: the rider's own editable profile and the public profile of anyone."""
 
+import time
+
 from django.contrib import messages
+from django.contrib.auth import update_session_auth_hash
 from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import SetPasswordForm
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -46,3 +50,40 @@ def token_revoke(request: HttpRequest) -> HttpResponse:
 def rider_public(request: HttpRequest, username: str) -> HttpResponse:
     rider = rider_public_get(username=username)
     return render(request, "accounts/rider_public.html", {"rider": rider})
+
+
+CODE_SIGN_IN_FRESH = 15 * 60  # seconds an SMS sign-in allows a new password without the old one
+
+
+def _signed_in_by_code_lately(request: HttpRequest) -> bool:
+    from allauth.account.internal.flows.login import get_authentication_records  # noqa: PLC0415
+
+    records = get_authentication_records(request, request.user)
+    last = records[-1] if records else None
+    return bool(last and last.get("method") == "code" and time.time() - last.get("at", 0) < CODE_SIGN_IN_FRESH)
+
+
+@login_required
+def password_new(request: HttpRequest) -> HttpResponse:
+    """Password reset by SMS: a rider who signed in with a code texted to their number (or e-mailed)
+    sets a new password without the old one, for a short while after; anyone else changes it with
+    the old one (allauth's page)."""
+    if not _signed_in_by_code_lately(request):
+        return redirect("account_change_password")
+    form = SetPasswordForm(request.user, request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        form.save()
+        update_session_auth_hash(request, form.user)
+        messages.success(request, _("Your new password is set."))
+        return redirect("accounts:profile")
+    return render(request, "accounts/password_new.html", {"form": form})
+
+
+AFTER_CODE_SIGN_IN = "accounts.after_code_sign_in"  # read by AccountAdapter.get_login_redirect_url
+
+
+def password_forgot(request: HttpRequest) -> HttpResponse:
+    """"Forgot your password?" by SMS: a sign-in code to the rider's number (allauth's login by
+    code), then straight to choosing a new password."""
+    request.session[AFTER_CODE_SIGN_IN] = reverse("accounts:password-new")
+    return redirect("account_request_login_code")

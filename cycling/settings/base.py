@@ -116,10 +116,26 @@ AUTH_PASSWORD_VALIDATORS = [
 LOGIN_REDIRECT_URL = "accounts:profile"
 LOGIN_URL = "account_login"
 
-# django-allauth: e-mail is verified before the account can log in; login rate limits stay on.
-ACCOUNT_LOGIN_METHODS = {"username", "email"}
-ACCOUNT_SIGNUP_FIELDS = ["email*", "username*", "password1*", "password2*"]
-ACCOUNT_EMAIL_VERIFICATION = "mandatory"
+# django-allauth, phone first (docs/accounts.md): sign up with a mobile number verified by an SMS
+# code; log in with number, username or e-mail and a password, or by an SMS code; e-mail is
+# optional (verified when given, not required to log in); login rate limits stay on.
+ACCOUNT_LOGIN_METHODS = {"phone", "username", "email"}
+# the phone is required by our sign-up form (accounts/forms.py); "optional" here only so that accounts
+# made before phone sign-in (no number) still log in
+ACCOUNT_SIGNUP_FIELDS = ["phone", "username*", "email", "password1*", "password2*"]
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_EMAIL_VERIFICATION = "optional"
+ACCOUNT_PHONE_VERIFICATION_ENABLED = True
+ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 15 * 60
+ACCOUNT_PHONE_VERIFICATION_MAX_ATTEMPTS = 3
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_CHANGE = True
+ACCOUNT_PHONE_VERIFICATION_SUPPORTS_RESEND = True
+ACCOUNT_LOGIN_BY_CODE_ENABLED = True
+ACCOUNT_LOGIN_BY_CODE_TIMEOUT = 10 * 60
+ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
+ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}  # what SMS codes look like
+ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
+ACCOUNT_PREVENT_ENUMERATION = True  # never says whether a number or address has an account
 # confirming in the same browser that signed up logs in and goes back where the rider was going
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True
@@ -133,7 +149,25 @@ ACCOUNT_RATE_LIMITS = {
     "signup": "20/m/ip",
     "reset_password": "20/m/ip,5/m/key",
     "confirm_email": "1/3m/key",
+    "request_login_code": "20/m/ip,3/m/key",  # SMS codes: per address, per number
+    "verify_phone": "1/30s/key,3/m/ip",
+    "change_phone": "1/m/user",
 }
+
+# Text messages (core/sms.py, docs/accounts.md): console in development (codes printed), Alibaba
+# Cloud or Tencent Cloud in production; templates approved in advance, one per kind of message.
+SMS_BACKEND = env("SMS_BACKEND", default="console")
+SMS_SIGN_NAME = env("SMS_SIGN_NAME", default="")
+SMS_TEMPLATES = env.json("SMS_TEMPLATES", default={})  # {"code": "SMS_123", "confirmed": "SMS_124", ...}
+SMS_DAILY_CAP_PER_NUMBER = env.int("SMS_DAILY_CAP_PER_NUMBER", default=10)
+SMS_ALIBABA = {"ACCESS_KEY_ID": env("ALIBABA_SMS_ACCESS_KEY_ID", default=""),
+               "ACCESS_KEY_SECRET": env("ALIBABA_SMS_ACCESS_KEY_SECRET", default=""),
+               "ENDPOINT": env("ALIBABA_SMS_ENDPOINT", default="dysmsapi.aliyuncs.com")}
+SMS_TENCENT = {"SECRET_ID": env("TENCENT_SMS_SECRET_ID", default=""),
+               "SECRET_KEY": env("TENCENT_SMS_SECRET_KEY", default=""),
+               "APP_ID": env("TENCENT_SMS_APP_ID", default=""),
+               "REGION": env("TENCENT_SMS_REGION", default="ap-guangzhou"),
+               "ENDPOINT": env("TENCENT_SMS_ENDPOINT", default="sms.tencentcloudapi.com")}
 
 LANGUAGE_CODE = "zh-hans"
 LANGUAGES = [("zh-hans", _("Simplified Chinese")), ("en", _("English"))]

@@ -5,6 +5,7 @@ from .base import *  # noqa: F403
 DEBUG = False
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 EMAIL_BACKEND = "django.core.mail.backends.locmem.EmailBackend"
+SMS_BACKEND = "memory"  # core.sms.sent, as mail.outbox
 CELERY_TASK_ALWAYS_EAGER = True
 MEDIA_ROOT = str(BASE_DIR / "var" / "test-media")  # noqa: F405
 STORAGES = {

@@ -33,6 +33,7 @@ FORM = {
     "emergency_contact_phone": "13700001111",
     "bike_brand": "",
     "language": "en",
+    "notify_by": "sms",
     "show_name_publicly": "on",
 }
 
@@ -50,7 +51,7 @@ def test_profile_edit_saves_every_field(rider_client, rider):
     assert rider.emergency_contact_phone == "+8613700001111"
     assert rider.date_of_birth == datetime.date(1990, 5, 17)
     assert rider.home_area == HomeArea.PINGXIANG and rider.is_local
-    assert rider.show_name_publicly is True and rider.language == "en"
+    assert rider.show_name_publicly is True and rider.language == "en" and rider.notify_by == "sms"
 
 
 def test_profile_edit_bad_phone_is_a_form_error_in_chinese_and_changes_nothing(rider_client, rider):

@@ -122,10 +122,13 @@ def test_account_mail_waits_out_an_smtp_outage_and_keeps_no_link_once_sent(clien
     verification is sent when SMTP is back, and its one-time link is not kept afterwards."""
     FlakyBackend.down = True
     try:
-        form = {"username": "outage", "email": "outage@example.com", "password1": "Qilihe-river-2026",
-                "password2": "Qilihe-river-2026"}
+        form = {"phone": "13811112222", "username": "outage", "email": "outage@example.com",
+                "password1": "Qilihe-river-2026", "password2": "Qilihe-river-2026"}
         response = client.post("/accounts/signup/", form)
         assert response.status_code == 302
+        from core import sms
+        code = [m for m in sms.sent if m.phone == "+8613811112222"][-1].params["code"]
+        assert client.post("/accounts/phone/verify/", {"code": code}).status_code == 302  # the number first
         outbox.send_due()
         row = Outbox.objects.get(topic=outbox.RENDERED)
         assert row.status == "pending" and row.attempts == 1 and "confirm-email" in row.payload["body"]

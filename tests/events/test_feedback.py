@@ -5,9 +5,6 @@ the event they were signing up for."""
 import re
 from urllib.parse import unquote
 
-from django.core import mail
-
-from core.outbox import send_due
 from events.models import Registration
 from events.services import registration_cancel, registration_create
 from tests.factories import UserFactory
@@ -47,17 +44,17 @@ def test_a_cancelled_registration_offers_no_calendar(client, make_event, rider):
     assert 'id="add-to-calendar"' not in client.get(f"/events/registrations/{registration.pk}/").content.decode()
 
 
-def test_after_verifying_the_e_mail_the_rider_is_back_on_the_event(client, make_event):
+def test_after_verifying_the_number_the_rider_is_back_on_the_event(client, make_event):
+    from core import sms
     event = make_event()
     login = client.get(f"/accounts/login/?next=/events/{event.slug}/").content.decode()
     signup_link = re.search(r'href="(/accounts/signup/\?next=[^"]+)"', login)
     assert signup_link, "the login page's sign-up link keeps where the rider was going"
     response = client.post(signup_link.group(1).replace("&amp;", "&"), {
-        "username": "newrider", "email": "newrider@example.com", "password1": "Qilihe-river-2026",
+        "phone": "13833334444", "username": "newrider", "email": "", "password1": "Qilihe-river-2026",
         "password2": "Qilihe-river-2026"})
     assert response.status_code == 302
-    send_due()
-    link = re.search(r"https?://\S+(/accounts/confirm-email/\S+/)", mail.outbox[-1].body).group(1)
-    response = client.post(link)
+    code = [m for m in sms.sent if m.phone == "+8613833334444"][-1].params["code"]
+    response = client.post("/accounts/phone/verify/", {"code": code})
     assert response.status_code == 302 and unquote(response.url).endswith(f"/events/{event.slug}/")
     assert client.get(unquote(response.url)).context["user"].username == "newrider"  # signed in

@@ -1,0 +1,152 @@
+"""Text messages (SMS) to mainland mobiles, through a backend chosen by settings.SMS_BACKEND:
+
+- ``console`` (development default): the message is printed, codes included;
+- ``memory`` (tests): kept in ``core.sms.sent``;
+- ``alibaba``: Alibaba Cloud SMS (``alibabacloud-dysmsapi20170525``, SendSms);
+- ``tencent``: Tencent Cloud SMS (``tencentcloud-sdk-python-sms``, SendSms 2021-01-11).
+
+In China every message uses a template approved in advance, with the signature (签名) approved
+with it: the template ids per kind and the signature name are settings (docs/accounts.md). A
+message kind without a template is not sent by the cloud backends (e-mail carries it).
+
+Limits: at most SMS_DAILY_CAP_PER_NUMBER messages a day to one number (a code-sending loop or a
+hostile script cannot run up the bill or flood a rider); allauth's rate limits bound each address
+and number per minute."""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import dataclass, field
+
+from django.conf import settings
+from django.core.cache import cache
+from django.utils import timezone
+
+log = logging.getLogger(__name__)
+sent: list[Sms] = []  # the memory backend's outbox (tests read it, as Django's mail.outbox)
+
+
+@dataclass(frozen=True)
+class Sms:
+    phone: str  # E.164: +8613812345678
+    kind: str  # the template's key in SMS_TEMPLATES: code, confirmed, offer, reminder ...
+    params: dict = field(default_factory=dict)  # the template's variables, in template order
+    text: str = ""  # the same message in words (console, tests, the admin)
+
+
+class SmsError(Exception):
+    """The provider refused or could not be reached; ``permanent`` when retrying cannot help."""
+
+    def __init__(self, message: str, *, permanent: bool = False) -> None:
+        super().__init__(message)
+        self.permanent = permanent
+
+
+class SmsCapReached(SmsError):
+    def __init__(self) -> None:
+        super().__init__("daily cap for this number reached", permanent=True)
+
+
+def template_for(kind: str) -> str:
+    return str(settings.SMS_TEMPLATES.get(kind, ""))
+
+
+def can_send(kind: str) -> bool:
+    """Whether this kind of message can go by SMS here (a template, or a local backend)."""
+    return settings.SMS_BACKEND in ("console", "memory") or bool(template_for(kind))
+
+
+def _cap_key(phone: str) -> str:
+    return f"sms:day:{timezone.localdate().isoformat()}:{phone}"
+
+
+def _count(phone: str) -> int:
+    key = _cap_key(phone)
+    try:
+        cache.add(key, 0, timeout=26 * 3600)
+        return int(cache.incr(key))
+    except ValueError:  # the key vanished between add and incr
+        cache.set(key, 1, timeout=26 * 3600)
+        return 1
+
+
+def send(sms: Sms) -> None:
+    """Send one message now, or raise SmsError (SmsCapReached past the daily cap)."""
+    if _count(sms.phone) > settings.SMS_DAILY_CAP_PER_NUMBER:
+        log.warning("SMS cap reached for a number (kind %s)", sms.kind)
+        raise SmsCapReached
+    backend = settings.SMS_BACKEND
+    if backend == "memory":
+        sent.append(sms)
+    elif backend == "console":  # codes are secrets: printed only in development
+        content = (sms.text or sms.params) if settings.DEBUG else f"({sms.kind}, not shown outside DEBUG)"
+        print(f"[SMS to {sms.phone}] {content}", flush=True)
+    elif backend == "alibaba":
+        _alibaba(sms)
+    elif backend == "tencent":
+        _tencent(sms)
+    else:
+        raise SmsError(f"unknown SMS_BACKEND {backend!r}", permanent=True)
+
+
+def _require_template(sms: Sms) -> str:
+    template = template_for(sms.kind)
+    if not template:
+        raise SmsError(f"no SMS template for {sms.kind!r}", permanent=True)
+    return template
+
+
+def _alibaba(sms: Sms) -> None:
+    from alibabacloud_dysmsapi20170525 import models  # noqa: PLC0415 (loaded only when used)
+    from alibabacloud_dysmsapi20170525.client import Client  # noqa: PLC0415
+    from alibabacloud_tea_openapi import utils_models  # noqa: PLC0415
+    from darabonba.runtime import RuntimeOptions  # noqa: PLC0415
+
+    conf = settings.SMS_ALIBABA
+    client = Client(utils_models.Config(access_key_id=conf["ACCESS_KEY_ID"],
+                                        access_key_secret=conf["ACCESS_KEY_SECRET"], endpoint=conf["ENDPOINT"]))
+    request = models.SendSmsRequest(phone_numbers=sms.phone.removeprefix("+86"), sign_name=settings.SMS_SIGN_NAME,
+                                    template_code=_require_template(sms),
+                                    template_param=json.dumps(sms.params, ensure_ascii=False))
+    try:
+        answer = client.send_sms_with_options(request, RuntimeOptions(connect_timeout=5000, read_timeout=10000))
+    except Exception as exc:  # the SDK raises its own errors for network and HTTP failures
+        raise SmsError(f"Alibaba Cloud SMS: {type(exc).__name__}") from exc
+    code = answer.body.code if answer.body else ""
+    if code != "OK":
+        # flow control and throttling mend themselves; a bad number or template does not
+        transient = code in ("isv.BUSINESS_LIMIT_CONTROL", "isp.SYSTEM_ERROR", "Throttling.User")
+        raise SmsError(f"Alibaba Cloud SMS: {code} {answer.body.message if answer.body else ''}",
+                       permanent=not transient)
+
+
+def _tencent(sms: Sms) -> None:
+    from tencentcloud.common import credential  # noqa: PLC0415 (loaded only when used)
+    from tencentcloud.common.exception.tencent_cloud_sdk_exception import (  # noqa: PLC0415
+        TencentCloudSDKException,
+    )
+    from tencentcloud.common.profile.client_profile import ClientProfile  # noqa: PLC0415
+    from tencentcloud.common.profile.http_profile import HttpProfile  # noqa: PLC0415
+    from tencentcloud.sms.v20210111 import models, sms_client  # noqa: PLC0415
+
+    conf = settings.SMS_TENCENT
+    profile = ClientProfile(httpProfile=HttpProfile(endpoint=conf["ENDPOINT"], reqTimeout=10))
+    client = sms_client.SmsClient(credential.Credential(conf["SECRET_ID"], conf["SECRET_KEY"]), conf["REGION"], profile)
+    request = models.SendSmsRequest()
+    request.PhoneNumberSet = [sms.phone]
+    request.SmsSdkAppId = conf["APP_ID"]
+    request.SignName = settings.SMS_SIGN_NAME
+    request.TemplateId = _require_template(sms)
+    request.TemplateParamSet = [str(v) for v in sms.params.values()]  # Tencent's templates are positional
+    try:
+        answer = client.SendSms(request)
+    except TencentCloudSDKException as exc:
+        raise SmsError(f"Tencent Cloud SMS: {exc.code}",
+                       permanent=str(exc.code).startswith(("InvalidParameter", "FailedOperation"))) from exc
+    except Exception as exc:
+        raise SmsError(f"Tencent Cloud SMS: {type(exc).__name__}") from exc
+    status = answer.SendStatusSet[0] if answer.SendStatusSet else None
+    if status is None or status.Code != "Ok":
+        code = status.Code if status else "no status"
+        raise SmsError(f"Tencent Cloud SMS: {code}", permanent="LimitExceeded" not in code)
