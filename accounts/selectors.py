@@ -40,3 +40,12 @@ def rider_by_username(*, username: str, field: str = "username") -> User:
 def api_token_of(*, user: User) -> Token | None:
     """The rider's API token (one per account), to show when it was made and offer revoking it."""
     return Token.objects.filter(user=user).first()
+
+
+def message_channels(user: User) -> set[str]:
+    """How to tell a rider about their events: what they chose (SMS, e-mail or both) among what
+    they have (a verified number, an address); the other one when their choice is not there."""
+    has = {"email": bool(user.email), "sms": bool(user.phone and user.phone_verified)}
+    wanted = {"sms": {"sms"}, "email": {"email"}}.get(user.notify_by, {"sms", "email"})
+    chosen = {channel for channel in wanted if has[channel]}
+    return chosen or {channel for channel, present in has.items() if present}

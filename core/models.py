@@ -31,6 +31,7 @@ class Outbox(models.Model):
     # a message rendered when it was queued (allauth's account e-mails): subject, body, html, to;
     # cleared once sent, since it may hold a one-time link
     payload = models.JSONField(default=dict, blank=True)
+    done = models.JSONField(default=list, blank=True)  # channels sent ("email", "sms"): each once
     created_at = models.DateTimeField(_("created"))
     sent_at = models.DateTimeField(_("sent"), null=True, blank=True)
 

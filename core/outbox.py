@@ -1,7 +1,11 @@
-"""The outbox: every e-mail is a row written with the fact it tells about, sent after commit.
+"""The outbox: every message (e-mail, SMS) is a row written with the fact it tells about, sent after
+commit.
 
-Apps register a renderer per topic (in their AppConfig.ready) that turns a row into an
-EmailMessage, or None when there is nothing to send (no address, the object is gone). The sender
+Apps register a renderer per topic (in their AppConfig.ready) that turns a row into the messages
+for the channels the recipient chose (an EmailMessage, a core.sms.Sms, or a list of both), or
+None when there is nothing to send (no address, the object is gone). Each channel is sent once:
+the row records the channels done, so a retry after one channel failed sends only the other. The
+sender
 takes one row at a time in its own transaction (SKIP LOCKED, so workers split the rows), sends
 and marks it there. A permanent failure (a bad header, a refused recipient, a template error)
 marks the row failed with its error; a transient one (SMTP down, a timeout) retries with backoff;
@@ -20,6 +24,7 @@ from django.core.mail import EmailMessage, EmailMultiAlternatives
 from django.db import transaction
 from django.utils import timezone
 
+from core import sms
 from core.models import Outbox
 from core.queue import task_queue_best_effort
 
@@ -30,7 +35,8 @@ KICK_INTERVAL = 1.0
 MAX_ATTEMPTS = 8
 BACKOFF_FIRST = 60  # seconds; doubles per attempt, at most BACKOFF_MAX
 BACKOFF_MAX = 3600
-Renderer = Callable[[Outbox], EmailMessage | None]
+Message = EmailMessage | sms.Sms
+Renderer = Callable[[Outbox], Message | list[Message] | None]
 _renderers: dict[str, Renderer] = {}  # RENDERED is added below
 _last_kick = 0.0
 
@@ -112,6 +118,8 @@ def permanent(exc: BaseException) -> bool:
         return exc.smtp_code >= 500
     if isinstance(exc, smtplib.SMTPRecipientsRefused):
         return True
+    if isinstance(exc, sms.SmsError):
+        return exc.permanent
     return not isinstance(exc, OSError | smtplib.SMTPException)
 
 
@@ -126,12 +134,21 @@ def _send_one(pk: int) -> str | None:
         if row is None:
             return None
         now = timezone.now()
+        message: object = None
         try:
             with transaction.atomic():  # a database error while rendering leaves the row writable
-                renderer = _renderers[row.topic]
-                message = renderer(row)
-                if message is not None:
-                    message.send()
+                rendered = _renderers[row.topic](row)
+                messages = rendered if isinstance(rendered, list) else [rendered] if rendered is not None else []
+                message = messages or None
+                for one in messages:
+                    channel = "sms" if isinstance(one, sms.Sms) else "email"
+                    if channel in row.done:
+                        continue  # sent on an earlier attempt
+                    if isinstance(one, sms.Sms):
+                        sms.send(one)
+                    else:
+                        one.send()
+                    row.done = [*row.done, channel]
         except Exception as exc:
             row.attempts += 1
             row.last_error = f"{type(exc).__name__}: {exc}"[:2000]
@@ -146,7 +163,7 @@ def _send_one(pk: int) -> str | None:
             row.status = Outbox.Status.SENT if message is not None else Outbox.Status.SKIPPED
             row.sent_at = now
             row.payload = {}  # a one-time link is not kept once it went out
-        row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "sent_at", "payload"])
+        row.save(update_fields=["attempts", "last_error", "status", "next_attempt_at", "sent_at", "payload", "done"])
         return row.status
 
 

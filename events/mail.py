@@ -9,9 +9,11 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+from django.utils import timezone, translation
+from django.utils.translation import gettext_lazy as _
 
 from core.i18n import localized
+from core.sms import Sms, can_send
 from events import ical
 from events.models import Registration
 from events.services.checkin import checkin_code
@@ -48,3 +50,42 @@ def build(registration: Registration, kind: str) -> EmailMultiAlternatives:
         message.attach("checkin-qr.png", qr_png(context["code"]), "image/png")
         message.attach("event.ics", ical.event_ics(event, base_url=base), "text/calendar")
     return message
+
+
+def sms_for(registration: Registration, kind: str) -> Sms | None:
+    """The text message for a registration fact: short, in the rider's language, with the
+    template's variables (event, time, code, amount, deadline); None for kinds that go by e-mail
+    only or that no SMS template is approved for."""
+    rider = registration.rider
+    if not can_send(kind) or kind not in SMS_TEXTS:
+        return None
+    event = registration.event
+    with translation.override(rider.language or settings.LANGUAGE_CODE):
+        deadline = registration.hold_expires_at
+        params = {
+            "event": localized(event, "title")[:20],
+            "time": timezone.localtime(event.starts_at).strftime("%m-%d %H:%M"),
+            "code": checkin_code(registration) if registration.status == Registration.Status.CONFIRMED else "",
+            "amount": f"{registration.category.fee_cny:.2f}".rstrip("0").rstrip("."),
+            "deadline": timezone.localtime(deadline).strftime("%m-%d %H:%M") if deadline else "",
+        }
+        text = str(SMS_TEXTS[kind]) % params
+    return Sms(phone=rider.phone, kind=kind, params={k: params[k] for k in SMS_PARAMS[kind]}, text=text)
+
+
+SMS_TEXTS = {
+    "confirmed": _("Registered for %(event)s on %(time)s. Check-in code: %(code)s."),
+    "promoted": _("A seat is yours in %(event)s on %(time)s. Check-in code: %(code)s."),
+    "awaiting_payment": _("A seat in %(event)s is held for you: pay ¥%(amount)s by %(deadline)s to keep it."),
+    "offer": _("A seat in %(event)s is offered to you: pay ¥%(amount)s by %(deadline)s to take it."),
+    "payment_lapsed": _("Your held seat in %(event)s was released: it was not paid in time."),
+    "reminder": _("Tomorrow %(time)s: %(event)s. Check-in code: %(code)s."),
+    "event_cancelled": _("%(event)s on %(time)s is cancelled. Paid entry fees are refunded in full."),
+    "team_entry": _("Your club entered you in %(event)s: confirm your place on the site."),
+}
+SMS_PARAMS = {  # the variables each approved template takes, in order (Tencent's are positional)
+    "confirmed": ("event", "time", "code"), "promoted": ("event", "time", "code"),
+    "awaiting_payment": ("event", "amount", "deadline"), "offer": ("event", "amount", "deadline"),
+    "payment_lapsed": ("event",), "reminder": ("time", "event", "code"), "event_cancelled": ("event", "time"),
+    "team_entry": ("event",),
+}

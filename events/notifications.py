@@ -7,20 +7,30 @@ import datetime
 from django.core.mail import EmailMessage
 from django.utils import timezone
 
+from accounts.selectors import message_channels
 from core import outbox
 from core.models import Outbox
-from events.mail import build
+from core.sms import Sms
+from events.mail import build, sms_for
 from events.models import Event, Registration
 from events.services.outbox import TOPIC
 
 
-def render(row: Outbox) -> EmailMessage | None:
-    """The e-mail an outbox row stands for; None when the rider has no address or the row is gone."""
+def render(row: Outbox) -> list[EmailMessage | Sms] | None:
+    """The messages an outbox row stands for, by the channels the rider chose (e-mail, SMS or
+    both, among those they have); None when the row is gone or there is no way to reach them."""
     registration = (Registration.objects.select_related("rider", "event", "category")
                     .filter(pk=row.object_id).first())
-    if registration is None or not registration.rider.email:
+    if registration is None:
         return None
-    return build(registration, row.kind)
+    channels = message_channels(registration.rider)
+    messages: list[EmailMessage | Sms] = []
+    if "email" in channels:
+        messages.append(build(registration, row.kind))
+    text = sms_for(registration, row.kind) if "sms" in channels else None
+    if text is not None:
+        messages.append(text)
+    return messages or None
 
 
 def reminders_send(*, now: datetime.datetime | None = None) -> int:

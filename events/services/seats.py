@@ -140,8 +140,8 @@ WITH seat AS (
     RETURNING id, status, bib
 ), mail AS (
     INSERT INTO core_outbox (topic, kind, object_id, status, attempts, next_attempt_at, last_error, payload,
-                             created_at)
-    SELECT %(topic)s, status, id, 'pending', 0, %(now)s, '', '{}'::jsonb, %(now)s FROM reg
+                             done, created_at)
+    SELECT %(topic)s, status, id, 'pending', 0, %(now)s, '', '{}'::jsonb, '[]'::jsonb, %(now)s FROM reg
 )
 SELECT id, status, bib FROM reg
 """
