@@ -9,12 +9,15 @@ from django.conf import settings
 from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
+from accounts.selectors import message_channels
 from clubs.models import Announcement, Membership
 from clubs.selectors import memberships_active, memberships_admin
 from core import outbox
 from core.i18n import localized
 from core.models import Outbox
+from core.sms import Sms, can_send
 
 MEMBERSHIP = "clubs.membership"  # kinds: applied (to each admin), approved, rejected, invited, dues_30, dues_7
 ANNOUNCEMENT = "clubs.announcement"  # one row per active member
@@ -47,12 +50,25 @@ def render_membership(row: Outbox) -> EmailMessage | None:
         "days": kind.split("_")[1] if kind.startswith("dues") else None})
 
 
-def render_announcement(row: Outbox) -> EmailMessage | None:
+def render_announcement(row: Outbox) -> list[EmailMessage | Sms] | None:
+    """An announcement by the channels the member chose (an SMS says there is one, with its title)."""
     announcement = Announcement.objects.select_related("club").filter(pk=row.object_id).first()
     if announcement is None or row.recipient is None:
         return None
-    return _message(user=row.recipient, template="announcement",
-                    context={"club": announcement.club, "announcement": announcement})
+    user = row.recipient
+    channels = message_channels(user)
+    messages: list[EmailMessage | Sms] = []
+    if "email" in channels:
+        email = _message(user=user, template="announcement",
+                         context={"club": announcement.club, "announcement": announcement})
+        if email is not None:
+            messages.append(email)
+    if "sms" in channels and can_send("announcement"):
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            params = {"club": localized(announcement.club, "name")[:20], "title": announcement.subject[:20]}
+            messages.append(Sms(phone=user.phone, kind="announcement", params=params,
+                                text=_("%(club)s announces: %(title)s. Read it on the club page.") % params))
+    return messages or None
 
 
 def membership_mail_on_commit(*, membership: Membership, kind: str) -> None:

@@ -187,3 +187,18 @@ def test_a_kind_without_an_approved_template_goes_by_e_mail_only(make_event, ali
     send_due()
     cancelled = Outbox.objects.get(kind="event_cancelled")
     assert cancelled.status == "sent" and cancelled.done == ["email"]
+
+
+def test_club_announcements_by_sms_for_members_who_chose_it(db):
+    from clubs.models import Membership
+    from clubs.services import announcement_create, club_create
+    sms.sent.clear()
+    cache.clear()
+    owner = UserFactory()
+    club = club_create(name="邢台骑行会", founder=owner)
+    texter = _rider("sms")
+    Membership.objects.create(club=club, user=texter, state="active")
+    announcement_create(club=club, author=owner, subject="周六太行山拉练", body="早上七点集合")
+    send_due()
+    assert [(m.phone, m.kind, m.params["title"]) for m in sms.sent] == [("+8613812340000", "announcement",
+                                                                          "周六太行山拉练")]
