@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django import forms
+from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.forms import formset_factory
 from django.utils.translation import gettext_lazy as _
@@ -24,7 +25,7 @@ class EventForm(forms.ModelForm):
         model = Event
         fields = ("title", "title_en", "kind", "description", "description_en", "starts_at", "ends_at",
                   "meeting_point", "meeting_lat", "meeting_lon", "county", "registration_opens_at",
-                  "registration_closes_at", "transfer_deadline", "contact", "waiver_text")
+                  "registration_closes_at", "transfer_deadline", "contact", "insurer", "waiver_text")
         widgets = dict.fromkeys(("starts_at", "ends_at", "registration_opens_at", "registration_closes_at",
                                  "transfer_deadline"), DATETIME)
         widgets |= {"description": forms.Textarea(attrs={"rows": 4}),
@@ -80,7 +81,7 @@ class RegistrationForm(forms.Form):
     category = forms.ModelChoiceField(label=pgettext_lazy("event category", "category"),
                                       queryset=Category.objects.none(), empty_label=None)
 
-    def __init__(self, *args, event: Event, fixed_category: bool = False, **kwargs):
+    def __init__(self, *args, event: Event, fixed_category: bool = False, rider=None, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
         if fixed_category:  # a seat held by the rider's club: only the answers and the waiver
@@ -92,6 +93,16 @@ class RegistrationForm(forms.Form):
             self.fields[f"q_{question.key}"] = _question_field(question, localized(question, "label"))
         if event.waiver_text:
             self.fields["accept_waiver"] = forms.BooleanField(label=_("I have read and accept the waiver"))
+        if any(q.kind == Question.Kind.NATIONAL_ID for q in event.questions.all()):
+            self.fields["id_consent"] = forms.BooleanField(required=False, label=id_consent_text(event))
+            if rider is None or rider.date_of_birth is None or rider.gender not in ("male", "female"):
+                self.fields["fill_profile"] = forms.BooleanField(
+                    required=False, label=_("Fill the birth date and gender missing from my profile from my ID number"))
+
+    def flags(self) -> dict:
+        """The consent and profile ticks, as the registration services take them."""
+        return {"id_consent": bool(self.cleaned_data.get("id_consent")),
+                "fill_profile": bool(self.cleaned_data.get("fill_profile"))}
 
     def answers(self) -> dict:
         return {name[2:]: value for name, value in self.cleaned_data.items()
@@ -154,3 +165,14 @@ class CategorySettingsForm(forms.ModelForm):
     class Meta:
         model = Category
         fields = ("capacity", "waitlist_enabled", "bib_start", "bib_end", "fee_cny", "min_age", "max_age", "gender")
+
+
+def id_consent_text(event: Event) -> str:
+    """The separate consent for the ID number (PIPL): its purpose, who receives it, how long it is kept."""
+    days = settings.NATIONAL_ID_RETENTION_DAYS
+    if event.insurer:
+        return _("I agree that my ID number is used only to insure me for this event: the organizer and the insurer "
+                 "%(insurer)s receive it, and it is erased %(days)s days after the event.") % {
+            "insurer": event.insurer, "days": days}
+    return _("I agree that my ID number is used only to insure me for this event: the organizer receives it for "
+             "the insurer, and it is erased %(days)s days after the event.") % {"days": days}

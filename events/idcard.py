@@ -29,3 +29,14 @@ def mask(number: str) -> str:
     """1301**********123X -> only the region prefix and the last four characters stay readable."""
     value = number.strip().upper()
     return value[:4] + "*" * max(0, len(value) - 8) + value[-4:] if len(value) > 8 else "*" * len(value)
+
+
+def birth_date(number: str) -> datetime.date:
+    """The birth date in a valid number (positions 7-14)."""
+    value = number.strip()
+    return datetime.date(int(value[6:10]), int(value[10:12]), int(value[12:14]))
+
+
+def gender(number: str) -> str:
+    """"male" or "female": the 17th digit is odd for men, even for women."""
+    return "male" if int(number.strip()[16]) % 2 else "female"

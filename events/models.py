@@ -41,6 +41,7 @@ class Event(models.Model):
     registration_opens_at = models.DateTimeField(_("registration opens"))
     registration_closes_at = models.DateTimeField(_("registration closes"))
     contact = models.CharField(_("organizer's contact (phone, WeChat or e-mail)"), max_length=120, blank=True)
+    insurer = models.CharField(_("insurer (receives riders' ID numbers)"), max_length=120, blank=True)
     payment_minutes = models.PositiveIntegerField(_("minutes to pay after signing up"), default=30)
     offer_hours = models.PositiveIntegerField(_("hours to pay for a seat offered from the waitlist"), default=24)
     registration_paused = models.BooleanField(_("registration closed by the organizer"), default=False)
@@ -163,6 +164,7 @@ class Registration(models.Model):
     bib = models.PositiveIntegerField(_("bib"), null=True, blank=True)
     answers = models.JSONField(default=dict, blank=True)
     waiver_accepted_at = models.DateTimeField(null=True, blank=True)
+    id_consent_at = models.DateTimeField(null=True, blank=True)  # separate consent to give the ID (PIPL)
     created_at = models.DateTimeField(auto_now_add=True)
     queued_at = models.DateTimeField(_("in line since"))  # first come, first served on the waitlist
     confirmed_at = models.DateTimeField(null=True, blank=True)

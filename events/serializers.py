@@ -135,6 +135,10 @@ class RegistrationInput(serializers.Serializer):
     category = serializers.IntegerField()
     answers = serializers.DictField(required=False, default=dict)
     accept_waiver = serializers.BooleanField(default=False)
+    id_consent = serializers.BooleanField(default=False, help_text="Separate consent to give the ID number for "
+                                          "the event's insurance (required when an ID number is answered).")
+    fill_profile = serializers.BooleanField(default=False, help_text="Fill a missing birth date and gender in the "
+                                            "profile from the ID number.")
 
 
 class OrderSummary(serializers.Serializer):

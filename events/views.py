@@ -104,13 +104,13 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         return redirect("events:detail", slug=event.slug)
     form = None
     if request.user.is_authenticated and mine is None and event.kind != Event.Kind.CLUB_RIDE:
-        form = RegistrationForm(request.POST or None, event=event)
+        form = RegistrationForm(request.POST or None, event=event, rider=request.user)
         if request.method == "POST" and form.is_valid():
             with shown_on(form) as outcome:
                 mine, _created = services.registration_create(
                     event=event, category=form.cleaned_data["category"], rider=request.user,
                     answers=form.answers(), accept_waiver=form.cleaned_data.get("accept_waiver", False),
-                    language=translation.get_language())
+                    language=translation.get_language(), **form.flags())
             if outcome.ok:
                 return redirect("events:registration", pk=mine.pk)
     meeting = None
@@ -311,8 +311,11 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     switch_form = SwitchCategoryForm(event=event, initial={"category": registration.category_id})
     transfer_form = TransferForm()
     held = registration.status == Registration.Status.HELD
-    confirm_form = RegistrationForm(request.POST if request.POST.get("action") == "confirm" else None,
-                                    event=event, fixed_category=True) if held else None
+    owes_answers = not held and registration.status in Registration.ACTIVE and \
+        services.registration_answers_missing(registration)  # a transferred seat: the rider's own answers
+    confirm_form = RegistrationForm(request.POST if request.POST.get("action") in ("confirm", "answers") else None,
+                                    event=event, fixed_category=True, rider=request.user) \
+        if held or owes_answers else None
     if request.method == "POST":
         action = request.POST.get("action")
         if held and action == "confirm":
@@ -320,13 +323,24 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 with shown_on(confirm_form) as outcome:
                     confirmed = services.registration_hold_confirm(
                         registration=registration, answers=confirm_form.answers(),
-                        accept_waiver=confirm_form.cleaned_data.get("accept_waiver", False))
+                        accept_waiver=confirm_form.cleaned_data.get("accept_waiver", False), **confirm_form.flags())
                 if outcome.ok:
                     messages.success(request, _("You are registered.") if confirmed.status == "confirmed"
                                      else _("Your answers are saved: pay to confirm your seat."))
                     return redirect("events:registration", pk=registration.pk)
             return render(request, "events/registration_detail.html", {
                 "registration": registration, "event": event, "confirm_form": confirm_form})
+        if owes_answers and action == "answers":
+            if confirm_form.is_valid():
+                with shown_on(confirm_form) as outcome:
+                    services.registration_answers_give(
+                        registration=registration, answers=confirm_form.answers(),
+                        accept_waiver=confirm_form.cleaned_data.get("accept_waiver", False), **confirm_form.flags())
+                if outcome.ok:
+                    messages.success(request, _("Your answers are saved."))
+                    return redirect("events:registration", pk=registration.pk)
+            return render(request, "events/registration_detail.html", {
+                "registration": registration, "event": event, "confirm_form": confirm_form, "owes_answers": True})
         if held and action == "cancel":
             with shown_on(request) as outcome:
                 services.registration_hold_decline(registration=registration)
@@ -363,6 +377,7 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "registration": registration, "event": event, "code": code,
         "qr": mark_safe(qr_svg(checkin_url)) if code else "",  # noqa: S308 - segno's own SVG
         "switch_form": switch_form, "transfer_form": transfer_form, "confirm_form": confirm_form,
+        "owes_answers": owes_answers,
         "waitlist_position": waitlist_position(registration),
         "links": answers(registration_links, sender=Registration, registration=registration, request=request),
         "notes": answers(event_notes, sender=Event, event=event, registration=registration),

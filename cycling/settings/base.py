@@ -245,6 +245,7 @@ PAYMENTS_MERCHANT = bool(WECHATPAY["MCHID"] or ALIPAY["APPID"])
 # The development payment gateway (payments/providers/dev.py): on in development while no merchant is
 # configured; production settings turn it off whatever the environment says.
 PAYMENTS_DEV_GATEWAY = env.bool("PAYMENTS_DEV_GATEWAY", default=DEBUG and not PAYMENTS_MERCHANT)
+NATIONAL_ID_RETENTION_DAYS = env.int("NATIONAL_ID_RETENTION_DAYS", default=30)  # erased this long after the event
 SALES_ASYNC_BYTES = env.int("SALES_ASYNC_BYTES", default=2_000_000)  # larger sales files: background import
 API_MAX_BODY_BYTES = env.int("API_MAX_BODY_BYTES", default=262_144)  # JSON bodies; files go as multipart
 SPECTACULAR_SETTINGS = {

@@ -4,7 +4,9 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
+from accounts.models import Gender, User
 from core.errors import ServiceError
+from events import idcard
 from events.models import Event, Question
 from events.questions import answer_clean
 from events.services.errors import RegistrationCode
@@ -53,3 +55,39 @@ def answers_clean(*, event: Event, answers: dict) -> dict:
         raise ServiceError(errors, RegistrationCode.ANSWERS)
     return cleaned
 
+
+
+def identity_check(*, event: Event, rider: User, answers: dict, id_consent: bool, fill_profile: bool) -> dict:
+    """Real name: an ID number given for insurance needs the rider's separate consent (PIPL), and
+    must agree with the profile (birth date: the age rules use it; the gender digit). A profile
+    without a birth date or gender is filled from the ID when the rider says so. Returns the
+    profile fields to fill; refuses with the field at fault."""
+    keys = [q.key for q in event.questions.all() if q.kind == Question.Kind.NATIONAL_ID and answers.get(q.key)]
+    if not keys:
+        return {}
+    if not id_consent:
+        raise ServiceError(_("Agree to give your ID number for the event's insurance, or you cannot register."),
+                           RegistrationCode.ID_CONSENT, field="id_consent")
+    fill: dict = {}
+    for key in keys:
+        number = str(answers[key])
+        born, sex = idcard.birth_date(number), idcard.gender(number)
+        if rider.date_of_birth and rider.date_of_birth != born:
+            raise ServiceError(_("The birth date in this ID number (%(id)s) is not the one in your profile "
+                                 "(%(profile)s). Check the number, or correct your profile.")
+                               % {"id": born.isoformat(), "profile": rider.date_of_birth.isoformat()},
+                               RegistrationCode.ID_MISMATCH, field=f"q_{key}")
+        if rider.gender in (Gender.MALE, Gender.FEMALE) and rider.gender != sex:
+            raise ServiceError(_("The gender in this ID number does not match your profile. Check the number, or "
+                                 "correct your profile."), RegistrationCode.ID_MISMATCH, field=f"q_{key}")
+        if not rider.date_of_birth:
+            fill["date_of_birth"] = born
+        if rider.gender not in (Gender.MALE, Gender.FEMALE):
+            fill["gender"] = sex
+    if fill and not fill_profile:
+        raise ServiceError(_("Your profile has no birth date or gender yet: tick the box to fill them from your ID "
+                             "number (born %(born)s, %(gender)s).")
+                           % {"born": fill.get("date_of_birth", rider.date_of_birth),
+                              "gender": Gender(fill.get("gender", rider.gender)).label},
+                           RegistrationCode.ID_FILL_PROFILE, field="fill_profile")
+    return fill

@@ -32,3 +32,6 @@ class RegistrationCode(StrEnum):
     NOT_HELD = "not_held"
     HOLD_EXPIRED = "hold_expired"
     PAYMENT_REQUIRED = "payment_required"
+    ID_CONSENT = "id_consent"
+    ID_MISMATCH = "id_mismatch"
+    ID_FILL_PROFILE = "id_fill_profile"

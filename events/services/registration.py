@@ -15,8 +15,8 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core import memberships
 from core.errors import ServiceError
-from events.models import Category, Event, Registration
-from events.services.answers import answers_clean
+from events.models import Category, Event, Question, Registration
+from events.services.answers import answers_clean, identity_check
 from events.services.errors import RegistrationCode
 from events.services.outbox import mail_on_commit, mails_on_commit, outbox_kick_on_commit
 from events.services.seats import (
@@ -83,7 +83,8 @@ def _active_registration(event: Event, rider: User) -> Registration | None:
 
 
 def registration_create(*, event: Event, category: Category, rider: User, answers: dict | None = None,
-                        accept_waiver: bool = False, language: str | None = None) -> tuple[Registration, bool]:
+                        accept_waiver: bool = False, language: str | None = None, id_consent: bool = False,
+                        fill_profile: bool = False) -> tuple[Registration, bool]:
     """Register a rider; returns (registration, created). A repeat returns the existing one.
 
     The hot path of a registration rush: the checks need no query but the questions, then one
@@ -97,8 +98,9 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
         _window_check(event)
         if event.waiver_text and not accept_waiver:
             raise ServiceError(_("Accept the waiver to register."), RegistrationCode.WAIVER)
-        rider_check(category=category, rider=rider)
         cleaned = answers_clean(event=event, answers=answers or {})
+        _identity(event, rider, cleaned, id_consent=id_consent, fill_profile=fill_profile)
+        rider_check(category=category, rider=rider)  # after the ID filled a missing birth date
     except ValidationError:
         existing = _active_registration(event, rider)  # a repeat after the window closed is still a repeat
         if existing:
@@ -108,7 +110,8 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
         User.objects.filter(pk=rider.pk).update(language=language)
     now = timezone.now()
     registration = Registration(event=event, category=category, rider=rider, answers=cleaned, queued_at=now,
-                                waiver_accepted_at=now if accept_waiver else None)
+                                waiver_accepted_at=now if accept_waiver else None,
+                                id_consent_at=now if _gives_id(event, cleaned) else None)
     fee = category.fee_fen
     pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
     single = single_statement_possible()
@@ -133,6 +136,19 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
             raise
         return existing, False
     return registration, True
+
+
+def _gives_id(event: Event, answers: dict) -> bool:
+    return any(q.kind == Question.Kind.NATIONAL_ID and answers.get(q.key) for q in event.questions.all())
+
+
+def _identity(event: Event, rider: User, answers: dict, *, id_consent: bool, fill_profile: bool) -> None:
+    """The real-name checks (answers.identity_check); a profile filled from the ID is saved."""
+    fill = identity_check(event=event, rider=rider, answers=answers, id_consent=id_consent, fill_profile=fill_profile)
+    if fill:
+        for name, value in fill.items():
+            setattr(rider, name, value)
+        User.objects.filter(pk=rider.pk).update(**fill)
 
 
 def hold_deadline(event: Event, now: datetime.datetime) -> datetime.datetime:
@@ -184,7 +200,8 @@ def registrations_create_group(*, category: Category, riders: list[User],
 
 @transaction.atomic
 def registration_hold_confirm(*, registration: Registration, answers: dict | None = None,
-                              accept_waiver: bool = False) -> Registration:
+                              accept_waiver: bool = False, id_consent: bool = False,
+                              fill_profile: bool = False) -> Registration:
     """The rider takes the seat their club held: the same waiver, eligibility and questions as a
     sign-up of their own."""
     registration = Registration.objects.select_for_update().select_related("event", "category", "rider").get(
@@ -197,9 +214,11 @@ def registration_hold_confirm(*, registration: Registration, answers: dict | Non
     event = registration.event
     if event.waiver_text and not accept_waiver:
         raise ServiceError(_("Accept the waiver to register."), RegistrationCode.WAIVER)
-    rider_check(category=registration.category, rider=registration.rider)
     registration.answers = answers_clean(event=event, answers=answers or {})
+    _identity(event, registration.rider, registration.answers, id_consent=id_consent, fill_profile=fill_profile)
+    rider_check(category=registration.category, rider=registration.rider)
     registration.waiver_accepted_at = now if accept_waiver else None
+    registration.id_consent_at = now if _gives_id(event, registration.answers) else None
     fee = registration.category.fee_fen
     if fee:  # a paid category: the member pays their own entry, within the event's payment window
         registration.status, registration.hold_expires_at = (
@@ -207,7 +226,8 @@ def registration_hold_confirm(*, registration: Registration, answers: dict | Non
     else:
         registration.status, registration.confirmed_at, registration.hold_expires_at = (
             Registration.Status.CONFIRMED, now, None)
-    registration.save(update_fields=["answers", "status", "confirmed_at", "hold_expires_at", "waiver_accepted_at"])
+    registration.save(update_fields=["answers", "status", "confirmed_at", "hold_expires_at", "waiver_accepted_at",
+                                     "id_consent_at"])
     if fee:
         payment_needed.send(sender=Registration, registration=registration, amount_fen=fee,
                             deadline=registration.hold_expires_at)
@@ -353,7 +373,11 @@ def registration_transfer(*, registration: Registration, to_rider: User) -> Regi
     registration.transferred_from_id = registration.rider_id
     registration.rider = to_rider
     registration.checked_in_at = None
-    registration.save(update_fields=["rider", "transferred_from", "checked_in_at"])
+    # the previous rider's answers (their ID number above all), waiver and consent go with them: the
+    # new rider gives their own on the registration page (registration_answers_give)
+    registration.answers, registration.waiver_accepted_at, registration.id_consent_at = {}, None, None
+    registration.save(update_fields=["rider", "transferred_from", "checked_in_at", "answers", "waiver_accepted_at",
+                                     "id_consent_at"])
     mail_on_commit(registration.pk, "transferred")
     return registration
 
@@ -412,3 +436,32 @@ def registrations_payment_lapsed(*, registration_ids: list[int]) -> int:
         promote(category)  # recounts, then offers the free seats to the waitlist
         released += len(lapsed)
     return released
+
+
+def registration_answers_missing(registration: Registration) -> bool:
+    """Whether the rider still owes the event their answers or waiver (after a transfer)."""
+    event = registration.event
+    if event.waiver_text and registration.waiver_accepted_at is None:
+        return True
+    return any(q.required and not registration.answers.get(q.key) for q in event.questions.all())
+
+
+@transaction.atomic
+def registration_answers_give(*, registration: Registration, answers: dict | None = None, accept_waiver: bool = False,
+                              id_consent: bool = False, fill_profile: bool = False) -> Registration:
+    """A rider gives their own answers, waiver and ID consent for a seat they hold (a transferred
+    one): the same checks as a sign-up."""
+    registration = Registration.objects.select_for_update().select_related("event", "rider").get(pk=registration.pk)
+    if registration.status not in Registration.ACTIVE:
+        raise ServiceError(_("This registration is cancelled."), RegistrationCode.CANCELLED)
+    event = registration.event
+    if event.waiver_text and not accept_waiver:
+        raise ServiceError(_("Accept the waiver to register."), RegistrationCode.WAIVER)
+    cleaned = answers_clean(event=event, answers=answers or {})
+    _identity(event, registration.rider, cleaned, id_consent=id_consent, fill_profile=fill_profile)
+    now = timezone.now()
+    registration.answers = cleaned
+    registration.waiver_accepted_at = now if accept_waiver else registration.waiver_accepted_at
+    registration.id_consent_at = now if _gives_id(event, cleaned) else None
+    registration.save(update_fields=["answers", "waiver_accepted_at", "id_consent_at"])
+    return registration

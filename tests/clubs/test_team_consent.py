@@ -55,7 +55,7 @@ def test_held_member_is_invisible_to_the_organizer_until_they_confirm(client, wo
     client.post(f"/events/registrations/{held.pk}/", {"action": "confirm", "q_idno": ID_NUMBER})
     assert Registration.objects.get(pk=held.pk).status == "held"  # no waiver: nothing changed
     client.post(f"/events/registrations/{held.pk}/", {"action": "confirm", "q_idno": ID_NUMBER,
-                                                       "accept_waiver": "on"})
+                                                       "accept_waiver": "on", "id_consent": "on", "fill_profile": "on"})
     held.refresh_from_db()
     assert held.status == "confirmed" and held.waiver_accepted_at and held.answers == {"idno": ID_NUMBER}
     client.force_login(organizer)

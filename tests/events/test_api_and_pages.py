@@ -65,7 +65,8 @@ def test_api_registration_201_then_200_and_answers(client, make_event, rider):
     category = event.categories.first()
     client.force_login(rider)
     url = f"/api/v1/events/{event.slug}/registrations/"
-    body = {"category": category.pk, "answers": {"id": VALID_ID}, "accept_waiver": True}
+    body = {"category": category.pk, "answers": {"id": VALID_ID}, "accept_waiver": True, "id_consent": True,
+            "fill_profile": True}
     first = client.post(url, body, content_type="application/json")
     assert first.status_code == 201
     assert set(first.json()) >= {"id", "status", "bib", "category"}
@@ -108,7 +109,8 @@ def test_api_cancel_own_only(client, event, rider, other_rider):
 def test_roster_and_exports_only_for_the_events_organizers(client, make_event, organizer, rider):
     questions = [{"key": "id", "label": "身份证", "kind": "national_id", "required": True}]
     event = make_event(questions=questions)
-    registration_create(event=event, category=event.categories.first(), rider=rider, answers={"id": VALID_ID})
+    registration_create(event=event, category=event.categories.first(), rider=rider, answers={"id": VALID_ID},
+                        id_consent=True, fill_profile=True)
     other_organizer = UserFactory()
     other_organizer.groups.add(*organizer.groups.all())
     for user in (rider, other_organizer):

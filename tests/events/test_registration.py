@@ -23,6 +23,8 @@ from tests.factories import UserFactory
 
 
 def register(event, rider, **kwargs):
+    kwargs.setdefault("id_consent", True)  # the consent and the profile fill are tested on their own
+    kwargs.setdefault("fill_profile", True)
     return registration_create(event=event, category=kwargs.pop("category", None) or event.categories.first(),
                                rider=rider, **kwargs)
 
@@ -118,9 +120,10 @@ QUESTIONS = [
 
 def test_answers_are_validated_and_normalised(make_event, riders):
     event = make_event(questions=QUESTIONS)
-    registration, _ = register(event, riders[0], answers={"jersey": "M", "id": VALID_ID.lower(), "weight": "68.5",
+    his_id = "110105199001010010"  # born 1990-01-01 (the rider's profile), a man (odd 17th digit)
+    registration, _ = register(event, riders[0], answers={"jersey": "M", "id": his_id, "weight": "68.5",
                                                           "birthday": "1990-01-01", "first": "yes"})
-    assert registration.answers == {"jersey": "M", "id": VALID_ID, "weight": 68.5, "birthday": "1990-01-01",
+    assert registration.answers == {"jersey": "M", "id": his_id, "weight": 68.5, "birthday": "1990-01-01",
                                     "first": True}
 
 
