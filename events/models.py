@@ -192,3 +192,22 @@ class Registration(models.Model):
     def __str__(self) -> str:
         return f"{self.event} · {self.rider} · {self.status}"
 
+
+
+class IdAccess(models.Model):
+    """A look at unmasked national ID numbers (the insurance export): who, when, which event, how
+    many rows. Organizers of the event and staff read the log (PIPL)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="id_accesses")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    action = models.CharField(_("what"), max_length=40)
+    rows = models.PositiveIntegerField(_("ID numbers"))
+    at = models.DateTimeField(_("when"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("ID number access")
+        verbose_name_plural = _("ID number accesses")
+        ordering = ["-at"]
+
+    def __str__(self) -> str:
+        return f"{self.action} {self.rows} @ {self.at:%Y-%m-%d %H:%M}"

@@ -410,7 +410,21 @@ def export(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
     if kind not in exports.KINDS:
         raise Http404
-    return csv_response(f"{event.pk}-{kind}", *exports.table(event=event, kind=kind))
+    header, rows = exports.table(event=event, kind=kind)
+    if kind == "insurance":  # unmasked ID numbers: logged (who, when, which event, how many)
+        rows = list(rows)
+        id_column = 2
+        services.id_access_log(event=event, user=request.user, action="insurance export",
+                               rows=sum(1 for row in rows if row[id_column]))
+    return csv_response(f"{event.pk}-{kind}", header, rows)
+
+
+@login_required
+def id_log(request: HttpRequest, slug: str) -> HttpResponse:
+    """Who saw the event's ID numbers unmasked, when, and how many (organizers; staff in the admin)."""
+    event = event_for_organizer(slug=slug, user=request.user)
+    return render(request, "events/id_log.html", {"event": event, "entries": event.id_accesses.select_related(
+        "user")[:500], "retention_days": settings.NATIONAL_ID_RETENTION_DAYS})
 
 
 @login_required

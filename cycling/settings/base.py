@@ -342,6 +342,7 @@ CELERY_BEAT_SCHEDULE = {
     "refunds-follow": {"task": "payments.follow_refunds", "schedule": 300.0},  # refunds sent and asked about
     "event-holds": {"task": "events.expire_holds", "schedule": 300.0},  # team seats nobody confirmed
     "event-reminders": {"task": "events.send_reminders", "schedule": crontab(hour=9, minute=0)},
+    "national-ids-erase": {"task": "events.erase_national_ids", "schedule": crontab(hour=3, minute=30)},  # PIPL
     "outbox": {"task": "core.send_outbox", "schedule": 60.0},  # safety net behind the kicks
     "club-dues-reminders": {"task": "clubs.send_dues_reminders", "schedule": crontab(hour=10, minute=0)},
     "industry-stats-nightly": {"task": "industry.compute_all_stats", "schedule": crontab(hour=2, minute=30)},

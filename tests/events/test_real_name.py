@@ -105,3 +105,51 @@ def test_a_transfer_takes_the_previous_riders_id_away_and_the_new_rider_gives_th
     export = client.get(f"/events/{insured.slug}/export/insurance.csv").content.decode("utf-8-sig")
     assert HIS_ID in export and HER_ID not in export
     assert registration_answers_give  # the service the page used
+
+
+def test_retention_erases_exactly_the_expired_id_numbers(make_event, settings):
+    from django.core.management import call_command
+    from django.utils import timezone
+
+    from events.models import Event
+    from events.services import national_ids_erase
+    settings.NATIONAL_ID_RETENTION_DAYS = 30
+    old = make_event(title="去年的比赛", questions=[*QUESTIONS, {"key": "size", "label": "尺码", "kind": "text"}])
+    recent = make_event(title="上周的比赛", questions=QUESTIONS)
+    riders = [UserFactory(date_of_birth=datetime.date(1990, 1, 1), gender="male") for _ in range(3)]
+    kept = _register(recent, riders[0], answers={"idno": HIS_ID}, id_consent=True)[0]
+    gone = [_register(old, r, answers={"idno": HIS_ID, "size": "M"}, id_consent=True)[0] for r in riders[1:]]
+    now = timezone.now()
+    Event.objects.filter(pk=old.pk).update(starts_at=now - datetime.timedelta(days=32),
+                                           ends_at=now - datetime.timedelta(days=31))
+    Event.objects.filter(pk=recent.pk).update(starts_at=now - datetime.timedelta(days=8),
+                                              ends_at=now - datetime.timedelta(days=7))
+    from io import StringIO
+    out = StringIO()
+    call_command("ids_erase", stdout=out)
+    assert "2 registrations" in out.getvalue()
+    for registration in gone:
+        registration.refresh_from_db()
+        assert registration.answers == {"size": "M"}  # only the ID number goes
+    kept.refresh_from_db()
+    assert kept.answers == {"idno": HIS_ID}
+    assert national_ids_erase() == 0  # run again: nothing left
+
+
+def test_every_look_at_unmasked_id_numbers_is_logged_and_readable(insured, client, organizer):
+    from events.models import IdAccess
+    rider = UserFactory(date_of_birth=datetime.date(1990, 1, 1), gender="male")
+    _register(insured, rider, answers={"idno": HIS_ID}, id_consent=True)
+    client.force_login(organizer)
+    client.get(f"/events/{insured.slug}/export/roster.csv")  # masked: not logged
+    assert not IdAccess.objects.exists()
+    assert HIS_ID in client.get(f"/events/{insured.slug}/export/insurance.csv").content.decode("utf-8-sig")
+    entry = IdAccess.objects.get()
+    assert (entry.user, entry.event, entry.rows, entry.action) == (organizer, insured, 1, "insurance export")
+    page = client.get(f"/events/{insured.slug}/id-log/").content.decode()
+    assert 'id="id-log"' in page and organizer.public_name in page
+    from django.urls import reverse
+    manage = client.get(f"/events/{insured.slug}/manage/").content.decode()
+    assert reverse("events:id-log", args=[insured.slug]) in manage
+    client.force_login(rider)
+    assert client.get(f"/events/{insured.slug}/id-log/").status_code == 404
