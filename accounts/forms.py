@@ -68,3 +68,26 @@ class SignupForm(AllauthSignupForm):
         if self.taken_email:
             get_adapter().send_account_already_exists_mail(self.taken_email)
         return user
+
+
+class AccountDeleteForm(forms.Form):
+    username = forms.CharField(label=_("Type your username to confirm"))
+    password = forms.CharField(label=_("Your password"), widget=forms.PasswordInput, required=False)
+
+    def __init__(self, *args: object, user: User, **kwargs: object) -> None:
+        super().__init__(*args, **kwargs)  # type: ignore[arg-type]
+        self.user = user
+        if not user.has_usable_password():
+            del self.fields["password"]
+
+    def clean_username(self) -> str:
+        value = self.cleaned_data["username"].strip()
+        if value != self.user.username:
+            raise forms.ValidationError(_("That is not your username."))
+        return value
+
+    def clean_password(self) -> str:
+        value = self.cleaned_data.get("password", "")
+        if not self.user.check_password(value):
+            raise forms.ValidationError(_("The password is not right."))
+        return value

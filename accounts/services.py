@@ -1,6 +1,7 @@
 """Writes to user accounts."""
 
 from allauth.account.adapter import get_adapter
+from allauth.account.models import EmailAddress
 from allauth.account.utils import has_verified_email
 from django.core import signing
 from django.core.exceptions import ValidationError
@@ -12,7 +13,9 @@ from rest_framework.authtoken.models import Token
 
 from accounts.models import HomeArea, User
 from accounts.validators import normalize_phone
+from core import personal_data
 from core.errors import ServiceError
+from core.models import Outbox
 
 PROFILE_FIELDS = (
     "display_name",
@@ -110,3 +113,40 @@ def api_token_login(*, request: HttpRequest, login: str, password: str) -> Token
     if not has_verified_email(user):
         raise ServiceError(_("Confirm your e-mail address first: open the link we sent you."), "unverified")
     return api_token_get(user=user)
+
+
+PROFILE_EXPORT = ("username", "email", "phone", "phone_verified", *PROFILE_FIELDS, "date_joined", "last_login")
+
+
+def account_data(*, user: User) -> dict:
+    """Everything the platform holds about the rider (their profile and every app's section), as
+    JSON-able data: the download on /me/."""
+    profile = {name: getattr(user, name) for name in PROFILE_EXPORT}
+    profile["bike_brand"] = user.bike_brand.name if user.bike_brand else None
+    emails = list(EmailAddress.objects.filter(user=user).values("email", "verified", "primary"))
+    return {"profile": profile, "email_addresses": emails, **personal_data.export(user)}
+
+
+@transaction.atomic
+def account_delete(*, user: User) -> User:
+    """Delete an account (PIPL): every app erases its personal data first (registrations keep the
+    rider's age on the event day, orders their amounts), then the profile is cleared and the
+    account closed. What statistics count stays: gender, home county and bike brand, with no name,
+    number, address or birth date left to tie them to a person."""
+    personal_data.erase(user)
+    EmailAddress.objects.filter(user=user).delete()
+    if hasattr(user, "socialaccount_set"):
+        user.socialaccount_set.all().delete()
+    Token.objects.filter(user=user).delete()
+    Outbox.objects.filter(recipient=user, status=Outbox.Status.PENDING).delete()
+    user.username = f"deleted-{user.pk}"
+    user.email = user.first_name = user.last_name = user.display_name = user.real_name = ""
+    user.mobile = user.phone = user.emergency_contact_name = user.emergency_contact_phone = ""
+    user.home_area_other = ""
+    user.phone_verified = user.show_name_publicly = user.is_active = user.is_staff = False
+    user.date_of_birth = None
+    user.set_unusable_password()
+    user.feed_version += 1
+    user.save()
+    user.groups.clear()
+    return user

@@ -1,11 +1,13 @@
 """Profile pages: the rider's own editable profile and the public profile of anyone."""
 
+import json
 import time
 
 from django.contrib import messages
-from django.contrib.auth import update_session_auth_hash
+from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import SetPasswordForm
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
@@ -13,7 +15,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts import services
-from accounts.forms import ProfileForm
+from accounts.forms import AccountDeleteForm, ProfileForm
 from accounts.selectors import api_token_of, rider_public_get
 from accounts.services import PROFILE_FIELDS, feed_token, profile_update
 
@@ -87,3 +89,26 @@ def password_forgot(request: HttpRequest) -> HttpResponse:
     code), then straight to choosing a new password."""
     request.session[AFTER_CODE_SIGN_IN] = reverse("accounts:password-new")
     return redirect("account_request_login_code")
+
+
+@login_required
+def data_download(request: HttpRequest) -> HttpResponse:
+    """Everything the platform holds about the rider, as one JSON file (PIPL)."""
+    data = services.account_data(user=request.user)
+    response = HttpResponse(json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False, indent=2),
+                            content_type="application/json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="xingtai-cycling-{request.user.pk}.json"'
+    return response
+
+
+@login_required
+def account_delete(request: HttpRequest) -> HttpResponse:
+    """Delete the account: the rider types their username and their password (or, without one,
+    the word the page asks for). Personal data is erased; registrations stay anonymised."""
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "POST" and form.is_valid():
+        services.account_delete(user=request.user)
+        logout(request)
+        messages.success(request, _("Your account is deleted. Thank you for riding with us."))
+        return redirect("home")
+    return render(request, "accounts/account_delete.html", {"form": form})

@@ -13,5 +13,9 @@ class ClubsConfig(AppConfig):
         from core import memberships, outbox  # noqa: PLC0415
 
         memberships.register(selectors)
+        from clubs import personal_data as mine  # noqa: PLC0415
+        from core import personal_data  # noqa: PLC0415
+
+        personal_data.register("clubs", mine.export, mine.erase)
         outbox.register(notifications.MEMBERSHIP, notifications.render_membership)
         outbox.register(notifications.ANNOUNCEMENT, notifications.render_announcement)

@@ -13,3 +13,7 @@ class EventsConfig(AppConfig):
         from events import notifications  # noqa: PLC0415
 
         outbox.register(notifications.TOPIC, notifications.render)
+        from core import personal_data  # noqa: PLC0415
+        from events import personal_data as mine  # noqa: PLC0415
+
+        personal_data.register("registrations", mine.export, mine.erase)

@@ -174,6 +174,8 @@ class Registration(models.Model):
     transferred_from = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                          related_name="+")
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
+    # the rider's age on the event day, kept when their account is deleted so that statistics stay true
+    rider_age = models.PositiveSmallIntegerField(null=True, blank=True)
     finish_seconds = models.PositiveIntegerField(_("finish time (s)"), null=True, blank=True)
 
     class Meta:

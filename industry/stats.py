@@ -35,13 +35,14 @@ COUNTS = {
 BEFORE_WRITE = None
 
 
-def _age() -> Case:
+def _age() -> Coalesce:
     """Whole years on the event day (Asia/Shanghai), computed by the database."""
     birthday_later = Q(rider__date_of_birth__month__gt=ExtractMonth("event__starts_at")) | Q(
         rider__date_of_birth__month=ExtractMonth("event__starts_at"),
         rider__date_of_birth__day__gt=ExtractDay("event__starts_at"))
     years = ExtractYear("event__starts_at") - ExtractYear("rider__date_of_birth")
-    return years - Case(When(birthday_later, then=Value(1)), default=Value(0), output_field=IntegerField())
+    computed = years - Case(When(birthday_later, then=Value(1)), default=Value(0), output_field=IntegerField())
+    return Coalesce(F("rider_age"), computed, output_field=IntegerField())  # a deleted account keeps only its age
 
 
 def _age_band() -> Case:

@@ -1,0 +1,27 @@
+"""Payments' part of a rider's data: orders, payments, refunds, fapiao requests. Erasure removes the
+fapiao details; the orders and their ledger stay (accounting records), tied to the anonymised account."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from payments.models import FapiaoRequest, Order
+
+
+def export(user: Any) -> list[dict]:
+    rows = []
+    for order in Order.objects.filter(rider=user).prefetch_related("payments", "refunds").order_by("pk"):
+        fapiao = FapiaoRequest.objects.filter(order=order).first()
+        rows.append({"order": order.trade_no, "for": order.description, "amount_fen": order.amount_fen,
+                     "status": order.status, "created_at": order.created_at,
+                     "payments": [{"provider": p.provider, "transaction": p.provider_txn_id,
+                                   "amount_fen": p.amount_fen, "at": p.created_at} for p in order.payments.all()],
+                     "refunds": [{"amount_fen": r.amount_fen, "status": r.status, "at": r.created_at}
+                                 for r in order.refunds.all()],
+                     "fapiao": {"title": fapiao.title, "taxpayer_id": fapiao.taxpayer_id, "email": fapiao.email}
+                     if fapiao else None})
+    return rows
+
+
+def erase(user: Any) -> None:
+    FapiaoRequest.objects.filter(order__rider=user).delete()
