@@ -3,6 +3,7 @@
 import json
 import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import logout, update_session_auth_hash
 from django.contrib.auth.decorators import login_required
@@ -29,6 +30,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:profile")
     return render(request, "accounts/profile_edit.html", {
         "form": form, "api_token": api_token_of(user=request.user),
+        "wechat_login": bool(settings.SOCIALACCOUNT_PROVIDERS.get("weixin", {}).get("APPS")),
         "feed_url": request.build_absolute_uri(reverse("events:feed", args=[feed_token(request.user)])),
     })
 

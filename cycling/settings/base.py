@@ -37,6 +37,8 @@ INSTALLED_APPS = [
     "drf_spectacular_sidecar",
     "allauth",
     "allauth.account",
+    "allauth.socialaccount",
+    "accounts.wechat",  # WeChat login (allauth's weixin provider, adjusted): on when its app id is set
     "cycling",
     "core",
     "accounts",
@@ -136,6 +138,19 @@ ACCOUNT_LOGIN_BY_CODE_MAX_ATTEMPTS = 3
 ACCOUNT_PHONE_VERIFICATION_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}  # what SMS codes look like
 ACCOUNT_LOGIN_BY_CODE_FORMAT = {"numeric": True, "length": 6, "dashed": False}
 ACCOUNT_PREVENT_ENUMERATION = True  # never says whether a number or address has an account
+# WeChat login: the open platform's website app (QR on a desktop) and, optionally, the official
+# account's app (in-app inside WeChat). Off while WECHAT_LOGIN_APP_ID is empty.
+SOCIALACCOUNT_ADAPTER = "accounts.wechat.adapter.SocialAccountAdapter"
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False  # an address never logs anyone in to an existing account
+SOCIALACCOUNT_LOGIN_ON_GET = False
+_wechat_apps = []
+if env("WECHAT_LOGIN_APP_ID", default=""):
+    _wechat_apps.append({"client_id": env("WECHAT_LOGIN_APP_ID"), "secret": env("WECHAT_LOGIN_SECRET"),
+                         "settings": {"kind": "website"}})
+if env("WECHAT_MP_APP_ID", default=""):
+    _wechat_apps.append({"client_id": env("WECHAT_MP_APP_ID"), "secret": env("WECHAT_MP_SECRET"),
+                         "settings": {"kind": "in_app"}})
+SOCIALACCOUNT_PROVIDERS = {"weixin": {"APPS": _wechat_apps}} if _wechat_apps else {}
 # confirming in the same browser that signed up logs in and goes back where the rider was going
 ACCOUNT_LOGIN_ON_EMAIL_CONFIRMATION = True
 ACCOUNT_UNIQUE_EMAIL = True

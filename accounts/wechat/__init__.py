@@ -1,0 +1,1 @@
+"""WeChat login: allauth's weixin provider, adjusted for China's two WeChat logins (see provider.py)."""
