@@ -35,3 +35,12 @@
     });
   });
 })();
+// One-time codes (SMS or e-mail, allauth's pages): the number pad, and the phone's own suggestion of
+// the code it just received.
+(function () {
+  "use strict";
+  document.querySelectorAll("input[name=code]").forEach(function (input) {
+    input.setAttribute("inputmode", "numeric");
+    input.setAttribute("autocomplete", "one-time-code");
+  });
+})();

@@ -192,9 +192,10 @@ def _no_raw_keys(page, tag: str, names: set[str]) -> None:
     assert words == [], f"{page.url}: {words}"
 
 
-def test_new_rider_signs_up_registers_and_cancels(live_server, transactional_db, make_event, person):
+def test_new_rider_signs_up_registers_and_cancels(live_server, transactional_db, make_event, person, settings):
     from core import sms
 
+    settings.SMS_BACKEND = "console"  # as in development: the code is printed (and kept, for this test)
     page, tag = person
     event = make_event(title="七里河骑行", title_en="Qilihe ride", waiver_text="本人自愿参加，风险自担。",
                        questions=[{"key": "size", "label": "骑行服尺码", "label_en": "Jersey size", "kind": "choice",
@@ -216,6 +217,7 @@ def test_new_rider_signs_up_registers_and_cancels(live_server, transactional_db,
     page.screenshot(path=str(SCREENSHOTS / f"journey-signup-phone-{tag}.png"), full_page=True)
     page.locator("main form button[type=submit]").last.click()
     page.wait_for_url("**/accounts/phone/verify/")
+    expect(page.locator("input[name=code]")).to_have_attribute("inputmode", "numeric")  # the number pad
     page.screenshot(path=str(SCREENSHOTS / f"journey-signup-code-{tag}.png"), full_page=True)
     code = [m for m in sms.sent if m.phone == "+86" + phone][-1].params["code"]  # what the console prints
     page.fill("input[name=code]", code)
