@@ -129,10 +129,10 @@ WITH seat AS (
     RETURNING next_bib - 1 AS bib
 ), reg AS (
     INSERT INTO events_registration (event_id, category_id, rider_id, status, bib, answers, waiver_accepted_at,
-                                     created_at, queued_at, confirmed_at, hold_expires_at, result)
+                                     id_consent_at, created_at, queued_at, confirmed_at, hold_expires_at, result)
     SELECT %(event)s, %(category)s, %(rider)s,
            CASE WHEN seat.bib IS NULL THEN 'waitlisted' WHEN %(pay_by)s::timestamptz IS NULL THEN 'confirmed'
-                ELSE 'awaiting_payment' END, seat.bib, %(answers)s::jsonb, %(waiver)s, %(now)s, %(now)s,
+                ELSE 'awaiting_payment' END, seat.bib, %(answers)s::jsonb, %(waiver)s, %(consent)s, %(now)s, %(now)s,
            CASE WHEN seat.bib IS NULL OR %(pay_by)s::timestamptz IS NOT NULL THEN NULL ELSE %(now)s END,
            CASE WHEN seat.bib IS NULL THEN NULL ELSE %(pay_by)s::timestamptz END, ''
     FROM (SELECT 1) AS one LEFT JOIN seat ON TRUE
@@ -155,6 +155,7 @@ def insert_single_statement(registration: Registration, *, pay_by: datetime.date
         cursor.execute(_CLAIM_AND_INSERT, {
             "category": registration.category_id, "event": registration.event_id, "rider": registration.rider_id,
             "answers": json.dumps(registration.answers), "waiver": registration.waiver_accepted_at, "now": now,
+            "consent": registration.id_consent_at,
             "waitlist": registration.category.waitlist_enabled, "topic": OUTBOX_TOPIC, "pay_by": pay_by,
         })
         row = cursor.fetchone()

@@ -188,3 +188,20 @@ def test_password_reset_sends_a_link(client, rider):
     send_due()  # account e-mails go through the outbox (beat or the kick sends them)
     assert len(mail.outbox) == 1
     assert "/accounts/password/reset/key/" in mail.outbox[0].body
+
+
+def test_changing_the_number_verifies_the_new_one_and_it_signs_in(client, rider):
+    rider.phone, rider.phone_verified = "+8613900008888", True
+    rider.save()
+    client.force_login(rider)
+    assert 'id="change-phone"' in client.get("/me/").content.decode()
+    response = client.post("/accounts/phone/change/", {"phone": "13900009999"})
+    assert response.status_code == 302
+    client.post("/accounts/phone/verify/", {"code": _code("+8613900009999")})
+    rider.refresh_from_db()
+    assert (rider.phone, rider.phone_verified) == ("+8613900009999", True)
+    client.logout()
+    assert client.post("/accounts/login/", {"login": "13900009999", "password": PASSWORD}).status_code == 302
+    client.logout()
+    old = client.post("/accounts/login/", {"login": "13900008888", "password": PASSWORD})
+    assert old.status_code == 200  # the old number no longer signs in

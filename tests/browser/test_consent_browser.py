@@ -47,6 +47,8 @@ def test_invitation_then_held_seat_confirmed_by_the_member(live_server, transact
     page.screenshot(path=str(screenshot_dir / f"consent-hold-{tag}.png"), full_page=True)
     page.fill("input[name=q_idno]", "11010519491231002X")
     page.locator("#hold-confirm input[name=accept_waiver]").check()
+    page.locator("#hold-confirm input[name=id_consent]").check()  # the ID's own consent (PIPL)
+    page.locator("#hold-confirm input[name=fill_profile]").check()  # the profile has no birth date yet
     page.locator("#hold-confirm button[type=submit]").click()
     expect(page.locator("#checkin-code")).to_be_visible()
     held.refresh_from_db()
