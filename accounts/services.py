@@ -102,15 +102,22 @@ def api_token_revoke(*, user: User) -> bool:
 
 
 def api_token_login(*, request: HttpRequest, login: str, password: str) -> Token:
-    """The API's log-in: the same adapter, failed-login limits and verification as the HTML one."""
+    """The API's log-in: the same adapter, failed-login limits and verification as the HTML one
+    (the number, the username or the e-mail address; a verified number or address)."""
+    from allauth.account.internal.flows.login import derive_login_method  # noqa: PLC0415
+
+    method = derive_login_method(login)
+    credentials = {method.value: login, "password": password}
+    if method != "username":
+        credentials["username"] = login  # usernames that look like e-mail addresses or numbers
     try:
-        user = get_adapter(request).authenticate(request, username=login, password=password)
+        user = get_adapter(request).authenticate(request, **credentials)
     except ValidationError as exc:  # allauth's "too many failed attempts"
         raise ServiceError(_("Too many failed attempts: try again in a few minutes."), "too_many_attempts",
                            http_status=429) from exc
     if user is None or not user.is_active:
         raise ServiceError(_("The username or password is not correct."), "credentials")
-    if not has_verified_email(user):
+    if not (user.phone_verified or has_verified_email(user)):
         raise ServiceError(_("Confirm your e-mail address first: open the link we sent you."), "unverified")
     return api_token_get(user=user)
 

@@ -47,6 +47,12 @@ def test_token_api_refuses_unverified_accounts(client, db):
     assert wrong.status_code == 400 and wrong.json()["code"] == "credentials"
 
 
+def test_token_api_takes_a_verified_number(client, db):
+    rider = UserFactory(verified_email=False, email="", phone="+8613900001234", phone_verified=True)
+    response = client.post("/api/v1/auth/token/", {"username": "13900001234", "password": PASSWORD})
+    assert response.status_code == 200 and Token.objects.filter(user=rider).exists()
+
+
 def test_token_api_is_rate_limited_like_the_login(client, rider):
     codes = [client.post("/api/v1/auth/token/", {"username": rider.username, "password": "wrong"},
                          REMOTE_ADDR="203.0.113.9").status_code for _ in range(7)]

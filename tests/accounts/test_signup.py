@@ -205,3 +205,15 @@ def test_changing_the_number_verifies_the_new_one_and_it_signs_in(client, rider)
     client.logout()
     old = client.post("/accounts/login/", {"login": "13900008888", "password": PASSWORD})
     assert old.status_code == 200  # the old number no longer signs in
+
+
+def test_a_code_stops_working_after_three_wrong_tries(client, rider):
+    rider.phone, rider.phone_verified = "+8613900004321", True
+    rider.save()
+    client.post("/accounts/login/code/", {"phone": "13900004321"})
+    right = _code("+8613900004321")
+    wrong = "000000" if right != "000000" else "111111"
+    for _ in range(3):
+        client.post("/accounts/login/code/confirm/", {"code": wrong})
+    client.post("/accounts/login/code/confirm/", {"code": right})
+    assert "_auth_user_id" not in client.session  # the code is spent: ask for a new one
