@@ -57,6 +57,15 @@ def membership_of(*, club: Club, user: User | None) -> Membership | None:
     return Membership.objects.filter(club=club, user=user).first()
 
 
+def members_among(*, user_ids: list[int]) -> set[int]:
+    """Which of these riders are active members of some club (a ballot's quota rule)."""
+    found: set[int] = set()
+    for start in range(0, len(user_ids), 5000):
+        found.update(memberships_active().filter(user_id__in=user_ids[start:start + 5000])
+                     .values_list("user_id", flat=True))
+    return found
+
+
 def club_ids_of_member(*, user: Any) -> list[int]:
     """Ids of the clubs where the user is an active member (routes with visibility "club")."""
     if not _signed_in(user):

@@ -22,6 +22,8 @@ class MembershipDirectory(Protocol):
 
     def club_names(self) -> dict[str, str]: ...
 
+    def members_among(self, *, user_ids: list[int]) -> set[int]: ...
+
 
 class _NoClubs:
     def is_active_member(self, *, club_id: int, user: Any) -> bool:
@@ -38,6 +40,9 @@ class _NoClubs:
 
     def club_names(self) -> dict[str, str]:
         return {}
+
+    def members_among(self, *, user_ids: list[int]) -> set[int]:
+        return set()
 
 
 directory: MembershipDirectory = _NoClubs()

@@ -12,7 +12,7 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import HomeArea
 from core.i18n import localized
 from events import idcard
-from events.models import Category, Event, Question
+from events.models import Category, Event, Question, QuotaGroup
 from events.questions import TEXT_MAX_LENGTH, choices
 from events.services import answers_clean
 from routes.models import Route
@@ -164,7 +164,27 @@ class CancelEventForm(forms.Form):
 class CategorySettingsForm(forms.ModelForm):
     class Meta:
         model = Category
-        fields = ("capacity", "waitlist_enabled", "bib_start", "bib_end", "fee_cny", "min_age", "max_age", "gender")
+        fields = ("mode", "capacity", "waitlist_enabled", "bib_start", "bib_end", "fee_cny", "min_age", "max_age",
+                  "gender")
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["mode"].required = False  # not sent: unchanged
+
+    def clean_mode(self) -> str:
+        return self.cleaned_data.get("mode") or self.instance.mode
+
+
+class QuotaGroupForm(forms.Form):
+    rule = forms.ChoiceField(label=_("who"), choices=QuotaGroup.Rule.choices)
+    share_percent = forms.IntegerField(label=_("share of the seats (%)"), min_value=1, max_value=100)
+    earlier_event = forms.ModelChoiceField(label=_("earlier edition (for finishers)"), required=False,
+                                           queryset=Event.objects.none())
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["earlier_event"].queryset = Event.objects.filter(
+            created_by=event.created_by, starts_at__lt=event.starts_at).order_by("-starts_at")
 
 
 def id_consent_text(event: Event) -> str:

@@ -16,6 +16,7 @@ from core.i18n import localized
 from core.sms import Sms, can_send
 from events import ical
 from events.models import Registration
+from events.selectors import waitlist_position
 from events.services.checkin import checkin_code
 
 
@@ -42,6 +43,7 @@ def build(registration: Registration, kind: str) -> EmailMultiAlternatives:
             "event_url": base + reverse("events:detail", args=[event.slug]),
             "my_url": base + reverse("events:registration", args=[registration.pk]),
             "code": checkin_code(registration) if registration.status == Registration.Status.CONFIRMED else "",
+            "waitlist_position": waitlist_position(registration) if kind == "ballot_waitlisted" else None,
         }
         subject = render_to_string("events/mail/subject.txt", context).strip()
         body = render_to_string("events/mail/body.txt", context)
@@ -82,10 +84,12 @@ SMS_TEXTS = {
     "reminder": _("Tomorrow %(time)s: %(event)s. Check-in code: %(code)s."),
     "event_cancelled": _("%(event)s on %(time)s is cancelled. Paid entry fees are refunded in full."),
     "team_entry": _("Your club entered you in %(event)s: confirm your place on the site."),
+    "entered": _("You are entered in the ballot of %(event)s. We will tell you after the draw."),
+    "ballot_waitlisted": _("%(event)s ballot: not selected this time. You are on the waitlist in draw order."),
 }
 SMS_PARAMS = {  # the variables each approved template takes, in order (Tencent's are positional)
     "confirmed": ("event", "time", "code"), "promoted": ("event", "time", "code"),
     "awaiting_payment": ("event", "amount", "deadline"), "offer": ("event", "amount", "deadline"),
     "payment_lapsed": ("event",), "reminder": ("time", "event", "code"), "event_cancelled": ("event", "time"),
-    "team_entry": ("event",),
+    "team_entry": ("event",), "entered": ("event",), "ballot_waitlisted": ("event",),
 }

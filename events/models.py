@@ -72,6 +72,10 @@ class Event(models.Model):
 
 
 class Category(models.Model):
+    class Mode(models.TextChoices):
+        FIRST_COME = "first_come", _("First come, first served")
+        BALLOT = "ballot", _("Ballot (entries drawn after the window)")
+
     class Gender(models.TextChoices):
         ANY = "", _("Open to all")
         FEMALE = "female", _("Women only")
@@ -83,6 +87,7 @@ class Category(models.Model):
     route_version = models.ForeignKey("routes.RouteVersion", on_delete=models.PROTECT, null=True, blank=True,
                                       related_name="categories", verbose_name=_("route version"))
     capacity = models.PositiveIntegerField(_("capacity"))
+    mode = models.CharField(_("registration mode"), max_length=12, choices=Mode.choices, default=Mode.FIRST_COME)
     waitlist_enabled = models.BooleanField(_("waitlist when full"), default=True)
     fee_cny = models.DecimalField(_("fee (CNY)"), max_digits=8, decimal_places=2, default=0)
     min_age = models.PositiveSmallIntegerField(_("minimum age on event day"), null=True, blank=True)
@@ -143,6 +148,7 @@ class Question(models.Model):
 class Registration(models.Model):
     class Status(models.TextChoices):
         CONFIRMED = "confirmed", _("Confirmed")
+        ENTERED = "entered", _("Entered in the ballot")
         HELD = "held", _("Seat held: waiting for the rider to confirm")
         AWAITING = "awaiting_payment", _("Seat held: waiting for payment")
         WAITLISTED = "waitlisted", _("Waitlisted")
@@ -154,7 +160,7 @@ class Registration(models.Model):
         DNS = "dns", _("Did not start")
         DSQ = "dsq", _("Disqualified")
 
-    ACTIVE = (Status.CONFIRMED, Status.HELD, Status.AWAITING, Status.WAITLISTED)
+    ACTIVE = (Status.CONFIRMED, Status.HELD, Status.AWAITING, Status.WAITLISTED, Status.ENTERED)
     SEATED = (Status.CONFIRMED, Status.HELD, Status.AWAITING)  # what takes a seat (Category.confirmed_count)
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
@@ -176,6 +182,7 @@ class Registration(models.Model):
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
     # the rider's age on the event day, kept when their account is deleted so that statistics stay true
     rider_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    draw_position = models.PositiveIntegerField(_("place in the draw"), null=True, blank=True)  # ballots: 1 = first
     finish_seconds = models.PositiveIntegerField(_("finish time (s)"), null=True, blank=True)
 
     class Meta:
@@ -184,7 +191,8 @@ class Registration(models.Model):
         ordering = ["event", "queued_at", "pk"]
         constraints = [
             models.UniqueConstraint(fields=["event", "rider"],
-                                    condition=Q(status__in=["confirmed", "held", "awaiting_payment", "waitlisted"]),
+                                    condition=Q(status__in=["confirmed", "held", "awaiting_payment", "waitlisted",
+                                                            "entered"]),
                                     name="one_active_registration_per_rider"),
             models.UniqueConstraint(fields=["event", "bib"], condition=Q(bib__isnull=False),
                                     name="bib_unique_per_event"),
@@ -213,3 +221,48 @@ class IdAccess(models.Model):
 
     def __str__(self) -> str:
         return f"{self.action} {self.rows} @ {self.at:%Y-%m-%d %H:%M}"
+
+
+class Ballot(models.Model):
+    """The draw of a ballot category. The seed is chosen when the ballot is set up and only its
+    SHA-256 (the commitment) is published; at the draw the seed and the list of entries (ids in
+    ascending order, with the quota groups each qualifies for) are published with the list's
+    hash, so anyone can re-run the draw (docs/registration.md, manage.py ballot_verify)."""
+
+    category = models.OneToOneField(Category, on_delete=models.CASCADE, primary_key=True, related_name="ballot")
+    seed = models.CharField(max_length=64, editable=False)  # secret until drawn_at
+    commitment = models.CharField(_("commitment (SHA-256 of the seed)"), max_length=64, editable=False)
+    drawn_at = models.DateTimeField(_("drawn"), null=True, blank=True)
+    entries = models.JSONField(default=list, blank=True)  # at the draw: [[registration id, [group positions]]]
+    entries_hash = models.CharField(max_length=64, blank=True)
+    winners = models.JSONField(default=list, blank=True)  # registration ids selected, in draw order
+
+    def __str__(self) -> str:
+        return f"ballot of {self.category_id}"
+
+    @property
+    def seed_published(self) -> str:
+        return self.seed if self.drawn_at else ""
+
+
+class QuotaGroup(models.Model):
+    """A share of a ballot category's seats for riders who meet a rule; drawn in turn, in position
+    order; seats a group does not fill fall to the open draw."""
+
+    class Rule(models.TextChoices):
+        XINGTAI = "xingtai", _("Xingtai residents")
+        CLUB_MEMBERS = "club_members", _("Members of a riding club")
+        FINISHED_BEFORE = "finished_before", _("Finished an earlier edition")
+
+    ballot = models.ForeignKey(Ballot, on_delete=models.CASCADE, related_name="quota_groups")
+    rule = models.CharField(_("who"), max_length=20, choices=Rule.choices)
+    share_percent = models.PositiveSmallIntegerField(_("share of the seats (%)"))
+    earlier_event = models.ForeignKey(Event, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                      verbose_name=_("earlier edition"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_rule_display()} {self.share_percent}%"

@@ -3,6 +3,8 @@ a refused service call is shown by core.views.shown_on, so views catch nothing t
 
 from __future__ import annotations
 
+import json
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -34,13 +36,14 @@ from events.forms import (
     EventForm,
     QuestionForm,
     QuestionFormSet,
+    QuotaGroupForm,
     RegistrationForm,
     ResultsForm,
     SwitchCategoryForm,
     TransferForm,
 )
 from events.mail import qr_svg
-from events.models import Event, Registration
+from events.models import Ballot, Category, Event, Registration
 from events.selectors import (
     EventFilters,
     can_create_events,
@@ -263,14 +266,44 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
 def category_settings(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
     category = get_object_or_404(event.categories.all(), pk=pk)
-    form = CategorySettingsForm(request.POST or None, instance=category)
-    if request.method == "POST" and form.is_valid():
+    action = request.POST.get("action", "settings")
+    form = CategorySettingsForm(request.POST if action == "settings" else None, instance=category)
+    quota_form = QuotaGroupForm(request.POST if action == "quota" else None, event=event)
+    if request.method == "POST" and action == "settings" and form.is_valid():
         with shown_on(form) as outcome:
             services.category_update(category=category, **form.cleaned_data)
         if outcome.ok:
             messages.success(request, _("The category's settings were saved."))
             return redirect("events:manage", slug=event.slug)
-    return render(request, "events/category_settings.html", {"event": event, "category": category, "form": form})
+    elif request.method == "POST" and action == "quota" and quota_form.is_valid():
+        with shown_on(quota_form) as outcome:
+            services.quota_group_add(ballot=services.ballot_setup(category=category), **quota_form.cleaned_data)
+        if outcome.ok:
+            messages.success(request, _("The quota group was added."))
+            return redirect("events:category", slug=event.slug, pk=category.pk)
+    elif request.method == "POST" and action == "draw":
+        with shown_on(request) as outcome:
+            drawn = services.ballot_draw(category=category)
+        if outcome.ok:
+            messages.success(request, _("The draw is made: %(winners)s of %(entries)s entries selected.") % {
+                "winners": len(drawn.winners), "entries": len(drawn.entries["entries"])})
+        return redirect("events:category", slug=event.slug, pk=category.pk)
+    ballot = getattr(category, "ballot", None) if category.mode == Category.Mode.BALLOT else None
+    return render(request, "events/category_settings.html", {
+        "event": event, "category": category, "form": form, "quota_form": quota_form, "ballot": ballot,
+        "entered": category.registrations.filter(status=Registration.Status.ENTERED).count()})
+
+
+def ballot_entries(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """The published draw data of a ballot (entries by registration id, the quota groups each
+    qualifies for, the seats): with the revealed seed anyone re-runs the draw (docs/registration.md)."""
+    event = event_get(slug=slug, user=request.user)
+    ballot = get_object_or_404(Ballot, category__event=event, category__pk=pk, drawn_at__isnull=False)
+    response = HttpResponse(json.dumps({**ballot.entries, "seed": ballot.seed, "commitment": ballot.commitment,
+                                        "entries_hash": ballot.entries_hash, "winners": ballot.winners},
+                                       separators=(",", ":")), content_type="application/json")
+    response["Content-Disposition"] = f'attachment; filename="ballot-{event.pk}-{pk}.json"'
+    return response
 
 
 @login_required

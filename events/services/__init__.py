@@ -13,6 +13,7 @@ Callers import from `events.services`; the names below are the public ones.
 """
 
 from events.services.answers import answers_clean
+from events.services.ballot import ballot_draw, ballot_setup, ballot_verify, quota_group_add
 from events.services.checkin import CheckinOutcome, CheckinResult, checkin, checkin_by_id, checkin_code
 from events.services.errors import EventCode, RegistrationCode
 from events.services.lifecycle import (
@@ -55,6 +56,9 @@ __all__ = [
     "EventCode",
     "RegistrationCode",
     "answers_clean",
+    "ballot_draw",
+    "ballot_setup",
+    "ballot_verify",
     "bibs_renumber",
     "category_add",
     "category_update",
@@ -71,6 +75,7 @@ __all__ = [
     "mail_on_commit",
     "national_ids_erase",
     "question_add",
+    "quota_group_add",
     "registration_answers_give",
     "registration_answers_missing",
     "registration_cancel",

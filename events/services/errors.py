@@ -7,6 +7,7 @@ class EventCode(StrEnum):
     NO_CATEGORIES = "no_categories"
     BIB_RANGES = "bib_ranges"
     NOT_DRAFT = "not_draft"
+    MODE_LOCKED = "mode_locked"
 
 
 class RegistrationCode(StrEnum):
@@ -35,3 +36,6 @@ class RegistrationCode(StrEnum):
     ID_CONSENT = "id_consent"
     ID_MISMATCH = "id_mismatch"
     ID_FILL_PROFILE = "id_fill_profile"
+    BALLOT_DRAWN = "ballot_drawn"
+    BALLOT_OPEN = "ballot_open"
+    BALLOT_QUOTA = "ballot_quota"

@@ -16,6 +16,7 @@ from core.services import model_update
 from core.slugs import insert_with_unique_slug, unique_slug
 from events import selectors
 from events.models import Category, Event, Question, Registration
+from events.services.ballot import ballot_setup
 from events.services.errors import EventCode
 from events.services.outbox import mail_on_commit
 from events.services.seats import bib_ranges_check, default_bib_ranges, lock_category, promote
@@ -54,6 +55,9 @@ def event_create(*, created_by: User, title: str, kind: str, starts_at: datetime
         made.append(category)
     bib_ranges_check(made)
     Category.objects.bulk_create(made)
+    for category in made:
+        if category.mode == Category.Mode.BALLOT:  # the commitment is public from the start
+            ballot_setup(category=category)
     for position, spec in enumerate(questions or []):
         question = Question(event=event, position=position, **spec)
         question.full_clean()
@@ -72,6 +76,9 @@ def event_update(*, event: Event, **fields: object) -> Event:
 def category_update(*, category: Category, **fields: object) -> Category:
     """Change capacity, bib range or limits; more seats go to the waitlist at once, in order."""
     locked = lock_category(category)
+    if "mode" in fields and fields["mode"] != locked.mode and locked.registrations.exists():
+        raise ServiceError(_("Riders have signed up already: the registration mode cannot change."),
+                           EventCode.MODE_LOCKED, field="mode")
     for name, value in fields.items():
         setattr(locked, name, value)
     locked.full_clean()
@@ -82,7 +89,10 @@ def category_update(*, category: Category, **fields: object) -> Category:
                .order_by("-bib").values_list("bib", flat=True).first())
         locked.next_bib = (top or locked.bib_start - 1) + 1
     locked.save()
-    promote(locked)
+    if locked.mode == Category.Mode.BALLOT:
+        ballot_setup(category=locked)
+    else:
+        promote(locked)
     transaction.on_commit(selectors.signup_cache_clear)
     return locked
 
@@ -101,6 +111,8 @@ def category_add(*, event: Event, spec: dict) -> Category:
     category.full_clean()
     bib_ranges_check([*siblings, category])
     category.save()
+    if category.mode == Category.Mode.BALLOT:
+        ballot_setup(category=category)
     transaction.on_commit(selectors.signup_cache_clear)
     return category
 

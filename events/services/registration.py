@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core import memberships
 from core.errors import ServiceError
-from events.models import Category, Event, Question, Registration
+from events.models import Ballot, Category, Event, Question, Registration
 from events.services.answers import answers_clean, identity_check
 from events.services.errors import RegistrationCode
 from events.services.outbox import mail_on_commit, mails_on_commit, outbox_kick_on_commit
@@ -109,6 +109,8 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
     if language and language != rider.language:
         User.objects.filter(pk=rider.pk).update(language=language)
     now = timezone.now()
+    if category.mode == Category.Mode.BALLOT:
+        return _ballot_entry(event, category, rider, cleaned, accept_waiver, now)
     registration = Registration(event=event, category=category, rider=rider, answers=cleaned, queued_at=now,
                                 waiver_accepted_at=now if accept_waiver else None,
                                 id_consent_at=now if _gives_id(event, cleaned) else None)
@@ -130,6 +132,26 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
                 mail_on_commit(registration.pk, registration.status)
             if registration.status == Registration.Status.AWAITING:
                 payment_needed.send(sender=Registration, registration=registration, amount_fen=fee, deadline=pay_by)
+    except IntegrityError:
+        existing = _active_registration(event, rider)
+        if existing is None:
+            raise
+        return existing, False
+    return registration, True
+
+
+def _ballot_entry(event: Event, category: Category, rider: User, answers: dict, accept_waiver: bool,
+                  now: datetime.datetime) -> tuple[Registration, bool]:
+    """An entry in a ballot: no seat yet, nothing confirmed until the draw."""
+    if Ballot.objects.filter(category=category, drawn_at__isnull=False).exists():
+        raise ServiceError(_("The draw has been made: entries are closed."), RegistrationCode.BALLOT_DRAWN)
+    registration = Registration(event=event, category=category, rider=rider, answers=answers, queued_at=now,
+                                status=Registration.Status.ENTERED, waiver_accepted_at=now if accept_waiver else None,
+                                id_consent_at=now if _gives_id(event, answers) else None)
+    try:
+        with transaction.atomic():
+            registration.save(force_insert=True)
+            mail_on_commit(registration.pk, "entered")
     except IntegrityError:
         existing = _active_registration(event, rider)
         if existing is None:
