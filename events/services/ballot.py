@@ -104,7 +104,8 @@ def _write(category: Category, event: Event, order: list[int], winners: set[int]
     fee = category.fee_fen
     hold = now + datetime.timedelta(hours=event.offer_hours) if fee else None
     won_status = Registration.Status.AWAITING if fee else Registration.Status.CONFIRMED
-    rows, bib = [], first_bib
+    rows: list[tuple] = []
+    bib = first_bib
     for position, pk in enumerate(order, start=1):
         if pk in winners:
             rows.append((pk, won_status, position, now, bib, hold, None if fee else now))
@@ -123,7 +124,7 @@ def _write(category: Category, event: Event, order: list[int], winners: set[int]
 
 def _bulk_set(rows: list[tuple]) -> None:
     if connection.vendor == "postgresql":
-        columns = list(zip(*rows, strict=True)) if rows else [[]] * 7
+        columns: list = list(zip(*rows, strict=True)) if rows else [[]] * 7
         with connection.cursor() as cursor:
             cursor.execute("""
                 UPDATE events_registration AS r
