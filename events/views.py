@@ -266,7 +266,7 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
 def category_settings(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
     category = get_object_or_404(event.categories.all(), pk=pk)
-    action = request.POST.get("action", "settings")
+    action = request.POST.get("action", "settings") if request.method == "POST" else ""
     form = CategorySettingsForm(request.POST if action == "settings" else None, instance=category)
     quota_form = QuotaGroupForm(request.POST if action == "quota" else None, event=event)
     if request.method == "POST" and action == "settings" and form.is_valid():

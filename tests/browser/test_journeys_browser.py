@@ -463,3 +463,50 @@ def test_rider_pays_with_wechat_by_scanning_the_qr_code(live_server, transaction
         expect(page.locator("#receipts a")).to_have_count(1)
     finally:
         gateway.close()
+
+
+def test_a_ballot_from_entry_to_draw(live_server, transactional_db, make_event, organizer, person):
+    """A rider enters a ballot (no seat yet, the commitment on the page), the organizer draws after
+    the window, the rider sees whether they were selected."""
+    import datetime
+
+    from django.utils import timezone
+
+    from events.models import Ballot, Event
+    from events.services import registration_create
+
+    page, tag = person
+    event = make_event(title="千人骑行抽签赛", title_en="Thousand riders ballot", categories=[
+        {"name": "抽签组", "name_en": "Ballot", "capacity": 2, "mode": "ballot", "waitlist_enabled": True}])
+    category = event.categories.get()
+    for _ in range(4):
+        registration_create(event=event, category=category, rider=UserFactory())
+    rider = UserFactory()
+    base = live_server.url
+    log_in(page, base, rider.username)
+    page.goto(f"{base}/events/{event.slug}/")
+    commitment = Ballot.objects.get(category=category).commitment
+    expect(page.locator(f"#ballot-{category.pk} .commitment")).to_have_text(commitment)
+    page.locator("#registration-form button[type=submit]").click()
+    page.wait_for_url("**/events/registrations/*/")
+    expect(page.locator("#registration-status")).to_have_text("已参加抽签" if tag == "zh" else "Entered in the ballot")
+    page.screenshot(path=str(SCREENSHOTS / f"journey-ballot-entered-{tag}.png"), full_page=True)
+    registration_url = page.url
+
+    Event.objects.filter(pk=event.pk).update(registration_closes_at=timezone.now() - datetime.timedelta(minutes=1))
+    page.context.clear_cookies()
+    log_in(page, base, organizer.username)
+    page.goto(f"{base}/events/{event.slug}/categories/{category.pk}/")
+    expect(page.locator("#ballot-commitment")).to_have_text(commitment)
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#ballot-draw").click()
+    expect(page.locator("#ballot-drawn")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / f"journey-ballot-drawn-{tag}.png"), full_page=True)
+
+    page.context.clear_cookies()
+    log_in(page, base, rider.username)
+    page.goto(registration_url)
+    status = page.locator("#registration-status").inner_text()
+    selected = "已确认" if tag == "zh" else "Confirmed"
+    assert status.startswith(selected) or page.locator("#waitlist-position").count() == 1
+    page.screenshot(path=str(SCREENSHOTS / f"journey-ballot-result-{tag}.png"), full_page=True)
