@@ -106,7 +106,8 @@ class RegistrationCreateApi(APIView):
         registration, created = services.registration_create(
             event=category.event, category=category, rider=request.user, answers=data.validated_data["answers"],
             accept_waiver=data.validated_data["accept_waiver"], language=translation.get_language(),
-            id_consent=data.validated_data["id_consent"], fill_profile=data.validated_data["fill_profile"])
+            id_consent=data.validated_data["id_consent"], fill_profile=data.validated_data["fill_profile"],
+            code=data.validated_data["code"])
         registration.event = category.event  # already loaded: the answer needs no more queries
         return Response(RegistrationOutput(registration).data,
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -93,6 +93,9 @@ class RegistrationForm(forms.Form):
             self.fields[f"q_{question.key}"] = _question_field(question, localized(question, "label"))
         if event.waiver_text:
             self.fields["accept_waiver"] = forms.BooleanField(label=_("I have read and accept the waiver"))
+        if event.entry_codes.exists():
+            self.fields["code"] = forms.CharField(label=_("Entry code (if you have one)"), required=False,
+                                                  max_length=24)
         if any(q.kind == Question.Kind.NATIONAL_ID for q in event.questions.all()):
             self.fields["id_consent"] = forms.BooleanField(required=False, label=id_consent_text(event))
             if rider is None or rider.date_of_birth is None or rider.gender not in ("male", "female"):
@@ -103,6 +106,9 @@ class RegistrationForm(forms.Form):
         """The consent and profile ticks, as the registration services take them."""
         return {"id_consent": bool(self.cleaned_data.get("id_consent")),
                 "fill_profile": bool(self.cleaned_data.get("fill_profile"))}
+
+    def code_flag(self) -> dict:
+        return {"code": self.cleaned_data.get("code", "")} if "code" in self.fields else {}
 
     def answers(self) -> dict:
         return {name[2:]: value for name, value in self.cleaned_data.items()
@@ -196,3 +202,25 @@ def id_consent_text(event: Event) -> str:
             "insurer": event.insurer, "days": days}
     return _("I agree that my ID number is used only to insure me for this event: the organizer receives it for "
              "the insurer, and it is erased %(days)s days after the event.") % {"days": days}
+
+
+class EntryCodesForm(forms.Form):
+    category = forms.ModelChoiceField(label=pgettext_lazy("event category", "category"),
+                                      queryset=Category.objects.none(), empty_label=None)
+    count = forms.IntegerField(label=_("how many codes"), min_value=1, max_value=5000, initial=1)
+    uses = forms.IntegerField(label=_("uses of each"), min_value=1, max_value=1000, initial=1)
+    price_cny = forms.DecimalField(label=_("price (CNY), empty: the category's; 0: free"), required=False,
+                                   min_value=0, max_digits=8, decimal_places=2)
+    expires_at = forms.DateTimeField(label=_("valid until"), required=False, widget=DATETIME)
+    reserve = forms.BooleanField(label=_("reserve their seats (the open sign-up cannot take them)"), required=False)
+    note = forms.CharField(label=_("for (sponsor, qualifier ...)"), required=False, max_length=120)
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = event.categories.all()
+        self.fields["category"].label_from_instance = lambda c: localized(c, "name")
+
+
+class EntryCodesImportForm(forms.Form):
+    file = forms.FileField(label=_("CSV: code, category, uses, price_cny, valid_until, note"))
+    reserve = forms.BooleanField(label=_("reserve their seats"), required=False)

@@ -100,6 +100,8 @@ class Category(models.Model):
     # recomputed from the registrations while the row is locked (services.py)
     confirmed_count = models.PositiveIntegerField(default=0, editable=False)
     next_bib = models.PositiveIntegerField(default=0, editable=False)
+    # seats set aside for entry codes (not yet used): the open sign-up cannot take them
+    code_seats = models.PositiveIntegerField(_("seats reserved for entry codes"), default=0, editable=False)
 
     class Meta:
         verbose_name = _("category")
@@ -183,6 +185,8 @@ class Registration(models.Model):
     # the rider's age on the event day, kept when their account is deleted so that statistics stay true
     rider_age = models.PositiveSmallIntegerField(null=True, blank=True)
     draw_position = models.PositiveIntegerField(_("place in the draw"), null=True, blank=True)  # ballots: 1 = first
+    entry_code = models.ForeignKey("EntryCode", on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="registrations")
     finish_seconds = models.PositiveIntegerField(_("finish time (s)"), null=True, blank=True)
 
     class Meta:
@@ -266,3 +270,30 @@ class QuotaGroup(models.Model):
 
     def __str__(self) -> str:
         return f"{self.get_rule_display()} {self.share_percent}%"
+
+
+class EntryCode(models.Model):
+    """A code that lets its holder register in one category (qualifiers, sponsors, invited riders):
+    single or N-use, optionally at another price (0: a free entry) and until a date; its seats may be
+    reserved out of the capacity (Category.code_seats)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="entry_codes")
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="entry_codes")
+    code = models.CharField(_("code"), max_length=24)
+    uses_allowed = models.PositiveIntegerField(_("uses"), default=1)
+    uses = models.PositiveIntegerField(default=0, editable=False)
+    price_cny = models.DecimalField(_("price (CNY), empty: the category's"), max_digits=8, decimal_places=2,
+                                    null=True, blank=True)
+    expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
+    reserved = models.BooleanField(_("seats reserved"), default=False)
+    note = models.CharField(_("for"), max_length=120, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "code"], name="entry_code_unique_per_event"),
+                       models.CheckConstraint(condition=Q(uses__lte=models.F("uses_allowed")),
+                                              name="entry_code_uses_within_allowed")]
+        ordering = ["created_at", "pk"]
+
+    def __str__(self) -> str:
+        return self.code

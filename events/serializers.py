@@ -139,6 +139,7 @@ class RegistrationInput(serializers.Serializer):
                                           "the event's insurance (required when an ID number is answered).")
     fill_profile = serializers.BooleanField(default=False, help_text="Fill a missing birth date and gender in the "
                                             "profile from the ID number.")
+    code = serializers.CharField(required=False, default="", max_length=24, help_text="An entry code, if any.")
 
 
 class OrderSummary(serializers.Serializer):

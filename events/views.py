@@ -32,6 +32,8 @@ from events.forms import (
     CategoryFormSet,
     CategorySettingsForm,
     CheckinForm,
+    EntryCodesForm,
+    EntryCodesImportForm,
     EventFilterForm,
     EventForm,
     QuestionForm,
@@ -113,7 +115,7 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 mine, _created = services.registration_create(
                     event=event, category=form.cleaned_data["category"], rider=request.user,
                     answers=form.answers(), accept_waiver=form.cleaned_data.get("accept_waiver", False),
-                    language=translation.get_language(), **form.flags())
+                    language=translation.get_language(), **form.flags(), **form.code_flag())
             if outcome.ok:
                 return redirect("events:registration", pk=mine.pk)
     meeting = None
@@ -515,3 +517,42 @@ def my_events(request: HttpRequest) -> HttpResponse:
         "registrations": registrations,
         "feed_url": request.build_absolute_uri(reverse("events:feed", args=[feed_token(request.user)])),
     })
+
+
+@login_required
+def entry_codes(request: HttpRequest, slug: str) -> HttpResponse:
+    """The organizer's entry codes: make N, import a CSV, export them, give reserved seats back."""
+    event = event_for_organizer(slug=slug, user=request.user)
+    action = request.POST.get("action", "") if request.method == "POST" else ""
+    form = EntryCodesForm(request.POST if action == "create" else None, event=event)
+    import_form = EntryCodesImportForm(request.POST if action == "import" else None,
+                                       request.FILES if action == "import" else None)
+    if action == "create" and form.is_valid():
+        with shown_on(form) as outcome:
+            made = services.entry_codes_create(event=event, **form.cleaned_data)
+        if outcome.ok:
+            messages.success(request, _("%(n)s codes made.") % {"n": len(made)})
+            return redirect("events:codes", slug=event.slug)
+    elif action == "import" and import_form.is_valid():
+        report = services.entry_codes_import(event=event, data=import_form.cleaned_data["file"].read(),
+                                             reserve=import_form.cleaned_data["reserve"])
+        for error in report.errors[:20]:
+            messages.error(request, error)
+        if report.applied:
+            messages.success(request, _("%(n)s codes imported.") % {"n": report.applied})
+        return redirect("events:codes", slug=event.slug)
+    elif action == "release":
+        category = get_object_or_404(event.categories.all(), pk=whole_number(request.POST.get("category", "")) or 0)
+        released = services.entry_codes_release(category=category)
+        messages.success(request, _("%(n)s reserved seats given back.") % {"n": released})
+        return redirect("events:codes", slug=event.slug)
+    if request.GET.get("format") == "csv":
+        return csv_response(f"{event.pk}-codes", [_("Code"), _("Category"), _("Uses"), _("Used"), _("Price"),
+                                                  _("Valid until"), _("Note")],
+                            ([c.code, c.category.name, c.uses_allowed, c.uses, c.price_cny if c.price_cny is not None
+                              else "", timezone.localtime(c.expires_at).strftime("%Y-%m-%d %H:%M") if c.expires_at
+                              else "", c.note] for c in event.entry_codes.select_related("category")))
+    return render(request, "events/entry_codes.html", {
+        "event": event, "form": form, "import_form": import_form,
+        "codes": event.entry_codes.select_related("category")[:1000],
+        "reserved": [c for c in event.categories.all() if c.code_seats]})

@@ -15,6 +15,7 @@ Callers import from `events.services`; the names below are the public ones.
 from events.services.answers import answers_clean
 from events.services.ballot import ballot_draw, ballot_setup, ballot_verify, quota_group_add
 from events.services.checkin import CheckinOutcome, CheckinResult, checkin, checkin_by_id, checkin_code
+from events.services.codes import entry_codes_create, entry_codes_import, entry_codes_release
 from events.services.errors import EventCode, RegistrationCode
 from events.services.lifecycle import (
     category_add,
@@ -65,6 +66,9 @@ __all__ = [
     "checkin",
     "checkin_by_id",
     "checkin_code",
+    "entry_codes_create",
+    "entry_codes_import",
+    "entry_codes_release",
     "event_cancel",
     "event_complete",
     "event_create",

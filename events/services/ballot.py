@@ -83,7 +83,7 @@ def ballot_draw(*, category: Category, now: datetime.datetime | None = None) -> 
                        .order_by("pk").values_list("pk", "rider_id", "rider__home_area"))
         groups = list(ballot.quota_groups.select_related("earlier_event"))
         qualifying = _qualifying(groups, entries)
-        free_seats = max(0, category.capacity - category.confirmed_count)
+        free_seats = max(0, category.capacity - category.confirmed_count - category.code_seats)
         data = {"capacity": free_seats, "shares": [g.share_percent for g in groups],
                 "entries": [[pk, qualifying[pk]] for pk, _rider, _area in entries]}
         order, winners = draw_rules.draw(data, ballot.seed)

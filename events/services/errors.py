@@ -39,3 +39,7 @@ class RegistrationCode(StrEnum):
     BALLOT_DRAWN = "ballot_drawn"
     BALLOT_OPEN = "ballot_open"
     BALLOT_QUOTA = "ballot_quota"
+    CODE_INVALID = "code_invalid"
+    CODE_EXPIRED = "code_expired"
+    CODE_USED = "code_used"
+    CODE_RESERVE = "code_reserve"

@@ -8,18 +8,19 @@ import datetime
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
-from django.db.models import F
+from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import memberships
 from core.errors import ServiceError
-from events.models import Ballot, Category, Event, Question, Registration
+from events.models import Ballot, Category, EntryCode, Event, Question, Registration
 from events.services.answers import answers_clean, identity_check
 from events.services.errors import RegistrationCode
 from events.services.outbox import mail_on_commit, mails_on_commit, outbox_kick_on_commit
 from events.services.seats import (
+    claim_seat,
     confirmed_count,
     insert_single_statement,
     insert_two_statements,
@@ -84,7 +85,7 @@ def _active_registration(event: Event, rider: User) -> Registration | None:
 
 def registration_create(*, event: Event, category: Category, rider: User, answers: dict | None = None,
                         accept_waiver: bool = False, language: str | None = None, id_consent: bool = False,
-                        fill_profile: bool = False) -> tuple[Registration, bool]:
+                        fill_profile: bool = False, code: str = "") -> tuple[Registration, bool]:
     """Register a rider; returns (registration, created). A repeat returns the existing one.
 
     The hot path of a registration rush: the checks need no query but the questions, then one
@@ -109,6 +110,8 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
     if language and language != rider.language:
         User.objects.filter(pk=rider.pk).update(language=language)
     now = timezone.now()
+    if code.strip():  # an entry code: a seat (reserved or open) whatever the mode, at the code's price
+        return _code_entry(event, category, rider, cleaned, accept_waiver, now, code)
     if category.mode == Category.Mode.BALLOT:
         return _ballot_entry(event, category, rider, cleaned, accept_waiver, now)
     registration = Registration(event=event, category=category, rider=rider, answers=cleaned, queued_at=now,
@@ -133,6 +136,59 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
             if registration.status == Registration.Status.AWAITING:
                 payment_needed.send(sender=Registration, registration=registration, amount_fen=fee, deadline=pay_by)
     except IntegrityError:
+        existing = _active_registration(event, rider)
+        if existing is None:
+            raise
+        return existing, False
+    return registration, True
+
+
+def code_normalize(code: str) -> str:
+    return "".join(code.split()).upper()[:24]
+
+
+def _code_entry(event: Event, category: Category, rider: User, answers: dict, accept_waiver: bool,
+                now: datetime.datetime, code: str) -> tuple[Registration, bool]:
+    """A registration with an entry code: the code is used by one conditional UPDATE (a code used
+    up cannot be used again, however many riders race for it), in the transaction that takes the
+    seat, from the code's reserve when it has one."""
+    entry = EntryCode.objects.filter(event=event, code=code_normalize(code)).first()
+    if entry is None or entry.category_id != category.pk:
+        raise ServiceError(_("This code is not valid for this category."), RegistrationCode.CODE_INVALID,
+                           field="code")
+    if entry.expires_at is not None and entry.expires_at <= now:
+        raise ServiceError(_("This code has expired."), RegistrationCode.CODE_EXPIRED, field="code")
+    price = entry.price_cny if entry.price_cny is not None else category.fee_cny
+    price_fen = int(price * 100)
+    try:
+        with transaction.atomic():
+            used = (EntryCode.objects.filter(pk=entry.pk, uses__lt=F("uses_allowed"))
+                    .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).update(uses=F("uses") + 1))
+            if not used:
+                raise ServiceError(_("This code has been used up."), RegistrationCode.CODE_USED, field="code")
+            locked = lock_category(category)
+            bib: int | None
+            if entry.reserved and locked.code_seats > 0:
+                bib = take_bib(locked)
+                Category.objects.filter(pk=locked.pk).update(code_seats=F("code_seats") - 1,
+                                                            confirmed_count=F("confirmed_count") + 1)
+            else:
+                bib = claim_seat(locked)
+                if bib is None:
+                    raise ServiceError(_("This category is full."), RegistrationCode.FULL)
+            pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if price_fen else None
+            registration = Registration(
+                event=event, category=category, rider=rider, answers=answers, queued_at=now, bib=bib,
+                status=Registration.Status.AWAITING if price_fen else Registration.Status.CONFIRMED,
+                confirmed_at=None if price_fen else now, hold_expires_at=pay_by, entry_code=entry,
+                waiver_accepted_at=now if accept_waiver else None,
+                id_consent_at=now if _gives_id(event, answers) else None)
+            registration.save(force_insert=True)
+            if price_fen:
+                payment_needed.send(sender=Registration, registration=registration, amount_fen=price_fen,
+                                    deadline=pay_by)
+            mail_on_commit(registration.pk, registration.status)
+    except IntegrityError:  # already registered: the code's use and the seat are undone with it
         existing = _active_registration(event, rider)
         if existing is None:
             raise
@@ -203,7 +259,7 @@ def registrations_create_group(*, category: Category, riders: list[User],
         raise ServiceError(_("Already registered for this event: %(names)s.")
                            % {"names": ", ".join(r.rider.public_name for r in already)},
                            RegistrationCode.ALREADY_REGISTERED)
-    free = locked.capacity - recount(locked).confirmed_count
+    free = locked.capacity - recount(locked).confirmed_count - locked.code_seats
     if free < len(riders):
         raise ServiceError(_("Only %(free)s seats are left in this category for %(count)s members: nobody was "
                              "entered.") % {"free": max(free, 0), "count": len(riders)},
@@ -337,7 +393,7 @@ def registration_change_category(*, registration: Registration, category: Catego
                            % {"amount": f"{difference / 100:.2f}"}, RegistrationCode.PAYMENT_REQUIRED, http_status=402)
     was_unpaid = registration.status == Registration.Status.AWAITING
     now = timezone.now()
-    seat_free = confirmed_count(new) < new.capacity  # counted before this registration moves in
+    seat_free = confirmed_count(new) + new.code_seats < new.capacity  # counted before this registration moves in
     registration.category = new
     registration.bib = None
     registration.save(update_fields=["category", "bib"])

@@ -87,7 +87,7 @@ def take_bib(category: Category) -> int:
 
 _CLAIM_SEAT = (
     "UPDATE events_category SET confirmed_count = confirmed_count + 1, next_bib = next_bib + 1 "
-    "WHERE id = %s AND confirmed_count < capacity AND next_bib <= bib_end RETURNING next_bib - 1"
+    "WHERE id = %s AND confirmed_count + code_seats < capacity AND next_bib <= bib_end RETURNING next_bib - 1"
 )
 
 
@@ -107,7 +107,7 @@ def claim_seat(category: Category) -> int | None:
     if row is not None:
         return row[0]
     locked = lock_category(category)
-    if locked.confirmed_count >= locked.capacity:
+    if locked.confirmed_count + locked.code_seats >= locked.capacity:
         return None
     bib = _free_bib(locked)
     Category.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + 1)
@@ -125,7 +125,7 @@ def single_statement_possible() -> bool:
 _CLAIM_AND_INSERT = """
 WITH seat AS (
     UPDATE events_category SET confirmed_count = confirmed_count + 1, next_bib = next_bib + 1
-    WHERE id = %(category)s AND confirmed_count < capacity AND next_bib <= bib_end
+    WHERE id = %(category)s AND confirmed_count + code_seats < capacity AND next_bib <= bib_end
     RETURNING next_bib - 1 AS bib
 ), reg AS (
     INSERT INTO events_registration (event_id, category_id, rider_id, status, bib, answers, waiver_accepted_at,
@@ -189,7 +189,7 @@ def insert_two_statements(registration: Registration, *, pay_by: datetime.dateti
 def promote(category: Category) -> list[Registration]:
     """Confirm waitlisted riders, first come first served, one per free seat (category locked)."""
     recount(category)
-    free = category.capacity - category.confirmed_count
+    free = category.capacity - category.confirmed_count - category.code_seats
     if free <= 0:
         return []
     promoted = list(Registration.objects.filter(category=category, status=Registration.Status.WAITLISTED)
