@@ -67,6 +67,8 @@ urlpatterns = [
     path("registrations/<int:pk>/", events_api.RegistrationDetailApi.as_view(), name="registration"),
     path("registrations/<int:pk>/cancel/", events_api.RegistrationCancelApi.as_view(), name="registration-cancel"),
     path("registrations/<int:pk>/switch/", events_api.RegistrationSwitchApi.as_view(), name="registration-switch"),
+    path("transfers/<int:pk>/accept/", events_api.TransferAcceptApi.as_view(), name="transfer-accept"),
+    path("transfers/<int:pk>/decline/", events_api.TransferDeclineApi.as_view(), name="transfer-decline"),
     path("registrations/<int:pk>/transfer/", events_api.RegistrationTransferApi.as_view(),
          name="registration-transfer"),
     path("insights/summary/", industry_api.SummaryApi.as_view(), name="insights-summary"),

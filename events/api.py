@@ -5,7 +5,9 @@ Refusals travel as exceptions to core.drf.exception_handler; nothing here catche
 
 from __future__ import annotations
 
+from django.db.models import Q
 from django.http import Http404
+from django.shortcuts import get_object_or_404
 from django.utils import translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
@@ -20,7 +22,7 @@ from accounts.selectors import rider_by_username
 from core.drf import ERRORS, ErrorOutput, ImportOutput, paginated, upload_read
 from core.errors import ServiceError
 from events import services
-from events.models import Registration
+from events.models import Registration, TransferOffer
 from events.selectors import (
     EventFilters,
     can_create_events,
@@ -44,7 +46,9 @@ from events.serializers import (
     ResultsCategoryOutput,
     RosterOutput,
     SwitchInput,
+    TransferAcceptInput,
     TransferInput,
+    TransferOfferOutput,
 )
 from events.services import RegistrationCode
 
@@ -159,14 +163,43 @@ class RegistrationSwitchApi(APIView):
 class RegistrationTransferApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(request=TransferInput, responses={200: RegistrationOutput, **ERRORS})
+    @extend_schema(request=TransferInput, responses={202: TransferOfferOutput, **ERRORS})
     def post(self, request: Request, pk: int) -> Response:
+        """Offer the seat to another rider; it moves when they accept (POST /transfers/<id>/accept/)."""
         registration = _own(request, pk)
         data = TransferInput(data=request.data)
         data.is_valid(raise_exception=True)
         target = rider_by_username(username=data.validated_data["username"])
-        registration = services.registration_transfer(registration=registration, to_rider=target)
+        offer = services.registration_transfer(registration=registration, to_rider=target)
+        return Response(TransferOfferOutput(offer).data, status=status.HTTP_202_ACCEPTED)
+
+
+class TransferAcceptApi(APIView):
+    """The recipient accepts a seat offered to them, with their own answers."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=TransferAcceptInput, responses={200: RegistrationOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        offer = get_object_or_404(TransferOffer, pk=pk, to_rider=request.user)
+        data = TransferAcceptInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        registration = services.transfer_accept(offer=offer, rider=request.user, **data.validated_data)
         return Response(RegistrationOutput(registration).data)
+
+
+class TransferDeclineApi(APIView):
+    """The recipient declines, or the sender withdraws, an offer."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=None, responses={200: TransferOfferOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        offer = TransferOffer.objects.filter(pk=pk).filter(
+            Q(to_rider=request.user) | Q(from_rider=request.user)).first()
+        if offer is None:
+            raise Http404
+        return Response(TransferOfferOutput(services.transfer_decline(offer=offer, rider=request.user)).data)
 
 
 class RosterApi(APIView):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import segno
 from django.conf import settings
@@ -32,17 +33,20 @@ def qr_svg(text: str) -> str:
     return buffer.getvalue().decode()
 
 
-def build(registration: Registration, kind: str) -> EmailMultiAlternatives:
-    rider = registration.rider
+def build(registration: Registration, kind: str, to: Any = None) -> EmailMultiAlternatives:
+    rider = to or registration.rider
+    own = rider.pk == registration.rider_id  # someone else (a transfer's recipient) sees no code, no bib
     event = registration.event
     base = settings.SITE_URL.rstrip("/")
+    event_url = base + reverse("events:detail", args=[event.slug])
     with translation.override(rider.language or settings.LANGUAGE_CODE):
         context = {
-            "rider": rider, "event": event, "registration": registration, "kind": kind,
+            "rider": rider, "event": event, "registration": registration if own else None, "kind": kind,
             "event_title": localized(event, "title"), "category_name": localized(registration.category, "name"),
-            "event_url": base + reverse("events:detail", args=[event.slug]),
-            "my_url": base + reverse("events:registration", args=[registration.pk]),
-            "code": checkin_code(registration) if registration.status == Registration.Status.CONFIRMED else "",
+            "event_url": event_url, "sender": registration.rider.public_name,
+            "my_url": base + reverse("events:registration", args=[registration.pk]) if own else event_url,
+            "code": checkin_code(registration) if own and registration.status == Registration.Status.CONFIRMED
+            else "",
             "waitlist_position": waitlist_position(registration) if kind == "ballot_waitlisted" else None,
         }
         subject = render_to_string("events/mail/subject.txt", context).strip()
@@ -54,11 +58,11 @@ def build(registration: Registration, kind: str) -> EmailMultiAlternatives:
     return message
 
 
-def sms_for(registration: Registration, kind: str) -> Sms | None:
+def sms_for(registration: Registration, kind: str, to: Any = None) -> Sms | None:
     """The text message for a registration fact: short, in the rider's language, with the
     template's variables (event, time, code, amount, deadline); None for kinds that go by e-mail
     only or that no SMS template is approved for."""
-    rider = registration.rider
+    rider = to or registration.rider
     if not can_send(kind) or kind not in SMS_TEXTS:
         return None
     event = registration.event
@@ -67,7 +71,8 @@ def sms_for(registration: Registration, kind: str) -> Sms | None:
         params = {
             "event": localized(event, "title")[:20],
             "time": timezone.localtime(event.starts_at).strftime("%m-%d %H:%M"),
-            "code": checkin_code(registration) if registration.status == Registration.Status.CONFIRMED else "",
+            "code": checkin_code(registration) if registration.status == Registration.Status.CONFIRMED
+            and rider.pk == registration.rider_id else "",
             "amount": f"{registration.category.fee_cny:.2f}".rstrip("0").rstrip("."),
             "deadline": timezone.localtime(deadline).strftime("%m-%d %H:%M") if deadline else "",
         }
@@ -85,11 +90,12 @@ SMS_TEXTS = {
     "event_cancelled": _("%(event)s on %(time)s is cancelled. Paid entry fees are refunded in full."),
     "team_entry": _("Your club entered you in %(event)s: confirm your place on the site."),
     "entered": _("You are entered in the ballot of %(event)s. We will tell you after the draw."),
+    "transfer_offer": _("A seat in %(event)s is offered to you. Accept it on the event page with your own details."),
     "ballot_waitlisted": _("%(event)s ballot: not selected this time. You are on the waitlist in draw order."),
 }
 SMS_PARAMS = {  # the variables each approved template takes, in order (Tencent's are positional)
     "confirmed": ("event", "time", "code"), "promoted": ("event", "time", "code"),
     "awaiting_payment": ("event", "amount", "deadline"), "offer": ("event", "amount", "deadline"),
     "payment_lapsed": ("event",), "reminder": ("time", "event", "code"), "event_cancelled": ("event", "time"),
-    "team_entry": ("event",), "entered": ("event",), "ballot_waitlisted": ("event",),
+    "team_entry": ("event",), "entered": ("event",), "ballot_waitlisted": ("event",), "transfer_offer": ("event",),
 }

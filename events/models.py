@@ -297,3 +297,28 @@ class EntryCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
+
+
+class TransferOffer(models.Model):
+    """A rider offers their seat to another rider; the seat moves only when the recipient accepts
+    and gives their own answers, waiver and ID (issue 14)."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the rider to accept")
+        ACCEPTED = "accepted", _("Accepted")
+        DECLINED = "declined", _("Declined")
+        WITHDRAWN = "withdrawn", _("Withdrawn")
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="transfer_offers")
+    from_rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    to_rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="transfer_offers")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["registration"], condition=Q(status="pending"),
+                                               name="one_pending_transfer_per_registration")]
+
+    def __str__(self) -> str:
+        return f"transfer of {self.registration_id} to {self.to_rider_id}"

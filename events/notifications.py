@@ -23,11 +23,12 @@ def render(row: Outbox) -> list[EmailMessage | Sms] | None:
                     .filter(pk=row.object_id).first())
     if registration is None:
         return None
-    channels = message_channels(registration.rider)
+    person = row.recipient or registration.rider  # a transfer offer goes to its recipient
+    channels = message_channels(person)
     messages: list[EmailMessage | Sms] = []
     if "email" in channels:
-        messages.append(build(registration, row.kind))
-    text = sms_for(registration, row.kind) if "sms" in channels else None
+        messages.append(build(registration, row.kind, to=person))
+    text = sms_for(registration, row.kind, to=person) if "sms" in channels else None
     if text is not None:
         messages.append(text)
     return messages or None

@@ -142,6 +142,20 @@ class RegistrationInput(serializers.Serializer):
     code = serializers.CharField(required=False, default="", max_length=24, help_text="An entry code, if any.")
 
 
+class TransferOfferOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    status = serializers.CharField()
+    registration = serializers.IntegerField(source="registration_id")
+    to = serializers.CharField(source="to_rider.username")
+
+
+class TransferAcceptInput(serializers.Serializer):
+    answers = serializers.DictField(required=False, default=dict)
+    accept_waiver = serializers.BooleanField(default=False)
+    id_consent = serializers.BooleanField(default=False)
+    fill_profile = serializers.BooleanField(default=False)
+
+
 class OrderSummary(serializers.Serializer):
     id = serializers.IntegerField()
     amount_fen = serializers.IntegerField()

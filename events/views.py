@@ -45,7 +45,7 @@ from events.forms import (
     TransferForm,
 )
 from events.mail import qr_svg
-from events.models import Ballot, Category, Event, Registration
+from events.models import Ballot, Category, Event, Registration, TransferOffer
 from events.selectors import (
     EventFilters,
     can_create_events,
@@ -107,6 +107,11 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     if event.kind == Event.Kind.CLUB_RIDE and request.method == "POST" and request.user.is_authenticated:
         _rsvp_answer(request, event, mine)
         return redirect("events:detail", slug=event.slug)
+    offer = (TransferOffer.objects.filter(registration__event=event, to_rider=request.user,
+                                          status=TransferOffer.Status.PENDING).select_related(
+        "registration__category", "from_rider").first() if request.user.is_authenticated and mine is None else None)
+    if offer is not None:
+        return _transfer_offer_page(request, event, offer)
     form = None
     if request.user.is_authenticated and mine is None and event.kind != Event.Kind.CLUB_RIDE:
         form = RegistrationForm(request.POST or None, event=event, rider=request.user)
@@ -135,6 +140,26 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "organizer": is_organizer(user=request.user, event=event), "meeting": meeting,
         "notes": answers(event_notes, sender=Event, event=event, registration=None),
     })
+
+
+def _transfer_offer_page(request: HttpRequest, event: Event, offer: TransferOffer) -> HttpResponse:
+    """A seat offered to this rider: accept it with their own answers, or decline."""
+    action = request.POST.get("action") if request.method == "POST" else None
+    form = RegistrationForm(request.POST if action == "accept" else None, event=event, fixed_category=True,
+                            rider=request.user)
+    if action == "decline":
+        services.transfer_decline(offer=offer, rider=request.user)
+        messages.success(request, _("You declined the seat; nothing changed."))
+        return redirect("events:detail", slug=event.slug)
+    if action == "accept" and form.is_valid():
+        with shown_on(form) as outcome:
+            registration = services.transfer_accept(
+                offer=offer, rider=request.user, answers=form.answers(),
+                accept_waiver=form.cleaned_data.get("accept_waiver", False), **form.flags())
+        if outcome.ok:
+            messages.success(request, _("The seat is yours."))
+            return redirect("events:registration", pk=registration.pk)
+    return render(request, "events/transfer_offer.html", {"event": event, "offer": offer, "form": form})
 
 
 def _rsvp_answer(request: HttpRequest, event: Event, mine: Registration | None) -> None:
@@ -401,9 +426,12 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
                 if transfer_form.is_valid():
                     target = rider_by_username(username=transfer_form.cleaned_data["username"])
                     services.registration_transfer(registration=registration, to_rider=target)
-                    messages.success(request, _("Your registration now belongs to %(name)s.")
-                                     % {"name": target.public_name})
-                    return redirect("events:detail", slug=event.slug)
+                    messages.success(request, _("Your seat is offered to %(name)s: it moves when they accept it with "
+                                                "their own details.") % {"name": target.public_name})
+            elif action == "withdraw_transfer":
+                for pending in registration.transfer_offers.filter(status=TransferOffer.Status.PENDING):
+                    services.transfer_decline(offer=pending, rider=request.user)
+                messages.success(request, _("The offer is withdrawn."))
         return redirect("events:registration", pk=registration.pk)
     code = services.checkin_code(registration) if registration.status == Registration.Status.CONFIRMED else ""
     checkin_url = (request.build_absolute_uri(f"{reverse('events:checkin', args=[event.slug])}?code={code}")
@@ -413,6 +441,8 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "qr": mark_safe(qr_svg(checkin_url)) if code else "",  # noqa: S308 - segno's own SVG
         "switch_form": switch_form, "transfer_form": transfer_form, "confirm_form": confirm_form,
         "owes_answers": owes_answers,
+        "pending_transfer": registration.transfer_offers.filter(status=TransferOffer.Status.PENDING)
+        .select_related("to_rider").first(),
         "waitlist_position": waitlist_position(registration),
         "links": answers(registration_links, sender=Registration, registration=registration, request=request),
         "notes": answers(event_notes, sender=Event, event=event, registration=registration),

@@ -47,6 +47,8 @@ from events.services.registration import (
     registrations_holds_expire,
     registrations_payment_lapsed,
     rider_check,
+    transfer_accept,
+    transfer_decline,
 )
 from events.services.results import results_import
 from events.services.seats import bibs_renumber
@@ -97,4 +99,6 @@ __all__ = [
     "registrations_payment_lapsed",
     "results_import",
     "rider_check",
+    "transfer_accept",
+    "transfer_decline",
 ]

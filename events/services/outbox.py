@@ -19,3 +19,9 @@ def outbox_kick_on_commit() -> None:
 def mails_on_commit(registration_ids: list[int], kind: str) -> None:
     """The same e-mail for many registrations, one outbox row each, in one statement."""
     outbox.enqueue_many((TOPIC, kind, pk, None, None) for pk in registration_ids)
+
+
+def outbox_enqueue_to(registration_id: int, kind: str, recipient_id: int) -> None:
+    """A message about a registration to someone other than its rider (the recipient of a
+    transfer offer), in the writing transaction."""
+    outbox.enqueue(TOPIC, kind, registration_id, recipient_id=recipient_id)

@@ -15,10 +15,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core import memberships
 from core.errors import ServiceError
-from events.models import Ballot, Category, EntryCode, Event, Question, Registration
+from events.models import Ballot, Category, EntryCode, Event, Question, Registration, TransferOffer
 from events.services.answers import answers_clean, identity_check
 from events.services.errors import RegistrationCode
-from events.services.outbox import mail_on_commit, mails_on_commit, outbox_kick_on_commit
+from events.services.outbox import mail_on_commit, mails_on_commit, outbox_enqueue_to, outbox_kick_on_commit
 from events.services.seats import (
     claim_seat,
     confirmed_count,
@@ -432,32 +432,85 @@ def registration_switch(*, registration: Registration, category: Category) -> tu
         return registration, urls[0]
 
 
-@transaction.atomic
-def registration_transfer(*, registration: Registration, to_rider: User) -> Registration:
-    """Hand a registration (seat, bib, answers) to another rider before the organizer's deadline."""
+def _transfer_checks(registration: Registration, to_rider: User) -> None:
     event = registration.event
     if event.transfer_deadline is None or timezone.now() > event.transfer_deadline:
         raise ServiceError(_("Transfers are not possible for this event now."), RegistrationCode.TRANSFER_CLOSED)
-    category = lock_category(registration.category)
-    registration = Registration.objects.get(pk=registration.pk)
-    if registration.status not in Registration.ACTIVE:
+    if registration.status not in Registration.ACTIVE or registration.status == Registration.Status.ENTERED:
         raise ServiceError(_("This registration is cancelled."), RegistrationCode.CANCELLED)
-    if to_rider.pk == registration.rider_id:
-        return registration
     if Registration.objects.filter(event=event, rider=to_rider, status__in=Registration.ACTIVE).exists():
         raise ServiceError(_("That rider is already registered for this event."),
                            RegistrationCode.ALREADY_REGISTERED)
-    rider_check(category=category, rider=to_rider)
+    rider_check(category=registration.category, rider=to_rider)  # members-only, age, gender: the recipient's
+
+
+@transaction.atomic
+def registration_transfer(*, registration: Registration, to_rider: User) -> TransferOffer:
+    """Offer a seat to another rider before the organizer's deadline. Nothing moves until they
+    accept (transfer_accept) with their own answers; the offer can be withdrawn until then."""
+    registration = Registration.objects.select_for_update().select_related("event", "category").get(
+        pk=registration.pk)
+    if to_rider.pk == registration.rider_id:
+        raise ServiceError(_("This registration is yours already."), RegistrationCode.ALREADY_REGISTERED)
+    _transfer_checks(registration, to_rider)
+    TransferOffer.objects.filter(registration=registration, status=TransferOffer.Status.PENDING).update(
+        status=TransferOffer.Status.WITHDRAWN, decided_at=timezone.now())  # one offer at a time: the latest
+    offer = TransferOffer.objects.create(registration=registration, from_rider_id=registration.rider_id,
+                                         to_rider=to_rider)
+    outbox_enqueue_to(registration.pk, "transfer_offer", to_rider.pk)
+    return offer
+
+
+@transaction.atomic
+def transfer_accept(*, offer: TransferOffer, rider: User, answers: dict | None = None, accept_waiver: bool = False,
+                    id_consent: bool = False, fill_profile: bool = False) -> Registration:
+    """The recipient takes the seat with their own answers, waiver and ID: the previous rider's
+    answers go; the rules and the deadline are checked again now."""
+    offer = TransferOffer.objects.select_for_update().get(pk=offer.pk)
+    if offer.to_rider_id != rider.pk or offer.status != TransferOffer.Status.PENDING:
+        raise ServiceError(_("This transfer is no longer open."), RegistrationCode.TRANSFER_CLOSED)
+    lock_category(offer.registration.category)
+    registration = Registration.objects.select_for_update().select_related("event", "category").get(
+        pk=offer.registration_id)
+    if registration.rider_id != offer.from_rider_id:
+        raise ServiceError(_("This transfer is no longer open."), RegistrationCode.TRANSFER_CLOSED)
+    _transfer_checks(registration, rider)
+    event = registration.event
+    if event.waiver_text and not accept_waiver:
+        raise ServiceError(_("Accept the waiver to register."), RegistrationCode.WAIVER)
+    cleaned = answers_clean(event=event, answers=answers or {})
+    _identity(event, rider, cleaned, id_consent=id_consent, fill_profile=fill_profile)
+    rider_check(category=registration.category, rider=rider)
+    now = timezone.now()
     registration.transferred_from_id = registration.rider_id
-    registration.rider = to_rider
+    registration.rider = rider
     registration.checked_in_at = None
-    # the previous rider's answers (their ID number above all), waiver and consent go with them: the
-    # new rider gives their own on the registration page (registration_answers_give)
-    registration.answers, registration.waiver_accepted_at, registration.id_consent_at = {}, None, None
+    registration.answers = cleaned
+    registration.waiver_accepted_at = now if accept_waiver else None
+    registration.id_consent_at = now if _gives_id(event, cleaned) else None
     registration.save(update_fields=["rider", "transferred_from", "checked_in_at", "answers", "waiver_accepted_at",
                                      "id_consent_at"])
+    offer.status, offer.decided_at = TransferOffer.Status.ACCEPTED, now
+    offer.save(update_fields=["status", "decided_at"])
     mail_on_commit(registration.pk, "transferred")
     return registration
+
+
+@transaction.atomic
+def transfer_decline(*, offer: TransferOffer, rider: User) -> TransferOffer:
+    """The recipient says no, or the sender withdraws the offer: nothing moved, nothing moves."""
+    offer = TransferOffer.objects.select_for_update().get(pk=offer.pk)
+    if offer.status != TransferOffer.Status.PENDING:
+        return offer
+    if rider.pk == offer.to_rider_id:
+        offer.status = TransferOffer.Status.DECLINED
+    elif rider.pk == offer.from_rider_id:
+        offer.status = TransferOffer.Status.WITHDRAWN
+    else:
+        raise ServiceError(_("This transfer is no longer open."), RegistrationCode.TRANSFER_CLOSED)
+    offer.decided_at = timezone.now()
+    offer.save(update_fields=["status", "decided_at"])
+    return offer
 
 
 @transaction.atomic

@@ -87,18 +87,19 @@ def test_a_transfer_takes_the_previous_riders_id_away_and_the_new_rider_gives_th
     insured.transfer_deadline = insured.starts_at
     insured.save()
     registration, _created = _register(insured, first, answers={"idno": HER_ID}, id_consent=True)
-    registration = registration_transfer(registration=registration, to_rider=second)
-    assert registration.answers == {} and registration.id_consent_at is None
-    assert registration_answers_missing(registration)
+    offer = registration_transfer(registration=registration, to_rider=second)
     client.force_login(organizer)
     export = client.get(f"/events/{insured.slug}/export/insurance.csv").content.decode("utf-8-sig")
-    assert HER_ID not in export  # the previous rider's number is gone from the insurance export
+    assert HER_ID in export  # offered, not accepted: still the first rider's seat and ID
     client.force_login(second)
-    page = client.get(f"/events/registrations/{registration.pk}/").content.decode()
-    assert 'id="give-answers"' in page
-    client.post(f"/events/registrations/{registration.pk}/", {"action": "answers", "q_idno": HIS_ID,
-                                                                "id_consent": "on"})
+    page = client.get(f"/events/{insured.slug}/").content.decode()
+    assert 'id="transfer-offer"' in page and 'name="id_consent"' in page
+    client.post(f"/events/{insured.slug}/", {"action": "accept", "q_idno": HIS_ID})  # no consent: refused
+    assert Registration.objects.get(pk=registration.pk).rider == first
+    client.post(f"/events/{insured.slug}/", {"action": "accept", "q_idno": HIS_ID, "id_consent": "on"})
     registration.refresh_from_db()
+    offer.refresh_from_db()
+    assert registration.rider == second and offer.status == "accepted"
     assert registration.answers == {"idno": HIS_ID} and registration.id_consent_at is not None
     assert not registration_answers_missing(registration)
     client.force_login(organizer)

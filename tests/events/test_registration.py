@@ -183,9 +183,12 @@ def test_switch_category_follows_the_same_rules(make_event, riders):
 
 
 def test_transfer_before_deadline_keeps_seat_and_bib(make_event, riders):
+    from events.services import transfer_accept
     event = make_event(transfer_deadline=timezone.now() + datetime.timedelta(days=1))
     registration = register(event, riders[0])[0]
-    moved = registration_transfer(registration=registration, to_rider=riders[1])
+    offer = registration_transfer(registration=registration, to_rider=riders[1])
+    assert Registration.objects.get(pk=registration.pk).rider == riders[0]  # nothing moves before acceptance
+    moved = transfer_accept(offer=offer, rider=riders[1])
     assert (moved.rider, moved.bib, moved.status, moved.transferred_from) == (riders[1], 1, "confirmed", riders[0])
     with pytest.raises(ServiceError):  # riders[1] now holds it; riders[1] cannot receive a second one
         registration_transfer(registration=register(event, riders[2])[0], to_rider=riders[1])
