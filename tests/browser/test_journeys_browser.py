@@ -510,3 +510,41 @@ def test_a_ballot_from_entry_to_draw(live_server, transactional_db, make_event, 
     selected = "已确认" if tag == "zh" else "Confirmed"
     assert status.startswith(selected) or page.locator("#waitlist-position").count() == 1
     page.screenshot(path=str(SCREENSHOTS / f"journey-ballot-result-{tag}.png"), full_page=True)
+
+
+def test_a_transfer_is_an_offer_the_recipient_accepts(live_server, transactional_db, make_event, person):
+    import datetime
+
+    from django.utils import timezone
+
+    from events.models import Registration
+    from events.services import registration_create
+
+    page, tag = person
+    event = make_event(title="七里河转让测试", title_en="Transfer ride",
+                       transfer_deadline=timezone.now() + datetime.timedelta(days=3),
+                       questions=[{"key": "size", "label": "骑行服尺码", "label_en": "Jersey size", "kind": "choice",
+                                   "required": True, "choices": ["S", "M", "L"]}])
+    owner, friend = UserFactory(), UserFactory()
+    registration = registration_create(event=event, category=event.categories.get(), rider=owner,
+                                       answers={"size": "L"})[0]
+    base = live_server.url
+    log_in(page, base, owner.username)
+    page.goto(f"{base}/events/registrations/{registration.pk}/")
+    page.fill("input[name=username]", friend.username)
+    page.locator("form:has(input[value=transfer]) button").click()
+    expect(page.locator("#pending-transfer")).to_be_visible()
+    assert Registration.objects.get(pk=registration.pk).rider == owner  # an offer moves nothing
+    page.screenshot(path=str(SCREENSHOTS / f"journey-transfer-offered-{tag}.png"), full_page=True)
+
+    page.context.clear_cookies()
+    log_in(page, base, friend.username)
+    page.goto(f"{base}/events/{event.slug}/")
+    expect(page.locator("#transfer-offer")).to_be_visible()
+    page.select_option("select[name=q_size]", "M")
+    page.screenshot(path=str(SCREENSHOTS / f"journey-transfer-offer-{tag}.png"), full_page=True)
+    page.locator("#accept-transfer").click()
+    page.wait_for_url("**/events/registrations/*/")
+    expect(page.locator("#checkin-qr svg")).to_have_count(1)
+    registration.refresh_from_db()
+    assert registration.rider == friend and registration.answers == {"size": "M"}
