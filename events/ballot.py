@@ -9,6 +9,8 @@ data.
 - the draw order: a Fisher-Yates shuffle of the ids (in that order) whose random numbers are the
   first 8 bytes, big-endian, of SHA-256("<seed>:<counter>") for counter 0, 1, 2 ..., a number
   below n taken by rejection (draws of 2**64 - 2**64 % n or more are discarded);
+- riders who did not show up twice or more in the last 12 months ("later": their ids, when the
+  organizer chose it) are moved, in their drawn order, behind everyone else;
 - the selection: each quota group in turn takes floor(C * share / 100) seats from its qualifying
   entries in draw order; then the open draw fills the remaining seats in draw order from everyone
   not yet selected (a quota's unfilled seats fall to it)."""
@@ -55,6 +57,9 @@ def draw(data: dict, seed: str) -> tuple[list[int], list[int]]:
     entries = data["entries"]
     groups = {entry_id: set(group_list) for entry_id, group_list in entries}
     order = shuffled([entry_id for entry_id, _groups in entries], seed)
+    later = set(data.get("later", []))
+    if later:  # lower priority for repeated no-shows: behind everyone else, in their drawn order
+        order = [i for i in order if i not in later] + [i for i in order if i in later]
     capacity = data["capacity"]
     chosen: set[int] = set()
     for group, share in enumerate(data["shares"]):

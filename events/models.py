@@ -240,6 +240,8 @@ class Ballot(models.Model):
     entries = models.JSONField(default=list, blank=True)  # at the draw: [[registration id, [group positions]]]
     entries_hash = models.CharField(max_length=64, blank=True)
     winners = models.JSONField(default=list, blank=True)  # registration ids selected, in draw order
+    no_shows_last = models.BooleanField(_("riders with 2 or more no-shows in 12 months are drawn last"),
+                                        default=False)
 
     def __str__(self) -> str:
         return f"ballot of {self.category_id}"

@@ -202,3 +202,18 @@ def results(*, event: Event) -> dict[Category, list[Ranked]]:
 def events_of_rider(*, rider: User) -> list[Event]:
     return list(Event.objects.filter(registrations__rider=rider,
                                      registrations__status__in=Registration.ACTIVE).distinct())
+
+
+NO_SHOW_WINDOW = datetime.timedelta(days=365)
+
+
+def no_shows(*, rider_ids: list[int], now: datetime.datetime | None = None) -> dict[int, int]:
+    """How many times each rider held a confirmed seat in an event that ended in the last 12 months
+    without checking in (attendance is the check-in; events that never had check-ins are left out)."""
+    now = now or timezone.now()
+    counted = (Registration.objects.filter(rider_id__in=rider_ids, status=Registration.Status.CONFIRMED,
+                                           checked_in_at__isnull=True, event__ends_at__lt=now,
+                                           event__ends_at__gte=now - NO_SHOW_WINDOW)
+               .filter(event__in=Registration.objects.filter(checked_in_at__isnull=False).values("event"))
+               .values("rider_id").annotate(n=Count("pk")))
+    return {row["rider_id"]: row["n"] for row in counted}

@@ -55,6 +55,7 @@ from events.selectors import (
     events_list,
     events_of_rider,
     is_organizer,
+    no_shows,
     registration_of_rider,
     registrations_of,
     results,
@@ -281,9 +282,13 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
                                  else _("The question was added."))
                 return redirect("events:manage", slug=event.slug)
     links = answers(organizer_links, sender=Event, event=event, request=request)
+    registrations = list(roster(event=event))
+    missed = no_shows(rider_ids=[r.rider_id for r in registrations])
+    for r in registrations:
+        r.no_shows = missed.get(r.rider_id, 0)
     return render(request, "events/event_manage.html", {
         "figures": answers(organizer_figures, sender=Event, event=event),
-        "event": event, "rows": _category_rows(event), "registrations": roster(event=event),
+        "event": event, "rows": _category_rows(event), "registrations": registrations,
         "cancel_form": CancelEventForm(), "results_form": ResultsForm(), "links": links,
         "category_form": category_form, "question_form": question_form, "questions": event.questions.all(),
     })
@@ -308,6 +313,10 @@ def category_settings(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
         if outcome.ok:
             messages.success(request, _("The quota group was added."))
             return redirect("events:category", slug=event.slug, pk=category.pk)
+    elif request.method == "POST" and action == "no_shows_last":
+        Ballot.objects.filter(category=category, drawn_at__isnull=True).update(
+            no_shows_last=request.POST.get("no_shows_last") == "on")
+        return redirect("events:category", slug=event.slug, pk=category.pk)
     elif request.method == "POST" and action == "draw":
         with shown_on(request) as outcome:
             drawn = services.ballot_draw(category=category)

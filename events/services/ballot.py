@@ -17,12 +17,14 @@ from core import memberships, outbox
 from core.errors import ServiceError
 from events import ballot as draw_rules
 from events.models import Ballot, Category, Event, QuotaGroup, Registration
+from events.selectors import no_shows
 from events.services.errors import RegistrationCode
 from events.services.outbox import TOPIC as MAIL_TOPIC
 from events.services.seats import lock_category, recount
 from events.signals import payment_needed
 
 XINGTAI = [value for value in HomeArea.values if value != HomeArea.OTHER]
+NO_SHOWS_LATER = 2  # no-shows in 12 months that put an entry behind the others (when the organizer chose it)
 
 
 def ballot_setup(*, category: Category) -> Ballot:
@@ -84,8 +86,11 @@ def ballot_draw(*, category: Category, now: datetime.datetime | None = None) -> 
         groups = list(ballot.quota_groups.select_related("earlier_event"))
         qualifying = _qualifying(groups, entries)
         free_seats = max(0, category.capacity - category.confirmed_count - category.code_seats)
-        data = {"capacity": free_seats, "shares": [g.share_percent for g in groups],
-                "entries": [[pk, qualifying[pk]] for pk, _rider, _area in entries]}
+        data: dict = {"capacity": free_seats, "shares": [g.share_percent for g in groups],
+                      "entries": [[pk, qualifying[pk]] for pk, _rider, _area in entries]}
+        if ballot.no_shows_last:
+            missed = no_shows(rider_ids=[rider for _pk, rider, _area in entries], now=now)
+            data["later"] = sorted(pk for pk, rider, _area in entries if missed.get(rider, 0) >= NO_SHOWS_LATER)
         order, winners = draw_rules.draw(data, ballot.seed)
         _write(category, event, order, set(winners), now)
         ballot.drawn_at, ballot.entries, ballot.entries_hash, ballot.winners = (

@@ -183,3 +183,33 @@ def test_ballot_verify_reproduces_the_draw_from_the_published_data(client, ballo
     with pytest.raises(CommandError, match="hash"):
         call_command("ballot_verify", event.slug, str(category.pk), ballot.seed, "--data", str(path),
                      stdout=StringIO())
+
+
+def test_riders_who_did_not_show_up_twice_are_drawn_last_when_the_organizer_chooses(make_event, client, organizer):
+    from events.services import checkin_by_id
+    # two earlier events where someone checked in (attendance was taken) and our rider did not
+    earlier = []
+    for n in range(2):
+        past = make_event(title=f"往届{n}", categories=[{"name": "组", "capacity": 5}])
+        earlier.append(past)
+    absent, present = UserFactory(), UserFactory()
+    for past in earlier:
+        registration_create(event=past, category=past.categories.get(), rider=absent)
+        came = registration_create(event=past, category=past.categories.get(), rider=present)[0]
+        checkin_by_id(event=past, registration_id=came.pk)
+        Event.objects.filter(pk=past.pk).update(starts_at=timezone.now() - datetime.timedelta(days=40),
+                                                ends_at=timezone.now() - datetime.timedelta(days=39))
+    client.force_login(organizer)
+    manage = client.get(f"/events/{earlier[0].slug}/manage/").content.decode()
+    assert '<td class="no-shows">2</td>' in manage  # the organizer sees the rider's no-shows
+    event = make_event(title="抽签赛", categories=[{"name": "抽签组", "capacity": 3, "mode": "ballot"}])
+    category = event.categories.get()
+    Ballot.objects.filter(category=category).update(no_shows_last=True)
+    mine = registration_create(event=event, category=category, rider=absent)[0]
+    others = [registration_create(event=event, category=category, rider=UserFactory())[0] for _ in range(5)]
+    _close(event)
+    ballot = ballot_draw(category=category)
+    assert ballot.entries["later"] == [mine.pk]
+    assert mine.pk not in ballot.winners and len(ballot.winners) == 3  # five others come first
+    assert Registration.objects.get(pk=mine.pk).draw_position == 6
+    assert len(others) == 5
