@@ -16,7 +16,7 @@ from django.utils.translation import gettext_lazy as _
 from core.i18n import localized
 from core.sms import Sms, can_send
 from events import ical
-from events.models import Registration
+from events.models import EntryCode, Registration
 from events.selectors import waitlist_position
 from events.services.checkin import checkin_code
 
@@ -48,6 +48,9 @@ def build(registration: Registration, kind: str, to: Any = None) -> EmailMultiAl
             "code": checkin_code(registration) if own and registration.status == Registration.Status.CONFIRMED
             else "",
             "waitlist_position": waitlist_position(registration) if kind == "ballot_waitlisted" else None,
+            "entry_code": (EntryCode.objects.filter(for_rider=rider, note__startswith="deferred from")
+                           .select_related("event", "category").order_by("-pk").first()
+                           if kind == "deferral_code" else None),
         }
         subject = render_to_string("events/mail/subject.txt", context).strip()
         body = render_to_string("events/mail/body.txt", context)

@@ -42,6 +42,7 @@ class Event(models.Model):
     registration_closes_at = models.DateTimeField(_("registration closes"))
     contact = models.CharField(_("organizer's contact (phone, WeChat or e-mail)"), max_length=120, blank=True)
     insurer = models.CharField(_("insurer (receives riders' ID numbers)"), max_length=120, blank=True)
+    deferral_deadline = models.DateTimeField(_("deferral to the next edition allowed until"), null=True, blank=True)
     payment_minutes = models.PositiveIntegerField(_("minutes to pay after signing up"), default=30)
     offer_hours = models.PositiveIntegerField(_("hours to pay for a seat offered from the waitlist"), default=24)
     registration_paused = models.BooleanField(_("registration closed by the organizer"), default=False)
@@ -184,6 +185,7 @@ class Registration(models.Model):
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
     # the rider's age on the event day, kept when their account is deleted so that statistics stay true
     rider_age = models.PositiveSmallIntegerField(null=True, blank=True)
+    deferred_at = models.DateTimeField(_("deferred to the next edition"), null=True, blank=True)
     draw_position = models.PositiveIntegerField(_("place in the draw"), null=True, blank=True)  # ballots: 1 = first
     entry_code = models.ForeignKey("EntryCode", on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="registrations")
@@ -289,6 +291,8 @@ class EntryCode(models.Model):
     expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
     reserved = models.BooleanField(_("seats reserved"), default=False)
     note = models.CharField(_("for"), max_length=120, blank=True)
+    for_rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
+                                  related_name="+")  # only this rider may use it (a deferral's seat)
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:

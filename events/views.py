@@ -437,6 +437,9 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
                     services.registration_transfer(registration=registration, to_rider=target)
                     messages.success(request, _("Your seat is offered to %(name)s: it moves when they accept it with "
                                                 "their own details.") % {"name": target.public_name})
+            elif action == "defer":
+                services.registration_defer(registration=registration)
+                messages.success(request, _("Deferred to the next edition: your seat went to the waitlist."))
             elif action == "withdraw_transfer":
                 for pending in registration.transfer_offers.filter(status=TransferOffer.Status.PENDING):
                     services.transfer_decline(offer=pending, rider=request.user)
@@ -457,6 +460,8 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "notes": answers(event_notes, sender=Event, event=event, registration=registration),
         "can_transfer": event.transfer_deadline and timezone.now() <= event.transfer_deadline,
         "can_change": services.registration_window_error(event) is None,
+        "can_defer": (registration.status == Registration.Status.CONFIRMED and event.deferral_deadline is not None
+                      and timezone.now() <= event.deferral_deadline),
     })
 
 
@@ -580,6 +585,15 @@ def entry_codes(request: HttpRequest, slug: str) -> HttpResponse:
         if report.applied:
             messages.success(request, _("%(n)s codes imported.") % {"n": report.applied})
         return redirect("events:codes", slug=event.slug)
+    elif action == "deferrals":
+        source = get_object_or_404(Event, pk=whole_number(request.POST.get("from_event", "")) or 0,
+                                   created_by=event.created_by)
+        category = get_object_or_404(event.categories.all(), pk=whole_number(request.POST.get("category", "")) or 0)
+        with shown_on(request) as outcome:
+            made = services.deferral_codes_issue(from_event=source, category=category)
+        if outcome.ok:
+            messages.success(request, _("%(n)s codes made for riders who deferred; each was told.") % {"n": len(made)})
+        return redirect("events:codes", slug=event.slug)
     elif action == "release":
         category = get_object_or_404(event.categories.all(), pk=whole_number(request.POST.get("category", "")) or 0)
         released = services.entry_codes_release(category=category)
@@ -594,4 +608,6 @@ def entry_codes(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "events/entry_codes.html", {
         "event": event, "form": form, "import_form": import_form,
         "codes": event.entry_codes.select_related("category")[:1000],
-        "reserved": [c for c in event.categories.all() if c.code_seats]})
+        "reserved": [c for c in event.categories.all() if c.code_seats],
+        "deferred_from": Event.objects.filter(created_by=event.created_by, registrations__deferred_at__isnull=False)
+        .exclude(pk=event.pk).distinct()})

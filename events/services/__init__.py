@@ -15,7 +15,7 @@ Callers import from `events.services`; the names below are the public ones.
 from events.services.answers import answers_clean
 from events.services.ballot import ballot_draw, ballot_setup, ballot_verify, quota_group_add
 from events.services.checkin import CheckinOutcome, CheckinResult, checkin, checkin_by_id, checkin_code
-from events.services.codes import entry_codes_create, entry_codes_import, entry_codes_release
+from events.services.codes import deferral_codes_issue, entry_codes_create, entry_codes_import, entry_codes_release
 from events.services.errors import EventCode, RegistrationCode
 from events.services.lifecycle import (
     category_add,
@@ -36,6 +36,7 @@ from events.services.registration import (
     registration_cancel,
     registration_change_category,
     registration_create,
+    registration_defer,
     registration_hold_confirm,
     registration_hold_decline,
     registration_paid,
@@ -68,6 +69,7 @@ __all__ = [
     "checkin",
     "checkin_by_id",
     "checkin_code",
+    "deferral_codes_issue",
     "entry_codes_create",
     "entry_codes_import",
     "entry_codes_release",
@@ -87,6 +89,7 @@ __all__ = [
     "registration_cancel",
     "registration_change_category",
     "registration_create",
+    "registration_defer",
     "registration_hold_confirm",
     "registration_hold_decline",
     "registration_paid",

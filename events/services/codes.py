@@ -127,3 +127,35 @@ def entry_codes_release(*, category: Category) -> int:
     locked.code_seats = 0
     promote(locked)
     return released
+
+
+@transaction.atomic
+def deferral_codes_issue(*, from_event: Event, category: Category) -> list[EntryCode]:
+    """One free, single-use code in this (next) edition's category for each rider who deferred from
+    the earlier one, usable by that rider only, their seat reserved; each rider is told. Riders who
+    have one already are skipped, so issuing again adds only new deferrals."""
+    from events.models import Registration  # noqa: PLC0415
+    from events.services.outbox import outbox_enqueue_to  # noqa: PLC0415
+
+    event = category.event
+    deferred = list(Registration.objects.filter(event=from_event, deferred_at__isnull=False)
+                    .values_list("pk", "rider_id"))
+    have = set(EntryCode.objects.filter(event=event, for_rider__isnull=False).values_list("for_rider_id", flat=True))
+    new = [(pk, rider) for pk, rider in deferred if rider not in have]
+    if not new:
+        return []
+    locked = lock_category(category)
+    _reserve(locked, len(new))
+    taken = set(EntryCode.objects.filter(event=event).values_list("code", flat=True))
+    codes = []
+    for _pk, rider in new:
+        value = "".join(secrets.choice(ALPHABET) for _ in range(8))
+        while value in taken:
+            value = "".join(secrets.choice(ALPHABET) for _ in range(8))
+        taken.add(value)
+        codes.append(EntryCode(event=event, category=locked, code=value, uses_allowed=1, price_cny=decimal.Decimal(0),
+                               reserved=True, for_rider_id=rider, note=f"deferred from {from_event.title}"[:120]))
+    made = EntryCode.objects.bulk_create(codes)
+    for (pk, rider), _code in zip(new, made, strict=True):
+        outbox_enqueue_to(pk, "deferral_code", rider)
+    return made

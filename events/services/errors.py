@@ -43,3 +43,4 @@ class RegistrationCode(StrEnum):
     CODE_EXPIRED = "code_expired"
     CODE_USED = "code_used"
     CODE_RESERVE = "code_reserve"
+    DEFERRAL_CLOSED = "deferral_closed"

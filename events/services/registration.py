@@ -153,7 +153,7 @@ def _code_entry(event: Event, category: Category, rider: User, answers: dict, ac
     up cannot be used again, however many riders race for it), in the transaction that takes the
     seat, from the code's reserve when it has one."""
     entry = EntryCode.objects.filter(event=event, code=code_normalize(code)).first()
-    if entry is None or entry.category_id != category.pk:
+    if entry is None or entry.category_id != category.pk or entry.for_rider_id not in (None, rider.pk):
         raise ServiceError(_("This code is not valid for this category."), RegistrationCode.CODE_INVALID,
                            field="code")
     if entry.expires_at is not None and entry.expires_at <= now:
@@ -595,4 +595,25 @@ def registration_answers_give(*, registration: Registration, answers: dict | Non
     registration.waiver_accepted_at = now if accept_waiver else registration.waiver_accepted_at
     registration.id_consent_at = now if _gives_id(event, cleaned) else None
     registration.save(update_fields=["answers", "waiver_accepted_at", "id_consent_at"])
+    return registration
+
+
+@transaction.atomic
+def registration_defer(*, registration: Registration) -> Registration:
+    """A confirmed rider defers to the next edition (where the organizer allows it, before the
+    deadline): the seat goes back to the waitlist now; the organizer gives deferred riders a seat in
+    the next edition (deferral_codes_issue)."""
+    event = registration.event
+    if event.deferral_deadline is None or timezone.now() > event.deferral_deadline:
+        raise ServiceError(_("Deferring is not possible for this event now."), RegistrationCode.DEFERRAL_CLOSED)
+    category = lock_category(registration.category)
+    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    if registration.status != Registration.Status.CONFIRMED:
+        raise ServiceError(_("Only a confirmed seat can be deferred."), RegistrationCode.DEFERRAL_CLOSED)
+    now = timezone.now()
+    registration.status, registration.cancelled_at, registration.deferred_at, registration.bib = (
+        Registration.Status.CANCELLED, now, now, None)
+    registration.save(update_fields=["status", "cancelled_at", "deferred_at", "bib"])
+    mail_on_commit(registration.pk, "deferred")
+    promote(category)  # the seat goes to the waitlist
     return registration
