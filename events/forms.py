@@ -25,8 +25,8 @@ class EventForm(forms.ModelForm):
         model = Event
         fields = ("title", "title_en", "kind", "description", "description_en", "starts_at", "ends_at",
                   "meeting_point", "meeting_lat", "meeting_lon", "county", "registration_opens_at",
-                  "registration_closes_at", "transfer_deadline", "deferral_deadline", "contact", "insurer",
-                  "waiver_text")
+                  "registration_closes_at", "transfer_deadline", "deferral_deadline", "team_all_or_nothing",
+                  "contact", "insurer", "waiver_text")
         widgets = dict.fromkeys(("starts_at", "ends_at", "registration_opens_at", "registration_closes_at",
                                  "transfer_deadline", "deferral_deadline"), DATETIME)
         widgets |= {"description": forms.Textarea(attrs={"rows": 4}),

@@ -42,6 +42,9 @@ class Event(models.Model):
     registration_closes_at = models.DateTimeField(_("registration closes"))
     contact = models.CharField(_("organizer's contact (phone, WeChat or e-mail)"), max_length=120, blank=True)
     insurer = models.CharField(_("insurer (receives riders' ID numbers)"), max_length=120, blank=True)
+    team_all_or_nothing = models.BooleanField(
+        _("team entries stand or fall together (a member who does not confirm frees the whole team's seats)"),
+        default=False)
     deferral_deadline = models.DateTimeField(_("deferral to the next edition allowed until"), null=True, blank=True)
     payment_minutes = models.PositiveIntegerField(_("minutes to pay after signing up"), default=30)
     offer_hours = models.PositiveIntegerField(_("hours to pay for a seat offered from the waitlist"), default=24)
@@ -186,6 +189,8 @@ class Registration(models.Model):
     # the rider's age on the event day, kept when their account is deleted so that statistics stay true
     rider_age = models.PositiveSmallIntegerField(null=True, blank=True)
     deferred_at = models.DateTimeField(_("deferred to the next edition"), null=True, blank=True)
+    team_key = models.CharField(max_length=32, blank=True)  # the seats of one team entry
+    answered_at = models.DateTimeField(null=True, blank=True)  # a team member gave their part (all-or-nothing)
     draw_position = models.PositiveIntegerField(_("place in the draw"), null=True, blank=True)  # ballots: 1 = first
     entry_code = models.ForeignKey("EntryCode", on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="registrations")

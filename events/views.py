@@ -395,6 +395,8 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
                         accept_waiver=confirm_form.cleaned_data.get("accept_waiver", False), **confirm_form.flags())
                 if outcome.ok:
                     messages.success(request, _("You are registered.") if confirmed.status == "confirmed"
+                                     else _("Your part is done: the seats become the team's when every member has "
+                                            "confirmed.") if confirmed.status == "held"
                                      else _("Your answers are saved: pay to confirm your seat."))
                     return redirect("events:registration", pk=registration.pk)
             return render(request, "events/registration_detail.html", {

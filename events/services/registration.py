@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import uuid
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -266,10 +267,11 @@ def registrations_create_group(*, category: Category, riders: list[User],
                            RegistrationCode.NOT_ENOUGH_SEATS)
     now = timezone.now()
     deadline = hold_deadline(event, now)
+    team_key = uuid.uuid4().hex
     entries = []
     for rider in riders:
         entries.append(Registration.objects.create(
-            event=event, category=locked, rider=rider, status=Registration.Status.HELD,
+            event=event, category=locked, rider=rider, status=Registration.Status.HELD, team_key=team_key,
             bib=take_bib(locked), queued_at=now, hold_expires_at=deadline))
         mail_on_commit(entries[-1].pk, mail_kind)
     Category.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + len(riders))
@@ -297,10 +299,28 @@ def registration_hold_confirm(*, registration: Registration, answers: dict | Non
     rider_check(category=registration.category, rider=registration.rider)
     registration.waiver_accepted_at = now if accept_waiver else None
     registration.id_consent_at = now if _gives_id(event, registration.answers) else None
+    if event.team_all_or_nothing and registration.team_key:
+        # the team stands or falls together: this member's part is given; the seats become theirs
+        # when every member has given theirs
+        registration.answered_at = now
+        registration.save(update_fields=["answers", "waiver_accepted_at", "id_consent_at", "answered_at"])
+        team = list(Registration.objects.select_for_update().select_related("category", "event").filter(
+            team_key=registration.team_key, status=Registration.Status.HELD))
+        if all(member.answered_at for member in team):
+            for member in team:
+                _hold_take(member, now)
+        registration.refresh_from_db()
+        return registration
+    _hold_take(registration, now)
+    return registration
+
+
+def _hold_take(registration: Registration, now: datetime.datetime) -> None:
+    """A held seat becomes the member's: to pay (a paid category) or confirmed."""
     fee = registration.category.fee_fen
     if fee:  # a paid category: the member pays their own entry, within the event's payment window
         registration.status, registration.hold_expires_at = (
-            Registration.Status.AWAITING, now + datetime.timedelta(minutes=event.payment_minutes))
+            Registration.Status.AWAITING, now + datetime.timedelta(minutes=registration.event.payment_minutes))
     else:
         registration.status, registration.confirmed_at, registration.hold_expires_at = (
             Registration.Status.CONFIRMED, now, None)
@@ -310,12 +330,17 @@ def registration_hold_confirm(*, registration: Registration, answers: dict | Non
         payment_needed.send(sender=Registration, registration=registration, amount_fen=fee,
                             deadline=registration.hold_expires_at)
     mail_on_commit(registration.pk, registration.status)
-    return registration
 
 
 def _holds_release(category: Category, holds: list[int]) -> int:
     """Delete held seats nobody confirmed (nothing of the rider is kept) and give them to the
-    waitlist; the category row must be locked."""
+    waitlist; the category row must be locked. Where the event's team entries stand or fall
+    together, the rest of each team's held seats go with them."""
+    teams = set(Registration.objects.filter(pk__in=holds, event__team_all_or_nothing=True).exclude(team_key="")
+                .values_list("team_key", flat=True))
+    if teams:
+        holds = [*holds, *Registration.objects.filter(team_key__in=teams, status=Registration.Status.HELD)
+                 .values_list("pk", flat=True)]
     deleted, _detail = Registration.objects.filter(pk__in=holds, status=Registration.Status.HELD).delete()
     if deleted:
         promote(category)
