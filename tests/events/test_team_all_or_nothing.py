@@ -29,7 +29,7 @@ def team_event(make_event):
 
 
 def test_all_or_nothing_seats_come_together_when_everyone_has_confirmed(team_event, client):
-    event, category = team_event(True)
+    _event, category = team_event(True)
     members = [UserFactory(), UserFactory(), UserFactory()]
     held = registrations_create_group(category=category, riders=members)
     assert registration_hold_confirm(registration=held[0], accept_waiver=True).status == "held"
