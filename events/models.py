@@ -189,7 +189,8 @@ class Registration(models.Model):
     # the rider's age on the event day, kept when their account is deleted so that statistics stay true
     rider_age = models.PositiveSmallIntegerField(null=True, blank=True)
     deferred_at = models.DateTimeField(_("deferred to the next edition"), null=True, blank=True)
-    team_key = models.CharField(max_length=32, blank=True)  # the seats of one team entry
+    # the seats of one team entry; a database default too: the one-statement sign-up names its columns
+    team_key = models.CharField(max_length=32, blank=True, default="", db_default="")
     answered_at = models.DateTimeField(null=True, blank=True)  # a team member gave their part (all-or-nothing)
     draw_position = models.PositiveIntegerField(_("place in the draw"), null=True, blank=True)  # ballots: 1 = first
     entry_code = models.ForeignKey("EntryCode", on_delete=models.SET_NULL, null=True, blank=True,
