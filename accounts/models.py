@@ -69,6 +69,8 @@ class User(AbstractUser):
     language = models.CharField(_("language for e-mails"), max_length=10, choices=settings.LANGUAGES,
                                 default="zh-hans")
     feed_version = models.PositiveIntegerField(default=0, editable=False)  # a new one voids old calendar links
+    # a companion (a child, a friend without an account) registered by this adult, who answers for them
+    guardian = models.ForeignKey("self", on_delete=models.SET_NULL, null=True, blank=True, related_name="companions")
     notify_by = models.CharField(_("event messages by"), max_length=8, choices=NotifyBy.choices,
                                  default=NotifyBy.BOTH)
     show_name_publicly = models.BooleanField(

@@ -1,5 +1,8 @@
 """Writes to user accounts."""
 
+import datetime
+import uuid
+
 from allauth.account.adapter import get_adapter
 from allauth.account.models import EmailAddress
 from allauth.account.utils import has_verified_email
@@ -156,4 +159,19 @@ def account_delete(*, user: User) -> User:
     user.feed_version += 1
     user.save()
     user.groups.clear()
+    return user
+
+
+def companion_create(*, guardian: User, real_name: str, gender: str, date_of_birth: datetime.date,
+                     mobile: str = "") -> User:
+    """A family member or friend without an account, registered by an adult who answers for them:
+    an account that cannot sign in, managed by its guardian."""
+    if not real_name.strip():
+        raise ServiceError(_("Give the companion's real name."), "companion", field="real_name")
+    user = User(username=f"companion-{uuid.uuid4().hex[:10]}", real_name=real_name.strip()[:60],
+                display_name=real_name.strip()[:60], gender=gender, date_of_birth=date_of_birth,
+                mobile=normalize_phone(mobile) if mobile else "", guardian=guardian, language=guardian.language,
+                notify_by=guardian.notify_by)
+    user.set_unusable_password()
+    user.save()
     return user

@@ -61,6 +61,8 @@ urlpatterns = [
     path("events/<str:slug>/", events_api.EventDetailApi.as_view(), name="event"),
     path("events/<str:slug>/publish/", events_api.EventPublishApi.as_view(), name="event-publish"),
     path("events/<str:slug>/registrations/", events_api.RegistrationCreateApi.as_view(), name="event-register"),
+    path("events/<str:slug>/family-registrations/", events_api.FamilyRegistrationApi.as_view(),
+         name="event-register-family"),
     path("events/<str:slug>/roster/", events_api.RosterApi.as_view(), name="event-roster"),
     path("events/<str:slug>/checkin/", events_api.CheckinApi.as_view(), name="event-checkin"),
     path("events/<str:slug>/results/", events_api.ResultsApi.as_view(), name="event-results"),

@@ -5,6 +5,7 @@ Refusals travel as exceptions to core.drf.exception_handler; nothing here catche
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -19,6 +20,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import rider_by_username
+from accounts.services import companion_create
 from core.drf import ERRORS, ErrorOutput, ImportOutput, paginated, upload_read
 from core.errors import ServiceError
 from events import services
@@ -40,6 +42,7 @@ from events.serializers import (
     EventInput,
     EventListOutput,
     EventOutput,
+    FamilyRegistrationInput,
     PaymentRequiredOutput,
     RegistrationInput,
     RegistrationOutput,
@@ -94,6 +97,31 @@ class EventPublishApi(APIView):
     def post(self, request: Request, slug: str) -> Response:
         services.event_publish(event=event_for_organizer(slug=slug, user=request.user))
         return Response(EventOutput(event_get(slug=slug, user=request.user)).data)
+
+
+class FamilyRegistrationApi(APIView):
+    """Register companions (family, friends; a child under 18 with the guardian's consent) with or
+    without yourself: every seat or none."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=FamilyRegistrationInput, responses={201: RegistrationOutput(many=True), **ERRORS})
+    def post(self, request: Request, slug: str) -> Response:
+        data = FamilyRegistrationInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = data.validated_data
+        category = category_for_registration(slug=slug, category_id=values["category"], user=request.user)
+        if category is None:
+            raise ServiceError(_("This event has no such category."), RegistrationCode.NO_CATEGORY, field="category")
+        with transaction.atomic():  # the companions' profiles only with their seats
+            members = [(companion_create(guardian=request.user, real_name=c["real_name"], gender=c["gender"],
+                                         date_of_birth=c["date_of_birth"], mobile=c["mobile"]), c["answers"])
+                       for c in values["companions"]]
+            made = services.registrations_create_family(
+                category=category, adult=request.user, members=members, adult_rides=values["adult_rides"],
+                adult_answers=values["answers"], accept_waiver=values["accept_waiver"],
+                guardian_consent=values["guardian_consent"], id_consent=values["id_consent"])
+        return Response(RegistrationOutput(made, many=True).data, status=status.HTTP_201_CREATED)
 
 
 class RegistrationCreateApi(APIView):

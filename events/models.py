@@ -191,6 +191,7 @@ class Registration(models.Model):
     deferred_at = models.DateTimeField(_("deferred to the next edition"), null=True, blank=True)
     # the seats of one team entry; a database default too: the one-statement sign-up names its columns
     team_key = models.CharField(max_length=32, blank=True, default="", db_default="")
+    guardian_consent_at = models.DateTimeField(null=True, blank=True)  # a minor's guardian consented
     answered_at = models.DateTimeField(null=True, blank=True)  # a team member gave their part (all-or-nothing)
     draw_position = models.PositiveIntegerField(_("place in the draw"), null=True, blank=True)  # ballots: 1 = first
     entry_code = models.ForeignKey("EntryCode", on_delete=models.SET_NULL, null=True, blank=True,

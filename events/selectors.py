@@ -124,7 +124,8 @@ def registration_of_rider(*, registration_id: int, user: User | None) -> Registr
                     .filter(pk=registration_id).first())
     if registration is None or user is None or not user.is_authenticated:
         raise Http404
-    if registration.rider_id != user.pk and not is_organizer(user=user, event=registration.event):
+    if registration.rider_id != user.pk and registration.rider.guardian_id != user.pk and not is_organizer(
+            user=user, event=registration.event):
         raise Http404
     return registration
 

@@ -142,6 +142,24 @@ class RegistrationInput(serializers.Serializer):
     code = serializers.CharField(required=False, default="", max_length=24, help_text="An entry code, if any.")
 
 
+class CompanionInput(serializers.Serializer):
+    real_name = serializers.CharField(max_length=60)
+    gender = serializers.ChoiceField(choices=["female", "male"])
+    date_of_birth = serializers.DateField()
+    mobile = serializers.CharField(required=False, default="", max_length=20)
+    answers = serializers.DictField(required=False, default=dict)
+
+
+class FamilyRegistrationInput(serializers.Serializer):
+    category = serializers.IntegerField()
+    adult_rides = serializers.BooleanField(default=True)
+    answers = serializers.DictField(required=False, default=dict, help_text="The adult's own answers.")
+    companions = CompanionInput(many=True)
+    accept_waiver = serializers.BooleanField(default=False)
+    guardian_consent = serializers.BooleanField(default=False)
+    id_consent = serializers.BooleanField(default=False)
+
+
 class TransferOfferOutput(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.CharField()

@@ -374,8 +374,8 @@ def event_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
 @login_required
 def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
     registration = registration_of_rider(registration_id=pk, user=request.user)
-    if registration.rider_id != request.user.pk:
-        raise Http404  # organizers use the roster; this page is the rider's own
+    if request.user.pk not in (registration.rider_id, registration.rider.guardian_id):
+        raise Http404  # organizers use the roster; this page is the rider's own (or their guardian's)
     event = registration.event
     switch_form = SwitchCategoryForm(event=event, initial={"category": registration.category_id})
     transfer_form = TransferForm()

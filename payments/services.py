@@ -36,7 +36,8 @@ def _seat_description(registration: Registration) -> str:
 
 def order_for_seat(*, registration: Registration, amount_fen: int, deadline: datetime.datetime) -> Order:
     """The order for a held seat, in the transaction that holds it (the price is the category's)."""
-    return Order.objects.create(rider_id=registration.rider_id, registration=registration, amount_fen=amount_fen,
+    payer = registration.rider.guardian_id or registration.rider_id  # a companion's guardian pays for them
+    return Order.objects.create(rider_id=payer, registration=registration, amount_fen=amount_fen,
                                 expires_at=deadline, description=_seat_description(registration))
 
 

@@ -44,3 +44,4 @@ class RegistrationCode(StrEnum):
     CODE_USED = "code_used"
     CODE_RESERVE = "code_reserve"
     DEFERRAL_CLOSED = "deferral_closed"
+    GUARDIAN = "guardian"

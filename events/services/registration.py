@@ -642,3 +642,71 @@ def registration_defer(*, registration: Registration) -> Registration:
     mail_on_commit(registration.pk, "deferred")
     promote(category)  # the seat goes to the waitlist
     return registration
+
+
+ADULT_AGE = 18
+
+
+@transaction.atomic
+def registrations_create_family(*, category: Category, adult: User, members: list[tuple[User, dict]],
+                                adult_rides: bool = True, adult_answers: dict | None = None,
+                                accept_waiver: bool = False, guardian_consent: bool = False,
+                                id_consent: bool = False) -> list[Registration]:
+    """An adult registers companions (family, friends; each their own profile and answers) with or
+    without themselves: every seat or none, under the category lock as team entries. A child under
+    18 rides only with the consent of their guardian, the registering adult; the adult accepts the
+    waiver for everyone and pays for everyone (their orders are the adult's)."""
+    event = category.event
+    if not members:
+        raise ServiceError(_("Add at least one companion."), RegistrationCode.EMPTY_GROUP)
+    _window_check(event)
+    if event.waiver_text and not accept_waiver:
+        raise ServiceError(_("Accept the waiver to register."), RegistrationCode.WAIVER)
+    day = event.starts_at.date()
+    adult_age = adult.age_on(day)
+    riders: list[tuple[User, dict]] = ([(adult, adult_answers or {})] if adult_rides else []) + list(members)
+    checked: list[tuple[User, dict, bool]] = []
+    for rider, given in riders:
+        minor = rider.pk != adult.pk and (rider.age_on(day) or 0) < ADULT_AGE
+        if minor and (rider.guardian_id != adult.pk or adult_age is None or adult_age < ADULT_AGE):
+            raise ServiceError(_("%(name)s is under 18: only their guardian, an adult, can register them.")
+                               % {"name": rider.public_name}, RegistrationCode.GUARDIAN, field="members")
+        if minor and not guardian_consent:
+            raise ServiceError(_("As the guardian, consent to %(name)s riding to register them.")
+                               % {"name": rider.public_name}, RegistrationCode.GUARDIAN, field="guardian_consent")
+        try:
+            rider_check(category=category, rider=rider)
+            cleaned = answers_clean(event=event, answers=given)
+            _identity(event, rider, cleaned, id_consent=id_consent, fill_profile=False)
+        except ServiceError as exc:
+            raise ServiceError(f"{rider.public_name}: {' '.join(exc.messages)}", exc.error_code) from exc
+        checked.append((rider, cleaned, minor))
+    locked = lock_category(category)
+    already = list(Registration.objects.filter(event=event, rider__in=[r for r, _a, _m in checked],
+                                               status__in=Registration.ACTIVE).select_related("rider"))
+    if already:
+        raise ServiceError(_("Already registered for this event: %(names)s.")
+                           % {"names": ", ".join(r.rider.public_name for r in already)},
+                           RegistrationCode.ALREADY_REGISTERED)
+    free = locked.capacity - recount(locked).confirmed_count - locked.code_seats
+    if free < len(checked):
+        raise ServiceError(_("Only %(free)s seats are left in this category for %(count)s riders: nobody was "
+                             "registered.") % {"free": max(free, 0), "count": len(checked)},
+                           RegistrationCode.NOT_ENOUGH_SEATS)
+    now = timezone.now()
+    fee = locked.fee_fen
+    pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
+    made = []
+    for rider, cleaned, minor in checked:
+        registration = Registration.objects.create(
+            event=event, category=locked, rider=rider, bib=take_bib(locked), queued_at=now, answers=cleaned,
+            status=Registration.Status.AWAITING if fee else Registration.Status.CONFIRMED,
+            confirmed_at=None if fee else now, hold_expires_at=pay_by,
+            waiver_accepted_at=now if accept_waiver else None, guardian_consent_at=now if minor else None,
+            id_consent_at=now if _gives_id(event, cleaned) else None)
+        if fee:
+            payment_needed.send(sender=Registration, registration=registration, amount_fen=fee, deadline=pay_by)
+        mail_on_commit(registration.pk, registration.status)
+        made.append(registration)
+    Category.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + len(made))
+    return made
