@@ -225,3 +225,20 @@ class EntryCodesForm(forms.Form):
 class EntryCodesImportForm(forms.Form):
     file = forms.FileField(label=_("CSV: code, category, uses, price_cny, valid_until, note"))
     reserve = forms.BooleanField(label=_("reserve their seats"), required=False)
+
+
+class CompanionForm(forms.Form):
+    """One companion of a family entry: who they are, and their own answers to the event's questions."""
+
+    real_name = forms.CharField(label=_("real name"), max_length=60)
+    gender = forms.ChoiceField(label=_("gender"), choices=[("female", _("Female")), ("male", _("Male"))])
+    date_of_birth = forms.DateField(label=_("date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
+
+    def __init__(self, *args, event: Event, **kwargs):
+        super().__init__(*args, **kwargs)
+        for question in event.questions.all():
+            self.fields[f"q_{question.key}"] = _question_field(question, localized(question, "label"))
+
+    def answers(self) -> dict:
+        return {name[2:]: value for name, value in self.cleaned_data.items()
+                if name.startswith("q_") and value not in (None, "")}

@@ -19,6 +19,7 @@ urlpatterns = [
     path("<str:slug>/export/<str:kind>.csv", views.export, name="export"),
     path("<str:slug>/id-log/", views.id_log, name="id-log"),
     path("<str:slug>/codes/", views.entry_codes, name="codes"),
+    path("<str:slug>/family/", views.family_entry, name="family"),
     path("<str:slug>/ballot/<int:pk>/entries.json", views.ballot_entries, name="ballot-entries"),
     path("<str:slug>/results/upload/", views.results_upload, name="results-upload"),
     path("<str:slug>/start-list/", views.start_list_page, name="start-list"),

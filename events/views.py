@@ -5,10 +5,12 @@ from __future__ import annotations
 
 import json
 
+from django import forms
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -19,7 +21,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import rider_by_username
-from accounts.services import feed_rider, feed_token
+from accounts.services import companion_create, feed_rider, feed_token
 from core import memberships
 from core.csv import csv_response
 from core.i18n import localized
@@ -32,6 +34,7 @@ from events.forms import (
     CategoryFormSet,
     CategorySettingsForm,
     CheckinForm,
+    CompanionForm,
     EntryCodesForm,
     EntryCodesImportForm,
     EventFilterForm,
@@ -613,3 +616,42 @@ def entry_codes(request: HttpRequest, slug: str) -> HttpResponse:
         "reserved": [c for c in event.categories.all() if c.code_seats],
         "deferred_from": Event.objects.filter(created_by=event.created_by, registrations__deferred_at__isnull=False)
         .exclude(pk=event.pk).distinct()})
+
+
+MAX_COMPANIONS = 6
+
+
+@login_required
+def family_entry(request: HttpRequest, slug: str) -> HttpResponse:
+    """Register family or friends in one go (with or without yourself): each companion's profile and
+    answers; children under 18 with your consent as their guardian; every seat or none."""
+    event = event_get(slug=slug, user=request.user)
+    count = min(max(whole_number(request.GET.get("n", "1")) or 1, 1), MAX_COMPANIONS)
+    if request.method == "POST":
+        count = min(max(whole_number(request.POST.get("count", "1")) or 1, 1), MAX_COMPANIONS)
+    data = request.POST if request.method == "POST" else None
+    form = RegistrationForm(data, event=event, rider=request.user)
+    form.fields["adult_rides"] = forms.BooleanField(label=_("I ride too"), required=False, initial=True)
+    form.fields["guardian_consent"] = forms.BooleanField(
+        label=_("I am the guardian of the children I register and consent to them riding"), required=False)
+    for name, field in form.fields.items():
+        if name.startswith("q_"):
+            field.required = False  # only when you ride too (checked by the service)
+    companions = [CompanionForm(data, event=event, prefix=f"c{i}") for i in range(count)]
+    if request.method == "POST" and form.is_valid() and all(c.is_valid() for c in companions):
+        with shown_on(form) as outcome, transaction.atomic():
+            members = [(companion_create(guardian=request.user, real_name=c.cleaned_data["real_name"],
+                                         gender=c.cleaned_data["gender"],
+                                         date_of_birth=c.cleaned_data["date_of_birth"]), c.answers())
+                       for c in companions]
+            made = services.registrations_create_family(
+                category=form.cleaned_data["category"], adult=request.user, members=members,
+                adult_rides=form.cleaned_data["adult_rides"], adult_answers=form.answers(),
+                accept_waiver=form.cleaned_data.get("accept_waiver", False),
+                guardian_consent=form.cleaned_data["guardian_consent"],
+                id_consent=bool(form.cleaned_data.get("id_consent")))
+        if outcome.ok:
+            messages.success(request, _("%(n)s riders registered.") % {"n": len(made)})
+            return redirect("events:registration", pk=made[0].pk)
+    return render(request, "events/family_entry.html", {"event": event, "form": form, "companions": companions,
+                                                        "count": count, "more": count < MAX_COMPANIONS})

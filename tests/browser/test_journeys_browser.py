@@ -548,3 +548,27 @@ def test_a_transfer_is_an_offer_the_recipient_accepts(live_server, transactional
     expect(page.locator("#checkin-qr svg")).to_have_count(1)
     registration.refresh_from_db()
     assert registration.rider == friend and registration.answers == {"size": "M"}
+
+
+def test_a_parent_registers_a_child_on_the_family_page(live_server, transactional_db, make_event, person):
+    import datetime
+
+    from events.models import Registration
+
+    page, tag = person
+    event = make_event(title="亲子骑行", title_en="Family ride", waiver_text="自愿参加。",
+                       categories=[{"name": "亲子组", "name_en": "Family", "capacity": 5}])
+    parent = UserFactory(date_of_birth=datetime.date(1986, 1, 1))
+    base = live_server.url
+    log_in(page, base, parent.username)
+    page.goto(f"{base}/events/{event.slug}/")
+    page.locator("#family-link").click()
+    page.fill("input[name=c0-real_name]", "王小宝")
+    page.select_option("select[name=c0-gender]", "male")
+    page.fill("input[name=c0-date_of_birth]", "2016-05-01")
+    page.check("input[name=accept_waiver]")
+    page.check("input[name=guardian_consent]")
+    page.screenshot(path=str(SCREENSHOTS / f"journey-family-{tag}.png"), full_page=True)
+    page.locator("#family-submit").click()
+    page.wait_for_url("**/events/registrations/*/")
+    assert Registration.objects.filter(event=event, status="confirmed").count() == 2

@@ -65,3 +65,20 @@ def test_a_minor_cannot_be_registered_by_another_minor(client, family_ride):
     answer = _post(client, family_ride, companions=[CHILD], guardian_consent=True)
     assert answer.status_code == 400 and answer.json()["code"] == "guardian"
     assert not Registration.objects.exists()
+
+
+def test_the_family_page_registers_a_parent_and_a_child(client, family_ride):
+    parent = UserFactory(date_of_birth=datetime.date(1986, 1, 1))
+    client.force_login(parent)
+    assert 'id="family-link"' in client.get(f"/events/{family_ride.slug}/").content.decode()
+    page = client.get(f"/events/{family_ride.slug}/family/?n=1").content.decode()
+    assert 'name="c0-real_name"' in page and 'name="c0-q_size"' in page
+    form = {"count": "1", "category": family_ride.categories.get().pk, "adult_rides": "on", "q_size": "L",
+            "accept_waiver": "on", "c0-real_name": "王小宝", "c0-gender": "male", "c0-date_of_birth": "2016-05-01",
+            "c0-q_size": "S"}
+    refused = client.post(f"/events/{family_ride.slug}/family/", form)
+    assert refused.status_code == 200 and not Registration.objects.exists()  # no guardian consent
+    assert not User.objects.filter(guardian=parent).exists()  # nor a stray companion profile
+    done = client.post(f"/events/{family_ride.slug}/family/", {**form, "guardian_consent": "on"})
+    assert done.status_code == 302
+    assert sorted(Registration.objects.values_list("answers__size", flat=True)) == ["L", "S"]
