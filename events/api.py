@@ -19,7 +19,7 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import rider_by_username
+from accounts.selectors import rider_by_username, riders_by_username
 from accounts.services import companion_create
 from core.drf import ERRORS, ErrorOutput, ImportOutput, paginated, upload_read
 from core.errors import ServiceError
@@ -120,7 +120,8 @@ class FamilyRegistrationApi(APIView):
             made = services.registrations_create_family(
                 category=category, adult=request.user, members=members, adult_rides=values["adult_rides"],
                 adult_answers=values["answers"], accept_waiver=values["accept_waiver"],
-                guardian_consent=values["guardian_consent"], id_consent=values["id_consent"])
+                guardian_consent=values["guardian_consent"], id_consent=values["id_consent"],
+                friends=riders_by_username(usernames=values["friends"], field="friends") if values["friends"] else [])
         return Response(RegistrationOutput(made, many=True).data, status=status.HTTP_201_CREATED)
 
 

@@ -82,9 +82,11 @@ class RegistrationForm(forms.Form):
     category = forms.ModelChoiceField(label=pgettext_lazy("event category", "category"),
                                       queryset=Category.objects.none(), empty_label=None)
 
-    def __init__(self, *args, event: Event, fixed_category: bool = False, rider=None, **kwargs):
+    def __init__(self, *args, event: Event, fixed_category: bool = False, rider=None, check_answers: bool = True,
+                 **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
+        self.check_answers = check_answers  # the family page: the adult's answers only when they ride
         if fixed_category:  # a seat held by the rider's club: only the answers and the waiver
             del self.fields["category"]
         else:
@@ -117,6 +119,8 @@ class RegistrationForm(forms.Form):
 
     def clean(self) -> dict:
         cleaned = super().clean()
+        if not self.check_answers:
+            return cleaned
         try:
             answers_clean(event=self.event, answers=self.answers())
         except ValidationError as exc:

@@ -154,7 +154,10 @@ class FamilyRegistrationInput(serializers.Serializer):
     category = serializers.IntegerField()
     adult_rides = serializers.BooleanField(default=True)
     answers = serializers.DictField(required=False, default=dict, help_text="The adult's own answers.")
-    companions = CompanionInput(many=True)
+    companions = CompanionInput(many=True, required=False, default=list)
+    friends = serializers.ListField(child=serializers.CharField(max_length=150), required=False, default=list,
+                                    max_length=20, help_text="Usernames of friends with an account: a held seat "
+                                                             "each, which they confirm themselves.")
     accept_waiver = serializers.BooleanField(default=False)
     guardian_consent = serializers.BooleanField(default=False)
     id_consent = serializers.BooleanField(default=False)

@@ -20,7 +20,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from accounts.selectors import rider_by_username
+from accounts.selectors import rider_by_username, riders_by_username
 from accounts.services import companion_create, feed_rider, feed_token
 from core import memberships
 from core.csv import csv_response
@@ -630,28 +630,36 @@ def family_entry(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         count = min(max(whole_number(request.POST.get("count", "1")) or 1, 1), MAX_COMPANIONS)
     data = request.POST if request.method == "POST" else None
-    form = RegistrationForm(data, event=event, rider=request.user)
+    form = RegistrationForm(data, event=event, rider=request.user, check_answers=False)
     form.fields["adult_rides"] = forms.BooleanField(label=_("I ride too"), required=False, initial=True)
+    form.fields["friends"] = forms.CharField(
+        label=_("Friends with an account (usernames, separated by commas): each confirms their own seat"),
+        required=False, max_length=500)
     form.fields["guardian_consent"] = forms.BooleanField(
         label=_("I am the guardian of the children I register and consent to them riding"), required=False)
     for name, field in form.fields.items():
         if name.startswith("q_"):
             field.required = False  # only when you ride too (checked by the service)
-    companions = [CompanionForm(data, event=event, prefix=f"c{i}") for i in range(count)]
+    companions = [CompanionForm(data, event=event, prefix=f"c{i}", empty_permitted=True,
+                                use_required_attribute=False) for i in range(count)]
     if request.method == "POST" and form.is_valid() and all(c.is_valid() for c in companions):
         with shown_on(form) as outcome, transaction.atomic():
             members = [(companion_create(guardian=request.user, real_name=c.cleaned_data["real_name"],
                                          gender=c.cleaned_data["gender"],
                                          date_of_birth=c.cleaned_data["date_of_birth"]), c.answers())
-                       for c in companions]
+                       for c in companions if c.has_changed()]
             made = services.registrations_create_family(
                 category=form.cleaned_data["category"], adult=request.user, members=members,
                 adult_rides=form.cleaned_data["adult_rides"], adult_answers=form.answers(),
                 accept_waiver=form.cleaned_data.get("accept_waiver", False),
                 guardian_consent=form.cleaned_data["guardian_consent"],
-                id_consent=bool(form.cleaned_data.get("id_consent")))
+                id_consent=bool(form.cleaned_data.get("id_consent")),
+                friends=riders_by_username(usernames=names, field="friends") if (names := [
+                    n for n in form.cleaned_data["friends"].replace("，", ",").split(",") if n.strip()]) else [])
         if outcome.ok:
             messages.success(request, _("%(n)s riders registered.") % {"n": len(made)})
-            return redirect("events:registration", pk=made[0].pk)
+            mine = [r for r in made if request.user.pk in (r.rider_id, r.rider.guardian_id)]
+            return redirect("events:registration", pk=mine[0].pk) if mine else redirect("events:detail",
+                                                                                         slug=event.slug)
     return render(request, "events/family_entry.html", {"event": event, "form": form, "companions": companions,
                                                         "count": count, "more": count < MAX_COMPANIONS})

@@ -651,15 +651,23 @@ ADULT_AGE = 18
 def registrations_create_family(*, category: Category, adult: User, members: list[tuple[User, dict]],
                                 adult_rides: bool = True, adult_answers: dict | None = None,
                                 accept_waiver: bool = False, guardian_consent: bool = False,
-                                id_consent: bool = False) -> list[Registration]:
+                                id_consent: bool = False, friends: list[User] | None = None) -> list[Registration]:
     """An adult registers companions (family, friends; each their own profile and answers) with or
-    without themselves: every seat or none, under the category lock as team entries. A child under
+    without themselves: every seat or none, under the category lock as team entries. Friends with
+    their own account get a held seat they confirm themselves (their answers, their waiver), as a
+    team member does; companions without one are the adult's to answer for. A child under
     18 rides only with the consent of their guardian, the registering adult; the adult accepts the
     waiver for everyone and pays for everyone (their orders are the adult's)."""
     event = category.event
-    if not members:
+    friends = [f for f in (friends or []) if f.pk != adult.pk]
+    if not members and not friends:
         raise ServiceError(_("Add at least one companion."), RegistrationCode.EMPTY_GROUP)
     _window_check(event)
+    for friend in friends:
+        try:
+            rider_check(category=category, rider=friend)
+        except ServiceError as exc:
+            raise ServiceError(f"{friend.public_name}: {' '.join(exc.messages)}", exc.error_code) from exc
     if event.waiver_text and not accept_waiver:
         raise ServiceError(_("Accept the waiver to register."), RegistrationCode.WAIVER)
     day = event.starts_at.date()
@@ -682,16 +690,16 @@ def registrations_create_family(*, category: Category, adult: User, members: lis
             raise ServiceError(f"{rider.public_name}: {' '.join(exc.messages)}", exc.error_code) from exc
         checked.append((rider, cleaned, minor))
     locked = lock_category(category)
-    already = list(Registration.objects.filter(event=event, rider__in=[r for r, _a, _m in checked],
+    already = list(Registration.objects.filter(event=event, rider__in=[r for r, _a, _m in checked] + friends,
                                                status__in=Registration.ACTIVE).select_related("rider"))
     if already:
         raise ServiceError(_("Already registered for this event: %(names)s.")
                            % {"names": ", ".join(r.rider.public_name for r in already)},
                            RegistrationCode.ALREADY_REGISTERED)
     free = locked.capacity - recount(locked).confirmed_count - locked.code_seats
-    if free < len(checked):
+    if free < len(checked) + len(friends):
         raise ServiceError(_("Only %(free)s seats are left in this category for %(count)s riders: nobody was "
-                             "registered.") % {"free": max(free, 0), "count": len(checked)},
+                             "registered.") % {"free": max(free, 0), "count": len(checked) + len(friends)},
                            RegistrationCode.NOT_ENOUGH_SEATS)
     now = timezone.now()
     fee = locked.fee_fen
@@ -708,5 +716,11 @@ def registrations_create_family(*, category: Category, adult: User, members: lis
             payment_needed.send(sender=Registration, registration=registration, amount_fen=fee, deadline=pay_by)
         mail_on_commit(registration.pk, registration.status)
         made.append(registration)
+    deadline = hold_deadline(event, now)
+    for friend in friends:  # their seat is held until they confirm it themselves
+        made.append(Registration.objects.create(
+            event=event, category=locked, rider=friend, status=Registration.Status.HELD, bib=take_bib(locked),
+            queued_at=now, hold_expires_at=deadline))
+        mail_on_commit(made[-1].pk, "group_entry")
     Category.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + len(made))
     return made

@@ -82,3 +82,29 @@ def test_the_family_page_registers_a_parent_and_a_child(client, family_ride):
     done = client.post(f"/events/{family_ride.slug}/family/", {**form, "guardian_consent": "on"})
     assert done.status_code == 302
     assert sorted(Registration.objects.values_list("answers__size", flat=True)) == ["L", "S"]
+
+
+def test_friends_with_an_account_confirm_their_own_seat(client, family_ride):
+    parent, friend = UserFactory(date_of_birth=datetime.date(1986, 1, 1)), UserFactory()
+    client.force_login(parent)
+    answer = _post(client, family_ride, companions=[], friends=[friend.username])
+    assert answer.status_code == 201
+    held = Registration.objects.get(rider=friend)
+    assert held.status == "held" and held.answers == {}  # their own answers and waiver come from them
+    from events.services import registration_hold_confirm
+    confirmed = registration_hold_confirm(registration=held, answers={"size": "M"}, accept_waiver=True)
+    assert confirmed.status == "awaiting_payment" and confirmed.waiver_accepted_at is not None
+    assert Order.objects.get(registration=confirmed).rider == friend  # a friend pays their own
+    unknown = _post(client, family_ride, companions=[], friends=["nobody-here"], adult_rides=False)
+    assert unknown.status_code == 400 and "friends" in unknown.json()["fields"]
+
+
+def test_the_family_page_takes_friends_only(client, family_ride):
+    parent, friend = UserFactory(date_of_birth=datetime.date(1986, 1, 1)), UserFactory()
+    client.force_login(parent)
+    form = {"count": "1", "category": family_ride.categories.get().pk, "accept_waiver": "on",
+            "friends": f" {friend.username} "}  # the companion block left empty; the parent does not ride
+    answer = client.post(f"/events/{family_ride.slug}/family/", form)
+    assert answer.status_code == 302 and answer["Location"].endswith("/")  # back to the event page
+    assert client.get(answer["Location"]).status_code == 200
+    assert Registration.objects.get().rider == friend and not User.objects.filter(guardian=parent).exists()
