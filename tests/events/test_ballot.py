@@ -213,3 +213,24 @@ def test_riders_who_did_not_show_up_twice_are_drawn_last_when_the_organizer_choo
     assert mine.pk not in ballot.winners and len(ballot.winners) == 3  # five others come first
     assert Registration.objects.get(pk=mine.pk).draw_position == 6
     assert len(others) == 5
+
+
+def test_last_years_finishers_have_their_quota(make_event):
+    from events.services import checkin_by_id
+    last_year = make_event(title="2025千人骑行", categories=[{"name": "组", "capacity": 10}])
+    finishers = [UserFactory() for _ in range(3)]
+    for rider in finishers:
+        registration = registration_create(event=last_year, category=last_year.categories.get(), rider=rider)[0]
+        checkin_by_id(event=last_year, registration_id=registration.pk)
+        Registration.objects.filter(pk=registration.pk).update(result="finished")
+    event = make_event(title="2026千人骑行", categories=[{"name": "抽签组", "capacity": 4, "mode": "ballot"}])
+    category = event.categories.get()
+    quota_group_add(ballot=Ballot.objects.get(category=category), rule="finished_before", share_percent=50,
+                    earlier_event=last_year)
+    for rider in finishers + [UserFactory() for _ in range(20)]:
+        registration_create(event=event, category=category, rider=rider)
+    _close(event)
+    ballot = ballot_draw(category=category)
+    finisher_entries = set(Registration.objects.filter(event=event, rider__in=finishers).values_list("pk", flat=True))
+    assert {pk for pk, groups in ballot.entries["entries"] if groups == [0]} == finisher_entries
+    assert len(finisher_entries & set(ballot.winners)) >= 2  # 50% of 4 seats for last year's finishers
