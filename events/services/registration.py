@@ -6,6 +6,8 @@ from __future__ import annotations
 import contextlib
 import datetime
 import uuid
+from collections.abc import Callable
+from typing import cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -249,18 +251,9 @@ def registrations_create_group(*, category: Category, riders: list[User],
         raise ServiceError(_("Choose at least one member."), RegistrationCode.EMPTY_GROUP)
     _window_check(event)
     for rider in riders:
-        try:
-            rider_check(category=category, rider=rider)
-        except ServiceError as exc:
-            raise ServiceError(f"{rider.public_name}: {' '.join(exc.messages)}", exc.error_code) from exc
+        _named(rider, rider_check, category=category, rider=rider)
     locked = lock_category(category)
-    already = list(Registration.objects.filter(event=event, rider__in=riders, status__in=Registration.ACTIVE)
-                   .select_related("rider"))
-    if already:
-        raise ServiceError(_("Already registered for this event: %(names)s.")
-                           % {"names": ", ".join(r.rider.public_name for r in already)},
-                           RegistrationCode.ALREADY_REGISTERED)
-    free = locked.capacity - recount(locked).confirmed_count - locked.code_seats
+    free = _group_seats(locked, riders)
     if free < len(riders):
         raise ServiceError(_("Only %(free)s seats are left in this category for %(count)s members: nobody was "
                              "entered.") % {"free": max(free, 0), "count": len(riders)},
@@ -276,6 +269,25 @@ def registrations_create_group(*, category: Category, riders: list[User],
         mail_on_commit(entries[-1].pk, mail_kind)
     Category.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + len(riders))
     return entries
+
+
+def _named(who: User, check: Callable[..., object], /, **kwargs: object) -> object:
+    """Run a check for one rider of a group; its refusal names the rider."""
+    try:
+        return check(**kwargs)
+    except ServiceError as exc:
+        raise ServiceError(f"{who.public_name}: {' '.join(exc.messages)}", exc.error_code) from exc
+
+
+def _group_seats(locked: Category, riders: list[User]) -> int:
+    """Under the category lock: refuse when one of a group is registered already; the free seats."""
+    already = list(Registration.objects.filter(event_id=locked.event_id, rider__in=riders,
+                                               status__in=Registration.ACTIVE).select_related("rider"))
+    if already:
+        raise ServiceError(_("Already registered for this event: %(names)s.")
+                           % {"names": ", ".join(r.rider.public_name for r in already)},
+                           RegistrationCode.ALREADY_REGISTERED)
+    return locked.capacity - recount(locked).confirmed_count - locked.code_seats
 
 
 @transaction.atomic
@@ -647,6 +659,14 @@ def registration_defer(*, registration: Registration) -> Registration:
 ADULT_AGE = 18
 
 
+def _member_checks(*, category: Category, rider: User, given: dict, id_consent: bool) -> dict:
+    """One family member's rules, answers and ID, as a sign-up of their own; their cleaned answers."""
+    rider_check(category=category, rider=rider)
+    cleaned = answers_clean(event=category.event, answers=given)
+    _identity(category.event, rider, cleaned, id_consent=id_consent, fill_profile=False)
+    return cleaned
+
+
 @transaction.atomic
 def registrations_create_family(*, category: Category, adult: User, members: list[tuple[User, dict]],
                                 adult_rides: bool = True, adult_answers: dict | None = None,
@@ -664,10 +684,7 @@ def registrations_create_family(*, category: Category, adult: User, members: lis
         raise ServiceError(_("Add at least one companion."), RegistrationCode.EMPTY_GROUP)
     _window_check(event)
     for friend in friends:
-        try:
-            rider_check(category=category, rider=friend)
-        except ServiceError as exc:
-            raise ServiceError(f"{friend.public_name}: {' '.join(exc.messages)}", exc.error_code) from exc
+        _named(friend, rider_check, category=category, rider=friend)
     if event.waiver_text and not accept_waiver:
         raise ServiceError(_("Accept the waiver to register."), RegistrationCode.WAIVER)
     day = event.starts_at.date()
@@ -682,21 +699,11 @@ def registrations_create_family(*, category: Category, adult: User, members: lis
         if minor and not guardian_consent:
             raise ServiceError(_("As the guardian, consent to %(name)s riding to register them.")
                                % {"name": rider.public_name}, RegistrationCode.GUARDIAN, field="guardian_consent")
-        try:
-            rider_check(category=category, rider=rider)
-            cleaned = answers_clean(event=event, answers=given)
-            _identity(event, rider, cleaned, id_consent=id_consent, fill_profile=False)
-        except ServiceError as exc:
-            raise ServiceError(f"{rider.public_name}: {' '.join(exc.messages)}", exc.error_code) from exc
+        cleaned = cast(dict, _named(rider, _member_checks, category=category, rider=rider, given=given,
+                                    id_consent=id_consent))
         checked.append((rider, cleaned, minor))
     locked = lock_category(category)
-    already = list(Registration.objects.filter(event=event, rider__in=[r for r, _a, _m in checked] + friends,
-                                               status__in=Registration.ACTIVE).select_related("rider"))
-    if already:
-        raise ServiceError(_("Already registered for this event: %(names)s.")
-                           % {"names": ", ".join(r.rider.public_name for r in already)},
-                           RegistrationCode.ALREADY_REGISTERED)
-    free = locked.capacity - recount(locked).confirmed_count - locked.code_seats
+    free = _group_seats(locked, [r for r, _a, _m in checked] + friends)
     if free < len(checked) + len(friends):
         raise ServiceError(_("Only %(free)s seats are left in this category for %(count)s riders: nobody was "
                              "registered.") % {"free": max(free, 0), "count": len(checked) + len(friends)},
