@@ -317,8 +317,7 @@ def category_settings(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
             messages.success(request, _("The quota group was added."))
             return redirect("events:category", slug=event.slug, pk=category.pk)
     elif request.method == "POST" and action == "no_shows_last":
-        Ballot.objects.filter(category=category, drawn_at__isnull=True).update(
-            no_shows_last=request.POST.get("no_shows_last") == "on")
+        services.ballot_no_shows_last(category=category, on=request.POST.get("no_shows_last") == "on")
         return redirect("events:category", slug=event.slug, pk=category.pk)
     elif request.method == "POST" and action == "draw":
         with shown_on(request) as outcome:

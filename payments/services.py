@@ -369,6 +369,12 @@ def refunds_follow() -> dict[str, int]:
     return {"sent": sent, "asked": asked}
 
 
+def payment_settings_update(*, event: Event, **fields: Any) -> EventPayment:
+    """An event's payment methods and refund policy (the organizer's payments page)."""
+    settings_row, _created = EventPayment.objects.update_or_create(event=event, defaults=fields)
+    return settings_row
+
+
 def refund_policy(event: Event) -> EventPayment:
     return EventPayment.objects.filter(event=event).first() or EventPayment(event=event)
 

@@ -198,7 +198,7 @@ def event_payments(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         action = request.POST.get("action")
         if action == "settings" and settings_form.is_valid():
-            settings_form.save()
+            services.payment_settings_update(event=event, **settings_form.cleaned_data)
             messages.success(request, _("Payment settings saved."))
             return redirect("payments:event", slug=event.slug)
         if action == "refund":

@@ -36,6 +36,11 @@ def ballot_setup(*, category: Category) -> Ballot:
     return ballot
 
 
+def ballot_no_shows_last(*, category: Category, on: bool) -> int:
+    """The organizer's choice to draw repeated no-shows last (fixed once drawn)."""
+    return Ballot.objects.filter(category=category, drawn_at__isnull=True).update(no_shows_last=on)
+
+
 def quota_group_add(*, ballot: Ballot, rule: str, share_percent: int, earlier_event: Event | None = None) -> QuotaGroup:
     if ballot.drawn_at:
         raise ServiceError(_("The draw has been made: its quota groups are fixed."), RegistrationCode.BALLOT_DRAWN)
