@@ -572,3 +572,29 @@ def test_a_parent_registers_a_child_on_the_family_page(live_server, transactiona
     page.locator("#family-submit").click()
     page.wait_for_url("**/events/registrations/*/")
     assert Registration.objects.filter(event=event, status="confirmed").count() == 2
+
+
+def test_account_pages_data_delete_and_new_password(live_server, transactional_db, person, settings):
+    """The PIPL pages a rider reaches from /me/: a refused deletion shows its error in view."""
+    from core import sms
+
+    settings.SMS_BACKEND = "console"
+    page, tag = person
+    rider = UserFactory(phone=f"+861390000{'1111' if tag == 'zh' else '2222'}", phone_verified=True)
+    base = live_server.url
+    page.goto(f"{base}/password/forgot/")
+    page.fill("input[name=phone]", rider.phone[3:])
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url("**/accounts/login/code/confirm/")
+    page.fill("input[name=code]", [m for m in sms.sent if m.phone == rider.phone][-1].params["code"])
+    page.locator("main form button[type=submit]").first.click()
+    page.wait_for_url("**/me/password/new/")
+    page.screenshot(path=str(SCREENSHOTS / f"account-password-new-{tag}.png"), full_page=True)
+    page.goto(f"{base}/me/")
+    expect(page.locator("#data-download")).to_be_visible()
+    page.locator("#account-delete").click()
+    page.fill("input[name=username]", "not-me")
+    page.once("dialog", lambda dialog: dialog.accept())
+    page.locator("#delete-account").click()
+    expect(page.locator("#error-summary")).to_be_in_viewport()
+    page.screenshot(path=str(SCREENSHOTS / f"account-delete-refused-{tag}.png"), full_page=True)
