@@ -10,13 +10,17 @@ from django.conf import settings
 from django.http import Http404
 
 from core.i18n import localized
-from routes import gpx
+from routes import formats, gpx
 from routes.models import RouteVersion
+
+CONTENT_TYPES = {"gpx": "application/gpx+xml", "tcx": "application/vnd.garmin.tcx+xml",
+                 "fit": "application/vnd.ant.fit"}
 
 
 def _parsed(version: RouteVersion) -> gpx.ParsedGpx:
     with version.gpx_file.open("rb") as handle:
-        return gpx.parse(handle.read(), max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES, max_points=settings.ROUTE_MAX_POINTS)
+        return formats.parse(handle.read(), max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES,
+                             max_points=settings.ROUTE_MAX_POINTS)
 
 
 def _base_name(version: RouteVersion) -> str:
@@ -28,9 +32,10 @@ def render(*, version: RouteVersion, fmt: str) -> tuple[bytes, str, str]:
     if fmt == "original":
         with version.gpx_file.open("rb") as handle:
             body = handle.read()
-        name = version.original_filename or f"{_base_name(version)}.gpx"
+        kind = version.file_format or "gpx"
+        name = version.original_filename or f"{_base_name(version)}.{kind}"
         gzipped = body[:2] == b"\x1f\x8b"
-        return body, "application/gzip" if gzipped else "application/gpx+xml", quote(name)
+        return body, "application/gzip" if gzipped else CONTENT_TYPES[kind], quote(name)
     if fmt == "gpx":
         return clean_gpx(version).encode("utf-8"), "application/gpx+xml", quote(f"{_base_name(version)}.gpx")
     if fmt == "geojson":

@@ -1,4 +1,4 @@
-"""GPX refusals in the user's language: one message per GpxError code."""
+"""Refusals of route and ride files (GPX, FIT, TCX) in the user's language: one message per code."""
 
 from django.utils.translation import gettext_lazy as _
 
@@ -8,11 +8,11 @@ MESSAGES = {
     "too_large": _("The file is larger than the %(limit_mb)s MB limit."),
     "too_large_unzipped": _("The compressed file unpacks to more than the %(limit_mb)s MB limit."),
     "bad_gzip": _("The file looks gzip-compressed but cannot be unpacked."),
-    "doctype": _("The file contains a DOCTYPE or entity declaration, which GPX files never need; it was refused "
-                 "for safety."),
-    "not_xml": _("The file is not XML, so it cannot be a GPX file."),
-    "not_gpx": _("The file is XML but not GPX (its root element is <%(root)s>, not <gpx>)."),
-    "malformed": _("The GPX file is broken at line %(line)s, column %(column)s."),
+    "doctype": _("The file contains a DOCTYPE or entity declaration, which GPX and TCX files never need; it was "
+                 "refused for safety."),
+    "not_xml": _("The file is neither GPX, TCX (both XML) nor FIT."),
+    "not_gpx": _("The file is XML but neither GPX nor TCX (its root element is <%(root)s>)."),
+    "malformed": _("The file is broken at line %(line)s, column %(column)s."),
     "unknown_encoding": _("The file declares an unknown character encoding (%(encoding)s)."),
     "bad_encoding": _("The file contains bytes that are not valid in its declared encoding (%(encoding)s)."),
     "too_many_points": _("The file has more than %(limit)s points, the most one route may have."),
@@ -21,13 +21,21 @@ MESSAGES = {
     "coordinate_out_of_range": _("A point lies outside the earth's coordinates (lat=%(lat)s, lon=%(lon)s); "
                                  "latitude must be within ±90 and longitude within ±180."),
     "no_points": _("The file has no track or route points."),
+    "no_positions": _("The file has no GPS positions (an indoor ride or a recording without GPS), so there is no "
+                      "line to show."),
+    "fit_header": _("The file is not a FIT file: its header is damaged."),
+    "fit_truncated": _("The FIT file is cut short: it ends before the length its header gives. Copy it from the "
+                       "device again."),
+    "fit_crc": _("The FIT file is damaged: its checksum does not match its contents. Copy it from the device "
+                 "again."),
+    "fit_corrupt": _("The FIT file is damaged: a message in it cannot be decoded."),
     "empty": _("The file is empty."),
 }
 
 
 def gpx_error_message(code: str, params: dict | None = None) -> str:
     """The message for a refusal code, in the active language."""
-    template = MESSAGES.get(code, _("The GPX file could not be read."))
+    template = MESSAGES.get(code, _("The file could not be read."))
     try:
         return str(template) % (params or {})
     except (KeyError, TypeError, ValueError):

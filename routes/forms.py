@@ -3,7 +3,10 @@
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from routes.formats import EXTENSIONS
 from routes.models import Route
+
+ACCEPT = ",".join((*EXTENSIONS, ".gz"))
 
 
 class RouteUploadForm(forms.Form):
@@ -15,11 +18,13 @@ class RouteUploadForm(forms.Form):
     visibility = forms.ChoiceField(label=_("visibility"), choices=Route.Visibility.choices,
                                    initial=Route.Visibility.PUBLIC)
     publish = forms.BooleanField(label=_("publish now"), required=False)
-    gpx = forms.FileField(label=_("GPX file (.gpx or .gpx.gz)"))
+    gpx = forms.FileField(label=_("route file (GPX, FIT or TCX; gzipped too)"),
+                          widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
 
 
 class VersionUploadForm(forms.Form):
-    gpx = forms.FileField(label=_("new GPX file (.gpx or .gpx.gz)"))
+    gpx = forms.FileField(label=_("new route file (GPX, FIT or TCX; gzipped too)"),
+                          widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
 
 
 class RouteEditForm(forms.ModelForm):

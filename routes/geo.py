@@ -21,6 +21,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 from geographiclib.geodesic import Geodesic
+from scipy.ndimage import median_filter
 
 WGS84_A = 6378137.0
 WGS84_F = 1 / 298.257223563
@@ -113,6 +114,8 @@ class RouteStats:
     difficulty: int = 1
     line: list[list[list[float]]] = field(default_factory=list)  # segments of [lat, lon]
     profile: list[list[float]] = field(default_factory=list)  # [km, metres]
+    elevation_quality: str = ""  # Quality.*; "" without elevation
+    elevation_changed_share: float = 0.0  # share of the line whose heights the repair changed
 
 
 def hysteresis_gain_loss(values: np.ndarray, band: float) -> tuple[float, float, list[tuple[int, int]]]:
@@ -269,48 +272,132 @@ def compute(lat: np.ndarray, lon: np.ndarray, ele: np.ndarray, segments: list[sl
         is_loop=distance > 0 and geodesic_distance(*start, *finish) <= min(LOOP_MAX_GAP_M, 0.05 * distance),
         line=simplify(lat, lon, segments, max_line_points),
     )
-    # Elevation along the whole route: distance from start runs on across segment gaps
-    cumulative_parts, elevation_parts = [], []
-    offset = 0.0
-    for sl, steps in zip(segments, steps_per_segment):
-        cum = offset + np.concatenate(([0.0], np.cumsum(steps)))
-        cumulative_parts.append(cum)
-        elevation_parts.append(ele[sl])
-        offset = float(cum[-1])
-    cumulative = np.concatenate(cumulative_parts)
-    elevation = np.concatenate(elevation_parts)
-    valid = np.isfinite(elevation)
-    if valid.sum() < 2 or distance < GRID_M * 2:
-        stats.difficulty = difficulty_grade(distance / 1000, 0.0)
-        return stats
-    _elevation_stats(stats, cumulative[valid], elevation[valid], max_profile_samples)
+    elevation_stats(stats, along_route(steps_per_segment), [ele[sl] for sl in segments], max_profile_samples)
     stats.difficulty = difficulty_grade(distance / 1000, stats.elevation_gain_m or 0.0)
     return stats
 
 
-def _elevation_stats(stats: RouteStats, dist: np.ndarray, ele: np.ndarray, max_samples: int) -> None:
-    dist, unique_at = np.unique(dist, return_index=True)  # repeated positions would break interp
-    ele = ele[unique_at]
-    if len(dist) < 2:
-        return
-    grid = np.arange(dist[0], dist[-1] + GRID_M / 2, GRID_M)
-    smooth = _moving_average(np.interp(grid, dist, ele), int(SMOOTH_M / GRID_M) | 1)
-    gain, loss, rises = hysteresis_gain_loss(smooth, HYSTERESIS_M)
+def elevation_only(lat: np.ndarray, lon: np.ndarray, ele: np.ndarray, segments: list[slice]) -> RouteStats:
+    """The elevation statistics alone (for recorded heights kept beside a terrain model's)."""
+    stats = RouteStats(distance_m=0.0, points=len(lat), segments=len(segments), has_elevation=False)
+    elevation_stats(stats, along_route([step_lengths(lat[sl], lon[sl]) for sl in segments]),
+                    [ele[sl] for sl in segments])
+    return stats
+
+
+def along_route(steps_per_segment: list[np.ndarray]) -> list[np.ndarray]:
+    """Distance from the start at every point, per segment; it runs on across segment gaps, which
+    are not counted."""
+    parts, offset = [], 0.0
+    for steps in steps_per_segment:
+        cum = offset + np.concatenate(([0.0], np.cumsum(steps)))
+        parts.append(cum)
+        offset = float(cum[-1])
+    return parts
+
+
+# Elevation repair (docs/routes.md): heights outside BELIEVABLE_M are dropped; spikes (farther than
+# SPIKE_M and SPIKE_MADS robust deviations from the median of HAMPEL_M around them) are replaced
+# by that median; steps steeper than MAX_GRADE over one GRID_M are limited to it. Only a profile
+# that needs it is touched; one where more than UNRELIABLE_SHARE of the line had to change is
+# flagged unreliable.
+BELIEVABLE_M = (-50.0, 9000.0)
+MAX_GRADE = 30.0
+HAMPEL_M = 300.0
+SPIKE_M = 20.0
+SPIKE_MADS = 4.0
+CHANGED_M = 5.0
+UNRELIABLE_SHARE = 0.10
+
+
+class Quality:
+    GOOD, REPAIRED, UNRELIABLE = "good", "repaired", "unreliable"
+
+
+def _rolling_median(values: np.ndarray, width: int) -> np.ndarray:
+    return median_filter(values, size=width, mode="nearest")
+
+
+def _max_grade(values: np.ndarray) -> float:
     window = int(GRADIENT_WINDOW_M / GRID_M)
-    gradients = (smooth[window:] - smooth[:-window]) / GRADIENT_WINDOW_M * 100 if len(smooth) > window else None
+    smooth = _moving_average(values, int(SMOOTH_M / GRID_M) | 1)
+    if len(smooth) <= window:
+        return 0.0
+    return float(np.abs(smooth[window:] - smooth[:-window]).max() / GRADIENT_WINDOW_M * 100)
+
+
+def repair_profile(values: np.ndarray, dropped: int = 0) -> tuple[np.ndarray, str, float]:
+    """(heights, quality, share of the line changed) for heights every GRID_M along a line."""
+    width = int(HAMPEL_M / GRID_M) | 1
+    median = _rolling_median(values, width)
+    deviation = np.abs(values - median)
+    mad = _rolling_median(deviation, width) * 1.4826
+    spikes = deviation > np.maximum(SPIKE_MADS * mad, SPIKE_M)
+    if not spikes.any() and not dropped and _max_grade(values) <= MAX_GRADE:
+        return values, Quality.GOOD, 0.0
+    fixed = np.where(spikes, median, values)
+    limit = MAX_GRADE / 100 * GRID_M
+    steps = np.clip(np.diff(fixed), -limit, limit)
+    limited = fixed[0] + np.concatenate(([0.0], np.cumsum(steps)))
+    # the limited line keeps the median level of the recorded one (a step is removed, not carried on)
+    limited += float(np.median(fixed - limited))
+    limited = np.clip(limited, *BELIEVABLE_M)
+    changed = float(np.mean(np.abs(limited - values) > CHANGED_M))
+    return limited, (Quality.UNRELIABLE if changed > UNRELIABLE_SHARE else Quality.REPAIRED), changed
+
+
+def elevation_stats(stats: RouteStats, cumulative: list[np.ndarray], heights: list[np.ndarray],
+                    max_samples: int = 500) -> None:
+    """Gain, loss, extremes, steepest 100 m, climbs, profile and quality, segment by segment (no
+    grade across the gap between two segments), after repairing heights that need it."""
+    grids, smooths, qualities, changed_total, samples = [], [], [], 0.0, 0
+    gain = loss = 0.0
+    climbs: list[Climb] = []
+    max_gradient = None
+    window = int(GRADIENT_WINDOW_M / GRID_M)
+    for dist, ele in zip(cumulative, heights):
+        believable = np.isfinite(ele) & (ele >= BELIEVABLE_M[0]) & (ele <= BELIEVABLE_M[1])
+        dropped = int(np.isfinite(ele).sum() - believable.sum())
+        if believable.sum() < 2:
+            continue
+        d, unique_at = np.unique(dist[believable], return_index=True)  # repeated positions break interp
+        if len(d) < 2 or d[-1] - d[0] < GRID_M * 2:
+            continue
+        grid = np.arange(d[0], d[-1] + GRID_M / 2, GRID_M)
+        repaired, quality, changed = repair_profile(np.interp(grid, d, ele[believable][unique_at]), dropped)
+        smooth = _moving_average(repaired, int(SMOOTH_M / GRID_M) | 1)
+        part_gain, part_loss, rises = hysteresis_gain_loss(smooth, HYSTERESIS_M)
+        gain, loss = gain + part_gain, loss + part_loss
+        gradients = (smooth[window:] - smooth[:-window]) / GRADIENT_WINDOW_M * 100 if len(smooth) > window else None
+        if gradients is not None:
+            max_gradient = max(max_gradient or 0.0, float(gradients.max()))
+        climbs += _climbs(grid, smooth, rises, gradients, window)
+        grids.append(grid)
+        smooths.append(smooth)
+        qualities.append(quality)
+        changed_total += changed * len(grid)
+        samples += len(grid)
+    if not grids:
+        return
     stats.has_elevation = True
+    share = changed_total / samples
+    stats.elevation_quality = (Quality.UNRELIABLE if share > UNRELIABLE_SHARE
+                               else Quality.GOOD if all(q == Quality.GOOD for q in qualities) else Quality.REPAIRED)
+    stats.elevation_changed_share = round(share, 4)
     stats.elevation_gain_m = round(gain, 1)
     stats.elevation_loss_m = round(loss, 1)
-    stats.min_elevation_m = round(float(ele.min()), 1)
-    stats.max_elevation_m = round(float(ele.max()), 1)
-    stats.max_gradient = round(float(gradients.max()), 1) if gradients is not None else 0.0
-    stats.climbs = _climbs(grid, smooth, rises, gradients, window)
-    if stats.climbs:
-        total_length = sum(c.length_m for c in stats.climbs)
-        stats.avg_climb_gradient = round(sum(c.gain_m for c in stats.climbs) / total_length * 100, 1)
-    step = max(1, math.ceil(len(grid) / max_samples))
-    picks = np.unique(np.concatenate((np.arange(0, len(grid), step), [len(grid) - 1])))
-    stats.profile = [[round(float(grid[i]) / 1000, 3), round(float(smooth[i]), 1)] for i in picks]
+    all_smooth = np.concatenate(smooths)
+    all_grid = np.concatenate(grids)
+    stats.min_elevation_m = round(float(all_smooth.min()), 1)
+    stats.max_elevation_m = round(float(all_smooth.max()), 1)
+    stats.max_gradient = round(max_gradient, 1) if max_gradient is not None else 0.0
+    stats.climbs = climbs
+    if climbs:
+        total_length = sum(c.length_m for c in climbs)
+        stats.avg_climb_gradient = round(sum(c.gain_m for c in climbs) / total_length * 100, 1)
+    step = max(1, math.ceil(len(all_grid) / max_samples))
+    picks = np.unique(np.concatenate((np.arange(0, len(all_grid), step), [len(all_grid) - 1])))
+    stats.profile = [[round(float(all_grid[i]) / 1000, 3), round(float(all_smooth[i]), 1)] for i in picks]
 
 
 def _climbs(grid, smooth, rises, gradients, window) -> list[Climb]:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import codecs
 import contextlib
+import datetime
 import gc
 import gzip
 import io
@@ -58,6 +59,8 @@ class ParsedGpx:
     waypoints: list[Waypoint] = field(default_factory=list)
     name: str = ""
     description: str = ""
+    times: np.ndarray | None = None  # seconds since the epoch, NaN where a point has none; read on request
+    kind: str = "gpx"  # the file format: gpx, fit or tcx
 
     @property
     def points(self) -> int:
@@ -131,7 +134,7 @@ def _refuse_dtd(*args: object) -> None:
     raise GpxError("doctype")
 
 
-def _check_prolog(xml: bytes) -> str:
+def check_prolog(xml: bytes, root_name: str = "gpx") -> str:
     """Read up to the root element with expat, refusing any DOCTYPE or entity declaration.
 
     A DTD (and so any entity beyond the five predefined ones) may only appear before the root
@@ -155,7 +158,7 @@ def _check_prolog(xml: bytes) -> str:
         parser.Parse(b"", True)
     except _RootFound as found:
         prefix, _, local = found.tag.rpartition(":")
-        if local != "gpx":
+        if local != root_name:
             raise GpxError("not_gpx", root=local[:40]) from None
         uri = found.attrs.get(f"xmlns:{prefix}" if prefix else "xmlns", "")
         return f"{{{uri}}}" if uri else ""
@@ -198,6 +201,7 @@ class _Points:
         self.lat: list[str | None] = []
         self.lon: list[str | None] = []
         self.ele: list[str | None] = []
+        self.time: list[str | None] = []
         self.ends: list[int] = []  # index after the last point of each segment
 
 
@@ -217,10 +221,11 @@ def _coordinates(points: _Points) -> tuple[np.ndarray, np.ndarray]:
     return lat, lon
 
 
-def _walk(xml: bytes, ns: str, max_points: int) -> tuple[_Points, _Points, list[Waypoint], str, str]:
+def _walk(xml: bytes, ns: str, max_points: int, with_times: bool) -> tuple[_Points, _Points, list[Waypoint], str, str]:
     """Stream the document through ElementTree's C parser, keeping only points and waypoints."""
     trkpt, trkseg, rtept, rte, wpt = (f"{ns}{t}" for t in ("trkpt", "trkseg", "rtept", "rte", "wpt"))
-    ele_tag, name_tag, desc_tag, type_tag, sym_tag = (f"{ns}{t}" for t in ("ele", "name", "desc", "type", "sym"))
+    ele_tag, name_tag, desc_tag, type_tag, sym_tag, time_tag = (
+        f"{ns}{t}" for t in ("ele", "name", "desc", "type", "sym", "time"))
     metadata, trk, root = f"{ns}metadata", f"{ns}trk", f"{ns}gpx"
     track, route = _Points(), _Points()
     waypoints: list[Waypoint] = []
@@ -236,6 +241,8 @@ def _walk(xml: bytes, ns: str, max_points: int) -> tuple[_Points, _Points, list[
                 points.lat.append(element.get("lat"))
                 points.lon.append(element.get("lon"))
                 points.ele.append(element.findtext(ele_tag))
+                if with_times:
+                    points.time.append(element.findtext(time_tag))
                 element.clear()
                 total += 1
                 if total > max_points:
@@ -274,7 +281,7 @@ def _waypoint(element: ET.Element, name_tag: str, desc_tag: str, type_tag: str, 
 
 
 @contextlib.contextmanager
-def _collector_paused():
+def collector_paused():
     """The parse allocates tens of thousands of short-lived elements, none in a cycle; the cyclic
     collector would otherwise walk every live object of the process many times over."""
     was_enabled = gc.isenabled()
@@ -286,20 +293,23 @@ def _collector_paused():
             gc.enable()
 
 
-def parse(data: bytes, *, max_bytes: int, max_points: int) -> ParsedGpx:
+def xml_input(data: bytes, *, max_bytes: int) -> bytes:
+    """Upload bytes (optionally gzipped) as bytes expat reads."""
+    return _to_expat_input(read_bytes(data, max_bytes=max_bytes))
+
+
+def parse(data: bytes, *, max_bytes: int, max_points: int, with_times: bool = False) -> ParsedGpx:
     """Parse GPX 1.0/1.1 bytes (optionally gzipped). Raises GpxError naming the problem."""
-    xml = _to_expat_input(read_bytes(data, max_bytes=max_bytes))
-    ns = _check_prolog(xml)
+    return parse_xml(xml_input(data, max_bytes=max_bytes), max_points=max_points, with_times=with_times)
+
+
+def parse_xml(xml: bytes, *, max_points: int, with_times: bool = False) -> ParsedGpx:
+    ns = check_prolog(xml)
     try:
-        with _collector_paused():
-            track, route, waypoints, name, description = _walk(xml, ns, max_points)
+        with collector_paused():
+            track, route, waypoints, name, description = _walk(xml, ns, max_points, with_times)
     except ET.ParseError as exc:
-        line, column = exc.position
-        if exc.code == _INVALID_TOKEN and _invalid_utf8_at(xml, exc):
-            raise GpxError("bad_encoding", encoding=_declared_encoding(xml) or "utf-8") from exc
-        if exc.code == _UNDEFINED_ENTITY:
-            raise GpxError("doctype") from exc
-        raise GpxError("malformed", line=line, column=column) from exc
+        raise xml_refusal(xml, exc) from exc
     points = track if track.lat else route
     if not points.lat:
         raise GpxError("no_points")
@@ -308,7 +318,34 @@ def parse(data: bytes, *, max_bytes: int, max_points: int) -> ParsedGpx:
     return ParsedGpx(
         lat=lat, lon=lon, ele=_elevations(points.ele), segment_starts=starts,
         source="track" if points is track else "route", waypoints=waypoints, name=name, description=description,
+        times=iso_times(points.time) if with_times else None,
     )
+
+
+def xml_refusal(xml: bytes, exc: ET.ParseError) -> GpxError:
+    """The refusal for a streaming parse error: bad bytes, an entity, or broken XML at a place."""
+    line, column = exc.position
+    if exc.code == _INVALID_TOKEN and _invalid_utf8_at(xml, exc):
+        return GpxError("bad_encoding", encoding=_declared_encoding(xml) or "utf-8")
+    if exc.code == _UNDEFINED_ENTITY:
+        return GpxError("doctype")
+    return GpxError("malformed", line=line, column=column)
+
+
+def iso_times(texts: list[str | None]) -> np.ndarray:
+    """ISO 8601 times (Z or an offset) as seconds since the epoch; NaN where missing or unreadable."""
+    out = np.full(len(texts), np.nan)
+    for i, text in enumerate(texts):
+        if not text:
+            continue
+        try:
+            moment = datetime.datetime.fromisoformat(text.strip().replace("Z", "+00:00"))
+        except ValueError:
+            continue
+        if moment.tzinfo is None:
+            moment = moment.replace(tzinfo=datetime.UTC)
+        out[i] = moment.timestamp()
+    return out
 
 
 def _invalid_utf8_at(xml: bytes, exc: Exception) -> bool:

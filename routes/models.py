@@ -98,7 +98,7 @@ class Route(models.Model):
 
 
 class RouteVersion(models.Model):
-    """One uploaded GPX file of a route and the statistics computed from it once, at ingest.
+    """One uploaded GPX, FIT or TCX file of a route and the statistics computed from it once, at ingest.
 
     Events pin a version, so a version never changes after it is processed. The route page and
     API read only these columns (line, profile, climbs), never the GPX file.
@@ -111,7 +111,7 @@ class RouteVersion(models.Model):
 
     route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField(_("version"))
-    gpx_file = models.FileField(_("GPX file"), upload_to="routes/gpx/%Y/%m/")
+    gpx_file = models.FileField(_("route file"), upload_to="routes/gpx/%Y/%m/")  # GPX, FIT or TCX as uploaded
     original_filename = models.CharField(max_length=255, blank=True)
     size_bytes = models.PositiveIntegerField(default=0)
     uploaded_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
@@ -124,11 +124,30 @@ class RouteVersion(models.Model):
     # if the uploader asked for it (a file that fails leaves nothing public)
     publish_when_ready = models.BooleanField(default=False)
 
-    source = models.CharField(max_length=8, blank=True)  # "track" or "route" (rtept)
+    source = models.CharField(max_length=8, blank=True)  # "track" or "route" (rtept, a FIT/TCX course)
+    file_format = models.CharField(max_length=4, blank=True)  # gpx, fit or tcx: read from the content
     points = models.PositiveIntegerField(default=0)
     segments = models.PositiveIntegerField(default=0)
     distance_m = models.FloatField(_("distance (m)"), default=0)
+    class ElevationQuality(models.TextChoices):
+        GOOD = "good", _("Good")
+        REPAIRED = "repaired", _("Repaired")
+        UNRELIABLE = "unreliable", _("Unreliable")
+
+    class ElevationSource(models.TextChoices):
+        RECORDED = "recorded", _("Recorded in the file")
+        TERRAIN = "terrain", _("Terrain model (SRTM)")
+
     has_elevation = models.BooleanField(default=False)
+    # routes/geo.py repairs spikes and steps; "unreliable" hides climbs and grades on the page
+    elevation_quality = models.CharField(_("elevation quality"), max_length=12, blank=True,
+                                         choices=ElevationQuality.choices)
+    elevation_source = models.CharField(_("elevation source"), max_length=10, blank=True,
+                                        choices=ElevationSource.choices)
+    # the file's own heights, kept beside a terrain model's when those are shown
+    recorded_gain_m = models.FloatField(null=True, blank=True)
+    recorded_loss_m = models.FloatField(null=True, blank=True)
+    recorded_quality = models.CharField(max_length=12, blank=True, choices=ElevationQuality.choices)
     elevation_gain_m = models.FloatField(_("elevation gain (m)"), null=True, blank=True)
     elevation_loss_m = models.FloatField(_("elevation loss (m)"), null=True, blank=True)
     min_elevation_m = models.FloatField(null=True, blank=True)

@@ -7,6 +7,7 @@ import hashlib
 from dataclasses import dataclass
 from pathlib import PurePath
 
+import numpy as np
 from django.conf import settings
 from django.core.files.base import ContentFile
 from django.db import transaction
@@ -17,7 +18,7 @@ from accounts.models import User
 from core.errors import ServiceError
 from core.queue import task_queue_best_effort, task_queue_on_commit
 from core.slugs import insert_with_unique_slug, unique_slug
-from routes import geo, gpx
+from routes import dem, formats, geo, gpx
 from routes.errors import gpx_error_message
 from routes.models import Collection, PointOfInterest, Route, RouteVersion
 
@@ -49,6 +50,11 @@ def gpx_upload_read(upload) -> bytes:
 class Ingested:
     parsed: gpx.ParsedGpx
     stats: geo.RouteStats
+    elevation_source: str = ""  # RouteVersion.ElevationSource
+    recorded: geo.RouteStats | None = None  # the file's own heights when a terrain model's are shown
+
+
+DEM_MIN_COVER = 0.9  # the terrain model is used when it has a height for this share of the points
 
 
 POI_KINDS = {
@@ -70,19 +76,34 @@ def poi_kind(*texts: str) -> str:
     return PointOfInterest.Kind.OTHER
 
 
-def gpx_ingest(data: bytes) -> Ingested:
-    """Parse and measure a GPX file without touching the database. Raises ServiceError (gpx_refusal)."""
+def file_parse(data: bytes, *, with_times: bool = False) -> gpx.ParsedGpx:
+    """A GPX, FIT or TCX file's points under the site's caps. Raises ServiceError (gpx_refusal)."""
     if not data:
         raise gpx_refusal("empty")
     try:
-        parsed = gpx.parse(data, max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES, max_points=settings.ROUTE_MAX_POINTS)
+        return formats.parse(data, max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES, max_points=settings.ROUTE_MAX_POINTS,
+                             max_fit_bytes=settings.ROUTE_MAX_FIT_BYTES, with_times=with_times)
     except gpx.GpxError as exc:
         raise gpx_refusal(exc.code, exc.params) from exc
+
+
+def gpx_ingest(data: bytes) -> Ingested:
+    """Parse and measure a GPX, FIT or TCX file without touching the database. Raises ServiceError."""
+    parsed = file_parse(data)
+    heights, source, recorded = parsed.ele, RouteVersion.ElevationSource.RECORDED, None
+    if settings.ROUTE_DEM_DIR:
+        terrain = dem.sample(parsed.lat, parsed.lon, settings.ROUTE_DEM_DIR)
+        if np.isfinite(terrain).mean() >= DEM_MIN_COVER:
+            heights, source = terrain, RouteVersion.ElevationSource.TERRAIN
+            if np.isfinite(parsed.ele).sum() >= 2:
+                recorded = geo.elevation_only(parsed.lat, parsed.lon, parsed.ele, parsed.segments())
     stats = geo.compute(
-        parsed.lat, parsed.lon, parsed.ele, parsed.segments(),
+        parsed.lat, parsed.lon, heights, parsed.segments(),
         max_line_points=settings.ROUTE_LINE_MAX_POINTS, max_profile_samples=settings.ROUTE_PROFILE_MAX_SAMPLES,
     )
-    return Ingested(parsed=parsed, stats=stats)
+    if not stats.has_elevation:
+        source = ""
+    return Ingested(parsed=parsed, stats=stats, elevation_source=source, recorded=recorded)
 
 
 def _apply(version: RouteVersion, ingested: Ingested) -> None:
@@ -91,8 +112,14 @@ def _apply(version: RouteVersion, ingested: Ingested) -> None:
     version.error_code, version.error_params = "", {}
     version.processed_at = timezone.now()
     version.source = ingested.parsed.source
+    version.file_format = ingested.parsed.kind
     version.points, version.segments, version.distance_m = s.points, s.segments, round(s.distance_m, 1)
     version.has_elevation = s.has_elevation
+    version.elevation_quality, version.elevation_source = s.elevation_quality, ingested.elevation_source
+    if ingested.recorded is not None and ingested.recorded.has_elevation:
+        r = ingested.recorded
+        version.recorded_gain_m, version.recorded_loss_m = r.elevation_gain_m, r.elevation_loss_m
+        version.recorded_quality = r.elevation_quality
     version.elevation_gain_m, version.elevation_loss_m = s.elevation_gain_m, s.elevation_loss_m
     version.min_elevation_m, version.max_elevation_m = s.min_elevation_m, s.max_elevation_m
     version.max_gradient, version.avg_climb_gradient = s.max_gradient, s.avg_climb_gradient

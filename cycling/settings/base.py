@@ -372,6 +372,8 @@ LOGGING = {
 
 # Route ingest limits (routes/services.py)
 ROUTE_MAX_UPLOAD_BYTES = env.int("ROUTE_MAX_UPLOAD_BYTES", default=20_000_000)  # also caps gunzipped size
+ROUTE_DEM_DIR = env.str("ROUTE_DEM_DIR", default="")  # a folder of SRTM .hgt tiles; docs/routes.md
+ROUTE_MAX_FIT_BYTES = env.int("ROUTE_MAX_FIT_BYTES", default=8_000_000)  # FIT packs ~10x denser than GPX
 ROUTE_MAX_POINTS = env.int("ROUTE_MAX_POINTS", default=200_000)
 ROUTE_ASYNC_THRESHOLD_BYTES = env.int("ROUTE_ASYNC_THRESHOLD_BYTES", default=4_000_000)  # larger: Celery task
 ROUTE_LINE_MAX_POINTS = 1500

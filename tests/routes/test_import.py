@@ -99,7 +99,7 @@ def test_import_routes_command_prints_one_json_line_per_file(organizer, tmp_path
     assert first["ok"] is True and first["file"] == str(good)
     assert set(first) >= {"id", "distance_m", "elevation_gain_m", "elevation_loss_m", "points"}
     assert first["points"] == 200
-    assert second == {"file": str(bad), "ok": False, "error": "The file is not XML, so it cannot be a GPX file."}
+    assert second == {"file": str(bad), "ok": False, "error": "The file is neither GPX, TCX (both XML) nor FIT."}
     assert Route.objects.get().status == Route.Status.PUBLISHED
 
 

@@ -13,7 +13,7 @@ from routes.services import route_import
 
 
 class Command(BaseCommand):
-    help = "Import GPX files (.gpx or .gpx.gz) as routes, printing one JSON line per file."
+    help = "Import GPX, FIT or TCX files (optionally gzipped) as routes, printing one JSON line per file."
 
     def add_arguments(self, parser):
         parser.add_argument("paths", nargs="+")
@@ -45,7 +45,7 @@ class Command(BaseCommand):
             data = path.read_bytes()
         except OSError as exc:
             return {"file": str(path), "ok": False, "error": exc.strerror or str(exc)}
-        name = path.name.removesuffix(".gz").removesuffix(".gpx")
+        name = path.name.removesuffix(".gz").removesuffix(".gpx").removesuffix(".fit").removesuffix(".tcx")
         try:
             version = route_import(owner=user, data=data, filename=path.name, name="", publish=publish,
                                    slug=name)

@@ -1,0 +1,125 @@
+"""FIT files (activities and courses from bike computers) read with Garmin's own decoder.
+
+No Django here. Cheap checks come first so that a broken file is refused quickly: the header
+(".FIT", sizes), the length the header promises (a truncated file), and the file's CRC-16. Then
+Garmin's `garmin-fit-sdk` decodes the messages without unit conversion (we scale the few fields
+we read), which is its fastest mode. Records become points; a jump of more than SPLIT_GAP_M
+between consecutive points (a GPS dropout, a train ride) starts a new segment; course points
+become waypoints, except turn instructions (cues are ours to compute).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from garmin_fit_sdk import Decoder, Stream
+
+from routes import geo
+from routes.gpx import GpxError, ParsedGpx, Waypoint
+
+SEMICIRCLE = 180.0 / 2**31
+FIT_EPOCH = 631065600  # 1989-12-31T00:00:00Z in Unix seconds
+SPLIT_GAP_M = 1000.0
+# FIT course_point types that are turn instructions (not places): left, right, straight, forks...
+TURN_TYPES = {6, 7, 8, 16, 17, 18, 19, 20, 21, 22, 23}
+COURSE_POINT_NAMES = {1: "summit", 2: "valley", 3: "water", 4: "food", 5: "danger", 9: "first aid"}
+
+_CRC_TABLE = []
+for _i in range(256):
+    _c = _i
+    for _ in range(8):
+        _c = (_c >> 1) ^ 0xA001 if _c & 1 else _c >> 1
+    _CRC_TABLE.append(_c)
+
+
+def crc16(data: bytes, crc: int = 0) -> int:
+    """FIT's CRC-16 (the ARC polynomial, reflected), as in the FIT protocol's reference code."""
+    table = _CRC_TABLE
+    for byte in data:
+        crc = (crc >> 8) ^ table[(crc ^ byte) & 0xFF]
+    return crc
+
+
+def looks_like_fit(data: bytes) -> bool:
+    return len(data) >= 12 and data[0] in (12, 14) and data[8:12] == b".FIT"
+
+
+def _check_frame(data: bytes) -> None:
+    """Header, promised length and CRC, before any message is decoded."""
+    if not looks_like_fit(data):
+        raise GpxError("fit_header")
+    header_size = data[0]
+    data_size = int.from_bytes(data[4:8], "little")
+    end = header_size + data_size
+    if len(data) < end + 2:
+        raise GpxError("fit_truncated")
+    if header_size == 14:
+        header_crc = int.from_bytes(data[12:14], "little")
+        if header_crc not in (0, crc16(data[:12])):
+            raise GpxError("fit_header")
+    if crc16(data[:end]) != int.from_bytes(data[end:end + 2], "little"):
+        raise GpxError("fit_crc")
+
+
+def _decode(data: bytes) -> dict:
+    decoder = Decoder(Stream.from_byte_array(bytearray(data)))
+    try:
+        messages, errors = decoder.read(
+            apply_scale_and_offset=False, convert_datetimes_to_dates=False, convert_types_to_strings=False,
+            expand_sub_fields=False, expand_components=False, merge_heart_rates=False, enable_crc_check=False)
+    except Exception as exc:
+        raise GpxError("fit_corrupt") from exc
+    if errors:
+        raise GpxError("fit_corrupt")
+    return messages
+
+
+def _points(records: list[dict], max_points: int) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    rows = [r for r in records if isinstance(r.get("position_lat"), int) and isinstance(r.get("position_long"), int)]
+    if len(rows) > max_points:
+        raise GpxError("too_many_points", limit=max_points)
+    lat = np.array([r["position_lat"] for r in rows], dtype=np.float64) * SEMICIRCLE
+    lon = np.array([r["position_long"] for r in rows], dtype=np.float64) * SEMICIRCLE
+    raw = [r.get("enhanced_altitude", r.get("altitude")) for r in rows]
+    ele = np.array([v if isinstance(v, int) else np.nan for v in raw], dtype=np.float64) / 5.0 - 500.0
+    ele[(ele <= -1000) | (ele >= 10000)] = np.nan
+    stamps = [r.get("timestamp") for r in rows]
+    times = np.array([v + FIT_EPOCH if isinstance(v, int) else np.nan for v in stamps], dtype=np.float64)
+    return lat, lon, ele, times
+
+
+def split_at_gaps(lat: np.ndarray, lon: np.ndarray, gap_m: float = SPLIT_GAP_M) -> list[int]:
+    """Segment starts: 0, and every point more than gap_m from the one before."""
+    steps = geo.step_lengths(lat, lon)
+    return [0, *(np.nonzero(steps > gap_m)[0] + 1).tolist()]
+
+
+def _waypoints(course_points: list[dict]) -> list[Waypoint]:
+    out = []
+    for point in course_points:
+        kind = point.get("type")
+        lat, lon = point.get("position_lat"), point.get("position_long")
+        if kind in TURN_TYPES or not isinstance(lat, int) or not isinstance(lon, int):
+            continue
+        name = point.get("name")
+        out.append(Waypoint(lat * SEMICIRCLE, lon * SEMICIRCLE, name=(name if isinstance(name, str) else "")[:200],
+                            kind=COURSE_POINT_NAMES.get(kind, "") if isinstance(kind, int) else ""))
+    return out
+
+
+def parse(data: bytes, *, max_points: int) -> ParsedGpx:
+    """Points, segments, course points and times of a FIT activity or course. Raises GpxError."""
+    _check_frame(data)
+    messages = _decode(data)
+    lat, lon, ele, times = _points(messages.get("record_mesgs", []), max_points)
+    if not len(lat):
+        raise GpxError("no_positions")
+    inside = (np.abs(lat) <= 90) & (np.abs(lon) <= 180)
+    if not inside.all():
+        i = int(np.argmin(inside))
+        raise GpxError("coordinate_out_of_range", lat=f"{lat[i]:.6f}", lon=f"{lon[i]:.6f}")
+    courses = messages.get("course_mesgs", [])
+    name = courses[0].get("name") if courses else ""
+    return ParsedGpx(lat=lat, lon=lon, ele=ele, segment_starts=split_at_gaps(lat, lon),
+                     source="route" if courses else "track",
+                     waypoints=_waypoints(messages.get("course_point_mesgs", [])),
+                     name=(name if isinstance(name, str) else "").strip()[:200], times=times, kind="fit")

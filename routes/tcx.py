@@ -1,0 +1,103 @@
+"""TCX files (Garmin Training Center activities and courses) read like GPX: defused, streaming.
+
+No Django here. The same guards as the GPX reader (routes/gpx.py): size caps, gzip, encodings,
+any DOCTYPE or entity declaration refused before the root element, a streaming C parser keeping
+only what we need. Trackpoints without a <Position> (pauses, indoor rides) are skipped; a jump of
+more than fit.SPLIT_GAP_M between consecutive points starts a new segment, as for FIT. Course
+points that are places (water, food, danger, summit...) become waypoints.
+"""
+
+from __future__ import annotations
+
+from xml.etree import ElementTree as ET
+
+from routes import gpx
+from routes.fit import split_at_gaps
+from routes.gpx import GpxError, ParsedGpx, Waypoint
+
+# TCX CoursePoint PointType values that are turn instructions, not places
+TURN_TYPES = {"Left", "Right", "Straight"}
+
+
+def _text(element: ET.Element, path: str, ns: str) -> str | None:
+    return element.findtext("/".join(f"{ns}{part}" for part in path.split("/")))
+
+
+def _walk(xml: bytes, ns: str, max_points: int):
+    point_tag, course_point, name_tag = f"{ns}Trackpoint", f"{ns}CoursePoint", f"{ns}Name"
+    course, activity = f"{ns}Course", f"{ns}Activity"
+    lat: list[str | None] = []
+    lon: list[str | None] = []
+    ele: list[str | None] = []
+    times: list[str | None] = []
+    waypoints: list[Waypoint] = []
+    name = ""
+    is_course = False
+    parser = ET.XMLPullParser(events=("end",))
+    for at in range(0, len(xml), 1 << 16):
+        parser.feed(xml[at:at + (1 << 16)])
+        for _, element in parser.read_events():
+            tag = element.tag
+            if tag == point_tag:
+                latitude = _text(element, "Position/LatitudeDegrees", ns)
+                if latitude is not None:
+                    lat.append(latitude)
+                    lon.append(_text(element, "Position/LongitudeDegrees", ns))
+                    ele.append(_text(element, "AltitudeMeters", ns))
+                    times.append(_text(element, "Time", ns))
+                    if len(lat) > max_points:
+                        raise GpxError("too_many_points", limit=max_points)
+                element.clear()
+            elif tag == course_point:
+                waypoint = _course_point(element, ns)
+                if waypoint:
+                    waypoints.append(waypoint)
+                element.clear()
+            elif tag == course:
+                is_course = True
+                name = name or (element.findtext(name_tag) or "")
+                element.clear()
+            elif tag == activity:
+                element.clear()
+    parser.close()
+    return lat, lon, ele, times, waypoints, name.strip()[:200], is_course
+
+
+def _course_point(element: ET.Element, ns: str) -> Waypoint | None:
+    kind = (_text(element, "PointType", ns) or "").strip()
+    if kind in TURN_TYPES:
+        return None
+    try:
+        lat = float(_text(element, "Position/LatitudeDegrees", ns) or "")
+        lon = float(_text(element, "Position/LongitudeDegrees", ns) or "")
+    except ValueError:
+        return None
+    if not (-90 <= lat <= 90 and -180 <= lon <= 180):
+        return None
+    return Waypoint(lat, lon, name=(_text(element, "Name", ns) or "").strip()[:200], kind=kind[:60],
+                    description=(_text(element, "Notes", ns) or "").strip()[:1000])
+
+
+def parse(data: bytes, *, max_bytes: int, max_points: int) -> ParsedGpx:
+    """Points, segments, course points and times of a TCX activity or course. Raises GpxError."""
+    xml = gpx.xml_input(data, max_bytes=max_bytes)
+    ns = gpx.check_prolog(xml, root_name="TrainingCenterDatabase")
+    try:
+        with gpx.collector_paused():
+            lat_t, lon_t, ele_t, time_t, waypoints, name, is_course = _walk(xml, ns, max_points)
+    except ET.ParseError as exc:
+        raise gpx.xml_refusal(xml, exc) from exc
+    if not lat_t:
+        raise GpxError("no_positions")
+    points = gpx._Points()
+    points.lat, points.lon = lat_t, lon_t
+    lat, lon = gpx._coordinates(points)
+    keep = ~((lat == 0) & (lon == 0))  # (0, 0): a device writing a position before its first fix
+    if not keep.any():
+        raise GpxError("no_positions")
+    lat, lon = lat[keep], lon[keep]
+    ele = gpx._elevations(ele_t)[keep]
+    times = gpx.iso_times(time_t)[keep]
+    return ParsedGpx(lat=lat, lon=lon, ele=ele, segment_starts=split_at_gaps(lat, lon),
+                     source="route" if is_course else "track", waypoints=waypoints, name=name, times=times,
+                     kind="tcx")
