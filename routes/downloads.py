@@ -1,4 +1,5 @@
-"""Route downloads: the original file, a cleaned GPX written by gpxpy, GeoJSON."""
+"""Route downloads: the original file, a cleaned GPX (written by gpxpy, cues as waypoints), GeoJSON, and
+courses for bike computers (FIT, TCX) with course points for the cues."""
 
 from __future__ import annotations
 
@@ -10,8 +11,9 @@ from django.conf import settings
 from django.http import Http404
 
 from core.i18n import localized
-from routes import formats, gpx
+from routes import courses, formats, gpx
 from routes.models import RouteVersion
+from routes.services import cues_ensure
 
 CONTENT_TYPES = {"gpx": "application/gpx+xml", "tcx": "application/vnd.garmin.tcx+xml",
                  "fit": "application/vnd.ant.fit"}
@@ -38,6 +40,10 @@ def render(*, version: RouteVersion, fmt: str) -> tuple[bytes, str, str]:
         return body, "application/gzip" if gzipped else CONTENT_TYPES[kind], quote(name)
     if fmt == "gpx":
         return clean_gpx(version).encode("utf-8"), "application/gpx+xml", quote(f"{_base_name(version)}.gpx")
+    if fmt in ("fit", "tcx"):
+        course = _course(version)
+        body = courses.fit_bytes(course) if fmt == "fit" else courses.tcx_bytes(course)
+        return body, CONTENT_TYPES[fmt], quote(f"{_base_name(version)}.{fmt}")
     if fmt == "geojson":
         body = json.dumps(geojson(version), ensure_ascii=False).encode("utf-8")
         return body, "application/geo+json", quote(f"{_base_name(version)}.geojson")
@@ -60,7 +66,31 @@ def clean_gpx(version: RouteVersion) -> str:
     out.tracks.append(track)
     for poi in version.pois.all():
         out.waypoints.append(gpxpy.gpx.GPXWaypoint(poi.lat, poi.lon, name=poi.name or None, type=poi.kind))
+    for cue in _cues(version):
+        if cue.source != cue.Source.POI:  # points of interest are waypoints already
+            out.waypoints.append(gpxpy.gpx.GPXWaypoint(
+                cue.lat, cue.lon, name=cue.label, symbol=GPX_SYMBOLS.get(cue.kind, "Waypoint"), type=f"cue:{cue.kind}",
+                comment=f"{cue.distance_m / 1000:.2f} km"))
     return out.to_xml(version="1.1")
+
+
+# Garmin's waypoint symbol names, which most devices and apps draw
+GPX_SYMBOLS = {"left": "Left", "right": "Right", "slight_left": "Left", "slight_right": "Right",
+               "sharp_left": "Left", "sharp_right": "Right", "u_turn": "U Turn", "straight": "Straight",
+               "start": "Flag, Green", "finish": "Flag, Red", "water": "Drinking Water", "food": "Restaurant",
+               "repair": "Bike Trail", "danger": "Danger Area", "control": "Flag, Blue", "viewpoint": "Scenic Area"}
+
+
+def _cues(version: RouteVersion) -> list:
+    cues_ensure(version=version)
+    return list(version.cues.all())
+
+
+def _course(version: RouteVersion) -> courses.Course:
+    parsed = _parsed(version)
+    points = [courses.CoursePointIn(distance_m=c.distance_m, kind=c.kind, name=c.label) for c in _cues(version)]
+    return courses.build(localized(version.route, "name"), parsed.lat, parsed.lon, parsed.ele, parsed.segments(),
+                         points)
 
 
 def geojson(version: RouteVersion) -> dict:

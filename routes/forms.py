@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from routes.formats import EXTENSIONS
-from routes.models import Route
+from routes.models import CUE_ADDABLE_KINDS, Route
 
 ACCEPT = ",".join((*EXTENSIONS, ".gz"))
 
@@ -34,3 +34,13 @@ class RouteEditForm(forms.ModelForm):
                   "collection", "status", "visibility")
         widgets = {"description": forms.Textarea(attrs={"rows": 4}),
                    "description_en": forms.Textarea(attrs={"rows": 4})}
+
+
+class CueAddForm(forms.Form):
+    kind = forms.ChoiceField(label=_("kind"))
+    text = forms.CharField(label=_("text"), max_length=120, required=False)
+    distance_km = forms.FloatField(label=_("at km"), min_value=0)
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["kind"].choices = [(k.value, k.label) for k in CUE_ADDABLE_KINDS]

@@ -227,8 +227,8 @@ def _farthest(x: np.ndarray, y: np.ndarray, first: int, last: int, xs: list, ys:
     return float(dist[i]), first + 1 + i
 
 
-def simplify(lat: np.ndarray, lon: np.ndarray, segments: list[slice], max_points: int,
-             tolerance_m: float = 2.0) -> list[list[list[float]]]:
+def simplify_mask(lat: np.ndarray, lon: np.ndarray, segments: list[slice], max_points: int,
+                  tolerance_m: float = 2.0) -> np.ndarray:
     """Douglas-Peucker, splitting the worst-fitting span first (a heap), so it stops at max_points
     or when no point is farther than tolerance_m from the line: about max_points iterations."""
     ref_lat = math.radians(float(np.mean(lat)))
@@ -254,6 +254,13 @@ def simplify(lat: np.ndarray, lon: np.ndarray, segments: list[slice], max_points
             dist, split = _farthest(x, y, a, b, xs, ys)
             if split >= 0:
                 heapq.heappush(heap, (-dist, a, b, split))
+    return keep
+
+
+def simplify(lat: np.ndarray, lon: np.ndarray, segments: list[slice], max_points: int,
+             tolerance_m: float = 2.0) -> list[list[list[float]]]:
+    """The kept points of simplify_mask as [lat, lon] lists per segment."""
+    keep = simplify_mask(lat, lon, segments, max_points, tolerance_m)
     return [[[round(float(lat[i]), 6), round(float(lon[i]), 6)] for i in np.nonzero(keep[sl])[0] + sl.start]
             for sl in segments]
 

@@ -123,6 +123,7 @@ class RouteVersion(models.Model):
     # a new route measured later is kept a draft until its file is measured; then it is published
     # if the uploader asked for it (a file that fails leaves nothing public)
     publish_when_ready = models.BooleanField(default=False)
+    cues_built = models.BooleanField(default=False)  # its cue sheet was made (then only the organizer edits it)
 
     source = models.CharField(max_length=8, blank=True)  # "track" or "route" (rtept, a FIT/TCX course)
     file_format = models.CharField(max_length=4, blank=True)  # gpx, fit or tcx: read from the content
@@ -207,3 +208,57 @@ class PointOfInterest(models.Model):
 
     def __str__(self) -> str:
         return self.name or self.get_kind_display()
+
+
+class Cue(models.Model):
+    """One line of a route version's cue sheet: a turn found in the geometry (routes/cues.py), a
+    point of interest placed along the route, or a line the organizer added. Organizers rename and
+    delete lines; the version's geometry never changes."""
+
+    class Kind(models.TextChoices):
+        START = "start", _("Start")
+        LEFT = "left", _("Turn left")
+        RIGHT = "right", _("Turn right")
+        SLIGHT_LEFT = "slight_left", _("Bear left")
+        SLIGHT_RIGHT = "slight_right", _("Bear right")
+        SHARP_LEFT = "sharp_left", _("Sharp left")
+        SHARP_RIGHT = "sharp_right", _("Sharp right")
+        U_TURN = "u_turn", _("U-turn")
+        STRAIGHT = "straight", _("Straight on")
+        WATER = "water", _("Water")
+        FOOD = "food", _("Food")
+        REPAIR = "repair", _("Repair")
+        VIEWPOINT = "viewpoint", _("Viewpoint")
+        DANGER = "danger", _("Danger")
+        CONTROL = "control", _("Control point")
+        OTHER = "other", _("Note")
+        FINISH = "finish", _("Finish")
+
+    class Source(models.TextChoices):
+        GEOMETRY = "geometry", _("Found in the route")
+        POI = "poi", _("Point of interest")
+        ORGANIZER = "organizer", _("Added by the organizer")
+
+    version = models.ForeignKey(RouteVersion, on_delete=models.CASCADE, related_name="cues")
+    distance_m = models.FloatField(_("distance from start (m)"))
+    lat = models.FloatField()
+    lon = models.FloatField()
+    kind = models.CharField(_("kind"), max_length=14, choices=Kind.choices)
+    text = models.CharField(_("text"), max_length=120, blank=True)  # blank: the kind's own words
+    angle = models.FloatField(null=True, blank=True)  # degrees, right positive (turns only)
+    source = models.CharField(max_length=10, choices=Source.choices, default=Source.GEOMETRY)
+
+    class Meta:
+        verbose_name = _("cue")
+        verbose_name_plural = _("cues")
+        ordering = ["version", "distance_m", "pk"]
+
+    def __str__(self) -> str:
+        return self.text or self.get_kind_display()
+
+    @property
+    def label(self) -> str:
+        return self.text or str(self.get_kind_display())
+
+
+CUE_ADDABLE_KINDS = [k for k in Cue.Kind if k not in (Cue.Kind.START, Cue.Kind.FINISH)]  # all but start, finish

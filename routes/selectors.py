@@ -153,3 +153,22 @@ def route_version_current(*, route_id: int | None, user: User | None, field: str
     if route is None:
         raise ServiceError(_("No such route."), "no_route", field=field)
     return route.current_version
+
+
+@dataclass
+class CueLine:
+    cue: object  # routes.models.Cue
+    number: int
+    km: float
+    to_next_km: float | None
+
+
+def cue_sheet(*, version: RouteVersion) -> list[CueLine]:
+    """The version's cue sheet in order, each line with its distance from the start and to the next."""
+    rows = list(version.cues.all())
+    lines = []
+    for i, cue in enumerate(rows):
+        following = rows[i + 1].distance_m if i + 1 < len(rows) else None
+        lines.append(CueLine(cue=cue, number=i + 1, km=round(cue.distance_m / 1000, 2),
+                             to_next_km=None if following is None else round((following - cue.distance_m) / 1000, 2)))
+    return lines

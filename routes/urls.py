@@ -11,4 +11,6 @@ urlpatterns = [
     path("<str:slug>/edit/", views.route_edit, name="edit"),
     path("<str:slug>/versions/new/", views.route_version_upload, name="version-upload"),
     path("<str:slug>/download/<str:fmt>/", views.route_download, name="download"),
+    path("<str:slug>/cues/", views.route_cues, name="cues"),
+    path("<str:slug>/cues.csv", views.route_cues_csv, name="cues-csv"),
 ]

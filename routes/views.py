@@ -11,19 +11,28 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from core.csv import csv_response
 from core.i18n import localized
 from core.parse import whole_number
 from core.views import shown_on
 from routes import downloads
-from routes.forms import RouteEditForm, RouteUploadForm, VersionUploadForm
+from routes.forms import CueAddForm, RouteEditForm, RouteUploadForm, VersionUploadForm
 from routes.gcj02 import line_to_gcj02, wgs84_to_gcj02
 from routes.geo import riding_time_hours
 from routes.labels import climb_names, elevation_unreliable
 from routes.models import Route, RouteVersion
 from routes.permissions import can_upload_routes
-from routes.selectors import route_editable_by, route_get, route_search, route_version_get
+from routes.selectors import cue_sheet, route_editable_by, route_get, route_search, route_version_get
 from routes.serializers import RouteSearchInput
-from routes.services import gpx_upload_read, route_import, route_update
+from routes.services import (
+    cue_add,
+    cue_delete,
+    cue_rename,
+    cues_ensure,
+    gpx_upload_read,
+    route_import,
+    route_update,
+)
 from routes.svg import profile_svg
 
 
@@ -152,3 +161,52 @@ def route_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     return response
 
 
+
+
+def _ready_version(request: HttpRequest, route: Route) -> RouteVersion:
+    version = _version_asked(request, route) or route.current_version
+    if version is None or version.status != RouteVersion.Status.READY:
+        version = route_version_get(route=route, number=-1)  # 404
+    return version
+
+
+def route_cues(request: HttpRequest, slug: str) -> HttpResponse:
+    """The cue sheet: a printable page (A4 and phone); the organizer renames, deletes and adds lines."""
+    route = route_get(slug=slug, user=request.user)
+    version = _ready_version(request, route)
+    editable = route_editable_by(route=route, user=request.user)
+    add_form = CueAddForm(request.POST if request.POST.get("action") == "add" else None)
+    if request.method == "POST":
+        if not editable:
+            raise PermissionDenied
+        action = request.POST.get("action")
+        cue_id = whole_number(request.POST.get("cue", "")) or 0
+        if action == "add":
+            if add_form.is_valid():
+                with shown_on(add_form) as outcome:
+                    cue_add(version=version, **add_form.cleaned_data)
+                if outcome.ok:
+                    return redirect(f"{request.path}?version={version.number}")
+        else:
+            with shown_on(request) as outcome:
+                if action == "rename":
+                    cue_rename(version=version, cue_id=cue_id, text=request.POST.get("text", ""))
+                elif action == "delete":
+                    cue_delete(version=version, cue_id=cue_id)
+            return redirect(f"{request.path}?version={version.number}")
+    cues_ensure(version=version)
+    return render(request, "routes/route_cues.html", {
+        "route": route, "version": version, "lines": cue_sheet(version=version), "editable": editable,
+        "add_form": add_form,
+    })
+
+
+def route_cues_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    route = route_get(slug=slug, user=request.user)
+    version = _ready_version(request, route)
+    cues_ensure(version=version)
+    rows = [[line.number, f"{line.km:.2f}", "" if line.to_next_km is None else f"{line.to_next_km:.2f}",
+             line.cue.get_kind_display(), line.cue.text, f"{line.cue.lat:.6f}", f"{line.cue.lon:.6f}"]
+            for line in cue_sheet(version=version)]
+    return csv_response(f"route-{route.pk}-v{version.number}-cues",
+                        ["#", _("km"), _("to next (km)"), _("kind"), _("text"), _("latitude"), _("longitude")], rows)

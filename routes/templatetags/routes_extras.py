@@ -18,3 +18,16 @@ def version_error(version) -> str:
 def climb_name(category: str) -> str:
     """"4" -> "四级坡" / "Cat 4"; "HC" -> "超级坡" / "HC climb"."""
     return climb_names().get(category, category)
+
+
+CUE_ICONS = {
+    "start": "▶", "finish": "■", "left": "←", "right": "→", "slight_left": "↖", "slight_right": "↗",
+    "sharp_left": "↙", "sharp_right": "↘", "u_turn": "↶", "straight": "↑", "water": "💧", "food": "🍜",
+    "repair": "🔧", "viewpoint": "👁", "danger": "⚠", "control": "✓", "other": "•",
+}
+
+
+@register.filter
+def cue_icon(kind: str) -> str:
+    """An arrow or symbol for a cue kind (beside its words, never instead of them)."""
+    return CUE_ICONS.get(kind, "•")

@@ -44,3 +44,10 @@
     input.setAttribute("autocomplete", "one-time-code");
   });
 })();
+// <button data-print>: the browser's print dialog (cue sheets print on A4).
+(function () {
+  "use strict";
+  document.querySelectorAll("button[data-print]").forEach(function (button) {
+    button.addEventListener("click", function () { window.print(); });
+  });
+})();

@@ -1,4 +1,4 @@
-"""Writes to the route library: GPX ingest (three doors share route_import), versions, publishing."""
+"""Writes to the route library: file ingest (GPX, FIT, TCX; three doors share route_import), versions, publishing."""
 
 from __future__ import annotations
 
@@ -18,32 +18,15 @@ from accounts.models import User
 from core.errors import ServiceError
 from core.queue import task_queue_best_effort, task_queue_on_commit
 from core.slugs import insert_with_unique_slug, unique_slug
-from routes import dem, formats, geo, gpx
-from routes.errors import gpx_error_message
+from routes import dem, geo, gpx
 from routes.models import Collection, PointOfInterest, Route, RouteVersion
+from routes.services.cues import cues_build
+from routes.services.files import file_parse, too_large_refusal
 
 RESERVED_SLUGS = frozenset({"new"})  # path segments of routes/urls.py
 
 
 ROUTE_VERSION_TASK = "routes.route_version_process"  # routes/tasks.py; queued by name
-UPLOAD_FIELD = "gpx"  # the file's field in the upload form and API: refusals are shown on it
-
-
-def gpx_refusal(code: str, params: dict | None = None) -> ServiceError:
-    """A refused file: `code` is the GpxError code (routes/errors.py), the message in the active
-    language; `params` are kept so that a version that failed later can say why again."""
-    return ServiceError(gpx_error_message(code, params), code, field=UPLOAD_FIELD, params=params)
-
-
-def _too_large() -> ServiceError:
-    return gpx_refusal("too_large", {"limit_mb": settings.ROUTE_MAX_UPLOAD_BYTES // 1_000_000})
-
-
-def gpx_upload_read(upload) -> bytes:
-    """The bytes of an uploaded file, refused before reading when it is over the size cap."""
-    if upload.size > settings.ROUTE_MAX_UPLOAD_BYTES:
-        raise _too_large()
-    return upload.read()
 
 
 @dataclass
@@ -76,21 +59,11 @@ def poi_kind(*texts: str) -> str:
     return PointOfInterest.Kind.OTHER
 
 
-def file_parse(data: bytes, *, with_times: bool = False) -> gpx.ParsedGpx:
-    """A GPX, FIT or TCX file's points under the site's caps. Raises ServiceError (gpx_refusal)."""
-    if not data:
-        raise gpx_refusal("empty")
-    try:
-        return formats.parse(data, max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES, max_points=settings.ROUTE_MAX_POINTS,
-                             max_fit_bytes=settings.ROUTE_MAX_FIT_BYTES, with_times=with_times)
-    except gpx.GpxError as exc:
-        raise gpx_refusal(exc.code, exc.params) from exc
-
-
 def gpx_ingest(data: bytes) -> Ingested:
     """Parse and measure a GPX, FIT or TCX file without touching the database. Raises ServiceError."""
     parsed = file_parse(data)
-    heights, source, recorded = parsed.ele, RouteVersion.ElevationSource.RECORDED, None
+    heights, recorded = parsed.ele, None
+    source: str = RouteVersion.ElevationSource.RECORDED
     if settings.ROUTE_DEM_DIR:
         terrain = dem.sample(parsed.lat, parsed.lon, settings.ROUTE_DEM_DIR)
         if np.isfinite(terrain).mean() >= DEM_MIN_COVER:
@@ -141,6 +114,10 @@ def _store_pois(version: RouteVersion, waypoints: list[gpx.Waypoint]) -> None:
     )
 
 
+def _cues_build(version: RouteVersion, ingested: Ingested) -> None:
+    cues_build(version=version, parsed=ingested.parsed)
+
+
 def _next_version(route: Route, *, uploaded_by: User, data: bytes, filename: str) -> RouteVersion:
     Route.objects.select_for_update().get(pk=route.pk)  # serialise version numbering per route
     last = route.versions.aggregate(last=Max("number"))["last"] or 0
@@ -169,7 +146,7 @@ def route_import(
     measured by a Celery task queued on commit; the version then turns ready or failed.
     """
     if len(data) > settings.ROUTE_MAX_UPLOAD_BYTES:
-        raise _too_large()
+        raise too_large_refusal()
     deferred = len(data) > settings.ROUTE_ASYNC_THRESHOLD_BYTES
     ingested = None if deferred else gpx_ingest(data)
     publish_when_ready = False
@@ -194,6 +171,7 @@ def route_import(
         version.save()
         if ingested:
             _store_pois(version, ingested.parsed.waypoints)
+            _cues_build(version, ingested)
             Route.objects.filter(pk=route.pk).update(current_version=version)
             route.current_version = version
         else:
@@ -237,6 +215,7 @@ def route_version_process(*, version_id: int) -> RouteVersion:
     _apply(version, ingested)
     version.save()
     _store_pois(version, ingested.parsed.waypoints)
+    _cues_build(version, ingested)
     changes: dict = {"current_version": version}
     if version.publish_when_ready:
         changes["status"] = Route.Status.PUBLISHED

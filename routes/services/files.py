@@ -1,0 +1,39 @@
+"""Reading an uploaded route or ride file under the site's caps: one door, one refusal path."""
+
+from __future__ import annotations
+
+from django.conf import settings
+
+from core.errors import ServiceError
+from routes import formats, gpx
+from routes.errors import gpx_error_message
+
+UPLOAD_FIELD = "gpx"  # the file's field in the upload form and API: refusals are shown on it
+
+
+def gpx_refusal(code: str, params: dict | None = None) -> ServiceError:
+    """A refused file: `code` is the GpxError code (routes/errors.py), the message in the active
+    language; `params` are kept so that a version that failed later can say why again."""
+    return ServiceError(gpx_error_message(code, params), code, field=UPLOAD_FIELD, params=params)
+
+
+def too_large_refusal() -> ServiceError:
+    return gpx_refusal("too_large", {"limit_mb": settings.ROUTE_MAX_UPLOAD_BYTES // 1_000_000})
+
+
+def gpx_upload_read(upload) -> bytes:
+    """The bytes of an uploaded file, refused before reading when it is over the size cap."""
+    if upload.size > settings.ROUTE_MAX_UPLOAD_BYTES:
+        raise too_large_refusal()
+    return upload.read()
+
+
+def file_parse(data: bytes, *, with_times: bool = False) -> gpx.ParsedGpx:
+    """A GPX, FIT or TCX file's points under the site's caps. Raises ServiceError (gpx_refusal)."""
+    if not data:
+        raise gpx_refusal("empty")
+    try:
+        return formats.parse(data, max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES, max_points=settings.ROUTE_MAX_POINTS,
+                             max_fit_bytes=settings.ROUTE_MAX_FIT_BYTES, with_times=with_times)
+    except gpx.GpxError as exc:
+        raise gpx_refusal(exc.code, exc.params) from exc
