@@ -79,6 +79,11 @@ class User(AbstractUser):
         help_text=_("If unticked, public lists show only your bib number."),
     )
 
+    # uploaded rides never show points within this many metres of this place (0: no zone)
+    privacy_zone_lat = models.FloatField(_("privacy zone centre latitude"), null=True, blank=True)
+    privacy_zone_lon = models.FloatField(_("privacy zone centre longitude"), null=True, blank=True)
+    privacy_zone_m = models.PositiveIntegerField(_("privacy zone radius (m)"), default=0)
+
     class Meta:
         verbose_name = _("user")
         verbose_name_plural = _("users")

@@ -19,6 +19,7 @@ from accounts import services
 from accounts.forms import AccountDeleteForm, ProfileForm
 from accounts.selectors import api_token_of, rider_public_get
 from accounts.services import PROFILE_FIELDS, feed_token, profile_update
+from accounts.signals import answers, rider_page_sections
 
 
 @login_required
@@ -53,7 +54,8 @@ def token_revoke(request: HttpRequest) -> HttpResponse:
 
 def rider_public(request: HttpRequest, username: str) -> HttpResponse:
     rider = rider_public_get(username=username)
-    return render(request, "accounts/rider_public.html", {"rider": rider})
+    sections = answers(rider_page_sections, rider=rider, viewer=request.user)
+    return render(request, "accounts/rider_public.html", {"rider": rider, "sections": sections})
 
 
 CODE_SIGN_IN_FRESH = 15 * 60  # seconds an SMS sign-in allows a new password without the old one

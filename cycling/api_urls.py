@@ -13,7 +13,14 @@ from clubs import api as clubs_api
 from events import api as events_api
 from industry import api as industry_api
 from payments import api as payments_api
-from routes.api import RouteDetailApi, RouteListApi, RouteVersionDetailApi, RouteVersionListApi
+from routes.api import (
+    RideDetailApi,
+    RideListApi,
+    RouteDetailApi,
+    RouteListApi,
+    RouteVersionDetailApi,
+    RouteVersionListApi,
+)
 
 
 @extend_schema(exclude=True)  # an index of links, described by the schema itself
@@ -79,6 +86,8 @@ urlpatterns = [
     path("insights/sales/", industry_api.SalesApi.as_view(), name="insights-sales"),
     path("insights/sales/imports/<int:pk>/", industry_api.SalesImportApi.as_view(), name="insights-sales-import"),
     path("insights/linkage/", industry_api.LinkageApi.as_view(), name="insights-linkage"),
+    path("rides/", RideListApi.as_view(), name="rides"),
+    path("rides/<int:pk>/", RideDetailApi.as_view(), name="ride"),
     path("routes/", RouteListApi.as_view(), name="routes"),
     path("routes/<str:slug>/", RouteDetailApi.as_view(), name="route"),
     path("routes/<str:slug>/versions/", RouteVersionListApi.as_view(), name="route-versions"),

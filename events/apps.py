@@ -17,3 +17,4 @@ class EventsConfig(AppConfig):
         from events import personal_data as mine  # noqa: PLC0415
 
         personal_data.register("registrations", mine.export, mine.erase)
+        from events import receivers  # noqa: F401, PLC0415 - connects to other apps' signals

@@ -16,6 +16,7 @@ from events.models import Category, Event, Question, QuotaGroup
 from events.questions import TEXT_MAX_LENGTH, choices
 from events.services import answers_clean
 from routes.models import Route
+from routes.selectors import routes_published
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
@@ -26,12 +27,19 @@ class EventForm(forms.ModelForm):
         fields = ("title", "title_en", "kind", "description", "description_en", "starts_at", "ends_at",
                   "meeting_point", "meeting_lat", "meeting_lon", "county", "registration_opens_at",
                   "registration_closes_at", "transfer_deadline", "deferral_deadline", "team_all_or_nothing",
-                  "contact", "insurer", "waiver_text")
+                  "contact", "insurer", "waiver_text", "challenge_routes")
         widgets = dict.fromkeys(("starts_at", "ends_at", "registration_opens_at", "registration_closes_at",
                                  "transfer_deadline", "deferral_deadline"), DATETIME)
         widgets |= {"description": forms.Textarea(attrs={"rows": 4}),
                     "description_en": forms.Textarea(attrs={"rows": 4}),
-                    "waiver_text": forms.Textarea(attrs={"rows": 4})}
+                    "waiver_text": forms.Textarea(attrs={"rows": 4}),
+                    "challenge_routes": forms.CheckboxSelectMultiple}
+        help_texts = {"challenge_routes": _("For an anytime challenge: entrants finish it by uploading a ride that "
+                                            "completes every ticked route between the start and the end.")}
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["challenge_routes"].queryset = routes_published().order_by("name")
 
 
 class CategoryForm(forms.Form):

@@ -18,6 +18,7 @@ class Event(models.Model):
         SPORTIVE = "sportive", _("Sportive / group ride")
         CLUB_RIDE = "club_ride", _("Club ride")
         TRAINING = "training", _("Training")
+        CHALLENGE = "challenge", _("Anytime challenge")
 
     class Status(models.TextChoices):
         DRAFT = "draft", _("Draft")
@@ -59,6 +60,10 @@ class Event(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_reason = models.TextField(blank=True)
+    # an anytime challenge: entrants complete it by uploading a ride that completes every one of
+    # these routes between starts_at and ends_at (routes.signals.ride_matched)
+    challenge_routes = models.ManyToManyField("routes.Route", blank=True, related_name="challenges",
+                                              verbose_name=_("routes to ride (anytime challenges)"))
 
     class Meta:
         verbose_name = _("event")

@@ -69,7 +69,7 @@ from events.selectors import (
 from events.signals import answers, event_notes, organizer_figures, organizer_links, registration_links
 from routes.gcj02 import wgs84_to_gcj02
 from routes.labels import climb_names
-from routes.selectors import routes_visible_to
+from routes.selectors import completed_routes, routes_visible_to
 from routes.svg import profile_svg
 
 CANCEL_REASON_MAX_LENGTH = 2000
@@ -143,6 +143,8 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "window_problem": services.registration_window_error(event), "now": timezone.now(),
         "organizer": is_organizer(user=request.user, event=event), "meeting": meeting,
         "notes": answers(event_notes, sender=Event, event=event, registration=None),
+        "challenge_done": (set(completed_routes(rider=request.user, since=event.starts_at, until=event.ends_at))
+                           if event.kind == Event.Kind.CHALLENGE and request.user.is_authenticated else set()),
     })
 
 

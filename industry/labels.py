@@ -9,9 +9,9 @@ from django.utils.translation import gettext as _
 
 from accounts.models import Gender
 from core import memberships
+from core.ages import AGE_BANDS
 from core.i18n import localized
 from industry.models import Brand
-from industry.stats import AGE_BANDS
 
 AGE_ORDER = {name: position for position, (_low, _high, name) in enumerate(AGE_BANDS)}
 

@@ -16,12 +16,11 @@ from django.db.models.functions import Cast, Coalesce, ExtractDay, ExtractMonth,
 from django.utils import timezone
 
 from accounts.models import HomeArea
+from core.ages import AGE_BANDS
 from events.models import Registration
 from industry.models import EventStat, MonthlyStat, StatRun
 
 XINGTAI = [value for value in HomeArea.values if value != HomeArea.OTHER]
-AGE_BANDS = [(0, 17, "under-18"), (18, 29, "18-29"), (30, 39, "30-39"), (40, 49, "40-49"), (50, 59, "50-59"),
-             (60, 200, "60+")]
 COUNTS = {
     "registered": Count("id"),
     "confirmed": Count("id", filter=Q(status=Registration.Status.CONFIRMED)),

@@ -1,4 +1,4 @@
-"""Route API: list and search, detail, upload (new route or new version), version status."""
+"""Route API: list and search, detail, upload (new route or new version), version status; rides."""
 
 from django.core.exceptions import PermissionDenied
 from drf_spectacular.utils import extend_schema
@@ -13,8 +13,10 @@ from rest_framework.views import APIView
 from core.drf import ErrorOutput, paginated
 from routes.models import RouteVersion
 from routes.permissions import can_upload_routes
-from routes.selectors import route_editable_by, route_get, route_search, route_version_get
+from routes.selectors import ride_get, rides_of, route_editable_by, route_get, route_search, route_version_get
 from routes.serializers import (
+    RideOutput,
+    RideUploadInput,
     RouteDetailOutput,
     RouteEditInput,
     RouteListOutput,
@@ -23,7 +25,7 @@ from routes.serializers import (
     VersionStatsOutput,
     VersionUploadInput,
 )
-from routes.services import gpx_upload_read, route_import, route_update
+from routes.services import gpx_upload_read, ride_upload, route_import, route_update
 
 
 class RoutePagination(PageNumberPagination):
@@ -113,3 +115,33 @@ class RouteVersionDetailApi(APIView):
     def get(self, request: Request, slug: str, number: int) -> Response:
         version = route_version_get(route=route_get(slug=slug, user=request.user), number=number)
         return Response(VersionStatsOutput(version).data)
+
+
+class RideListApi(APIView):
+    """The rider's own rides; POST uploads one (FIT, GPX or TCX) and answers with its route matches."""
+
+    permission_classes = [permissions.IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    @extend_schema(operation_id="v1_rides_list", responses=paginated(RideOutput))
+    def get(self, request: Request) -> Response:
+        paginator = RoutePagination()
+        page = paginator.paginate_queryset(rides_of(rider=request.user), request, view=self)
+        return paginator.get_paginated_response(RideOutput(page, many=True).data)
+
+    @extend_schema(request=RideUploadInput, responses={201: RideOutput, 400: ErrorOutput})
+    def post(self, request: Request) -> Response:
+        upload = RideUploadInput(data=request.data)
+        upload.is_valid(raise_exception=True)
+        ride = ride_upload(rider=request.user, data=gpx_upload_read(upload.validated_data["file"]),
+                           filename=upload.validated_data["file"].name)
+        ride = ride_get(pk=ride.pk, rider=request.user)
+        return Response(RideOutput(ride).data, status=status.HTTP_201_CREATED)
+
+
+class RideDetailApi(APIView):
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(responses=RideOutput)
+    def get(self, request: Request, pk: int) -> Response:
+        return Response(RideOutput(ride_get(pk=pk, rider=request.user)).data)

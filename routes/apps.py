@@ -10,4 +10,5 @@ class RoutesConfig(AppConfig):
         from core import personal_data  # noqa: PLC0415
         from routes import personal_data as mine  # noqa: PLC0415
 
-        personal_data.register("routes", mine.export)
+        personal_data.register("routes", mine.export, mine.erase)
+        from routes import receivers  # noqa: F401, PLC0415 - answers accounts' rider page

@@ -44,3 +44,16 @@ class CueAddForm(forms.Form):
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["kind"].choices = [(k.value, k.label) for k in CUE_ADDABLE_KINDS]
+
+
+class RideUploadForm(forms.Form):
+    file = forms.FileField(label=_("ride file (FIT, GPX or TCX)"),
+                           widget=forms.ClearableFileInput(attrs={"accept": ACCEPT}))
+
+
+class PrivacyZoneForm(forms.Form):
+    radius_m = forms.TypedChoiceField(label=_("hide my rides near home"), coerce=int, choices=[
+        (0, _("off")), (200, _("within 200 m")), (500, _("within 500 m")), (1000, _("within 1 km")),
+        (2000, _("within 2 km"))])
+    lat = forms.FloatField(label=_("home latitude"), required=False, min_value=-90, max_value=90)
+    lon = forms.FloatField(label=_("home longitude"), required=False, min_value=-180, max_value=180)

@@ -87,6 +87,9 @@ class Route(models.Model):
     )
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
+    one_way = models.BooleanField(
+        _("ridden in its direction only"), default=True,
+        help_text=_("Untick for a route that counts as completed in either direction."))
 
     class Meta:
         verbose_name = _("route")
@@ -262,3 +265,63 @@ class Cue(models.Model):
 
 
 CUE_ADDABLE_KINDS = [k for k in Cue.Kind if k not in (Cue.Kind.START, Cue.Kind.FINISH)]  # all but start, finish
+
+
+
+class Ride(models.Model):
+    """A ride a rider recorded and uploaded (FIT, GPX or TCX), matched against the published routes.
+
+    The file stays private to the rider. What others may see (the line) leaves out the rider's
+    privacy zone; that is applied when shown, so a zone set later hides old rides too.
+    """
+
+    rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rides")
+    file = models.FileField(upload_to="rides/%Y/%m/")
+    original_filename = models.CharField(max_length=255, blank=True)
+    file_format = models.CharField(max_length=4)
+    uploaded_at = models.DateTimeField(auto_now_add=True)
+    started_at = models.DateTimeField(_("started"), null=True, blank=True)
+    elapsed_s = models.FloatField(_("elapsed time (s)"), null=True, blank=True)
+    distance_m = models.FloatField(_("distance (m)"), default=0)
+    points = models.PositiveIntegerField(default=0)
+    line = models.JSONField(default=list, blank=True)  # simplified, as RouteVersion.line (zone not yet removed)
+    min_lat = models.FloatField()
+    min_lon = models.FloatField()
+    max_lat = models.FloatField()
+    max_lon = models.FloatField()
+
+    class Meta:
+        verbose_name = _("ride")
+        verbose_name_plural = _("rides")
+        ordering = ["-uploaded_at"]
+
+    def __str__(self) -> str:
+        return f"{self.rider} {self.started_at or self.uploaded_at:%Y-%m-%d}"
+
+    @property
+    def ridden_at(self):
+        """When it was ridden: the file's first timestamp, else when it was uploaded."""
+        return self.started_at or self.uploaded_at
+
+
+class Completion(models.Model):
+    """How much of a route one ride covered (routes/matching.py): complete at 95% in order."""
+
+    ride = models.ForeignKey(Ride, on_delete=models.CASCADE, related_name="completions")
+    route = models.ForeignKey(Route, on_delete=models.CASCADE, related_name="completions")
+    version = models.ForeignKey(RouteVersion, on_delete=models.CASCADE, related_name="+")
+    rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="completions")
+    coverage = models.FloatField(_("coverage"))
+    complete = models.BooleanField(_("completed"), default=False)
+    elapsed_s = models.FloatField(_("elapsed time (s)"), null=True, blank=True)
+    ridden_at = models.DateTimeField(_("ridden"))
+
+    class Meta:
+        verbose_name = _("route completion")
+        verbose_name_plural = _("route completions")
+        ordering = ["-ridden_at"]
+        constraints = [models.UniqueConstraint(fields=["ride", "route"], name="one_completion_per_ride_and_route")]
+        indexes = [models.Index(fields=["route", "complete", "elapsed_s"])]
+
+    def __str__(self) -> str:
+        return f"{self.route} {self.coverage:.0%}"

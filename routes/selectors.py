@@ -7,16 +7,17 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 
 import numpy as np
-from django.db.models import Q, QuerySet
+from django.db.models import Count, Min, Q, QuerySet
 from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import memberships
+from core.ages import AGE_BANDS, age_band, age_on
 from core.errors import ServiceError
 from core.querysets import filtered
-from routes import geo
-from routes.models import Route, RouteVersion
+from routes import geo, matching
+from routes.models import Collection, Completion, Ride, Route, RouteVersion
 
 
 def routes_visible_to(*, user: User | None) -> QuerySet[Route]:
@@ -172,3 +173,123 @@ def cue_sheet(*, version: RouteVersion) -> list[CueLine]:
         lines.append(CueLine(cue=cue, number=i + 1, km=round(cue.distance_m / 1000, 2),
                              to_next_km=None if following is None else round((following - cue.distance_m) / 1000, 2)))
     return lines
+
+
+def routes_near(*, bbox: tuple[float, float, float, float], margin_deg: float = 0.001) -> QuerySet[Route]:
+    """Published public routes with a ready version whose box meets the given box (widened by
+    about 100 m): the candidates a ride is matched against."""
+    min_lat, min_lon, max_lat, max_lon = bbox
+    return (routes_published().filter(current_version__status=RouteVersion.Status.READY)
+            .filter(current_version__min_lat__lte=max_lat + margin_deg,
+                    current_version__max_lat__gte=min_lat - margin_deg,
+                    current_version__min_lon__lte=max_lon + margin_deg,
+                    current_version__max_lon__gte=min_lon - margin_deg))
+
+
+@dataclass
+class Leader:
+    gender: str
+    band: str
+    name: str
+    elapsed_s: float
+
+
+@dataclass
+class CompletionSummary:
+    riders: int
+    completions: int
+    leaders: list[Leader]
+
+
+def route_completions(*, route: Route) -> CompletionSummary:
+    """How many riders completed the route, and the fastest elapsed time in each gender and age
+    band, only among riders who let their name be shown."""
+    done = Completion.objects.filter(route=route, complete=True)
+    riders = done.values("rider").distinct().count()
+    best: dict[tuple[str, str], Leader] = {}
+    timed = (done.filter(elapsed_s__isnull=False, rider__show_name_publicly=True)
+             .select_related("rider").order_by("elapsed_s"))
+    for completion in timed[:500]:
+        rider = completion.rider
+        key = (rider.gender, age_band(age_on(rider.date_of_birth, completion.ridden_at.date())))
+        if key not in best:
+            best[key] = Leader(gender=key[0], band=key[1], name=rider.public_name, elapsed_s=completion.elapsed_s or 0)
+    order = {name: i for i, (_low, _high, name) in enumerate(AGE_BANDS)}
+    leaders = sorted(best.values(), key=lambda leader: (leader.gender, order.get(leader.band, 99)))
+    return CompletionSummary(riders=riders, completions=done.count(), leaders=leaders)
+
+
+@dataclass
+class RiderRoute:
+    route: Route
+    times: int
+    best_s: float | None
+
+
+@dataclass
+class Badge:
+    collection: Collection
+    routes: int
+
+
+def rider_completions(*, rider: User) -> tuple[list[RiderRoute], list[Badge]]:
+    """The public routes a rider completed (times, best time) and the collections they completed
+    every route of (a badge: "Riding Taihang")."""
+    done = (Completion.objects.filter(rider=rider, complete=True, route__in=routes_published())
+            .values("route").annotate(times=Count("id"), best=Min("elapsed_s")))
+    by_route = {row["route"]: row for row in done}
+    routes = {r.pk: r for r in routes_published().filter(pk__in=by_route)}
+    rows = [RiderRoute(route=routes[pk], times=row["times"], best_s=row["best"]) for pk, row in by_route.items()
+            if pk in routes]
+    rows.sort(key=lambda r: r.route.name)
+    badges = []
+    collection_ids = {r.route.collection_id for r in rows if r.route.collection_id}
+    for collection in Collection.objects.filter(pk__in=collection_ids).order_by("name"):
+        members = set(routes_published().filter(collection=collection).values_list("pk", flat=True))
+        if members and members <= set(by_route):
+            badges.append(Badge(collection=collection, routes=len(members)))
+    return rows, badges
+
+
+def rides_of(*, rider: User) -> QuerySet[Ride]:
+    return Ride.objects.filter(rider=rider).prefetch_related("completions__route")
+
+
+def ride_get(*, pk: int, rider: User) -> Ride:
+    """A rider's own ride (others' rides are 404)."""
+    ride = rides_of(rider=rider).filter(pk=pk).first()
+    if ride is None:
+        raise Http404
+    return ride
+
+
+def ride_line_shown(*, ride: Ride) -> list[list[list[float]]]:
+    """The ride's line without the points inside its rider's privacy zone (split where cut)."""
+    rider = ride.rider
+    centre = ((rider.privacy_zone_lat, rider.privacy_zone_lon)
+              if rider.privacy_zone_m and rider.privacy_zone_lat is not None and rider.privacy_zone_lon is not None
+              else None)
+    shown = []
+    for segment in ride.line:
+        if not segment:
+            continue
+        points = np.asarray(segment, dtype=float)
+        keep = matching.outside_zone(points[:, 0], points[:, 1], centre, rider.privacy_zone_m)
+        run: list[list[float]] = []
+        for point, kept in zip(segment, keep):
+            if kept:
+                run.append(point)
+            elif run:
+                shown.append(run)
+                run = []
+        if run:
+            shown.append(run)
+    return [run for run in shown if len(run) > 1]
+
+
+def completed_routes(*, rider: User, since, until) -> dict[int, float | None]:
+    """The routes a rider completed with a ride ridden between two moments: route id -> the best
+    elapsed time (None when no ride had timestamps). Read by events for anytime challenges."""
+    rows = (Completion.objects.filter(rider=rider, complete=True, ridden_at__gte=since, ridden_at__lte=until)
+            .values("route").annotate(best=Min("elapsed_s")))
+    return {row["route"]: row["best"] for row in rows}

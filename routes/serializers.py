@@ -6,7 +6,7 @@ from rest_framework import serializers
 from core.i18n import localized
 from routes.errors import gpx_error_message
 from routes.models import Collection, PointOfInterest, Route, RouteVersion, Tag
-from routes.selectors import RouteFilters
+from routes.selectors import RouteFilters, ride_line_shown
 
 
 def _pair(value: str, count: int, label: str) -> tuple[float, ...]:
@@ -144,3 +144,28 @@ class RouteDetailOutput(RouteListOutput):
 
     def get_description(self, route: Route) -> str:
         return localized(route, "description")
+
+
+class RideUploadInput(serializers.Serializer):
+    file = serializers.FileField(help_text="A recorded ride: FIT, GPX or TCX, optionally gzipped.")
+
+
+class CompletionOutput(serializers.Serializer):
+    route = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    coverage = serializers.FloatField(help_text="Share of the route covered in order, 0..1.")
+    complete = serializers.BooleanField()
+    elapsed_s = serializers.FloatField(allow_null=True)
+
+
+class RideOutput(serializers.Serializer):
+    id = serializers.IntegerField()
+    file_format = serializers.CharField()
+    started_at = serializers.DateTimeField(allow_null=True)
+    elapsed_s = serializers.FloatField(allow_null=True)
+    distance_m = serializers.FloatField()
+    points = serializers.IntegerField()
+    line = serializers.SerializerMethodField(help_text="Segments of [lat, lon], without the rider's privacy zone.")
+    completions = CompletionOutput(many=True)
+
+    def get_line(self, ride) -> list:
+        return ride_line_shown(ride=ride)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
 from django.core.paginator import Paginator
@@ -16,13 +17,23 @@ from core.i18n import localized
 from core.parse import whole_number
 from core.views import shown_on
 from routes import downloads
-from routes.forms import CueAddForm, RouteEditForm, RouteUploadForm, VersionUploadForm
+from routes.forms import CueAddForm, PrivacyZoneForm, RideUploadForm, RouteEditForm, RouteUploadForm, VersionUploadForm
 from routes.gcj02 import line_to_gcj02, wgs84_to_gcj02
 from routes.geo import riding_time_hours
 from routes.labels import climb_names, elevation_unreliable
 from routes.models import Route, RouteVersion
 from routes.permissions import can_upload_routes
-from routes.selectors import cue_sheet, route_editable_by, route_get, route_search, route_version_get
+from routes.selectors import (
+    cue_sheet,
+    ride_get,
+    ride_line_shown,
+    rides_of,
+    route_completions,
+    route_editable_by,
+    route_get,
+    route_search,
+    route_version_get,
+)
 from routes.serializers import RouteSearchInput
 from routes.services import (
     cue_add,
@@ -30,6 +41,9 @@ from routes.services import (
     cue_rename,
     cues_ensure,
     gpx_upload_read,
+    privacy_zone_set,
+    ride_delete,
+    ride_upload,
     route_import,
     route_update,
 )
@@ -100,6 +114,7 @@ def route_detail(request: HttpRequest, slug: str) -> HttpResponse:
         context["pois"] = version.pois.all()
         kinds = {p.kind: p.get_kind_display() for p in context["pois"]}
         context["poi_legend"] = sorted(kinds.items())
+        context["completions"] = route_completions(route=route)
     return render(request, "routes/route_detail.html", context)
 
 
@@ -210,3 +225,45 @@ def route_cues_csv(request: HttpRequest, slug: str) -> HttpResponse:
             for line in cue_sheet(version=version)]
     return csv_response(f"route-{route.pk}-v{version.number}-cues",
                         ["#", _("km"), _("to next (km)"), _("kind"), _("text"), _("latitude"), _("longitude")], rows)
+
+
+@login_required
+def ride_list(request: HttpRequest) -> HttpResponse:
+    """A rider's rides: upload one (matched to the routes it covers), and the privacy zone."""
+    upload = RideUploadForm(request.POST if request.POST.get("action") == "upload" else None,
+                            request.FILES if request.POST.get("action") == "upload" else None)
+    user = request.user
+    zone = PrivacyZoneForm(request.POST if request.POST.get("action") == "zone" else None, initial={
+        "radius_m": user.privacy_zone_m, "lat": user.privacy_zone_lat, "lon": user.privacy_zone_lon})
+    if request.method == "POST":
+        if request.POST.get("action") == "upload" and upload.is_valid():
+            with shown_on(upload, field="file") as outcome:
+                ride = ride_upload(rider=user, data=gpx_upload_read(upload.cleaned_data["file"]),
+                                   filename=upload.cleaned_data["file"].name)
+            if outcome.ok:
+                return redirect("routes:ride", pk=ride.pk)
+        elif request.POST.get("action") == "zone" and zone.is_valid():
+            with shown_on(zone, field="lat") as outcome:
+                privacy_zone_set(rider=user, **zone.cleaned_data)
+            if outcome.ok:
+                messages.success(request, _("Your privacy zone is saved."))
+                return redirect("routes:rides")
+    return render(request, "routes/ride_list.html", {"upload": upload, "zone": zone, "rides": rides_of(rider=user)})
+
+
+@login_required
+def ride_detail(request: HttpRequest, pk: int) -> HttpResponse:
+    ride = ride_get(pk=pk, rider=request.user)
+    if request.method == "POST" and request.POST.get("action") == "delete":
+        with shown_on(request):
+            ride_delete(ride=ride, rider=request.user)
+        return redirect("routes:rides")
+    line = ride_line_shown(ride=ride)
+    if settings.MAP_TILE_CRS == "gcj02":
+        line = line_to_gcj02(line)
+    map_data = {"line": line, "start": line[0][0] if line else None, "finish": line[-1][-1] if line else None,
+                "pois": [], "tiles": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION,
+                "labels": {"start": _("Start"), "finish": _("Finish")}}
+    return render(request, "routes/ride_detail.html", {
+        "ride": ride, "map_data": map_data,
+        "completions": sorted(ride.completions.all(), key=lambda c: -c.coverage)})

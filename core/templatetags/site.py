@@ -28,6 +28,15 @@ def hours_minutes(hours: float) -> str:
     return f"{minutes // 60}:{minutes % 60:02d}"
 
 
+@register.filter
+def duration(seconds: float | None) -> str:
+    """Elapsed seconds as H:MM:SS: 3725 -> "1:02:05"."""
+    if seconds is None:
+        return ""
+    whole = round(seconds)
+    return f"{whole // 3600}:{whole % 3600 // 60:02d}:{whole % 60:02d}"
+
+
 def _form_errors(form: forms.BaseForm, prefix: str = "") -> list[tuple[str, str, str]]:
     rows = [(prefix.rstrip(" ·"), str(message), "") for message in form.non_field_errors()]
     for name, messages in form.errors.items():

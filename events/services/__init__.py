@@ -14,6 +14,7 @@ Callers import from `events.services`; the names below are the public ones.
 
 from events.services.answers import answers_clean
 from events.services.ballot import ballot_draw, ballot_no_shows_last, ballot_setup, ballot_verify, quota_group_add
+from events.services.challenges import challenge_progress
 from events.services.checkin import CheckinOutcome, CheckinResult, checkin, checkin_by_id, checkin_code
 from events.services.codes import deferral_codes_issue, entry_codes_create, entry_codes_import, entry_codes_release
 from events.services.errors import EventCode, RegistrationCode
@@ -68,6 +69,7 @@ __all__ = [
     "bibs_renumber",
     "category_add",
     "category_update",
+    "challenge_progress",
     "checkin",
     "checkin_by_id",
     "checkin_code",

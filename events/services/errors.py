@@ -5,6 +5,7 @@ from enum import StrEnum
 
 class EventCode(StrEnum):
     NO_CATEGORIES = "no_categories"
+    CHALLENGE_NO_ROUTE = "challenge_no_route"
     BIB_RANGES = "bib_ranges"
     NOT_DRAFT = "not_draft"
     MODE_LOCKED = "mode_locked"

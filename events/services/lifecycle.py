@@ -33,6 +33,10 @@ def event_create(*, created_by: User, title: str, kind: str, starts_at: datetime
     """An event in draft with its categories (each pinning a route version) and questions."""
     if not categories:
         raise ServiceError(_("An event needs at least one category."), EventCode.NO_CATEGORIES)
+    routes = list(fields.pop("challenge_routes", None) or [])  # type: ignore[call-overload]
+    if kind == Event.Kind.CHALLENGE and not routes and not any(c.get("route_version") for c in categories):
+        raise ServiceError(_("An anytime challenge needs at least one route to ride."), EventCode.CHALLENGE_NO_ROUTE,
+                           field="challenge_routes")
     title_en = fields.get("title_en")
     event = Event(created_by=created_by, title=title, kind=kind, starts_at=starts_at, ends_at=ends_at,
                   registration_opens_at=registration_opens_at, registration_closes_at=registration_closes_at,
@@ -44,6 +48,8 @@ def event_create(*, created_by: User, title: str, kind: str, starts_at: datetime
     else:
         insert_with_unique_slug(event, text=str(title_en or title), fallback="event", reserved=RESERVED_SLUGS)
     event.organizers.add(created_by)
+    if routes:
+        event.challenge_routes.set(routes)
     ranges = default_bib_ranges([int(c["capacity"]) for c in categories])
     made = []
     for position, (spec, (start, end)) in enumerate(zip(categories, ranges)):
@@ -67,7 +73,10 @@ def event_create(*, created_by: User, title: str, kind: str, starts_at: datetime
 
 @transaction.atomic
 def event_update(*, event: Event, **fields: object) -> Event:
+    routes = fields.pop("challenge_routes", None)
     model_update(instance=event, fields=fields)
+    if routes is not None:
+        event.challenge_routes.set(routes)  # type: ignore[arg-type]
     transaction.on_commit(selectors.signup_cache_clear)
     return event
 

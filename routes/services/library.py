@@ -23,7 +23,7 @@ from routes.models import Collection, PointOfInterest, Route, RouteVersion
 from routes.services.cues import cues_build
 from routes.services.files import file_parse, too_large_refusal
 
-RESERVED_SLUGS = frozenset({"new"})  # path segments of routes/urls.py
+RESERVED_SLUGS = frozenset({"new", "rides"})  # path segments of routes/urls.py
 
 
 ROUTE_VERSION_TASK = "routes.route_version_process"  # routes/tasks.py; queued by name

@@ -2,6 +2,8 @@
 
 from django import template
 
+from accounts.models import Gender
+from core import ages
 from routes.errors import gpx_error_message
 from routes.labels import climb_names
 
@@ -31,3 +33,13 @@ CUE_ICONS = {
 def cue_icon(kind: str) -> str:
     """An arrow or symbol for a cue kind (beside its words, never instead of them)."""
     return CUE_ICONS.get(kind, "•")
+
+
+@register.filter
+def age_band_label(key: str) -> str:
+    return ages.age_band_label(key)
+
+
+@register.filter
+def gender_label(key: str) -> str:
+    return str(dict(Gender.choices).get(key, key))
