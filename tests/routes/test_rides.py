@@ -225,11 +225,11 @@ def _challenge(organizer, route, *, days=30):
     from events.models import Event
 
     now = timezone.now()
+    day = datetime.timedelta(days=1)
     event = services.event_create(
-        created_by=organizer, title="七里河随时挑战", kind=Event.Kind.CHALLENGE,
-        starts_at=now - datetime.timedelta(days=1), ends_at=now + datetime.timedelta(days=days), registration_opens_at=now - datetime.timedelta(days=2),
-        registration_closes_at=now + datetime.timedelta(days=days), challenge_routes=[route],
-        categories=[{"name": "挑战", "capacity": 100}])
+        created_by=organizer, title="七里河随时挑战", kind=Event.Kind.CHALLENGE, starts_at=now - day,
+        ends_at=now + days * day, registration_opens_at=now - 2 * day, registration_closes_at=now + days * day,
+        challenge_routes=[route], categories=[{"name": "挑战", "capacity": 100}])
     services.event_publish(event=event)
     return event
 
