@@ -17,7 +17,6 @@ from __future__ import annotations
 import math
 from bisect import bisect_right
 from dataclasses import dataclass
-from itertools import pairwise
 
 import numpy as np
 from scipy.spatial import cKDTree
@@ -40,20 +39,39 @@ class Match:
 
 
 class RideIndex:
-    """A ride's points, ready to be matched against many routes."""
+    """A ride's points, ready to be matched against many routes. Points closer than THIN_M to the
+    last kept one are left out of the search (a point every metre adds nothing at a 50 m radius);
+    indices stay those of the ride, so times are read from every point."""
+
+    THIN_M = 8.0
 
     def __init__(self, lat: np.ndarray, lon: np.ndarray, times: np.ndarray | None = None) -> None:
-        self.lat, self.lon = lat, lon
         self.times = times
         self.ref = math.radians(float(np.mean(lat)))
-        self.tree = cKDTree(np.column_stack(self._xy(lat, lon)))
+        x, y = self._xy(lat, lon)
+        self.kept = _thinned(x, y, self.THIN_M)
+        self.tree = cKDTree(np.column_stack((x[self.kept], y[self.kept])))
 
     def _xy(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.radians(lon) * geo.WGS84_A * math.cos(self.ref), np.radians(lat) * geo.WGS84_A
 
-    def near(self, lat: np.ndarray, lon: np.ndarray) -> list[list[int]]:
-        """Indices of ride points within RADIUS_M of each given point."""
-        return self.tree.query_ball_point(np.column_stack(self._xy(lat, lon)), r=RADIUS_M)
+    def pairs(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(sample, ride point) index pairs within RADIUS_M, sorted by sample then ride point."""
+        x, y = self._xy(lat, lon)
+        found = cKDTree(np.column_stack((x, y))).sparse_distance_matrix(self.tree, RADIUS_M, output_type="ndarray")
+        samples, points = found["i"].astype(np.int64), found["j"].astype(np.int64)
+        order = np.lexsort((points, samples))
+        return samples[order], points[order]  # points index the kept points (self.kept maps them back)
+
+
+def _thinned(x: np.ndarray, y: np.ndarray, spacing: float) -> np.ndarray:
+    """Indices of points at least `spacing` apart along the ride (the first and last always)."""
+    steps = np.hypot(np.diff(x), np.diff(y))
+    travelled = np.concatenate(([0.0], np.cumsum(steps)))
+    buckets = np.floor(travelled / spacing)
+    keep = np.concatenate(([True], buckets[1:] != buckets[:-1]))
+    keep[-1] = True
+    return np.nonzero(keep)[0]
 
 
 def route_samples(line: list[list[list[float]]]) -> tuple[np.ndarray, np.ndarray]:
@@ -71,34 +89,38 @@ def route_samples(line: list[list[list[float]]]) -> tuple[np.ndarray, np.ndarray
     return np.concatenate(lats), np.concatenate(lons)
 
 
-def _options(indices: list[int]) -> list[int]:
-    """First and last index of each pass (a run of consecutive ride points) near one sample, last first."""
-    if not indices:
-        return []
-    ordered = sorted(indices)
-    options = [ordered[0]]
-    for previous, current in pairwise(ordered):
-        if current - previous > 1:
-            options += [previous, current]
-    options.append(ordered[-1])
-    return sorted(set(options), reverse=True)
+def _options(samples: np.ndarray, points: np.ndarray, kept: np.ndarray, reverse: bool) -> tuple[list[int], list[int]]:
+    """The ride points each sample offers to the chain: the first and the last point of every pass
+    of the ride near it. Ordered by sample (in the route's direction, or against it), and within
+    a sample from the last point to the first, so that one sample never extends its own chain."""
+    if not len(samples):
+        return [], []
+    gap = np.ones(len(samples), dtype=bool)
+    gap[1:] = (samples[1:] != samples[:-1]) | (points[1:] - points[:-1] > 1)  # kept points: a pass skips none
+    first = gap
+    last = np.roll(gap, -1)
+    last[-1] = True
+    chosen = first | last
+    s, p = samples[chosen], kept[points[chosen]]
+    key = -s if reverse else s
+    order = np.lexsort((-p, key))
+    return s[order].tolist(), p[order].tolist()
 
 
-def _chain(near: list[list[int]]) -> tuple[int, int | None, int | None]:
-    """(length, first ride index, last ride index) of the longest in-order chain of covered samples."""
-    tails: list[int] = []  # tails[k]: the smallest ride index that ends a chain of k + 1 samples
-    starts: list[int] = []  # the first ride index of that chain
-    for indices in near:
-        # options from last to first, so that one sample never extends its own chain
-        for value in _options(indices):
-            k = bisect_right(tails, value)
-            start = starts[k - 1] if k else value
-            if k == len(tails):
-                tails.append(value)
-                starts.append(start)
-            elif value < tails[k]:
-                tails[k] = value
-                starts[k] = start
+def _chain(samples: list[int], points: list[int]) -> tuple[int, int | None, int | None]:
+    """(length, first ride point, last ride point) of the longest chain of samples whose ride
+    points never go back (a longest non-decreasing subsequence, patience sorting)."""
+    tails: list[int] = []  # tails[k]: the smallest ride point that ends a chain of k + 1 samples
+    starts: list[int] = []  # the first ride point of that chain
+    for value in points:
+        k = bisect_right(tails, value)
+        start = starts[k - 1] if k else value
+        if k == len(tails):
+            tails.append(value)
+            starts.append(start)
+        elif value < tails[k]:
+            tails[k] = value
+            starts[k] = start
     if not tails:
         return 0, None, None
     return len(tails), starts[-1], tails[-1]
@@ -109,18 +131,18 @@ def match(ride: RideIndex, line: list[list[list[float]]], *, either_direction: b
     lat, lon = route_samples(line)
     if not len(lat):
         return Match(coverage=0.0, complete=False, first_point=None, last_point=None, elapsed_s=None)
-    near = ride.near(lat, lon)
-    best = _result(ride, near, len(lat), reversed_=False)
+    samples, points = ride.pairs(lat, lon)
+    best = _result(ride, samples, points, len(lat), reversed_=False)
     if either_direction:
-        backwards = _result(ride, near[::-1], len(lat), reversed_=True)
+        backwards = _result(ride, samples, points, len(lat), reversed_=True)
         if backwards.coverage > best.coverage:
             best = backwards
     return best
 
 
-def _result(ride: RideIndex, near: list[list[int]], samples: int, *, reversed_: bool) -> Match:
-    length, first, last = _chain(near)
-    coverage = length / samples
+def _result(ride: RideIndex, samples: np.ndarray, points: np.ndarray, count: int, *, reversed_: bool) -> Match:
+    length, first, last = _chain(*_options(samples, points, ride.kept, reversed_))
+    coverage = length / count
     elapsed = None
     if first is not None and last is not None and ride.times is not None:
         start, end = ride.times[first], ride.times[last]

@@ -151,7 +151,7 @@ class RideUploadInput(serializers.Serializer):
 
 
 class CompletionOutput(serializers.Serializer):
-    route = serializers.SlugRelatedField(slug_field="slug", read_only=True)
+    route = serializers.CharField(source="route.slug", read_only=True, help_text="The route's slug.")
     coverage = serializers.FloatField(help_text="Share of the route covered in order, 0..1.")
     complete = serializers.BooleanField()
     elapsed_s = serializers.FloatField(allow_null=True)
