@@ -24,6 +24,7 @@ ALLOWED = {
     "Xingtai", "Cycling", "Excel", "PNG", "SVG", "ID", "App", "VS", "vs", "PM", "AM",
     "Email", "E-mail",  # as Chinese interfaces write it
     "DNF", "DNS", "DSQ", "H", "SS", "UTF-8", "YYYY-MM", "gpx", "gz", "gzip",  # formats people type or pick
+    "GPS", "SRTM", "iGPSport", "XOSS",  # terms and bike-computer brands written as they are
 }
 SKIP_TAGS = {"script", "style", "code", "pre", "svg", "textarea", "option", "title"}
 
@@ -83,11 +84,11 @@ def demo_pages(transactional_db, settings, tmp_path, client):
               f"/events/{event.slug}/start-list/", "/clubs/", f"/clubs/{club.slug}/", "/insights/",
               "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/",
               "/riders/demo-rider/"]
-    rider = ["/me/", "/events/mine/", f"/events/registrations/{registration.pk}/", f"/clubs/{club.slug}/"]
+    rider = ["/me/", "/routes/rides/", "/events/mine/", f"/events/registrations/{registration.pk}/", f"/clubs/{club.slug}/"]
     organizer = ["/events/new/", f"/events/{event.slug}/manage/", f"/events/{event.slug}/checkin/",
                  f"/events/{event.slug}/edit/", f"/events/{event.slug}/categories/{event.categories.first().pk}/",
                  f"/clubs/{club.slug}/manage/", f"/clubs/{club.slug}/rides/new/", "/routes/new/",
-                 f"/routes/{route.slug}/edit/", "/insights/dashboard/", "/insights/linkage/",
+                 f"/routes/{route.slug}/edit/", f"/routes/{route.slug}/cues/", "/insights/dashboard/", "/insights/linkage/",
                  f"/insights/events/{event.slug}/", f"/insights/events/{event.slug}/sponsors/",
                  "/insights/sales/import/", "/clubs/new/"]
     names = {w for u in User.objects.all() for w in re.findall(r"[A-Za-z0-9_\-]+", f"{u.username} {u.display_name}")}
