@@ -15,7 +15,6 @@ import statistics
 import time
 
 import numpy as np
-
 from _django import setup
 
 M_LAT = 111_000.0

@@ -138,6 +138,18 @@ def _demo_events(organizer: User) -> list[dict]:
                 {"key": "bike_brand", "label": "参赛车辆品牌", "label_en": "Bike brand", "kind": "brand"},
             ],
         },
+        {
+            "slug": "qilihe-anytime", "title": "七里河绿道随时挑战（演示）",
+            "title_en": "Qilihe Greenway Anytime Challenge (demo)",
+            "kind": Event.Kind.CHALLENGE, "county": HomeArea.XIANGDU,
+            "description": "一个月内任选一天骑完七里河绿道环线，上传码表或手机记录即可完成。演示数据。",
+            "description_en": "Ride the Qilihe greenway loop any day this month and upload the ride from your bike "
+                              "computer or phone. Demo data.",
+            "starts_at": today - timedelta(days=1), "ends_at": today + timedelta(days=30),
+            "registration_opens_at": today - timedelta(days=2), "registration_closes_at": today + timedelta(days=29),
+            "challenge_routes": [greenway],
+            "categories": [{"name": "绿道环线", "name_en": "Greenway loop", "capacity": 1000, "fee_cny": 0}],
+        },
     ]
 
 

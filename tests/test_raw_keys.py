@@ -84,11 +84,13 @@ def demo_pages(transactional_db, settings, tmp_path, client):
               f"/events/{event.slug}/start-list/", "/clubs/", f"/clubs/{club.slug}/", "/insights/",
               "/accounts/login/", "/accounts/signup/", "/accounts/password/reset/",
               "/riders/demo-rider/"]
-    rider = ["/me/", "/routes/rides/", "/events/mine/", f"/events/registrations/{registration.pk}/", f"/clubs/{club.slug}/"]
+    rider = ["/me/", "/routes/rides/", "/events/mine/", f"/events/registrations/{registration.pk}/",
+             f"/clubs/{club.slug}/"]
     organizer = ["/events/new/", f"/events/{event.slug}/manage/", f"/events/{event.slug}/checkin/",
                  f"/events/{event.slug}/edit/", f"/events/{event.slug}/categories/{event.categories.first().pk}/",
                  f"/clubs/{club.slug}/manage/", f"/clubs/{club.slug}/rides/new/", "/routes/new/",
-                 f"/routes/{route.slug}/edit/", f"/routes/{route.slug}/cues/", "/insights/dashboard/", "/insights/linkage/",
+                 f"/routes/{route.slug}/edit/", f"/routes/{route.slug}/cues/", "/insights/dashboard/",
+                 "/insights/linkage/",
                  f"/insights/events/{event.slug}/", f"/insights/events/{event.slug}/sponsors/",
                  "/insights/sales/import/", "/clubs/new/"]
     names = {w for u in User.objects.all() for w in re.findall(r"[A-Za-z0-9_\-]+", f"{u.username} {u.display_name}")}

@@ -285,3 +285,10 @@ def test_a_challenge_needs_a_route(organizer):
                               ends_at=now, registration_opens_at=now, registration_closes_at=now,
                               categories=[{"name": "挑战", "capacity": 10}])
     assert not Completion.objects.exists()
+
+
+def test_a_challenge_page_shows_its_whole_window(client, organizer):
+    event = _challenge(organizer, _route(organizer))
+    page = client.get(f"/events/{event.slug}/").content.decode()
+    end = timezone.localtime(event.ends_at).strftime("%Y-%m-%d %H:%M")
+    assert f"–{end}</span>" in page
