@@ -61,3 +61,20 @@ def test_add_a_category_and_a_question_after_creation(client, organizer, make_ev
     assert event.questions.get().label == "紧急联系人"
     bad = client.post(f"/events/{event.slug}/manage/", {"add": "question", "add-q-label": "", "add-q-kind": "text"})
     assert bad.status_code == 200 and event.questions.count() == 1  # the error shows on the page
+
+
+def test_an_anytime_challenge_from_the_web_form(client, organizer):
+    """Issue 15: the organizer picks the kind and the routes to ride; without a route it is refused."""
+    from routes.services import route_import
+    from tests.helpers import make_gpx
+
+    route = route_import(owner=organizer, data=make_gpx(), filename="g.gpx", name="七里河", publish=True).route
+    client.force_login(organizer)
+    data = _filled(client) | {"kind": "challenge"}
+    response = client.post("/events/new/", data, HTTP_ACCEPT_LANGUAGE="zh-hans")
+    assert response.status_code == 200 and "至少需要一条线路" in response.content.decode()
+    assert not Event.objects.exists()
+    response = client.post("/events/new/", data | {"challenge_routes": [str(route.pk)]})
+    assert response.status_code == 302
+    event = Event.objects.get()
+    assert event.kind == "challenge" and list(event.challenge_routes.all()) == [route]
