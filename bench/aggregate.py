@@ -35,6 +35,7 @@ HAND_SQL = {
         WHEN a.age BETWEEN 50 AND 59 THEN '50-59' WHEN a.age >= 60 THEN '60+' ELSE 'unknown' END""",
     "locality": "CASE WHEN u.home_area IN ({xingtai}) THEN 'local' WHEN u.home_area = 'other' THEN 'outside' "
                 "ELSE 'unknown' END",
+    "district": "CASE WHEN u.home_area = '' THEN 'unknown' ELSE u.home_area END",
     "club": "COALESCE(c.slug, 'none')",
     "brand": "COALESCE(b.slug, 'unknown')",
     "brand_origin": "CASE WHEN b.is_local THEN 'local' WHEN NOT b.is_local THEN 'other' ELSE 'unknown' END",

@@ -101,3 +101,45 @@ def hbars(points: list[tuple[str, int | None]], *, title: str) -> str:
                      f'<text x="{126 + width:.1f}" y="{y + 14}" font-size="12">{share}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def effects(points: list[tuple[int, float, float, float]], *, title: str, x_label: str, y_label: str) -> str:
+    """An event study: the effect (%) at each month relative to the event with its 95% interval as a
+    whisker, a zero line, month -1 the reference (drawn at 0), labelled axes."""
+    if not points:
+        return ""
+    low = min(min(p[2] for p in points), 0.0)
+    high = max(max(p[3] for p in points), 0.0)
+    span = (high - low) or 1.0
+    left, bottom, top = 52, 44, 16
+    plot_w, plot_h = W - left - RIGHT, H - top - bottom
+    ks = sorted({p[0] for p in points} | {-1})
+    first, last = ks[0], ks[-1]
+
+    def x(k: int) -> float:
+        return left + (k - first + 0.5) / (last - first + 1) * plot_w
+
+    def y(v: float) -> float:
+        return top + (high - v) / span * plot_h
+
+    parts = _frame(title)
+    for value in (low, 0.0, high):
+        stroke = "#64748b" if value == 0 else "#d9dee3"
+        parts.append(f'<line x1="{left}" x2="{W - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="{stroke}"/>'
+                     f'<text x="{left - 4}" y="{y(value) + 4:.1f}" font-size="12" text-anchor="end">'
+                     f'{value:+.0f}%</text>')
+    parts.append(f'<line x1="{x(-0.5):.1f}" x2="{x(-0.5):.1f}" y1="{top}" y2="{H - bottom}" stroke="#94a3b8" '
+                 f'stroke-dasharray="4 3"/>')
+    for k, effect, lo, hi in points:
+        colour = COLOURS[1] if k < 0 else COLOURS[0]
+        parts.append(f'<line x1="{x(k):.1f}" x2="{x(k):.1f}" y1="{y(hi):.1f}" y2="{y(lo):.1f}" stroke="{colour}" '
+                     f'stroke-width="2"/><circle cx="{x(k):.1f}" cy="{y(effect):.1f}" r="4" fill="{colour}">'
+                     f'<title>{k:+d}: {effect:+.1f}% ({lo:+.1f}% … {hi:+.1f}%)</title></circle>')
+    parts.append(f'<circle cx="{x(-1):.1f}" cy="{y(0):.1f}" r="4" fill="#fff" stroke="#64748b"/>')
+    for k in ks:
+        parts.append(f'<text x="{x(k):.1f}" y="{H - bottom + 16}" font-size="12" text-anchor="middle">{k:+d}</text>')
+    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{H - 6}" font-size="12" text-anchor="middle">'
+                 f'{escape(x_label)}</text>')
+    parts.append(f'<text x="12" y="{top + plot_h / 2:.1f}" font-size="12" text-anchor="middle" '
+                 f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{escape(y_label)}</text></svg>')
+    return "".join(parts)

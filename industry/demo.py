@@ -13,7 +13,7 @@ from django.utils import timezone
 
 from accounts.models import Gender, HomeArea, User
 from events.models import Category, Event, Registration
-from industry.models import Brand, SalesRecord, Sponsorship
+from industry.models import Brand, SalesRecord, Sponsorship, TopicHeat
 from industry.selectors import month_add
 
 BRANDS = [
@@ -28,7 +28,17 @@ BRANDS = [
     {"slug": "yuanxing", "name": "远行自行车", "name_en": "Yuanxing Bicycles", "county": HomeArea.OTHER,
      "is_local": False, "synthetic": True},
 ]
+# twenty more made-up makers of the Pingxiang and Guangzong cluster: the comparison brands the
+# linkage report needs (fewer than 3 and it says it cannot estimate)
+BRANDS += [{"slug": f"cluster-maker-{i:02d}", "name": f"{place}车业{i:02d}", "name_en": f"{place_en} Cycles {i:02d}",
+            "county": county, "is_local": True, "synthetic": True}
+           for i, (place, place_en, county) in enumerate(
+               [("平乡", "Pingxiang", HomeArea.PINGXIANG), ("广宗", "Guangzong", HomeArea.GUANGZONG)] * 8, start=1)]
 SPONSOR = "xinghe-kids"  # the made-up success story: sales up after sponsoring the spring race
+EFFECT = 0.25  # the made-up uplift after the sponsored race (the source report's "+25%")
+HEAT_EFFECT = 0.50  # and on topic heat ("+50%")
+MONTHS = 36
+PLATFORMS = (("weibo", 0.4), ("douyin", 0.4), ("xiaohongshu", 0.2))
 SYNTHETIC_NOTE_ZH = "演示数据：品牌、销量和参赛者均为虚构的合成数据。"
 SYNTHETIC_NOTE_EN = "Demo data: brands, sales and participants are synthetic."
 
@@ -45,7 +55,7 @@ def industry_demo_load(*, organizer: User, brands: dict[str, Brand], seed: int =
     """Past events with synthetic riders, one sponsorship, 24 months of sales."""
     rng = random.Random(seed)  # noqa: S311 - synthetic demo figures, reproducible on purpose
     today = timezone.localdate()
-    first_month = _month_start(today, -23)
+    first_month = _month_start(today, -(MONTHS - 1))
     areas = list(HomeArea.values)
     riders = User.objects.bulk_create([
         User(username=f"synthetic-{i:04d}", email=f"synthetic-{i:04d}@demo.invalid", password=make_password(None),
@@ -61,7 +71,7 @@ def industry_demo_load(*, organizer: User, brands: dict[str, Brand], seed: int =
             rider.home_area_other = rng.choice(["石家庄", "邯郸", "北京"])
     User.objects.bulk_update(riders, ["home_area_other"])
     sponsored = None
-    for k in range(12):  # one past event every two months
+    for k in range(MONTHS // 2):  # one past event every two months
         month = _month_start(first_month, 2 * k)
         start = timezone.make_aware(datetime.datetime.combine(month + datetime.timedelta(days=rng.randint(5, 20)),
                                                               datetime.time(8, 0)))
@@ -94,20 +104,36 @@ def industry_demo_load(*, organizer: User, brands: dict[str, Brand], seed: int =
         Registration.objects.bulk_update(created_regs, ["created_at"])
         Category.objects.filter(pk=category.pk).update(
             confirmed_count=sum(r.status == "confirmed" for r in regs), next_bib=len(regs) + 1)
-        if k == 6:
+        if k == MONTHS // 4:
             sponsored = event
             Sponsorship.objects.create(event=event, brand=brands[SPONSOR], tier=Sponsorship.Tier.TITLE)
             Sponsorship.objects.create(event=event, brand=brands["yuanxing"], tier=Sponsorship.Tier.PARTNER)
     sponsor_month = _month_start(timezone.localtime(sponsored.starts_at).date()) if sponsored else None
-    records = []
+    _sales_and_heat(rng, brands, first_month, sponsor_month)
+
+
+def _sales_and_heat(rng: random.Random, brands: dict[str, Brand], first_month: datetime.date,
+                    sponsor_month: datetime.date | None) -> None:
+    """Monthly sales by channel and topic heat by platform: a level per brand, shared seasonality
+    (+-25% over the year) and market growth, a persistent brand shock (an AR(1) in logs) and
+    noise, and the made-up effects on the sponsor after the event month."""
+    records, heat = [], []
     for spec in BRANDS:
         base = rng.randint(800, 3000)
-        for m in range(24):
+        shock = 0.0
+        for m in range(MONTHS):
             month = _month_start(first_month, m)
             season = 1 + 0.25 * math.sin((month.month - 3) / 12 * 2 * math.pi)
-            uplift = 1.25 if spec["slug"] == SPONSOR and sponsor_month and month > sponsor_month else 1.0
+            shock = 0.5 * shock + rng.gauss(0, 0.04)
+            after = spec["slug"] == SPONSOR and sponsor_month is not None and month > sponsor_month
+            level = base * season * (1 + 0.004 * m) * math.exp(shock) * (1 + EFFECT if after else 1.0)
             for channel, share, price in (("domestic", 0.5, 420), ("export", 0.3, 360), ("ecommerce", 0.2, 390)):
-                units = int(base * share * season * uplift * rng.uniform(0.9, 1.1))
+                units = int(level * share * rng.uniform(0.95, 1.05))
                 records.append(SalesRecord(brand_id=brands[spec["slug"]].pk, month=month, channel=channel, units=units,
                                            revenue_cny=Decimal(units * price).quantize(Decimal("0.01"))))
+            mentions = base / 4 * season * math.exp(shock) * (1 + HEAT_EFFECT if after else 1.0)
+            for platform, share in PLATFORMS:
+                heat.append(TopicHeat(brand_id=brands[spec["slug"]].pk, month=month, platform=platform,
+                                      mentions=int(mentions * share * rng.uniform(0.9, 1.1))))
     SalesRecord.objects.bulk_create(records)
+    TopicHeat.objects.bulk_create(heat)

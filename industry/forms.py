@@ -4,7 +4,7 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event
-from industry.models import Brand, Sponsorship
+from industry.models import Brand, SalesRecord, Sponsorship
 
 
 class SalesImportForm(forms.Form):
@@ -14,6 +14,8 @@ class SalesImportForm(forms.Form):
 class LinkageForm(forms.Form):
     events = forms.ModelMultipleChoiceField(label=_("event or series"), queryset=Event.objects.none())
     months = forms.IntegerField(label=_("months before and after"), min_value=1, max_value=24, initial=6)
+    channel = forms.ChoiceField(label=_("sales channel for the month-by-month table"), required=False,
+                                choices=[("all", _("All channels")), *SalesRecord.Channel.choices], initial="all")
 
     def __init__(self, *args, events=None, **kwargs):
         super().__init__(*args, **kwargs)

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from django.utils.translation import gettext as _
 
-from accounts.models import Gender
+from accounts.models import Gender, HomeArea
 from core import memberships
 from core.ages import AGE_BANDS
 from core.i18n import localized
@@ -21,6 +21,7 @@ def dimension_label(dimension: str) -> str:
         "total": _("All riders"), "gender": _("Gender"), "age_band": _("Age"),
         "locality": _("Local or from outside Xingtai"), "club": _("Club"), "brand": _("Bike brand"),
         "brand_origin": _("Bikes made in the Xingtai cluster"), "day": _("Day of registration"),
+        "district": _("County or district"),
     }.get(dimension, dimension)
 
 
@@ -37,6 +38,7 @@ def _fixed(dimension: str) -> dict[str, str]:
         "age_band": {"under-18": _("Under 18"), "60+": _("60 and over"), "unknown": not_given},
         "locality": {"local": _("From Xingtai"), "outside": _("From outside Xingtai"), "unknown": not_given},
         "club": {"none": _("No club")},
+        "district": {**{value: str(label) for value, label in HomeArea.choices}, "unknown": not_given},
         "brand": {"unknown": not_given},
         "brand_origin": {"local": _("Made in the Xingtai cluster"), "other": _("Made elsewhere"),
                          "unknown": not_given},

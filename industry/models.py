@@ -152,3 +152,21 @@ class SalesImport(models.Model):
 
     def __str__(self) -> str:
         return f"{self.file.name} · {self.status}"
+
+
+class TopicHeat(models.Model):
+    """Social-media mentions of a brand in a month on one platform (imported from CSV): the source
+    report's "topic heat", shown beside sales with the same estimates."""
+
+    brand = models.ForeignKey(Brand, on_delete=models.CASCADE, related_name="heat")
+    month = models.DateField(_("month"))  # always the first day of the month
+    platform = models.CharField(_("platform"), max_length=30)
+    mentions = models.PositiveIntegerField(_("mentions"))
+
+    class Meta:
+        verbose_name = _("topic heat")
+        verbose_name_plural = _("topic heat")
+        constraints = [models.UniqueConstraint(fields=["brand", "month", "platform"], name="heat_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.brand} {self.month:%Y-%m} {self.platform}"

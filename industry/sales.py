@@ -29,7 +29,7 @@ ALL_STATS_TASK = "industry.compute_all_stats"  # industry/tasks.py
 IMPORT_TASK = "industry.import_sales"
 
 
-def _month(text: str) -> datetime.date | None:
+def parse_month(text: str) -> datetime.date | None:
     try:
         year, month = text.split("-")
         if len(year) != 4 or len(month) != 2:
@@ -132,7 +132,7 @@ def _parse(row: list[str], brands: dict[str, Brand], channels: list[str]) -> tup
     if len(row) != len(HEADER):
         return None, [_("expected %(expected)s columns, found %(n)s") % {"expected": len(HEADER), "n": len(row)}]
     name, month_text, channel, units_text, revenue_text = (cell.strip() for cell in row)
-    brand, month, units, revenue = brands.get(name), _month(month_text), whole_number(units_text), _revenue(
+    brand, month, units, revenue = brands.get(name), parse_month(month_text), whole_number(units_text), _revenue(
         revenue_text)
     problems = []
     if brand is None:

@@ -9,16 +9,19 @@ import datetime
 import math
 from dataclasses import dataclass, field
 
+from django.core.cache import cache
 from django.db.models import QuerySet, Sum
 from django.utils import timezone
 
-from accounts.models import User
+from accounts.models import HomeArea, User
 from core import groups
 from events.models import Event
+from industry import disclosure, estimates
 from industry.labels import job_label
-from industry.models import Brand, EventStat, MonthlyStat, SalesRecord, Sponsorship, StatRun
+from industry.models import Brand, EventStat, MonthlyStat, SalesRecord, Sponsorship, StatRun, TopicHeat
 
-SUPPRESS_BELOW = 5  # public cells with fewer riders are hidden
+SUPPRESS_BELOW = disclosure.THRESHOLD  # public cells with fewer riders are hidden
+PUBLIC_CACHE_KEY = "industry:public-summary"
 MIN_MONTHS = 3  # fewer months of sales on either side: too thin to say
 MIN_PARTICIPANTS = 30  # fewer participants: too thin to say
 MIN_CORRELATION_MONTHS = 6
@@ -86,16 +89,61 @@ def synthetic_data_present() -> bool:
     return Brand.objects.filter(synthetic=True).exists()
 
 
+def _protected_line(rows: list[tuple[str, int]]) -> list[tuple[str, int | None]]:
+    """A list of counts whose total is known elsewhere: small counts hidden, and a second count
+    where one hidden count could be worked out from the total (complementary suppression)."""
+    if not rows:
+        return []
+    published = disclosure.protect([[n for _bucket, n in rows]], with_columns=False)
+    return [(bucket, shown) for (bucket, _n), shown in zip(rows, published.cells[0])]
+
+
+@dataclass
+class DistrictTable:
+    """Participants (confirmed entries) by county or district and event kind, with the totals;
+    None where hidden."""
+
+    districts: list[str]
+    kinds: list[str]
+    published: disclosure.Protected
+
+
+def district_participation() -> DistrictTable:
+    """Every Xingtai county and district (and riders from outside, and not given) by event kind:
+    races, sportives, club rides, training rides and anytime challenges."""
+    counts: dict[tuple[str, str], int] = {}
+    for row in (EventStat.objects.filter(dimension="district").values("bucket", "event__kind")
+                .annotate(n=Sum("confirmed"))):
+        counts[(row["bucket"], row["event__kind"])] = row["n"]
+    kinds = [k for k in Event.Kind.values if any(key[1] == k for key in counts)]
+    districts = [d for d in [*HomeArea.values, "unknown"] if any(key[0] == d for key in counts)]
+    cells = [[counts.get((d, k), 0) for k in kinds] for d in districts]
+    if not cells or not kinds:
+        return DistrictTable([], [], disclosure.Protected([], [], [], None))
+    return DistrictTable(districts, kinds, disclosure.protect(cells))
+
+
 def public_summary() -> dict:
-    """The anonymised public page: monthly participation and shares, every small cell suppressed."""
-    return {
-        "monthly": [{"month": m.month, "participants": suppress(m.participants), "events": m.events,
-                     "first_time_riders": suppress(m.first_time_riders)} for m in monthly()],
-        "locality": [(bucket, suppress(n)) for bucket, n in dimension_totals(dimension="locality")],
-        "gender": [(bucket, suppress(n)) for bucket, n in dimension_totals(dimension="gender")],
-        "age_band": [(bucket, suppress(n)) for bucket, n in dimension_totals(dimension="age_band")],
-        "brand_origin": [(bucket, suppress(n)) for bucket, n in dimension_totals(dimension="brand_origin")],
+    """The anonymised public page: monthly participation and shares, every small count hidden and,
+    where a hidden count could be worked out from the totals, a second one with it."""
+    computed = cache.get(PUBLIC_CACHE_KEY)
+    stamp = [(job, str(at)) for job, at in StatRun.objects.order_by("job").values_list("job", "finished_at")]
+    if computed and computed.get("stamp") == stamp:
+        return computed["data"]
+    months = monthly()
+    participants = _protected_line([(str(m.month), m.participants) for m in months])
+    first_time = _protected_line([(str(m.month), m.first_time_riders) for m in months])
+    data = {
+        "monthly": [{"month": m.month, "participants": p[1], "events": m.events, "first_time_riders": f[1]}
+                    for m, p, f in zip(months, participants, first_time)],
+        "locality": _protected_line(dimension_totals(dimension="locality")),
+        "gender": _protected_line(dimension_totals(dimension="gender")),
+        "age_band": _protected_line(dimension_totals(dimension="age_band")),
+        "brand_origin": _protected_line(dimension_totals(dimension="brand_origin")),
+        "district": district_participation(),
     }
+    cache.set(PUBLIC_CACHE_KEY, {"stamp": stamp, "data": data}, 3600)
+    return data
 
 
 def sales_by_month(*, brands: QuerySet[Brand] | list[Brand]) -> dict[int, dict[datetime.date, int]]:
@@ -141,6 +189,43 @@ class Window:
 
 
 @dataclass
+class SeriesEstimate:
+    """The difference-in-differences analysis of one series (all channels, a channel, topic heat)."""
+
+    key: str  # "all", a SalesRecord.Channel value, or "heat"
+    result: estimates.Result
+
+
+@dataclass
+class MonthRow:
+    month: datetime.date
+    relative: int  # months from the event month
+    value: int | None
+    mom: float | None  # 环比: on the month before, %
+    yoy: float | None  # 同比: on the same month a year before, %
+    heat: int | None = None
+    heat_mom: float | None = None
+    heat_yoy: float | None = None
+
+
+@dataclass
+class SeedMeasures:
+    """The source report's own measures for one brand and channel: month on month, year on year,
+    and the N months after the event against the N months before and against the same months a
+    year earlier."""
+
+    channel: str
+    rows: list[MonthRow]
+    after: int
+    before: int
+    year_before: int
+    after_vs_before: float | None
+    after_vs_year_before: float | None
+    heat_after_vs_before: float | None = None
+    heat_after_vs_year_before: float | None = None
+
+
+@dataclass
 class BrandLinkage:
     brand: Brand
     tier: str
@@ -148,6 +233,8 @@ class BrandLinkage:
     baseline: Window
     baseline_brands: int
     thin: list[str] = field(default_factory=list)  # reasons the figures are withheld
+    estimates: list[SeriesEstimate] = field(default_factory=list)
+    measures: SeedMeasures | None = None
 
     @property
     def difference(self) -> float | None:
@@ -180,7 +267,55 @@ def _window(by_month: dict[datetime.date, int], event_month: datetime.date, mont
     return w
 
 
-def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None) -> Linkage:
+def _change(new: float | None, old: float | None) -> float | None:
+    return (new - old) / old * 100 if new is not None and old else None
+
+
+def panels(brand_ids: list[int]) -> dict[str, estimates.Panel]:
+    """Units by brand and month, all channels and each channel; topic heat (mentions) when any."""
+    out: dict[str, dict[int, dict[datetime.date, float]]] = {"all": {}, **{c: {} for c in SalesRecord.Channel.values}}
+    for row in SalesRecord.objects.filter(brand_id__in=brand_ids).values("brand_id", "month", "channel", "units"):
+        for key in ("all", row["channel"]):
+            series = out[key].setdefault(row["brand_id"], {})
+            series[row["month"]] = series.get(row["month"], 0) + row["units"]
+    heat: dict[int, dict[datetime.date, float]] = {}
+    for row in TopicHeat.objects.filter(brand_id__in=brand_ids).values("brand_id", "month").annotate(
+            n=Sum("mentions")):
+        heat.setdefault(row["brand_id"], {})[row["month"]] = row["n"]
+    result = {key: estimates.Panel(values) for key, values in out.items()}
+    if heat:
+        result["heat"] = estimates.Panel(heat)
+    return result
+
+
+def seed_measures(*, panel: dict[str, estimates.Panel], brand_id: int, channel: str, event_month: datetime.date,
+                  months: int) -> SeedMeasures:
+    series = panel[channel].values.get(brand_id, {})
+    heat = panel["heat"].values.get(brand_id, {}) if "heat" in panel else {}
+    rows = []
+    for k in range(-months, months + 1):
+        month = month_add(event_month, k)
+        value, h = series.get(month), heat.get(month)
+        rows.append(MonthRow(
+            month=month, relative=k, value=None if value is None else int(value),
+            mom=_change(value, series.get(month_add(month, -1))), yoy=_change(value, series.get(month_add(month, -12))),
+            heat=None if h is None else int(h), heat_mom=_change(h, heat.get(month_add(month, -1))),
+            heat_yoy=_change(h, heat.get(month_add(month, -12)))))
+
+    def total(source: dict, first: int, last: int) -> int:
+        return int(sum(source.get(month_add(event_month, k), 0) for k in range(first, last + 1)))
+
+    after, before, year_before = total(series, 1, months), total(series, -months, -1), total(series, -11, months - 12)
+    heat_after = total(heat, 1, months) if heat else None
+    return SeedMeasures(
+        channel=channel, rows=rows, after=after, before=before, year_before=year_before,
+        after_vs_before=_change(after, before), after_vs_year_before=_change(after, year_before),
+        heat_after_vs_before=_change(heat_after, total(heat, -months, -1)) if heat else None,
+        heat_after_vs_year_before=_change(heat_after, total(heat, -11, months - 12)) if heat else None)
+
+
+def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None, channel: str = "all",
+            only_brand: Brand | None = None) -> Linkage:
     """Sponsors' sales N months before and after the event month (the month itself is left out),
     beside local brands that did not sponsor (the baseline: a difference in differences), and the
     month-by-month participation beside sales with correlations at lags 0-3. Never a claim of cause."""
@@ -200,6 +335,10 @@ def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None)
     baseline = _window(baseline_by_month, event_month, months)
     rows = []
     seen = set()
+    if only_brand is not None:
+        sponsorships = sponsorships.filter(brand=only_brand)
+    by_key = panels([s.brand_id for s in sponsorships] + [b.pk for b in baseline_brands])
+    comparison = [b.pk for b in baseline_brands]
     for sponsorship in sponsorships:
         if sponsorship.brand_id in seen:
             continue
@@ -212,8 +351,14 @@ def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None)
             thin.append("participants")
         if not baseline_brands or baseline.months_before < MIN_MONTHS or baseline.months_after < MIN_MONTHS:
             thin.append("baseline")
-        rows.append(BrandLinkage(sponsorship.brand, sponsorship.get_tier_display(), window, baseline,
-                                 len(baseline_brands), thin))
+        row = BrandLinkage(sponsorship.brand, sponsorship.get_tier_display(), window, baseline,
+                           len(baseline_brands), thin)
+        for key, panel in by_key.items():
+            row.estimates.append(SeriesEstimate(key, estimates.analyse(panel, sponsorship.brand_id, comparison,
+                                                                       event_month, event_study=key == "all")))
+        row.measures = seed_measures(panel=by_key, brand_id=sponsorship.brand_id, channel=channel,
+                                     event_month=event_month, months=months)
+        rows.append(row)
     participation = {m.month: m.participants for m in monthly()}
     all_months = sorted(set(participation) | {m for b in rows for m in sales.get(b.brand.pk, {})})
     series = [(m, participation.get(m, 0), {b.brand.pk: sales.get(b.brand.pk, {}).get(m, 0) for b in rows})

@@ -58,6 +58,9 @@ def dimensions() -> dict[str, object]:
         "locality": Case(When(rider__home_area__in=XINGTAI, then=Value("local")),
                          When(rider__home_area=HomeArea.OTHER, then=Value("outside")),
                          default=Value("unknown"), output_field=CharField()),
+        # every county and district of Xingtai ("other": from outside), for per-district participation
+        "district": Case(When(rider__home_area="", then=Value("unknown")), default=F("rider__home_area"),
+                         output_field=CharField()),
         "club": Coalesce(F("active_club__club__slug"), Value("none"), output_field=CharField()),
         "brand": Coalesce(F("rider__bike_brand__slug"), Value("unknown"), output_field=CharField()),
         "brand_origin": Case(When(rider__bike_brand__is_local=True, then=Value("local")),

@@ -17,7 +17,7 @@ from core.i18n import localized
 from core.views import shown_on
 from events.models import Event
 from events.selectors import event_for_organizer
-from industry import charts, labels, selectors, services
+from industry import charts, estimates, labels, selectors, services
 from industry.forms import LinkageForm, SalesImportForm, SponsorshipForm
 from industry.models import Brand, SalesImport, SalesRecord, Sponsorship
 from industry.sales import sales_import, sales_import_progress, sales_import_start
@@ -32,10 +32,14 @@ def summary(request: HttpRequest) -> HttpResponse:
     data = selectors.public_summary()
     for dimension in ("locality", "gender", "age_band", "brand_origin"):
         data[dimension] = labels.ordered(dimension, data[dimension])
+    district = _district_rows(data["district"])
     table = request.GET.get("table")
     if request.GET.get("format") == "csv":
         if table in ("locality", "gender", "age_band", "brand_origin"):
             return csv_response(f"summary-{table}", [_("Group"), _("Riders")], [[b, _shown(n)] for b, n in data[table]])
+        if table == "district":
+            return csv_response("summary-district", district["header"],
+                                [[label, *[_shown(n) for n in cells]] for label, cells in district["rows"]])
         return csv_response("summary-monthly", [_("Month"), _("Participants"), _("Events"), _("First-time riders")],
                     [[m["month"].strftime("%Y-%m"), _shown(m["participants"]), m["events"],
                       _shown(m["first_time_riders"])] for m in data["monthly"]])
@@ -43,10 +47,23 @@ def summary(request: HttpRequest) -> HttpResponse:
                         title=_("Participants per month"))
     return render(request, "industry/summary.html", {
         "data": data, "chart": mark_safe(chart),  # noqa: S308 - our own SVG, labels escaped
+        "district": district,
         "last_computed": selectors.last_computed(), "demo": selectors.synthetic_data_present(),
         "insider": selectors.may_see_insights(request.user),
         "suppressed": selectors.suppressed_label(), "suppress_below": selectors.SUPPRESS_BELOW,
     })
+
+
+def _district_rows(table: selectors.DistrictTable) -> dict:
+    """The county-by-kind table with its totals, labelled: header and (label, counts) rows."""
+    kinds = dict(Event.Kind.choices)
+    header = [_("County or district"), *[str(kinds.get(k, k)) for k in table.kinds], _("Total")]
+    published = table.published
+    rows = [(labels.bucket_label("district", d), [*published.cells[i], published.row_totals[i]])
+            for i, d in enumerate(table.districts)]
+    if table.districts:
+        rows.append((_("Total"), [*(published.col_totals or []), published.total]))
+    return {"header": header, "rows": rows}
 
 
 def _chart_words() -> dict[str, str]:
@@ -142,24 +159,98 @@ def linkage(request: HttpRequest) -> HttpResponse:
     report = None
     if form.is_valid():
         report = selectors.linkage(events=list(form.cleaned_data["events"]), months=form.cleaned_data["months"],
-                                   viewer=request.user)
+                                   viewer=request.user, channel=form.cleaned_data.get("channel") or "all")
         if request.GET.get("format") == "csv":
-            return csv_response("linkage", [
-                _("Brand"), _("Tier"), _("Units before"), _("Units after"), _("Months before"), _("Months after"),
-                _("Change %"), _("Baseline change %"), _("Difference (points)"), _("Participants"), _("Note"),
-            ], [[r.brand.name, r.tier, r.window.before, r.window.after, r.window.months_before,
-                 r.window.months_after, _fmt(r.window.change), _fmt(r.baseline.change), _fmt(r.difference),
-                 report.participants, _thin_text(r.thin)] for r in report.brands])
+            return _linkage_csv(report, request.GET.get("table", ""))
     chart = ""
     if report and report.series:
         chart = charts.lines([m.strftime("%y-%m") for m, _p, _s in report.series], [
             (_("Participants"), [p for _m, p, _s in report.series]),
             *[(localized(r.brand, "name"), [s.get(r.brand.pk, 0) for _m, _p, s in report.series])
               for r in report.brands]], title=_("Participation and sponsors' sales per month"), **_chart_words())
+    sections = []
+    for row in report.brands if report else []:
+        main = next((e.result for e in row.estimates if e.key == "all"), None)
+        study = ""
+        if main and main.event_study and main.credible:
+            study = charts.effects(
+                [(r.relative_month, r.effect.pct, r.effect.low_pct, r.effect.high_pct) for r in main.event_study],
+                title=_("Effect on %(brand)s's sales by month from the event")
+                % {"brand": localized(row.brand, "name")},
+                x_label=_("months from the event month"), y_label=_("effect on sales, %"))
+        sections.append({"row": row, "main": main, "study": mark_safe(study),  # noqa: S308 - our own SVG
+                         "estimates": [(series_label(e.key), e.result, _reasons_text(e.result.reasons))
+                                       for e in row.estimates]})
     return render(request, "industry/linkage.html", {
         "form": form, "report": report, "chart": mark_safe(chart),  # noqa: S308 - our own SVG
+        "sections": sections,
         "thin_text": {r.brand.pk: _thin_text(r.thin) for r in report.brands} if report else {},
+        "alpha": estimates.PRETREND_ALPHA, "shift": estimates.PLACEBO_SHIFT,
     })
+
+
+def series_label(key: str) -> str:
+    return {"all": _("Sales, all channels"), "heat": _("Topic heat (mentions)"),
+            **{value: str(label) for value, label in SalesRecord.Channel.choices}}.get(key, key)
+
+
+def _reasons_text(reasons: list[str]) -> str:
+    texts = {
+        "comparison": _("Fewer than %(n)s comparison brands with sales: no estimate can be made.")
+        % {"n": estimates.MIN_COMPARISON},
+        "pre_months": _("Fewer than %(n)s months of data before the event.") % {"n": estimates.MIN_PRE_MONTHS},
+        "months": _("Fewer than %(n)s months of data for a single sponsor.") % {"n": estimates.MIN_MONTHS_SINGLE},
+        "post_months": _("No data after the event yet."),
+    }
+    return " ".join(str(texts.get(r, r)) for r in reasons)
+
+
+def _pct(value: float | None) -> str:
+    return "" if value is None else f"{value:.1f}"
+
+
+def _linkage_csv(report: selectors.Linkage, table: str) -> HttpResponse:
+    if table == "estimates":
+        rows = []
+        for row in report.brands:
+            for e in row.estimates:
+                r, est, plc = e.result, e.result.estimate, e.result.placebo
+                rows.append([
+                    row.brand.name, series_label(e.key), _pct(est.effect.pct if est else None),
+                    _pct(est.effect.low_pct if est else None), _pct(est.effect.high_pct if est else None),
+                    _pct(est.clustered.low_pct if est else None), _pct(est.clustered.high_pct if est else None),
+                    est.brands if est else "", est.comparison if est else "", est.months if est else "",
+                    "" if r.pretrend_p is None else f"{r.pretrend_p:.3f}", _("yes") if r.credible else _("no"),
+                    _pct(plc.effect.pct if plc else None), _pct(plc.effect.low_pct if plc else None),
+                    _pct(plc.effect.high_pct if plc else None), _reasons_text(r.reasons)])
+        return csv_response("linkage-estimates", [
+            _("Brand"), _("Series"), _("Effect %"), _("95% interval, low"), _("95% interval, high"),
+            _("Clustered interval, low"), _("Clustered interval, high"), _("Brands"), _("Comparison brands"),
+            _("Months"), _("Pre-trend p"), _("Comparison credible"), _("Placebo effect %"), _("Placebo low"),
+            _("Placebo high"), _("Note")], rows)
+    if table == "eventstudy":
+        return csv_response("linkage-event-study", [
+            _("Brand"), _("Months from the event"), _("Effect %"), _("95% interval, low"), _("95% interval, high")],
+            [[row.brand.name, k.relative_month, _pct(k.effect.pct), _pct(k.effect.low_pct), _pct(k.effect.high_pct)]
+             for row in report.brands for e in row.estimates if e.key == "all" for k in e.result.event_study])
+    if table == "measures":
+        return csv_response("linkage-month-by-month", [
+            _("Brand"), _("Channel"), _("Month"), _("Months from the event"), _("Units"), _("Month on month %"),
+            _("Year on year %"), _("Mentions"), _("Mentions, month on month %"), _("Mentions, year on year %")],
+            [[row.brand.name, series_label(row.measures.channel), m.month.strftime("%Y-%m"), m.relative,
+              "" if m.value is None else m.value, _pct(m.mom), _pct(m.yoy), "" if m.heat is None else m.heat,
+              _pct(m.heat_mom), _pct(m.heat_yoy)]
+             for row in report.brands if row.measures for m in row.measures.rows])
+    if table == "correlations":
+        return csv_response("linkage-correlations", [_("Brand"), _("Months later"), _("Correlation"), _("Months")],
+                            [[row.brand.name, lag, "" if r is None else f"{r:.3f}", n]
+                             for row in report.brands for lag, r, n in report.correlations.get(row.brand.pk, [])])
+    return csv_response("linkage", [
+        _("Brand"), _("Tier"), _("Units before"), _("Units after"), _("Months before"), _("Months after"),
+        _("Change %"), _("Baseline change %"), _("Difference (points)"), _("Participants"), _("Note"),
+    ], [[r.brand.name, r.tier, r.window.before, r.window.after, r.window.months_before,
+         r.window.months_after, _fmt(r.window.change), _fmt(r.baseline.change), _fmt(r.difference),
+         report.participants, _thin_text(r.thin)] for r in report.brands])
 
 
 def _fmt(value: float | None) -> str:

@@ -58,10 +58,13 @@ class RouteSearchInput(serializers.Serializer):
         )
 
 
+FILE_HELP = "The route file: GPX, FIT or TCX, optionally gzipped (told apart by its content)."
+
+
 class RouteUploadInput(serializers.Serializer):
     name = serializers.CharField(max_length=120)
     name_en = serializers.CharField(max_length=120, required=False, allow_blank=True)
-    gpx = serializers.FileField()
+    gpx = serializers.FileField(help_text=FILE_HELP)
     description = serializers.CharField(required=False, allow_blank=True)
     category = serializers.ChoiceField(choices=Route.Category.choices, default=Route.Category.ROAD)
     visibility = serializers.ChoiceField(choices=Route.Visibility.choices, default=Route.Visibility.PUBLIC)
@@ -80,7 +83,7 @@ class RouteEditInput(serializers.ModelSerializer):
 
 
 class VersionUploadInput(serializers.Serializer):
-    gpx = serializers.FileField()
+    gpx = serializers.FileField(help_text=FILE_HELP)
 
 
 class PoiOutput(serializers.ModelSerializer):
@@ -103,7 +106,8 @@ class VersionSummaryOutput(serializers.ModelSerializer):
 
 class VersionStatsOutput(VersionSummaryOutput):
     class Meta(VersionSummaryOutput.Meta):
-        fields = (*VersionSummaryOutput.Meta.fields, "source", "segments", "has_elevation", "min_elevation_m",
+        fields = (*VersionSummaryOutput.Meta.fields, "source", "file_format", "elevation_quality", "elevation_source",
+                  "recorded_gain_m", "recorded_loss_m", "segments", "has_elevation", "min_elevation_m",
                   "max_elevation_m", "max_gradient", "avg_climb_gradient", "is_loop", "min_lat", "min_lon",
                   "max_lat", "max_lon", "start_lat", "start_lon", "finish_lat", "finish_lon", "difficulty", "climbs")
 

@@ -1,0 +1,169 @@
+"""Statistical disclosure control for public tables: primary and complementary suppression. No Django.
+
+A table of counts is published with its row totals, column totals (when it has them) and grand
+total. Every count under THRESHOLD is hidden (primary suppression). A hidden count must not be
+derivable from what is published: for every hidden count, the smallest and largest values it can
+take given the published counts and totals (a linear programme: non-negative counts that add up
+to the totals) must lie more than WIDTH apart. Where they do not, the smallest published count that
+shares a row or column total with it is hidden too (complementary suppression), and the check runs
+again, as statistics offices do (e.g. tau-argus's hypercube and modular methods, here in their
+simplest form for small tables).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy.optimize import linprog
+
+THRESHOLD = 5
+WIDTH = 5
+
+
+@dataclass
+class Protected:
+    """What may be published: None where a count is hidden."""
+
+    cells: list[list[int | None]]
+    row_totals: list[int | None]
+    col_totals: list[int | None] | None
+    total: int | None
+
+
+class _Table:
+    """Every published or hidden number of the table as one vector: cells, row totals, column
+    totals, grand total; and the equations tying them."""
+
+    def __init__(self, cells: list[list[int]], with_columns: bool) -> None:
+        self.rows, self.cols = len(cells), len(cells[0]) if cells else 0
+        self.with_columns = with_columns
+        values = [v for row in cells for v in row]
+        values += [sum(row) for row in cells]
+        if with_columns:
+            values += [sum(cells[i][j] for i in range(self.rows)) for j in range(self.cols)]
+        values.append(sum(sum(row) for row in cells))
+        self.values = np.array(values, dtype=float)
+        self.equations: list[dict[int, float]] = []
+        for i in range(self.rows):  # a row's cells add up to its total
+            eq = {i * self.cols + j: 1.0 for j in range(self.cols)}
+            eq[self.row_total(i)] = -1.0
+            self.equations.append(eq)
+        if with_columns:
+            for j in range(self.cols):
+                eq = {i * self.cols + j: 1.0 for i in range(self.rows)}
+                eq[self.col_total(j)] = -1.0
+                self.equations.append(eq)
+            eq = {self.col_total(j): 1.0 for j in range(self.cols)}
+            eq[self.grand()] = -1.0
+            self.equations.append(eq)
+        eq = {self.row_total(i): 1.0 for i in range(self.rows)}
+        eq[self.grand()] = -1.0
+        self.equations.append(eq)
+
+    def row_total(self, i: int) -> int:
+        return self.rows * self.cols + i
+
+    def col_total(self, j: int) -> int:
+        return self.rows * self.cols + self.rows + j
+
+    def grand(self) -> int:
+        return len(self.values) - 1
+
+    def ranges(self, hidden: set[int], *, first_narrower_than: float | None = None) -> dict[int, tuple[float, float]]:
+        """The smallest and largest value each hidden number can take given the published ones
+        (stopping at the first range no wider than `first_narrower_than`, when given)."""
+        unknown = sorted(hidden)
+        if not unknown:
+            return {}
+        at = {k: n for n, k in enumerate(unknown)}
+        a_eq, b_eq = [], []
+        for eq in self.equations:
+            if not any(k in hidden for k in eq):
+                continue
+            row = np.zeros(len(unknown))
+            rhs = 0.0
+            for k, coefficient in eq.items():
+                if k in hidden:
+                    row[at[k]] = coefficient
+                else:
+                    rhs -= coefficient * self.values[k]
+            a_eq.append(row)
+            b_eq.append(rhs)
+        out = {}
+        for k in unknown:
+            c = np.zeros(len(unknown))
+            c[at[k]] = 1.0
+            low = linprog(c, A_eq=a_eq or None, b_eq=b_eq or None, bounds=(0, None), method="highs")
+            high = linprog(-c, A_eq=a_eq or None, b_eq=b_eq or None, bounds=(0, None), method="highs")
+            lo = low.fun if low.status == 0 else 0.0
+            hi = -high.fun if high.status == 0 else float("inf")
+            out[k] = (lo, hi)
+            if first_narrower_than is not None and hi - lo <= first_narrower_than:
+                break
+        return out
+
+    def partners(self, k: int) -> set[int]:
+        """The numbers sharing an equation with k."""
+        return {other for eq in self.equations if k in eq for other in eq if other != k}
+
+
+def _line_pass(table: _Table, hidden: set[int], width: int) -> None:
+    """The cheap first round: in every equation holding hidden numbers, hide the smallest published
+    one while only one is hidden or the hidden ones add up to no more than `width`."""
+    changed = True
+    while changed:
+        changed = False
+        for eq in table.equations:
+            members = [k for k in eq if k != table.grand()] if table.grand() in eq else list(eq)
+            inside = [k for k in members if k in hidden]
+            if not inside:
+                continue
+            if len(inside) == 1 or sum(table.values[k] for k in inside) <= width:
+                published = [k for k in members if k not in hidden]
+                if published:
+                    hidden.add(min(published, key=lambda k: table.values[k]))
+                    changed = True
+
+
+def protect(cells: list[list[int]], *, with_columns: bool = True, threshold: int = THRESHOLD,
+            width: int = WIDTH) -> Protected:
+    """Hide every count under `threshold`, and whatever else keeps each hidden count's feasible
+    range wider than `width`. A one-row table (`with_columns=False`) is a list of counts whose total
+    is known (e.g. riders by gender, when the number of riders is published elsewhere)."""
+    table = _Table(cells, with_columns)
+    hidden = {k for k, v in enumerate(table.values) if v < threshold}
+    if table.grand() in hidden:
+        hidden = set(range(len(table.values)))
+    _line_pass(table, hidden, width)
+    while True:
+        ranges = table.ranges(hidden, first_narrower_than=width)
+        exposed = [k for k, (lo, hi) in ranges.items() if hi - lo <= width]
+        if not exposed:
+            break
+        k = exposed[0]
+        candidates = [p for p in table.partners(k) if p not in hidden]
+        if not candidates:  # nothing left to hide beside it: hide everything it touches
+            hidden |= table.partners(k)
+            if all(p in hidden for p in table.partners(k)) and not [p for p in exposed if p != k]:
+                break
+            continue
+        # the smallest published number beside it (a grand total last)
+        hidden.add(min(candidates, key=lambda p: (p == table.grand(), table.values[p])))
+    values = [None if k in hidden else int(v) for k, v in enumerate(table.values)]
+    n = table.rows * table.cols
+    cells_out = [values[i * table.cols:(i + 1) * table.cols] for i in range(table.rows)]
+    row_totals = values[n:n + table.rows]
+    col_totals = values[n + table.rows:n + table.rows + table.cols] if with_columns else None
+    return Protected(cells_out, row_totals, col_totals, values[-1])
+
+
+def feasible_ranges(cells: list[list[int]], published: Protected) -> list[tuple[str, float, float]]:
+    """For a check: (which number, lowest, highest) for every hidden number of a published table."""
+    table = _Table(cells, published.col_totals is not None)
+    shown = [v for row in published.cells for v in row] + list(published.row_totals)
+    if published.col_totals is not None:
+        shown += list(published.col_totals)
+    shown.append(published.total)
+    hidden = {k for k, v in enumerate(shown) if v is None}
+    return [(str(k), lo, hi) for k, (lo, hi) in sorted(table.ranges(hidden).items())]
