@@ -28,12 +28,14 @@ BRANDS = [
     {"slug": "yuanxing", "name": "远行自行车", "name_en": "Yuanxing Bicycles", "county": HomeArea.OTHER,
      "is_local": False, "synthetic": True},
 ]
-# twenty more made-up makers of the Pingxiang and Guangzong cluster: the comparison brands the
+# seventeen more made-up makers of the Pingxiang and Guangzong cluster (twenty local brands that did not
+# sponsor, with the three above): the comparison brands the
 # linkage report needs (fewer than 3 and it says it cannot estimate)
 BRANDS += [{"slug": f"cluster-maker-{i:02d}", "name": f"{place}车业{i:02d}", "name_en": f"{place_en} Cycles {i:02d}",
             "county": county, "is_local": True, "synthetic": True}
            for i, (place, place_en, county) in enumerate(
-               [("平乡", "Pingxiang", HomeArea.PINGXIANG), ("广宗", "Guangzong", HomeArea.GUANGZONG)] * 8, start=1)]
+               [("平乡", "Pingxiang", HomeArea.PINGXIANG), ("广宗", "Guangzong", HomeArea.GUANGZONG)] * 9, start=1)
+           if i <= 17]
 SPONSOR = "xinghe-kids"  # the made-up success story: sales up after sponsoring the spring race
 EFFECT = 0.25  # the made-up uplift after the sponsored race (the source report's "+25%")
 HEAT_EFFECT = 0.50  # and on topic heat ("+50%")

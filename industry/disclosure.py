@@ -143,11 +143,10 @@ def protect(cells: list[list[int]], *, with_columns: bool = True, threshold: int
             break
         k = exposed[0]
         candidates = [p for p in table.partners(k) if p not in hidden]
-        if not candidates:  # nothing left to hide beside it: hide everything it touches
-            hidden |= table.partners(k)
-            if all(p in hidden for p in table.partners(k)) and not [p for p in exposed if p != k]:
-                break
-            continue
+        if not candidates:  # nothing beside it is published: hide the smallest published number anywhere
+            candidates = [p for p in range(len(table.values)) if p not in hidden]
+        if not candidates:
+            break
         # the smallest published number beside it (a grand total last)
         hidden.add(min(candidates, key=lambda p: (p == table.grand(), table.values[p])))
     values = [None if k in hidden else int(v) for k, v in enumerate(table.values)]

@@ -11,6 +11,10 @@ class SalesImportForm(forms.Form):
     file = forms.FileField(label=_("sales CSV file"))
 
 
+class HeatImportForm(forms.Form):
+    file = forms.FileField(label=_("topic heat CSV file"))
+
+
 class LinkageForm(forms.Form):
     events = forms.ModelMultipleChoiceField(label=_("event or series"), queryset=Event.objects.none())
     months = forms.IntegerField(label=_("months before and after"), min_value=1, max_value=24, initial=6)

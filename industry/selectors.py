@@ -10,7 +10,7 @@ import math
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import QuerySet, Sum
+from django.db.models import Count, Max, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import HomeArea, User
@@ -127,7 +127,8 @@ def public_summary() -> dict:
     """The anonymised public page: monthly participation and shares, every small count hidden and,
     where a hidden count could be worked out from the totals, a second one with it."""
     computed = cache.get(PUBLIC_CACHE_KEY)
-    stamp = [(job, str(at)) for job, at in StatRun.objects.order_by("job").values_list("job", "finished_at")]
+    stamp = [str(MonthlyStat.objects.aggregate(n=Count("id"), at=Max("computed_at"))),
+             str(EventStat.objects.aggregate(n=Count("id"), at=Max("computed_at")))]
     if computed and computed.get("stamp") == stamp:
         return computed["data"]
     months = monthly()

@@ -18,8 +18,10 @@ from core.views import shown_on
 from events.models import Event
 from events.selectors import event_for_organizer
 from industry import charts, estimates, labels, selectors, services
-from industry.forms import LinkageForm, SalesImportForm, SponsorshipForm
-from industry.models import Brand, SalesImport, SalesRecord, Sponsorship
+from industry.forms import HeatImportForm, LinkageForm, SalesImportForm, SponsorshipForm
+from industry.heat import MAX_BYTES as MAX_HEAT_BYTES
+from industry.heat import topic_heat_import
+from industry.models import Brand, SalesImport, SalesRecord, Sponsorship, TopicHeat
 from industry.sales import sales_import, sales_import_progress, sales_import_start
 
 
@@ -205,8 +207,9 @@ def _reasons_text(reasons: list[str]) -> str:
     return " ".join(str(texts.get(r, r)) for r in reasons)
 
 
-def _pct(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
+def _pct(value: float | None) -> float | str:
+    """A number for a CSV cell (numbers stay numbers: a negative one is not taken for a formula)."""
+    return "" if value is None else round(value, 1)
 
 
 def _linkage_csv(report: selectors.Linkage, table: str) -> HttpResponse:
@@ -220,7 +223,7 @@ def _linkage_csv(report: selectors.Linkage, table: str) -> HttpResponse:
                     _pct(est.effect.low_pct if est else None), _pct(est.effect.high_pct if est else None),
                     _pct(est.clustered.low_pct if est else None), _pct(est.clustered.high_pct if est else None),
                     est.brands if est else "", est.comparison if est else "", est.months if est else "",
-                    "" if r.pretrend_p is None else f"{r.pretrend_p:.3f}", _("yes") if r.credible else _("no"),
+                    "" if r.pretrend_p is None else round(r.pretrend_p, 3), _("yes") if r.credible else _("no"),
                     _pct(plc.effect.pct if plc else None), _pct(plc.effect.low_pct if plc else None),
                     _pct(plc.effect.high_pct if plc else None), _reasons_text(r.reasons)])
         return csv_response("linkage-estimates", [
@@ -243,7 +246,7 @@ def _linkage_csv(report: selectors.Linkage, table: str) -> HttpResponse:
              for row in report.brands if row.measures for m in row.measures.rows])
     if table == "correlations":
         return csv_response("linkage-correlations", [_("Brand"), _("Months later"), _("Correlation"), _("Months")],
-                            [[row.brand.name, lag, "" if r is None else f"{r:.3f}", n]
+                            [[row.brand.name, lag, "" if r is None else round(r, 3), n]
                              for row in report.brands for lag, r, n in report.correlations.get(row.brand.pk, [])])
     return csv_response("linkage", [
         _("Brand"), _("Tier"), _("Units before"), _("Units after"), _("Months before"), _("Months after"),
@@ -286,6 +289,24 @@ def sales_upload(request: HttpRequest) -> HttpResponse:
             return redirect("insights:dashboard")
     return render(request, "industry/sales_upload.html", {"form": form, "errors": errors,
                                                           "rows": SalesRecord.objects.count()})
+
+
+@login_required
+def heat_upload(request: HttpRequest) -> HttpResponse:
+    """Topic heat: mentions of each brand per month and platform (the source report's "topic heat")."""
+    if not selectors.is_analyst(request.user):
+        raise Http404
+    form = HeatImportForm(request.POST or None, request.FILES or None)
+    errors = []
+    if request.method == "POST" and form.is_valid():
+        upload = form.cleaned_data["file"]
+        report = topic_heat_import(data=upload.read(MAX_HEAT_BYTES + 1))
+        errors = report.errors
+        if not errors:
+            messages.success(request, _("%(count)s topic heat rows saved.") % {"count": report.applied})
+            return redirect("insights:linkage")
+    return render(request, "industry/heat_upload.html", {"form": form, "errors": errors,
+                                                         "rows": TopicHeat.objects.count()})
 
 
 @login_required

@@ -4,8 +4,9 @@ import datetime
 import os
 
 import pytest
+from django.conf import settings
 from django.core.cache import cache
-from django.utils import timezone
+from django.utils import timezone, translation
 
 from tests.factories import UserFactory
 from tests.helpers import make_gpx
@@ -25,6 +26,7 @@ def _clean_cache():
     yield
     cache.clear()
     signup_cache_clear()
+    translation.activate(settings.LANGUAGE_CODE)  # a request's language stays active in the thread after it
 
 
 @pytest.fixture

@@ -1,0 +1,138 @@
+"""Issue 16 on the pages: the linkage report on the demo's synthetic data (a +25% sales effect and
++50% topic heat on the sponsor, 20 comparison brands, 36 months): estimates with intervals and n,
+by channel and for topic heat, the event study, the placebo test, the seed's 环比/同比 measures,
+a CSV for every table, a printable page; the not-credible and thin cases say so; topic heat imports."""
+
+import csv
+import io
+
+import pytest
+from django.contrib.auth.models import Group
+
+from industry.models import Brand, SalesRecord, Sponsorship, TopicHeat
+from tests.factories import UserFactory
+
+
+@pytest.fixture
+def demo(db):
+    from cycling.demo import demo_load
+
+    demo_load()
+
+
+@pytest.fixture
+def analyst_client(client, db):
+    analyst = UserFactory(username="analyst")
+    analyst.groups.add(Group.objects.get_or_create(name="analysts")[0])
+    client.force_login(analyst)
+    return client
+
+
+def _csv(response):
+    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+
+
+def _query():
+    event = Sponsorship.objects.get(brand__slug="xinghe-kids").event
+    return f"events={event.pk}&months=6"
+
+
+def test_the_report_estimates_the_demos_known_effects(demo, analyst_client):
+    page = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Estimated effect of the sponsorship" in page and "95% interval" in page
+    assert "21 brands · 35 months" in page
+    assert "环比" in page and "同比" in page
+    rows = _csv(analyst_client.get(f"/insights/linkage/?{_query()}&format=csv&table=estimates",
+                                   HTTP_ACCEPT_LANGUAGE="en"))
+    sponsor = {r["Series"]: r for r in rows if r["Brand"] == "星河童车"}
+    channels = [str(label) for _value, label in SalesRecord.Channel.choices]
+    assert set(sponsor) == {"Sales, all channels", *channels, "Topic heat (mentions)"}
+    for series, truth in (("Sales, all channels", 25), *((c, 25) for c in channels), ("Topic heat (mentions)", 50)):
+        row = sponsor[series]
+        assert float(row["95% interval, low"]) <= truth <= float(row["95% interval, high"]), (series, row)
+        assert float(row["95% interval, low"]) > 0, (series, row)  # told apart from no effect
+        assert row["Brands"] == "21" and row["Comparison brands"] == "20"
+        assert row["Comparison credible"] == "yes"
+    placebo = sponsor["Sales, all channels"]
+    assert float(placebo["Placebo low"]) <= 0 <= float(placebo["Placebo high"])
+    other = {r["Series"]: r for r in rows if r["Brand"] != "星河童车"}["Sales, all channels"]  # no effect made up
+    assert float(other["95% interval, low"]) <= 0 <= float(other["95% interval, high"])
+
+
+def test_every_table_downloads_as_csv_and_the_page_prints(demo, analyst_client):
+    query = _query()
+    for table, column in (("estimates", "Effect %"), ("eventstudy", "Months from the event"),
+                          ("measures", "Year on year %"), ("window", "Units before"), ("correlations", "Correlation")):
+        response = analyst_client.get(f"/insights/linkage/?{query}&format=csv&table={table}",
+                                      HTTP_ACCEPT_LANGUAGE="en")
+        assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
+        rows = _csv(response)
+        assert rows and column in rows[0], table
+    study = _csv(analyst_client.get(f"/insights/linkage/?{query}&format=csv&table=eventstudy",
+                                    HTTP_ACCEPT_LANGUAGE="en"))
+    assert sorted({int(r["Months from the event"]) for r in study}) == [-6, -5, -4, -3, -2, 1, 2, 3, 4, 5, 6]
+    page = analyst_client.get(f"/insights/linkage/?{query}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert "data-print" in page and 'class="chart"' in page
+
+
+def test_month_on_month_and_year_on_year(demo, analyst_client):
+    rows = _csv(analyst_client.get(f"/insights/linkage/?{_query()}&channel=export&format=csv&table=measures",
+                                   HTTP_ACCEPT_LANGUAGE="en"))
+    sponsor = [r for r in rows if r["Brand"] == "星河童车"]
+    assert sponsor[0]["Channel"] == str(SalesRecord.Channel.EXPORT.label) and len(sponsor) == 13
+    brand = Brand.objects.get(slug="xinghe-kids")
+    units = {r.month.strftime("%Y-%m"): r.units for r in SalesRecord.objects.filter(brand=brand, channel="export")}
+    row = sponsor[7]  # the first month after the event
+    month = row["Month"]
+    year, number = map(int, month.split("-"))
+    before = f"{year if number > 1 else year - 1}-{(number - 2) % 12 + 1:02d}"
+    year_ago = f"{year - 1}-{number:02d}"
+    assert int(row["Units"]) == units[month]
+    assert float(row["Month on month %"]) == pytest.approx((units[month] / units[before] - 1) * 100, abs=0.06)
+    assert float(row["Year on year %"]) == pytest.approx((units[month] / units[year_ago] - 1) * 100, abs=0.06)
+
+
+def test_a_sponsor_already_rising_before_the_event_is_not_credible(demo, analyst_client):
+    brand = Brand.objects.get(slug="xinghe-kids")
+    event = Sponsorship.objects.get(brand=brand).event
+    from industry.selectors import month_add
+
+    event_month = event.starts_at.date().replace(day=1)
+    for record in SalesRecord.objects.filter(brand=brand, month__lt=month_add(event_month, 0)):
+        months_before = (event_month.year - record.month.year) * 12 + event_month.month - record.month.month
+        record.units = int(record.units * 0.94 ** months_before)  # growing 6% a month up to the event
+        record.save()
+    page = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "Not credible" in page
+
+
+def test_thin_data_says_why(analyst_client, make_event, db):
+    from industry.models import Sponsorship as S
+
+    event = make_event()
+    brand = Brand.objects.create(slug="lonely", name="孤单车业", is_local=True)
+    S.objects.create(event=event, brand=brand, tier="title")
+    page = analyst_client.get(f"/insights/linkage/?events={event.pk}&months=6", HTTP_ACCEPT_LANGUAGE="en")
+    assert "Fewer than 3 comparison brands" in page.content.decode()
+
+
+def test_topic_heat_import(analyst_client, db):
+    Brand.objects.create(slug="xinghe", name="星河童车", is_local=True)
+    good = "brand,month,platform,mentions\nxinghe,2026-03,weibo,120\n星河童车,2026-03,douyin,80\n".encode()
+    response = analyst_client.post("/insights/heat/import/", {"file": io.BytesIO(good)})
+    assert response.status_code == 302 and TopicHeat.objects.count() == 2
+    bad = b"brand,month,platform,mentions\nxinghe,2026-13,weibo,12\nnobody,2026-03,weibo,x\n"
+    response = analyst_client.post("/insights/heat/import/", {"file": io.BytesIO(bad)}, HTTP_ACCEPT_LANGUAGE="en")
+    body = response.content.decode()
+    assert response.status_code == 200 and "Line 2" in body and "Line 3" in body
+    assert TopicHeat.objects.count() == 2  # nothing of a bad file
+
+
+def test_the_event_statistics_page_has_charts_in_age_order(demo, analyst_client):
+    from events.models import Event
+
+    event = Event.objects.filter(status="completed").order_by("starts_at").last()
+    page = analyst_client.get(f"/insights/events/{event.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert page.count('class="chart"') >= 3
+    ages = [page.find(label) for label in ("Under 18", "18-29 years", "30-39 years", "60 and over")]
+    assert all(a > 0 for a in ages) and ages == sorted(ages)
