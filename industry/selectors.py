@@ -280,9 +280,9 @@ def panels(brand_ids: list[int]) -> dict[str, estimates.Panel]:
             series = out[key].setdefault(row["brand_id"], {})
             series[row["month"]] = series.get(row["month"], 0) + row["units"]
     heat: dict[int, dict[datetime.date, float]] = {}
-    for row in TopicHeat.objects.filter(brand_id__in=brand_ids).values("brand_id", "month").annotate(
+    for heat_row in TopicHeat.objects.filter(brand_id__in=brand_ids).values("brand_id", "month").annotate(
             n=Sum("mentions")):
-        heat.setdefault(row["brand_id"], {})[row["month"]] = row["n"]
+        heat.setdefault(heat_row["brand_id"], {})[heat_row["month"]] = heat_row["n"]
     result = {key: estimates.Panel(values) for key, values in out.items()}
     if heat:
         result["heat"] = estimates.Panel(heat)
