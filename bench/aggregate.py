@@ -122,14 +122,14 @@ def main() -> None:
                 INSERT INTO accounts_user (password, is_superuser, username, first_name, last_name, email, is_staff,
                     is_active, date_joined, display_name, real_name, gender, date_of_birth, mobile, home_area,
                     home_area_other, emergency_contact_name, emergency_contact_phone, bike_brand_id, language,
-                    show_name_publicly)
+                    show_name_publicly, phone, phone_verified, feed_version, notify_by, privacy_zone_m)
                 SELECT '!', false, 'r' || i, '', '', '', false, true, now(), '', '',
                        (ARRAY['male', 'female', 'undisclosed'])[1 + i %% 3],
                        CASE WHEN i %% 11 = 0 THEN NULL ELSE date '1960-01-01' + (i * 37 %% 18000) END, '',
                        (%(areas)s::text[])[1 + i %% %(n_areas)s],
                        CASE WHEN (%(areas)s::text[])[1 + i %% %(n_areas)s] = 'other' THEN '北京' ELSE '' END,
                        '', '', CASE WHEN i %% 9 = 0 THEN NULL ELSE (%(brands)s::bigint[])[1 + i %% 6] END, 'zh-hans',
-                       false
+                       false, '', false, 0, 'both', 0
                 FROM generate_series(0, %(riders)s - 1) AS i""",
                            {"areas": areas, "n_areas": len(areas), "brands": [b.pk for b in brands], "riders": riders})
         first_user = User.objects.order_by("pk").values_list("pk", flat=True).first()

@@ -13,8 +13,9 @@ def _frame(title: str) -> list[str]:
             f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
 
 
-def bars(points: list[tuple[str, float | None]], *, title: str) -> str:
-    """Vertical bars; a None value (suppressed) is drawn as an empty outline."""
+def bars(points: list[tuple[str, float | None]], *, title: str, x_label: str = "", y_label: str = "") -> str:
+    """Vertical bars (one per month with an event: no line joining months without one); a None
+    value (suppressed) is drawn as an empty outline; axes labelled when given."""
     if not points:
         return ""
     top = max((v for _, v in points if v is not None), default=1) or 1
@@ -33,7 +34,13 @@ def bars(points: list[tuple[str, float | None]], *, title: str) -> str:
         if len(points) <= 14 or i % max(1, len(points) // 12) == 0:
             parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{H - 10}" font-size="12" text-anchor="middle">'
                          f'{escape(label)}</text>')
-    parts.append(f'<text x="4" y="{TOP + 8}" font-size="12">{top:g}</text></svg>')
+    parts.append(f'<text x="4" y="{TOP + 8}" font-size="12">{top:g}</text>')
+    if y_label:
+        parts.append(f'<text x="{LEFT + 4}" y="{TOP + 8}" font-size="12">{escape(y_label)}</text>')
+    if x_label:
+        parts.append(f'<text x="{W - RIGHT}" y="{H - 10 - 14}" font-size="12" text-anchor="end">{escape(x_label)}'
+                     f'</text>')
+    parts.append("</svg>")
     return "".join(parts)
 
 

@@ -18,6 +18,8 @@ class HeatImportForm(forms.Form):
 class LinkageForm(forms.Form):
     events = forms.ModelMultipleChoiceField(label=_("event or series"), queryset=Event.objects.none())
     months = forms.IntegerField(label=_("months before and after"), min_value=1, max_value=24, initial=6)
+    brand = forms.ModelChoiceField(label=_("sponsor"), queryset=Brand.objects.filter(sponsorships__isnull=False)
+                                   .distinct(), required=False, empty_label=_("every sponsor"))
     channel = forms.ChoiceField(label=_("sales channel for the month-by-month table"), required=False,
                                 choices=[("all", _("All channels")), *SalesRecord.Channel.choices], initial="all")
 

@@ -46,7 +46,8 @@ def summary(request: HttpRequest) -> HttpResponse:
                     [[m["month"].strftime("%Y-%m"), _shown(m["participants"]), m["events"],
                       _shown(m["first_time_riders"])] for m in data["monthly"]])
     chart = charts.bars([(m["month"].strftime("%y-%m"), m["participants"]) for m in data["monthly"]],
-                        title=_("Participants per month"))
+                        title=_("Participants per month"), x_label=_("month (months with events)"),
+                        y_label=_("participants"))
     return render(request, "industry/summary.html", {
         "data": data, "chart": mark_safe(chart),  # noqa: S308 - our own SVG, labels escaped
         "district": district,
@@ -106,7 +107,8 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     return render(request, "industry/dashboard.html", {
         "months": months, "brands": brands, "sales": sales, "all_months": all_months,
         "participation_chart": mark_safe(charts.bars(  # noqa: S308 - our own SVG
-            [(m.month.strftime("%y-%m"), m.participants) for m in months], title=_("Participants per month"))),
+            [(m.month.strftime("%y-%m"), m.participants) for m in months], title=_("Participants per month"),
+            x_label=_("month (months with events)"), y_label=_("participants"))),
         "line_chart": mark_safe(line_chart), "share_chart": mark_safe(share),  # noqa: S308 - our own SVG
         "events": selectors.sponsored_events(), "stat_events": Event.objects.filter(
             status=Event.Status.COMPLETED).order_by("-starts_at")[:50],
@@ -161,7 +163,8 @@ def linkage(request: HttpRequest) -> HttpResponse:
     report = None
     if form.is_valid():
         report = selectors.linkage(events=list(form.cleaned_data["events"]), months=form.cleaned_data["months"],
-                                   viewer=request.user, channel=form.cleaned_data.get("channel") or "all")
+                                   viewer=request.user, channel=form.cleaned_data.get("channel") or "all",
+                                   only_brand=form.cleaned_data.get("brand"))
         if request.GET.get("format") == "csv":
             return _linkage_csv(report, request.GET.get("table", ""))
     chart = ""
@@ -227,13 +230,13 @@ def _linkage_csv(report: selectors.Linkage, table: str) -> HttpResponse:
                     _pct(plc.effect.pct if plc else None), _pct(plc.effect.low_pct if plc else None),
                     _pct(plc.effect.high_pct if plc else None), _reasons_text(r.reasons)])
         return csv_response("linkage-estimates", [
-            _("Brand"), _("Series"), _("Effect %"), _("95% interval, low"), _("95% interval, high"),
+            _("Brand"), _("Series"), _("Effect %"), _("Lower 95% bound"), _("Upper 95% bound"),
             _("Clustered interval, low"), _("Clustered interval, high"), _("Brands"), _("Comparison brands"),
             _("Months"), _("Pre-trend p"), _("Comparison credible"), _("Placebo effect %"), _("Placebo low"),
             _("Placebo high"), _("Note")], rows)
     if table == "eventstudy":
         return csv_response("linkage-event-study", [
-            _("Brand"), _("Months from the event"), _("Effect %"), _("95% interval, low"), _("95% interval, high")],
+            _("Brand"), _("Months from the event"), _("Effect %"), _("Lower 95% bound"), _("Upper 95% bound")],
             [[row.brand.name, k.relative_month, _pct(k.effect.pct), _pct(k.effect.low_pct), _pct(k.effect.high_pct)]
              for row in report.brands for e in row.estimates if e.key == "all" for k in e.result.event_study])
     if table == "measures":

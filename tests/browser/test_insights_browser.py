@@ -4,7 +4,7 @@
 import pytest
 from django.contrib.auth.models import Group
 
-from tests.browser.conftest import log_in
+from tests.browser.conftest import SCREENSHOTS, log_in
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -32,3 +32,32 @@ def test_public_summary_and_analyst_dashboard(live_server, demo, page, screensho
     assert page.locator("#linkage tbody tr").count() >= 1
     assert page.locator("#correlations tbody tr").count() >= 1
     screenshot("insights-linkage")
+
+
+def test_linkage_report_estimates_and_district_table(live_server, demo, person):
+    """Issue 16 at 390x844 in Chinese and at desktop size in English: the sponsor's estimate with its
+    interval and n, the event-study chart with labelled axes, the seed's measures; the public page's
+    county-by-kind table; nothing wider than the phone."""
+    page, tag = person
+    base = live_server.url
+    analyst = UserFactory(username=f"analyst-{tag}")
+    analyst.groups.add(Group.objects.get_or_create(name="analysts")[0])
+    page.goto(f"{base}/insights/")
+    assert page.locator("#districts tbody tr").count() >= 5
+    assert page.locator("#districts tr.total").count() == 1
+    page.screenshot(path=str(SCREENSHOTS / f"insights-districts-{tag}.png"), full_page=True)
+    log_in(page, base, analyst.username)
+    page.goto(f"{base}/insights/linkage/")
+    section = page.locator("#brand-xinghe-kids")
+    assert section.locator("table.estimates tbody tr").count() == 5
+    assert section.locator("td.effect").count() == 5
+    assert section.locator(".chart-wrap svg circle").count() >= 11
+    text = section.inner_text()
+    assert ("环比" in text and "同比" in text) and "%" in text
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"the report is {width} px wide"
+    page.screenshot(path=str(SCREENSHOTS / f"insights-linkage-estimates-{tag}.png"), full_page=True)
+    section.locator("table.estimates").screenshot(path=str(SCREENSHOTS / f"insights-linkage-table-{tag}.png"))
+    section.locator(".chart-wrap").screenshot(path=str(SCREENSHOTS / f"insights-event-study-{tag}.png"))
+    page.emulate_media(media="print")
+    page.screenshot(path=str(SCREENSHOTS / f"insights-linkage-print-{tag}.png"), full_page=True)

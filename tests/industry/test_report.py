@@ -49,14 +49,14 @@ def test_the_report_estimates_the_demos_known_effects(demo, analyst_client):
     assert set(sponsor) == {"Sales, all channels", *channels, "Topic heat (mentions)"}
     for series, truth in (("Sales, all channels", 25), *((c, 25) for c in channels), ("Topic heat (mentions)", 50)):
         row = sponsor[series]
-        assert float(row["95% interval, low"]) <= truth <= float(row["95% interval, high"]), (series, row)
-        assert float(row["95% interval, low"]) > 0, (series, row)  # told apart from no effect
+        assert float(row["Lower 95% bound"]) <= truth <= float(row["Upper 95% bound"]), (series, row)
+        assert float(row["Lower 95% bound"]) > 0, (series, row)  # told apart from no effect
         assert row["Brands"] == "21" and row["Comparison brands"] == "20"
         assert row["Comparison credible"] == "yes"
     placebo = sponsor["Sales, all channels"]
     assert float(placebo["Placebo low"]) <= 0 <= float(placebo["Placebo high"])
     other = {r["Series"]: r for r in rows if r["Brand"] != "星河童车"}["Sales, all channels"]  # no effect made up
-    assert float(other["95% interval, low"]) <= 0 <= float(other["95% interval, high"])
+    assert float(other["Lower 95% bound"]) <= 0 <= float(other["Upper 95% bound"])
 
 
 def test_every_table_downloads_as_csv_and_the_page_prints(demo, analyst_client):
