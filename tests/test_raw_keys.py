@@ -25,6 +25,7 @@ ALLOWED = {
     "Email", "E-mail",  # as Chinese interfaces write it
     "DNF", "DNS", "DSQ", "H", "SS", "UTF-8", "YYYY-MM", "gpx", "gz", "gzip",  # formats people type or pick
     "GPS", "SRTM", "iGPSport", "XOSS",  # terms and bike-computer brands written as they are
+    "p", "statsmodels",  # a p-value is written p in Chinese statistics too; the library's own name
 }
 SKIP_TAGS = {"script", "style", "code", "pre", "svg", "textarea", "option", "title"}
 

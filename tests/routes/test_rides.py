@@ -292,3 +292,15 @@ def test_a_challenge_page_shows_its_whole_window(client, organizer):
     page = client.get(f"/events/{event.slug}/").content.decode()
     end = timezone.localtime(event.ends_at).strftime("%Y-%m-%d %H:%M")
     assert f"–{end}</span>" in page
+
+
+def test_rides_are_in_the_data_download_and_go_with_the_account(client, rider):
+    from core import personal_data
+
+    ride = ride_upload(rider=rider, data=_ride_gpx(*_walk([(0, 0), (3000, 0)])), filename="r.gpx")
+    exported = personal_data.export(rider)["routes"]
+    assert [r["ride"] for r in exported["rides"]] == [ride.pk]
+    stored = ride.file.name
+    personal_data.erase(rider)
+    assert not Ride.objects.filter(rider=rider).exists()
+    assert not ride.file.storage.exists(stored)
