@@ -31,7 +31,7 @@ class RouteEditForm(forms.ModelForm):
     class Meta:
         model = Route
         fields = ("name", "name_en", "description", "description_en", "category", "surface", "region", "tags",
-                  "collection", "status", "visibility")
+                  "collection", "status", "visibility", "one_way")
         widgets = {"description": forms.Textarea(attrs={"rows": 4}),
                    "description_en": forms.Textarea(attrs={"rows": 4})}
 

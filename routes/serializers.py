@@ -79,7 +79,7 @@ class RouteEditInput(serializers.ModelSerializer):
     class Meta:
         model = Route
         fields = ("name", "name_en", "description", "description_en", "category", "surface", "region", "status",
-                  "visibility", "collection", "tags")
+                  "visibility", "collection", "tags", "one_way")
 
 
 class VersionUploadInput(serializers.Serializer):

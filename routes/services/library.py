@@ -233,7 +233,7 @@ def route_create(*, owner: User, slug: str, name: str, gpx_bytes: bytes, filenam
 
 
 EDITABLE_FIELDS = ("name", "name_en", "description", "description_en", "category", "surface", "region", "status",
-                   "visibility", "collection", "club")
+                   "visibility", "collection", "club", "one_way")
 
 
 @transaction.atomic

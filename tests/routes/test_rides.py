@@ -304,3 +304,17 @@ def test_rides_are_in_the_data_download_and_go_with_the_account(client, rider):
     personal_data.erase(rider)
     assert not Ride.objects.filter(rider=rider).exists()
     assert not ride.file.storage.exists(stored)
+
+
+def test_the_owner_marks_a_route_as_either_direction_on_the_edit_page(client, organizer):
+    from tests.helpers import browser_form
+
+    route = _route(organizer)
+    client.force_login(organizer)
+    data = browser_form(client.get(f"/routes/{route.slug}/edit/").content.decode(), containing="one_way")
+    assert data.get("one_way") == "on"
+    data.pop("one_way")
+    assert client.post(f"/routes/{route.slug}/edit/", data).status_code == 302
+    route.refresh_from_db()
+    assert route.one_way is False
+    assert _match(*_walk(CORNERS[::-1]), route).complete
