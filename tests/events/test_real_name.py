@@ -52,8 +52,10 @@ def test_no_id_number_without_its_own_consent(insured, client):
 ])
 def test_an_id_that_disagrees_with_the_profile_is_refused(insured, profile, number, refused):
     from core.errors import ServiceError
+    from django.utils import translation
+
     rider = UserFactory(**profile)
-    with pytest.raises(ServiceError) as caught:
+    with translation.override("en"), pytest.raises(ServiceError) as caught:
         _register(insured, rider, answers={"idno": number}, id_consent=True)
     assert caught.value.error_code == "id_mismatch" and refused in str(caught.value.messages)
     assert not Registration.objects.exists()
