@@ -51,8 +51,9 @@ def test_no_id_number_without_its_own_consent(insured, client):
     ({"date_of_birth": datetime.date(1990, 1, 1), "gender": "female"}, HIS_ID, "gender"),
 ])
 def test_an_id_that_disagrees_with_the_profile_is_refused(insured, profile, number, refused):
-    from core.errors import ServiceError
     from django.utils import translation
+
+    from core.errors import ServiceError
 
     rider = UserFactory(**profile)
     with translation.override("en"), pytest.raises(ServiceError) as caught:
