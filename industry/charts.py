@@ -45,7 +45,7 @@ def bars(points: list[tuple[str, float | None]], *, title: str, x_label: str = "
 
 
 def lines(labels: list[str], series: list[tuple[str, list[float]]], *, title: str, peak: str = "max {n}",
-          axis: str = "% of peak") -> str:
+          axis: str = "% of peak", x_label: str = "") -> str:
     """Several series over the same months, each scaled to its own peak (shapes, not levels: the
     axis and legend say so), so participation and sales can be compared by eye. The first series
     (participation: events happen in some months only) is drawn as bars, the others as lines, so
@@ -86,6 +86,9 @@ def lines(labels: list[str], series: list[tuple[str, list[float]]], *, title: st
         if i % max(1, len(labels) // 8) == 0:
             parts.append(f'<text x="{LEFT + (i + 0.5) * step:.1f}" y="{H - 10}" font-size="12" '
                          f'text-anchor="middle">{escape(label)}</text>')
+    if x_label:
+        parts.append(f'<text x="{W - RIGHT}" y="{H - BOTTOM - 4}" font-size="12" text-anchor="end">'
+                     f'{escape(x_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
 

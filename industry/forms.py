@@ -28,6 +28,16 @@ class LinkageForm(forms.Form):
         self.fields["events"].queryset = events if events is not None else Event.objects.none()
 
 
+class BrandMonthsForm(forms.Form):
+    brand = forms.ModelChoiceField(label=_("brand"), queryset=Brand.objects.none())
+    channel = forms.ChoiceField(label=_("channel"), required=False, initial="all",
+                                choices=[("all", _("All channels")), *SalesRecord.Channel.choices])
+
+    def __init__(self, *args, brands=None, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["brand"].queryset = brands if brands is not None else Brand.objects.none()
+
+
 class SponsorshipForm(forms.Form):
     brand = forms.ModelChoiceField(label=_("brand"), queryset=Brand.objects.all())
     tier = forms.ChoiceField(label=_("tier"), choices=Sponsorship.Tier.choices, required=False)

@@ -315,6 +315,21 @@ def seed_measures(*, panel: dict[str, estimates.Panel], brand_id: int, channel: 
         heat_after_vs_year_before=_change(heat_after, total(heat, -11, months - 12)) if heat else None)
 
 
+def brand_months(*, brand: Brand, channel: str = "all") -> list[MonthRow]:
+    """Every month of one brand's sales (one channel or all) with 环比 and 同比, and its topic heat."""
+    panel = panels([brand.pk])
+    series = panel[channel].values.get(brand.pk, {})
+    heat = panel["heat"].values.get(brand.pk, {}) if "heat" in panel else {}
+    rows = []
+    for month in sorted(series):
+        value, h = series[month], heat.get(month)
+        rows.append(MonthRow(
+            month=month, relative=0, value=int(value), mom=_change(value, series.get(month_add(month, -1))),
+            yoy=_change(value, series.get(month_add(month, -12))), heat=None if h is None else int(h),
+            heat_mom=_change(h, heat.get(month_add(month, -1))), heat_yoy=_change(h, heat.get(month_add(month, -12)))))
+    return rows
+
+
 def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None, channel: str = "all",
             only_brand: Brand | None = None) -> Linkage:
     """Sponsors' sales N months before and after the event month (the month itself is left out),

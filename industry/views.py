@@ -18,7 +18,7 @@ from core.views import shown_on
 from events.models import Event
 from events.selectors import event_for_organizer
 from industry import charts, estimates, labels, selectors, services
-from industry.forms import HeatImportForm, LinkageForm, SalesImportForm, SponsorshipForm
+from industry.forms import BrandMonthsForm, HeatImportForm, LinkageForm, SalesImportForm, SponsorshipForm
 from industry.heat import MAX_BYTES as MAX_HEAT_BYTES
 from industry.heat import topic_heat_import
 from industry.models import Brand, SalesImport, SalesRecord, Sponsorship, TopicHeat
@@ -70,7 +70,7 @@ def _district_rows(table: selectors.DistrictTable) -> dict:
 
 
 def _chart_words() -> dict[str, str]:
-    return {"peak": _("peak {n}"), "axis": _("Share of each line's own peak, in percent")}
+    return {"peak": _("peak {n}"), "axis": _("Share of each line's own peak, in percent"), "x_label": _("month")}
 
 
 def _insider(request: HttpRequest) -> None:
@@ -86,6 +86,18 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     months = selectors.monthly()
     all_months = sorted({m.month for m in months} | {m for b in sales.values() for m in b})
     table = request.GET.get("table")
+    brand_form = BrandMonthsForm(request.GET if "brand" in request.GET else None,
+                                 brands=selectors.visible_brands(request.user))
+    brand_rows = None
+    if brand_form.is_valid():
+        brand_rows = selectors.brand_months(brand=brand_form.cleaned_data["brand"],
+                                            channel=brand_form.cleaned_data.get("channel") or "all")
+        if request.GET.get("format") == "csv":
+            return csv_response("brand-months", [
+                _("Month"), _("Units"), _("Month on month %"), _("Year on year %"), _("Mentions"),
+                _("Mentions, month on month %"), _("Mentions, year on year %")],
+                [[r.month.strftime("%Y-%m"), r.value, _pct(r.mom), _pct(r.yoy), "" if r.heat is None else r.heat,
+                  _pct(r.heat_mom), _pct(r.heat_yoy)] for r in brand_rows])
     if request.GET.get("format") == "csv":
         if table == "sales":
             return csv_response("sales", [_("Brand"), *[m.strftime("%Y-%m") for m in all_months]],
@@ -114,6 +126,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             status=Event.Status.COMPLETED).order_by("-starts_at")[:50],
         "last_computed": selectors.last_computed(), "demo": selectors.synthetic_data_present(),
         "analyst": selectors.is_analyst(request.user), "linkage_form": LinkageForm(events=selectors.sponsored_events()),
+        "brand_form": brand_form, "brand_rows": brand_rows,
     })
 
 
@@ -220,7 +233,8 @@ def _linkage_csv(report: selectors.Linkage, table: str) -> HttpResponse:
         rows = []
         for row in report.brands:
             for e in row.estimates:
-                r, est, plc = e.result, e.result.estimate, e.result.placebo
+                r, plc = e.result, e.result.placebo
+                est = r.estimate if r.credible else None  # not credible: no effect, as on the page
                 rows.append([
                     row.brand.name, series_label(e.key), _pct(est.effect.pct if est else None),
                     _pct(est.effect.low_pct if est else None), _pct(est.effect.high_pct if est else None),

@@ -136,3 +136,33 @@ def test_the_event_statistics_page_has_charts_in_age_order(demo, analyst_client)
     assert page.count('class="chart"') >= 3
     ages = [page.find(label) for label in ("Under 18", "18-29 years", "30-39 years", "60 and over")]
     assert all(a > 0 for a in ages) and ages == sorted(ages)
+
+
+def test_any_brand_month_by_month_on_the_dashboard(demo, analyst_client):
+    brand = Brand.objects.get(slug="cluster-maker-03")  # not a sponsor
+    page = analyst_client.get(f"/insights/dashboard/?brand={brand.pk}&channel=ecommerce",
+                              HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    assert 'id="brand-months-table"' in page and "环比" in page
+    rows = _csv(analyst_client.get(f"/insights/dashboard/?brand={brand.pk}&channel=ecommerce&format=csv",
+                                   HTTP_ACCEPT_LANGUAGE="en"))
+    assert len(rows) == 36 and rows[0]["Month on month %"] == "" and rows[12]["Year on year %"] != ""
+    units = {r.month.strftime("%Y-%m"): r.units
+             for r in SalesRecord.objects.filter(brand=brand, channel="ecommerce")}
+    assert [int(r["Units"]) for r in rows] == [units[m] for m in sorted(units)]
+    assert float(rows[12]["Year on year %"]) == pytest.approx(
+        (units[rows[12]["Month"]] / units[rows[0]["Month"]] - 1) * 100, abs=0.06)
+    assert rows[0]["Mentions"] != ""
+
+
+def test_a_not_credible_estimate_is_left_out_of_the_csv_too(demo, analyst_client):
+    brand = Brand.objects.get(slug="xinghe-kids")
+    event = Sponsorship.objects.get(brand=brand).event
+    event_month = event.starts_at.date().replace(day=1)
+    for record in SalesRecord.objects.filter(brand=brand, month__lt=event_month):
+        months_before = (event_month.year - record.month.year) * 12 + event_month.month - record.month.month
+        record.units = int(record.units * 0.94 ** months_before)
+        record.save()
+    rows = _csv(analyst_client.get(f"/insights/linkage/?{_query()}&format=csv&table=estimates",
+                                   HTTP_ACCEPT_LANGUAGE="en"))
+    main = next(r for r in rows if r["Brand"] == "星河童车" and r["Series"] == "Sales, all channels")
+    assert main["Comparison credible"] == "no" and main["Effect %"] == "" and main["Pre-trend p"] != ""
