@@ -13,7 +13,6 @@ from django.http import Http404
 from core.i18n import localized
 from routes import courses, formats, gpx
 from routes.models import RouteVersion
-from routes.services import cues_ensure
 
 CONTENT_TYPES = {"gpx": "application/gpx+xml", "tcx": "application/vnd.garmin.tcx+xml",
                  "fit": "application/vnd.ant.fit"}
@@ -66,7 +65,7 @@ def clean_gpx(version: RouteVersion) -> str:
     out.tracks.append(track)
     for poi in version.pois.all():
         out.waypoints.append(gpxpy.gpx.GPXWaypoint(poi.lat, poi.lon, name=poi.name or None, type=poi.kind))
-    for cue in _cues(version):
+    for cue in version.cues.all():
         if cue.source != cue.Source.POI:  # points of interest are waypoints already
             out.waypoints.append(gpxpy.gpx.GPXWaypoint(
                 cue.lat, cue.lon, name=cue.label, symbol=GPX_SYMBOLS.get(cue.kind, "Waypoint"), type=f"cue:{cue.kind}",
@@ -81,14 +80,9 @@ GPX_SYMBOLS = {"left": "Left", "right": "Right", "slight_left": "Left", "slight_
                "repair": "Bike Trail", "danger": "Danger Area", "control": "Flag, Blue", "viewpoint": "Scenic Area"}
 
 
-def _cues(version: RouteVersion) -> list:
-    cues_ensure(version=version)
-    return list(version.cues.all())
-
-
 def _course(version: RouteVersion) -> courses.Course:
     parsed = _parsed(version)
-    points = [courses.CoursePointIn(distance_m=c.distance_m, kind=c.kind, name=c.label) for c in _cues(version)]
+    points = [courses.CoursePointIn(distance_m=c.distance_m, kind=c.kind, name=c.label) for c in version.cues.all()]
     return courses.build(localized(version.route, "name"), parsed.lat, parsed.lon, parsed.ele, parsed.segments(),
                          points)
 

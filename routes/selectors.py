@@ -242,12 +242,14 @@ def rider_completions(*, rider: User) -> tuple[list[RiderRoute], list[Badge]]:
     rows = [RiderRoute(route=routes[pk], times=row["times"], best_s=row["best"]) for pk, row in by_route.items()
             if pk in routes]
     rows.sort(key=lambda r: r.route.name)
-    badges = []
     collection_ids = {r.route.collection_id for r in rows if r.route.collection_id}
-    for collection in Collection.objects.filter(pk__in=collection_ids).order_by("name"):
-        members = set(routes_published().filter(collection=collection).values_list("pk", flat=True))
-        if members and members <= set(by_route):
-            badges.append(Badge(collection=collection, routes=len(members)))
+    members: dict[int, set[int]] = {}
+    for collection_id, pk in routes_published().filter(collection_id__in=collection_ids).values_list(
+            "collection_id", "pk"):
+        members.setdefault(collection_id, set()).add(pk)
+    badges = [Badge(collection=collection, routes=len(members[collection.pk]))
+              for collection in Collection.objects.filter(pk__in=collection_ids).order_by("name")
+              if members.get(collection.pk) and members[collection.pk] <= set(by_route)]
     return rows, badges
 
 

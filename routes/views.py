@@ -12,6 +12,7 @@ from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
+from accounts.services import privacy_zone_set
 from core.csv import csv_response
 from core.i18n import localized
 from core.parse import whole_number
@@ -41,7 +42,6 @@ from routes.services import (
     cue_rename,
     cues_ensure,
     gpx_upload_read,
-    privacy_zone_set,
     ride_delete,
     ride_upload,
     route_import,
@@ -74,14 +74,19 @@ def _version_asked(request: HttpRequest, route: Route) -> RouteVersion | None:
 
 
 def _map_data(version: RouteVersion) -> dict:
-    """What the map script draws; converted for GCJ-02 tile layers, never in the database."""
-    line = version.line
-    start, finish = [version.start_lat, version.start_lon], [version.finish_lat, version.finish_lon]
+    """What the map script draws for a route version."""
     pois = [{"lat": p.lat, "lon": p.lon, "name": p.name, "kind": p.kind, "label": p.get_kind_display()}
             for p in version.pois.all()]
+    return _map_payload(version.line, [version.start_lat, version.start_lon],
+                        [version.finish_lat, version.finish_lon], pois)
+
+
+def _map_payload(line: list, start: list | None, finish: list | None, pois: list[dict]) -> dict:
+    """What route-map.js draws; converted for GCJ-02 tile layers, never in the database."""
     if settings.MAP_TILE_CRS == "gcj02":
         line = line_to_gcj02(line)
-        start, finish = list(wgs84_to_gcj02(*start)), list(wgs84_to_gcj02(*finish))
+        start = list(wgs84_to_gcj02(*start)) if start else None
+        finish = list(wgs84_to_gcj02(*finish)) if finish else None
         for poi in pois:
             poi["lat"], poi["lon"] = wgs84_to_gcj02(poi["lat"], poi["lon"])
     return {"line": line, "start": start, "finish": finish, "pois": pois, "tiles": settings.MAP_TILE_URL,
@@ -166,9 +171,8 @@ def route_edit(request: HttpRequest, slug: str) -> HttpResponse:
 
 def route_download(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     route = route_get(slug=slug, user=request.user)
-    version = _version_asked(request, route) or route.current_version
-    if version is None or version.status != RouteVersion.Status.READY:
-        version = route_version_get(route=route, number=-1)  # 404
+    version = _ready_version(request, route)
+    cues_ensure(version=version)  # the GPX and the courses carry the cue sheet
     body, content_type, filename = downloads.render(version=version, fmt=fmt)
     response = HttpResponse(body, content_type=content_type)
     response["Content-Disposition"] = f"attachment; filename*=UTF-8''{filename}"
@@ -259,11 +263,7 @@ def ride_detail(request: HttpRequest, pk: int) -> HttpResponse:
             ride_delete(ride=ride, rider=request.user)
         return redirect("routes:rides")
     line = ride_line_shown(ride=ride)
-    if settings.MAP_TILE_CRS == "gcj02":
-        line = line_to_gcj02(line)
-    map_data = {"line": line, "start": line[0][0] if line else None, "finish": line[-1][-1] if line else None,
-                "pois": [], "tiles": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION,
-                "labels": {"start": _("Start"), "finish": _("Finish")}}
+    map_data = _map_payload(line, line[0][0] if line else None, line[-1][-1] if line else None, [])
     return render(request, "routes/ride_detail.html", {
         "ride": ride, "map_data": map_data,
         "completions": sorted(ride.completions.all(), key=lambda c: -c.coverage)})

@@ -22,7 +22,7 @@ from routes.services.library import (
     route_version_process,
     route_versions_sweep,
 )
-from routes.services.rides import privacy_zone_set, ride_delete, ride_upload, rides_erase
+from routes.services.rides import ride_delete, ride_upload, rides_erase
 
 __all__ = [
     "DEM_MIN_COVER",
@@ -42,7 +42,6 @@ __all__ = [
     "gpx_refusal",
     "gpx_upload_read",
     "poi_kind",
-    "privacy_zone_set",
     "ride_delete",
     "ride_upload",
     "rides_erase",

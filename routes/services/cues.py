@@ -7,7 +7,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import ServiceError
-from routes import cues
+from routes import cues, gpx
 from routes.models import CUE_ADDABLE_KINDS, Cue, PointOfInterest, RouteVersion
 from routes.services.files import file_parse
 
@@ -18,22 +18,26 @@ POI_CUE_KINDS: dict[str, str] = {
 }
 
 
-def _geometry(version: RouteVersion) -> list[cues.Resampled]:
+def _stored(version: RouteVersion) -> gpx.ParsedGpx:
+    """The version's own file, read again."""
     with version.gpx_file.open("rb") as handle:
-        parsed = file_parse(handle.read())
+        return file_parse(handle.read())
+
+
+def _geometry(version: RouteVersion) -> list[cues.Resampled]:
+    parsed = _stored(version)
     return cues.detect(parsed.lat, parsed.lon, parsed.segments())[1]
 
 
 @transaction.atomic
-def cues_build(*, version: RouteVersion, parsed=None) -> int:
+def cues_build(*, version: RouteVersion, parsed: gpx.ParsedGpx | None = None) -> int:
     """Make a ready version's cue sheet once: start, turns, points of interest, finish. Returns
     the number of lines (0 when it was made before: the organizer's edits are kept)."""
     locked = RouteVersion.objects.select_for_update().get(pk=version.pk)
     if locked.cues_built or locked.status != RouteVersion.Status.READY:
         return 0
     if parsed is None:
-        with locked.gpx_file.open("rb") as handle:
-            parsed = file_parse(handle.read())
+        parsed = _stored(locked)
     turns, parts = cues.detect(parsed.lat, parsed.lon, parsed.segments())
     rows = [Cue(version=locked, distance_m=0.0, lat=float(parsed.lat[0]), lon=float(parsed.lon[0]),
                 kind=Cue.Kind.START)]

@@ -114,10 +114,6 @@ def _store_pois(version: RouteVersion, waypoints: list[gpx.Waypoint]) -> None:
     )
 
 
-def _cues_build(version: RouteVersion, ingested: Ingested) -> None:
-    cues_build(version=version, parsed=ingested.parsed)
-
-
 def _next_version(route: Route, *, uploaded_by: User, data: bytes, filename: str) -> RouteVersion:
     Route.objects.select_for_update().get(pk=route.pk)  # serialise version numbering per route
     last = route.versions.aggregate(last=Max("number"))["last"] or 0
@@ -139,7 +135,7 @@ def route_import(
     collection: Collection | None = None,
     **fields,
 ) -> RouteVersion:
-    """Store a GPX file as a new route (or a new version of `route`) with its statistics.
+    """Store a GPX, FIT or TCX file as a new route (or a new version of `route`) with its statistics.
 
     Files up to ROUTE_ASYNC_THRESHOLD_BYTES are measured now: a refused file raises
     a ServiceError and stores nothing. Larger files are stored as a pending version and
@@ -171,7 +167,7 @@ def route_import(
         version.save()
         if ingested:
             _store_pois(version, ingested.parsed.waypoints)
-            _cues_build(version, ingested)
+            cues_build(version=version, parsed=ingested.parsed)
             Route.objects.filter(pk=route.pk).update(current_version=version)
             route.current_version = version
         else:
@@ -215,7 +211,7 @@ def route_version_process(*, version_id: int) -> RouteVersion:
     _apply(version, ingested)
     version.save()
     _store_pois(version, ingested.parsed.waypoints)
-    _cues_build(version, ingested)
+    cues_build(version=version, parsed=ingested.parsed)
     changes: dict = {"current_version": version}
     if version.publish_when_ready:
         changes["status"] = Route.Status.PUBLISHED

@@ -81,20 +81,6 @@ def ride_delete(*, ride: Ride, rider: User) -> None:
     ride.delete()
 
 
-def privacy_zone_set(*, rider: User, lat: float | None, lon: float | None, radius_m: int) -> User:
-    """Set (radius > 0, with a centre) or clear (radius 0) the rider's privacy zone."""
-    if radius_m < 0 or radius_m > 5000:
-        raise ServiceError(_("The privacy zone's radius must be between 0 and 5,000 m."), "zone_radius",
-                           field="radius_m")
-    if radius_m and (lat is None or lon is None or not (-90 <= lat <= 90 and -180 <= lon <= 180)):
-        raise ServiceError(_("Give the centre of the privacy zone (latitude and longitude)."), "zone_centre",
-                           field="lat")
-    rider.privacy_zone_m = radius_m
-    rider.privacy_zone_lat, rider.privacy_zone_lon = (lat, lon) if radius_m else (None, None)
-    rider.save(update_fields=["privacy_zone_m", "privacy_zone_lat", "privacy_zone_lon"])
-    return rider
-
-
 def rides_erase(user: User) -> None:
     """Account deletion: rides and their files go (completions with them)."""
     for ride in Ride.objects.filter(rider=user):

@@ -12,11 +12,12 @@ import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.utils import timezone
 
+from accounts.services import privacy_zone_set
 from core.errors import ServiceError
 from routes import matching
 from routes.models import Collection, Completion, Ride, Route
 from routes.selectors import ride_line_shown, route_completions
-from routes.services import privacy_zone_set, ride_upload, route_import
+from routes.services import ride_upload, route_import
 
 M_LAT = 111_000.0
 M_LON = 111_000.0 * math.cos(math.radians(37.05))
