@@ -110,3 +110,6 @@ def test_cue_sheet_downloads_and_a_ride_that_finishes_a_challenge(live_server, t
     page.goto(f"{base}/events/{event.slug}/")
     expect(page.locator("#challenge .done")).to_have_count(1)
     page.screenshot(path=str(SCREENSHOTS / f"journey-challenge-done-{tag}.png"), full_page=True)
+    page.goto(f"{base}/riders/{rider.username}/")
+    expect(page.locator("#rider-completions")).to_contain_text("七里河绿道环线" if tag == "zh" else "Qilihe loop")
+    page.screenshot(path=str(SCREENSHOTS / f"journey-rider-completions-{tag}.png"), full_page=True)
