@@ -143,6 +143,7 @@ def account_delete(*, user: User) -> User:
     rider's age on the event day, orders their amounts), then the profile is cleared and the
     account closed. What statistics count stays: gender, home county and bike brand, with no name,
     number, address or birth date left to tie them to a person."""
+    personal_data.release(user)  # future seats go back (waitlist promoted, refunds by each event's policy)
     personal_data.erase(user)
     EmailAddress.objects.filter(user=user).delete()
     if hasattr(user, "socialaccount_set"):
@@ -160,6 +161,11 @@ def account_delete(*, user: User) -> User:
     user.save()
     user.groups.clear()
     return user
+
+
+def account_delete_preview(*, user: User) -> list[str]:
+    """What deleting the account will do to what the person still holds, in their words."""
+    return personal_data.preview(user)
 
 
 def companion_create(*, guardian: User, real_name: str, gender: str, date_of_birth: datetime.date,

@@ -115,4 +115,5 @@ def account_delete(request: HttpRequest) -> HttpResponse:
         logout(request)
         messages.success(request, _("Your account is deleted. Thank you for riding with us."))
         return redirect("home")
-    return render(request, "accounts/account_delete.html", {"form": form})
+    return render(request, "accounts/account_delete.html",
+                  {"form": form, "consequences": services.account_delete_preview(user=request.user)})

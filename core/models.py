@@ -43,3 +43,26 @@ class Outbox(models.Model):
 
     def __str__(self) -> str:
         return f"{self.topic}:{self.kind} {self.object_id}"
+
+
+class StatusChange(models.Model):
+    """One status move of a registration, order, refund, transfer offer ... (core.transitions):
+    what moved, from what to what, who moved it (empty: the platform, a job or a provider), when
+    and why. The organizer's and support's history of a seat and its money."""
+
+    subject = models.CharField(_("what"), max_length=40)  # the model's label: "events.registration"
+    object_id = models.BigIntegerField(_("which"))
+    from_status = models.CharField(_("from"), max_length=20, blank=True)  # empty: created in to_status
+    to_status = models.CharField(_("to"), max_length=20)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                           related_name="+", verbose_name=_("by"))
+    why = models.CharField(_("why"), max_length=200, blank=True)
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("status change")
+        verbose_name_plural = _("status changes")
+        indexes = [models.Index(fields=["subject", "object_id", "at"])]
+
+    def __str__(self) -> str:
+        return f"{self.subject} {self.object_id}: {self.from_status or '-'} → {self.to_status}"

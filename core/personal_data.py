@@ -12,11 +12,31 @@ from typing import Any
 
 Exporter = Callable[[Any], Any]
 Eraser = Callable[[Any], None]
+Preview = Callable[[Any], list[str]]
 _sections: dict[str, tuple[Exporter, Eraser | None]] = {}
+_releasers: dict[str, Eraser] = {}
+_previews: dict[str, Preview] = {}
 
 
-def register(name: str, exporter: Exporter, eraser: Eraser | None = None) -> None:
+def register(name: str, exporter: Exporter, eraser: Eraser | None = None, *, release: Eraser | None = None,
+             preview: Preview | None = None) -> None:
+    """An app's section. `release` gives back what the person still holds (future seats: the
+    waitlist promoted, money back by the event's policy) before any eraser runs; `preview` says in
+    the person's words what deleting the account will do (the delete page shows it first)."""
     _sections[name] = (exporter, eraser)
+    if release is not None:
+        _releasers[name] = release
+    if preview is not None:
+        _previews[name] = preview
+
+
+def release(user: Any) -> None:
+    for name in sorted(_releasers):
+        _releasers[name](user)
+
+
+def preview(user: Any) -> list[str]:
+    return [line for name in sorted(_previews) for line in _previews[name](user)]
 
 
 def export(user: Any) -> dict[str, Any]:

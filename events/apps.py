@@ -16,5 +16,5 @@ class EventsConfig(AppConfig):
         from core import personal_data  # noqa: PLC0415
         from events import personal_data as mine  # noqa: PLC0415
 
-        personal_data.register("registrations", mine.export, mine.erase)
+        personal_data.register("registrations", mine.export, mine.erase, release=mine.release, preview=mine.preview)
         from events import receivers  # noqa: F401, PLC0415 - connects to other apps' signals

@@ -26,6 +26,14 @@ class Event(models.Model):
         CANCELLED = "cancelled", _("Cancelled")
         COMPLETED = "completed", _("Completed")
 
+    TRANSITIONS = {
+        "": {Status.DRAFT},
+        Status.DRAFT: {Status.PUBLISHED, Status.CANCELLED},
+        Status.PUBLISHED: {Status.CANCELLED, Status.COMPLETED},
+        Status.COMPLETED: set(),
+        Status.CANCELLED: set(),
+    }
+
     slug = models.SlugField(_("slug"), unique=True, max_length=80, allow_unicode=True)
     title = models.CharField(_("title (Chinese)"), max_length=160, validators=[one_line])
     title_en = models.CharField(_("title (English)"), max_length=160, validators=[one_line], blank=True)
@@ -173,6 +181,17 @@ class Registration(models.Model):
 
     ACTIVE = (Status.CONFIRMED, Status.HELD, Status.AWAITING, Status.WAITLISTED, Status.ENTERED)
     SEATED = (Status.CONFIRMED, Status.HELD, Status.AWAITING)  # what takes a seat (Category.confirmed_count)
+    # Every allowed move (core.transitions; events.services.status.registration_move): "" is a new row
+    TRANSITIONS = {
+        "": {Status.CONFIRMED, Status.AWAITING, Status.WAITLISTED, Status.ENTERED, Status.HELD},
+        Status.ENTERED: {Status.CONFIRMED, Status.AWAITING, Status.WAITLISTED, Status.CANCELLED},  # the draw
+        Status.HELD: {Status.AWAITING, Status.CONFIRMED, Status.CANCELLED},  # team / family member confirms
+        Status.AWAITING: {Status.CONFIRMED, Status.CANCELLED, Status.WAITLISTED},  # paid, lapsed, switched
+        Status.WAITLISTED: {Status.CONFIRMED, Status.AWAITING, Status.CANCELLED},  # promoted or offered
+        Status.CONFIRMED: {Status.CANCELLED, Status.WAITLISTED},  # withdrawn, switched to a full category
+        # money for a lapsed seat (its order expired, not withdrawn) takes a seat that is still free
+        Status.CANCELLED: {Status.CONFIRMED},
+    }
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
     category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="registrations")
@@ -202,6 +221,8 @@ class Registration(models.Model):
     entry_code = models.ForeignKey("EntryCode", on_delete=models.SET_NULL, null=True, blank=True,
                                    related_name="registrations")
     finish_seconds = models.PositiveIntegerField(_("finish time (s)"), null=True, blank=True)
+    # signed into the check-in code with the id: a new key (a transfer) makes the old QR invalid
+    checkin_key = models.CharField(max_length=16, blank=True, default="", db_default="")
 
     class Meta:
         verbose_name = _("registration")
@@ -316,6 +337,11 @@ class EntryCode(models.Model):
     def __str__(self) -> str:
         return self.code
 
+    @property
+    def price_fen(self) -> int | None:
+        """The code's price in fen, or None: the category's."""
+        return None if self.price_cny is None else int(Decimal(self.price_cny) * 100)
+
 
 class TransferOffer(models.Model):
     """A rider offers their seat to another rider; the seat moves only when the recipient accepts
@@ -333,6 +359,11 @@ class TransferOffer(models.Model):
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+
+    TRANSITIONS = {
+        "": {Status.PENDING},
+        Status.PENDING: {Status.ACCEPTED, Status.DECLINED, Status.WITHDRAWN},
+    }
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["registration"], condition=Q(status="pending"),

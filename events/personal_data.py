@@ -5,7 +5,38 @@ from __future__ import annotations
 
 from typing import Any
 
-from events.models import Registration
+from django.db.models import QuerySet
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from core.i18n import localized
+from events.models import Event, Registration, TransferOffer
+
+
+def held_seats(user: Any) -> QuerySet[Registration]:
+    """What the person still holds: active registrations at published events that have not ended."""
+    return (Registration.objects.filter(rider=user, status__in=Registration.ACTIVE, event__ends_at__gt=timezone.now(),
+                                        event__status=Event.Status.PUBLISHED)
+            .select_related("event", "category").order_by("event__starts_at", "pk"))
+
+
+def preview(user: Any) -> list[str]:
+    return [_("Your place at %(event)s (%(category)s) is given up: it goes to the next rider waiting.")
+            % {"event": localized(r.event, "title"), "category": localized(r.category, "name")}
+            for r in held_seats(user)]
+
+
+def release(user: Any) -> None:
+    """Before the account goes: every future seat is cancelled as a withdrawal by the rider (the
+    waitlist promoted, money back by the event's policy), and open transfer offers close."""
+    from events import services  # noqa: PLC0415  (services import this app's models; this module is loaded early)
+
+    for registration in held_seats(user):
+        services.registration_cancel(registration=registration, by_rider=True, by=user, why="account deleted")
+    for offer in TransferOffer.objects.filter(to_rider=user, status=TransferOffer.Status.PENDING):
+        services.transfer_decline(offer=offer, rider=user)
+    for offer in TransferOffer.objects.filter(from_rider=user, status=TransferOffer.Status.PENDING):
+        services.transfer_decline(offer=offer, rider=user)
 
 
 def export(user: Any) -> list[dict]:

@@ -5,10 +5,10 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from core.i18n import localized
+from events import payments_port
 from events.idcard import mask
 from events.models import Category, Event, Question, Registration
 from events.services.checkin import CheckinOutcome
-from events.signals import answers, registration_payment
 from routes.models import Route
 from routes.selectors import routes_visible_to
 
@@ -211,8 +211,7 @@ class RegistrationOutput(serializers.Serializer):
     def get_order(self, registration: Registration) -> dict | None:
         if registration.status != Registration.Status.AWAITING:
             return None
-        found = answers(registration_payment, sender=Registration, registration=registration)
-        return found[0] if found else None
+        return payments_port.seat_money.pending(registration=registration)
 
     def get_answers(self, registration) -> dict:
         """National ID numbers are masked everywhere but the organizer's insurance export."""

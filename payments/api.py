@@ -22,10 +22,12 @@ class OrderOutput(serializers.ModelSerializer):
         fields = ["id", "kind", "description", "amount_fen", "currency", "status", "expires_at", "paid_at",
                   "registration", "pay_url"]
 
+    status = serializers.ChoiceField(source="shown_status", choices=Order.Status.choices, read_only=True,
+                                     help_text="A pending order past its deadline reads as expired.")
     pay_url = serializers.SerializerMethodField()
 
     def get_pay_url(self, order: Order) -> str | None:
-        return reverse("payments:order", args=[order.pk]) if order.status == Order.Status.PENDING else None
+        return reverse("payments:order", args=[order.pk]) if order.shown_status == Order.Status.PENDING else None
 
 
 class DevPayInput(serializers.Serializer):
@@ -45,7 +47,7 @@ class OrderDetailApi(APIView):
 
     @extend_schema(responses={200: OrderOutput, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
-        return Response(OrderOutput(services.order_current(order_for(order_id=pk, user=request.user))).data)
+        return Response(OrderOutput(order_for(order_id=pk, user=request.user)).data)
 
 
 class OrderDevPayApi(APIView):
@@ -57,7 +59,7 @@ class OrderDevPayApi(APIView):
     def post(self, request: Request, pk: int) -> Response:
         if not providers.dev_enabled():
             raise Http404
-        order = services.order_current(order_for(order_id=pk, user=request.user))
+        order = order_for(order_id=pk, user=request.user)
         if order.rider_id != request.user.pk:
             raise Http404
         data = DevPayInput(data=request.data)

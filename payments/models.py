@@ -6,6 +6,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from events.models import Event, Registration
@@ -29,6 +30,20 @@ class Order(models.Model):
         REFUNDED = "refunded", _("Refunded")
         PARTIALLY_REFUNDED = "partially_refunded", _("Partly refunded")
 
+    # Every allowed move (core.transitions; payments.services.order_move). Paid, partly refunded
+    # and refunded follow the ledger (money kept against the price) as refunds arrive or fail; an
+    # order closed unpaid (expired, cancelled) that still receives money gives it back (refunded)
+    TRANSITIONS = {
+        "": {Status.PENDING},
+        Status.PENDING: {Status.PAID, Status.EXPIRED, Status.CANCELLED},
+        Status.EXPIRED: {Status.PAID, Status.REFUNDED},  # paid late: a seat still free, or the money back
+        Status.CANCELLED: {Status.REFUNDED},
+        Status.PAID: {Status.PARTIALLY_REFUNDED, Status.REFUNDED},
+        Status.PARTIALLY_REFUNDED: {Status.PAID, Status.REFUNDED},
+        Status.REFUNDED: {Status.PAID, Status.PARTIALLY_REFUNDED},
+    }
+    FULFILLED = (Status.PAID, Status.PARTIALLY_REFUNDED, Status.REFUNDED)  # what was paid for was given
+
     rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="orders")
     registration = models.ForeignKey(Registration, on_delete=models.PROTECT, related_name="orders", null=True,
                                      blank=True)
@@ -51,6 +66,17 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.amount_fen / 100:.2f} {self.currency} {self.status}"
+
+    @property
+    def shown_status(self) -> str:
+        """The status as pages and the API show it: a pending order past its deadline reads as
+        expired (the expiry job moves it; reading never writes)."""
+        if self.status == self.Status.PENDING and self.expires_at < timezone.now():
+            return self.Status.EXPIRED
+        return self.status
+
+    def get_shown_status_display(self) -> str:
+        return str(self.Status(self.shown_status).label)
 
     @property
     def trade_no(self) -> str:
@@ -91,6 +117,13 @@ class Refund(models.Model):
         FAILED = "failed", _("Failed")
 
     OPEN = (Status.REQUESTED, Status.PROCESSING)
+    TRANSITIONS = {
+        "": {Status.REQUESTED},
+        Status.REQUESTED: {Status.PROCESSING, Status.SUCCEEDED, Status.FAILED},
+        Status.PROCESSING: {Status.SUCCEEDED, Status.FAILED, Status.REQUESTED},  # the provider never got it: again
+        Status.SUCCEEDED: set(),
+        Status.FAILED: set(),  # tried again as a new refund (refund_retry)
+    }
 
     order = models.ForeignKey(Order, on_delete=models.PROTECT, related_name="refunds")
     payment = models.ForeignKey(Payment, on_delete=models.PROTECT, related_name="refunds", null=True, blank=True)

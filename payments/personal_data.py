@@ -5,7 +5,28 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.utils.translation import gettext as _
+
+from core.i18n import localized
+from core.money import yuan
+from events.models import Registration
+from payments import services
 from payments.models import FapiaoRequest, Order
+
+
+def preview(user: Any) -> list[str]:
+    """The money a person gets back when deleting their account gives up their future seats."""
+    lines = []
+    for registration in (Registration.objects.filter(rider=user, status__in=Registration.SEATED)
+                         .select_related("event")):
+        if registration.event.ends_at <= services.timezone.now() or registration.event.status != "published":
+            continue
+        kept = services.kept_fen(registration=registration)
+        if kept:
+            back = min(services.refund_by_policy(registration.event, kept), kept)
+            lines.append(_("%(event)s: you paid ¥%(paid)s and get ¥%(back)s back by its refund policy.")
+                         % {"event": localized(registration.event, "title"), "paid": yuan(kept), "back": yuan(back)})
+    return lines
 
 
 def export(user: Any) -> list[dict]:

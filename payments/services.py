@@ -18,6 +18,7 @@ from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import transitions
 from core.errors import ServiceError
 from core.queue import task_queue_on_commit
 from events import services as events_services
@@ -30,15 +31,46 @@ log = logging.getLogger(__name__)
 LOCAL_REFUNDERS = (providers.DEV, providers.OFFLINE)  # refunds settled without a network call
 
 
+def order_move(order: Order, to: str, *, by: Any = None, why: str = "", fields: list[str] | tuple = ()) -> bool:
+    """The one door through which an order changes status (Order.TRANSITIONS; recorded). Closing
+    an order a rider may still be paying (pending: cancelled or expired) closes its trade with the
+    provider after commit, so the QR or page they have stops taking money."""
+    was = order.status
+    moved = transitions.move(order, to, table=Order.TRANSITIONS, by=by, why=why, fields=fields)
+    if moved and was == Order.Status.PENDING and to in (Order.Status.CANCELLED, Order.Status.EXPIRED):
+        _trade_close_on_commit(order)
+    return moved
+
+
+def refund_move(refund: Refund, to: str, *, why: str = "", fields: list[str] | tuple = ()) -> bool:
+    return transitions.move(refund, to, table=Refund.TRANSITIONS, why=why, fields=fields)
+
+
+def _trade_close_on_commit(order: Order) -> None:
+    if order.provider and order.provider not in LOCAL_REFUNDERS:
+        task_queue_on_commit("payments.close_trade", order.pk)
+
+
+def _order_made(order: Order, *, by: Any = None, why: str = "") -> Order:
+    transitions.created(order, table=Order.TRANSITIONS, by=by, why=why)
+    return order
+
+
 def _seat_description(registration: Registration) -> str:
     return f"{registration.event.title} · {registration.category.name}"[:120]
 
 
+def seat_payer_id(registration: Registration) -> int:
+    """Who pays for a seat: the rider, or the guardian who answers for a companion."""
+    return registration.rider.guardian_id or registration.rider_id
+
+
 def order_for_seat(*, registration: Registration, amount_fen: int, deadline: datetime.datetime) -> Order:
-    """The order for a held seat, in the transaction that holds it (the price is the category's)."""
-    payer = registration.rider.guardian_id or registration.rider_id  # a companion's guardian pays for them
-    return Order.objects.create(rider_id=payer, registration=registration, amount_fen=amount_fen,
-                                expires_at=deadline, description=_seat_description(registration))
+    """The order for a held seat, in the transaction that holds it (its locks taken by events)."""
+    order = Order.objects.create(rider_id=seat_payer_id(registration), registration=registration,
+                                 amount_fen=amount_fen, expires_at=deadline,
+                                 description=_seat_description(registration))
+    return _order_made(order, why="seat held for payment")
 
 
 def order_create(*, rider: Any, kind: str, amount_fen: int, description: str, subject_id: int | None = None,
@@ -49,72 +81,98 @@ def order_create(*, rider: Any, kind: str, amount_fen: int, description: str, su
         raise ServiceError(_("There is nothing to pay."), "amount")
     deadline = timezone.now() + datetime.timedelta(minutes=minutes)
     with transaction.atomic():
+        if registration is not None:
+            events_services.lock_seat(registration, also=[subject_id] if kind == Order.Kind.SWITCH and subject_id
+                                      else [])
         same = Order.objects.select_for_update().filter(rider=rider, kind=kind, subject_id=subject_id,
                                                         registration=registration, status=Order.Status.PENDING)
         for order in same:
             if order.amount_fen == amount_fen and order.expires_at > timezone.now():
                 return order
-            order.status = Order.Status.CANCELLED
-            order.save(update_fields=["status"])
-        return Order.objects.create(rider=rider, kind=kind, subject_id=subject_id, registration=registration,
-                                    amount_fen=amount_fen, expires_at=deadline, description=description[:120],
-                                    return_path=return_path)
+            order_move(order, Order.Status.CANCELLED, by=rider, why="made again")
+        order = Order.objects.create(rider=rider, kind=kind, subject_id=subject_id, registration=registration,
+                                     amount_fen=amount_fen, expires_at=deadline, description=description[:120],
+                                     return_path=return_path)
+        return _order_made(order, by=rider, why=kind)
+
+
+def _lock_order(order_id: int) -> Order | None:
+    """Take the locks of the lock order (docs/registration.md) for an order: its seat's categories
+    and registration first (through events), then the order row."""
+    row = Order.objects.filter(pk=order_id).values_list("registration_id", "kind", "subject_id").first()
+    if row is None:
+        return None
+    registration_id, kind, subject_id = row
+    if registration_id is not None:
+        events_services.lock_seat(Registration(pk=registration_id),
+                                  also=[subject_id] if kind == Order.Kind.SWITCH and subject_id else [])
+    return Order.objects.select_for_update(of=("self",)).select_related("registration").get(pk=order_id)
 
 
 def payment_record(*, order_id: int, provider: str, txn: str, amount_fen: int, currency: str,
                    raw: dict) -> Order:
     """A verified notification (or query): money for an order. The same notification twice changes
-    nothing; a wrong amount, currency or an unknown order is refused with nothing changed. Money
-    for an order that can no longer be fulfilled (its seat gone, paid twice) goes back."""
+    nothing; a wrong amount, currency, an unknown order or a transaction already recorded for
+    another order is refused with nothing changed. Money for an order that can no longer be
+    fulfilled (cancelled, superseded, its seat withdrawn, transferred or gone, paid already) goes
+    back; money for an order that merely expired takes what is still free."""
     with transaction.atomic():
-        order = Order.objects.select_for_update().filter(pk=order_id).first()
+        order = _lock_order(order_id)
         if order is None:
             raise ServiceError(_("No such order."), "order")
         if amount_fen != order.amount_fen or currency != order.currency:
             raise ServiceError(_("The amount paid does not match the order."), "amount")
+        known = Payment.objects.filter(provider=provider, provider_txn_id=txn).first()
+        if known is not None:
+            if known.order_id != order.pk:
+                raise ServiceError(_("This payment belongs to another order."), "txn_other_order", http_status=409)
+            return order  # a replay: recorded before
         try:
             with transaction.atomic():
                 payment = Payment.objects.create(order=order, provider=provider, provider_txn_id=txn,
                                                  amount_fen=amount_fen, raw=raw)
-        except IntegrityError:
-            return order  # a replay: recorded before
-        if order.status in (Order.Status.PAID, Order.Status.REFUNDED, Order.Status.PARTIALLY_REFUNDED):
-            _refund_add(order, payment, amount_fen, "paid twice")  # a second, different payment: give it back
-            order.refresh_from_db()
+        except IntegrityError as exc:  # the same transaction recorded for another order meanwhile
+            raise ServiceError(_("This payment belongs to another order."), "txn_other_order",
+                               http_status=409) from exc
+        now = timezone.now()
+        if order.status in (Order.Status.PENDING, Order.Status.EXPIRED) and _fulfil(
+                order, late=order.status == Order.Status.EXPIRED):
+            order.paid_at = now
+            order_move(order, Order.Status.PAID, why=f"paid ({provider})", fields=["paid_at"])
             return order
-        if _fulfil(order):
-            order.status, order.paid_at = Order.Status.PAID, timezone.now()
-            order.save(update_fields=["status", "paid_at"])
-        else:  # nothing left to give: the order is closed and the money goes back
-            order.paid_at = timezone.now()
-            if order.status == Order.Status.PENDING:
-                order.status = Order.Status.CANCELLED
-            order.save(update_fields=["status", "paid_at"])
-            _refund_add(order, payment, amount_fen, "paid after it was released, nothing left to give")
-            order.refresh_from_db()
+        if order.status == Order.Status.PENDING:  # nothing left to give: closed, and the money goes back
+            order_move(order, Order.Status.CANCELLED, why="paid, but the seat is no longer there")
+        reason = ("paid twice" if order.status in Order.FULFILLED
+                  else "paid for an order that can no longer be fulfilled")
+        _refund_add(order, payment, amount_fen, reason)
+        order.refresh_from_db()
         return order
 
 
-def _fulfil(order: Order) -> bool:
-    """Give the rider what they paid for; False when it is no longer there (the caller refunds)."""
+def _fulfil(order: Order, *, late: bool) -> bool:
+    """Give the rider what they paid for; False when it is no longer there (the caller refunds).
+    The seat's locks are held (payment_record)."""
     if order.kind == Order.Kind.DUES:
         dues_paid.send(sender=Order, order=order)
         return True
+    registration = order.registration
+    if registration is None or registration.rider_id is None:
+        return False
+    if seat_payer_id(Registration.objects.select_related("rider").get(pk=registration.pk)) != order.rider_id:
+        return False  # the seat went to someone else (their own order is the one to pay)
     if order.kind == Order.Kind.SWITCH:
-        category = Category.objects.filter(pk=order.subject_id or 0).first()
-        if category is None or order.registration is None:
+        category = Category.objects.filter(pk=order.subject_id or 0, event_id=registration.event_id).first()
+        if category is None:
             return False
         try:
             with transaction.atomic():
-                events_services.registration_change_category(registration=order.registration, category=category,
-                                                             settled=True)
+                events_services.registration_change_category(registration=registration, category=category,
+                                                             settled=True, by=order.rider)
         except ServiceError:
-            return False  # full by now, or the registration was cancelled
-        return Registration.objects.filter(pk=order.registration.pk, category=category,
+            return False  # full by now, closed, or the registration was cancelled
+        return Registration.objects.filter(pk=registration.pk, category=category,
                                            status=Registration.Status.CONFIRMED).exists()
-    if order.registration_id is None:
-        return False
-    return events_services.registration_paid(registration_id=order.registration_id)
+    return events_services.registration_paid(registration_id=registration.pk, late=late)
 
 
 def dev_notification(*, body: bytes, signature: str) -> Order:
@@ -151,8 +209,7 @@ def notice_record(*, code: str, notice: providers.Notice) -> Order | Refund | No
 def pay_start(*, order: Order, code: str, channel: str, client_ip: str, return_url: str,
               openid: str = "") -> providers.Start:
     """Start paying an order with one of the event's providers (the price is the order's)."""
-    order = order_current(order)
-    if order.status != Order.Status.PENDING:
+    if order.shown_status != Order.Status.PENDING:
         raise ServiceError(_("This order is no longer waiting for payment."), "order_closed")
     if code not in methods_for(order):
         raise ServiceError(_("This payment method is not offered for this order."), "provider")
@@ -175,15 +232,35 @@ def methods_for(order: Order) -> list[str]:
 
 
 def order_check(*, order: Order) -> Order:
-    """"I have paid": ask the provider the rider started with, in case its notification is late."""
-    order = order_current(order)
+    """"I have paid": ask the provider the rider started with, in case its notification is late
+    (a POST: recording what the provider says is a write)."""
+    order.refresh_from_db()
     provider = providers.get(order.provider) if order.provider else None
-    if order.status == Order.Status.PENDING and provider is not None:
+    if order.status in (Order.Status.PENDING, Order.Status.EXPIRED) and provider is not None:
         notice = provider.query(order)
         if notice is not None and notice.kind == "payment":
             notice_record(code=order.provider, notice=notice)
             order.refresh_from_db()
     return order
+
+
+def trade_close(*, order_id: int) -> bool:
+    """Close an order's trade with its provider (the task queued when a pending order is cancelled
+    or expires): a rider who still has its QR or page can no longer pay it. Outside any
+    transaction (a network call); a provider that is down leaves it open, and money that still
+    arrives is refunded by payment_record."""
+    order = Order.objects.filter(pk=order_id).first()
+    if order is None or order.status == Order.Status.PENDING or not order.provider:
+        return False
+    provider = providers.get(order.provider)
+    if provider is None or not hasattr(provider, "close"):
+        return False
+    try:
+        provider.close(order)
+    except ServiceError:
+        log.warning("trade of order %s could not be closed now", order_id)
+        return False
+    return True
 
 
 EXPIRE_BATCH = 500  # orders per transaction of the expiry job
@@ -198,10 +275,10 @@ def dev_pay(*, order: Order) -> Order:
 
 
 def orders_expire(*, now: datetime.datetime | None = None, ids: list[int] | None = None) -> int:
-    """Expire every pending order past its deadline (or just these), in batches: each batch locks
-    its orders (SKIP LOCKED: an order being paid right now is left to its payment), marks them
-    expired and releases their seats in one go (to the next on the waitlist as offers). Returns
-    how many expired."""
+    """Expire every pending order past its deadline (or just these), in batches: each batch takes
+    the lock order (the seats' categories and registrations, then the orders; SKIP LOCKED: an order
+    being paid right now is left to its payment), marks them expired and releases their seats in
+    one go (to the next on the waitlist as offers). Returns how many expired."""
     now = now or timezone.now()
     expired = 0
     due = Order.objects.filter(status=Order.Status.PENDING, expires_at__lt=now)
@@ -210,26 +287,25 @@ def orders_expire(*, now: datetime.datetime | None = None, ids: list[int] | None
     pks = list(due.order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(pks), EXPIRE_BATCH):
         with transaction.atomic():
+            chunk = pks[start:start + EXPIRE_BATCH]
+            events_services.seats_lock(registration_ids=list(
+                Order.objects.filter(pk__in=chunk, registration__isnull=False).values_list("registration_id",
+                                                                                           flat=True)))
             batch = list(Order.objects.select_for_update(skip_locked=True).filter(
-                pk__in=pks[start:start + EXPIRE_BATCH], status=Order.Status.PENDING, expires_at__lt=now)
-                .values_list("pk", "registration_id", "kind"))
+                pk__in=chunk, status=Order.Status.PENDING, expires_at__lt=now).order_by("pk")
+                .values_list("pk", "registration_id", "kind", "provider"))
             if not batch:
                 continue
-            Order.objects.filter(pk__in=[pk for pk, _reg, _kind in batch]).update(status=Order.Status.EXPIRED)
+            transitions.moves(Order.objects.filter(pk__in=[pk for pk, *_rest in batch]), Order.Status.EXPIRED,
+                              table=Order.TRANSITIONS, why="not paid in time")
+            for pk, _reg, _kind, provider in batch:
+                if provider and provider not in LOCAL_REFUNDERS:
+                    task_queue_on_commit("payments.close_trade", pk)
             events_services.registrations_payment_lapsed(  # a held seat goes back; a switch or dues just lapse
-                registration_ids=[reg for _pk, reg, kind in batch
+                registration_ids=[reg for _pk, reg, kind, _p in batch
                                   if reg is not None and kind == Order.Kind.REGISTRATION])
             expired += len(batch)
     return expired
-
-
-def order_current(order: Order) -> Order:
-    """The order as it stands now: one past its deadline is expired on reading (its seat released
-    at once), so pages and the API never offer to pay for a seat that is no longer held."""
-    if order.status == Order.Status.PENDING and order.expires_at < timezone.now():
-        orders_expire(ids=[order.pk])
-        order.refresh_from_db()
-    return order
 
 
 def payment_offline(*, order: Order, by: Any) -> Order:
@@ -237,7 +313,7 @@ def payment_offline(*, order: Order, by: Any) -> Order:
     stamp = timezone.now()
     return payment_record(order_id=order.pk, provider="offline", txn=f"offline-{order.pk}",
                           amount_fen=order.amount_fen, currency=order.currency,
-                          raw={"by": by.pk, "by_name": by.public_name, "at": stamp.isoformat()})
+                          raw={"by": by.pk, "at": stamp.isoformat()})
 
 
 # -- refunds ---------------------------------------------------------------------------------
@@ -254,15 +330,23 @@ def refundable(order: Order) -> int:
 
 
 def _settle(order: Order) -> None:
-    """The order's status from its ledger once refunds have arrived (order row locked)."""
+    """The order's status from its ledger once refunds have arrived (order row locked): what is
+    kept (received less refunded) against the price. A fulfilled order keeping its whole price
+    reads as paid (a duplicate payment given back changes nothing), less as partly refunded,
+    nothing as refunded; an order closed unpaid whose late money went back reads as refunded."""
     paid = order.payments.aggregate(s=Sum("amount_fen"))["s"] or 0
     back = order.refunds.filter(status=Refund.Status.SUCCEEDED).aggregate(s=Sum("amount_fen"))["s"] or 0
     if not back:
         return
-    status = Order.Status.REFUNDED if back >= paid else Order.Status.PARTIALLY_REFUNDED
-    if order.status != status:
-        order.status = status
-        order.save(update_fields=["status"])
+    kept = paid - back
+    if order.status in Order.FULFILLED:
+        status = (Order.Status.PAID if kept >= order.amount_fen
+                  else Order.Status.PARTIALLY_REFUNDED if kept > 0 else Order.Status.REFUNDED)
+    elif kept <= 0:
+        status = Order.Status.REFUNDED
+    else:
+        return
+    order_move(order, status, why="refund arrived")
 
 
 def _refund_add(order: Order, payment: Payment | None, amount_fen: int, reason: str, by: Any = None) -> Refund:
@@ -273,6 +357,7 @@ def _refund_add(order: Order, payment: Payment | None, amount_fen: int, reason: 
         raise ServiceError(_("Nothing was paid for this order."), "refund")
     refund = Refund.objects.create(order=order, payment=payment, provider=payment.provider, amount_fen=amount_fen,
                                    reason=reason[:200], requested_by=by)
+    transitions.created(refund, table=Refund.TRANSITIONS, by=by, why=reason)
     if payment.provider in LOCAL_REFUNDERS:
         refund = refund_apply(refund=refund, outcome=providers.refunder(payment.provider).refund(refund, payment))
     else:
@@ -300,12 +385,12 @@ def refund_apply(*, refund: Refund, outcome: providers.RefundOutcome) -> Refund:
         if ORDER_OF_STATUS[outcome.status] < ORDER_OF_STATUS[refund.status] or (refund.status in (
                 Refund.Status.SUCCEEDED, Refund.Status.FAILED) and outcome.status != refund.status):
             return refund
-        refund.status = outcome.status
         refund.provider_refund_id = outcome.provider_refund_id or refund.provider_refund_id
         refund.error = outcome.error
         if outcome.raw:
             refund.raw = outcome.raw
-        refund.save()
+        refund_move(refund, outcome.status, why=outcome.error or "provider answered",
+                    fields=["provider_refund_id", "error", "raw", "updated_at"])
         _settle(order)
     return refund
 
@@ -361,7 +446,9 @@ def refunds_follow() -> dict[str, int]:
         if provider is not None:
             outcome = provider.refund_query(refund)
             if outcome.status == Refund.Status.REQUESTED:  # the provider never got it: send again
-                Refund.objects.filter(pk=refund.pk).update(status=Refund.Status.REQUESTED)
+                with transaction.atomic():
+                    again = Refund.objects.select_for_update().get(pk=refund.pk)
+                    refund_move(again, Refund.Status.REQUESTED, why="the provider never got it")
                 refund_send(refund_id=refund.pk)
             else:
                 refund_apply(refund=refund, outcome=outcome)
@@ -391,30 +478,70 @@ def refund_by_policy(event: Event, paid_fen: int, now: datetime.datetime | None 
     return 0
 
 
-def registration_withdrawn(*, registration: Registration, by_rider: bool) -> list[Refund]:
-    """A registration was cancelled (in the cancelling transaction): its unpaid order is
-    withdrawn; money paid goes back by the event's policy when the rider withdrew (when an
-    organizer cancels one rider, the organizer decides the refund on the payments page)."""
-    Order.objects.filter(registration=registration, status=Order.Status.PENDING).update(
-        status=Order.Status.CANCELLED)
-    if not by_rider:
-        return []
-    refunds = []
-    for order in Order.objects.select_for_update().filter(
-            registration=registration, status__in=[Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED]):
-        amount = min(refund_by_policy(registration.event, refundable(order)), refundable(order))
+def _close_pending(orders: Any, *, why: str, by: Any = None) -> int:
+    """Cancel unpaid orders (rows locked here, after the seat's locks): their trades close after commit."""
+    closed = 0
+    for order in orders.select_for_update().filter(status=Order.Status.PENDING).order_by("pk"):
+        closed += order_move(order, Order.Status.CANCELLED, by=by, why=why)
+    return closed
+
+
+def kept_fen(*, registration: Registration) -> int:
+    """Money kept for a seat: every payment for its orders less refunds not failed."""
+    paid = Payment.objects.filter(order__registration=registration).aggregate(s=Sum("amount_fen"))["s"] or 0
+    back = (Refund.objects.filter(order__registration=registration).exclude(status=Refund.Status.FAILED)
+            .aggregate(s=Sum("amount_fen"))["s"] or 0)
+    return paid - back
+
+
+def _refund_kept(registration: Registration, amount_fen: int, reason: str) -> int:
+    """Give back `amount_fen` of what was kept for a seat, newest order first; returns what was sent."""
+    left = amount_fen
+    for order in Order.objects.select_for_update().filter(registration=registration).order_by("-pk"):
+        if left <= 0:
+            break
+        amount = min(left, refundable(order))
         if amount > 0:
-            refunds.append(_refund_add(order, None, amount, "withdrawn by the rider (refund policy)"))
-    return refunds
+            _refund_add(order, None, amount, reason)
+            left -= amount
+    return amount_fen - left
+
+
+def registration_withdrawn(*, registration: Registration, by_rider: bool) -> int:
+    """A seat was cancelled (in the cancelling transaction, under its locks): its unpaid orders
+    are closed; money paid goes back by the event's policy when the rider withdrew (or their
+    account went). When an organizer cancels one rider, the organizer decides the refund on the
+    payments page. Returns the fen sent back."""
+    _close_pending(Order.objects.filter(registration=registration), why="the seat was cancelled")
+    if not by_rider:
+        return 0
+    kept = kept_fen(registration=registration)
+    amount = min(refund_by_policy(registration.event, kept), kept)
+    return _refund_kept(registration, amount, "withdrawn by the rider (refund policy)") if amount > 0 else 0
+
+
+def order_transfer(*, registration: Registration, from_rider: Any) -> Order | None:
+    """A seat changed hands: what is still owed is the new holder's to pay. The previous holder's
+    unpaid orders close (trades too); a new order for the same amount and deadline is the new
+    holder's (their guardian's, for a companion). Money already paid stays with the seat."""
+    pending = list(Order.objects.select_for_update().filter(registration=registration, status=Order.Status.PENDING,
+                                                            kind=Order.Kind.REGISTRATION).order_by("pk"))
+    _close_pending(Order.objects.filter(registration=registration), why="the seat was transferred")
+    if registration.status != Registration.Status.AWAITING or not pending:
+        return None
+    old = pending[-1]
+    order = Order.objects.create(rider_id=seat_payer_id(registration), registration=registration,
+                                 amount_fen=old.amount_fen, expires_at=old.expires_at,
+                                 description=_seat_description(registration))
+    return _order_made(order, why="seat transferred: owed by the new holder")
 
 
 def event_refund_all(*, event: Event) -> int:
-    """The organizer cancelled the event: every paid order is refunded in full, every unpaid one
-    cancelled (in the cancelling transaction; refunds go out after commit)."""
-    Order.objects.filter(registration__event=event, status=Order.Status.PENDING).update(status=Order.Status.CANCELLED)
+    """The organizer cancelled the event: every unpaid order is closed, everything kept is
+    refunded in full (in the cancelling transaction; refunds go out after commit)."""
+    _close_pending(Order.objects.filter(registration__event=event), why="event cancelled")
     count = 0
-    for order in Order.objects.select_for_update().filter(
-            registration__event=event, status__in=[Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED]):
+    for order in Order.objects.select_for_update().filter(registration__event=event).order_by("pk"):
         left = refundable(order)
         if left > 0:
             _refund_add(order, None, left, "event cancelled by the organizer")
@@ -422,35 +549,31 @@ def event_refund_all(*, event: Event) -> int:
     return count
 
 
-def switch_order(*, registration: Registration, category: Category) -> Order:
-    """The order for a category switch that costs more: the rider pays the difference, then the
-    switch happens (if the category is full by then, the money goes back)."""
-    difference = category.fee_fen - registration.category.fee_fen
+def switch_order(*, registration: Registration, category: Category, amount_fen: int) -> Order:
+    """The order for a category switch that costs more than was paid: the rider pays what is due,
+    then the switch happens (if the category is full by then, the money goes back)."""
     description = f"{registration.event.title} · {registration.category.name} → {category.name}"
-    return order_create(rider=registration.rider, kind=Order.Kind.SWITCH, amount_fen=difference,
+    return order_create(rider=registration.rider, kind=Order.Kind.SWITCH, amount_fen=amount_fen,
                         description=description, subject_id=category.pk, registration=registration)
 
 
-def registration_repriced(*, registration: Registration, difference_fen: int) -> None:
-    """A switch to a category that costs less (or more, for a seat not yet paid): a paid
-    registration gets the difference back; an unpaid one's order is remade at the new price."""
-    pending = Order.objects.select_for_update().filter(registration=registration, kind=Order.Kind.REGISTRATION,
-                                                       status=Order.Status.PENDING).first()
-    if pending is not None:
-        pending.status = Order.Status.CANCELLED
-        pending.save(update_fields=["status"])
-        if registration.status == Registration.Status.AWAITING and registration.category.fee_fen > 0:
-            order_for_seat(registration=registration, amount_fen=registration.category.fee_fen,
-                           deadline=pending.expires_at)
-        return
-    if difference_fen < 0:
-        left = -difference_fen
-        for order in Order.objects.select_for_update().filter(registration=registration,
-                                                              status=Order.Status.PAID).order_by("pk"):
-            amount = min(left, refundable(order))
-            if amount > 0:
-                _refund_add(order, None, amount, "switched to a category that costs less")
-                left -= amount
+def registration_repriced(*, registration: Registration, price_fen: int) -> None:
+    """A seat now costs `price_fen` in all (a category switch; locks held): unpaid orders for
+    anything else are closed; what is due (the price less what was kept) gets a new order while the
+    seat waits for payment; a confirmed seat kept for more than its price gets the rest back."""
+    paying_this = Order.objects.filter(kind=Order.Kind.SWITCH, subject_id=registration.category_id)
+    _close_pending(Order.objects.filter(registration=registration).exclude(pk__in=paying_this.values("pk")),
+                   why="category switched")
+    kept = kept_fen(registration=registration)
+    if registration.status == Registration.Status.AWAITING and price_fen > kept:
+        deadline = registration.hold_expires_at or timezone.now() + datetime.timedelta(
+            minutes=registration.event.payment_minutes)
+        order = Order.objects.create(rider_id=seat_payer_id(registration), registration=registration,
+                                     amount_fen=price_fen - kept, expires_at=deadline,
+                                     description=_seat_description(registration))
+        _order_made(order, why="category switched: the new price")
+    elif registration.status == Registration.Status.CONFIRMED and kept > price_fen:
+        _refund_kept(registration, kept - price_fen, "switched to a category that costs less")
 
 
 def fapiao_request(*, order: Order, title: str, taxpayer_id: str, email: str) -> Any:
@@ -472,7 +595,10 @@ def organizer_refund(*, order: Order, amount_fen: int, withdraw: bool, by: Any) 
     """An organizer gives money back (any amount up to what is left) and, if asked, withdraws the
     entry too (its seat goes to the waitlist; no second refund by the policy)."""
     with transaction.atomic():
+        if order.registration_id is not None:  # the lock order: the seat before its orders
+            events_services.lock_seat(Registration(pk=order.registration_id))
         refund = refund_create(order=order, amount_fen=amount_fen, reason="refunded by the organizer", by=by)
         if withdraw and order.registration is not None:
-            events_services.registration_cancel(registration=order.registration, by_rider=False)
+            events_services.registration_cancel(registration=order.registration, by_rider=False, by=by,
+                                                why="withdrawn by the organizer with a refund")
         return refund

@@ -67,9 +67,9 @@ def _own_order(request: HttpRequest, pk: int) -> Order:
 def order_page(request: HttpRequest, pk: int) -> HttpResponse:
     """Pay an order: one button per payment method the event offers. WeChat Pay shows a QR code
     on a desktop, goes to WeChat on a phone and pays in-app inside WeChat; Alipay opens its page."""
-    order = services.order_current(_own_order(request, pk))
+    order = _own_order(request, pk)
     start = None
-    if request.method == "POST" and order.status == Order.Status.PENDING:
+    if request.method == "POST" and order.shown_status == Order.Status.PENDING:
         if request.POST.get("action") == "check":
             with shown_on(request):
                 order = services.order_check(order=order)
@@ -104,13 +104,13 @@ def order_status(request: HttpRequest, pk: int) -> JsonResponse:
     try:
         order = services.order_check(order=order)
     except ServiceError:
-        order = services.order_current(order)
-    return JsonResponse({"status": order.status, "next": _done_url(order) if order.status == "paid" else ""})
+        order.refresh_from_db()
+    return JsonResponse({"status": order.shown_status, "next": _done_url(order) if order.status == "paid" else ""})
 
 
 @login_required
 def my_orders(request: HttpRequest) -> HttpResponse:
-    orders = [services.order_current(o) for o in orders_of(rider=request.user)[:200]]
+    orders = list(orders_of(rider=request.user)[:200])
     return render(request, "payments/my_orders.html", {"orders": orders})
 
 
@@ -154,8 +154,8 @@ def dev_pay(request: HttpRequest, pk: int) -> HttpResponse:
     through the same verification and state code as a real provider's."""
     if not providers.dev_enabled():
         raise Http404
-    order = services.order_current(_own_order(request, pk))
-    if request.method == "POST" and order.status == Order.Status.PENDING:
+    order = _own_order(request, pk)
+    if request.method == "POST" and order.shown_status == Order.Status.PENDING:
         if request.POST.get("outcome") == "succeed":
             with shown_on(request) as outcome:
                 order = services.dev_pay(order=order)
@@ -177,14 +177,13 @@ def unpaid(request: HttpRequest, slug: str) -> HttpResponse:
         order = get_object_or_404(Order, pk=whole_number(request.POST.get("order", "")) or 0,
                                   registration__event=event, status=Order.Status.PENDING)
         with shown_on(request) as outcome:
-            order = services.payment_offline(order=services.order_current(order), by=request.user)
+            order = services.payment_offline(order=order, by=request.user)
         if outcome.ok:
             messages.success(request, _("Marked paid: the seat is confirmed.") if order.status == Order.Status.PAID
                              else _("The seat was no longer held: nothing was confirmed."))
         return redirect("payments:unpaid", slug=event.slug)
-    orders = [services.order_current(o) for o in unpaid_orders(event=event)]
-    return render(request, "payments/unpaid.html", {"event": event,
-                                                    "orders": [o for o in orders if o.status == Order.Status.PENDING]})
+    orders = [o for o in unpaid_orders(event=event) if o.shown_status == Order.Status.PENDING]
+    return render(request, "payments/unpaid.html", {"event": event, "orders": orders})
 
 
 @login_required

@@ -1,9 +1,12 @@
 """Template helpers shared by every page."""
 
+import datetime
+
 from django import forms, template
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.utils.translation import gettext as _
 
+from core import money, times
 from core.i18n import localized as _localized
 
 register = template.Library()
@@ -66,8 +69,11 @@ def error_summary(*forms_or_sets: object) -> dict:
 
 @register.filter
 def yuan(fen: int | None) -> str:
-    """12000 -> "120"; 12050 -> "120.50": an amount in fen, as people read yuan."""
-    if fen is None:
-        return ""
-    whole, cents = divmod(int(fen), 100)
-    return f"{whole}" if not cents else f"{whole}.{cents:02d}"
+    """12000 -> "120"; 12050 -> "120.50": an amount in fen, as people read yuan (core.money)."""
+    return money.yuan(fen)
+
+
+@register.filter
+def local_time(value: datetime.datetime | None, fmt: str = "Y-m-d H:i") -> str:
+    """An instant in the event's time zone (core.times), the same text as e-mails and CSVs."""
+    return times.when(value, fmt=fmt)

@@ -2,7 +2,8 @@
 
 - lifecycle: events and categories created, edited, published, paused, cancelled, completed
 - registration: sign-up of one rider or a group, cancellation, switch, transfer, eligibility
-- seats: seat claims, the category lock, recounts, bibs, promotion from the waitlist
+- seats: seat claims, the lock order (lock_seat), recounts, bibs, promotion from the waitlist
+- status: the one door for status moves (registration_move ...), checked and recorded
 - answers: answers checked against the event's questions
 - outbox: e-mails queued in the writing transaction, sent after commit
 - checkin: the signed check-in code and checking riders in
@@ -41,7 +42,6 @@ from events.services.registration import (
     registration_hold_confirm,
     registration_hold_decline,
     registration_paid,
-    registration_payment_lapsed,
     registration_switch,
     registration_transfer,
     registration_window_error,
@@ -54,7 +54,8 @@ from events.services.registration import (
     transfer_decline,
 )
 from events.services.results import results_import
-from events.services.seats import bibs_renumber
+from events.services.seats import bibs_renumber, lock_seat, seat_price_fen, seats_lock
+from events.services.status import event_move, offer_move, registration_move, registrations_move
 
 __all__ = [
     "CheckinOutcome",
@@ -80,12 +81,15 @@ __all__ = [
     "event_cancel",
     "event_complete",
     "event_create",
+    "event_move",
     "event_publish",
     "event_registration_pause",
     "event_update",
     "id_access_log",
+    "lock_seat",
     "mail_on_commit",
     "national_ids_erase",
+    "offer_move",
     "question_add",
     "quota_group_add",
     "registration_answers_give",
@@ -96,17 +100,20 @@ __all__ = [
     "registration_defer",
     "registration_hold_confirm",
     "registration_hold_decline",
+    "registration_move",
     "registration_paid",
-    "registration_payment_lapsed",
     "registration_switch",
     "registration_transfer",
     "registration_window_error",
     "registrations_create_family",
     "registrations_create_group",
     "registrations_holds_expire",
+    "registrations_move",
     "registrations_payment_lapsed",
     "results_import",
     "rider_check",
+    "seat_price_fen",
+    "seats_lock",
     "transfer_accept",
     "transfer_decline",
 ]

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import secrets
+from typing import cast
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -13,15 +14,16 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import HomeArea
-from core import memberships, outbox
+from core import memberships, outbox, transitions
 from core.errors import ServiceError
+from core.models import StatusChange
 from events import ballot as draw_rules
+from events import payments_port
 from events.models import Ballot, Category, Event, QuotaGroup, Registration
 from events.selectors import no_shows
 from events.services.errors import RegistrationCode
 from events.services.outbox import TOPIC as MAIL_TOPIC
 from events.services.seats import lock_category, recount
-from events.signals import payment_needed
 
 XINGTAI = [value for value in HomeArea.values if value != HomeArea.OTHER]
 NO_SHOWS_LATER = 2  # no-shows in 12 months that put an entry behind the others (when the organizer chose it)
@@ -83,7 +85,7 @@ def ballot_draw(*, category: Category, now: datetime.datetime | None = None) -> 
         ballot = Ballot.objects.select_for_update().get(category=category)
         if ballot.drawn_at:
             raise ServiceError(_("The draw has been made already."), RegistrationCode.BALLOT_DRAWN)
-        if now <= event.registration_closes_at:
+        if now <= event.registration_closes_at and not event.registration_paused:  # "close now" closes it
             raise ServiceError(_("The draw comes after the registration window closes."),
                                RegistrationCode.BALLOT_OPEN)
         entries = list(Registration.objects.filter(category=category, status=Registration.Status.ENTERED)
@@ -123,11 +125,19 @@ def _write(category: Category, event: Event, order: list[int], winners: set[int]
         else:  # the waitlist keeps the draw order (promote() takes the earliest queued_at)
             rows.append((pk, Registration.Status.WAITLISTED, position,
                          now + datetime.timedelta(microseconds=position), None, None, None))
+    entered = dict.fromkeys(order, Registration.Status.ENTERED)
+    for pk, status, *_rest in rows:
+        transitions.check(Registration.TRANSITIONS, Registration, entered[pk], status)
     _bulk_set(rows)
+    StatusChange.objects.bulk_create(
+        [StatusChange(subject="events.registration", object_id=pk, from_status=Registration.Status.ENTERED,
+                                  to_status=status, why="ballot draw", at=now) for pk, status, *_rest in rows],
+        batch_size=2000)
     Category.objects.filter(pk=category.pk).update(next_bib=F("next_bib") + len(winners))
     if fee:
-        for registration in Registration.objects.filter(pk__in=winners).select_related("event", "category"):
-            payment_needed.send(sender=Registration, registration=registration, amount_fen=fee, deadline=hold)
+        for registration in Registration.objects.filter(pk__in=winners).select_related("event", "category", "rider"):
+            payments_port.seat_money.seat_held(registration=registration, amount_fen=fee,
+                                               deadline=cast(datetime.datetime, hold))
     outbox.enqueue_many((MAIL_TOPIC, won_status if pk in winners else "ballot_waitlisted", pk, None, None)
                         for pk in order)
 

@@ -21,10 +21,14 @@ SIGNATURE_LENGTH = 12
 _CODE = re.compile(rf"(\d+)-([A-Za-z0-9_-]{{{SIGNATURE_LENGTH}}})")
 
 
+def _signature(pk: int | str, key: str) -> str:
+    return signing.Signer(salt=CHECKIN_SALT).signature(f"{pk}:{key}")[:SIGNATURE_LENGTH]
+
+
 def checkin_code(registration: Registration) -> str:
-    """The code in the rider's QR: the registration id and a 12-character signature."""
-    signature = signing.Signer(salt=CHECKIN_SALT).signature(str(registration.pk))[:SIGNATURE_LENGTH]
-    return f"{registration.pk}-{signature}"
+    """The code in the rider's QR: the registration id and a 12-character signature of the id and
+    the seat's check-in key (a new key on transfer: the previous holder's QR stops working)."""
+    return f"{registration.pk}-{_signature(registration.pk, registration.checkin_key)}"
 
 
 class CheckinOutcome(StrEnum):
@@ -46,8 +50,10 @@ def checkin(*, event: Event, code: str) -> CheckinResult:
     if not match:
         return CheckinResult(CheckinOutcome.INVALID)
     pk, signature = match.groups()
-    expected = signing.Signer(salt=CHECKIN_SALT).signature(pk)[:SIGNATURE_LENGTH]
-    if not constant_time_compare(signature, expected):
+    if len(pk) > 15:  # no registration has such an id (and the database would refuse the number)
+        return CheckinResult(CheckinOutcome.INVALID)
+    key = Registration.objects.filter(pk=int(pk), event=event).values_list("checkin_key", flat=True).first()
+    if key is None or not constant_time_compare(signature, _signature(pk, key)):
         return CheckinResult(CheckinOutcome.INVALID)
     return _check_in(event, int(pk))
 

@@ -14,13 +14,14 @@ from accounts.models import User
 from core.errors import ServiceError
 from core.services import model_update
 from core.slugs import insert_with_unique_slug, unique_slug
-from events import selectors
+from events import payments_port, selectors
 from events.models import Category, Event, Question, Registration
 from events.services.ballot import ballot_setup
 from events.services.errors import EventCode
 from events.services.outbox import mail_on_commit
 from events.services.seats import bib_ranges_check, default_bib_ranges, lock_category, promote
-from events.signals import event_cancelled, event_completed
+from events.services.status import event_move, registrations_move
+from events.signals import event_completed
 
 RESERVED_SLUGS = frozenset({"new", "mine", "feed", "registrations"})  # path segments of events/urls.py
 
@@ -142,10 +143,12 @@ def question_add(*, event: Event, spec: dict) -> Question:
     return question
 
 
-def event_publish(*, event: Event) -> Event:
+def event_publish(*, event: Event, by: User | None = None) -> Event:
     if event.status != Event.Status.DRAFT:
         raise ServiceError(_("Only a draft event can be published."), EventCode.NOT_DRAFT)
-    return event_update(event=event, status=Event.Status.PUBLISHED)
+    event_move(event, Event.Status.PUBLISHED, by=by, why="published")
+    transaction.on_commit(selectors.signup_cache_clear)
+    return event
 
 
 def event_registration_pause(*, event: Event, paused: bool) -> Event:
@@ -153,19 +156,26 @@ def event_registration_pause(*, event: Event, paused: bool) -> Event:
 
 
 @transaction.atomic
-def event_cancel(*, event: Event, reason: str = "") -> Event:
-    """Cancel the event and every registration; everyone registered is told (queued on commit)."""
+def event_cancel(*, event: Event, reason: str = "", by: User | None = None) -> Event:
+    """Cancel the event and every registration (the lock order: every category, then the
+    registrations, then payments' orders); everyone registered is told (queued on commit) and
+    refunded in full."""
+    categories = list(Category.objects.select_for_update().filter(event=event).order_by("pk"))
+    Event.objects.select_for_update().filter(pk=event.pk).values_list("pk").get()
+    event.refresh_from_db(fields=["status"])
     if event.status == Event.Status.CANCELLED:
         return event
-    event_update(event=event, status=Event.Status.CANCELLED, cancelled_reason=reason)
+    event.cancelled_reason = reason
+    event_move(event, Event.Status.CANCELLED, by=by, why=reason[:200] or "cancelled", fields=["cancelled_reason"])
     now = timezone.now()
-    active = list(event.registrations.filter(status__in=Registration.ACTIVE).values_list("pk", flat=True))
-    Registration.objects.filter(pk__in=active).update(status=Registration.Status.CANCELLED, cancelled_at=now,
-                                                      bib=None)
-    Category.objects.filter(event=event).update(confirmed_count=0)
-    for pk in active:
+    active = Registration.objects.select_for_update().filter(event=event, status__in=Registration.ACTIVE)
+    cancelled = registrations_move(active, Registration.Status.CANCELLED, by=by, why="event cancelled",
+                                   cancelled_at=now, bib=None)
+    Category.objects.filter(pk__in=[c.pk for c in categories]).update(confirmed_count=0)
+    for pk in cancelled:
         mail_on_commit(pk, "event_cancelled")
-    event_cancelled.send(sender=Event, event=event)  # payments refunds everyone in full
+    payments_port.seat_money.event_cancelled(event=event)  # payments closes unpaid orders and refunds everyone in full
+    transaction.on_commit(selectors.signup_cache_clear)
     return event
 
 
@@ -173,6 +183,8 @@ def event_cancel(*, event: Event, reason: str = "") -> Event:
 def event_complete(*, event: Event) -> Event:
     """Mark the event completed; after commit, event_completed tells other apps (industry
     recomputes its participation statistics)."""
-    event = event_update(event=event, status=Event.Status.COMPLETED)
+    Event.objects.select_for_update().filter(pk=event.pk).values_list("pk").get()
+    event.refresh_from_db(fields=["status"])
+    event_move(event, Event.Status.COMPLETED, why="completed")
     transaction.on_commit(partial(event_completed.send, sender=Event, event=event))
     return event

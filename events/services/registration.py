@@ -7,7 +7,7 @@ import contextlib
 import datetime
 import uuid
 from collections.abc import Callable
-from typing import cast
+from typing import Any, cast
 
 from django.core.exceptions import ValidationError
 from django.db import IntegrityError, connection, transaction
@@ -16,8 +16,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
-from core import memberships
+from core import memberships, money, transitions
 from core.errors import ServiceError
+from events import payments_port
 from events.models import Ballot, Category, EntryCode, Event, Question, Registration, TransferOffer
 from events.services.answers import answers_clean, identity_check
 from events.services.errors import RegistrationCode
@@ -28,12 +29,21 @@ from events.services.seats import (
     insert_single_statement,
     insert_two_statements,
     lock_category,
+    lock_seat,
+    new_checkin_key,
     promote,
     recount,
+    seat_price_fen,
     single_statement_possible,
     take_bib,
 )
-from events.signals import answers, payment_needed, registration_cancelled, registration_repriced, switch_payment
+from events.services.status import (
+    offer_move,
+    registration_created,
+    registration_move,
+    registrations_created,
+    registrations_move,
+)
 
 TEAM_HOLD = datetime.timedelta(hours=72)
 
@@ -129,15 +139,17 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
              else contextlib.nullcontext())
     try:
         with outer:
-            if single:  # the statement also writes the outbox row
+            if single:  # the statement also writes the outbox row and the status history
                 if not insert_single_statement(registration, pay_by=pay_by):
                     raise ServiceError(_("This category is full."), RegistrationCode.FULL)
                 outbox_kick_on_commit()
             else:
                 insert_two_statements(registration, pay_by=pay_by)
+                registration_created(registration, by=rider, why="signed up")
                 mail_on_commit(registration.pk, registration.status)
             if registration.status == Registration.Status.AWAITING:
-                payment_needed.send(sender=Registration, registration=registration, amount_fen=fee, deadline=pay_by)
+                payments_port.seat_money.seat_held(registration=registration, amount_fen=fee,
+                                     deadline=cast(datetime.datetime, pay_by))
     except IntegrityError:
         existing = _active_registration(event, rider)
         if existing is None:
@@ -161,8 +173,7 @@ def _code_entry(event: Event, category: Category, rider: User, answers: dict, ac
                            field="code")
     if entry.expires_at is not None and entry.expires_at <= now:
         raise ServiceError(_("This code has expired."), RegistrationCode.CODE_EXPIRED, field="code")
-    price = entry.price_cny if entry.price_cny is not None else category.fee_cny
-    price_fen = int(price * 100)
+    price_fen = entry.price_fen if entry.price_fen is not None else category.fee_fen
     try:
         with transaction.atomic():
             used = (EntryCode.objects.filter(pk=entry.pk, uses__lt=F("uses_allowed"))
@@ -184,12 +195,12 @@ def _code_entry(event: Event, category: Category, rider: User, answers: dict, ac
                 event=event, category=category, rider=rider, answers=answers, queued_at=now, bib=bib,
                 status=Registration.Status.AWAITING if price_fen else Registration.Status.CONFIRMED,
                 confirmed_at=None if price_fen else now, hold_expires_at=pay_by, entry_code=entry,
-                waiver_accepted_at=now if accept_waiver else None,
+                waiver_accepted_at=now if accept_waiver else None, checkin_key=new_checkin_key(),
                 id_consent_at=now if _gives_id(event, answers) else None)
             registration.save(force_insert=True)
-            if price_fen:
-                payment_needed.send(sender=Registration, registration=registration, amount_fen=price_fen,
-                                    deadline=pay_by)
+            registration_created(registration, by=rider, why="signed up with an entry code")
+            if pay_by is not None:
+                payments_port.seat_money.seat_held(registration=registration, amount_fen=price_fen, deadline=pay_by)
             mail_on_commit(registration.pk, registration.status)
     except IntegrityError:  # already registered: the code's use and the seat are undone with it
         existing = _active_registration(event, rider)
@@ -210,6 +221,7 @@ def _ballot_entry(event: Event, category: Category, rider: User, answers: dict, 
     try:
         with transaction.atomic():
             registration.save(force_insert=True)
+            registration_created(registration, by=rider, why="entered the ballot")
             mail_on_commit(registration.pk, "entered")
     except IntegrityError:
         existing = _active_registration(event, rider)
@@ -265,8 +277,9 @@ def registrations_create_group(*, category: Category, riders: list[User],
     for rider in riders:
         entries.append(Registration.objects.create(
             event=event, category=locked, rider=rider, status=Registration.Status.HELD, team_key=team_key,
-            bib=take_bib(locked), queued_at=now, hold_expires_at=deadline))
+            bib=take_bib(locked), queued_at=now, hold_expires_at=deadline, checkin_key=new_checkin_key()))
         mail_on_commit(entries[-1].pk, mail_kind)
+    registrations_created([(r.pk, r.status) for r in entries], why="held for a team entry")
     Category.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + len(riders))
     return entries
 
@@ -296,8 +309,7 @@ def registration_hold_confirm(*, registration: Registration, answers: dict | Non
                               fill_profile: bool = False) -> Registration:
     """The rider takes the seat their club held: the same waiver, eligibility and questions as a
     sign-up of their own."""
-    registration = Registration.objects.select_for_update().select_related("event", "category", "rider").get(
-        pk=registration.pk)
+    registration = lock_seat(registration)
     if registration.status != Registration.Status.HELD:
         raise ServiceError(_("This entry is not waiting for your confirmation."), RegistrationCode.NOT_HELD)
     now = timezone.now()
@@ -316,8 +328,8 @@ def registration_hold_confirm(*, registration: Registration, answers: dict | Non
         # when every member has given theirs
         registration.answered_at = now
         registration.save(update_fields=["answers", "waiver_accepted_at", "id_consent_at", "answered_at"])
-        team = list(Registration.objects.select_for_update().select_related("category", "event").filter(
-            team_key=registration.team_key, status=Registration.Status.HELD))
+        team = list(Registration.objects.select_for_update().select_related("category", "event", "rider").filter(
+            team_key=registration.team_key, status=Registration.Status.HELD).order_by("pk"))
         if all(member.answered_at for member in team):
             for member in team:
                 _hold_take(member, now)
@@ -328,41 +340,49 @@ def registration_hold_confirm(*, registration: Registration, answers: dict | Non
 
 
 def _hold_take(registration: Registration, now: datetime.datetime) -> None:
-    """A held seat becomes the member's: to pay (a paid category) or confirmed."""
-    fee = registration.category.fee_fen
+    """A held seat becomes the member's: to pay (a paid category; the page said the fee and the
+    deadline before they confirmed) or confirmed."""
+    fee = seat_price_fen(registration)
+    fields = ["answers", "confirmed_at", "hold_expires_at", "waiver_accepted_at", "id_consent_at"]
     if fee:  # a paid category: the member pays their own entry, within the event's payment window
-        registration.status, registration.hold_expires_at = (
-            Registration.Status.AWAITING, now + datetime.timedelta(minutes=registration.event.payment_minutes))
+        registration.hold_expires_at = payment_deadline(registration.event, now)
+        registration_move(registration, Registration.Status.AWAITING, by=registration.rider,
+                          why="confirmed a held seat", fields=fields)
+        payments_port.seat_money.seat_held(registration=registration, amount_fen=fee,
+                                           deadline=registration.hold_expires_at)
     else:
-        registration.status, registration.confirmed_at, registration.hold_expires_at = (
-            Registration.Status.CONFIRMED, now, None)
-    registration.save(update_fields=["answers", "status", "confirmed_at", "hold_expires_at", "waiver_accepted_at",
-                                     "id_consent_at"])
-    if fee:
-        payment_needed.send(sender=Registration, registration=registration, amount_fen=fee,
-                            deadline=registration.hold_expires_at)
+        registration.confirmed_at, registration.hold_expires_at = now, None
+        registration_move(registration, Registration.Status.CONFIRMED, by=registration.rider,
+                          why="confirmed a held seat", fields=fields)
     mail_on_commit(registration.pk, registration.status)
 
 
-def _holds_release(category: Category, holds: list[int]) -> int:
-    """Delete held seats nobody confirmed (nothing of the rider is kept) and give them to the
-    waitlist; the category row must be locked. Where the event's team entries stand or fall
-    together, the rest of each team's held seats go with them."""
+def payment_deadline(event: Event, now: datetime.datetime) -> datetime.datetime:
+    """Until when a seat held for payment waits (the event's payment window)."""
+    return now + datetime.timedelta(minutes=event.payment_minutes)
+
+
+def _holds_release(category: Category, holds: list[int], *, why: str, by: Any = None) -> int:
+    """Delete held seats nobody confirmed (nothing of the rider is kept; the history keeps the
+    move) and give them to the waitlist; the category row must be locked. Where the event's team
+    entries stand or fall together, the rest of each team's held seats go with them."""
     teams = set(Registration.objects.filter(pk__in=holds, event__team_all_or_nothing=True).exclude(team_key="")
                 .values_list("team_key", flat=True))
     if teams:
         holds = [*holds, *Registration.objects.filter(team_key__in=teams, status=Registration.Status.HELD)
                  .values_list("pk", flat=True)]
-    deleted, _detail = Registration.objects.filter(pk__in=holds, status=Registration.Status.HELD).delete()
-    if deleted:
+    held = Registration.objects.select_for_update().filter(pk__in=holds, status=Registration.Status.HELD)
+    released = registrations_move(held, Registration.Status.CANCELLED, by=by, why=why)
+    Registration.objects.filter(pk__in=released).delete()
+    if released:
         promote(category)
-    return deleted
+    return len(released)
 
 
 @transaction.atomic
 def registration_hold_decline(*, registration: Registration) -> int:
     category = lock_category(registration.category)
-    return _holds_release(category, [registration.pk])
+    return _holds_release(category, [registration.pk], why="declined a held seat", by=registration.rider)
 
 
 def registrations_holds_expire(*, now: datetime.datetime | None = None) -> int:
@@ -370,35 +390,41 @@ def registrations_holds_expire(*, now: datetime.datetime | None = None) -> int:
     now = now or timezone.now()
     expired = Registration.objects.filter(status=Registration.Status.HELD, hold_expires_at__lt=now)
     released = 0
-    for category_id in set(expired.values_list("category_id", flat=True)):
+    for category_id in sorted(set(expired.values_list("category_id", flat=True))):
         with transaction.atomic():
             category = Category.objects.select_for_update().get(pk=category_id)
             released += _holds_release(category, list(expired.filter(category_id=category_id)
-                                                      .values_list("pk", flat=True)))
+                                                      .values_list("pk", flat=True)), why="not confirmed in time")
     return released
 
 
 @transaction.atomic
-def registration_cancel(*, registration: Registration, by_rider: bool = True) -> Registration:
-    """Cancel; a freed seat goes to the next waitlisted rider in the same transaction. Money paid
-    goes back by the event's refund policy when the rider withdrew (payments, through
-    ``registration_cancelled``)."""
-    category = lock_category(registration.category)
-    registration = Registration.objects.get(pk=registration.pk)  # re-read under the lock
+def registration_cancel(*, registration: Registration, by_rider: bool = True, by: Any = None,
+                        why: str = "") -> Registration:
+    """Cancel; a freed seat goes to the next waitlisted rider in the same transaction. Unpaid
+    orders are closed; money paid goes back by the event's refund policy when the rider withdrew
+    (payments, through the seat_money port)."""
+    registration = lock_seat(registration)
+    category = registration.category
     if registration.status == Registration.Status.CANCELLED:
         return registration
+    who = by if by is not None else (registration.rider if by_rider else None)
     if registration.status == Registration.Status.HELD:  # declining a held seat leaves no trace
-        _holds_release(category, [registration.pk])
-        registration.status = Registration.Status.CANCELLED
+        _holds_release(category, [registration.pk], why=why or "cancelled", by=who)
+        registration.status = Registration.Status.CANCELLED  # in memory: the row was deleted
         return registration
     was_seated = registration.status in Registration.SEATED  # confirmed, or held for payment
-    registration.status = Registration.Status.CANCELLED
     registration.cancelled_at = timezone.now()
     registration.bib = None
-    registration.save(update_fields=["status", "cancelled_at", "bib"])
+    registration_move(registration, Registration.Status.CANCELLED, by=who,
+                      why=why or ("withdrawn by the rider" if by_rider else "cancelled by the organizer"),
+                      fields=["cancelled_at", "bib"])
+    for offer in TransferOffer.objects.select_for_update().filter(registration=registration,
+                                                                  status=TransferOffer.Status.PENDING):
+        offer.decided_at = registration.cancelled_at
+        offer_move(offer, TransferOffer.Status.WITHDRAWN, by=who, why="the seat was cancelled", fields=["decided_at"])
     mail_on_commit(registration.pk, "cancelled")
-    if was_seated:  # an unpaid order is withdrawn with it; money paid goes back by the policy
-        registration_cancelled.send(sender=Registration, registration=registration, by_rider=by_rider)
+    payments_port.seat_money.seat_released(registration=registration, by_rider=by_rider)
     if was_seated:
         promote(category)  # recounts: the seat goes to the waitlist
     return registration
@@ -406,51 +432,61 @@ def registration_cancel(*, registration: Registration, by_rider: bool = True) ->
 
 @transaction.atomic
 def registration_change_category(*, registration: Registration, category: Category,
-                                 settled: bool = False) -> Registration:
-    """Move to another category of the same event under the same rules as a new registration. A
-    confirmed rider moving to a dearer category pays the difference first (``settled``: payments
-    calls this once it is paid); a cheaper one gets the difference back."""
+                                 settled: bool = False, by: Any = None) -> Registration:
+    """Move to another category of the same event under the same rules as a new registration.
+
+    The price due afterwards is always the full price of the new category less what was paid for
+    the seat (an entry code's price stays with its own category): a confirmed rider for whom that is
+    more pays it first (``settled``: payments calls this once it is paid), one who paid more gets the
+    difference back, an unpaid seat's order is made again for what is due. A seated rider keeps
+    their seat when the new category is full (refused); a waitlisted one joins its waitlist."""
     if category.event_id != registration.event_id:
         raise ServiceError(_("This category belongs to another event."), RegistrationCode.WRONG_EVENT)
     if category.pk == registration.category_id:
         return registration
     _window_check(registration.event)
     rider_check(category=category, rider=registration.rider)
-    first, second = sorted([registration.category_id, category.pk])
-    # always lock the lower id first, so two switches in opposite directions cannot deadlock
-    locked = {c.pk: c for c in (lock_category(Category(pk=first)), lock_category(Category(pk=second)))}
-    old, new = locked[registration.category_id], locked[category.pk]
-    registration = Registration.objects.get(pk=registration.pk)
+    if category.mode == Category.Mode.BALLOT:
+        raise ServiceError(_("Places in a ballot category are drawn: enter the ballot instead."),
+                           RegistrationCode.BALLOT_DRAWN)
+    registration = lock_seat(registration, also=[category.pk])
+    old, new = lock_category(registration.category), lock_category(category)  # held already: fresh rows
     if registration.status not in Registration.ACTIVE:
         raise ServiceError(_("This registration is cancelled."), RegistrationCode.CANCELLED)
-    was_confirmed = registration.status == Registration.Status.CONFIRMED
-    difference = new.fee_fen - old.fee_fen
-    if was_confirmed and difference > 0 and not settled:
+    if registration.status in (Registration.Status.HELD, Registration.Status.ENTERED):
+        raise ServiceError(_("Confirm this entry before changing its category."), RegistrationCode.NOT_HELD)
+    was = registration.status
+    was_seated = was in Registration.SEATED
+    paid = payments_port.seat_money.paid_fen(registration=registration)
+    price = new.fee_fen
+    due = price - paid
+    if was == Registration.Status.CONFIRMED and due > 0 and not settled:
         raise ServiceError(_("This category costs ¥%(amount)s more: pay the difference to switch.")
-                           % {"amount": f"{difference / 100:.2f}"}, RegistrationCode.PAYMENT_REQUIRED, http_status=402)
-    was_unpaid = registration.status == Registration.Status.AWAITING
+                           % {"amount": money.yuan(due)}, RegistrationCode.PAYMENT_REQUIRED, http_status=402)
     now = timezone.now()
     seat_free = confirmed_count(new) + new.code_seats < new.capacity  # counted before this registration moves in
+    if not seat_free and (was_seated or not new.waitlist_enabled):
+        raise ServiceError(_("This category is full."), RegistrationCode.FULL)
     registration.category = new
     registration.bib = None
-    registration.save(update_fields=["category", "bib"])
-    if settled and not seat_free:  # paid for a seat in the new category: never the waitlist instead
-        raise ServiceError(_("This category is full."), RegistrationCode.FULL)
-    if seat_free and was_unpaid and new.fee_fen:  # still to pay: the seat stays held, at the new price
+    fields = ["category", "bib", "confirmed_at", "queued_at", "hold_expires_at"]
+    why = f"switched category {old.pk} → {new.pk}"
+    if not seat_free:
+        registration.queued_at = now
+        registration_move(registration, Registration.Status.WAITLISTED, by=by, why=why, fields=fields)
+    elif due > 0:  # still to pay: the seat is held at the new price
         registration.bib = take_bib(new)
-    elif seat_free:
-        registration.status, registration.confirmed_at = Registration.Status.CONFIRMED, now
-        registration.bib = take_bib(new)
-    elif new.waitlist_enabled:
-        registration.status, registration.queued_at = Registration.Status.WAITLISTED, now
+        if was != Registration.Status.AWAITING:
+            registration.hold_expires_at = payment_deadline(registration.event, now)
+        registration_move(registration, Registration.Status.AWAITING, by=by, why=why, fields=fields)
     else:
-        raise ServiceError(_("This category is full."), RegistrationCode.FULL)
-    registration.save(update_fields=["status", "confirmed_at", "queued_at", "bib"])
+        registration.bib = take_bib(new)
+        registration.confirmed_at, registration.hold_expires_at = registration.confirmed_at or now, None
+        registration_move(registration, Registration.Status.CONFIRMED, by=by, why=why, fields=fields)
     mail_on_commit(registration.pk, registration.status)
-    if (difference and was_confirmed) or was_unpaid:
-        registration_repriced.send(sender=Registration, registration=registration, difference_fen=difference)
+    payments_port.seat_money.seat_repriced(registration=registration, price_fen=price)
     recount(new)
-    if was_confirmed or was_unpaid:
+    if was_seated:
         promote(old)
     return registration
 
@@ -459,14 +495,16 @@ def registration_switch(*, registration: Registration, category: Category) -> tu
     """A rider's switch: done at once, or (a dearer category for a confirmed rider) the address of
     the order that pays the difference first; the switch happens when it is paid."""
     try:
-        return registration_change_category(registration=registration, category=category), None
+        return registration_change_category(registration=registration, category=category,
+                                            by=registration.rider), None
     except ServiceError as error:
         if error.error_code != RegistrationCode.PAYMENT_REQUIRED:
             raise
-        urls = answers(switch_payment, sender=Registration, registration=registration, category=category)
-        if not urls:
+        due = category.fee_fen - payments_port.seat_money.paid_fen(registration=registration)
+        url = payments_port.seat_money.switch_pay_url(registration=registration, category=category, amount_fen=due)
+        if not url:
             raise
-        return registration, urls[0]
+        return registration, url
 
 
 def _transfer_checks(registration: Registration, to_rider: User) -> None:
@@ -475,6 +513,10 @@ def _transfer_checks(registration: Registration, to_rider: User) -> None:
         raise ServiceError(_("Transfers are not possible for this event now."), RegistrationCode.TRANSFER_CLOSED)
     if registration.status not in Registration.ACTIVE or registration.status == Registration.Status.ENTERED:
         raise ServiceError(_("This registration is cancelled."), RegistrationCode.CANCELLED)
+    if registration.status == Registration.Status.HELD:
+        raise ServiceError(_("Confirm this entry before passing it on."), RegistrationCode.NOT_HELD)
+    if not to_rider.is_active:
+        raise ServiceError(_("This transfer is no longer open."), RegistrationCode.TRANSFER_CLOSED)
     if Registration.objects.filter(event=event, rider=to_rider, status__in=Registration.ACTIVE).exists():
         raise ServiceError(_("That rider is already registered for this event."),
                            RegistrationCode.ALREADY_REGISTERED)
@@ -485,15 +527,18 @@ def _transfer_checks(registration: Registration, to_rider: User) -> None:
 def registration_transfer(*, registration: Registration, to_rider: User) -> TransferOffer:
     """Offer a seat to another rider before the organizer's deadline. Nothing moves until they
     accept (transfer_accept) with their own answers; the offer can be withdrawn until then."""
-    registration = Registration.objects.select_for_update().select_related("event", "category").get(
-        pk=registration.pk)
+    registration = lock_seat(registration)
     if to_rider.pk == registration.rider_id:
         raise ServiceError(_("This registration is yours already."), RegistrationCode.ALREADY_REGISTERED)
     _transfer_checks(registration, to_rider)
-    TransferOffer.objects.filter(registration=registration, status=TransferOffer.Status.PENDING).update(
-        status=TransferOffer.Status.WITHDRAWN, decided_at=timezone.now())  # one offer at a time: the latest
+    for stale in TransferOffer.objects.select_for_update().filter(registration=registration,
+                                                                  status=TransferOffer.Status.PENDING):
+        stale.decided_at = timezone.now()  # one offer at a time: the latest
+        offer_move(stale, TransferOffer.Status.WITHDRAWN, by=registration.rider, why="a newer offer",
+                   fields=["decided_at"])
     offer = TransferOffer.objects.create(registration=registration, from_rider_id=registration.rider_id,
                                          to_rider=to_rider)
+    transitions.created(offer, table=TransferOffer.TRANSITIONS, by=registration.rider)
     outbox_enqueue_to(registration.pk, "transfer_offer", to_rider.pk)
     return offer
 
@@ -502,13 +547,13 @@ def registration_transfer(*, registration: Registration, to_rider: User) -> Tran
 def transfer_accept(*, offer: TransferOffer, rider: User, answers: dict | None = None, accept_waiver: bool = False,
                     id_consent: bool = False, fill_profile: bool = False) -> Registration:
     """The recipient takes the seat with their own answers, waiver and ID: the previous rider's
-    answers go; the rules and the deadline are checked again now."""
+    answers go, the seat gets a new check-in code (the old QR no longer works), and what is still
+    owed for it is theirs to pay (a new order; the sender's is closed). The rules and the deadline
+    are checked again now."""
+    registration = lock_seat(Registration(pk=offer.registration_id))
     offer = TransferOffer.objects.select_for_update().get(pk=offer.pk)
     if offer.to_rider_id != rider.pk or offer.status != TransferOffer.Status.PENDING:
         raise ServiceError(_("This transfer is no longer open."), RegistrationCode.TRANSFER_CLOSED)
-    lock_category(offer.registration.category)
-    registration = Registration.objects.select_for_update().select_related("event", "category").get(
-        pk=offer.registration_id)
     if registration.rider_id != offer.from_rider_id:
         raise ServiceError(_("This transfer is no longer open."), RegistrationCode.TRANSFER_CLOSED)
     _transfer_checks(registration, rider)
@@ -519,16 +564,19 @@ def transfer_accept(*, offer: TransferOffer, rider: User, answers: dict | None =
     _identity(event, rider, cleaned, id_consent=id_consent, fill_profile=fill_profile)
     rider_check(category=registration.category, rider=rider)
     now = timezone.now()
+    sender = registration.rider
     registration.transferred_from_id = registration.rider_id
     registration.rider = rider
     registration.checked_in_at = None
+    registration.checkin_key = new_checkin_key()
     registration.answers = cleaned
     registration.waiver_accepted_at = now if accept_waiver else None
     registration.id_consent_at = now if _gives_id(event, cleaned) else None
-    registration.save(update_fields=["rider", "transferred_from", "checked_in_at", "answers", "waiver_accepted_at",
-                                     "id_consent_at"])
-    offer.status, offer.decided_at = TransferOffer.Status.ACCEPTED, now
-    offer.save(update_fields=["status", "decided_at"])
+    registration.save(update_fields=["rider", "transferred_from", "checked_in_at", "checkin_key", "answers",
+                                     "waiver_accepted_at", "id_consent_at"])
+    offer.decided_at = now
+    offer_move(offer, TransferOffer.Status.ACCEPTED, by=rider, why="accepted", fields=["decided_at"])
+    payments_port.seat_money.seat_transferred(registration=registration, from_rider=sender)
     mail_on_commit(registration.pk, "transferred")
     return registration
 
@@ -540,53 +588,52 @@ def transfer_decline(*, offer: TransferOffer, rider: User) -> TransferOffer:
     if offer.status != TransferOffer.Status.PENDING:
         return offer
     if rider.pk == offer.to_rider_id:
-        offer.status = TransferOffer.Status.DECLINED
+        to = TransferOffer.Status.DECLINED
     elif rider.pk == offer.from_rider_id:
-        offer.status = TransferOffer.Status.WITHDRAWN
+        to = TransferOffer.Status.WITHDRAWN
     else:
         raise ServiceError(_("This transfer is no longer open."), RegistrationCode.TRANSFER_CLOSED)
     offer.decided_at = timezone.now()
-    offer.save(update_fields=["status", "decided_at"])
+    offer_move(offer, to, by=rider, fields=["decided_at"])
     return offer
 
 
 @transaction.atomic
-def registration_paid(*, registration_id: int) -> bool:
-    """The rider paid: their held seat is confirmed. A payment for a seat that lapsed takes a free
-    seat if one is left; returns False when there is none (the caller refunds). Paying twice
-    changes nothing."""
-    registration = Registration.objects.select_related("category").get(pk=registration_id)
-    category = lock_category(registration.category)
-    registration = Registration.objects.select_for_update().get(pk=registration_id)  # re-read under the lock
-    if registration.status == Registration.Status.CONFIRMED:
-        return True
+def registration_paid(*, registration_id: int, late: bool = False) -> bool:
+    """The rider paid for their held seat: it is confirmed. ``late``: money for an order that
+    expired (the seat lapsed for want of payment, never a withdrawal) takes a free seat if one is
+    left. Returns False when there is nothing to give (the caller refunds): the seat is gone, was
+    paid already, or is no longer waiting for this payment."""
+    registration = lock_seat(Registration(pk=registration_id))
+    category = registration.category
     now = timezone.now()
-    if registration.status != Registration.Status.AWAITING:  # lapsed or cancelled: only a free seat
+    why = "paid"
+    if late:
+        lapsed = (registration.status == Registration.Status.CANCELLED and registration.deferred_at is None
+                  and registration.event.status == Event.Status.PUBLISHED)
+        if not lapsed:
+            return False
         recount(category)
-        taken = _active_registration(registration.event, registration.rider)
-        if category.confirmed_count >= category.capacity or taken:
+        if category.confirmed_count + category.code_seats >= category.capacity or _active_registration(
+                registration.event, registration.rider):
             return False
         registration.bib = take_bib(category)
         Category.objects.filter(pk=category.pk).update(confirmed_count=F("confirmed_count") + 1)
-    registration.status, registration.confirmed_at, registration.hold_expires_at = (
-        Registration.Status.CONFIRMED, now, None)
-    registration.cancelled_at = None
-    registration.save(update_fields=["status", "confirmed_at", "hold_expires_at", "cancelled_at", "bib"])
+        why = "paid after the seat lapsed (a seat was still free)"
+    elif registration.status != Registration.Status.AWAITING:
+        return False
+    registration.confirmed_at, registration.hold_expires_at, registration.cancelled_at = now, None, None
+    registration_move(registration, Registration.Status.CONFIRMED, why=why,
+                      fields=["confirmed_at", "hold_expires_at", "cancelled_at", "bib"])
     mail_on_commit(registration.pk, "confirmed")
     return True
 
 
 @transaction.atomic
-def registration_payment_lapsed(*, registration_id: int) -> bool:
-    """Not paid in time: the held seat goes back (to the next on the waitlist, as an offer where
-    the category is paid). Returns whether a seat was released."""
-    return registrations_payment_lapsed(registration_ids=[registration_id]) == 1
-
-
-@transaction.atomic
 def registrations_payment_lapsed(*, registration_ids: list[int]) -> int:
-    """Many lapsed seats at once (the expiry job): per category one lock, one update, one recount
-    and one promotion. Returns how many seats were released."""
+    """Seats not paid in time (the expiry job, which holds their categories' locks already): per
+    category one update and one promotion (to the next on the waitlist, as an offer where the
+    category is paid). Returns how many seats were released."""
     released = 0
     by_category: dict[int, list[int]] = {}
     for pk, category_id in Registration.objects.filter(pk__in=registration_ids).values_list("pk", "category_id"):
@@ -594,12 +641,12 @@ def registrations_payment_lapsed(*, registration_ids: list[int]) -> int:
     now = timezone.now()
     for category_id in sorted(by_category):  # one lock order for every caller
         category = Category.objects.select_for_update().get(pk=category_id)
-        lapsed = list(Registration.objects.select_for_update().filter(
-            pk__in=by_category[category_id], status=Registration.Status.AWAITING).values_list("pk", flat=True))
+        awaiting = Registration.objects.select_for_update().filter(
+            pk__in=sorted(by_category[category_id]), status=Registration.Status.AWAITING)
+        lapsed = registrations_move(awaiting, Registration.Status.CANCELLED, why="not paid in time",
+                                    cancelled_at=now, bib=None)
         if not lapsed:
             continue
-        Registration.objects.filter(pk__in=lapsed).update(status=Registration.Status.CANCELLED, cancelled_at=now,
-                                                          bib=None)
         mails_on_commit(lapsed, "payment_lapsed")
         promote(category)  # recounts, then offers the free seats to the waitlist
         released += len(lapsed)
@@ -639,20 +686,20 @@ def registration_answers_give(*, registration: Registration, answers: dict | Non
 def registration_defer(*, registration: Registration) -> Registration:
     """A confirmed rider defers to the next edition (where the organizer allows it, before the
     deadline): the seat goes back to the waitlist now; the organizer gives deferred riders a seat in
-    the next edition (deferral_codes_issue)."""
+    the next edition (deferral_codes_issue). What they paid stays paid (it pays for that seat)."""
     event = registration.event
     if event.deferral_deadline is None or timezone.now() > event.deferral_deadline:
         raise ServiceError(_("Deferring is not possible for this event now."), RegistrationCode.DEFERRAL_CLOSED)
-    category = lock_category(registration.category)
-    registration = Registration.objects.select_for_update().get(pk=registration.pk)
+    registration = lock_seat(registration)
     if registration.status != Registration.Status.CONFIRMED:
         raise ServiceError(_("Only a confirmed seat can be deferred."), RegistrationCode.DEFERRAL_CLOSED)
     now = timezone.now()
-    registration.status, registration.cancelled_at, registration.deferred_at, registration.bib = (
-        Registration.Status.CANCELLED, now, now, None)
-    registration.save(update_fields=["status", "cancelled_at", "deferred_at", "bib"])
+    registration.cancelled_at, registration.deferred_at, registration.bib = now, now, None
+    registration_move(registration, Registration.Status.CANCELLED, by=registration.rider, why="deferred",
+                      fields=["cancelled_at", "deferred_at", "bib"])
+    payments_port.seat_money.seat_released(registration=registration, by_rider=False)  # a pending switch order closes
     mail_on_commit(registration.pk, "deferred")
-    promote(category)  # the seat goes to the waitlist
+    promote(registration.category)  # the seat goes to the waitlist
     return registration
 
 
@@ -710,24 +757,26 @@ def registrations_create_family(*, category: Category, adult: User, members: lis
                            RegistrationCode.NOT_ENOUGH_SEATS)
     now = timezone.now()
     fee = locked.fee_fen
-    pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
+    pay_by = payment_deadline(event, now) if fee else None
     made = []
     for rider, cleaned, minor in checked:
         registration = Registration.objects.create(
             event=event, category=locked, rider=rider, bib=take_bib(locked), queued_at=now, answers=cleaned,
             status=Registration.Status.AWAITING if fee else Registration.Status.CONFIRMED,
-            confirmed_at=None if fee else now, hold_expires_at=pay_by,
+            confirmed_at=None if fee else now, hold_expires_at=pay_by, checkin_key=new_checkin_key(),
             waiver_accepted_at=now if accept_waiver else None, guardian_consent_at=now if minor else None,
             id_consent_at=now if _gives_id(event, cleaned) else None)
-        if fee:
-            payment_needed.send(sender=Registration, registration=registration, amount_fen=fee, deadline=pay_by)
+        registration_created(registration, by=adult, why="family entry")
+        if pay_by is not None:
+            payments_port.seat_money.seat_held(registration=registration, amount_fen=fee, deadline=pay_by)
         mail_on_commit(registration.pk, registration.status)
         made.append(registration)
     deadline = hold_deadline(event, now)
     for friend in friends:  # their seat is held until they confirm it themselves
         made.append(Registration.objects.create(
             event=event, category=locked, rider=friend, status=Registration.Status.HELD, bib=take_bib(locked),
-            queued_at=now, hold_expires_at=deadline))
+            queued_at=now, hold_expires_at=deadline, checkin_key=new_checkin_key()))
+        registration_created(made[-1], by=adult, why="family entry: held for a friend")
         mail_on_commit(made[-1].pk, "group_entry")
     Category.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + len(made))
     return made

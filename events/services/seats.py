@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import secrets
 from itertools import pairwise
 
 from django.db import connection, transaction
@@ -17,12 +18,12 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.errors import ServiceError
-from events import testutils
+from events import payments_port, testutils
 from events.models import Category, Event, Registration
 from events.services.errors import EventCode, RegistrationCode
 from events.services.outbox import TOPIC as OUTBOX_TOPIC
 from events.services.outbox import mail_on_commit
-from events.signals import payment_needed
+from events.services.status import registration_move
 
 BIB_BLOCK = 1000  # default bib ranges are whole blocks: 1-1000, 1001-2000 ...
 
@@ -51,6 +52,45 @@ def bib_ranges_check(categories: list[Category]) -> None:
 
 def lock_category(category: Category) -> Category:
     return Category.objects.select_for_update().get(pk=category.pk)
+
+
+def lock_seat(registration: Registration, *, also: list[int] | tuple[int, ...] = ()) -> Registration:
+    """Take the locks of docs/registration.md "Lock order" for one seat: its category (and the
+    categories in `also`, a switch's target), lowest id first, then the registration row; returns the
+    registration read again under them. A switch that moved it meanwhile is caught by the re-check."""
+    for _attempt in range(3):
+        category_id = Registration.objects.filter(pk=registration.pk).values_list("category_id", flat=True).get()
+        for pk in sorted({category_id, *also}):
+            Category.objects.select_for_update().only("pk").get(pk=pk)
+        locked = (Registration.objects.select_for_update(of=("self",)).select_related("event", "category", "rider")
+                  .get(pk=registration.pk))
+        if locked.category_id == category_id:
+            return locked
+    raise ServiceError(_("This registration is being changed right now: try again."), RegistrationCode.CANCELLED)
+
+
+def seats_lock(*, registration_ids: list[int]) -> None:
+    """The lock order for many seats at once (the expiry job): their categories, lowest id first,
+    then the registrations, lowest id first."""
+    if not registration_ids:
+        return
+    category_ids = sorted(set(Registration.objects.filter(pk__in=registration_ids)
+                              .values_list("category_id", flat=True)))
+    list(Category.objects.select_for_update().filter(pk__in=category_ids).order_by("pk").values_list("pk"))
+    list(Registration.objects.select_for_update().filter(pk__in=registration_ids).order_by("pk").values_list("pk"))
+
+
+def new_checkin_key() -> str:
+    return secrets.token_urlsafe(9)
+
+
+def seat_price_fen(registration: Registration) -> int:
+    """The full price of the seat a registration holds: the entry code's price in the code's own
+    category, else the category's fee."""
+    code = registration.entry_code
+    if code is not None and code.category_id == registration.category_id and code.price_fen is not None:
+        return code.price_fen
+    return registration.category.fee_fen
 
 
 def confirmed_count(category: Category) -> int:
@@ -129,12 +169,13 @@ WITH seat AS (
     RETURNING next_bib - 1 AS bib
 ), reg AS (
     INSERT INTO events_registration (event_id, category_id, rider_id, status, bib, answers, waiver_accepted_at,
-                                     id_consent_at, created_at, queued_at, confirmed_at, hold_expires_at, result)
+                                     id_consent_at, created_at, queued_at, confirmed_at, hold_expires_at, result,
+                                     checkin_key)
     SELECT %(event)s, %(category)s, %(rider)s,
            CASE WHEN seat.bib IS NULL THEN 'waitlisted' WHEN %(pay_by)s::timestamptz IS NULL THEN 'confirmed'
                 ELSE 'awaiting_payment' END, seat.bib, %(answers)s::jsonb, %(waiver)s, %(consent)s, %(now)s, %(now)s,
            CASE WHEN seat.bib IS NULL OR %(pay_by)s::timestamptz IS NOT NULL THEN NULL ELSE %(now)s END,
-           CASE WHEN seat.bib IS NULL THEN NULL ELSE %(pay_by)s::timestamptz END, ''
+           CASE WHEN seat.bib IS NULL THEN NULL ELSE %(pay_by)s::timestamptz END, '', %(key)s
     FROM (SELECT 1) AS one LEFT JOIN seat ON TRUE
     WHERE seat.bib IS NOT NULL OR %(waitlist)s
     RETURNING id, status, bib
@@ -142,6 +183,9 @@ WITH seat AS (
     INSERT INTO core_outbox (topic, kind, object_id, status, attempts, next_attempt_at, last_error, payload,
                              done, created_at)
     SELECT %(topic)s, status, id, 'pending', 0, %(now)s, '', '{}'::jsonb, '[]'::jsonb, %(now)s FROM reg
+), history AS (
+    INSERT INTO core_statuschange (subject, object_id, from_status, to_status, by_id, why, at)
+    SELECT 'events.registration', id, '', status, %(rider)s, 'signed up', %(now)s FROM reg
 )
 SELECT id, status, bib FROM reg
 """
@@ -157,11 +201,12 @@ def insert_single_statement(registration: Registration, *, pay_by: datetime.date
             "answers": json.dumps(registration.answers), "waiver": registration.waiver_accepted_at, "now": now,
             "consent": registration.id_consent_at,
             "waitlist": registration.category.waitlist_enabled, "topic": OUTBOX_TOPIC, "pay_by": pay_by,
+            "key": registration.checkin_key,
         })
         row = cursor.fetchone()
     if row is None:
         return False
-    registration.pk, registration.status, registration.bib = row
+    registration.pk, registration.status, registration.bib = row  # a new row: its first status, recorded
     registration.created_at = now
     registration.confirmed_at = now if registration.status == Registration.Status.CONFIRMED else None
     registration.hold_expires_at = pay_by if registration.status == Registration.Status.AWAITING else None
@@ -175,14 +220,16 @@ def insert_two_statements(registration: Registration, *, pay_by: datetime.dateti
     seat is held until then for the rider to pay (a paid category)."""
     bib = claim_seat(registration.category)
     now = registration.queued_at
+    registration.checkin_key = registration.checkin_key or new_checkin_key()
     if bib is not None and pay_by is not None:
-        registration.status, registration.bib, registration.hold_expires_at = Registration.Status.AWAITING, bib, pay_by
+        first, registration.bib, registration.hold_expires_at = Registration.Status.AWAITING, bib, pay_by
     elif bib is not None:
-        registration.status, registration.confirmed_at, registration.bib = Registration.Status.CONFIRMED, now, bib
+        first, registration.confirmed_at, registration.bib = Registration.Status.CONFIRMED, now, bib
     elif registration.category.waitlist_enabled:
-        registration.status = Registration.Status.WAITLISTED
+        first = Registration.Status.WAITLISTED
     else:
         raise ServiceError(_("This category is full."), RegistrationCode.FULL)
+    registration.status = first  # a new row: its first status, recorded by the caller
     registration.save(force_insert=True)
 
 
@@ -197,17 +244,19 @@ def promote(category: Category) -> list[Registration]:
     now = timezone.now()
     for registration in promoted:
         registration.bib = take_bib(category)
-        if category.fee_fen:  # an offer: the seat is theirs once they pay, within the offer window
-            registration.status = Registration.Status.AWAITING
+        registration.category = category
+        due = seat_price_fen(registration) - payments_port.seat_money.paid_fen(registration=registration)
+        if due > 0:  # an offer: the seat is theirs once they pay, within the offer window
             registration.hold_expires_at = now + datetime.timedelta(hours=registration.event.offer_hours)
-            registration.save(update_fields=["status", "bib", "hold_expires_at"])
-            payment_needed.send(sender=Registration, registration=registration, amount_fen=category.fee_fen,
-                                deadline=registration.hold_expires_at)
+            registration_move(registration, Registration.Status.AWAITING, why="offered a seat from the waitlist",
+                              fields=["bib", "hold_expires_at"])
+            payments_port.seat_money.seat_held(registration=registration, amount_fen=due,
+                                               deadline=registration.hold_expires_at)
             mail_on_commit(registration.pk, "offer")
             continue
-        registration.status = Registration.Status.CONFIRMED
         registration.confirmed_at = now
-        registration.save(update_fields=["status", "confirmed_at", "bib"])
+        registration_move(registration, Registration.Status.CONFIRMED, why="promoted from the waitlist",
+                          fields=["confirmed_at", "bib"])
         mail_on_commit(registration.pk, "promoted")
     recount(category)
     return promoted

@@ -6,12 +6,11 @@ from typing import Any
 from django import template
 
 from payments.selectors import orders_of
-from payments.services import order_current
 
 register = template.Library()
 
 
 @register.inclusion_tag("payments/_my_orders.html")
 def my_orders(user: Any, count: int = 5) -> dict:
-    orders = [order_current(o) for o in orders_of(rider=user)[:count]] if user.is_authenticated else []
+    orders = list(orders_of(rider=user)[:count]) if user.is_authenticated else []
     return {"orders": orders}

@@ -11,6 +11,7 @@ import pytest
 from django.core import mail
 from django.utils import timezone
 
+from core.models import StatusChange
 from core.outbox import send_due
 from events.models import Registration
 from events.services import registration_create
@@ -158,14 +159,21 @@ def test_the_development_gateway_is_off_in_production(client, race, settings):
                        content_type="application/json").status_code == 404
 
 
-def test_an_order_past_its_deadline_reads_as_expired_and_its_seat_is_released(client, race):
+def test_an_order_past_its_deadline_reads_as_expired_and_only_the_job_releases_its_seat(client, race):
     registration = registration_create(event=race, category=race.categories.get(), rider=UserFactory())[0]
     order = Order.objects.get(registration=registration)
     Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
     client.force_login(registration.rider)
+    changes = StatusChange.objects.count()
     page = client.get(f"/events/registrations/{registration.pk}/").content.decode()
     assert f"/payments/orders/{order.pk}/" not in page  # no paying for a seat no longer held
     assert client.get(f"/api/v1/orders/{order.pk}/").json()["status"] == "expired"
+    assert "已过期" in client.get("/payments/orders/").content.decode()
+    client.get("/me/")
+    # reading wrote nothing: the order and the seat move when the expiry job runs
+    assert Order.objects.get(pk=order.pk).status == "pending" and StatusChange.objects.count() == changes
+    assert Registration.objects.get(pk=registration.pk).status == "awaiting_payment"
+    assert orders_expire() == 1
     assert Registration.objects.get(pk=registration.pk).status == "cancelled"
     assert race.categories.get().confirmed_count == 0
 

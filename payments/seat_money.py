@@ -1,0 +1,55 @@
+"""Payments' answer to events' seat_money port (events/payments_port.py), registered in
+PaymentsConfig.ready(): orders for held seats, what happens to money when a seat moves, and the
+reads events' pages need (what was paid, what is to pay)."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from django.urls import reverse
+
+from payments import services
+from payments.models import Order
+
+
+class PaymentsForSeats:
+    def seat_held(self, *, registration: Any, amount_fen: int, deadline: datetime.datetime) -> None:
+        services.order_for_seat(registration=registration, amount_fen=amount_fen, deadline=deadline)
+
+    def seat_released(self, *, registration: Any, by_rider: bool) -> None:
+        services.registration_withdrawn(registration=registration, by_rider=by_rider)
+
+    def seat_transferred(self, *, registration: Any, from_rider: Any) -> None:
+        services.order_transfer(registration=registration, from_rider=from_rider)
+
+    def seat_repriced(self, *, registration: Any, price_fen: int) -> None:
+        services.registration_repriced(registration=registration, price_fen=price_fen)
+
+    def event_cancelled(self, *, event: Any) -> None:
+        services.event_refund_all(event=event)
+
+    def paid_fen(self, *, registration: Any) -> int:
+        return services.kept_fen(registration=registration)
+
+    def switch_pay_url(self, *, registration: Any, category: Any, amount_fen: int) -> str | None:
+        if amount_fen <= 0:
+            return None
+        order = services.switch_order(registration=registration, category=category, amount_fen=amount_fen)
+        return reverse("payments:order", args=[order.pk])
+
+    def pending(self, *, registration: Any) -> dict | None:
+        order = pending_order(registration)
+        if order is None:
+            return None
+        return {"id": order.pk, "amount_fen": order.amount_fen, "currency": order.currency, "status": order.status,
+                "expires_at": order.expires_at, "pay_url": reverse("payments:order", args=[order.pk])}
+
+
+def pending_order(registration: Any) -> Order | None:
+    """The order still to pay for this seat, read only (one past its deadline is not offered)."""
+    order = (Order.objects.filter(registration=registration, status=Order.Status.PENDING,
+                                  kind=Order.Kind.REGISTRATION).order_by("-pk").first())
+    if order is None or order.shown_status != Order.Status.PENDING:
+        return None
+    return order
