@@ -34,7 +34,7 @@ def table(*, event: Event, kind: str) -> tuple[Sequence[str], Iterable[Sequence[
                 ([r.bib or "", r.category.name, r.get_status_display(), r.rider.username, r.rider.display_name,
                   r.rider.real_name, r.rider.mobile, timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
                   *[_masked(q, r.answers.get(q.key, "")) for q in questions]] for r in rows))
-    confirmed = rows.filter(status=Registration.Status.CONFIRMED)
+    confirmed = rows.filter(status=Registration.Status.CONFIRMED, rider__is_active=True)
     if kind == "insurance":
         return ([_("Bib"), _("Real name"), _("National ID number"), _("Gender"), _("Date of birth"), _("Mobile"),
                  _("Emergency contact"), _("Emergency phone")],

@@ -141,7 +141,9 @@ def waitlist_position(registration: Registration) -> int | None:
 
 
 def registrations_of(*, rider: User) -> QuerySet[Registration]:
-    return Registration.objects.filter(rider=rider).select_related("event", "category").order_by("-event__starts_at")
+    """The rider's own registrations and the seats of companions they answer for (family entries)."""
+    return (Registration.objects.filter(Q(rider=rider) | Q(rider__guardian=rider))
+            .select_related("event", "category", "rider").order_by("-event__starts_at", "pk"))
 
 
 def roster(*, event: Event) -> QuerySet[Registration]:

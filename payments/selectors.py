@@ -12,7 +12,8 @@ from payments.models import Order
 
 
 def orders_of(*, rider: Any) -> QuerySet[Order]:
-    return Order.objects.filter(rider=rider).select_related("registration__event").order_by("-created_at")
+    return (Order.objects.filter(rider=rider).select_related("registration__event", "registration__rider")
+            .order_by("-created_at", "-pk"))
 
 
 def order_for(*, order_id: int, user: Any) -> Order:

@@ -17,6 +17,11 @@ def send_refund(refund_id: int) -> str:
     return refund.status if refund else "gone"
 
 
+@shared_task(name="payments.close_trade", time_limit=60, soft_time_limit=50)
+def close_trade(order_id: int) -> bool:
+    return services.trade_close(order_id=order_id)
+
+
 @shared_task(name="payments.follow_refunds", time_limit=600, soft_time_limit=540)
 def follow_refunds() -> dict:
     return services.refunds_follow()

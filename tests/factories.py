@@ -17,6 +17,7 @@ class UserFactory(factory.django.DjangoModelFactory):
     username = factory.Sequence(lambda n: f"rider{n}")
     email = factory.LazyAttribute(lambda u: f"{u.username}@example.com")
     display_name = factory.Sequence(lambda n: f"骑手{n}")
+    real_name = factory.Sequence(lambda n: f"李{n}号")  # as on the ID card (events asking for ID numbers need it)
     password = factory.django.Password(PASSWORD)
 
     @factory.post_generation

@@ -62,7 +62,11 @@ def identity_check(*, event: Event, rider: User, answers: dict, id_consent: bool
     must agree with the profile (birth date: the age rules use it; the gender digit). A profile
     without a birth date or gender is filled from the ID when the rider says so. Returns the
     profile fields to fill; refuses with the field at fault."""
-    keys = [q.key for q in event.questions.all() if q.kind == Question.Kind.NATIONAL_ID and answers.get(q.key)]
+    asked = [q for q in event.questions.all() if q.kind == Question.Kind.NATIONAL_ID]
+    if asked and not (rider.real_name or "").strip():  # the insurer needs the name that goes with the number
+        raise ServiceError(_("This event asks for your ID number for its insurance: add your real name, as on your "
+                             "ID card, to your profile first."), RegistrationCode.REAL_NAME, field="real_name")
+    keys = [q.key for q in asked if answers.get(q.key)]
     if not keys:
         return {}
     if not id_consent:

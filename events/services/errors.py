@@ -46,3 +46,4 @@ class RegistrationCode(StrEnum):
     CODE_RESERVE = "code_reserve"
     DEFERRAL_CLOSED = "deferral_closed"
     GUARDIAN = "guardian"
+    REAL_NAME = "real_name"

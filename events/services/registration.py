@@ -128,7 +128,7 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
     if category.mode == Category.Mode.BALLOT:
         return _ballot_entry(event, category, rider, cleaned, accept_waiver, now)
     registration = Registration(event=event, category=category, rider=rider, answers=cleaned, queued_at=now,
-                                waiver_accepted_at=now if accept_waiver else None,
+                                waiver_accepted_at=now if accept_waiver else None, checkin_key=new_checkin_key(),
                                 id_consent_at=now if _gives_id(event, cleaned) else None)
     fee = category.fee_fen
     pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
@@ -216,7 +216,8 @@ def _ballot_entry(event: Event, category: Category, rider: User, answers: dict, 
     if Ballot.objects.filter(category=category, drawn_at__isnull=False).exists():
         raise ServiceError(_("The draw has been made: entries are closed."), RegistrationCode.BALLOT_DRAWN)
     registration = Registration(event=event, category=category, rider=rider, answers=answers, queued_at=now,
-                                status=Registration.Status.ENTERED, waiver_accepted_at=now if accept_waiver else None,
+                                checkin_key=new_checkin_key(), status=Registration.Status.ENTERED,
+                                waiver_accepted_at=now if accept_waiver else None,
                                 id_consent_at=now if _gives_id(event, answers) else None)
     try:
         with transaction.atomic():

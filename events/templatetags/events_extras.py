@@ -21,3 +21,15 @@ def event_summary(event) -> dict:
     seats = sum(max(0, c.capacity - getattr(c, "confirmed", c.confirmed_count)) for c in categories)
     return {"fee": min(fees) if fees else 0, "paid": any(fees), "seats": seats,
             "waitlist": any(c.waitlist_enabled for c in categories)}
+
+
+@register.simple_tag
+def seat_money(registration) -> dict:
+    """What a seat costs and what is still to pay for it (read only, through the payments port):
+    {"price_fen", "due_fen", "pay_by"}; due_fen is None when nothing is waiting for payment."""
+    from events import payments_port  # noqa: PLC0415  (template tags load before the apps' ready())
+    from events.services import seat_price_fen  # noqa: PLC0415
+
+    pending = payments_port.seat_money.pending(registration=registration)
+    return {"price_fen": seat_price_fen(registration), "due_fen": pending["amount_fen"] if pending else None,
+            "pay_by": pending["expires_at"] if pending else registration.hold_expires_at}

@@ -113,6 +113,14 @@ class AlipayProvider:
         return Notice("payment", trade_no=answer.get("out_trade_no", ""), txn=answer.get("trade_no", ""),
                       amount_fen=fen_of(answer.get("total_amount", "x")), currency="CNY", raw=answer)
 
+    def close(self, order: Any) -> None:
+        """alipay.trade.close: the trade stops taking money (one never opened answers
+        ACQ.TRADE_NOT_EXIST, which is as good)."""
+        answer = self._server("api_alipay_trade_close", out_trade_no=order.trade_no)
+        if answer.get("code") != "10000" and answer.get("sub_code") not in ("ACQ.TRADE_NOT_EXIST",
+                                                                            "ACQ.TRADE_STATUS_ERROR"):
+            raise ProviderDown(self.label)
+
     def refund(self, refund: Any, payment: Any) -> RefundOutcome:
         try:
             answer = self._server("api_alipay_trade_refund", refund_amount=yuan_text(refund.amount_fen),

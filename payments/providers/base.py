@@ -80,6 +80,8 @@ class Provider(Protocol):
 
     def refund_query(self, refund: Any) -> RefundOutcome: ...
 
+    def close(self, order: Any) -> None: ...
+
 
 def notify_url(code: str) -> str:
     return settings.SITE_URL.rstrip("/") + reverse("payments:notify", args=[code])

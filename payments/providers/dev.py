@@ -73,6 +73,10 @@ class DevProvider:
     def refund(self, refund: Any, payment: Any) -> RefundOutcome:
         return RefundOutcome("succeeded", provider_refund_id=f"dev-{refund.reference}")
 
+    def close(self, order: Any) -> None:
+        """Nothing to close: the development gateway keeps no trade open."""
+        return None
+
     def refund_query(self, refund: Any) -> RefundOutcome:
         return RefundOutcome("succeeded", provider_refund_id=refund.provider_refund_id)
 

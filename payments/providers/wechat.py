@@ -156,6 +156,13 @@ class WeChatPayProvider:
         return Notice("payment", trade_no=str(body.get("out_trade_no", "")), txn=str(body.get("transaction_id", "")),
                       amount_fen=int(amount.get("total", -1)), currency=str(amount.get("currency", "")), raw=body)
 
+    def close(self, order: Any) -> None:
+        """Close the trade (关闭订单): the rider's QR or page stops taking money. 204 closed; a trade
+        already paid answers ORDERPAID (its money arrives as a notification and is refunded)."""
+        code, body = self._call("close", out_trade_no=order.trade_no)
+        if code not in (200, 204) and body.get("code") not in ("ORDERPAID", "ORDER_NOT_EXIST", "ORDERCLOSED"):
+            raise ProviderDown(self.label)
+
     def _refund_outcome(self, code: int, body: dict) -> RefundOutcome:
         if code == 200:
             return RefundOutcome(REFUND_STATES.get(body.get("status", ""), "processing"),

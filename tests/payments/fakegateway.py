@@ -66,6 +66,7 @@ class FakeGateway:
         self.refund_mode = "SUCCESS"  # SUCCESS, PROCESSING or NOT_ENOUGH (refused)
         self.down = False
         self.requests: list[tuple[str, str]] = []
+        self.closed: list[str] = []  # trades closed (WeChat close, alipay.trade.close), in order
         for name, text in (("wx_merchant.pem", _pem_private(self.merchant)),
                            ("wx_platform.pub", _pem_public(self.platform)),
                            ("ali_app.pem", _pem_private(self.alipay_app)), ("ali.pub", _pem_public(self.alipay))):
@@ -163,8 +164,14 @@ class FakeGateway:
                 if not self._wechat_authorized("POST", body):
                     self._send(401, {"code": "SIGN_ERROR", "message": "bad signature"})
                     return
-                data = json.loads(body)
-                if self.path.startswith("/v3/pay/transactions/"):
+                data = json.loads(body) if body else {}
+                if self.path.startswith("/v3/pay/transactions/out-trade-no/") and self.path.endswith("/close"):
+                    trade_no = self.path.split("/")[-2]
+                    gateway.closed.append(trade_no)
+                    if trade_no in gateway.trades:
+                        gateway.trades[trade_no]["state"] = "CLOSED"
+                    self._send(204, "", wechat=True)
+                elif self.path.startswith("/v3/pay/transactions/"):
                     kind = self.path.rsplit("/", 1)[1]
                     gateway.trades[data["out_trade_no"]] = {"total": data["amount"]["total"], "state": "NOTPAY",
                                                             "txn": "", "kind": kind, "payer": data.get("payer")}
@@ -235,6 +242,13 @@ class FakeGateway:
                                   "sub_msg": "卖家余额不足"} if gateway.refund_mode == "NOT_ENOUGH" else
                                  {"code": "10000", "msg": "Success", "fund_change": "Y", "trade_no": "2026112822001",
                                   "out_trade_no": biz["out_trade_no"], "refund_fee": biz["refund_amount"]})
+                    elif method == "alipay.trade.close":
+                        gateway.closed.append(biz.get("out_trade_no", ""))
+                        inner = ({"code": "40004", "msg": "Business Failed", "sub_code": "ACQ.TRADE_NOT_EXIST"}
+                                 if trade is None else {"code": "10000", "msg": "Success",
+                                                        "out_trade_no": biz["out_trade_no"]})
+                        if trade is not None:
+                            trade["state"] = "TRADE_CLOSED"
                     elif method == "alipay.trade.fastpay.refund.query":
                         refund = gateway.refunds.get(biz["out_request_no"])
                         inner = ({"code": "10000", "msg": "Success"} if refund is None else
