@@ -340,6 +340,7 @@ def test_the_machine_finds_money_kept_for_a_seat_given_up(monkeypatch):
         return real(order, payment, amount_fen, reason, by)
 
     monkeypatch.setattr(pay, "_refund_add", keeps_late_money)
+    # ~10 s: random sequences until one withdraws (or re-prices, or transfers) and then pays the old order
     with pytest.raises(AssertionError) as found:
-        _run(examples=60, steps=30, seed=7, shrink=False)  # found is enough: no time spent shrinking
+        _run(examples=60, steps=30, seed=1, shrink=False)  # found is enough: no time spent shrinking
     assert "money" in str(found.value) or "kept" in str(found.value) or found.value.args
