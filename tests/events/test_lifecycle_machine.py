@@ -14,6 +14,7 @@ from __future__ import annotations
 import datetime
 import itertools
 import os
+import time
 from decimal import Decimal
 
 import pytest
@@ -321,9 +322,14 @@ def _run(machine=Lifecycle, examples=EXAMPLES, steps=STEPS, seed=20261206, shrin
 
 
 def test_the_lifecycle_invariants_hold_over_random_sequences(django_capture_on_commit_callbacks):
+    started = time.perf_counter()
     with django_capture_on_commit_callbacks(execute=True):
         _run()
+    took = time.perf_counter() - started
     assert STATS["sequences"] >= EXAMPLES and STATS["steps"] > EXAMPLES
+    if os.environ.get("LIFECYCLE_REPORT"):  # bench/lifecycle_machine.py
+        print(f"\nsequences {STATS['sequences']}, steps checked {STATS['steps']}, {took:.1f} s, "
+              f"{STATS['steps'] / took:.1f} steps/s")
 
 
 def test_the_machine_finds_money_kept_for_a_seat_given_up(monkeypatch):
