@@ -6,7 +6,7 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from core import outbox
-from core.models import Outbox
+from core.models import Outbox, StatusChange
 
 
 @admin.register(Outbox)
@@ -23,4 +23,23 @@ class OutboxAdmin(admin.ModelAdmin):
         self.message_user(request, _("%(count)s messages queued again.") % {"count": count})
 
     def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+
+@admin.register(StatusChange)
+class StatusChangeAdmin(admin.ModelAdmin):
+    """Support reads the history of a seat, an order, a refund or an offer: every move, read only."""
+
+    list_display = ("at", "subject", "object_id", "from_status", "to_status", "by", "why")
+    list_filter = ("subject", "to_status")
+    search_fields = ("=object_id", "why")
+    readonly_fields = [f.name for f in StatusChange._meta.fields]
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj: StatusChange | None = None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj: StatusChange | None = None) -> bool:
         return False
