@@ -295,3 +295,17 @@ def test_notify_urls_for_providers_that_are_off_are_404(client, settings):
     assert client.post("/payments/notify/wechat/", b"{}", content_type="application/json").status_code == 404
     assert reverse("payments:notify", args=["wechat"]) == "/payments/notify/wechat/"
     assert sign and ALIPAY_APPID  # the fake's helpers are importable without a server
+
+
+@pytest.mark.parametrize("method", ["wechat", "alipay"])
+def test_a_withdrawn_seats_trade_is_closed_and_money_that_still_arrives_goes_back(
+        client, gateway, held, method, django_capture_on_commit_callbacks):
+    """Issue 22: cancelling a pending order closes its trade with the provider (WeChat Pay close,
+    alipay.trade.close), checked by the fake gateway; nothing is closed for a paid order."""
+    Order.objects.filter(pk=held.pk).update(provider=method)
+    gateway.trades[held.trade_no] = {"total": 12000, "state": "NOTPAY", "txn": ""}
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_cancel(registration=held.registration)
+    assert gateway.closed == [held.trade_no]
+    held.refresh_from_db()
+    assert held.status == "cancelled"
