@@ -414,7 +414,7 @@ def test_a_lapsed_hold_becomes_an_offer_and_the_organizer_refunds_a_rider(live_s
     page.goto(f"{base}/events/{event.slug}/manage/")
     expect(page.locator("#money-received")).to_have_text("¥240")
     page.get_by_role("link", name="收款与退款" if tag == "zh" else "Payments and refunds").click()
-    card = page.locator("#paid-orders li", has_text=payer.public_name)
+    card = page.locator("#paid-orders li", has_text=payer.real_name)  # organizers see the real name
     card.locator("summary").click()
     page.once("dialog", lambda dialog: dialog.accept())
     card.locator("button.danger").click()
