@@ -5,6 +5,7 @@ from django.utils.translation import gettext_lazy as _
 
 from clubs.models import Club, Membership
 from clubs.services import MEMBER_ACTIONS
+from core.money import YuanField
 from events.forms import DATETIME
 from routes.models import Route
 
@@ -13,18 +14,24 @@ class ClubForm(forms.ModelForm):
     class Meta:
         model = Club
         fields = ("name", "name_en", "description", "description_en", "home_area", "contact", "join_policy",
-                  "member_list_visibility", "dues_cny", "dues_months")
-        help_texts = {"dues_cny": _("0: the club collects no dues online.")}
+                  "member_list_visibility", "dues_months")
         widgets = {"description": forms.Textarea(attrs={"rows": 4}),
                    "description_en": forms.Textarea(attrs={"rows": 4})}
 
+    dues_cny = YuanField(label=_("dues (CNY)"), required=False, help_text=_("0: the club collects no dues online."))
+
     def __init__(self, *args: object, **kwargs: object) -> None:
         super().__init__(*args, **kwargs)  # type: ignore[arg-type]
-        for name in ("dues_cny", "dues_months"):  # empty: no dues, a year
-            self.fields[name].required = False
+        self.fields["dues_months"].required = False  # empty: a year
+        self.initial.setdefault("dues_cny", self.instance.dues_fen)
+        # the yuan field where the model's dues field was
+        self.order_fields([*(n for n in self.fields if n not in ("dues_cny", "dues_months")), "dues_cny",
+                           "dues_months"])
 
-    def clean_dues_cny(self) -> object:
-        return self.cleaned_data.get("dues_cny") or 0
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        cleaned["dues_fen"] = cleaned.pop("dues_cny", None) or 0
+        return cleaned
 
     def clean_dues_months(self) -> object:
         return self.cleaned_data.get("dues_months") or 12

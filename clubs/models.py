@@ -30,7 +30,7 @@ class Club(models.Model):
                                    default=JoinPolicy.APPROVAL)
     member_list_visibility = models.CharField(_("member list"), max_length=10, choices=MemberListVisibility.choices,
                                               default=MemberListVisibility.MEMBERS)
-    dues_cny = models.DecimalField(_("dues (CNY)"), max_digits=8, decimal_places=2, default=0)
+    dues_fen = models.PositiveIntegerField(_("dues (fen)"), default=0)  # integer fen (core.money converts)
     dues_months = models.PositiveSmallIntegerField(_("months each payment covers"), default=12)
     created_at = models.DateTimeField(_("created"), auto_now_add=True)
 
@@ -41,10 +41,6 @@ class Club(models.Model):
 
     def __str__(self) -> str:
         return self.name
-
-    @property
-    def dues_fen(self) -> int:
-        return int(self.dues_cny * 100)
 
 
 class Membership(models.Model):

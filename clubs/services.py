@@ -19,6 +19,7 @@ from accounts.models import User
 from clubs.models import Announcement, Club, Membership
 from clubs.notifications import announcement_mail_on_commit, membership_mail_on_commit
 from clubs.selectors import memberships_active
+from core import money
 from core.errors import ServiceError
 from core.services import model_update
 from core.slugs import insert_with_unique_slug, unique_slug
@@ -49,6 +50,7 @@ class ClubCode(StrEnum):
 @transaction.atomic
 def club_create(*, name: str, founder: User | None = None, slug: str = "", **fields: object) -> Club:
     """Any rider can found a club and becomes its owner."""
+    fields = money.spec_in_fen(fields, "dues_cny", "dues_fen")
     text = str(fields.get("name_en") or name)
     club = Club(name=name, slug=slug or unique_slug(Club, text, fallback="club", reserved=RESERVED_SLUGS), **fields)
     club.full_clean(validate_unique=bool(slug))  # a chosen slug is checked here, a made one on insert
@@ -64,7 +66,7 @@ def club_create(*, name: str, founder: User | None = None, slug: str = "", **fie
 
 @transaction.atomic
 def club_update(*, club: Club, **fields: object) -> Club:
-    return model_update(instance=club, fields=fields)
+    return model_update(instance=club, fields=money.spec_in_fen(fields, "dues_cny", "dues_fen"))
 
 
 @transaction.atomic

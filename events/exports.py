@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 
-from django.utils import timezone
 from django.utils.translation import gettext as _
 
+from core import times
 from events.idcard import mask
 from events.models import Event, Question, Registration
 from events.selectors import roster
@@ -32,7 +32,7 @@ def table(*, event: Event, kind: str) -> tuple[Sequence[str], Iterable[Sequence[
         return ([_("Bib"), _("Category"), _("Status"), _("Username"), _("Display name"), _("Real name"), _("Mobile"),
                  _("Registered at"), *[q.label for q in questions]],
                 ([r.bib or "", r.category.name, r.get_status_display(), r.rider.username, r.rider.display_name,
-                  r.rider.real_name, r.rider.mobile, timezone.localtime(r.created_at).strftime("%Y-%m-%d %H:%M"),
+                  r.rider.real_name, r.rider.mobile, times.when(r.created_at, event),
                   *[_masked(q, r.answers.get(q.key, "")) for q in questions]] for r in rows))
     confirmed = rows.filter(status=Registration.Status.CONFIRMED, rider__is_active=True)
     if kind == "insurance":
@@ -43,4 +43,4 @@ def table(*, event: Event, kind: str) -> tuple[Sequence[str], Iterable[Sequence[
                   r.rider.emergency_contact_phone] for r in confirmed))
     return ([_("Bib"), _("Category"), _("Display name"), _("Real name"), _("Checked in")],
             ([r.bib or "", r.category.name, r.rider.display_name, r.rider.real_name,
-              timezone.localtime(r.checked_in_at).strftime("%H:%M") if r.checked_in_at else ""] for r in confirmed))
+              times.when(r.checked_in_at, event, "H:i")] for r in confirmed))

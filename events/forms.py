@@ -11,6 +11,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import HomeArea
 from core.i18n import localized
+from core.money import YuanField
 from events import idcard
 from events.models import Category, Event, Question, QuotaGroup
 from events.questions import TEXT_MAX_LENGTH, choices
@@ -47,7 +48,7 @@ class CategoryForm(forms.Form):
     name_en = forms.CharField(label=_("name (English)"), max_length=80, required=False)
     route = forms.ModelChoiceField(label=_("route"), queryset=Route.objects.none(), required=False)
     capacity = forms.IntegerField(label=_("capacity"), min_value=1, max_value=100_000)
-    fee_cny = forms.DecimalField(label=_("fee (CNY)"), min_value=0, max_digits=8, decimal_places=2, required=False)
+    fee_cny = YuanField(label=_("fee (CNY)"), required=False)  # cleans to fen
     # a choice, not a ticked box: an untouched extra form must post exactly its initial values
     when_full = forms.ChoiceField(label=_("when full"), initial="waitlist", choices=[
         ("waitlist", _("new registrations join the waitlist")), ("refuse", _("refuse new registrations"))])
@@ -162,6 +163,11 @@ class SwitchCategoryForm(forms.Form):
         self.fields["category"].queryset = event.categories.all()
         self.fields["category"].label_from_instance = lambda c: localized(c, "name")
 
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        cleaned["price_fen"] = cleaned.pop("price_cny", None)  # fen (YuanField); None: the category's
+        return cleaned
+
 
 class TransferForm(forms.Form):
     username = forms.CharField(label=_("username of the rider taking your place"), max_length=150)
@@ -183,12 +189,19 @@ class CancelEventForm(forms.Form):
 class CategorySettingsForm(forms.ModelForm):
     class Meta:
         model = Category
-        fields = ("mode", "capacity", "waitlist_enabled", "bib_start", "bib_end", "fee_cny", "min_age", "max_age",
-                  "gender")
+        fields = ("mode", "capacity", "waitlist_enabled", "bib_start", "bib_end", "min_age", "max_age", "gender")
+
+    fee_cny = YuanField(label=_("fee (CNY)"), required=False)  # stored as fee_fen
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mode"].required = False  # not sent: unchanged
+        self.initial.setdefault("fee_cny", self.instance.fee_fen)
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        cleaned["fee_fen"] = cleaned.pop("fee_cny", None) or 0
+        return cleaned
 
     def clean_mode(self) -> str:
         return self.cleaned_data.get("mode") or self.instance.mode
@@ -222,8 +235,7 @@ class EntryCodesForm(forms.Form):
                                       queryset=Category.objects.none(), empty_label=None)
     count = forms.IntegerField(label=_("how many codes"), min_value=1, max_value=5000, initial=1)
     uses = forms.IntegerField(label=_("uses of each"), min_value=1, max_value=1000, initial=1)
-    price_cny = forms.DecimalField(label=_("price (CNY), empty: the category's; 0: free"), required=False,
-                                   min_value=0, max_digits=8, decimal_places=2)
+    price_cny = YuanField(label=_("price (CNY), empty: the category's; 0: free"), required=False)
     expires_at = forms.DateTimeField(label=_("valid until"), required=False, widget=DATETIME)
     reserve = forms.BooleanField(label=_("reserve their seats (the open sign-up cannot take them)"), required=False)
     note = forms.CharField(label=_("for (sponsor, qualifier ...)"), required=False, max_length=120)
@@ -232,6 +244,11 @@ class EntryCodesForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = event.categories.all()
         self.fields["category"].label_from_instance = lambda c: localized(c, "name")
+
+    def clean(self) -> dict:
+        cleaned = super().clean() or {}
+        cleaned["price_fen"] = cleaned.pop("price_cny", None)  # fen (YuanField); None: the category's
+        return cleaned
 
 
 class EntryCodesImportForm(forms.Form):

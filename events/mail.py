@@ -10,15 +10,17 @@ from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
 from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import timezone, translation
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
+from core import money, times
 from core.i18n import localized
 from core.sms import Sms, can_send
-from events import ical
+from events import ical, payments_port
 from events.models import EntryCode, Registration
 from events.selectors import waitlist_position
 from events.services.checkin import checkin_code
+from events.services.seats import seat_price_fen
 
 
 def qr_png(text: str) -> bytes:
@@ -61,6 +63,12 @@ def build(registration: Registration, kind: str, to: Any = None) -> EmailMultiAl
     return message
 
 
+def _due_fen(registration: Registration) -> int:
+    """What the rider is asked to pay: the open order (an entry code's price, a switch) or the seat's price."""
+    pending = payments_port.seat_money.pending(registration=registration)
+    return pending["amount_fen"] if pending else seat_price_fen(registration)
+
+
 def sms_for(registration: Registration, kind: str, to: Any = None) -> Sms | None:
     """The text message for a registration fact: short, in the rider's language, with the
     template's variables (event, time, code, amount, deadline); None for kinds that go by e-mail
@@ -73,11 +81,11 @@ def sms_for(registration: Registration, kind: str, to: Any = None) -> Sms | None
         deadline = registration.hold_expires_at
         params = {
             "event": localized(event, "title")[:20],
-            "time": timezone.localtime(event.starts_at).strftime("%m-%d %H:%M"),
+            "time": times.when(event.starts_at, event, "m-d H:i"),
             "code": checkin_code(registration) if registration.status == Registration.Status.CONFIRMED
             and rider.pk == registration.rider_id else "",
-            "amount": f"{registration.category.fee_cny:.2f}".rstrip("0").rstrip("."),
-            "deadline": timezone.localtime(deadline).strftime("%m-%d %H:%M") if deadline else "",
+            "amount": money.yuan(_due_fen(registration)),
+            "deadline": times.when(deadline, event, "m-d H:i"),
         }
         text = str(SMS_TEXTS[kind]) % params
     return Sms(phone=rider.phone, kind=kind, params={k: params[k] for k in SMS_PARAMS[kind]}, text=text)

@@ -1,7 +1,5 @@
 """Events, their categories and questions, registrations, check-in and results."""
 
-from decimal import Decimal
-
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -106,7 +104,7 @@ class Category(models.Model):
     capacity = models.PositiveIntegerField(_("capacity"))
     mode = models.CharField(_("registration mode"), max_length=12, choices=Mode.choices, default=Mode.FIRST_COME)
     waitlist_enabled = models.BooleanField(_("waitlist when full"), default=True)
-    fee_cny = models.DecimalField(_("fee (CNY)"), max_digits=8, decimal_places=2, default=0)
+    fee_fen = models.PositiveIntegerField(_("fee (fen)"), default=0)  # integer fen (core.money converts)
     min_age = models.PositiveSmallIntegerField(_("minimum age on event day"), null=True, blank=True)
     max_age = models.PositiveSmallIntegerField(_("maximum age on event day"), null=True, blank=True)
     gender = models.CharField(_("gender restriction"), max_length=8, choices=Gender.choices, blank=True, default="")
@@ -131,10 +129,6 @@ class Category(models.Model):
     def __str__(self) -> str:
         return f"{self.event} · {self.name}"
 
-    @property
-    def fee_fen(self) -> int:
-        """The price in fen (integer): what an order charges; never a float."""
-        return int(Decimal(self.fee_cny) * 100)
 
 
 class Question(models.Model):
@@ -319,8 +313,7 @@ class EntryCode(models.Model):
     code = models.CharField(_("code"), max_length=24)
     uses_allowed = models.PositiveIntegerField(_("uses"), default=1)
     uses = models.PositiveIntegerField(default=0, editable=False)
-    price_cny = models.DecimalField(_("price (CNY), empty: the category's"), max_digits=8, decimal_places=2,
-                                    null=True, blank=True)
+    price_fen = models.PositiveIntegerField(_("price (fen), empty: the category's"), null=True, blank=True)
     expires_at = models.DateTimeField(_("valid until"), null=True, blank=True)
     reserved = models.BooleanField(_("seats reserved"), default=False)
     note = models.CharField(_("for"), max_length=120, blank=True)
@@ -336,11 +329,6 @@ class EntryCode(models.Model):
 
     def __str__(self) -> str:
         return self.code
-
-    @property
-    def price_fen(self) -> int | None:
-        """The code's price in fen, or None: the category's."""
-        return None if self.price_cny is None else int(Decimal(self.price_cny) * 100)
 
 
 class TransferOffer(models.Model):

@@ -4,6 +4,7 @@ from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
+from core import money
 from core.i18n import localized
 from events import payments_port
 from events.idcard import mask
@@ -83,14 +84,19 @@ class CategoryOutput(serializers.ModelSerializer):
     waitlisted = serializers.IntegerField(source="waiting", read_only=True)
     seats_left = serializers.SerializerMethodField()
     route = serializers.SerializerMethodField()
+    fee_cny = serializers.SerializerMethodField(help_text="The fee in yuan, two decimals (fee_fen is the amount).")
 
     class Meta:
         model = Category
         fields = ("id", "name", "name_en", "title", "capacity", "confirmed", "waitlisted", "seats_left",
-                  "waitlist_enabled", "fee_cny", "min_age", "max_age", "gender", "bib_start", "bib_end", "route")
+                  "waitlist_enabled", "fee_fen", "fee_cny", "min_age", "max_age", "gender", "bib_start", "bib_end",
+                  "route")
 
     def get_title(self, category) -> str:
         return localized(category, "name")
+
+    def get_fee_cny(self, category) -> str:
+        return money.yuan2(category.fee_fen)
 
     def get_seats_left(self, category) -> int:
         return max(0, category.capacity - getattr(category, "seated", getattr(category, "confirmed", 0)))

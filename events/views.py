@@ -22,7 +22,7 @@ from django.views.decorators.http import require_POST
 
 from accounts.selectors import rider_by_username, riders_by_username
 from accounts.services import companion_create, feed_rider, feed_token
-from core import memberships
+from core import memberships, money, times
 from core.csv import csv_response
 from core.i18n import localized
 from core.parse import whole_number
@@ -208,7 +208,7 @@ def _category_spec(data: dict) -> dict:
     route = data.get("route")
     return {
         "name": data["name"], "name_en": data.get("name_en", ""), "capacity": data["capacity"],
-        "fee_cny": data.get("fee_cny") or 0, "waitlist_enabled": data.get("when_full") != "refuse",
+        "fee_fen": data.get("fee_cny") or 0, "waitlist_enabled": data.get("when_full") != "refuse",
         "min_age": data.get("min_age"), "max_age": data.get("max_age"), "gender": data.get("gender") or "",
         "route_version": route.current_version if route else None,
     }
@@ -608,9 +608,10 @@ def entry_codes(request: HttpRequest, slug: str) -> HttpResponse:
     if request.GET.get("format") == "csv":
         return csv_response(f"{event.pk}-codes", [_("Code"), _("Category"), _("Uses"), _("Used"), _("Price"),
                                                   _("Valid until"), _("Note")],
-                            ([c.code, c.category.name, c.uses_allowed, c.uses, c.price_cny if c.price_cny is not None
-                              else "", timezone.localtime(c.expires_at).strftime("%Y-%m-%d %H:%M") if c.expires_at
-                              else "", c.note] for c in event.entry_codes.select_related("category")))
+                            ([c.code, c.category.name, c.uses_allowed, c.uses,
+                              money.yuan2(c.price_fen) if c.price_fen is not None else "",
+                              times.when(c.expires_at, event), c.note]
+                             for c in event.entry_codes.select_related("category")))
     return render(request, "events/entry_codes.html", {
         "event": event, "form": form, "import_form": import_form,
         "codes": event.entry_codes.select_related("category")[:1000],

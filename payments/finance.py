@@ -7,8 +7,8 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from django.db.models import Count, QuerySet, Sum
-from django.utils import timezone
 
+from core import times
 from payments import providers
 from payments.models import FapiaoRequest, Order, Payment, Refund
 
@@ -103,7 +103,7 @@ LEDGER_HEADER = ["type", "order", "trade_no", "rider", "category", "provider", "
 
 
 def _local(value: Any) -> str:
-    return timezone.localtime(value).strftime("%Y-%m-%d %H:%M:%S") if value else ""
+    return times.when(value, fmt="Y-m-d H:i:s")
 
 
 def ledger_rows(event: Any) -> tuple[list[str], list[list[Any]]]:

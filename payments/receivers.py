@@ -29,7 +29,7 @@ def pay_link(sender: type, *, registration: Registration, **kwargs: Any) -> list
 
 @receiver(organizer_links, dispatch_uid="payments.organizer_links")
 def payments_links(sender: type, *, event: Event, **kwargs: Any) -> list[tuple[str, str]]:
-    if not event.categories.filter(fee_cny__gt=0).exists():
+    if not event.categories.filter(fee_fen__gt=0).exists():
         return []
     return [(_("Payments and refunds"), reverse("payments:event", args=[event.slug])),
             (_("Unpaid seats"), reverse("payments:unpaid", args=[event.slug]))]
@@ -37,7 +37,7 @@ def payments_links(sender: type, *, event: Event, **kwargs: Any) -> list[tuple[s
 
 @receiver(organizer_figures, dispatch_uid="payments.organizer_figures")
 def money_figures(sender: type, *, event: Event, **kwargs: Any) -> list[tuple[str, str, str]]:
-    if not event.categories.filter(fee_cny__gt=0).exists():
+    if not event.categories.filter(fee_fen__gt=0).exists():
         return []
     summary = finance.event_summary(event)
     return [(_("Received"), f"¥{yuan(summary.received_fen)}", "money-received"),
@@ -54,7 +54,7 @@ def refund_policy(sender: type, *, event: Event, registration: Registration | No
                   **kwargs: Any) -> list[str]:
     """The refund policy in words, where the event charges (and, for a paid rider, what
     withdrawing now gives back)."""
-    if not event.categories.filter(fee_cny__gt=0).exists():
+    if not event.categories.filter(fee_fen__gt=0).exists():
         return []
     policy = services.refund_policy(event)
     parts = []

@@ -14,6 +14,7 @@ from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
+from core import money
 from core.csv import csv_rows
 from core.errors import ServiceError
 from core.imports import ImportReport
@@ -36,8 +37,12 @@ def _reserve(category: Category, seats: int) -> None:
 
 @transaction.atomic
 def entry_codes_create(*, event: Event, category: Category, count: int, uses: int = 1,
-                       price_cny: decimal.Decimal | None = None, expires_at: datetime.datetime | None = None,
+                       price_fen: int | None = None, expires_at: datetime.datetime | None = None,
                        reserve: bool = False, note: str = "") -> list[EntryCode]:
+    """N codes for one category, each of `uses` uses, at `price_fen` (None: the category's fee; 0:
+    a free entry), optionally with their seats reserved out of the capacity."""
+    if price_fen is not None and price_fen < 0:
+        raise ServiceError(_("The price cannot be negative."), RegistrationCode.CODE_INVALID, field="price_cny")
     if category.event_id != event.pk:
         raise ServiceError(_("This category belongs to another event."), RegistrationCode.WRONG_EVENT)
     if not 1 <= count <= 5000 or not 1 <= uses <= 1000:
@@ -51,7 +56,7 @@ def entry_codes_create(*, event: Event, category: Category, count: int, uses: in
         value = "".join(secrets.choice(ALPHABET) for _ in range(8))
         if value not in taken:
             taken.add(value)
-            codes.append(EntryCode(event=event, category=locked, code=value, uses_allowed=uses, price_cny=price_cny,
+            codes.append(EntryCode(event=event, category=locked, code=value, uses_allowed=uses, price_fen=price_fen,
                                    expires_at=expires_at, reserved=reserve, note=note[:120]))
     return EntryCode.objects.bulk_create(codes)
 
@@ -81,7 +86,7 @@ def entry_codes_import(*, event: Event, data: bytes, reserve: bool = False) -> I
             problem = _("no category %(name)s") % {"name": category_name}
         try:
             uses_n = int(uses or 1)
-            price_d = decimal.Decimal(price) if price else None
+            price_d = money.fen(price) if price else None
         except (ValueError, decimal.InvalidOperation):
             problem = problem or _("uses and price must be numbers")
             uses_n, price_d = 1, None
@@ -90,13 +95,13 @@ def entry_codes_import(*, event: Event, data: bytes, reserve: bool = False) -> I
             problem = problem or _("the date must look like 2026-12-31 23:59")
         if expires is not None and timezone.is_naive(expires):
             expires = timezone.make_aware(expires)
-        if problem is None and (uses_n < 1 or (price_d is not None and price_d < 0)):
+        if problem is None and (uses_n < 1 or (price_d is not None and not 0 <= price_d <= money.MAX_FEN)):
             problem = _("uses must be at least 1 and the price not negative")
         if problem:
             report.errors.append(_("Line %(line)s: %(problem)s.") % {"line": line, "problem": problem})
             continue
         seen.add(code)
-        made.append(EntryCode(event=event, category=category, code=code, uses_allowed=uses_n, price_cny=price_d,
+        made.append(EntryCode(event=event, category=category, code=code, uses_allowed=uses_n, price_fen=price_d,
                               expires_at=expires, reserved=reserve, note=note[:120]))
     if report.errors or not made:
         if not made and not report.errors:
@@ -153,7 +158,7 @@ def deferral_codes_issue(*, from_event: Event, category: Category) -> list[Entry
         while value in taken:
             value = "".join(secrets.choice(ALPHABET) for _ in range(8))
         taken.add(value)
-        codes.append(EntryCode(event=event, category=locked, code=value, uses_allowed=1, price_cny=decimal.Decimal(0),
+        codes.append(EntryCode(event=event, category=locked, code=value, uses_allowed=1, price_fen=0,
                                reserved=True, for_rider_id=rider, note=f"deferred from {from_event.title}"[:120]))
     made = EntryCode.objects.bulk_create(codes)
     for (pk, rider), _code in zip(new, made, strict=True):

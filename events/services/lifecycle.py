@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from core import money
 from core.errors import ServiceError
 from core.services import model_update
 from core.slugs import insert_with_unique_slug, unique_slug
@@ -54,7 +55,7 @@ def event_create(*, created_by: User, title: str, kind: str, starts_at: datetime
     ranges = default_bib_ranges([int(c["capacity"]) for c in categories])
     made = []
     for position, (spec, (start, end)) in enumerate(zip(categories, ranges)):
-        spec = dict(spec)
+        spec = money.spec_in_fen(dict(spec), "fee_cny", "fee_fen")  # yuan typed in a form or the API
         category = Category(event=event, position=position, bib_start=spec.pop("bib_start", start),
                             bib_end=spec.pop("bib_end", end), **spec)
         category.next_bib = category.bib_start
@@ -84,7 +85,8 @@ def event_update(*, event: Event, **fields: object) -> Event:
 
 @transaction.atomic
 def category_update(*, category: Category, **fields: object) -> Category:
-    """Change capacity, bib range or limits; more seats go to the waitlist at once, in order."""
+    """Change capacity, bib range, fee (fee_fen) or limits; more seats go to the waitlist at once, in order."""
+    fields = money.spec_in_fen(fields, "fee_cny", "fee_fen")
     locked = lock_category(category)
     if "mode" in fields and fields["mode"] != locked.mode and locked.registrations.exists():
         raise ServiceError(_("Riders have signed up already: the registration mode cannot change."),
@@ -114,7 +116,7 @@ def category_add(*, event: Event, spec: dict) -> Category:
     siblings = list(Category.objects.filter(event=event))
     top = max((c.bib_end for c in siblings), default=0)
     (start, end), = default_bib_ranges([int(spec["capacity"])])
-    spec = dict(spec)
+    spec = money.spec_in_fen(dict(spec), "fee_cny", "fee_fen")
     category = Category(event=event, position=len(siblings), bib_start=spec.pop("bib_start", top + start),
                         bib_end=spec.pop("bib_end", top + end), **spec)
     category.next_bib = category.bib_start

@@ -17,7 +17,7 @@ def duration(seconds: int | None) -> str:
 def event_summary(event) -> dict:
     """The lowest fee and the seats left over the event's categories (prefetched with counts)."""
     categories = list(event.categories.all())
-    fees = [c.fee_cny for c in categories]
+    fees = [c.fee_fen for c in categories]
     seats = sum(max(0, c.capacity - getattr(c, "confirmed", c.confirmed_count)) for c in categories)
     return {"fee": min(fees) if fees else 0, "paid": any(fees), "seats": seats,
             "waitlist": any(c.waitlist_enabled for c in categories)}

@@ -25,7 +25,7 @@ def race(make_event):
 
 def test_a_comp_code_registers_free_and_is_used_once(race):
     event, category = race
-    [code] = entry_codes_create(event=event, category=category, count=1, price_cny=Decimal("0"), note="赞助商")
+    [code] = entry_codes_create(event=event, category=category, count=1, price_fen=0, note="赞助商")
     rider = UserFactory()
     registration, created = registration_create(event=event, category=category, rider=rider, code=code.code.lower())
     assert created and registration.status == "confirmed" and registration.entry_code == code
@@ -39,7 +39,7 @@ def test_a_comp_code_registers_free_and_is_used_once(race):
 
 def test_a_code_at_its_own_price_and_its_limits(race):
     event, category = race
-    [discount] = entry_codes_create(event=event, category=category, count=1, uses=2, price_cny=Decimal("99"))
+    [discount] = entry_codes_create(event=event, category=category, count=1, uses=2, price_fen=9900)
     registration = registration_create(event=event, category=category, rider=UserFactory(), code=discount.code)[0]
     assert registration.status == "awaiting_payment"
     assert Order.objects.get(registration=registration).amount_fen == 9900

@@ -187,7 +187,7 @@ def test_an_order_deadline_near_midnight_utc_is_shown_locally(race, client):
 
 
 def test_the_price_due_after_an_entry_code_and_a_switch_is_the_full_price_less_what_was_paid(race):
-    code = entry_codes_create(event=race, category=_cat(race, "100公里"), count=1, price_cny=Decimal("60"))[0]
+    code = entry_codes_create(event=race, category=_cat(race, "100公里"), count=1, price_fen=6000)[0]
     rider = UserFactory()
     seat = _sign_up(race, rider, code=code.code)
     order = Order.objects.get(registration=seat)
