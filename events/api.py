@@ -5,7 +5,6 @@ Refusals travel as exceptions to core.drf.exception_handler; nothing here catche
 
 from __future__ import annotations
 
-from django.db import transaction
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
@@ -20,7 +19,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import rider_by_username, riders_by_username
-from accounts.services import companion_create
 from core.drf import ERRORS, ErrorOutput, ImportOutput, paginated, upload_read
 from core.errors import ServiceError
 from events import services
@@ -113,15 +111,11 @@ class FamilyRegistrationApi(APIView):
         category = category_for_registration(slug=slug, category_id=values["category"], user=request.user)
         if category is None:
             raise ServiceError(_("This event has no such category."), RegistrationCode.NO_CATEGORY, field="category")
-        with transaction.atomic():  # the companions' profiles only with their seats
-            members = [(companion_create(guardian=request.user, real_name=c["real_name"], gender=c["gender"],
-                                         date_of_birth=c["date_of_birth"], mobile=c["mobile"]), c["answers"])
-                       for c in values["companions"]]
-            made = services.registrations_create_family(
-                category=category, adult=request.user, members=members, adult_rides=values["adult_rides"],
-                adult_answers=values["answers"], accept_waiver=values["accept_waiver"],
-                guardian_consent=values["guardian_consent"], id_consent=values["id_consent"],
-                friends=riders_by_username(usernames=values["friends"], field="friends") if values["friends"] else [])
+        made = services.registrations_create_family(
+            category=category, adult=request.user, companions=values["companions"], adult_rides=values["adult_rides"],
+            adult_answers=values["answers"], accept_waiver=values["accept_waiver"],
+            guardian_consent=values["guardian_consent"], id_consent=values["id_consent"],
+            friends=riders_by_username(usernames=values["friends"], field="friends") if values["friends"] else [])
         return Response(RegistrationOutput(made, many=True).data, status=status.HTTP_201_CREATED)
 
 

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
 from accounts.models import HomeArea
+from accounts.validators import normalize_phone
 from core.i18n import localized
 from core.money import YuanField
 from events import idcard
@@ -262,11 +263,23 @@ class CompanionForm(forms.Form):
     real_name = forms.CharField(label=_("real name"), max_length=60)
     gender = forms.ChoiceField(label=_("gender"), choices=[("female", _("Female")), ("male", _("Male"))])
     date_of_birth = forms.DateField(label=_("date of birth"), widget=forms.DateInput(attrs={"type": "date"}))
+    mobile = forms.CharField(label=_("mobile (optional)"), max_length=20, required=False,
+                             widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "off"}))
 
     def __init__(self, *args, event: Event, **kwargs):
         super().__init__(*args, **kwargs)
         for question in event.questions.all():
             self.fields[f"q_{question.key}"] = _question_field(question, localized(question, "label"))
+
+    def clean_mobile(self) -> str:
+        value = self.cleaned_data.get("mobile", "").strip()
+        return normalize_phone(value) if value else ""
+
+    def companion(self) -> dict:
+        """The companion as the family service takes it (the API's companions have the same keys)."""
+        return {"real_name": self.cleaned_data["real_name"], "gender": self.cleaned_data["gender"],
+                "date_of_birth": self.cleaned_data["date_of_birth"], "mobile": self.cleaned_data.get("mobile", ""),
+                "answers": self.answers()}
 
     def answers(self) -> dict:
         return {name[2:]: value for name, value in self.cleaned_data.items()

@@ -10,7 +10,6 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
-from django.db import transaction
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.urls import reverse
@@ -21,7 +20,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import rider_by_username, riders_by_username
-from accounts.services import companion_create, feed_rider, feed_token
+from accounts.services import feed_rider, feed_token
 from core import memberships, money, times
 from core.csv import csv_response
 from core.i18n import localized
@@ -645,13 +644,10 @@ def family_entry(request: HttpRequest, slug: str) -> HttpResponse:
     companions = [CompanionForm(data, event=event, prefix=f"c{i}", empty_permitted=True,
                                 use_required_attribute=False) for i in range(count)]
     if request.method == "POST" and form.is_valid() and all(c.is_valid() for c in companions):
-        with shown_on(form) as outcome, transaction.atomic():
-            members = [(companion_create(guardian=request.user, real_name=c.cleaned_data["real_name"],
-                                         gender=c.cleaned_data["gender"],
-                                         date_of_birth=c.cleaned_data["date_of_birth"]), c.answers())
-                       for c in companions if c.has_changed()]
+        with shown_on(form) as outcome:
             made = services.registrations_create_family(
-                category=form.cleaned_data["category"], adult=request.user, members=members,
+                category=form.cleaned_data["category"], adult=request.user,
+                companions=[c.companion() for c in companions if c.has_changed()],
                 adult_rides=form.cleaned_data["adult_rides"], adult_answers=form.answers(),
                 accept_waiver=form.cleaned_data.get("accept_waiver", False),
                 guardian_consent=form.cleaned_data["guardian_consent"],

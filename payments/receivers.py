@@ -18,13 +18,19 @@ from payments.seat_money import pending_order as _pending
 
 
 @receiver(registration_links, dispatch_uid="payments.pay_link")
-def pay_link(sender: type, *, registration: Registration, **kwargs: Any) -> list[tuple[str, str]]:
-    """The rider's way to pay for a held seat, and the receipts of what they paid."""
+def pay_link(sender: type, *, registration: Registration, request: Any = None,
+             **kwargs: Any) -> list[tuple[str, str]]:
+    """The way to pay for a held seat (for whoever owes it), and the receipts of what the viewer
+    paid: a transferred seat's new holder never gets a link to the previous holder's receipt."""
+    viewer = getattr(getattr(request, "user", None), "pk", None)
     order = _pending(registration)
     if order is not None:
+        if viewer is not None and order.rider_id != viewer:
+            return []
         return [(_("Pay ¥%(amount)s") % {"amount": yuan(order.amount_fen)}, reverse("payments:order", args=[order.pk]))]
+    paid = Order.objects.filter(registration=registration, paid_at__isnull=False).order_by("pk")
     return [(_("Receipt"), reverse("payments:receipt", args=[o.pk]))
-            for o in Order.objects.filter(registration=registration, paid_at__isnull=False).order_by("pk")]
+            for o in (paid.filter(rider_id=viewer) if viewer is not None else paid)]
 
 
 @receiver(organizer_links, dispatch_uid="payments.organizer_links")

@@ -16,6 +16,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.services import companion_create
 from core import memberships, money, transitions
 from core.errors import ServiceError
 from events import payments_port
@@ -521,7 +522,8 @@ def _transfer_checks(registration: Registration, to_rider: User) -> None:
     if Registration.objects.filter(event=event, rider=to_rider, status__in=Registration.ACTIVE).exists():
         raise ServiceError(_("That rider is already registered for this event."),
                            RegistrationCode.ALREADY_REGISTERED)
-    rider_check(category=registration.category, rider=to_rider)  # members-only, age, gender: the recipient's
+    # members-only, age, gender: the recipient's, named so the sender sees whose rule it is
+    _named(to_rider, rider_check, category=registration.category, rider=to_rider)
 
 
 @transaction.atomic
@@ -716,10 +718,11 @@ def _member_checks(*, category: Category, rider: User, given: dict, id_consent: 
 
 
 @transaction.atomic
-def registrations_create_family(*, category: Category, adult: User, members: list[tuple[User, dict]],
-                                adult_rides: bool = True, adult_answers: dict | None = None,
-                                accept_waiver: bool = False, guardian_consent: bool = False,
-                                id_consent: bool = False, friends: list[User] | None = None) -> list[Registration]:
+def registrations_create_family(*, category: Category, adult: User, members: list[tuple[User, dict]] | None = None,
+                                companions: list[dict] | None = None, adult_rides: bool = True,
+                                adult_answers: dict | None = None, accept_waiver: bool = False,
+                                guardian_consent: bool = False, id_consent: bool = False,
+                                friends: list[User] | None = None) -> list[Registration]:
     """An adult registers companions (family, friends; each their own profile and answers) with or
     without themselves: every seat or none, under the category lock as team entries. Friends with
     their own account get a held seat they confirm themselves (their answers, their waiver), as a
@@ -728,6 +731,12 @@ def registrations_create_family(*, category: Category, adult: User, members: lis
     waiver for everyone and pays for everyone (their orders are the adult's)."""
     event = category.event
     friends = [f for f in (friends or []) if f.pk != adult.pk]
+    # companions without an account (page and API alike): made here, so their profiles exist only
+    # with their seats (the whole entry rolls back on any refusal)
+    members = list(members or []) + [
+        (companion_create(guardian=adult, real_name=c["real_name"], gender=c["gender"],
+                          date_of_birth=c["date_of_birth"], mobile=c.get("mobile", "")), c.get("answers") or {})
+        for c in companions or []]
     if not members and not friends:
         raise ServiceError(_("Add at least one companion."), RegistrationCode.EMPTY_GROUP)
     _window_check(event)

@@ -301,3 +301,60 @@ def test_every_status_change_is_an_edge_of_its_table_and_recorded(race):
     with pytest.raises(transitions.IllegalTransition):
         from events.services import registration_move
         registration_move(Registration.objects.get(pk=seat.pk), "awaiting_payment")
+
+
+def test_the_new_holder_sees_only_their_own_receipts(race, client):
+    sender, recipient = UserFactory(), UserFactory()
+    seat = _sign_up(race, sender)
+    paid = _pay(Order.objects.get(registration=seat))
+    seat = _transfer(Registration.objects.get(pk=seat.pk), recipient)
+    client.force_login(recipient)
+    page = client.get(f"/events/registrations/{seat.pk}/").content.decode()
+    assert f"/payments/orders/{paid.pk}/receipt/" not in page  # the sender's receipt is the sender's
+    assert client.get(f"/payments/orders/{paid.pk}/receipt/").status_code == 404
+
+
+def test_a_refused_transfer_names_the_recipients_rule_not_the_sender(make_event):
+    event = make_event(categories=[{"name": "女子组", "capacity": 3, "gender": "female"}],
+                       transfer_deadline=timezone.now() + datetime.timedelta(days=3))
+    her = UserFactory(gender="female")
+    him = UserFactory(gender="male", real_name="张三")
+    seat = registration_create(event=event, category=event.categories.get(), rider=her)[0]
+    with pytest.raises(ServiceError) as refused:
+        registration_transfer(registration=seat, to_rider=him)
+    assert refused.value.error_code == "gender" and refused.value.messages[0].startswith(him.public_name)
+
+
+def test_holds_and_offers_near_midnight_utc_are_shown_in_beijing_time(race, client):
+    from events.services import registrations_create_group
+
+    member = UserFactory()
+    held = registrations_create_group(category=_cat(race, "100公里"), riders=[member])[0]
+    Registration.objects.filter(pk=held.pk).update(
+        hold_expires_at=datetime.datetime(2026, 12, 20, 16, 5, tzinfo=datetime.UTC))
+    client.force_login(member)
+    page = client.get(f"/events/registrations/{held.pk}/").content.decode()
+    assert "2026-12-21 00:05" in page and "2026-12-20 16:05" not in page
+    from events.mail import sms_for
+
+    Registration.objects.filter(pk=held.pk).update(status="awaiting_payment")
+    sms = sms_for(Registration.objects.get(pk=held.pk), "offer", to=member)  # the memory backend sends all
+    assert "12-21 00:05" in sms.text and "¥120" in sms.text
+
+
+def test_the_family_page_and_the_api_make_companions_through_one_service(race, client):
+    parent = UserFactory(date_of_birth=datetime.date(1985, 1, 1))
+    client.force_login(parent)
+    page_answer = client.post(f"/events/{race.slug}/family/", {
+        "category": _cat(race, "体验").pk, "guardian_consent": "on", "c0-real_name": "王小宝", "c0-gender": "male",
+        "c0-date_of_birth": "2014-05-01", "c0-mobile": "13912345678"})
+    assert page_answer.status_code == 302
+    api_answer = client.post(f"/api/v1/events/{race.slug}/family-registrations/", {
+        "category": _cat(race, "体验").pk, "guardian_consent": True, "adult_rides": False,
+        "companions": [{"real_name": "王小贝", "gender": "female", "date_of_birth": "2015-06-01",
+                        "mobile": "13912345679"}]}, content_type="application/json")
+    assert api_answer.status_code == 201, api_answer.content
+    from accounts.models import User
+
+    made = list(User.objects.filter(guardian=parent).order_by("pk").values_list("real_name", "mobile"))
+    assert made == [("王小宝", "+8613912345678"), ("王小贝", "+8613912345679")]  # the page passes the mobile too
