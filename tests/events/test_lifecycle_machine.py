@@ -49,6 +49,22 @@ def _paid(order, txn):
     return dev_notification(body=body, signature=signature)
 
 
+def _nowhere(gone: dict) -> None:
+    """A deleted person's identifiers are held as a value by no text column of any table."""
+    from django.apps import apps
+    from django.db import models as m
+
+    for model in apps.get_models():
+        if model._meta.proxy or not model._meta.managed:
+            continue
+        for field in model._meta.concrete_fields:
+            if not isinstance(field, (m.CharField, m.TextField)):
+                continue
+            for value in (gone["username"], gone["real_name"], gone["email"]):
+                found = model._default_manager.filter(**{field.name: value})
+                assert not found.exists(), (model._meta.label, field.name, value)
+
+
 def _tolerated(action):
     """Run a service call; a business refusal is an answer, an illegal move is a bug."""
     try:
@@ -219,6 +235,7 @@ class Lifecycle(RuleBasedStateMachine):
                              "email": rider.email, "codes": [ev.checkin_code(r) for r in
                                                              Registration.objects.filter(rider=rider)]})
         account_delete(user=rider)
+        _nowhere(self.deleted[-1])
 
     @precondition(lambda self: not self.drawn)
     @rule()
