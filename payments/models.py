@@ -21,6 +21,7 @@ class Order(models.Model):
         REGISTRATION = "registration", _("Entry fee")
         SWITCH = "switch", _("Category switch")
         DUES = "dues", _("Club dues")
+        GROUP = "group", _("Several seats in one payment")
 
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for payment")
@@ -58,6 +59,9 @@ class Order(models.Model):
     paid_at = models.DateTimeField(null=True, blank=True)
     provider = models.CharField(_("paid with"), max_length=20, blank=True)  # the provider last started
     return_path = models.CharField(max_length=200, blank=True)  # where the rider goes once it is paid
+    # a seat's order paid together with others (a family's seats, one payment by the adult): the
+    # group order carries the provider's trade; each member order gets its share as a payment
+    group = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="members")
 
     class Meta:
         verbose_name = _("order")
@@ -93,12 +97,19 @@ class Payment(models.Model):
     amount_fen = models.PositiveIntegerField()
     raw = models.JSONField(default=dict)
     created_at = models.DateTimeField(auto_now_add=True)
+    # a member order's share of a group payment: the provider's trade is `via` (refunds go through it)
+    via = models.ForeignKey("self", on_delete=models.PROTECT, null=True, blank=True, related_name="shares")
 
     class Meta:
         constraints = [models.UniqueConstraint(fields=["provider", "provider_txn_id"], name="payment_once")]
 
     def __str__(self) -> str:
         return f"{self.provider} {self.provider_txn_id}"
+
+    @property
+    def trade(self) -> "Payment":
+        """The payment the provider knows (a share's group payment, or itself): refunds go through it."""
+        return self.via if self.via_id else self
 
 
 def refund_reference() -> str:

@@ -15,6 +15,7 @@ from events.signals import event_notes, organizer_figures, organizer_links, regi
 from payments import finance, services
 from payments.models import Order
 from payments.seat_money import pending_order as _pending
+from payments.selectors import payable_together
 
 
 @receiver(registration_links, dispatch_uid="payments.pay_link")
@@ -27,7 +28,14 @@ def pay_link(sender: type, *, registration: Registration, request: Any = None,
     if order is not None:
         if viewer is not None and order.rider_id != viewer:
             return []
-        return [(_("Pay ¥%(amount)s") % {"amount": yuan(order.amount_fen)}, reverse("payments:order", args=[order.pk]))]
+        links = [(_("Pay ¥%(amount)s") % {"amount": yuan(order.amount_fen)},
+                  reverse("payments:order", args=[order.pk]))]
+        for together in payable_together(payer=order.rider):
+            if together["event"].pk == registration.event_id:  # a family's seats: one payment for all
+                links.append((_("Pay for all %(n)s seats at once: ¥%(amount)s")
+                              % {"n": together["count"], "amount": yuan(together["amount_fen"])},
+                              reverse("payments:orders") + f"#pay-together-{registration.event.slug}"))
+        return links
     paid = Order.objects.filter(registration=registration, paid_at__isnull=False).order_by("pk")
     return [(_("Receipt"), reverse("payments:receipt", args=[o.pk]))
             for o in (paid.filter(rider_id=viewer) if viewer is not None else paid)]

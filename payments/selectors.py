@@ -16,6 +16,23 @@ def orders_of(*, rider: Any) -> QuerySet[Order]:
             .order_by("-created_at", "-pk"))
 
 
+def payable_together(*, payer: Any) -> list[dict]:
+    """Per event, the payer's unpaid seat orders when there are several (a family's seats): what
+    one payment for all of them would be (event, count, amount_fen)."""
+    from django.utils import timezone  # noqa: PLC0415
+
+    rows: dict[int, dict] = {}
+    for order in (Order.objects.filter(rider=payer, kind=Order.Kind.REGISTRATION, status=Order.Status.PENDING,
+                                       expires_at__gt=timezone.now()).select_related("registration__event")):
+        event = order.registration.event if order.registration else None
+        if event is None:
+            continue
+        row = rows.setdefault(event.pk, {"event": event, "count": 0, "amount_fen": 0})
+        row["count"] += 1
+        row["amount_fen"] += order.amount_fen
+    return [row for row in rows.values() if row["count"] >= 2]
+
+
 def order_for(*, order_id: int, user: Any) -> Order:
     """The order for its rider, the event's organizers and staff; 404 for everyone else."""
     order = Order.objects.select_related("registration__event").filter(pk=order_id).first()

@@ -13,7 +13,7 @@ import uuid
 from typing import Any
 
 from django.db import IntegrityError, transaction
-from django.db.models import Sum
+from django.db.models import Q, Sum
 from django.http import HttpRequest
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -39,6 +39,11 @@ def order_move(order: Order, to: str, *, by: Any = None, why: str = "", fields: 
     moved = transitions.move(order, to, table=Order.TRANSITIONS, by=by, why=why, fields=fields)
     if moved and was == Order.Status.PENDING and to in (Order.Status.CANCELLED, Order.Status.EXPIRED):
         _trade_close_on_commit(order)
+    if moved and was == Order.Status.PENDING and order.group_id is not None:
+        # a member paid alone or closed: the group's payment no longer matches its seats, closed too
+            group = Order.objects.select_for_update().get(pk=order.group_id)
+            if group.status == Order.Status.PENDING:
+                order_move(group, Order.Status.CANCELLED, by=by, why="a seat of the group changed")
     return moved
 
 
@@ -106,6 +111,10 @@ def _lock_order(order_id: int) -> Order | None:
     if registration_id is not None:
         events_services.lock_seat(Registration(pk=registration_id),
                                   also=[subject_id] if kind == Order.Kind.SWITCH and subject_id else [])
+    elif kind == Order.Kind.GROUP:  # every member's seat, then the group and member orders
+        events_services.seats_lock(registration_ids=list(
+            Order.objects.filter(group_id=order_id).values_list("registration_id", flat=True)))
+        list(Order.objects.select_for_update().filter(group_id=order_id).order_by("pk").values_list("pk"))
     return Order.objects.select_for_update(of=("self",)).select_related("registration").get(pk=order_id)
 
 
@@ -135,6 +144,12 @@ def payment_record(*, order_id: int, provider: str, txn: str, amount_fen: int, c
             raise ServiceError(_("This payment belongs to another order."), "txn_other_order",
                                http_status=409) from exc
         now = timezone.now()
+        if order.kind == Order.Kind.GROUP and order.status == Order.Status.PENDING:
+            order.paid_at = now
+            order_move(order, Order.Status.PAID, why=f"paid ({provider})", fields=["paid_at"])
+            for member in Order.objects.filter(group=order).order_by("pk"):
+                _share_record(member, payment)
+            return order
         if order.status in (Order.Status.PENDING, Order.Status.EXPIRED) and _fulfil(
                 order, late=order.status == Order.Status.EXPIRED):
             order.paid_at = now
@@ -147,6 +162,51 @@ def payment_record(*, order_id: int, provider: str, txn: str, amount_fen: int, c
         _refund_add(order, payment, amount_fen, reason)
         order.refresh_from_db()
         return order
+
+
+def _share_record(member: Order, group_payment: Payment) -> None:
+    """A member order's share of a group payment (locks held): recorded as its payment (`via` the
+    group's), then fulfilled like a payment of its own, or given back when its seat is gone."""
+    payment = Payment.objects.create(order=member, provider=group_payment.provider, via=group_payment,
+                                     provider_txn_id=f"{group_payment.provider_txn_id}/{member.pk}"[:64],
+                                     amount_fen=member.amount_fen, raw={"group_order": group_payment.order_id})
+    if member.status in (Order.Status.PENDING, Order.Status.EXPIRED) and _fulfil(
+            member, late=member.status == Order.Status.EXPIRED):
+        member.paid_at = timezone.now()
+        order_move(member, Order.Status.PAID, why="paid with its group", fields=["paid_at"])
+        return
+    if member.status == Order.Status.PENDING:
+        order_move(member, Order.Status.CANCELLED, why="paid with its group, but the seat is no longer there")
+    _refund_add(member, payment, member.amount_fen, "paid for an order that can no longer be fulfilled")
+
+
+def group_order_create(*, payer: Any, event: Event) -> Order:
+    """One payment for several seats (a family's, paid by the adult): the payer's unpaid seat
+    orders of the event become members of a group order for their sum, payable until the first
+    of their deadlines. An unpaid group for exactly these orders is reused."""
+    now = timezone.now()
+    with transaction.atomic():
+        mine = Order.objects.filter(rider=payer, kind=Order.Kind.REGISTRATION, status=Order.Status.PENDING,
+                                    registration__event=event, expires_at__gt=now)
+        events_services.seats_lock(registration_ids=list(mine.values_list("registration_id", flat=True)))
+        members = list(mine.select_for_update(of=("self",)).order_by("pk"))
+        if len(members) < 2:
+            raise ServiceError(_("There are not several seats to pay for together."), "group")
+        groups = {m.group_id for m in members if m.group_id is not None}
+        if len(groups) == 1 and all(m.group_id for m in members):
+            group = Order.objects.select_for_update().get(pk=next(iter(groups)))
+            if group.status == Order.Status.PENDING and group.members.count() == len(members):
+                return group
+        for stale in Order.objects.select_for_update().filter(pk__in=groups,
+                                                              status=Order.Status.PENDING):
+            order_move(stale, Order.Status.CANCELLED, by=payer, why="made again with other seats")
+        group = Order.objects.create(
+            rider=payer, kind=Order.Kind.GROUP, amount_fen=sum(m.amount_fen for m in members),
+            expires_at=min(m.expires_at for m in members),
+            description=(_("%(event)s · %(n)s seats") % {"event": event.title, "n": len(members)})[:120])
+        _order_made(group, by=payer, why="several seats in one payment")
+        Order.objects.filter(pk__in=[m.pk for m in members]).update(group=group)
+        return group
 
 
 def _fulfil(order: Order, *, late: bool) -> bool:
@@ -223,7 +283,8 @@ def pay_start(*, order: Order, code: str, channel: str, client_ip: str, return_u
 def methods_for(order: Order) -> list[str]:
     """The providers a rider may pay this order with: those configured, narrowed by the event."""
     codes = list(providers.configured())
-    event_id = order.registration.event_id if order.registration_id and order.registration else None
+    event_id = (order.registration.event_id if order.registration_id and order.registration
+                else order.members.values_list("registration__event_id", flat=True).first())  # a group: its seats
     chosen = EventPayment.objects.filter(event_id=event_id).values_list("providers", flat=True).first() \
         if event_id else None
     if chosen:
@@ -424,7 +485,8 @@ def refund_retry(*, refund: Refund, by: Any) -> Refund:
 def refund_notice(*, order_id: int, notice: providers.Notice) -> Refund:
     """A provider's notice about one of our refunds. One we do not know (yet) is refused, so the
     provider sends it again later; nothing changes."""
-    refund = Refund.objects.filter(reference=notice.refund_reference, order_id=order_id).first()
+    refund = (Refund.objects.filter(reference=notice.refund_reference)
+              .filter(Q(order_id=order_id) | Q(payment__via__order_id=order_id)).first())
     if refund is None:
         raise ServiceError(_("No such refund."), "refund")
     if notice.amount_fen != refund.amount_fen:

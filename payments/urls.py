@@ -9,6 +9,7 @@ urlpatterns = [
     path("orders/<int:pk>/", views.order_page, name="order"),
     path("orders/<int:pk>/status/", views.order_status, name="order-status"),
     path("orders/<int:pk>/receipt/", views.receipt, name="receipt"),
+    path("orders/together/<str:slug>/", views.pay_together, name="pay-together"),
     path("dev/<int:pk>/", views.dev_pay, name="dev-pay"),
     path("notify/<str:code>/", views.notify, name="notify"),
     path("events/<str:slug>/", views.event_payments, name="event"),

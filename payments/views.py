@@ -24,11 +24,11 @@ from core.http import client_ip
 from core.parse import whole_number
 from core.views import shown_on
 from events.mail import qr_svg
-from events.selectors import event_for_organizer
+from events.selectors import event_for_organizer, event_get
 from payments import finance, providers, services
 from payments.forms import FapiaoForm, PaymentSettingsForm, RefundForm
 from payments.models import Order, Refund
-from payments.selectors import order_for, orders_of, unpaid_orders
+from payments.selectors import order_for, orders_of, payable_together, unpaid_orders
 
 MOBILE = re.compile(r"Mobi|Android|iPhone|iPad|HarmonyOS", re.IGNORECASE)
 
@@ -53,6 +53,8 @@ def _done_url(order: Order) -> str:
         return order.return_path
     if order.registration_id:
         return reverse("events:registration", args=[order.registration_id])
+    if order.kind == Order.Kind.GROUP:  # the family's seats: My events lists every one
+        return reverse("events:mine")
     return reverse("payments:orders")
 
 
@@ -111,7 +113,20 @@ def order_status(request: HttpRequest, pk: int) -> JsonResponse:
 @login_required
 def my_orders(request: HttpRequest) -> HttpResponse:
     orders = list(orders_of(rider=request.user)[:200])
-    return render(request, "payments/my_orders.html", {"orders": orders})
+    return render(request, "payments/my_orders.html", {"orders": orders,
+                                                       "together": payable_together(payer=request.user)})
+
+
+@login_required
+@require_POST
+def pay_together(request: HttpRequest, slug: str) -> HttpResponse:
+    """One payment for the payer's unpaid seats of an event (a family's): the group order's page."""
+    event = event_get(slug=slug, user=request.user)
+    with shown_on(request) as outcome:
+        group = services.group_order_create(payer=request.user, event=event)
+    if not outcome.ok:
+        return redirect("payments:orders")
+    return redirect("payments:order", pk=group.pk)
 
 
 @login_required

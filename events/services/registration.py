@@ -613,7 +613,8 @@ def registration_paid(*, registration_id: int, late: bool = False) -> bool:
     why = "paid"
     if late:
         lapsed = (registration.status == Registration.Status.CANCELLED and registration.deferred_at is None
-                  and registration.event.status == Event.Status.PUBLISHED)
+                  and registration.event.status == Event.Status.PUBLISHED
+                  and registration.rider.is_active)  # never a seat again for a deleted account
         if not lapsed:
             return False
         recount(category)

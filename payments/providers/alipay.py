@@ -124,7 +124,7 @@ class AlipayProvider:
     def refund(self, refund: Any, payment: Any) -> RefundOutcome:
         try:
             answer = self._server("api_alipay_trade_refund", refund_amount=yuan_text(refund.amount_fen),
-                                  out_trade_no=refund.order.trade_no, out_request_no=refund.reference,
+                                  out_trade_no=payment.trade.order.trade_no, out_request_no=refund.reference,
                                   refund_reason=refund.reason[:80])
         except ProviderDown:
             return RefundOutcome("requested", error="provider not answering")
@@ -136,8 +136,9 @@ class AlipayProvider:
 
     def refund_query(self, refund: Any) -> RefundOutcome:
         try:
+            trade_no = refund.payment.trade.order.trade_no if refund.payment is not None else refund.order.trade_no
             answer = self._server("api_alipay_trade_fastpay_refund_query", out_request_no=refund.reference,
-                                  out_trade_no=refund.order.trade_no)
+                                  out_trade_no=trade_no)
         except ProviderDown:
             return RefundOutcome(refund.status, error="provider not answering")
         if answer.get("code") == "10000" and answer.get("refund_status") == "REFUND_SUCCESS":

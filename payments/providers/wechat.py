@@ -173,8 +173,9 @@ class WeChatPayProvider:
 
     def refund(self, refund: Any, payment: Any) -> RefundOutcome:
         try:
-            code, body = self._call("refund", out_refund_no=refund.reference, transaction_id=payment.provider_txn_id,
-                                    amount={"refund": refund.amount_fen, "total": payment.amount_fen,
+            trade = payment.trade  # a group payment's share is refunded from the group's transaction
+            code, body = self._call("refund", out_refund_no=refund.reference, transaction_id=trade.provider_txn_id,
+                                    amount={"refund": refund.amount_fen, "total": trade.amount_fen,
                                             "currency": "CNY"},
                                     reason=refund.reason[:80], notify_url=notify_url(self.code))
         except ProviderDown:

@@ -358,3 +358,70 @@ def test_the_family_page_and_the_api_make_companions_through_one_service(race, c
 
     made = list(User.objects.filter(guardian=parent).order_by("pk").values_list("real_name", "mobile"))
     assert made == [("王小宝", "+8613912345678"), ("王小贝", "+8613912345679")]  # the page passes the mobile too
+
+
+def _family(race, parent, children=2, name="100公里"):
+    from events.services import registrations_create_family
+
+    kids = [{"real_name": f"王小{n}", "gender": "male", "date_of_birth": datetime.date(2014, 5, 1)}
+            for n in range(children)]
+    return registrations_create_family(category=_cat(race, name), adult=parent, companions=kids,
+                                       guardian_consent=True)
+
+
+def test_the_adult_pays_for_the_whole_family_in_one_payment(race, client, make_event):
+    from payments.finance import event_summary
+
+    race.categories.filter(name="100公里").update(capacity=3)
+    parent = UserFactory(date_of_birth=datetime.date(1985, 1, 1))
+    seats = _family(race, parent)
+    assert Order.objects.filter(rider=parent, status="pending").count() == 3
+    client.force_login(parent)
+    page = client.get(f"/events/registrations/{seats[1].pk}/").content.decode()
+    assert "¥360" in page and "#pay-together-" in page
+    orders_page = client.get("/payments/orders/").content.decode()
+    assert 'id="pay-together"' in orders_page and "¥360" in orders_page
+    answer = client.post(f"/payments/orders/together/{race.slug}/")
+    group = Order.objects.get(kind="group")
+    assert answer.status_code == 302 and answer["Location"] == f"/payments/orders/{group.pk}/"
+    assert group.amount_fen == 36000 and group.rider == parent
+    assert _pay(group).status == "paid"
+    for seat in seats:
+        seat.refresh_from_db()
+        assert seat.status == "confirmed" and kept_fen(registration=seat) == 12000
+    assert event_summary(race).received_fen == 36000  # counted once, by seat
+    registration_cancel(registration=Registration.objects.get(pk=seats[2].pk))  # a child withdraws
+    refund = Refund.objects.get(order__registration=seats[2])
+    assert refund.amount_fen == 12000 and refund.payment.trade.order == group  # back through the group's trade
+
+
+def test_a_group_whose_seat_changed_is_closed_and_its_money_goes_back(race):
+    from payments.services import group_order_create
+
+    parent = UserFactory(date_of_birth=datetime.date(1985, 1, 1))
+    seats = _family(race, parent, children=1)
+    group = group_order_create(payer=parent, event=race)
+    registration_cancel(registration=Registration.objects.get(pk=seats[1].pk))
+    group.refresh_from_db()
+    assert group.status == "cancelled"
+    paid = _pay(group)  # the QR was still open at the provider
+    assert paid.status == "refunded" and Refund.objects.get(order=group).amount_fen == 24000
+    assert Registration.objects.get(pk=seats[0].pk).status == "awaiting_payment"
+
+
+def test_a_deleted_accounts_lapsed_seat_is_never_reseated_by_late_money(race):
+    """Found by the invariant machine: an order that expired before the account was deleted, paid
+    late, used to seat the deleted account again (its old QR then checked in)."""
+    from accounts.services import account_delete
+    from payments.services import orders_expire
+
+    rider = UserFactory()
+    seat = _sign_up(race, rider)
+    order = Order.objects.get(registration=seat)
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - datetime.timedelta(seconds=1))
+    orders_expire()
+    code = checkin_code(Registration.objects.get(pk=seat.pk))
+    account_delete(user=rider)
+    assert _pay(order).status == "refunded"
+    assert Registration.objects.get(pk=seat.pk).status == "cancelled"
+    assert checkin(event=race, code=code).outcome == CheckinOutcome.INVALID
