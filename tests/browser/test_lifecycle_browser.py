@@ -51,6 +51,18 @@ def test_seats_name_their_rider_the_fee_and_the_old_code_is_refused(live_server,
     expect(page.locator("#awaiting-payment")).to_contain_text("¥120")
     expect(page.locator("#cancel-companion")).to_contain_text("王小宝")
     page.screenshot(path=str(SCREENSHOTS / f"lifecycle-family-seat-{tag}.png"), full_page=True)
+    page.locator("#pay-link-2").click()  # one payment for both seats
+    expect(page.locator("#pay-together")).to_contain_text("¥240")
+    page.screenshot(path=str(SCREENSHOTS / f"lifecycle-pay-together-{tag}.png"), full_page=True)
+    page.locator("#pay-together").click()
+    page.locator("#pay-dev").click()
+    page.locator("#dev-pay-succeed").click()
+    page.wait_for_url("**/events/mine/")
+    expect(page.locator(".seat-rider")).to_contain_text("王小宝")
+    from events.models import Registration
+
+    assert set(Registration.objects.filter(pk__in=[s.pk for s in seats]).values_list("status", flat=True)) == {
+        "confirmed"}
 
     member = UserFactory()
     held = registrations_create_group(category=category, riders=[member])[0]

@@ -184,7 +184,9 @@ class FakeGateway:
                         self._send(403, {"code": "NOT_ENOUGH", "message": "基本账户余额不足"})
                         return
                     gateway.refunds[data["out_refund_no"]] = {"status": gateway.refund_mode,
-                                                              "amount": data["amount"]["refund"]}
+                                                              "amount": data["amount"]["refund"],
+                                                              "transaction_id": data.get("transaction_id"),
+                                                              "total": data["amount"]["total"]}
                     self._send(200, {"refund_id": "50300" + uuid.uuid4().hex[:10],
                                      "out_refund_no": data["out_refund_no"],
                                      "status": gateway.refund_mode, "amount": data["amount"]})

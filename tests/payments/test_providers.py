@@ -309,3 +309,31 @@ def test_a_withdrawn_seats_trade_is_closed_and_money_that_still_arrives_goes_bac
     assert gateway.closed == [held.trade_no]
     held.refresh_from_db()
     assert held.status == "cancelled"
+
+
+def test_a_family_paid_in_one_wechat_payment_is_refunded_seat_by_seat_through_its_trade(
+        client, gateway, race, django_capture_on_commit_callbacks):
+    """Issue 22: the group order's trade is the one WeChat Pay knows; a child's withdrawal refunds
+    their share from that transaction (its id and total), not from a trade WeChat never saw."""
+    import datetime
+
+    from events.services import registrations_create_family
+    from payments.services import group_order_create
+
+    EventPayment.objects.create(event=race, refund_full_until=timezone.now() + datetime.timedelta(days=9))
+    parent = UserFactory(date_of_birth=datetime.date(1985, 1, 1))
+    seats = registrations_create_family(category=race.categories.get(), adult=parent, guardian_consent=True,
+                                        companions=[{"real_name": "王小宝", "gender": "male",
+                                                     "date_of_birth": datetime.date(2014, 5, 1)}])
+    group = group_order_create(payer=parent, event=race)
+    Order.objects.filter(pk=group.pk).update(provider="wechat")
+    gateway.trades[group.trade_no] = {"total": 24000, "state": "NOTPAY", "txn": ""}
+    txn = gateway.pay(group.trade_no)
+    body, headers = gateway.wechat_notification("TRANSACTION.SUCCESS", gateway.wechat_paid(group.trade_no, 24000, txn))
+    assert _notify_wechat(client, body, headers).status_code == 204
+    assert set(Registration.objects.filter(pk__in=[s.pk for s in seats]).values_list("status", flat=True)) == {
+        "confirmed"}
+    with django_capture_on_commit_callbacks(execute=True):
+        registration_cancel(registration=seats[1])
+    [sent] = gateway.refunds.values()
+    assert sent["transaction_id"] == txn and sent["total"] == 24000 and sent["amount"] == 12000
