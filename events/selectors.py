@@ -5,15 +5,18 @@ from __future__ import annotations
 import datetime
 import time
 from dataclasses import dataclass
+from typing import Any
 
 from django.db.models import Count, Prefetch, Q, QuerySet
 from django.http import Http404
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core import groups, memberships
+from core.models import StatusChange
 from core.querysets import filtered
-from events.models import Category, Event, Registration
+from events.models import Category, Event, Registration, TransferOffer
 
 
 def is_organizer(*, user: User | None, event: Event) -> bool:
@@ -138,6 +141,37 @@ def waitlist_position(registration: Registration) -> int | None:
                                         status=Registration.Status.WAITLISTED).filter(
         Q(queued_at__lt=registration.queued_at) | Q(queued_at=registration.queued_at, pk__lt=registration.pk))
     return ahead.count() + 1
+
+
+@dataclass
+class HistoryRow:
+    """One move as the organizer's history page shows it: what moved, from and to (translated)."""
+
+    at: datetime.datetime
+    pk: int
+    label: str
+    old: str
+    new: str
+    by: User | None
+
+
+def history_row(change: StatusChange, model: Any, label: str) -> HistoryRow:
+    def name(value: str) -> str:
+        return str(model.Status(value).label) if value else _("new")
+
+    return HistoryRow(change.at, change.pk, label, name(change.from_status), name(change.to_status), change.by)
+
+
+def registration_history(*, registration: Registration) -> list[HistoryRow]:
+    """Every status move of the seat and of its transfer offers (core.StatusChange)."""
+    offers = {pk: n for n, pk in enumerate(TransferOffer.objects.filter(registration=registration)
+                                          .order_by("pk").values_list("pk", flat=True), start=1)}
+    rows = [history_row(change, Registration, _("Registration")) for change in StatusChange.objects.filter(
+        subject="events.registration", object_id=registration.pk).select_related("by")]
+    rows += [history_row(change, TransferOffer, _("Transfer offer %(n)s") % {"n": offers[change.object_id]})
+             for change in StatusChange.objects.filter(subject="events.transferoffer",
+                                                       object_id__in=list(offers)).select_related("by")]
+    return rows
 
 
 def registrations_of(*, rider: User) -> QuerySet[Registration]:

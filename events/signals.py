@@ -32,6 +32,11 @@ event_notes = Signal()
 # net; the same sums as its finance CSV). kwargs: event. Receivers return a list of (label, value, id).
 organizer_figures = Signal()
 
+# Rows of a registration's history that other apps add (payments: its orders' and refunds' moves).
+# kwargs: registration. Receivers return a list of core.models.StatusChange with a `label` attribute.
+history_rows = Signal()
+
+
 def answers(signal: Signal, **kwargs: Any) -> list:
     """Every item the receivers of an asking signal return, in one list (None answers nothing)."""
     return [item for _receiver, answer in signal.send(**kwargs) if answer for item in answer]

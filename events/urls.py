@@ -18,6 +18,7 @@ urlpatterns = [
     path("<str:slug>/checkin/", views.checkin_page, name="checkin"),
     path("<str:slug>/export/<str:kind>.csv", views.export, name="export"),
     path("<str:slug>/id-log/", views.id_log, name="id-log"),
+    path("<str:slug>/registrations/<int:pk>/history/", views.registration_history_page, name="history"),
     path("<str:slug>/codes/", views.entry_codes, name="codes"),
     path("<str:slug>/family/", views.family_entry, name="family"),
     path("<str:slug>/ballot/<int:pk>/entries.json", views.ballot_entries, name="ballot-entries"),

@@ -58,6 +58,7 @@ from events.selectors import (
     events_of_rider,
     is_organizer,
     no_shows,
+    registration_history,
     registration_of_rider,
     registrations_of,
     results,
@@ -65,7 +66,7 @@ from events.selectors import (
     start_list,
     waitlist_position,
 )
-from events.signals import answers, event_notes, organizer_figures, organizer_links, registration_links
+from events.signals import answers, event_notes, history_rows, organizer_figures, organizer_links, registration_links
 from routes.gcj02 import wgs84_to_gcj02
 from routes.labels import climb_names
 from routes.selectors import completed_routes, routes_visible_to
@@ -501,6 +502,19 @@ def export(request: HttpRequest, slug: str, kind: str) -> HttpResponse:
         services.id_access_log(event=event, user=request.user, action="insurance export",
                                rows=sum(1 for row in rows if row[id_column]))
     return csv_response(f"{event.pk}-{kind}", header, rows)
+
+
+@login_required
+def registration_history_page(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """Every move of one seat and of its money, oldest first (the event's organizers; staff read
+    the same in the admin's status changes)."""
+    event = event_for_organizer(slug=slug, user=request.user)
+    registration = get_object_or_404(roster(event=event), pk=pk)
+    rows = registration_history(registration=registration) + answers(history_rows, sender=Registration,
+                                                                     registration=registration)
+    rows.sort(key=lambda row: (row.at, row.pk))
+    return render(request, "events/registration_history.html",
+                  {"event": event, "registration": registration, "rows": rows})
 
 
 @login_required

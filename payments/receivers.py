@@ -9,11 +9,13 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core import times
+from core.models import StatusChange
 from core.templatetags.site import yuan
 from events.models import Event, Registration
-from events.signals import event_notes, organizer_figures, organizer_links, registration_links
+from events.selectors import history_row
+from events.signals import event_notes, history_rows, organizer_figures, organizer_links, registration_links
 from payments import finance, services
-from payments.models import Order
+from payments.models import Order, Refund
 from payments.seat_money import pending_order as _pending
 from payments.selectors import payable_together
 
@@ -39,6 +41,21 @@ def pay_link(sender: type, *, registration: Registration, request: Any = None,
     paid = Order.objects.filter(registration=registration, paid_at__isnull=False).order_by("pk")
     return [(_("Receipt"), reverse("payments:receipt", args=[o.pk]))
             for o in (paid.filter(rider_id=viewer) if viewer is not None else paid)]
+
+
+@receiver(history_rows, dispatch_uid="payments.history_rows")
+def money_history(sender: type, *, registration: Registration, **kwargs: Any) -> list:
+    """The seat's orders' and refunds' moves, for the organizer's history of a registration."""
+    orders = {o.pk: o for o in Order.objects.filter(registration=registration)}
+    refunds = dict(Refund.objects.filter(order_id__in=list(orders)).values_list("pk", "amount_fen"))
+    rows = [history_row(change, Order, _("Order #%(n)s (¥%(amount)s)")
+                        % {"n": change.object_id, "amount": yuan(orders[change.object_id].amount_fen)})
+            for change in StatusChange.objects.filter(subject="payments.order",
+                                                      object_id__in=list(orders)).select_related("by")]
+    rows += [history_row(change, Refund, _("Refund ¥%(amount)s") % {"amount": yuan(refunds[change.object_id])})
+             for change in StatusChange.objects.filter(subject="payments.refund",
+                                                       object_id__in=list(refunds)).select_related("by")]
+    return rows
 
 
 @receiver(organizer_links, dispatch_uid="payments.organizer_links")

@@ -89,6 +89,10 @@ def test_seats_name_their_rider_the_fee_and_the_old_code_is_refused(live_server,
     page.locator("#checkin-form button").click()
     expect(page.locator(".checkin-result")).to_have_attribute("data-outcome", "invalid")
     page.screenshot(path=str(SCREENSHOTS / f"lifecycle-old-code-{tag}.png"), full_page=True)
+    page.goto(f"{base}/events/{event.slug}/manage/")
+    page.locator(f"a.history-link[href$='/registrations/{seat.pk}/history/']").click()
+    expect(page.locator("#history tbody tr")).to_have_count(6)  # the seat, the offer and the order: 2 moves each
+    page.screenshot(path=str(SCREENSHOTS / f"lifecycle-history-{tag}.png"), full_page=True)
 
     page.context.clear_cookies()
     log_in(page, base, recipient.username)

@@ -425,3 +425,22 @@ def test_a_deleted_accounts_lapsed_seat_is_never_reseated_by_late_money(race):
     assert _pay(order).status == "refunded"
     assert Registration.objects.get(pk=seat.pk).status == "cancelled"
     assert checkin(event=race, code=code).outcome == CheckinOutcome.INVALID
+
+
+def test_the_organizer_reads_a_seats_history_with_its_money(race, client, organizer):
+    rider, other = UserFactory(), UserFactory()
+    seat = _sign_up(race, rider)
+    _pay(Order.objects.get(registration=seat))
+    seat = _transfer(Registration.objects.get(pk=seat.pk), other)
+    registration_cancel(registration=seat)
+    client.force_login(organizer)
+    from django.urls import reverse
+
+    url = reverse("events:history", args=[race.slug, seat.pk])
+    assert url in client.get(f"/events/{race.slug}/manage/").content.decode()
+    page = client.get(url, headers={"accept-language": "en"}).content.decode()
+    for text in ("Seat held: waiting for payment", "Confirmed", "Cancelled", "Transfer offer 1", "Accepted",
+                 "Order #", "Paid", "Refund ¥120", "the platform", other.real_name):
+        assert text in page, text
+    client.force_login(rider)  # a rider is no organizer
+    assert client.get(url).status_code == 404
