@@ -31,9 +31,10 @@ def _found(label: str) -> None:
 
 
 def test_a_transferred_seat_keeps_its_code(monkeypatch):
-    from events.services import registration
+    from events.services import registration, seats
 
-    monkeypatch.setattr(registration, "new_checkin_key", lambda: "")  # every seat one key: codes never change
+    for module in (registration, seats):  # every seat one key: codes never change
+        monkeypatch.setattr(module, "new_checkin_key", lambda: "")
     _found("transferred seat keeps its check-in code")
 
 
