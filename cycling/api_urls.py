@@ -48,6 +48,7 @@ urlpatterns = [
     path("", api_root, name="root"),
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
     path("orders/", payments_api.OrderListApi.as_view(), name="orders"),
+    path("orders/together/", payments_api.OrderPayTogetherApi.as_view(), name="orders-together"),
     path("orders/<int:pk>/", payments_api.OrderDetailApi.as_view(), name="order"),
     path("orders/<int:pk>/dev-pay/", payments_api.OrderDevPayApi.as_view(), name="order-dev-pay"),
     path("me/", ProfileMeApi.as_view(), name="me"),

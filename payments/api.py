@@ -11,6 +11,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.drf import ERRORS
+from events.selectors import event_get
 from payments import providers, services
 from payments.models import Order
 from payments.selectors import order_for, orders_of
@@ -48,6 +49,25 @@ class OrderDetailApi(APIView):
     @extend_schema(responses={200: OrderOutput, **ERRORS})
     def get(self, request: Request, pk: int) -> Response:
         return Response(OrderOutput(order_for(order_id=pk, user=request.user)).data)
+
+
+class PayTogetherInput(serializers.Serializer):
+    event = serializers.CharField(max_length=80, help_text="The event's slug.")
+
+
+class OrderPayTogetherApi(APIView):
+    """One order for the caller's unpaid seats of an event (a family's, paid by the adult): pay it
+    like any order; each seat is confirmed with its share."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=PayTogetherInput, responses={201: OrderOutput, **ERRORS})
+    def post(self, request: Request) -> Response:
+        data = PayTogetherInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        event = event_get(slug=data.validated_data["event"], user=request.user)
+        group = services.group_order_create(payer=request.user, event=event)
+        return Response(OrderOutput(group).data, status=201)
 
 
 class OrderDevPayApi(APIView):

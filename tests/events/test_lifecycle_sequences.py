@@ -444,3 +444,22 @@ def test_the_organizer_reads_a_seats_history_with_its_money(race, client, organi
         assert text in page, text
     client.force_login(rider)  # a rider is no organizer
     assert client.get(url).status_code == 404
+
+
+def test_paying_together_through_the_api(race, client):
+    race.categories.filter(name="100公里").update(capacity=3)
+    parent = UserFactory(date_of_birth=datetime.date(1985, 1, 1))
+    seats = _family(race, parent)
+    client.force_login(parent)
+    answer = client.post("/api/v1/orders/together/", {"event": race.slug}, content_type="application/json")
+    assert answer.status_code == 201 and answer.json()["amount_fen"] == 36000 and answer.json()["kind"] == "group"
+    again = client.post("/api/v1/orders/together/", {"event": race.slug}, content_type="application/json")
+    assert again.json()["id"] == answer.json()["id"]  # the same group, not a second one
+    assert client.post(f"/api/v1/orders/{answer.json()['id']}/dev-pay/", {"outcome": "succeed"},
+                       content_type="application/json").json()["status"] == "paid"
+    assert set(Registration.objects.filter(pk__in=[s.pk for s in seats]).values_list("status", flat=True)) == {
+        "confirmed"}
+    alone = UserFactory()
+    client.force_login(alone)
+    refused = client.post("/api/v1/orders/together/", {"event": race.slug}, content_type="application/json")
+    assert refused.status_code == 400 and refused.json()["code"] == "group"
