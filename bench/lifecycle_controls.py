@@ -9,6 +9,7 @@ Run: .venv/bin/python bench/lifecycle_controls.py [--examples 80] [--steps 30]
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import subprocess
 import sys
@@ -26,14 +27,16 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--examples", type=int, default=80)
     parser.add_argument("--steps", type=int, default=30)
+    parser.add_argument("--sqlite", action="store_true", help="SQLite instead of a throwaway PostgreSQL")
     args = parser.parse_args()
-    with postgres() as url:
+    with (contextlib.nullcontext(None) if args.sqlite else postgres()) as url:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cycling.settings.test",
                "CONTROL_EXAMPLES": str(args.examples), "CONTROL_STEPS": str(args.steps)}
         if url:
             env["DATABASE_URL"] = url
         print(f"database: {'PostgreSQL' if url else 'SQLite'}; up to {args.examples} sequences of {args.steps} steps")
-        code = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "--rootdir",
+        code = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "--timeout=0",
+                               "--rootdir",
                                str(ROOT), "-c", str(ROOT / "pyproject.toml"), str(CONTROLS)], cwd=ROOT,
                               env=env).returncode
     sys.exit(code)

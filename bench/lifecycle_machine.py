@@ -31,7 +31,7 @@ def main() -> None:
         if url:
             env["DATABASE_URL"] = url
         print(f"database: {'PostgreSQL' if url else 'SQLite'}; {args.examples} sequences of up to {args.steps} steps")
-        code = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider",
+        code = subprocess.run([sys.executable, "-m", "pytest", "-q", "-s", "-p", "no:cacheprovider", "--timeout=0",
                                "tests/events/test_lifecycle_machine.py::test_the_lifecycle_invariants_hold_over_random_"
                                "sequences"], cwd=ROOT, env=env).returncode
     sys.exit(code)

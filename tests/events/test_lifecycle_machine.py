@@ -104,7 +104,9 @@ class Lifecycle(RuleBasedStateMachine):
 
     # -- helpers ------------------------------------------------------------------------------
     def _seat(self, i):
-        regs = list(Registration.objects.filter(event=self.event).order_by("pk"))
+        """A seat still in play (held, waiting for payment, confirmed, waitlisted, entered): the rules'
+        targets; cancelled ones are left to the invariants."""
+        regs = list(Registration.objects.filter(event=self.event, status__in=Registration.ACTIVE).order_by("pk"))
         return regs[i % len(regs)] if regs else None
 
     def _order(self, i):
