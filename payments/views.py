@@ -251,11 +251,11 @@ def event_payments(request: HttpRequest, slug: str) -> HttpResponse:
 def finance_csv(request: HttpRequest, slug: str) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
     header, rows = finance.ledger_rows(event)
-    return csv_response(f"{event.slug}-finance.csv", header, rows)
+    return csv_response(f"{event.slug}-finance", header, rows)
 
 
 @login_required
 def fapiao_csv(request: HttpRequest, slug: str) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
     header, rows = finance.fapiao_rows(event)
-    return csv_response(f"{event.slug}-fapiao.csv", header, rows)
+    return csv_response(f"{event.slug}-fapiao", header, rows)

@@ -15,7 +15,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from core import money
-from core.csv import csv_rows
+from core.csv import csv_rows_bounded
 from core.errors import ServiceError
 from core.imports import ImportReport
 from events.models import Category, EntryCode, Event
@@ -65,9 +65,9 @@ def entry_codes_import(*, event: Event, data: bytes, reserve: bool = False) -> I
     """A CSV of codes (code, category, uses, price_cny, valid_until, note): every row good or none
     stored, each refusal named by line."""
     report = ImportReport()
-    rows = csv_rows(data)
-    if rows is None:
-        report.errors.append(_("The file is not a CSV in UTF-8."))
+    rows, problem = csv_rows_bounded(data)
+    if problem:
+        report.errors.append(problem)
         return report
     categories = {c.name: c for c in event.categories.all()} | {str(c.pk): c for c in event.categories.all()}
     made: list[EntryCode] = []

@@ -8,7 +8,7 @@ from functools import partial
 from django.db import transaction
 from django.utils.translation import gettext as _
 
-from core.csv import csv_rows
+from core.csv import csv_rows_bounded
 from core.imports import ImportReport
 from core.parse import whole_number
 from events.models import Event, Registration
@@ -34,9 +34,9 @@ def _seconds(text: str) -> int | None:
 def results_import(*, event: Event, data: bytes) -> ImportReport:
     """CSV rows `bib,time` (H:MM:SS) or `bib,DNF|DNS|DSQ`; nothing is applied unless every row is good."""
     report = ImportReport()
-    rows = csv_rows(data)
-    if rows is None:
-        report.errors.append(_("The file is not UTF-8 text."))
+    rows, problem = csv_rows_bounded(data)
+    if problem:
+        report.errors.append(problem)
         return report
     by_bib = {r.bib: r for r in event.registrations.filter(status=Registration.Status.CONFIRMED, bib__isnull=False)}
     seen: set[int] = set()

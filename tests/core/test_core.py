@@ -30,9 +30,13 @@ def _cells(response) -> list[list[str]]:
 
 
 def _no_formula(rows: list[list[str]]) -> None:
+    """No exported cell would run: each is text a spreadsheet shows as typed (a phone number or a
+    plain number may start with + or -)."""
+    from core.csv import _FORMULA, _NUMBER
+
     for row in rows:
         for cell in row:
-            assert not cell.startswith(("=", "+", "-", "@", "\t", "\r")), cell
+            assert not (_FORMULA.match(cell) and not _NUMBER.match(cell)), cell
 
 
 @pytest.mark.parametrize("text", HOSTILE)
@@ -160,3 +164,38 @@ def test_results_after_completion_recompute_the_statistics(make_event, riders, d
         report = results_import(event=event, data=f"{registration.bib},1:02:03\n".encode())
     assert report.applied == 1
     assert EventStat.objects.get(event=event, dimension="total").finished == 1  # registrations_changed
+
+
+@pytest.mark.parametrize("text", [" =1+1", "\u3000=1+1", "＝HYPERLINK(1)", "＋1", "－1", "＠SUM(1)", "\n=1", "  @x"])
+def test_safe_cell_guards_fullwidth_and_whitespace_led_formulas(text):
+    """Issue 23: OWASP's CSV-injection list, with the fullwidth forms a Chinese keyboard types."""
+    assert safe_cell(text) == "'" + text
+
+
+@pytest.mark.parametrize("value", ["+8613912345678", "+86 139 1234 5678", "-12.50", "010-12345678"])
+def test_safe_cell_leaves_numbers_and_phone_numbers_as_they_are(value):
+    assert safe_cell(value) == value
+
+
+def test_csv_imports_are_bounded_before_the_work():
+    from django.utils import translation
+
+    from core.csv import csv_rows_bounded
+
+    translation.activate("en")
+    rows, problem = csv_rows_bounded(b"1,1:00:00\n2,DNF\n")
+    assert rows == [["1", "1:00:00"], ["2", "DNF"]] and problem is None
+    assert "at most 2048 KB" in csv_rows_bounded(b"1,1:00:00\n" * 300_000)[1]
+    assert csv_rows_bounded(b"1,2\n3," + b"x" * 5000 + b"\n")[1].startswith("Line 2:")
+    assert csv_rows_bounded(b"\xff\xfe")[1] == "The file is not UTF-8 text."
+    assert csv_rows_bounded(b'1,"2\n3,4\n' + b"x" * 200_000)[1] is not None  # a quote never closed
+
+
+def test_a_huge_results_upload_is_refused_with_a_reason_and_changes_nothing(make_event):
+    from events.services import results_import
+
+    event = make_event()
+    report = results_import(event=event, data=b"1,1:00:00\n" * 400_000)  # 4 MB
+    assert report.applied == 0 and "KB" in report.errors[0]
+    report = results_import(event=event, data=b"1," + b"9" * 10_000_000 + b"\n")  # one 10 MB field
+    assert report.applied == 0 and report.errors
