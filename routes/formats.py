@@ -3,6 +3,8 @@ their content, not their name. No Django here."""
 
 from __future__ import annotations
 
+import re
+
 from routes import fit, gpx, tcx
 from routes.gpx import GpxError, ParsedGpx
 
@@ -10,12 +12,19 @@ KINDS = ("gpx", "fit", "tcx")
 EXTENSIONS = (".gpx", ".gpx.gz", ".fit", ".fit.gz", ".tcx", ".tcx.gz")
 
 
+# the first element of an XML file, after its declaration, comments, doctype and processing
+# instructions: its local name decides the format (a GPX converted from TCX may still declare the
+# TCX namespace in its header; the root element is what it is)
+_FIRST_ELEMENT = re.compile(rb"\A(?:\xef\xbb\xbf)?\s*(?:(?:<\?.*?\?>|<!--.*?-->|<![^>]*>)\s*)*<([A-Za-z_][\w.:-]*)",
+                            re.DOTALL)
+
+
 def detect(data: bytes) -> str:
-    """"fit" for a FIT header, "tcx" when the first element is TrainingCenterDatabase, else "gpx"."""
+    """"fit" for a FIT header, "tcx" when the root element is TrainingCenterDatabase, else "gpx"."""
     if fit.looks_like_fit(data):
         return "fit"
-    head = data[:2048]
-    if b"TrainingCenterDatabase" in head:
+    first = _FIRST_ELEMENT.match(data[:8192])
+    if first is not None and first.group(1).rsplit(b":", 1)[-1] == b"TrainingCenterDatabase":
         return "tcx"
     return "gpx"
 

@@ -194,3 +194,19 @@ def test_the_upload_page_takes_a_tcx_file_and_shows_refusals_in_chinese(client, 
         "gpx": SimpleUploadedFile("indoor.fit", indoor)}, HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200 and "GPS" in response.content.decode()
     assert not Route.objects.filter(name="室内").exists()
+
+
+def test_the_root_element_decides_the_format_not_text_in_the_header():
+    """Issue 23: a GPX converted from TCX declares the TCX namespace in its root element's
+    attributes; it is a GPX (its root is <gpx>) and imports as one. A TCX behind a comment is a TCX."""
+    from routes import formats
+
+    converted = (CORPUS / "tkrajina__gpxpy" / "track-with-empty-segment.gpx").read_bytes()
+    assert b"TrainingCenterDatabase" in converted[:2048] and formats.detect(converted) == "gpx"
+    parsed = formats.parse(converted, max_bytes=10_000_000, max_points=200_000)
+    assert parsed.kind == "gpx" and parsed.points > 0
+    tcx_text = TCX_FILES[0].read_bytes()
+    assert formats.detect(tcx_text) == "tcx"
+    commented = b'<?xml version="1.0"?>\n<!-- exported -->\n<!DOCTYPE x>\n<tc:TrainingCenterDatabase xmlns:tc="x"/>'
+    assert formats.detect(commented) == "tcx"
+    assert formats.detect(b'<?xml version="1.0"?><gpx><!-- TrainingCenterDatabase --></gpx>') == "gpx"
