@@ -30,6 +30,8 @@ MESSAGES = {
                  "again."),
     "fit_corrupt": _("The FIT file is damaged: a message in it cannot be decoded."),
     "empty": _("The file is empty."),
+    "too_long": _("The line in the file is %(km)s km long; a route or ride may be at most %(limit_km)s km. Check "
+                  "that its points are in the right order and place."),
 }
 
 

@@ -5,6 +5,8 @@ from __future__ import annotations
 
 import re
 
+import numpy as np
+
 from routes import fit, gpx, tcx
 from routes.gpx import GpxError, ParsedGpx
 
@@ -30,14 +32,35 @@ def detect(data: bytes) -> str:
 
 
 def parse(data: bytes, *, max_bytes: int, max_points: int, max_fit_bytes: int | None = None,
-          with_times: bool = False) -> ParsedGpx:
-    """Parse any supported file; raises GpxError with a code from routes/errors.py."""
+          with_times: bool = False, max_km: float | None = None) -> ParsedGpx:
+    """Parse any supported file; raises GpxError with a code from routes/errors.py. With `max_km`,
+    a line longer than that (its segments' great-circle steps added up, a vectorised estimate) is
+    refused before any per-metre work (resampling, cues, matching) is done on it."""
     raw = gpx.read_bytes(data, max_bytes=max_bytes)  # gunzipped, both sizes capped
     kind = detect(raw)
     if kind == "fit":
         if max_fit_bytes and len(raw) > max_fit_bytes:
             raise GpxError("too_large", limit_mb=max_fit_bytes // 1_000_000)
-        return fit.parse(raw, max_points=max_points)
-    if kind == "tcx":
-        return tcx.parse(raw, max_bytes=max_bytes, max_points=max_points)
-    return gpx.parse(raw, max_bytes=max_bytes, max_points=max_points, with_times=with_times)
+        parsed = fit.parse(raw, max_points=max_points)
+    elif kind == "tcx":
+        parsed = tcx.parse(raw, max_bytes=max_bytes, max_points=max_points)
+    else:
+        parsed = gpx.parse(raw, max_bytes=max_bytes, max_points=max_points, with_times=with_times)
+    if max_km is not None:
+        km = line_km(parsed)
+        if km > max_km:
+            raise GpxError("too_long", km=f"{km:,.0f}", limit_km=f"{max_km:,.0f}")
+    return parsed
+
+
+def line_km(parsed: ParsedGpx) -> float:
+    """The length of the line in km: haversine steps within each segment, summed (numpy, O(n))."""
+    lat, lon = np.radians(parsed.lat), np.radians(parsed.lon)
+    total = 0.0
+    for part in parsed.segments():
+        a, b = lat[part], lon[part]
+        if len(a) < 2:
+            continue
+        h = np.sin(np.diff(a) / 2) ** 2 + np.cos(a[:-1]) * np.cos(a[1:]) * np.sin(np.diff(b) / 2) ** 2
+        total += float(np.sum(2 * 6371.0088 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))))
+    return total

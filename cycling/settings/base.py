@@ -375,6 +375,9 @@ ROUTE_MAX_UPLOAD_BYTES = env.int("ROUTE_MAX_UPLOAD_BYTES", default=20_000_000)  
 ROUTE_DEM_DIR = env.str("ROUTE_DEM_DIR", default="")  # a folder of SRTM .hgt tiles; docs/routes.md
 ROUTE_MAX_FIT_BYTES = env.int("ROUTE_MAX_FIT_BYTES", default=8_000_000)  # FIT packs ~10x denser than GPX
 ROUTE_MAX_POINTS = env.int("ROUTE_MAX_POINTS", default=200_000)
+# the longest line a route or ride may have, checked right after parsing (a few hundred hostile
+# bytes can describe a 250,000 km zigzag whose resampling every 10 m would take gigabytes)
+ROUTE_MAX_KM = env.float("ROUTE_MAX_KM", default=5_000.0)
 ROUTE_ASYNC_THRESHOLD_BYTES = env.int("ROUTE_ASYNC_THRESHOLD_BYTES", default=4_000_000)  # larger: Celery task
 ROUTE_LINE_MAX_POINTS = 1500
 ROUTE_PROFILE_MAX_SAMPLES = 500

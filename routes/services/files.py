@@ -34,6 +34,7 @@ def file_parse(data: bytes, *, with_times: bool = False) -> gpx.ParsedGpx:
         raise gpx_refusal("empty")
     try:
         return formats.parse(data, max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES, max_points=settings.ROUTE_MAX_POINTS,
-                             max_fit_bytes=settings.ROUTE_MAX_FIT_BYTES, with_times=with_times)
+                             max_fit_bytes=settings.ROUTE_MAX_FIT_BYTES, with_times=with_times,
+                             max_km=settings.ROUTE_MAX_KM)
     except gpx.GpxError as exc:
         raise gpx_refusal(exc.code, exc.params) from exc
