@@ -18,7 +18,7 @@ from accounts.models import User
 from core.errors import ServiceError
 from core.queue import task_queue_best_effort, task_queue_on_commit
 from core.slugs import insert_with_unique_slug, unique_slug
-from routes import dem, geo, gpx
+from routes import dem, formats, geo, gpx
 from routes.models import Collection, PointOfInterest, Route, RouteVersion
 from routes.services.cues import cues_build
 from routes.services.files import file_parse, too_large_refusal
@@ -120,8 +120,16 @@ def _next_version(route: Route, *, uploaded_by: User, data: bytes, filename: str
     version = RouteVersion(route=route, number=last + 1, uploaded_by=uploaded_by, size_bytes=len(data),
                            original_filename=PurePath(filename).name[:255])
     digest = hashlib.sha256(data).hexdigest()[:16]
-    version.gpx_file.save(f"{digest}-{PurePath(filename).name[-80:]}", ContentFile(data), save=False)
+    # our own name and extension, from the content (the uploader's name is kept as original_filename)
+    version.gpx_file.save(f"{digest}{stored_extension(data)}", ContentFile(data), save=False)
     return version
+
+
+def stored_extension(data: bytes) -> str:
+    """".gpx", ".tcx" or ".fit" by the content (with ".gz" for a gzipped upload), never the uploader's."""
+    packed = data[:2] == b"\x1f\x8b"  # stored as uploaded: gzipped ones stay gzipped
+    head = gpx.read_bytes(data, max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES) if packed else data
+    return f".{formats.detect(head)}" + (".gz" if packed else "")
 
 
 def route_import(

@@ -46,3 +46,18 @@ def test_an_ordinary_route_is_well_within_the_budget():
     data = make_gpx(points=200)
     parsed = formats.parse(data, max_bytes=10_000_000, max_points=200_000, max_km=5_000)
     assert 0 < formats.line_km(parsed) < 5_000
+
+
+@pytest.mark.django_db
+def test_stored_file_names_use_our_own_extension(organizer, settings, tmp_path):
+    import gzip
+
+    from routes.services import route_import
+    from tests.helpers import make_gpx
+
+    settings.MEDIA_ROOT = tmp_path
+    version = route_import(owner=organizer, data=make_gpx(), filename="线路-evilgpx.exe")  # the new version
+    assert version.gpx_file.name.endswith(".gpx") and ".exe" not in version.gpx_file.name
+    assert version.original_filename == "线路-evilgpx.exe"  # shown to the owner, never used as a path
+    packed = route_import(owner=organizer, data=gzip.compress(make_gpx(name="压缩")), filename="x.tcx")
+    assert packed.gpx_file.name.endswith(".gpx.gz")
