@@ -58,12 +58,19 @@ def created(obj: models.Model, *, table: Mapping[str, Iterable[str]], by: Any = 
 def created_many(model: type[models.Model], rows: Iterable[tuple[int, str]], *, table: Mapping[str, Iterable[str]],
                  by: Any = None, why: str = "") -> None:
     """Record the first status of rows inserted in bulk: (pk, status) pairs."""
+    record(model, ((pk, NEW, status) for pk, status in rows), table=table, by=by, why=why)
+
+
+def record(model: type[models.Model], changes: Iterable[tuple[int, str, str]], *,
+           table: Mapping[str, Iterable[str]], by: Any = None, why: str = "") -> None:
+    """Check and record moves the caller wrote itself in bulk: (pk, from, to) triples (a ballot
+    draw gives each entry its own outcome in one statement)."""
     now, subject = timezone.now(), subject_of(model)
-    changes = []
-    for pk, status in rows:
-        check(table, model, NEW, status)
-        changes.append(_row(subject, pk, NEW, status, by, why, now))
-    StatusChange.objects.bulk_create(changes, batch_size=1000)
+    rows = []
+    for pk, old, new in changes:
+        check(table, model, old, new)
+        rows.append(_row(subject, pk, old, new, by, why, now))
+    StatusChange.objects.bulk_create(rows, batch_size=1000)
 
 
 def move(obj: models.Model, to: str, *, table: Mapping[str, Iterable[str]], by: Any = None, why: str = "",
@@ -90,14 +97,12 @@ def moves(queryset: models.QuerySet, to: str, *, table: Mapping[str, Iterable[st
     model = queryset.model
     current = list(queryset.exclude(status=to).values_list("pk", "status"))
     for _pk, old in current:
-        check(table, model, old, to)
+        check(table, model, old, to)  # before anything is written
     if not current:
         return []
     pks = [pk for pk, _old in current]
     model._default_manager.filter(pk__in=pks).update(status=to, **also)
-    now, subject = timezone.now(), subject_of(model)
-    StatusChange.objects.bulk_create([_row(subject, pk, old, to, by, why, now) for pk, old in current],
-                                     batch_size=1000)
+    record(model, ((pk, old, to) for pk, old in current), table=table, by=by, why=why)
     return pks
 
 

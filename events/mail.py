@@ -16,11 +16,10 @@ from django.utils.translation import gettext_lazy as _
 from core import money, times
 from core.i18n import localized
 from core.sms import Sms, can_send
-from events import ical, payments_port
+from events import ical
 from events.models import EntryCode, Registration
-from events.selectors import waitlist_position
+from events.selectors import seat_due, waitlist_position
 from events.services.checkin import checkin_code
-from events.services.seats import seat_price_fen
 
 
 def qr_png(text: str) -> bytes:
@@ -63,12 +62,6 @@ def build(registration: Registration, kind: str, to: Any = None) -> EmailMultiAl
     return message
 
 
-def _due_fen(registration: Registration) -> int:
-    """What the rider is asked to pay: the open order (an entry code's price, a switch) or the seat's price."""
-    pending = payments_port.seat_money.pending(registration=registration)
-    return pending["amount_fen"] if pending else seat_price_fen(registration)
-
-
 def sms_for(registration: Registration, kind: str, to: Any = None) -> Sms | None:
     """The text message for a registration fact: short, in the rider's language, with the
     template's variables (event, time, code, amount, deadline); None for kinds that go by e-mail
@@ -79,12 +72,13 @@ def sms_for(registration: Registration, kind: str, to: Any = None) -> Sms | None
     event = registration.event
     with translation.override(rider.language or settings.LANGUAGE_CODE):
         deadline = registration.hold_expires_at
+        owed = seat_due(registration)  # the open order's amount (a code's price, a switch), else the seat's
         params = {
             "event": localized(event, "title")[:20],
             "time": times.when(event.starts_at, event, "m-d H:i"),
             "code": checkin_code(registration) if registration.status == Registration.Status.CONFIRMED
             and rider.pk == registration.rider_id else "",
-            "amount": money.yuan(_due_fen(registration)),
+            "amount": money.yuan(owed["price_fen"] if owed["due_fen"] is None else owed["due_fen"]),
             "deadline": times.when(deadline, event, "m-d H:i"),
         }
         text = str(SMS_TEXTS[kind]) % params

@@ -16,6 +16,7 @@ from accounts.models import User
 from core import groups, memberships
 from core.models import StatusChange
 from core.querysets import filtered
+from events import payments_port
 from events.models import Category, Event, Registration, TransferOffer
 
 
@@ -172,6 +173,23 @@ def registration_history(*, registration: Registration) -> list[HistoryRow]:
              for change in StatusChange.objects.filter(subject="events.transferoffer",
                                                        object_id__in=list(offers)).select_related("by")]
     return rows
+
+
+def seat_price_fen(registration: Registration) -> int:
+    """The full price of the seat a registration holds: the entry code's price in the code's own
+    category, else the category's fee."""
+    code = registration.entry_code
+    if code is not None and code.category_id == registration.category_id and code.price_fen is not None:
+        return code.price_fen
+    return registration.category.fee_fen
+
+
+def seat_due(registration: Registration) -> dict:
+    """What a seat costs and what is still to pay for it, read only (through the payments port):
+    {"price_fen", "due_fen" (None when nothing waits for payment), "pay_by"}."""
+    pending = payments_port.seat_money.pending(registration=registration)
+    return {"price_fen": seat_price_fen(registration), "due_fen": pending["amount_fen"] if pending else None,
+            "pay_by": pending["expires_at"] if pending else registration.hold_expires_at}
 
 
 def registrations_of(*, rider: User) -> QuerySet[Registration]:

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from core.i18n import localized
 from core.money import yuan
 from events.models import Registration
+from events.personal_data import held_seats
 from payments import services
 from payments.models import FapiaoRequest, Order
 
@@ -17,10 +18,7 @@ from payments.models import FapiaoRequest, Order
 def preview(user: Any) -> list[str]:
     """The money a person gets back when deleting their account gives up their future seats."""
     lines = []
-    for registration in (Registration.objects.filter(rider=user, status__in=Registration.SEATED)
-                         .select_related("event")):
-        if registration.event.ends_at <= services.timezone.now() or registration.event.status != "published":
-            continue
+    for registration in held_seats(user).filter(status__in=Registration.SEATED):  # what deletion gives up
         kept = services.kept_fen(registration=registration)
         if kept:
             back = min(services.refund_by_policy(registration.event, kept), kept)

@@ -6,6 +6,7 @@ from typing import Any
 
 from django.db.models import QuerySet
 from django.http import Http404
+from django.utils import timezone
 
 from events.selectors import is_organizer
 from payments.models import Order
@@ -19,8 +20,6 @@ def orders_of(*, rider: Any) -> QuerySet[Order]:
 def payable_together(*, payer: Any) -> list[dict]:
     """Per event, the payer's unpaid seat orders when there are several (a family's seats): what
     one payment for all of them would be (event, count, amount_fen)."""
-    from django.utils import timezone  # noqa: PLC0415
-
     rows: dict[int, dict] = {}
     for order in (Order.objects.filter(rider=payer, kind=Order.Kind.REGISTRATION, status=Order.Status.PENDING,
                                        expires_at__gt=timezone.now()).select_related("registration__event")):

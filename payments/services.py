@@ -38,7 +38,7 @@ def order_move(order: Order, to: str, *, by: Any = None, why: str = "", fields: 
     was = order.status
     moved = transitions.move(order, to, table=Order.TRANSITIONS, by=by, why=why, fields=fields)
     if moved and was == Order.Status.PENDING and to in (Order.Status.CANCELLED, Order.Status.EXPIRED):
-        _trade_close_on_commit(order)
+        _trade_close_on_commit(order.pk, order.provider)
     if moved and was == Order.Status.PENDING and order.group_id is not None:
         # a member paid alone or closed: the group's payment no longer matches its seats, closed too
             group = Order.objects.select_for_update().get(pk=order.group_id)
@@ -51,9 +51,10 @@ def refund_move(refund: Refund, to: str, *, why: str = "", fields: list[str] | t
     return transitions.move(refund, to, table=Refund.TRANSITIONS, why=why, fields=fields)
 
 
-def _trade_close_on_commit(order: Order) -> None:
-    if order.provider and order.provider not in LOCAL_REFUNDERS:
-        task_queue_on_commit("payments.close_trade", order.pk)
+def _trade_close_on_commit(order_id: int, provider: str) -> None:
+    """A trade the rider may still pay at WeChat Pay or Alipay is closed after commit."""
+    if provider and provider not in LOCAL_REFUNDERS:
+        task_queue_on_commit("payments.close_trade", order_id)
 
 
 def _order_made(order: Order, *, by: Any = None, why: str = "") -> Order:
@@ -143,41 +144,32 @@ def payment_record(*, order_id: int, provider: str, txn: str, amount_fen: int, c
         except IntegrityError as exc:  # the same transaction recorded for another order meanwhile
             raise ServiceError(_("This payment belongs to another order."), "txn_other_order",
                                http_status=409) from exc
-        now = timezone.now()
         if order.kind == Order.Kind.GROUP and order.status == Order.Status.PENDING:
-            order.paid_at = now
+            order.paid_at = timezone.now()
             order_move(order, Order.Status.PAID, why=f"paid ({provider})", fields=["paid_at"])
-            for member in Order.objects.filter(group=order).order_by("pk"):
-                _share_record(member, payment)
+            for member in Order.objects.filter(group=order).order_by("pk"):  # each seat its share
+                _payment_apply(member, Payment.objects.create(
+                    order=member, provider=provider, via=payment, provider_txn_id=f"{txn}/{member.pk}"[:64],
+                    amount_fen=member.amount_fen, raw={"group_order": order.pk}), why="paid with its group")
             return order
-        if order.status in (Order.Status.PENDING, Order.Status.EXPIRED) and _fulfil(
-                order, late=order.status == Order.Status.EXPIRED):
-            order.paid_at = now
-            order_move(order, Order.Status.PAID, why=f"paid ({provider})", fields=["paid_at"])
-            return order
-        if order.status == Order.Status.PENDING:  # nothing left to give: closed, and the money goes back
-            order_move(order, Order.Status.CANCELLED, why="paid, but the seat is no longer there")
-        reason = ("paid twice" if order.status in Order.FULFILLED
-                  else "paid for an order that can no longer be fulfilled")
-        _refund_add(order, payment, amount_fen, reason)
+        _payment_apply(order, payment, why=f"paid ({provider})")
         order.refresh_from_db()
         return order
 
 
-def _share_record(member: Order, group_payment: Payment) -> None:
-    """A member order's share of a group payment (locks held): recorded as its payment (`via` the
-    group's), then fulfilled like a payment of its own, or given back when its seat is gone."""
-    payment = Payment.objects.create(order=member, provider=group_payment.provider, via=group_payment,
-                                     provider_txn_id=f"{group_payment.provider_txn_id}/{member.pk}"[:64],
-                                     amount_fen=member.amount_fen, raw={"group_order": group_payment.order_id})
-    if member.status in (Order.Status.PENDING, Order.Status.EXPIRED) and _fulfil(
-            member, late=member.status == Order.Status.EXPIRED):
-        member.paid_at = timezone.now()
-        order_move(member, Order.Status.PAID, why="paid with its group", fields=["paid_at"])
+def _payment_apply(order: Order, payment: Payment, *, why: str) -> None:
+    """Money recorded for an order (locks held): what was paid for is given (an order that merely
+    expired takes what is still free), or the order is closed and the money goes back."""
+    if order.status in (Order.Status.PENDING, Order.Status.EXPIRED) and _fulfil(
+            order, late=order.status == Order.Status.EXPIRED):
+        order.paid_at = timezone.now()
+        order_move(order, Order.Status.PAID, why=why, fields=["paid_at"])
         return
-    if member.status == Order.Status.PENDING:
-        order_move(member, Order.Status.CANCELLED, why="paid with its group, but the seat is no longer there")
-    _refund_add(member, payment, member.amount_fen, "paid for an order that can no longer be fulfilled")
+    if order.status == Order.Status.PENDING:  # nothing left to give: closed, and the money goes back
+        order_move(order, Order.Status.CANCELLED, why="paid, but the seat is no longer there")
+    reason = ("paid twice" if order.status in Order.FULFILLED
+              else "paid for an order that can no longer be fulfilled")
+    _refund_add(order, payment, payment.amount_fen, reason)
 
 
 def group_order_create(*, payer: Any, event: Event) -> Order:
@@ -216,9 +208,9 @@ def _fulfil(order: Order, *, late: bool) -> bool:
         dues_paid.send(sender=Order, order=order)
         return True
     registration = order.registration
-    if registration is None or registration.rider_id is None:
+    if registration is None:
         return False
-    if seat_payer_id(Registration.objects.select_related("rider").get(pk=registration.pk)) != order.rider_id:
+    if seat_payer_id(registration) != order.rider_id:
         return False  # the seat went to someone else (their own order is the one to pay)
     if order.kind == Order.Kind.SWITCH:
         category = Category.objects.filter(pk=order.subject_id or 0, event_id=registration.event_id).first()
@@ -314,7 +306,7 @@ def trade_close(*, order_id: int) -> bool:
     if order is None or order.status == Order.Status.PENDING or not order.provider:
         return False
     provider = providers.get(order.provider)
-    if provider is None or not hasattr(provider, "close"):
+    if provider is None:
         return False
     try:
         provider.close(order)
@@ -360,8 +352,7 @@ def orders_expire(*, now: datetime.datetime | None = None, ids: list[int] | None
             transitions.moves(Order.objects.filter(pk__in=[pk for pk, *_rest in batch]), Order.Status.EXPIRED,
                               table=Order.TRANSITIONS, why="not paid in time")
             for pk, _reg, _kind, provider in batch:
-                if provider and provider not in LOCAL_REFUNDERS:
-                    task_queue_on_commit("payments.close_trade", pk)
+                _trade_close_on_commit(pk, provider)
             events_services.registrations_payment_lapsed(  # a held seat goes back; a switch or dues just lapse
                 registration_ids=[reg for _pk, reg, kind, _p in batch
                                   if reg is not None and kind == Order.Kind.REGISTRATION])

@@ -13,6 +13,7 @@
 Callers import from `events.services`; the names below are the public ones.
 """
 
+from events.selectors import seat_price_fen
 from events.services.answers import answers_clean
 from events.services.ballot import ballot_draw, ballot_no_shows_last, ballot_setup, ballot_verify, quota_group_add
 from events.services.challenges import challenge_progress
@@ -54,7 +55,7 @@ from events.services.registration import (
     transfer_decline,
 )
 from events.services.results import results_import
-from events.services.seats import bibs_renumber, lock_seat, seat_price_fen, seats_lock
+from events.services.seats import bibs_renumber, lock_seat, seats_lock
 from events.services.status import event_move, offer_move, registration_move, registrations_move
 
 __all__ = [

@@ -16,7 +16,6 @@ from django.utils.translation import gettext as _
 from accounts.models import HomeArea
 from core import memberships, outbox, transitions
 from core.errors import ServiceError
-from core.models import StatusChange
 from events import ballot as draw_rules
 from events import payments_port
 from events.models import Ballot, Category, Event, QuotaGroup, Registration
@@ -125,14 +124,9 @@ def _write(category: Category, event: Event, order: list[int], winners: set[int]
         else:  # the waitlist keeps the draw order (promote() takes the earliest queued_at)
             rows.append((pk, Registration.Status.WAITLISTED, position,
                          now + datetime.timedelta(microseconds=position), None, None, None))
-    entered = dict.fromkeys(order, Registration.Status.ENTERED)
-    for pk, status, *_rest in rows:
-        transitions.check(Registration.TRANSITIONS, Registration, entered[pk], status)
+    transitions.record(Registration, ((pk, Registration.Status.ENTERED, status) for pk, status, *_rest in rows),
+                       table=Registration.TRANSITIONS, why="ballot draw")  # checked, then written in one go
     _bulk_set(rows)
-    StatusChange.objects.bulk_create(
-        [StatusChange(subject="events.registration", object_id=pk, from_status=Registration.Status.ENTERED,
-                                  to_status=status, why="ballot draw", at=now) for pk, status, *_rest in rows],
-        batch_size=2000)
     Category.objects.filter(pk=category.pk).update(next_bib=F("next_bib") + len(winners))
     if fee:
         for registration in Registration.objects.filter(pk__in=winners).select_related("event", "category", "rider"):

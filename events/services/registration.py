@@ -21,6 +21,7 @@ from core import memberships, money, transitions
 from core.errors import ServiceError
 from events import payments_port
 from events.models import Ballot, Category, EntryCode, Event, Question, Registration, TransferOffer
+from events.selectors import seat_price_fen
 from events.services.answers import answers_clean, identity_check
 from events.services.errors import RegistrationCode
 from events.services.outbox import mail_on_commit, mails_on_commit, outbox_enqueue_to, outbox_kick_on_commit
@@ -34,7 +35,6 @@ from events.services.seats import (
     new_checkin_key,
     promote,
     recount,
-    seat_price_fen,
     single_statement_possible,
     take_bib,
 )

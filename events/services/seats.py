@@ -20,6 +20,7 @@ from django.utils.translation import gettext as _
 from core.errors import ServiceError
 from events import payments_port, testutils
 from events.models import Category, Event, Registration
+from events.selectors import seat_price_fen
 from events.services.errors import EventCode, RegistrationCode
 from events.services.outbox import TOPIC as OUTBOX_TOPIC
 from events.services.outbox import mail_on_commit
@@ -82,15 +83,6 @@ def seats_lock(*, registration_ids: list[int]) -> None:
 
 def new_checkin_key() -> str:
     return secrets.token_urlsafe(9)
-
-
-def seat_price_fen(registration: Registration) -> int:
-    """The full price of the seat a registration holds: the entry code's price in the code's own
-    category, else the category's fee."""
-    code = registration.entry_code
-    if code is not None and code.category_id == registration.category_id and code.price_fen is not None:
-        return code.price_fen
-    return registration.category.fee_fen
 
 
 def confirmed_count(category: Category) -> int:

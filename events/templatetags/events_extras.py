@@ -25,11 +25,7 @@ def event_summary(event) -> dict:
 
 @register.simple_tag
 def seat_money(registration) -> dict:
-    """What a seat costs and what is still to pay for it (read only, through the payments port):
-    {"price_fen", "due_fen", "pay_by"}; due_fen is None when nothing is waiting for payment."""
-    from events import payments_port  # noqa: PLC0415  (template tags load before the apps' ready())
-    from events.services import seat_price_fen  # noqa: PLC0415
+    """What a seat costs and what is still to pay for it (events.selectors.seat_due)."""
+    from events.selectors import seat_due  # noqa: PLC0415  (template tags load before the apps' models)
 
-    pending = payments_port.seat_money.pending(registration=registration)
-    return {"price_fen": seat_price_fen(registration), "due_fen": pending["amount_fen"] if pending else None,
-            "pay_by": pending["expires_at"] if pending else registration.hold_expires_at}
+    return seat_due(registration)
