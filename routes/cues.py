@@ -16,6 +16,7 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
+from scipy.spatial import cKDTree
 
 from routes import geo
 
@@ -132,18 +133,42 @@ def detect(lat: np.ndarray, lon: np.ndarray, segments: list[slice]) -> tuple[lis
     return turns, parts
 
 
-def along(parts: list[Resampled], lat: float, lon: float) -> tuple[float, float] | None:
-    """(distance from the start, metres off the line) of the nearest place on the route to a point,
-    or None when it lies farther than POI_MAX_OFF_M from the route."""
-    best: tuple[float, float] | None = None
-    for r in parts:
-        off = geo.distances_from(lat, lon, r.lat, r.lon)
-        i = int(np.argmin(off))
-        if best is None or off[i] < best[1]:
-            best = (float(r.distance[i]), float(off[i]))
-    if best is None or best[1] > POI_MAX_OFF_M:
-        return None
-    return best
+def _unit(lat: np.ndarray, lon: np.ndarray) -> np.ndarray:
+    phi, lam = np.radians(lat), np.radians(lon)
+    return np.column_stack((np.cos(phi) * np.cos(lam), np.cos(phi) * np.sin(lam), np.sin(phi)))
+
+
+# a chord on the unit sphere surely longer than POI_MAX_OFF_M anywhere on the ellipsoid (its smallest
+# radius of curvature is 6,335 km), with room for the spacing of the samples
+_SEARCH_CHORD = (POI_MAX_OFF_M + STEP_M) * 1.05 / 6_335_000
+_CANDIDATES = 4
+
+
+def along_many(parts: list[Resampled], lats: np.ndarray, lons: np.ndarray) -> list[tuple[float, float] | None]:
+    """For each point, (distance from the start, metres off the line) of the nearest place on the
+    route, or None when it lies farther than POI_MAX_OFF_M from the route.
+
+    A k-d tree over the samples (unit vectors: no trouble at the date line or the poles) finds the
+    few nearest within the search radius in O(log n); only those are measured on the ellipsoid. A
+    thousand points of interest far from a 5,000 km route cost milliseconds, not a geodesic each
+    against every sample."""
+    if not parts or not len(lats):
+        return [None] * len(lats)
+    lat = np.concatenate([r.lat for r in parts])
+    lon = np.concatenate([r.lon for r in parts])
+    distance = np.concatenate([r.distance for r in parts])
+    _, found = cKDTree(_unit(lat, lon)).query(_unit(np.asarray(lats, float), np.asarray(lons, float)),
+                                               k=_CANDIDATES, distance_upper_bound=_SEARCH_CHORD)
+    out: list[tuple[float, float] | None] = []
+    for i, row in enumerate(found):
+        near = row[row < len(lat)]
+        if not len(near):
+            out.append(None)
+            continue
+        off = geo.distances_from(float(lats[i]), float(lons[i]), lat[near], lon[near])
+        j = int(np.argmin(off))
+        out.append((float(distance[near[j]]), float(off[j])) if off[j] <= POI_MAX_OFF_M else None)
+    return out
 
 
 def point_at(parts: list[Resampled], distance_m: float) -> tuple[float, float]:

@@ -32,6 +32,16 @@ MESSAGES = {
     "empty": _("The file is empty."),
     "too_long": _("The line in the file is %(km)s km long; a route or ride may be at most %(limit_km)s km. Check "
                   "that its points are in the right order and place."),
+    "too_many_elements": _("The file has more than %(limit)s XML elements, far more than its points need; it was "
+                           "refused."),
+    "too_deep": _("The file nests XML elements more than %(limit)s deep, which GPX and TCX files never do; it was "
+                  "refused."),
+    "too_many_waypoints": _("The file has more than %(limit)s waypoints, the most one route may have. Keep the "
+                            "points of interest riders need and upload it again."),
+    "too_many_messages": _("The FIT file has more than %(limit)s messages, far more than its points need; it was "
+                           "refused."),
+    "too_many_segments": _("The line breaks into more than %(limit)s pieces (jumps far longer than its other "
+                           "steps); check that the points are in the right order."),
 }
 
 

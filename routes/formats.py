@@ -11,6 +11,7 @@ from routes import fit, gpx, tcx
 from routes.gpx import GpxError, ParsedGpx
 
 KINDS = ("gpx", "fit", "tcx")
+MAX_SEGMENTS = 1_000  # pieces of one line (a recording split at its gaps); real files have a handful
 EXTENSIONS = (".gpx", ".gpx.gz", ".fit", ".fit.gz", ".tcx", ".tcx.gz")
 
 
@@ -46,6 +47,9 @@ def parse(data: bytes, *, max_bytes: int, max_points: int, max_fit_bytes: int | 
         parsed = tcx.parse(raw, max_bytes=max_bytes, max_points=max_points)
     else:
         parsed = gpx.parse(raw, max_bytes=max_bytes, max_points=max_points, with_times=with_times)
+    pieces = parsed.segments()
+    if len(pieces) > MAX_SEGMENTS:
+        raise GpxError("too_many_segments", limit=MAX_SEGMENTS)
     if max_km is not None:
         km = line_km(parsed)
         if km > max_km:

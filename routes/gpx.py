@@ -221,48 +221,95 @@ def _coordinates(points: _Points) -> tuple[np.ndarray, np.ndarray]:
     return lat, lon
 
 
-def _walk(xml: bytes, ns: str, max_points: int, with_times: bool) -> tuple[_Points, _Points, list[Waypoint], str, str]:
-    """Stream the document through ElementTree's C parser, keeping only points and waypoints."""
+MAX_DEPTH = 32  # GPX nests about 8 deep with extensions, TCX about 9
+
+
+def ended(xml: bytes, *, wanted: frozenset[str], keep: dict[str, frozenset[str]], max_elements: int):
+    """The elements whose tag is in `wanted`, each as it ends, from ElementTree's streaming C parser.
+
+    Bounded in time and memory whatever the shape: more than `max_elements` elements or nesting
+    deeper than MAX_DEPTH is refused as it streams, and every element is dropped from its parent
+    once it ends (it is always the parent's last child then) unless the parent reads it later:
+    `keep` maps a tag to the children it reads, and only the first child of each such tag is kept.
+    Nothing else stays in memory, so millions of empty or unknown elements cost no memory.
+    """
+    # every element ends with "</" or "/>": counted at C speed, a file of millions of empty elements
+    # is refused before the parser sees it (the count can only be too high, from text that has them)
+    if xml.count(b"</") + xml.count(b"/>") > max_elements:
+        raise GpxError("too_many_elements", limit=max_elements)
+    parser = ET.XMLPullParser(events=("start", "end"))
+    stack: list[ET.Element] = []
+    count = 0
+    for at in range(0, len(xml), _CHUNK):
+        parser.feed(xml[at:at + _CHUNK])
+        for event, element in parser.read_events():
+            if event == "start":
+                stack.append(element)
+                count += 1
+                if count > max_elements:
+                    raise GpxError("too_many_elements", limit=max_elements)
+                if len(stack) > MAX_DEPTH:
+                    raise GpxError("too_deep", limit=MAX_DEPTH)
+                continue
+            stack.pop()
+            tag = element.tag
+            if tag in wanted:
+                yield element
+            if stack:
+                parent = stack[-1]
+                reads = keep.get(parent.tag)
+                if reads is None or tag not in reads or parent.find(tag) is not element:
+                    del parent[-1]
+    parser.close()
+
+
+def element_budget(max_points: int) -> int:
+    """Elements an honest file with `max_points` points can have: a GPX track point with Garmin's
+    extensions (heart rate, cadence, temperature) has 8; room for waypoints, laps and metadata on top.
+    (A TCX trackpoint has up to 14, but the byte cap allows a TCX far fewer points than this.)"""
+    return max_points * 8 + 100_000
+
+
+def _walk(xml: bytes, ns: str, max_points: int, with_times: bool,
+          max_waypoints: int) -> tuple[_Points, _Points, list[Waypoint], str, str]:
+    """Stream the document, keeping only points and waypoints (routes/gpx.ended bounds the rest)."""
     trkpt, trkseg, rtept, rte, wpt = (f"{ns}{t}" for t in ("trkpt", "trkseg", "rtept", "rte", "wpt"))
     ele_tag, name_tag, desc_tag, type_tag, sym_tag, time_tag = (
         f"{ns}{t}" for t in ("ele", "name", "desc", "type", "sym", "time"))
-    metadata, trk, root = f"{ns}metadata", f"{ns}trk", f"{ns}gpx"
+    metadata, root = f"{ns}metadata", f"{ns}gpx"
+    point_reads = frozenset({ele_tag, time_tag})
+    named = frozenset({name_tag, desc_tag})
+    keep = {trkpt: point_reads, rtept: point_reads, wpt: frozenset({name_tag, desc_tag, type_tag, sym_tag}),
+            metadata: named, root: named}
     track, route = _Points(), _Points()
     waypoints: list[Waypoint] = []
     name = description = ""
-    parser = ET.XMLPullParser(events=("end",))
     total = 0
-    for at in range(0, len(xml), _CHUNK):
-        parser.feed(xml[at:at + _CHUNK])
-        for _, element in parser.read_events():
-            tag = element.tag
-            if tag in (trkpt, rtept):
-                points = track if tag == trkpt else route
-                points.lat.append(element.get("lat"))
-                points.lon.append(element.get("lon"))
-                points.ele.append(element.findtext(ele_tag))
-                if with_times:
-                    points.time.append(element.findtext(time_tag))
-                element.clear()
-                total += 1
-                if total > max_points:
-                    raise GpxError("too_many_points", limit=max_points)
-            elif tag == trkseg:
-                track.ends.append(len(track.lat))
-                element.clear()
-            elif tag == rte:
-                route.ends.append(len(route.lat))
-                element.clear()
-            elif tag == wpt:
-                waypoints.append(_waypoint(element, name_tag, desc_tag, type_tag, sym_tag))
-                element.clear()
-            elif tag == trk:
-                element.clear()
-            elif tag in (metadata, root):
-                # GPX 1.1 keeps the name in <metadata>, GPX 1.0 directly under <gpx> (ended last)
-                name = name or element.findtext(name_tag) or ""
-                description = description or element.findtext(desc_tag) or ""
-    parser.close()
+    for element in ended(xml, wanted=frozenset({trkpt, rtept, trkseg, rte, wpt, metadata, root}), keep=keep,
+                         max_elements=element_budget(max_points)):
+        tag = element.tag
+        if tag in (trkpt, rtept):
+            points = track if tag == trkpt else route
+            points.lat.append(element.get("lat"))
+            points.lon.append(element.get("lon"))
+            points.ele.append(element.findtext(ele_tag))
+            if with_times:
+                points.time.append(element.findtext(time_tag))
+            total += 1
+            if total > max_points:
+                raise GpxError("too_many_points", limit=max_points)
+        elif tag == trkseg:
+            track.ends.append(len(track.lat))
+        elif tag == rte:
+            route.ends.append(len(route.lat))
+        elif tag == wpt:
+            if len(waypoints) >= max_waypoints:
+                raise GpxError("too_many_waypoints", limit=max_waypoints)
+            waypoints.append(_waypoint(element, name_tag, desc_tag, type_tag, sym_tag))
+        else:
+            # GPX 1.1 keeps the name in <metadata>, GPX 1.0 directly under <gpx> (ended last)
+            name = name or element.findtext(name_tag) or ""
+            description = description or element.findtext(desc_tag) or ""
     return track, route, waypoints, name.strip()[:200], description.strip()[:2000]
 
 
@@ -298,28 +345,54 @@ def xml_input(data: bytes, *, max_bytes: int) -> bytes:
     return _to_expat_input(read_bytes(data, max_bytes=max_bytes))
 
 
-def parse(data: bytes, *, max_bytes: int, max_points: int, with_times: bool = False) -> ParsedGpx:
+MAX_WAYPOINTS = 2_000  # a route's own points of interest; real files carry tens to a few hundred
+SPLIT_GAP_M = 1000.0  # a step longer than this (and GAP_FACTOR x the median step) starts a new segment
+GAP_FACTOR = 20.0
+
+
+def parse(data: bytes, *, max_bytes: int, max_points: int, with_times: bool = False,
+          max_waypoints: int = MAX_WAYPOINTS) -> ParsedGpx:
     """Parse GPX 1.0/1.1 bytes (optionally gzipped). Raises GpxError naming the problem."""
-    return parse_xml(xml_input(data, max_bytes=max_bytes), max_points=max_points, with_times=with_times)
+    return parse_xml(xml_input(data, max_bytes=max_bytes), max_points=max_points, with_times=with_times,
+                     max_waypoints=max_waypoints)
 
 
-def parse_xml(xml: bytes, *, max_points: int, with_times: bool = False) -> ParsedGpx:
+def parse_xml(xml: bytes, *, max_points: int, with_times: bool = False,
+              max_waypoints: int = MAX_WAYPOINTS) -> ParsedGpx:
     ns = check_prolog(xml)
     try:
         with collector_paused():
-            track, route, waypoints, name, description = _walk(xml, ns, max_points, with_times)
+            track, route, waypoints, name, description = _walk(xml, ns, max_points, with_times, max_waypoints)
     except ET.ParseError as exc:
         raise xml_refusal(xml, exc) from exc
     points = track if track.lat else route
     if not points.lat:
         raise GpxError("no_points")
     lat, lon = _coordinates(points)
-    starts = sorted({0, *(end for end in points.ends if end < len(points.lat))})
+    first = {0, *(end for end in points.ends if end < len(points.lat))}
+    if points is track:  # a recorded track jumps where the signal was lost; a route's points are far apart by design
+        first.update(gap_starts(lat, lon))
+    starts = sorted(first)
     return ParsedGpx(
         lat=lat, lon=lon, ele=_elevations(points.ele), segment_starts=starts,
         source="track" if points is track else "route", waypoints=waypoints, name=name, description=description,
         times=iso_times(points.time) if with_times else None,
     )
+
+
+def gap_starts(lat: np.ndarray, lon: np.ndarray, gap_m: float = SPLIT_GAP_M) -> list[int]:
+    """Indexes of the points that start a new piece of the line: a step longer than gap_m and
+    GAP_FACTOR times the line's median step is a gap in the recording (a lost signal, a train, a
+    12,500 km jump in an edited file), never a distance ridden. A sparse line (a planner's export,
+    a point every few km) keeps its long steps: they are its ordinary ones. Great-circle steps,
+    numpy, O(n)."""
+    if len(lat) < 2:
+        return []
+    a, b = np.radians(lat), np.radians(lon)
+    h = np.sin(np.diff(a) / 2) ** 2 + np.cos(a[:-1]) * np.cos(a[1:]) * np.sin(np.diff(b) / 2) ** 2
+    steps = 2 * 6_371_008.8 * np.arcsin(np.sqrt(np.clip(h, 0.0, 1.0)))
+    limit = max(gap_m, GAP_FACTOR * float(np.median(steps)))
+    return (np.nonzero(steps > limit)[0] + 1).tolist()
 
 
 def xml_refusal(xml: bytes, exc: ET.ParseError) -> GpxError:

@@ -3,7 +3,7 @@
 No Django here. The same guards as the GPX reader (routes/gpx.py): size caps, gzip, encodings,
 any DOCTYPE or entity declaration refused before the root element, a streaming C parser keeping
 only what we need. Trackpoints without a <Position> (pauses, indoor rides) are skipped; a jump of
-more than fit.SPLIT_GAP_M between consecutive points starts a new segment, as for FIT. Course
+more than gpx.SPLIT_GAP_M between consecutive points starts a new segment, as for FIT. Course
 points that are places (water, food, danger, summit...) become waypoints.
 """
 
@@ -12,7 +12,6 @@ from __future__ import annotations
 from xml.etree import ElementTree as ET
 
 from routes import gpx
-from routes.fit import split_at_gaps
 from routes.gpx import GpxError, ParsedGpx, Waypoint
 
 # TCX CoursePoint PointType values that are turn instructions, not places
@@ -23,9 +22,16 @@ def _text(element: ET.Element, path: str, ns: str) -> str | None:
     return element.findtext("/".join(f"{ns}{part}" for part in path.split("/")))
 
 
-def _walk(xml: bytes, ns: str, max_points: int):
+def _walk(xml: bytes, ns: str, max_points: int, max_waypoints: int):
     point_tag, course_point, name_tag = f"{ns}Trackpoint", f"{ns}CoursePoint", f"{ns}Name"
-    course, activity = f"{ns}Course", f"{ns}Activity"
+    course, position = f"{ns}Course", f"{ns}Position"
+    lat_tag, lon_tag = f"{ns}LatitudeDegrees", f"{ns}LongitudeDegrees"
+    keep = {  # what each element reads when it ends (routes/gpx.ended drops everything else)
+        point_tag: frozenset({position, f"{ns}AltitudeMeters", f"{ns}Time"}),
+        course_point: frozenset({position, f"{ns}PointType", name_tag, f"{ns}Notes"}),
+        position: frozenset({lat_tag, lon_tag}),
+        course: frozenset({name_tag}),
+    }
     lat: list[str | None] = []
     lon: list[str | None] = []
     ele: list[str | None] = []
@@ -33,33 +39,27 @@ def _walk(xml: bytes, ns: str, max_points: int):
     waypoints: list[Waypoint] = []
     name = ""
     is_course = False
-    parser = ET.XMLPullParser(events=("end",))
-    for at in range(0, len(xml), 1 << 16):
-        parser.feed(xml[at:at + (1 << 16)])
-        for _, element in parser.read_events():
-            tag = element.tag
-            if tag == point_tag:
-                latitude = _text(element, "Position/LatitudeDegrees", ns)
-                if latitude is not None:
-                    lat.append(latitude)
-                    lon.append(_text(element, "Position/LongitudeDegrees", ns))
-                    ele.append(_text(element, "AltitudeMeters", ns))
-                    times.append(_text(element, "Time", ns))
-                    if len(lat) > max_points:
-                        raise GpxError("too_many_points", limit=max_points)
-                element.clear()
-            elif tag == course_point:
-                waypoint = _course_point(element, ns)
-                if waypoint:
-                    waypoints.append(waypoint)
-                element.clear()
-            elif tag == course:
-                is_course = True
-                name = name or (element.findtext(name_tag) or "")
-                element.clear()
-            elif tag == activity:
-                element.clear()
-    parser.close()
+    for element in gpx.ended(xml, wanted=frozenset({point_tag, course_point, course}), keep=keep,
+                             max_elements=gpx.element_budget(max_points)):
+        tag = element.tag
+        if tag == point_tag:
+            latitude = _text(element, "Position/LatitudeDegrees", ns)
+            if latitude is not None:
+                lat.append(latitude)
+                lon.append(_text(element, "Position/LongitudeDegrees", ns))
+                ele.append(_text(element, "AltitudeMeters", ns))
+                times.append(_text(element, "Time", ns))
+                if len(lat) > max_points:
+                    raise GpxError("too_many_points", limit=max_points)
+        elif tag == course_point:
+            if len(waypoints) >= max_waypoints:
+                raise GpxError("too_many_waypoints", limit=max_waypoints)
+            waypoint = _course_point(element, ns)
+            if waypoint:
+                waypoints.append(waypoint)
+        else:
+            is_course = True
+            name = name or (element.findtext(name_tag) or "")
     return lat, lon, ele, times, waypoints, name.strip()[:200], is_course
 
 
@@ -78,13 +78,13 @@ def _course_point(element: ET.Element, ns: str) -> Waypoint | None:
                     description=(_text(element, "Notes", ns) or "").strip()[:1000])
 
 
-def parse(data: bytes, *, max_bytes: int, max_points: int) -> ParsedGpx:
+def parse(data: bytes, *, max_bytes: int, max_points: int, max_waypoints: int = gpx.MAX_WAYPOINTS) -> ParsedGpx:
     """Points, segments, course points and times of a TCX activity or course. Raises GpxError."""
     xml = gpx.xml_input(data, max_bytes=max_bytes)
     ns = gpx.check_prolog(xml, root_name="TrainingCenterDatabase")
     try:
         with gpx.collector_paused():
-            lat_t, lon_t, ele_t, time_t, waypoints, name, is_course = _walk(xml, ns, max_points)
+            lat_t, lon_t, ele_t, time_t, waypoints, name, is_course = _walk(xml, ns, max_points, max_waypoints)
     except ET.ParseError as exc:
         raise gpx.xml_refusal(xml, exc) from exc
     if not lat_t:
@@ -98,6 +98,6 @@ def parse(data: bytes, *, max_bytes: int, max_points: int) -> ParsedGpx:
     lat, lon = lat[keep], lon[keep]
     ele = gpx._elevations(ele_t)[keep]
     times = gpx.iso_times(time_t)[keep]
-    return ParsedGpx(lat=lat, lon=lon, ele=ele, segment_starts=split_at_gaps(lat, lon),
+    return ParsedGpx(lat=lat, lon=lon, ele=ele, segment_starts=[0, *gpx.gap_starts(lat, lon)],
                      source="route" if is_course else "track", waypoints=waypoints, name=name, times=times,
                      kind="tcx")

@@ -3,6 +3,7 @@ placed along the route; organizers rename, delete and add lines."""
 
 from __future__ import annotations
 
+import numpy as np
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -43,8 +44,9 @@ def cues_build(*, version: RouteVersion, parsed: gpx.ParsedGpx | None = None) ->
                 kind=Cue.Kind.START)]
     rows += [Cue(version=locked, distance_m=round(t.distance_m, 1), lat=t.lat, lon=t.lon, kind=t.kind,
                  angle=round(t.angle, 1)) for t in turns]
-    for poi in locked.pois.all():
-        placed = cues.along(parts, poi.lat, poi.lon) if parts else None
+    pois = list(locked.pois.all())
+    spots = cues.along_many(parts, np.array([p.lat for p in pois]), np.array([p.lon for p in pois]))
+    for poi, placed in zip(pois, spots, strict=True):
         if placed is not None:
             rows.append(Cue(version=locked, distance_m=round(placed[0], 1), lat=poi.lat, lon=poi.lon,
                             kind=POI_CUE_KINDS.get(poi.kind, Cue.Kind.OTHER), text=poi.name[:120],
