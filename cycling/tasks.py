@@ -8,7 +8,8 @@ from django.utils import timezone
 from core.queue import task_queue_best_effort
 from industry.sales import sales_imports_sweep
 from industry.stats import stats_overdue
-from routes.services import route_versions_sweep
+from core.files import orphan_files_sweep
+from routes.services import rides_sweep, route_versions_sweep
 
 HEARTBEAT_KEY = "cycling:worker-heartbeat"
 ALL_STATS_TASK = "industry.compute_all_stats"
@@ -29,8 +30,17 @@ def sweep() -> dict[str, int]:
     was killed with kill -9 (Redis would hand an unacknowledged task out again only after the
     4-hour visibility timeout). Every such task is safe to run twice, so the sweep queues again
     whatever is overdue: route versions still pending, sales imports waiting or dead, statistics
-    asked for and not computed. E-mails need no sweep: beat drains the outbox every minute."""
+    asked for and not computed, rides still pending. E-mails need no sweep: beat drains the outbox
+    every minute."""
     stats = stats_overdue()
     if stats:
         task_queue_best_effort(ALL_STATS_TASK)
-    return {"route_versions": route_versions_sweep(), "sales_imports": sales_imports_sweep(), "stats": int(stats)}
+    return {"route_versions": route_versions_sweep(), "rides": rides_sweep(), "sales_imports": sales_imports_sweep(),
+            "stats": int(stats)}
+
+
+@shared_task(name="cycling.files_sweep", time_limit=600, soft_time_limit=540)
+def files_sweep() -> int:
+    """Beat runs this every hour: uploaded files no row references (an upload killed after writing
+    its file, before its row committed) are deleted once they are an hour old (core/files.py)."""
+    return orphan_files_sweep()

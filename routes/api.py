@@ -129,14 +129,18 @@ class RideListApi(APIView):
         page = paginator.paginate_queryset(rides_of(rider=request.user), request, view=self)
         return paginator.get_paginated_response(RideOutput(page, many=True).data)
 
-    @extend_schema(request=RideUploadInput, responses={201: RideOutput, 400: ErrorOutput})
+    @extend_schema(request=RideUploadInput, responses={201: RideOutput, 202: RideOutput, 400: ErrorOutput},
+                   description="A small file is measured and matched at once (201). A larger one is stored "
+                               "and measured by a worker (202, status pending): poll the ride at its Location.")
     def post(self, request: Request) -> Response:
         upload = RideUploadInput(data=request.data)
         upload.is_valid(raise_exception=True)
         ride = ride_upload(rider=request.user, data=gpx_upload_read(upload.validated_data["file"]),
                            filename=upload.validated_data["file"].name)
-        ride = ride_get(pk=ride.pk, rider=request.user)
-        return Response(RideOutput(ride).data, status=status.HTTP_201_CREATED)
+        ride = ride_get(pk=ride.pk, rider=request.user)  # a worker in eager mode may have measured it already
+        pending = ride.status == ride.Status.PENDING
+        return Response(RideOutput(ride).data, status=status.HTTP_202_ACCEPTED if pending else status.HTTP_201_CREATED,
+                        headers={"Location": reverse("api:ride", args=[ride.pk], request=request)})
 
 
 class RideDetailApi(APIView):

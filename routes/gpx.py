@@ -264,10 +264,11 @@ def ended(xml: bytes, *, wanted: frozenset[str], keep: dict[str, frozenset[str]]
 
 
 def element_budget(max_points: int) -> int:
-    """Elements an honest file with `max_points` points can have: a GPX track point with Garmin's
-    extensions (heart rate, cadence, temperature) has 8; room for waypoints, laps and metadata on top.
-    (A TCX trackpoint has up to 14, but the byte cap allows a TCX far fewer points than this.)"""
-    return max_points * 8 + 100_000
+    """Elements an honest file with `max_points` points can have: a plain GPX track point is 3 (with
+    its height and time), room for waypoints and metadata on top. Richer points fit because the byte
+    cap comes first: a GPX point with Garmin's extensions (8 elements) takes ~200 bytes and a TCX
+    trackpoint (up to 14) ~330, so 20 MB hold at most ~100,000 and ~60,000 of them."""
+    return max_points * 5 + 100_000
 
 
 def _walk(xml: bytes, ns: str, max_points: int, with_times: bool,

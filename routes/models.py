@@ -268,6 +268,17 @@ CUE_ADDABLE_KINDS = [k for k in Cue.Kind if k not in (Cue.Kind.START, Cue.Kind.F
 
 
 
+RIDES_FOLDER = "rides"
+
+
+def rider_folder(rider_id: int) -> str:
+    return f"{RIDES_FOLDER}/u{rider_id}"
+
+
+def ride_file_path(ride: "Ride", filename: str) -> str:
+    return f"{rider_folder(ride.rider_id)}/{filename}"
+
+
 class Ride(models.Model):
     """A ride a rider recorded and uploaded (FIT, GPX or TCX), matched against the published routes.
 
@@ -275,20 +286,30 @@ class Ride(models.Model):
     privacy zone; that is applied when shown, so a zone set later hides old rides too.
     """
 
+    class Status(models.TextChoices):
+        PENDING = "pending", _("being measured")
+        READY = "ready", _("ready")
+        FAILED = "failed", _("refused")
+
     rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="rides")
-    file = models.FileField(upload_to="rides/%Y/%m/")
+    # under the rider's own folder, so that deleting the account removes every file of theirs, even
+    # one whose row never committed (routes.services.rides.rides_erase)
+    file = models.FileField(upload_to=ride_file_path)
     original_filename = models.CharField(max_length=255, blank=True)
     file_format = models.CharField(max_length=4)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.READY)
+    error_code = models.CharField(max_length=40, blank=True)
+    error_params = models.JSONField(default=dict, blank=True)
     uploaded_at = models.DateTimeField(auto_now_add=True)
     started_at = models.DateTimeField(_("started"), null=True, blank=True)
     elapsed_s = models.FloatField(_("elapsed time (s)"), null=True, blank=True)
     distance_m = models.FloatField(_("distance (m)"), default=0)
     points = models.PositiveIntegerField(default=0)
     line = models.JSONField(default=list, blank=True)  # simplified, as RouteVersion.line (zone not yet removed)
-    min_lat = models.FloatField()
-    min_lon = models.FloatField()
-    max_lat = models.FloatField()
-    max_lon = models.FloatField()
+    min_lat = models.FloatField(null=True)  # none while it is being measured
+    min_lon = models.FloatField(null=True)
+    max_lat = models.FloatField(null=True)
+    max_lon = models.FloatField(null=True)
 
     class Meta:
         verbose_name = _("ride")

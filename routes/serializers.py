@@ -163,6 +163,9 @@ class CompletionOutput(serializers.Serializer):
 
 class RideOutput(serializers.Serializer):
     id = serializers.IntegerField()
+    status = serializers.ChoiceField(choices=["pending", "ready", "failed"],
+                                     help_text="pending: a worker is measuring it (poll this ride); failed: see error.")
+    error = serializers.SerializerMethodField(help_text="Why the file was refused (failed only), in the request's language.")
     file_format = serializers.CharField()
     started_at = serializers.DateTimeField(allow_null=True)
     elapsed_s = serializers.FloatField(allow_null=True)
@@ -173,3 +176,6 @@ class RideOutput(serializers.Serializer):
 
     def get_line(self, ride) -> list:
         return ride_line_shown(ride=ride)
+
+    def get_error(self, ride) -> str:
+        return gpx_error_message(ride.error_code, ride.error_params) if ride.error_code else ""

@@ -353,6 +353,7 @@ CELERY_TIMEZONE = TIME_ZONE
 CELERY_BEAT_SCHEDULE = {
     "worker-heartbeat": {"task": "cycling.heartbeat", "schedule": 60.0},
     "sweep": {"task": "cycling.sweep", "schedule": 300.0},  # work whose task was lost (cycling/tasks.py)
+    "files-sweep": {"task": "cycling.files_sweep", "schedule": 3600.0},  # files no row references (core/files.py)
     "orders-expire": {"task": "payments.expire_orders", "schedule": 60.0},  # unpaid seats go back
     "refunds-follow": {"task": "payments.follow_refunds", "schedule": 300.0},  # refunds sent and asked about
     "event-holds": {"task": "events.expire_holds", "schedule": 300.0},  # team seats nobody confirmed
@@ -378,7 +379,8 @@ ROUTE_MAX_POINTS = env.int("ROUTE_MAX_POINTS", default=200_000)
 # the longest line a route or ride may have, checked right after parsing (a few hundred hostile
 # bytes can describe a 250,000 km zigzag whose resampling every 10 m would take gigabytes)
 ROUTE_MAX_KM = env.float("ROUTE_MAX_KM", default=5_000.0)
-ROUTE_ASYNC_THRESHOLD_BYTES = env.int("ROUTE_ASYNC_THRESHOLD_BYTES", default=4_000_000)  # larger: Celery task
+# unpacked size (a FIT counted tenfold) above which a worker measures a route or ride file, not the request
+ROUTE_ASYNC_THRESHOLD_BYTES = env.int("ROUTE_ASYNC_THRESHOLD_BYTES", default=1_000_000)
 ROUTE_LINE_MAX_POINTS = 1500
 ROUTE_PROFILE_MAX_SAMPLES = 500
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

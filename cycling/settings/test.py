@@ -16,3 +16,6 @@ WHITENOISE_USE_FINDERS = True  # whitenoise serves from the finders: no collects
 WHITENOISE_AUTOREFRESH = True
 SITE_URL_FROM_REQUEST = False  # tests see the fixed SITE_URL unless a test turns this on
 PAYMENTS_DEV_GATEWAY = True  # the tests pay through the development gateway
+# route and ride files are measured in the request (a test's transaction never commits, so a task
+# queued on commit would not run); the tests of the worker path set a small threshold themselves
+ROUTE_ASYNC_THRESHOLD_BYTES = 20_000_000

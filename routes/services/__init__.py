@@ -22,7 +22,7 @@ from routes.services.library import (
     route_version_process,
     route_versions_sweep,
 )
-from routes.services.rides import ride_delete, ride_upload, rides_erase
+from routes.services.rides import RIDE_TASK, ride_delete, ride_process, ride_upload, rides_erase, rides_sweep
 
 __all__ = [
     "DEM_MIN_COVER",
@@ -42,9 +42,12 @@ __all__ = [
     "gpx_refusal",
     "gpx_upload_read",
     "poi_kind",
+    "RIDE_TASK",
     "ride_delete",
+    "ride_process",
     "ride_upload",
     "rides_erase",
+    "rides_sweep",
     "route_create",
     "route_import",
     "route_update",

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from core.errors import ServiceError
-from routes import formats, gpx
+from routes import fit, formats, gpx
 from routes.errors import gpx_error_message
 
 UPLOAD_FIELD = "gpx"  # the file's field in the upload form and API: refusals are shown on it
@@ -38,3 +38,21 @@ def file_parse(data: bytes, *, with_times: bool = False) -> gpx.ParsedGpx:
                              max_km=settings.ROUTE_MAX_KM)
     except gpx.GpxError as exc:
         raise gpx_refusal(exc.code, exc.params) from exc
+
+
+FIT_WEIGHT = 10  # a FIT file packs about ten times as many points a byte as GPX, and decodes slower
+
+
+def measured_later(data: bytes) -> bool:
+    """True when a worker measures the file rather than the request: its unpacked size (a FIT
+    counted tenfold) is over ROUTE_ASYNC_THRESHOLD_BYTES. A gzipped upload is judged by what it
+    unpacks to, so 20 KB that unpack to 20 MB are not worked on in the request. Raises ServiceError
+    for an upload over the caps or a broken gzip."""
+    if len(data) > settings.ROUTE_MAX_UPLOAD_BYTES:
+        raise too_large_refusal()
+    try:
+        raw = gpx.read_bytes(data, max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES)
+    except gpx.GpxError as exc:
+        raise gpx_refusal(exc.code, exc.params) from exc
+    weight = len(raw) * (FIT_WEIGHT if fit.looks_like_fit(raw) else 1)
+    return weight > settings.ROUTE_ASYNC_THRESHOLD_BYTES

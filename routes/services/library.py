@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import datetime
+import gzip
 import hashlib
+import io
+import zlib
 from dataclasses import dataclass
 from pathlib import PurePath
 
@@ -21,7 +24,7 @@ from core.slugs import insert_with_unique_slug, unique_slug
 from routes import dem, formats, geo, gpx
 from routes.models import Collection, PointOfInterest, Route, RouteVersion
 from routes.services.cues import cues_build
-from routes.services.files import file_parse, too_large_refusal
+from routes.services.files import file_parse, measured_later
 
 RESERVED_SLUGS = frozenset({"new", "rides"})  # path segments of routes/urls.py
 
@@ -128,7 +131,13 @@ def _next_version(route: Route, *, uploaded_by: User, data: bytes, filename: str
 def stored_extension(data: bytes) -> str:
     """".gpx", ".tcx" or ".fit" by the content (with ".gz" for a gzipped upload), never the uploader's."""
     packed = data[:2] == b"\x1f\x8b"  # stored as uploaded: gzipped ones stay gzipped
-    head = gpx.read_bytes(data, max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES) if packed else data
+    head = data
+    if packed:  # the first 8 KB unpacked are enough to tell
+        try:
+            with gzip.GzipFile(fileobj=io.BytesIO(data)) as stream:
+                head = stream.read(8192)
+        except (OSError, EOFError, zlib.error):
+            head = b""
     return f".{formats.detect(head)}" + (".gz" if packed else "")
 
 
@@ -145,13 +154,11 @@ def route_import(
 ) -> RouteVersion:
     """Store a GPX, FIT or TCX file as a new route (or a new version of `route`) with its statistics.
 
-    Files up to ROUTE_ASYNC_THRESHOLD_BYTES are measured now: a refused file raises
-    a ServiceError and stores nothing. Larger files are stored as a pending version and
+    Small files (routes.services.files.measured_later) are measured now: a refused file raises
+    a ServiceError and stores nothing. Larger ones are stored as a pending version and
     measured by a Celery task queued on commit; the version then turns ready or failed.
     """
-    if len(data) > settings.ROUTE_MAX_UPLOAD_BYTES:
-        raise too_large_refusal()
-    deferred = len(data) > settings.ROUTE_ASYNC_THRESHOLD_BYTES
+    deferred = measured_later(data)
     ingested = None if deferred else gpx_ingest(data)
     publish_when_ready = False
     with transaction.atomic():

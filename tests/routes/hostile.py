@@ -1,12 +1,16 @@
 """Hostile route and ride files, made small in code: each one cost a worker seconds to minutes, or
 hundreds of MB to GB, before the ingest budget (issue 23). Shared by the hostile-input tests and
-bench/hostile_inputs.py; nothing here touches Django."""
+bench/hostile_inputs.py; nothing here touches Django (routes.fit's CRC is plain Python)."""
 
 from __future__ import annotations
 
+import functools
 import gzip
 import math
+import os
 import struct
+
+from routes.fit import crc16
 
 GPX_HEAD = '<gpx version="1.1" creator="hostile" xmlns="http://www.topografix.com/GPX/1/1">'
 FAR = (("36.8", "113.8"), ("-36.8", "-66.2"))  # Xingtai and a place near its antipode
@@ -25,7 +29,7 @@ def zigzag(points: int = 21) -> bytes:
 def zigzag_ride(points: int = 199_000) -> bytes:
     """~18 KB gzipped: a 'ride' of 199k points alternating between far places."""
     pair = "".join(f'<trkpt lat="{lat}" lon="{lon}"/>' for lat, lon in FAR)
-    return gzip.compress(_gpx(f"<trk><trkseg>{pair * (points // 2)}</trkseg></trk>"), 9)
+    return gzip.compress(_gpx(f"<trk><trkseg>{pair * (points // 2)}</trkseg></trk>"), 6)
 
 
 def _track(points: int, lat0: float = 37.05, lon0: float = 114.5) -> str:
@@ -50,26 +54,26 @@ def near_waypoints(waypoints: int, points: int = 3000) -> bytes:
 
 def empty_waypoints(count: int = 850_000) -> bytes:
     """~48 KB gzipped: 850,000 <wpt/> (each became a waypoint object)."""
-    return gzip.compress(_gpx('<wpt lat="1" lon="1"/>' * count + f"<trk><trkseg>{_track(10)}</trkseg></trk>"), 9)
+    return gzip.compress(_gpx('<wpt lat="1" lon="1"/>' * count + f"<trk><trkseg>{_track(10)}</trkseg></trk>"), 6)
 
 
 def nested_elements(depth: int = 2_500_000) -> bytes:
     """~20 KB gzipped: 2.5M nested elements inside a valid GPX."""
     return gzip.compress(_gpx(f"<trk><trkseg>{_track(10)}</trkseg></trk><extensions>" + "<a>" * depth
-                              + "</a>" * depth + "</extensions>"), 9)
+                              + "</a>" * depth + "</extensions>"), 6)
 
 
 def empty_elements(count: int = 4_900_000) -> bytes:
     """~22 KB gzipped: 4.9M empty elements inside a valid GPX."""
     return gzip.compress(_gpx(f"<trk><trkseg>{_track(10)}</trkseg></trk><extensions>" + "<a/>" * count
-                              + "</extensions>"), 9)
+                              + "</extensions>"), 6)
 
 
 def empty_elements_in_a_point(count: int = 2_000_000) -> bytes:
     """Empty elements inside one track point (kept until the point ends, unless dropped)."""
     inner = "<a/>" * count
     return gzip.compress(_gpx(f'<trk><trkseg>{_track(10)}<trkpt lat="37.06" lon="114.5">{inner}</trkpt>'
-                              "</trkseg></trk>"), 9)
+                              "</trkseg></trk>"), 6)
 
 
 def long_jump() -> bytes:
@@ -83,23 +87,12 @@ def long_jump() -> bytes:
 # --- FIT -------------------------------------------------------------------------------------------
 
 
-def _crc16(data: bytes, crc: int = 0) -> int:
-    for byte in data:
-        for _ in range(8):
-            mix = (crc ^ byte) & 1
-            crc >>= 1
-            byte >>= 1
-            if mix:
-                crc ^= 0xA001
-    return crc
-
-
 def fit_file(records: bytes) -> bytes:
     """A FIT file around the given definition and data records: 14-byte header, CRC at the end."""
     head = struct.pack("<BBHI4s", 14, 0x10, 2132, len(records), b".FIT")
-    head += struct.pack("<H", _crc16(head))
+    head += struct.pack("<H", crc16(head))
     body = head + records
-    return body + struct.pack("<H", _crc16(body))
+    return body + struct.pack("<H", crc16(body))
 
 
 def _definition(local: int, global_num: int, fields: list[tuple[int, int, int]]) -> bytes:
@@ -109,7 +102,7 @@ def _definition(local: int, global_num: int, fields: list[tuple[int, int, int]])
 
 def fit_one_byte_messages(count: int = 7_900_000) -> bytes:
     """~8 KB gzipped, 7.9 MB unpacked (just under the FIT size cap): a record message with no fields, then `count` 1-byte messages."""
-    return gzip.compress(fit_file(_definition(0, 20, []) + b"\x00" * count), 9)
+    return gzip.compress(fit_file(_definition(0, 20, []) + b"\x00" * count), 6)
 
 
 def fit_points(count: int, *, lat: float = 37.05, lon: float = 114.5, step: float = 0.00005) -> bytes:
@@ -145,14 +138,54 @@ def catalogue() -> dict:
         "zigzag_ride": zigzag_ride,
         "long_jump": long_jump,
         "far_waypoints": far_waypoints,
+        "far_waypoints_2000": lambda: far_waypoints(2_000),
         "near_waypoints_2000": lambda: near_waypoints(2_000),
         "empty_waypoints": empty_waypoints,
         "nested_elements": nested_elements,
-        "nested_under_the_count": lambda: nested_elements(800_000),
+        "nested_under_the_count": lambda: nested_elements(500_000),
         "empty_elements": empty_elements,
         "empty_elements_in_a_point": empty_elements_in_a_point,
-        "empty_elements_under_the_count": lambda: empty_elements_in_a_point(1_500_000),
+        "empty_elements_under_the_count": lambda: empty_elements_in_a_point(1_000_000),
         "fit_one_byte_messages": fit_one_byte_messages,
         "fit_too_many_points": lambda: gzip.compress(fit_points(400_000), 6),
         "longest_allowed": longest_allowed,
     }
+
+
+@functools.cache
+def made(name: str) -> bytes:
+    """A catalogue file, made once a process (some take a second to write)."""
+    return catalogue()[name]()
+
+
+def _status_kb(field: str) -> int:
+    with open("/proc/self/status", encoding="ascii") as status:
+        for line in status:
+            if line.startswith(field):
+                return int(line.split()[1])
+    raise LookupError(field)
+
+
+def growth(work) -> int:
+    """Bytes the process grows by while `work()` runs (its resident peak over its size before), in a
+    forked copy of this process: real memory (Python, numpy, the XML parser's own), not an estimate,
+    and unaffected by what ran before. A refusal raised by the work is expected. The work must not
+    touch a database connection (the copy shares the parent's)."""
+    read, write = os.pipe()
+    pid = os.fork()
+    if pid == 0:  # the copy: measure, report, and leave without running any of the parent's exit code
+        os.close(read)
+        try:
+            before = _status_kb("VmRSS:")
+            try:
+                work()
+            except Exception:  # noqa: BLE001, S110 - a refusal is an outcome here, not a failure
+                pass
+            os.write(write, str((_status_kb("VmHWM:") - before) * 1024).encode())
+        finally:
+            os._exit(0)
+    os.close(write)
+    with os.fdopen(read) as pipe:
+        answer = pipe.read()
+    os.waitpid(pid, 0)
+    return int(answer)
