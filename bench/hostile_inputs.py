@@ -56,13 +56,14 @@ def main() -> None:
         if args.only and args.only != name:
             continue
         data = hostile.made(name)
-        doors = (("route", lambda: route_import(owner=owner, data=data, filename=f"{name}.gpx"), route_work),
-                 ("ride", lambda: ride_upload(rider=owner, data=data, filename=f"{name}.gpx"), ride_work))
-        for door, call, work in doors:
+        doors = (("route", route_import, route_work), ("ride", ride_upload, ride_work))
+        for door, upload, work in doors:
+            keyword = "owner" if upload is route_import else "rider"
             started = time.perf_counter()
-            said = outcome(call)
+            said = outcome(lambda upload=upload, keyword=keyword, data=data, name=name: upload(
+                **{keyword: owner}, data=data, filename=f"{name}.gpx"))
             took = time.perf_counter() - started
-            grew = hostile.growth(lambda work=work: work(data)) / 1e6
+            grew = hostile.growth(lambda work=work, data=data: work(data)) / 1e6
             worst_time, worst_growth = max(worst_time, took), max(worst_growth, grew)
             print(f"{name:31} {door:5} {len(data):9d} {took:7.2f} {grew:8.1f}  {said}")
     print(f"worst: {worst_time:.2f} s (budget 2 s), {worst_growth:.1f} MB (budget 200 MB)")

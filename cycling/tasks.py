@@ -5,10 +5,10 @@ from celery import shared_task
 from django.core.cache import cache
 from django.utils import timezone
 
+from core.files import orphan_files_sweep
 from core.queue import task_queue_best_effort
 from industry.sales import sales_imports_sweep
 from industry.stats import stats_overdue
-from core.files import orphan_files_sweep
 from routes.services import rides_sweep, route_versions_sweep
 
 HEARTBEAT_KEY = "cycling:worker-heartbeat"

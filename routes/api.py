@@ -25,7 +25,7 @@ from routes.serializers import (
     VersionStatsOutput,
     VersionUploadInput,
 )
-from routes.services import gpx_upload_read, ride_upload, route_import, route_update
+from routes.services import gpx_refusal, gpx_upload_read, ride_upload, route_import, route_update
 
 
 class RoutePagination(PageNumberPagination):
@@ -138,6 +138,8 @@ class RideListApi(APIView):
         ride = ride_upload(rider=request.user, data=gpx_upload_read(upload.validated_data["file"]),
                            filename=upload.validated_data["file"].name)
         ride = ride_get(pk=ride.pk, rider=request.user)  # a worker in eager mode may have measured it already
+        if ride.status == ride.Status.FAILED:  # refused by that worker: the same answer as a refusal in the request
+            raise gpx_refusal(ride.error_code, ride.error_params)
         pending = ride.status == ride.Status.PENDING
         return Response(RideOutput(ride).data, status=status.HTTP_202_ACCEPTED if pending else status.HTTP_201_CREATED,
                         headers={"Location": reverse("api:ride", args=[ride.pk], request=request)})

@@ -3,7 +3,8 @@
 No Django here. Cheap checks come first so that a broken file is refused quickly: the header
 (".FIT", sizes), the length the header promises (a truncated file), and the file's CRC-16. Then
 Garmin's `garmin-fit-sdk` decodes the messages without unit conversion (we scale the few fields
-we read), which is its fastest mode. Records become points; a jump of more than SPLIT_GAP_M
+we read), which is its fastest mode, after a byte scan has counted the messages of every file of a
+chain against the budget. Records become points; a jump of more than SPLIT_GAP_M
 between consecutive points (a GPS dropout, a train ride) starts a new segment; course points
 become waypoints, except turn instructions (cues are ours to compute).
 """
@@ -71,15 +72,30 @@ def message_budget(max_points: int) -> int:
 
 
 def _scan(data: bytes, *, max_points: int, max_waypoints: int) -> None:
-    """Walk the record headers before decoding (a byte loop, ~50x cheaper a message than Garmin's
-    decoder): the messages, records and course points are counted against the budget, so a file of
-    millions of 1-byte messages or points is refused before any of it is decoded."""
-    limit = message_budget(max_points)
-    end = data[0] + int.from_bytes(data[4:8], "little")
+    """Walk the record headers before decoding (a byte loop, far cheaper a message than Garmin's
+    decoder): the messages (definitions too), records and course points of every file of a chain
+    are counted against the budget, so a file of millions of 1-byte messages or points is refused
+    before any of it is decoded. A chained file with a broken header is refused as Garmin's decoder
+    would refuse it."""
+    counts = {RECORD: 0, COURSE_POINT: 0, "messages": 0}
+    at = 0
+    while at < len(data):
+        if not looks_like_fit(data[at:at + 12]):
+            raise GpxError("fit_corrupt")
+        end = at + data[at] + int.from_bytes(data[at + 4:at + 8], "little")
+        if end + 2 > len(data):
+            raise GpxError("fit_truncated")
+        _scan_one(data, at + data[at], end, counts, message_budget(max_points))
+        at = end + 2
+    if counts[RECORD] > max_points:
+        raise GpxError("too_many_points", limit=max_points)
+    if counts[COURSE_POINT] > max_waypoints:
+        raise GpxError("too_many_waypoints", limit=max_waypoints)
+
+
+def _scan_one(data: bytes, at: int, end: int, counts: dict, limit: int) -> None:
     definitions: dict[int, tuple[int, int]] = {}  # local message number -> (global number, data size)
-    counts = {RECORD: 0, COURSE_POINT: 0}
-    messages = 0
-    at = data[0]
+    messages = counts["messages"]
     while at < end:
         header = data[at]
         at += 1
@@ -100,6 +116,9 @@ def _scan(data: bytes, *, max_points: int, max_waypoints: int) -> None:
                 size += sum(data[at + 2:at + 1 + 3 * extra:3])
                 at += 1 + 3 * extra
             definitions[header & 0x0F] = (number, size)
+            messages += 1  # a definition costs the decoder as much as a data message
+            if messages > limit:
+                raise GpxError("too_many_messages", limit=limit)
             continue
         else:
             local = header & 0x0F
@@ -114,10 +133,7 @@ def _scan(data: bytes, *, max_points: int, max_waypoints: int) -> None:
             counts[number] += 1
     if at != end:
         raise GpxError("fit_corrupt")
-    if counts[RECORD] > max_points:
-        raise GpxError("too_many_points", limit=max_points)
-    if counts[COURSE_POINT] > max_waypoints:
-        raise GpxError("too_many_waypoints", limit=max_waypoints)
+    counts["messages"] = messages
 
 
 def _decode(data: bytes) -> dict:
@@ -130,7 +146,7 @@ def _decode(data: bytes) -> dict:
         raise GpxError("fit_corrupt") from exc
     if errors:
         raise GpxError("fit_corrupt")
-    return messages
+    return dict(messages)
 
 
 def _points(records: list[dict]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -165,7 +165,8 @@ class RideOutput(serializers.Serializer):
     id = serializers.IntegerField()
     status = serializers.ChoiceField(choices=["pending", "ready", "failed"],
                                      help_text="pending: a worker is measuring it (poll this ride); failed: see error.")
-    error = serializers.SerializerMethodField(help_text="Why the file was refused (failed only), in the request's language.")
+    error = serializers.SerializerMethodField(
+        help_text="Why the file was refused (failed only), in the request's language.")
     file_format = serializers.CharField()
     started_at = serializers.DateTimeField(allow_null=True)
     elapsed_s = serializers.FloatField(allow_null=True)

@@ -119,6 +119,8 @@ def rides_sweep(*, now: datetime.datetime | None = None) -> int:
 
 
 def _match(ride: Ride, index: matching.RideIndex) -> list[Completion]:
+    assert ride.min_lat is not None and ride.min_lon is not None and ride.max_lat is not None  # noqa: S101 - measured
+    assert ride.max_lon is not None  # noqa: S101
     rows = []
     for route in routes_near(bbox=(ride.min_lat, ride.min_lon, ride.max_lat, ride.max_lon)):
         version = route.current_version

@@ -4,6 +4,7 @@ bench/hostile_inputs.py; nothing here touches Django (routes.fit's CRC is plain 
 
 from __future__ import annotations
 
+import contextlib
 import functools
 import gzip
 import math
@@ -101,7 +102,8 @@ def _definition(local: int, global_num: int, fields: list[tuple[int, int, int]])
 
 
 def fit_one_byte_messages(count: int = 7_900_000) -> bytes:
-    """~8 KB gzipped, 7.9 MB unpacked (just under the FIT size cap): a record message with no fields, then `count` 1-byte messages."""
+    """~8 KB gzipped, 7.9 MB unpacked (just under the FIT size cap): a record message with no fields,
+    then `count` 1-byte messages."""
     return gzip.compress(fit_file(_definition(0, 20, []) + b"\x00" * count), 6)
 
 
@@ -177,10 +179,8 @@ def growth(work) -> int:
         os.close(read)
         try:
             before = _status_kb("VmRSS:")
-            try:
+            with contextlib.suppress(Exception):  # a refusal is an outcome here, not a failure
                 work()
-            except Exception:  # noqa: BLE001, S110 - a refusal is an outcome here, not a failure
-                pass
             os.write(write, str((_status_kb("VmHWM:") - before) * 1024).encode())
         finally:
             os._exit(0)

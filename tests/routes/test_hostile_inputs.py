@@ -220,3 +220,17 @@ def test_stored_file_names_use_our_own_extension(organizer, settings, tmp_path):
     assert version.original_filename == "线路-evilgpx.exe"  # shown to the owner, never used as a path
     packed = route_import(owner=organizer, data=gzip.compress(make_gpx(name="压缩")), filename="x.tcx")
     assert packed.gpx_file.name.endswith(".gpx.gz")
+
+
+@pytest.mark.django_db
+def test_the_google_takeout_file_imports_within_the_budget(organizer):
+    """GPSBabel__gpsbabel/googletakeout.gpx (100 KB, 778 points, 111 waypoints) took over 2 minutes:
+    its waypoints were measured against every sample of the line with the exact geodesic."""
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "gpx" / "GPSBabel__gpsbabel" / "googletakeout.gpx"
+    started = time.perf_counter()
+    version = route_import(owner=organizer, data=path.read_bytes(), filename=path.name)
+    assert time.perf_counter() - started < SECONDS
+    assert version.status == RouteVersion.Status.READY and version.pois.count() == 111
+    assert version.segments > 100  # its long jumps are gaps, not distance
