@@ -28,6 +28,7 @@ CLUSTER_M = 80.0
 SETTLE_M = 60.0
 MIN_APART_M = 50.0
 POI_MAX_OFF_M = 200.0
+MAX_TURNS = 2_000  # a 1,200 km brevet has ~600; beyond this only the sharpest are kept (bounds the sheet)
 
 
 @dataclass
@@ -130,6 +131,9 @@ def detect(lat: np.ndarray, lon: np.ndarray, segments: list[slice]) -> tuple[lis
         parts.append(r)
         turns += _segment_turns(r)
         offset = float(r.distance[-1])
+    if len(turns) > MAX_TURNS:
+        sharpest = sorted(turns, key=lambda t: -abs(t.angle))[:MAX_TURNS]
+        turns = sorted(sharpest, key=lambda t: t.distance_m)
     return turns, parts
 
 

@@ -32,8 +32,10 @@ MESSAGES = {
     "empty": _("The file is empty."),
     "too_long": _("The line in the file is %(km)s km long; a route or ride may be at most %(limit_km)s km. Check "
                   "that its points are in the right order and place."),
-    "too_many_elements": _("The file has more than %(limit)s XML elements, far more than its points need; it was "
-                           "refused."),
+    "too_many_elements": _("The file has more than %(limit)s XML elements or attributes, far more than its points "
+                           "need; it was refused."),
+    "tag_too_long": _("An XML tag in the file is longer than %(limit)s bytes (a point with thousands of attributes); "
+                      "it was refused."),
     "too_deep": _("The file nests XML elements more than %(limit)s deep, which GPX and TCX files never do; it was "
                   "refused."),
     "too_many_waypoints": _("The file has more than %(limit)s waypoints, the most one route may have. Keep the "

@@ -284,10 +284,13 @@ def simplify_mask(lat: np.ndarray, lon: np.ndarray, segments: list[slice], max_p
 
 def simplify(lat: np.ndarray, lon: np.ndarray, segments: list[slice], max_points: int,
              tolerance_m: float = 2.0) -> list[list[list[float]]]:
-    """The kept points of simplify_mask as [lat, lon] lists per segment."""
+    """The kept points of simplify_mask as [lat, lon] lists per segment. A piece of one point (a lone
+    fix between two gaps) is no line to draw and is left out, unless it is all there is."""
     keep = simplify_mask(lat, lon, segments, max_points, tolerance_m)
-    return [[[round(float(lat[i]), 6), round(float(lon[i]), 6)] for i in np.nonzero(keep[sl])[0] + sl.start]
-            for sl in segments]
+    lines = [[[round(float(lat[i]), 6), round(float(lon[i]), 6)] for i in np.nonzero(keep[sl])[0] + sl.start]
+             for sl in segments]
+    drawn = [line for line in lines if len(line) > 1]
+    return drawn or lines
 
 
 def compute(lat: np.ndarray, lon: np.ndarray, ele: np.ndarray, segments: list[slice], *,

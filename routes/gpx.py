@@ -1,9 +1,10 @@
 """Streaming, defused GPX reader: points, segments and waypoints into numpy arrays.
 
 No Django here. expat is driven directly: a DOCTYPE or any entity declaration is refused
-before it can be expanded or resolved (billion laughs, external entities), nothing is
-scanned with regular expressions (gpxpy 1.6.2's xmlns regex is quadratic on crafted input),
-and sizes are capped before and during decompression.
+before it can be expanded or resolved (billion laughs, external entities); the one regular
+expression run over the document (an over-long tag) is linear, unlike gpxpy 1.6.2's xmlns regex,
+which is quadratic on crafted input; sizes are capped before and during decompression, and
+elements, attributes, depth, points and waypoints while streaming (docs/routes.md, the budget).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import gc
 import gzip
 import io
 import math
+import re
 import zlib
 from dataclasses import dataclass, field
 from itertools import pairwise
@@ -222,6 +224,8 @@ def _coordinates(points: _Points) -> tuple[np.ndarray, np.ndarray]:
 
 
 MAX_DEPTH = 32  # GPX nests about 8 deep with extensions, TCX about 9
+MAX_TAG_BYTES = 16_384  # a start tag with its attributes; a GPX root with its namespaces is ~1 KB
+_LONG_TAG = re.compile(rb"<[^<>!?][^<>]{%d}" % (MAX_TAG_BYTES - 1))
 
 
 def ended(xml: bytes, *, wanted: frozenset[str], keep: dict[str, frozenset[str]], max_elements: int):
@@ -233,10 +237,18 @@ def ended(xml: bytes, *, wanted: frozenset[str], keep: dict[str, frozenset[str]]
     `keep` maps a tag to the children it reads, and only the first child of each such tag is kept.
     Nothing else stays in memory, so millions of empty or unknown elements cost no memory.
     """
-    # every element ends with "</" or "/>": counted at C speed, a file of millions of empty elements
-    # is refused before the parser sees it (the count can only be too high, from text that has them)
+    # every element ends with "</" or "/>" and every attribute has its "=": counted at C speed, a file
+    # of millions of empty elements or attributes is refused before the parser sees it (the counts can
+    # only be too high, from text that has them)
     if xml.count(b"</") + xml.count(b"/>") > max_elements:
         raise GpxError("too_many_elements", limit=max_elements)
+    if xml.count(b"=") > max_elements:
+        raise GpxError("too_many_elements", limit=max_elements)
+    # one start tag holding a million attributes costs the parser seconds and hundreds of MB before
+    # any handler runs: no tag may be longer than MAX_TAG_BYTES (a linear scan: each try stops at the
+    # next "<" or ">")
+    if _LONG_TAG.search(xml):
+        raise GpxError("tag_too_long", limit=MAX_TAG_BYTES)
     parser = ET.XMLPullParser(events=("start", "end"))
     stack: list[ET.Element] = []
     count = 0

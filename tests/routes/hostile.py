@@ -77,6 +77,18 @@ def empty_elements_in_a_point(count: int = 2_000_000) -> bytes:
                               "</trkseg></trk>"), 6)
 
 
+def attribute_flood(count: int = 1_500_000) -> bytes:
+    """~17 MB: one track point with 1.5 million attributes (the parser builds them all before any
+    handler runs: 5.8 s and 520 MB)."""
+    attrs = " ".join(f'a{i}=""' for i in range(count))
+    return _gpx(f'<trk><trkseg><trkpt lat="37" lon="114" {attrs}/><trkpt lat="37.001" lon="114"/></trkseg></trk>')
+
+
+def long_tag(count: int = 100_000) -> bytes:
+    """Under the attribute count, but all in one tag."""
+    return attribute_flood(count)
+
+
 def long_jump() -> bytes:
     """A real ride in Xingtai with one jump of 12,509 km to the other side of the earth and back:
     it was one 15,393 km route; the jump is a gap, not a distance."""
@@ -148,6 +160,8 @@ def catalogue() -> dict:
         "empty_elements": empty_elements,
         "empty_elements_in_a_point": empty_elements_in_a_point,
         "empty_elements_under_the_count": lambda: empty_elements_in_a_point(1_000_000),
+        "attribute_flood": attribute_flood,
+        "long_tag": long_tag,
         "fit_one_byte_messages": fit_one_byte_messages,
         "fit_too_many_points": lambda: gzip.compress(fit_points(400_000), 6),
         "longest_allowed": longest_allowed,
