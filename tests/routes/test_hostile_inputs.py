@@ -8,6 +8,7 @@ on this machine. Negative controls show the two measures catch the old behaviour
 from __future__ import annotations
 
 import gzip
+import itertools
 import time
 from xml.etree import ElementTree as ET
 
@@ -252,4 +253,4 @@ def test_a_cue_sheet_keeps_the_sharpest_turns_of_a_line_that_never_stops_turning
         lon.append(lo + 1e-7 * math.sin(i))
     turns, _ = cues.detect(np.array(lat), np.array(lon), [slice(0, n)])
     assert len(turns) == cues.MAX_TURNS
-    assert all(a.distance_m < b.distance_m for a, b in zip(turns, turns[1:], strict=False))
+    assert all(a.distance_m < b.distance_m for a, b in itertools.pairwise(turns))
