@@ -113,3 +113,45 @@ def test_cue_sheet_downloads_and_a_ride_that_finishes_a_challenge(live_server, t
     page.goto(f"{base}/riders/{rider.username}/")
     expect(page.locator("#rider-completions")).to_contain_text("七里河绿道环线" if tag == "zh" else "Qilihe loop")
     page.screenshot(path=str(SCREENSHOTS / f"journey-rider-completions-{tag}.png"), full_page=True)
+
+
+def test_a_large_ride_is_followed_on_its_page_until_it_is_measured(live_server, transactional_db, rider, person,
+                                                                   settings, monkeypatch, tmp_path):
+    """Issue 23: a larger ride is measured by a worker; the rider lands on its page, which says so and
+    reloads by itself until the ride is ready; a refused one says why, in the rider's language."""
+    from routes import services as route_services
+    from routes.models import Ride
+    from routes.services import rides as ride_services
+    from tests.routes import hostile
+
+    page, tag = person
+    base = live_server.url
+    settings.ROUTE_ASYNC_THRESHOLD_BYTES = 1_000
+    monkeypatch.setattr(ride_services, "task_queue_on_commit", lambda *args: None)  # no worker yet
+    log_in(page, base, rider.username)
+    page.goto(f"{base}/routes/rides/")
+    ride_file = tmp_path / "long.gpx"
+    ride_file.write_bytes(_gpx(*_walk(20)))
+    page.set_input_files("#id_file", str(ride_file))
+    page.locator("#ride-upload button[type=submit]").click()
+    expect(page.locator("#ride-status[data-status='pending']")).to_be_visible()
+    page.screenshot(path=str(SCREENSHOTS / f"journey-ride-pending-{tag}.png"), full_page=True)
+    ride = Ride.objects.get(rider=rider)
+    route_services.ride_process(ride_id=ride.pk)  # the worker
+    expect(page.locator("#ride-status")).to_have_count(0, timeout=10_000)  # the page reloaded by itself
+    expect(page.locator("#route-map[data-drawn='1']")).to_have_count(1)
+    monkeypatch.undo()
+    settings.ROUTE_ASYNC_THRESHOLD_BYTES = 1_000
+    page.goto(f"{base}/routes/rides/")
+    zigzag = tmp_path / "zigzag.gpx"
+    zigzag.write_bytes(hostile.route_zigzag(80))
+    page.set_input_files("#id_file", str(zigzag))
+    page.locator("#ride-upload button[type=submit]").click()
+    expect(page.locator("#ride-status[data-status='failed']")).to_contain_text("5,000")
+    expect(page.locator("#ride-status")).to_contain_text("公里" if tag == "zh" else "km")
+    width = page.evaluate("document.documentElement.scrollWidth")
+    assert width <= page.viewport_size["width"], f"the ride page is {width} px wide"
+    page.screenshot(path=str(SCREENSHOTS / f"journey-ride-failed-{tag}.png"), full_page=True)
+    page.goto(f"{base}/routes/rides/")
+    expect(page.locator("#rides [data-status='failed']")).to_have_count(1)
+    page.screenshot(path=str(SCREENSHOTS / f"journey-rides-list-{tag}.png"), full_page=True)
