@@ -95,11 +95,12 @@ def industry_demo_load(*, organizer: User, brands: dict[str, Brand], seed: int =
         for bib, rider in enumerate(chosen, start=1):
             created = start - datetime.timedelta(days=rng.randint(2, 30), hours=rng.randint(0, 23))
             status = rng.choices(["confirmed", "cancelled", "waitlisted"], [85, 10, 5])[0]
+            checked_in = status == "confirmed" and rng.random() < 0.9  # only a rider who started can finish
             regs.append(Registration(
                 event=event, category=category, rider=rider, status=status, queued_at=created,
                 bib=bib if status == "confirmed" else None, confirmed_at=created if status == "confirmed" else None,
-                checked_in_at=start if status == "confirmed" and rng.random() < 0.9 else None,
-                result=rng.choices(["finished", "dnf"], [92, 8])[0] if status == "confirmed" else ""))
+                checked_in_at=start if checked_in else None,
+                result=rng.choices(["finished", "dnf"], [92, 8])[0] if checked_in else ""))
         created_regs = Registration.objects.bulk_create(regs)
         for registration in created_regs:  # created_at is auto_now_add: back-date it to the sign-up time
             registration.created_at = registration.queued_at

@@ -1,24 +1,31 @@
 """Difference in differences for one sponsor brand against comparison brands, with uncertainty.
-No Django here: plain data in, dataclasses out (docs/insights.md explains every choice).
+No Django here: plain data in, dataclasses out (docs/insights.md explains every choice, with the
+Monte Carlo of bench/insights_monte_carlo.py).
 
 Model: log(units) of brand b in month t = brand effect + month effect (seasonality and the
 market absorbed) + delta x (sponsor and after the event month) + error. The event month itself is
-left out (half before, half after). Fitted with statsmodels OLS; standard errors clustered by
-brand (t with G - 1 degrees of freedom).
+left out of the estimate (half before, half after). Fitted by least squares; statsmodels' errors
+clustered by brand are reported beside it, never as the answer: with one sponsor brand they
+understate the uncertainty badly (the sponsor's cluster is the only one carrying the effect).
 
-With one sponsor brand, errors clustered by brand understate the uncertainty badly (the sponsor's
-cluster is the only one that carries the effect; in a simulation with 21 brands the clustered 95%
-interval covered the truth 39% of the time). The interval shown is therefore the placebo-in-space
-one (Conley and Taber 2011): the same estimate with each comparison brand in turn pretending to be
-the sponsor gives the distribution of the estimate's error; the estimate is corrected by their
-mean and the interval is a 95% prediction interval for one more such error (t with J - 1 degrees
-of freedom for J comparison brands). The clustered interval is reported beside it.
+Inference from the comparison brands (placebos in space: each in turn treated as if it had
+sponsored, Conley and Taber 2011), scaled for each brand's own noise (its residual spread before
+the event, Ferman and Pinto 2019), so that a noisier sponsor gets a wider interval:
+- the 95% interval: the estimate plus or minus t(J) x the root mean square of the placebos' scaled
+  errors x the sponsor's noise (a prediction interval for one more such error);
+- the permutation p-value and rank: where the sponsor's scaled estimate falls among the placebos'
+  (Abadie, Diamond and Hainmueller 2010);
+- the sensitivity: the trend difference a month (before and after the event alike) that would
+  produce the whole estimate by itself (in the spirit of Rambachan and Roth 2023).
 
-Event study: effects by month relative to the event (-6 ... +6, month -1 the reference, the
-window's ends binned), with placebo intervals. The pre-period effects are the pre-trend check: their
-standardized sum of squares against the placebo brands' gives a p-value; p < 0.05 means the
-comparison is not credible and no effect is shown. Placebo test: the same estimate with the event
-moved 12 months earlier, on the months before the real event only.
+Checks behind the verdict `credible`: a linear-trend test before the event (the sponsor's slope
+against the others among the comparison brands' slopes; not run with 6 or fewer comparison brands,
+which is said instead) and the same estimate with the event moved 12 months earlier, on the months
+before the real event (its interval must contain zero).
+
+Event study: effects by month relative to the event (-6 ... +6, month -1 the reference and the
+only month pooled into it, the event month with its own effect, the window's ends binned), with the
+same scaled placebo intervals.
 """
 
 from __future__ import annotations
@@ -36,6 +43,7 @@ MIN_MONTHS_SINGLE = 12
 WINDOW = 6  # event-study months either side
 PLACEBO_SHIFT = 12
 PRETREND_ALPHA = 0.05
+MIN_PRETREND_COMPARISON = 6  # with this many comparison brands or fewer, no pre-trend test is run
 
 
 def month_index(month: datetime.date) -> int:
@@ -62,12 +70,15 @@ class Interval:
 
 @dataclass
 class Estimate:
-    effect: Interval  # placebo interval (the one shown)
-    clustered: Interval  # statsmodels, clustered by brand (reported beside it)
+    effect: Interval  # the interval shown: placebo errors scaled by each brand's own noise
+    clustered: Interval  # statsmodels, clustered by brand (reported beside it, never shown as the answer)
     brands: int  # the sponsor and its comparison brands
     comparison: int
     months: int
     observations: int
+    p_value: float = 1.0  # permutation (rank) p-value of the scaled estimate among the placebos'
+    rank: int = 1  # the sponsor's place by size of its scaled estimate, 1 = the largest of J + 1
+    erasing_trend_pct: float | None = None  # a trend difference (%/month) before the event that would explain it all
 
 
 @dataclass
@@ -81,11 +92,13 @@ class Result:
     reasons: list[str] = field(default_factory=list)  # why there is no estimate (codes, see REASONS)
     estimate: Estimate | None = None
     event_study: list[EventStudyRow] = field(default_factory=list)
-    pretrend_p: float | None = None
+    pretrend_p: float | None = None  # linear-trend test before the event (None: not run, see `cautions`)
     pretrend_p_clustered: float | None = None
+    pretrend_slope_pct: float | None = None  # the sponsor's own trend against the others, %/month
     credible: bool = False
     placebo: Estimate | None = None
     placebo_reasons: list[str] = field(default_factory=list)
+    cautions: list[str] = field(default_factory=list)  # "few_for_pretrend", "placebo_effect", "pretrend"
 
 
 def _pct(log_effect: float) -> float:
@@ -124,7 +137,7 @@ class _Design:
 
     def event_dummies(self, treated: int, event: int) -> tuple[np.ndarray, list[int]]:
         relative = np.clip(self.month - event, -WINDOW, WINDOW)
-        ks = [k for k in range(-WINDOW, WINDOW + 1) if k not in (-1, 0)]
+        ks = [k for k in range(-WINDOW, WINDOW + 1) if k != -1]  # the event month has its own
         columns = np.zeros((len(self.y), len(ks)))
         mine = self.brand == treated
         for j, k in enumerate(ks):
@@ -138,6 +151,11 @@ class _Design:
             self._q = np.linalg.qr(self.fixed)[0]
             self._ry = self.y - self._q @ (self._q.T @ self.y)
         return v - self._q @ (self._q.T @ v)
+
+    def _ry_residual(self) -> np.ndarray:
+        """y less brand and month effects."""
+        self._residual(np.zeros((len(self.y), 1)))
+        return self._ry
 
     def coefficients(self, regressors: np.ndarray) -> np.ndarray:
         rx = self._residual(regressors)
@@ -154,15 +172,54 @@ def _clustered(design: _Design, regressors: np.ndarray):
         return sm.OLS(design.y, x).fit(cov_type="cluster", cov_kwds={"groups": design.cluster}, use_t=True)
 
 
-def _placebo_interval(estimate: float, placebos: np.ndarray) -> tuple[float, float]:
-    """The estimate less the placebos' mean (their bias), plus or minus a 95% prediction interval for
-    one more draw of the placebos' error: t(J - 1) x sd x sqrt(1 + 1/J)."""
+def _scaled_interval(estimate: float, scale: float, placebos: np.ndarray, scales: np.ndarray) -> tuple[float, float]:
+    """A 95% prediction interval for the sponsor's error from the placebo brands' errors, each
+    divided by its own brand's noise and the whole scaled back by the sponsor's (Ferman and Pinto
+    2019): a noisier sponsor gets a wider interval. With J placebos whose scaled errors are draws of
+    N(0, s^2), a new draw over their root mean square is t with J degrees of freedom. Not centred on
+    the placebos' mean: on a balanced panel it is zero by construction."""
     from scipy import stats  # noqa: PLC0415
 
-    j = len(placebos)
-    centre = estimate - float(np.mean(placebos))
-    half = float(stats.t.ppf(0.975, j - 1)) * float(np.std(placebos, ddof=1)) * math.sqrt(1 + 1 / j)
-    return centre - half, centre + half
+    errors = placebos / scales
+    rms = float(np.sqrt(np.mean(errors**2)))
+    half = float(stats.t.ppf(0.975, len(errors))) * rms * scale
+    return estimate - half, estimate + half
+
+
+def _rank(estimate: float, scale: float, placebos: np.ndarray, scales: np.ndarray) -> tuple[float, int]:
+    """(permutation p-value, rank) of the sponsor's scaled estimate among the placebos' (Abadie,
+    Diamond and Hainmueller 2010): the share of the J + 1 brands at least as far from zero."""
+    mine = abs(estimate / scale)
+    larger = int(np.sum(np.abs(placebos / scales) >= mine))
+    return (larger + 1) / (len(placebos) + 1), larger + 1
+
+
+def _noise(panel: Panel, brands: list[int], event: int) -> dict[int, float]:
+    """Each brand's own noise: the standard deviation of its residuals from brand and month effects
+    over the months before the event (where no brand has an effect)."""
+    before = {m for b in brands for m in _months(panel, b) if m < event}
+    design = _Design(panel, brands, before)
+    residual = design._ry_residual()
+    out = {}
+    for b in brands:
+        mine = residual[design.brand == b]
+        out[b] = float(np.sqrt(np.sum(mine**2) / max(1, len(mine) - 1))) if len(mine) else 0.0
+    floor = max(1e-6, float(np.median([v for v in out.values() if v > 0] or [1e-6])) / 10)
+    return {b: max(v, floor) for b, v in out.items()}
+
+
+def _trend(panel: Panel, brands: list[int], event: int) -> dict[int, float]:
+    """Each brand's slope (log units a month) against the others before the event: the slope of its
+    residuals from brand and month effects over time."""
+    before = {m for b in brands for m in _months(panel, b) if m < event}
+    design = _Design(panel, brands, before)
+    residual = design._ry_residual()
+    out = {}
+    for b in brands:
+        at = design.brand == b
+        t, r = design.month[at].astype(float), residual[at]
+        out[b] = float(np.polyfit(t, r, 1)[0]) if len(t) > 2 else 0.0
+    return out
 
 
 def _months(panel: Panel, brand: int) -> set[int]:
@@ -184,7 +241,7 @@ def reasons_for(panel: Panel, treated: int, comparison: list[int], event: int) -
     return reasons
 
 
-def _estimate(panel: Panel, treated: int, comparison: list[int], event: int,
+def _estimate(panel: Panel, treated: int, comparison: list[int], event: int, noise: dict[int, float],
               months: set[int] | None = None) -> Estimate:
     keep = (months or set().union(*(_months(panel, b) for b in [treated, *comparison]))) - {event}
     design = _Design(panel, [treated, *comparison], keep)
@@ -194,22 +251,27 @@ def _estimate(panel: Panel, treated: int, comparison: list[int], event: int,
     low_c, high_c = (float(v) for v in fit.conf_int(0.05)[0])
     controls = _Design(panel, comparison, keep)
     placebos = np.array([controls.coefficients(controls.treatment(c, event))[0] for c in comparison])
-    low, high = _placebo_interval(beta, placebos)
-    centre = beta - float(np.mean(placebos))
-    return Estimate(effect=_interval(centre, low, high), clustered=_interval(beta, low_c, high_c),
+    scales = np.array([noise[c] for c in comparison])
+    low, high = _scaled_interval(beta, noise[treated], placebos, scales)
+    p_value, rank = _rank(beta, noise[treated], placebos, scales)
+    mine = design.month[design.brand == treated]
+    pre, post = mine[mine < event] - event, mine[mine > event] - event
+    gap = float(post.mean() - pre.mean()) if len(pre) and len(post) else 0.0
+    erasing = _pct(beta / gap) if gap > 0 else None
+    return Estimate(effect=_interval(beta, low, high), clustered=_interval(beta, low_c, high_c),
                     brands=len(design.brand_ids), comparison=len(comparison), months=len(design.month_ids),
-                    observations=len(design.y))
+                    observations=len(design.y), p_value=p_value, rank=rank, erasing_trend_pct=erasing)
 
 
-def _event_study(panel: Panel, treated: int, comparison: list[int], event: int, result: Result) -> None:
+def _event_study(panel: Panel, treated: int, comparison: list[int], event: int, noise: dict[int, float],
+                 result: Result) -> None:
     design = _Design(panel, [treated, *comparison])
     columns, ks = design.event_dummies(treated, event)
     present = columns.any(axis=0)
     columns, ks = columns[:, present], [k for k, p in zip(ks, present) if p]
     if not ks:
         return
-    fit = _clustered(design, columns)
-    beta = np.asarray(fit.params[:len(ks)], dtype=float)
+    beta = design.coefficients(columns)
     controls = _Design(panel, comparison)
     draws = []
     for c in comparison:
@@ -217,81 +279,95 @@ def _event_study(panel: Panel, treated: int, comparison: list[int], event: int, 
         wanted = [placebo_ks.index(k) for k in ks]
         draws.append(controls.coefficients(placebo_columns[:, wanted]))
     placebo = np.array(draws)
+    scales = np.array([noise[c] for c in comparison])
     for j, k in enumerate(ks):
-        low, high = _placebo_interval(float(beta[j]), placebo[:, j])
-        result.event_study.append(EventStudyRow(k, _interval(float(beta[j] - placebo[:, j].mean()), low, high)))
-    pre = [j for j, k in enumerate(ks) if k < -1]
-    if pre:
-        result.pretrend_p = _pretrend_p(beta[pre], placebo[:, pre])
-        restriction = np.zeros((len(pre), len(fit.params)))
-        for row, j in enumerate(pre):
-            restriction[row, j] = 1.0
-        with warnings.catch_warnings():
-            warnings.simplefilter("ignore")
-            result.pretrend_p_clustered = float(fit.f_test(restriction).pvalue)
+        low, high = _scaled_interval(float(beta[j]), noise[treated], placebo[:, j], scales)
+        result.event_study.append(EventStudyRow(k, _interval(float(beta[j]), low, high)))
 
 
-def _pretrend_p(pre: np.ndarray, placebo: np.ndarray) -> float:
-    """Are the sponsor's pre-event effects one more draw of the placebo brands' (Hotelling's
-    prediction test: T2 = J/(J+1) d' S^-1 d, F(p, J-p)); with no more draws than effects, the
-    effects are taken one by one (the covariance's diagonal, chi-square)."""
+def _pretrend(panel: Panel, treated: int, comparison: list[int], event: int, noise: dict[int, float],
+              result: Result) -> None:
+    """A linear-trend test before the event: the sponsor's slope against the others, scaled by its
+    noise, among the comparison brands' scaled slopes (t with J degrees of freedom, two-sided). Not
+    run with MIN_PRETREND_COMPARISON or fewer comparison brands: their slopes say too little about
+    what chance alone gives, and the page says so instead."""
     from scipy import stats  # noqa: PLC0415
 
-    j, p = placebo.shape
-    d = pre - placebo.mean(axis=0)
-    if j > p + 1:
-        covariance = np.cov(placebo, rowvar=False, ddof=1).reshape(p, p)
-        t2 = j / (j + 1) * float(d @ np.linalg.pinv(covariance) @ d)
-        f = t2 * (j - p) / (p * (j - 1))
-        return float(stats.f.sf(f, p, j - p))
-    spread = placebo.std(axis=0, ddof=1)
-    spread[spread == 0] = 1e-9
-    return float(stats.chi2.sf(float(np.sum((d / spread) ** 2)) * j / (j + 1), p))
+    slopes = _trend(panel, [treated, *comparison], event)
+    result.pretrend_slope_pct = _pct(slopes[treated])
+    if len(comparison) <= MIN_PRETREND_COMPARISON:
+        result.cautions.append("few_for_pretrend")
+        return
+    scaled = np.array([slopes[c] / noise[c] for c in comparison])
+    rms = float(np.sqrt(np.mean(scaled**2)))
+    if rms == 0:
+        return
+    t = slopes[treated] / noise[treated] / rms
+    result.pretrend_p = float(2 * stats.t.sf(abs(t), len(comparison)))
 
 
 def analyse(panel: Panel, treated: int, comparison: list[int], event_month: datetime.date, *,
             event_study: bool = True) -> Result:
-    """The estimate, the pre-trend check (from the event study), the event study's effects (when
-    asked) and the placebo test for one sponsor."""
+    """The estimate with its interval, rank and p-value, the linear pre-trend test, the event
+    study's effects (when asked) and the placebo test a year earlier for one sponsor. The verdict
+    `credible` needs both checks that were run to pass: no trend of its own before the event and no
+    'effect' a year before it."""
     event = month_index(event_month)
     comparison = [c for c in comparison if c != treated and _months(panel, c)]
     result = Result(reasons=reasons_for(panel, treated, comparison, event))
     if result.reasons:
         return result
-    result.estimate = _estimate(panel, treated, comparison, event)
-    _event_study(panel, treated, comparison, event, result)
-    if not event_study:
-        result.event_study = []
-    result.credible = result.pretrend_p is None or result.pretrend_p >= PRETREND_ALPHA
+    brands = [treated, *comparison]
+    noise = _noise(panel, brands, event)
+    result.estimate = _estimate(panel, treated, comparison, event, noise)
+    if event_study:
+        _event_study(panel, treated, comparison, event, noise, result)
+    _pretrend(panel, treated, comparison, event, noise, result)
     fake = event - PLACEBO_SHIFT
-    before = {m for b in [treated, *comparison] for m in _months(panel, b) if m < event}
-    placebo_reasons = reasons_for(Panel({b: {m: v for m, v in panel.values.get(b, {}).items()
-                                             if month_index(m) < event} for b in [treated, *comparison]}),
-                                  treated, comparison, fake)
-    result.placebo_reasons = placebo_reasons
-    if not placebo_reasons:
-        result.placebo = _estimate(panel, treated, comparison, fake, months=before)
+    before = {m for b in brands for m in _months(panel, b) if m < event}
+    earlier = Panel({b: {m: v for m, v in panel.values.get(b, {}).items() if month_index(m) < event} for b in brands})
+    result.placebo_reasons = reasons_for(earlier, treated, comparison, fake)
+    if not result.placebo_reasons:
+        result.placebo = _estimate(panel, treated, comparison, fake, _noise(earlier, brands, fake), months=before)
+    trend_fails = result.pretrend_p is not None and result.pretrend_p < PRETREND_ALPHA
+    placebo_fails = result.placebo is not None and not (
+        result.placebo.effect.low_pct <= 0 <= result.placebo.effect.high_pct)
+    if trend_fails:
+        result.cautions.append("pretrend")
+    if placebo_fails:
+        result.cautions.append("placebo_effect")
+    result.credible = not trend_fails and not placebo_fails
     return result
 
 
-def synthetic_panel(*, seed: int, brands: int, months: int, first_month: datetime.date, treated: int,
+def synthetic_panel(*, seed: int, brands: int, months: int, first_month: datetime.date, treated: int | list[int],
                     event_offset: int, effect: float, noise: float = 0.05,
-                    base: tuple[int, int] = (800, 3000)) -> Panel:
+                    base: tuple[int, int] = (800, 3000), trend: float = 0.0, noise_scale: float = 1.0,
+                    event_month_share: float = 0.0) -> Panel:
     """Made-up monthly sales: a level per brand, shared seasonality (+-25% over the year), shared
-    market growth, noise (a random walk of sd `noise` in log units), and `effect` (e.g. 0.25 for
-    +25%) on brand `treated` after month `event_offset`. Brand ids are 0..brands-1."""
+    market growth, noise (an AR(1) of innovation sd `noise` in log units), and `effect` (e.g. 0.25
+    for +25%) on the `treated` brand(s) after month `event_offset` (`event_month_share` of it already
+    in the event month). A treated brand may also grow `trend` faster a month (0.005: +0.5%/month)
+    all along and have its shocks `noise_scale` times as large. Brand ids are 0..brands-1."""
     rng = np.random.default_rng(seed)
+    sponsors = {treated} if isinstance(treated, int) else set(treated)
     values: dict[int, dict[datetime.date, float]] = {}
     for b in range(brands):
         level = rng.uniform(*base)
         drift = 0.0
         series = {}
+        mine = b in sponsors
         for t in range(months):
             index = month_index(first_month) + t
             month = datetime.date(index // 12, index % 12 + 1, 1)
             season = 1 + 0.25 * math.sin((month.month - 3) / 12 * 2 * math.pi)
-            drift = 0.5 * drift + rng.normal(0, noise)
-            uplift = 1 + effect if b == treated and t > event_offset else 1.0
-            series[month] = max(1.0, round(level * season * (1 + 0.004 * t) * uplift * math.exp(drift)))
+            drift = 0.5 * drift + rng.normal(0, noise * (noise_scale if mine else 1.0))
+            uplift = 1.0
+            if mine and t > event_offset:
+                uplift = 1 + effect
+            elif mine and t == event_offset:
+                uplift = 1 + effect * event_month_share
+            own = math.exp(trend * (t - event_offset)) if mine else 1.0
+            series[month] = max(1.0, round(level * season * (1 + 0.004 * t) * uplift * own * math.exp(drift)))
         values[b] = series
     return Panel(values)

@@ -6,11 +6,12 @@ No personal data leaves here: everything is read from the statistics tables and 
 from __future__ import annotations
 
 import datetime
+import hashlib
 import math
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Max, QuerySet, Sum
+from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
 
 from accounts.models import HomeArea, User
@@ -341,7 +342,13 @@ def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None,
     allowed = visible_brands(viewer)
     sponsorships = (Sponsorship.objects.filter(event__in=events, brand__in=allowed).select_related("brand")
                     .order_by("brand__name"))
-    sponsor_ids = set(Sponsorship.objects.filter(event__in=events).values_list("brand_id", flat=True))
+    # a brand that sponsored any event in the months compared (the placebo year before included) is
+    # treated too: it cannot stand for "no sponsorship" in the comparison pool
+    first = _month_start(month_add(event_month, -(months + estimates.PLACEBO_SHIFT)))
+    last = _month_start(month_add(event_month, months + 1))
+    sponsor_ids = set(Sponsorship.objects.filter(Q(event__in=events) | Q(event__starts_at__gte=first,
+                                                                         event__starts_at__lt=last))
+                      .values_list("brand_id", flat=True))
     baseline_brands = list(Brand.objects.filter(is_local=True).exclude(pk__in=sponsor_ids))
     sales = sales_by_month(brands=[s.brand for s in sponsorships] + baseline_brands)
     baseline_by_month: dict[datetime.date, int] = {}
@@ -370,8 +377,8 @@ def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None,
         row = BrandLinkage(sponsorship.brand, sponsorship.get_tier_display(), window, baseline,
                            len(baseline_brands), thin)
         for key, panel in by_key.items():
-            row.estimates.append(SeriesEstimate(key, estimates.analyse(panel, sponsorship.brand_id, comparison,
-                                                                       event_month, event_study=key == "all")))
+            row.estimates.append(SeriesEstimate(key, analysis(panel, sponsorship.brand_id, comparison, event_month,
+                                                              event_study=key == "all")))
         row.measures = seed_measures(panel=by_key, brand_id=sponsorship.brand_id, channel=channel,
                                      event_month=event_month, months=months)
         rows.append(row)
@@ -390,6 +397,34 @@ def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None,
             lags.append((lag, r, len(pairs)))
         correlations[row.brand.pk] = lags
     return Linkage(events, months, event_month, participants, rows, correlations, series)
+
+
+ANALYSIS_CACHE_SECONDS = 7 * 24 * 3600
+
+
+def analysis(panel: estimates.Panel, treated: int, comparison: list[int], event_month: datetime.date, *,
+             event_study: bool) -> estimates.Result:
+    """estimates.analyse, computed once for the same inputs and reused by the page, every CSV table
+    and the API. The key is a digest of the figures it reads (the sponsor's and the comparison
+    brands' series, the event month, the options), so new sales, heat or a changed comparison pool
+    make a new key: nothing has to be invalidated, and nothing stale can be served."""
+    brands = [treated, *sorted(comparison)]
+    figures = [(b, sorted((m.isoformat(), v) for m, v in panel.values.get(b, {}).items())) for b in brands]
+    digest = hashlib.sha256(repr((figures, event_month.isoformat(), event_study, ANALYSIS_VERSION)).encode())
+    key = f"industry:analysis:{digest.hexdigest()}"
+    cached = cache.get(key)
+    if isinstance(cached, estimates.Result):
+        return cached
+    result = estimates.analyse(panel, treated, comparison, event_month, event_study=event_study)
+    cache.set(key, result, ANALYSIS_CACHE_SECONDS)
+    return result
+
+
+ANALYSIS_VERSION = 2  # raise when estimates.analyse changes what it returns for the same figures
+
+
+def _month_start(month: datetime.date) -> datetime.datetime:
+    return timezone.make_aware(datetime.datetime(month.year, month.month, 1))
 
 
 def sponsored_events() -> QuerySet[Event]:

@@ -37,7 +37,12 @@ class SummaryOutput(serializers.Serializer):
     age_band = _pairs()
     brand_origin = _pairs()
     suppressed_below = serializers.IntegerField()
-    last_computed = serializers.DateTimeField(allow_null=True)
+    last_computed = serializers.SerializerMethodField(
+        help_text="When each statistics job last finished: [{job, at}] (the job in the request's language).")
+
+    def get_last_computed(self, data) -> list[dict]:
+        return [{"job": str(job), "at": serializers.DateTimeField().to_representation(at)}
+                for job, at in data["last_computed"]]
 
 
 class EventStatOutput(serializers.Serializer):
@@ -68,6 +73,86 @@ class CorrelationOutput(serializers.Serializer):
     n = serializers.IntegerField()
 
 
+class IntervalOutput(serializers.Serializer):
+    percent = serializers.FloatField(source="pct")
+    low_percent = serializers.FloatField(source="low_pct")
+    high_percent = serializers.FloatField(source="high_pct")
+
+
+class EventStudyOutput(serializers.Serializer):
+    relative_month = serializers.IntegerField(help_text="Months from the event month; -1 is the reference.")
+    effect = IntervalOutput()
+
+
+class SeriesEstimateOutput(serializers.Serializer):
+    """One series' analysis, as the page shows it (industry/estimates.py, docs/insights.md)."""
+
+    series = serializers.CharField(source="key", help_text="all, a sales channel, or heat (topic mentions).")
+    shown = serializers.SerializerMethodField(
+        help_text="Whether the page shows the difference (computed and credible).")
+    reasons = serializers.ListField(child=serializers.CharField(), source="result.reasons",
+                                    help_text="Why no estimate could be made (comparison, pre_months, months...).")
+    difference = serializers.SerializerMethodField(help_text="Against the comparison brands, with the 95% interval.")
+    rank = serializers.SerializerMethodField(help_text="The sponsor's place among the J + 1 brands, 1 = largest.")
+    p_value = serializers.SerializerMethodField(help_text="Permutation (rank) p-value.")
+    brands = serializers.SerializerMethodField()
+    comparison_brands = serializers.SerializerMethodField()
+    months = serializers.SerializerMethodField()
+    clustered_interval = serializers.SerializerMethodField(help_text="Reported for reference, never the answer.")
+    erasing_trend_percent_per_month = serializers.SerializerMethodField(
+        help_text="A trend difference, before and after alike, that would produce the whole difference.")
+    pretrend_p = serializers.FloatField(source="result.pretrend_p", allow_null=True,
+                                        help_text="Linear-trend test before the event (null: not run).")
+    pretrend_slope_percent_per_month = serializers.FloatField(source="result.pretrend_slope_pct", allow_null=True)
+    placebo = serializers.SerializerMethodField(help_text="The same estimate a year before the event.")
+    credible = serializers.BooleanField(source="result.credible")
+    cautions = serializers.ListField(child=serializers.CharField(), source="result.cautions",
+                                     help_text="few_for_pretrend, pretrend, placebo_effect.")
+    event_study = EventStudyOutput(many=True, source="result.event_study")
+
+    def _estimate(self, item):
+        return item.result.estimate
+
+    def get_shown(self, item) -> bool:
+        return item.result.estimate is not None and item.result.credible
+
+    def get_difference(self, item) -> dict | None:
+        e = self._estimate(item)
+        return IntervalOutput(e.effect).data if e and item.result.credible else None
+
+    def get_rank(self, item) -> int | None:
+        e = self._estimate(item)
+        return e.rank if e else None
+
+    def get_p_value(self, item) -> float | None:
+        e = self._estimate(item)
+        return e.p_value if e else None
+
+    def get_brands(self, item) -> int | None:
+        e = self._estimate(item)
+        return e.brands if e else None
+
+    def get_comparison_brands(self, item) -> int | None:
+        e = self._estimate(item)
+        return e.comparison if e else None
+
+    def get_months(self, item) -> int | None:
+        e = self._estimate(item)
+        return e.months if e else None
+
+    def get_clustered_interval(self, item) -> dict | None:
+        e = self._estimate(item)
+        return IntervalOutput(e.clustered).data if e else None
+
+    def get_erasing_trend_percent_per_month(self, item) -> float | None:
+        e = self._estimate(item)
+        return e.erasing_trend_pct if e else None
+
+    def get_placebo(self, item) -> dict | None:
+        placebo = item.result.placebo
+        return IntervalOutput(placebo.effect).data if placebo else None
+
+
 class BrandLinkageOutput(serializers.Serializer):
     brand = serializers.CharField(source="brand.slug")
     tier = serializers.CharField()
@@ -80,6 +165,8 @@ class BrandLinkageOutput(serializers.Serializer):
     baseline_brands = serializers.IntegerField()
     difference_points = serializers.FloatField(source="difference", allow_null=True)
     too_thin = serializers.ListField(child=serializers.CharField(), source="thin")
+    synthetic = serializers.BooleanField(source="brand.synthetic", help_text="Made-up demo data.")
+    estimates = SeriesEstimateOutput(many=True)
     correlations = serializers.SerializerMethodField()
 
     def get_change_percent(self, row) -> float | None:
@@ -97,7 +184,11 @@ class LinkageOutput(serializers.Serializer):
     event_month = serializers.DateField()
     months = serializers.IntegerField()
     participants = serializers.IntegerField()
+    synthetic = serializers.SerializerMethodField(help_text="Whether any figure shown is made-up demo data.")
     brands = serializers.SerializerMethodField()
+
+    def get_synthetic(self, report) -> bool:
+        return any(row.brand.synthetic for row in report.brands)
 
     def get_brands(self, report) -> list[dict]:
         return BrandLinkageOutput(report.brands, many=True, context={"correlations": report.correlations}).data

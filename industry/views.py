@@ -197,11 +197,16 @@ def linkage(request: HttpRequest) -> HttpResponse:
                 % {"brand": localized(row.brand, "name")},
                 x_label=_("months from the event month"), y_label=_("effect on sales, %"))
         sections.append({"row": row, "main": main, "study": mark_safe(study),  # noqa: S308 - our own SVG
-                         "estimates": [(series_label(e.key), e.result, _reasons_text(e.result.reasons))
-                                       for e in row.estimates]})
+                         "estimates": [(series_label(e.key), e.result, _reasons_text(e.result.reasons),
+                                        withheld_text(e.result)) for e in row.estimates],
+                         "comparison": main.estimate.comparison if main and main.estimate else row.baseline_brands,
+                         "sensitivity": sensitivity_text(main), "cautions": caution_texts(main)})
+    several = sum(1 for row in report.brands for e in row.estimates
+                  if e.result.estimate and e.result.credible) if report else 0
     return render(request, "industry/linkage.html", {
         "form": form, "report": report, "chart": mark_safe(chart),  # noqa: S308 - our own SVG
-        "sections": sections,
+        "sections": sections, "several": several if several > 1 else 0,
+        "demo": selectors.synthetic_data_present(),
         "thin_text": {r.brand.pk: _thin_text(r.thin) for r in report.brands} if report else {},
         "alpha": estimates.PRETREND_ALPHA, "shift": estimates.PLACEBO_SHIFT,
     })
@@ -210,6 +215,47 @@ def linkage(request: HttpRequest) -> HttpResponse:
 def series_label(key: str) -> str:
     return {"all": _("Sales, all channels"), "heat": _("Topic heat (mentions)"),
             **{value: str(label) for value, label in SalesRecord.Channel.choices}}.get(key, key)
+
+
+def withheld_text(result: estimates.Result) -> str:
+    """Why a computed estimate is not shown: the checks it failed, in words."""
+    texts = []
+    if "pretrend" in result.cautions and result.pretrend_p is not None:
+        texts.append(_("Before the event this brand already moved away from the comparison brands by %(slope)s%% "
+                       "a month (linear-trend test p = %(p)s).")
+                     % {"slope": f"{result.pretrend_slope_pct:+.2f}", "p": f"{result.pretrend_p:.3f}"})
+    if "placebo_effect" in result.cautions and result.placebo is not None:
+        texts.append(_("The same method finds an 'effect' of %(pct)s%% a year before the event, when there was none.")
+                     % {"pct": f"{result.placebo.effect.pct:.1f}"})
+    return " ".join([*texts, str(_("So no difference is shown."))])
+
+
+def sensitivity_text(result: estimates.Result | None) -> str:
+    """How large a difference in trend would explain the whole estimate, beside the trend measured."""
+    if result is None or result.estimate is None or result.estimate.erasing_trend_pct is None or not result.credible:
+        return ""
+    text = _("A difference in trend of %(erase)s%% a month between this brand and the comparison brands, before "
+             "and after the event alike, would produce the whole difference by itself.") % {
+        "erase": f"{abs(result.estimate.erasing_trend_pct):.2f}"}
+    if result.pretrend_slope_pct is not None:
+        text += " " + _("Before the event, this brand's own trend against them was %(slope)s%% a month.") % {
+            "slope": f"{result.pretrend_slope_pct:+.2f}"}
+    return text
+
+
+def caution_texts(result: estimates.Result | None) -> list[str]:
+    if result is None or result.estimate is None:
+        return []
+    out = []
+    if "few_for_pretrend" in result.cautions:
+        out.append(_("With only %(n)s comparison brands no pre-trend test is run: whether this brand already moved "
+                     "differently before the event cannot be checked, so the difference may be a trend of its own.")
+                   % {"n": result.estimate.comparison})
+    smallest = 1 / (result.estimate.comparison + 1)
+    if smallest > 0.05:
+        out.append(_("With %(n)s comparison brands the smallest p-value possible is %(p)s: no difference can pass a "
+                     "5%% test.") % {"n": result.estimate.comparison, "p": f"{smallest:.3f}"})
+    return out
 
 
 def _reasons_text(reasons: list[str]) -> str:
@@ -242,12 +288,17 @@ def _linkage_csv(report: selectors.Linkage, table: str) -> HttpResponse:
                     est.brands if est else "", est.comparison if est else "", est.months if est else "",
                     "" if r.pretrend_p is None else round(r.pretrend_p, 3), _("yes") if r.credible else _("no"),
                     _pct(plc.effect.pct if plc else None), _pct(plc.effect.low_pct if plc else None),
-                    _pct(plc.effect.high_pct if plc else None), _reasons_text(r.reasons)])
+                    _pct(plc.effect.high_pct if plc else None), est.rank if est else "",
+                    round(est.p_value, 3) if est else "", _pct(est.erasing_trend_pct if est else None),
+                    _pct(r.pretrend_slope_pct), _("yes") if row.brand.synthetic else _("no"),
+                    " ".join(filter(None, [_reasons_text(r.reasons), withheld_text(r) if r.estimate and not r.credible
+                                           else ""]))])
         return csv_response("linkage-estimates", [
             _("Brand"), _("Series"), _("Effect %"), _("Lower 95% bound"), _("Upper 95% bound"),
             _("Clustered interval, low"), _("Clustered interval, high"), _("Brands"), _("Comparison brands"),
             _("Months"), _("Pre-trend p"), _("Comparison credible"), _("Placebo effect %"), _("Placebo low"),
-            _("Placebo high"), _("Note")], rows)
+            _("Placebo high"), _("Rank"), _("p-value"), _("Trend that would produce it (%/month)"),
+            _("Own trend before (%/month)"), _("Synthetic data"), _("Note")], rows)
     if table == "eventstudy":
         return csv_response("linkage-event-study", [
             _("Brand"), _("Months from the event"), _("Effect %"), _("Lower 95% bound"), _("Upper 95% bound")],
@@ -269,12 +320,8 @@ def _linkage_csv(report: selectors.Linkage, table: str) -> HttpResponse:
         _("Brand"), _("Tier"), _("Units before"), _("Units after"), _("Months before"), _("Months after"),
         _("Change %"), _("Baseline change %"), _("Difference (points)"), _("Participants"), _("Note"),
     ], [[r.brand.name, r.tier, r.window.before, r.window.after, r.window.months_before,
-         r.window.months_after, _fmt(r.window.change), _fmt(r.baseline.change), _fmt(r.difference),
+         r.window.months_after, _pct(r.window.change), _pct(r.baseline.change), _pct(r.difference),
          report.participants, _thin_text(r.thin)] for r in report.brands])
-
-
-def _fmt(value: float | None) -> str:
-    return "" if value is None else f"{value:.1f}"
 
 
 def _thin_text(reasons: list[str]) -> str:
