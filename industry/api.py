@@ -41,8 +41,16 @@ class SummaryApi(APIView):
 
     @extend_schema(responses=SummaryOutput)
     def get(self, request: Request) -> Response:
-        data = {**selectors.public_summary(), "suppressed_below": selectors.SUPPRESS_BELOW,
-                "last_computed": selectors.last_computed()}
+        summary = selectors.public_summary()
+
+        def count(value: int | None) -> int | None:  # hidden, small or protecting another: null
+            return None if value == selectors.PROTECTING else value
+
+        data = {**summary, "suppressed_below": selectors.SUPPRESS_BELOW, "last_computed": selectors.last_computed(),
+                "monthly": [{**m, "participants": count(m["participants"]),
+                             "first_time_riders": count(m["first_time_riders"])} for m in summary["monthly"]],
+                **{d: [(b, count(n)) for b, n in summary[d]] for d in ("locality", "gender", "age_band",
+                                                                          "brand_origin")}}
         return Response(SummaryOutput(data).data)
 
 

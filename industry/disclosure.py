@@ -166,3 +166,175 @@ def feasible_ranges(cells: list[list[int]], published: Protected) -> list[tuple[
     shown.append(published.total)
     hidden = {k for k, v in enumerate(shown) if v is None}
     return [(str(k), lo, hi) for k, (lo, hi) in sorted(table.ranges(hidden).items())]
+
+
+# --- Tables published together ---------------------------------------------------------------------
+#
+# Public tables share totals: the monthly participants and each breakdown (gender, age, locality,
+# bike origin, county by event kind) all add up to the same confirmed entries; a month's first-time
+# riders are at most its participants; the locality list's "outside" and "not given" are rows of the
+# county table and its "local" is the sum of Xingtai's counties. Protecting each table alone leaves
+# those links to an attacker (a linear programme pinned a hidden month to [44, 45] from the first-time
+# riders beside it). `Joint` holds every number of every table in one vector with each table's own
+# equations and the links between them, and protects them together.
+
+
+@dataclass
+class Part:
+    """One table inside a Joint: where its numbers start in the joint vector."""
+
+    start: int
+    table: _Table
+
+    def cell(self, i: int, j: int) -> int:
+        return self.start + i * self.table.cols + j
+
+    def row_total(self, i: int) -> int:
+        return self.start + self.table.row_total(i)
+
+    def col_total(self, j: int) -> int:
+        return self.start + self.table.col_total(j)
+
+    def grand(self) -> int:
+        return self.start + self.table.grand()
+
+
+@dataclass
+class JointProtected:
+    """What may be published for each table, and which hidden numbers are hidden only to protect
+    others (labelled "hidden", never "<5": they are not small)."""
+
+    tables: dict[str, Protected]
+    secondary: dict[str, set[tuple[str, int, int]]]  # table -> {("cell", i, j), ("row", i, 0), ...}
+
+
+class Joint:
+    def __init__(self) -> None:
+        self.values: list[float] = []
+        self.equations: list[dict[int, float]] = []
+        self.inequalities: list[dict[int, float]] = []  # sum of coefficient x number <= 0
+        self.parts: dict[str, Part] = {}
+
+    def add(self, name: str, cells: list[list[int]], *, with_columns: bool) -> Part:
+        table = _Table(cells, with_columns)
+        start = len(self.values)
+        self.values += [float(v) for v in table.values]
+        self.equations += [{start + k: c for k, c in eq.items()} for eq in table.equations]
+        part = self.parts[name] = Part(start, table)
+        return part
+
+    def equal(self, a: int | list[int], b: int | list[int]) -> None:
+        """The sum of the numbers `a` equals the sum of the numbers `b`."""
+        eq: dict[int, float] = {}
+        for k in [a] if isinstance(a, int) else a:
+            eq[k] = eq.get(k, 0.0) + 1.0
+        for k in [b] if isinstance(b, int) else b:
+            eq[k] = eq.get(k, 0.0) - 1.0
+        self.equations.append(eq)
+
+    def at_most(self, a: int, b: int) -> None:
+        self.inequalities.append({a: 1.0, b: -1.0})
+
+    def _constraints(self, hidden: set[int], unknown: list[int]):
+        at = {k: n for n, k in enumerate(unknown)}
+
+        def rows(source: list[dict[int, float]]):
+            a, b = [], []
+            for eq in source:
+                if not any(k in hidden for k in eq):
+                    continue
+                row = np.zeros(len(unknown))
+                rhs = 0.0
+                for k, coefficient in eq.items():
+                    if k in hidden:
+                        row[at[k]] += coefficient
+                    else:
+                        rhs -= coefficient * self.values[k]
+                a.append(row)
+                b.append(rhs)
+            return a, b
+
+        return at, rows(self.equations), rows(self.inequalities)
+
+    def ranges(self, hidden: set[int], *, only: list[int] | None = None,
+               stop_at_exposed: float | None = None) -> dict[int, tuple[float, float]]:
+        """The smallest and largest value each hidden number (or each of `only`) can take given
+        everything published (stopping at the first one pinned within +-stop_at_exposed of its true
+        value, when given)."""
+        unknown = sorted(hidden)
+        if not unknown:
+            return {}
+        at, (a_eq, b_eq), (a_ub, b_ub) = self._constraints(hidden, unknown)
+        options = {"A_eq": a_eq or None, "b_eq": b_eq or None, "A_ub": a_ub or None, "b_ub": b_ub or None,
+                   "bounds": (0, None), "method": "highs"}
+        out = {}
+        for k in (unknown if only is None else only):
+            c = np.zeros(len(unknown))
+            c[at[k]] = 1.0
+            low, high = linprog(c, **options), linprog(-c, **options)
+            lo = low.fun if low.status == 0 else 0.0
+            hi = -high.fun if high.status == 0 else float("inf")
+            out[k] = (lo, hi)
+            if stop_at_exposed is not None and _pinned(self.values[k], lo, hi, stop_at_exposed):
+                break
+        return out
+
+    def partners(self, k: int) -> set[int]:
+        return {other for eq in [*self.equations, *self.inequalities] if k in eq for other in eq if other != k}
+
+    def grands(self) -> set[int]:
+        return {part.grand() for part in self.parts.values()}
+
+
+def _pinned(value: float, lo: float, hi: float, width: float) -> bool:
+    """Whether an attacker's range for a hidden number lies within +-width of its true value. A count
+    of zero names nobody (and an empty bucket is left out of a list anyway): it needs no protection."""
+    return value > 0 and lo >= value - width and hi <= value + width
+
+
+def protect_jointly(joint: Joint, *, threshold: int = THRESHOLD, width: int = WIDTH) -> JointProtected:
+    """Hide every count under `threshold`, then whatever else keeps each hidden number's feasible
+    range, given everything published in every table and the links between them, from lying within
+    +-`width` of its true value. Counts hidden only for that are secondary: labelled as hidden, never
+    as small."""
+    values = joint.values
+    primary = {k for k, v in enumerate(values) if v < threshold}
+    hidden = set(primary)
+    grands = joint.grands()
+    safe: set[int] = set()  # hidden numbers found wide: hiding more only widens a range, so they stay safe
+    while True:
+        pending = sorted(hidden - safe)
+        ranges = joint.ranges(hidden, only=pending, stop_at_exposed=width)
+        exposed = [k for k, (lo, hi) in ranges.items() if _pinned(values[k], lo, hi, width)]
+        safe.update(k for k in ranges if k not in exposed)
+        if not exposed:
+            break
+        k = exposed[0]
+        candidates = [p for p in joint.partners(k) if p not in hidden]
+        if not candidates:
+            candidates = [p for p in range(len(values)) if p not in hidden]
+        if not candidates:
+            break
+        # the smallest published number beside it, a grand total last
+        hidden.add(min(candidates, key=lambda p: (p in grands, values[p])))
+    tables, secondary = {}, {}
+    for name, part in joint.parts.items():
+        t = part.table
+        shown = [None if part.start + k in hidden else int(v) for k, v in enumerate(t.values)]
+        n = t.rows * t.cols
+        tables[name] = Protected(
+            [shown[i * t.cols:(i + 1) * t.cols] for i in range(t.rows)], shown[n:n + t.rows],
+            shown[n + t.rows:n + t.rows + t.cols] if t.with_columns else None, shown[-1])
+        marks = set()
+        for k in range(len(t.values)):
+            if part.start + k in hidden and part.start + k not in primary:
+                if k < n:
+                    marks.add(("cell", k // t.cols, k % t.cols))
+                elif k < n + t.rows:
+                    marks.add(("row", k - n, 0))
+                elif t.with_columns and k < n + t.rows + t.cols:
+                    marks.add(("col", k - n - t.rows, 0))
+                else:
+                    marks.add(("total", 0, 0))
+        secondary[name] = marks
+    return JointProtected(tables, secondary)

@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Count, Max, Q, QuerySet, Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
 from accounts.models import HomeArea, User
 from core import groups
@@ -23,6 +24,7 @@ from industry.models import Brand, EventStat, MonthlyStat, SalesRecord, Sponsors
 
 SUPPRESS_BELOW = disclosure.THRESHOLD  # public cells with fewer riders are hidden
 PUBLIC_CACHE_KEY = "industry:public-summary"
+XINGTAI_AREAS = frozenset(value for value in HomeArea.values if value != HomeArea.OTHER)  # as industry.stats
 MIN_MONTHS = 3  # fewer months of sales on either side: too thin to say
 MIN_PARTICIPANTS = 30  # fewer participants: too thin to say
 MIN_CORRELATION_MONTHS = 6
@@ -81,8 +83,22 @@ def event_rows(*, event: Event) -> list[EventStat]:
 
 
 def suppressed_label() -> str:
-    """How a hidden count reads in tables and CSV: "<5"."""
+    """How a small hidden count reads in tables and CSV: "<5"."""
     return f"<{SUPPRESS_BELOW}"
+
+
+def protecting_label() -> str:
+    """How a count hidden only to protect another reads: never "<5", which would be false."""
+    return str(_("hidden"))
+
+
+def count_shown(value: int | None) -> str:
+    """A published count as it reads on the public page and in its CSV."""
+    if value is None:
+        return suppressed_label()
+    if value == PROTECTING:
+        return protecting_label()
+    return str(value)
 
 
 def synthetic_data_present() -> bool:
@@ -90,28 +106,22 @@ def synthetic_data_present() -> bool:
     return Brand.objects.filter(synthetic=True).exists()
 
 
-def _protected_line(rows: list[tuple[str, int]]) -> list[tuple[str, int | None]]:
-    """A list of counts whose total is known elsewhere: small counts hidden, and a second count
-    where one hidden count could be worked out from the total (complementary suppression)."""
-    if not rows:
-        return []
-    published = disclosure.protect([[n for _bucket, n in rows]], with_columns=False)
-    return [(bucket, shown) for (bucket, _n), shown in zip(rows, published.cells[0])]
-
-
 @dataclass
 class DistrictTable:
     """Participants (confirmed entries) by county or district and event kind, with the totals;
-    None where hidden."""
+    None where hidden (`secondary`: hidden only to protect another, as disclosure.JointProtected)."""
 
     districts: list[str]
     kinds: list[str]
     published: disclosure.Protected
+    cells: list[list[int]] = field(default_factory=list)
+    secondary: set = field(default_factory=set)
 
 
-def district_participation() -> DistrictTable:
+def district_participation(*, protected: bool = True) -> DistrictTable:
     """Every Xingtai county and district (and riders from outside, and not given) by event kind:
-    races, sportives, club rides, training rides and anytime challenges."""
+    races, sportives, club rides, training rides and anytime challenges. Protected alone unless
+    `protected` is False (the public page protects it with the other tables: public_tables)."""
     counts: dict[tuple[str, str], int] = {}
     for row in (EventStat.objects.filter(dimension="district").values("bucket", "event__kind")
                 .annotate(n=Sum("confirmed"))):
@@ -121,31 +131,94 @@ def district_participation() -> DistrictTable:
     cells = [[counts.get((d, k), 0) for k in kinds] for d in districts]
     if not cells or not kinds:
         return DistrictTable([], [], disclosure.Protected([], [], [], None))
-    return DistrictTable(districts, kinds, disclosure.protect(cells))
+    if not protected:
+        return DistrictTable(districts, kinds, disclosure.Protected([], [], [], None), cells)
+    return DistrictTable(districts, kinds, disclosure.protect(cells), cells)
+
+
+PROTECTING = -1  # a published count hidden only so that another cannot be worked out: not a small one
+
+
+def _lines() -> dict[str, list[tuple[str, int]]]:
+    months = monthly()
+    return {
+        "participants": [(str(m.month), m.participants) for m in months],
+        "first_time": [(str(m.month), m.first_time_riders) for m in months],
+        **{d: dimension_totals(dimension=d) for d in ("locality", "gender", "age_band", "brand_origin")},
+    }
+
+
+def public_tables() -> tuple[dict[str, list[tuple[str, int]]], DistrictTable, disclosure.Joint]:
+    """Every table of the public page as counts, and the links an attacker would use between them:
+    the breakdowns and the months all add up to the same confirmed entries, a month's first-time
+    riders are at most its participants, and the locality list is made of the county table's rows
+    ("local" the sum of Xingtai's counties)."""
+    lines = _lines()
+    district = district_participation(protected=False)
+    joint = disclosure.Joint()
+    parts = {name: joint.add(name, [[n for _bucket, n in rows]], with_columns=False)
+             for name, rows in lines.items() if rows}
+    table = None
+    if district.cells:
+        table = joint.add("district", district.cells, with_columns=True)
+    grand = parts["participants"].grand() if "participants" in parts else (table.grand() if table else None)
+    for name, part in parts.items():
+        if name == "first_time":
+            continue
+        if grand is not None and part.grand() != grand:
+            joint.equal(part.grand(), grand)
+    if table is not None and grand is not None and table.grand() != grand:
+        joint.equal(table.grand(), grand)
+    if "first_time" in parts and "participants" in parts:
+        for i in range(len(lines["first_time"])):
+            joint.at_most(parts["first_time"].cell(0, i), parts["participants"].cell(0, i))
+        joint.at_most(parts["first_time"].grand(), parts["participants"].grand())
+    if "locality" in parts and table is not None:
+        at = {bucket: i for i, (bucket, _n) in enumerate(lines["locality"])}
+        rows = {d: i for i, d in enumerate(district.districts)}
+        groups: dict[str, list[str]] = {"local": [d for d in district.districts if d in XINGTAI_AREAS],
+                                        "outside": [str(HomeArea.OTHER)], "unknown": ["unknown"]}
+        for bucket, members in groups.items():
+            inside = [table.row_total(rows[d]) for d in members if d in rows]
+            if bucket in at and inside:
+                joint.equal(parts["locality"].cell(0, at[bucket]), inside)
+    return lines, district, joint
 
 
 def public_summary() -> dict:
     """The anonymised public page: monthly participation and shares, every small count hidden and,
-    where a hidden count could be worked out from the totals, a second one with it."""
+    where a hidden count could be worked out from everything published together (industry/disclosure.py,
+    Joint), others with it; those are PROTECTING, shown as hidden, not as small."""
     computed = cache.get(PUBLIC_CACHE_KEY)
     stamp = [str(MonthlyStat.objects.aggregate(n=Count("id"), at=Max("computed_at"))),
-             str(EventStat.objects.aggregate(n=Count("id"), at=Max("computed_at")))]
+             str(EventStat.objects.aggregate(n=Count("id"), at=Max("computed_at"))), PUBLIC_VERSION]
     if computed and computed.get("stamp") == stamp:
         return computed["data"]
+    lines, district, joint = public_tables()
+    published = disclosure.protect_jointly(joint)
+
+    def line(name: str) -> list[tuple[str, int | None]]:
+        if name not in published.tables:
+            return []
+        cells = published.tables[name].cells[0]
+        secondary = {j for kind, _i, j in published.secondary[name] if kind == "cell"}
+        return [(bucket, PROTECTING if j in secondary else cells[j]) for j, (bucket, _n) in enumerate(lines[name])]
+
     months = monthly()
-    participants = _protected_line([(str(m.month), m.participants) for m in months])
-    first_time = _protected_line([(str(m.month), m.first_time_riders) for m in months])
+    participants, first_time = line("participants"), line("first_time")
+    district.published = published.tables.get("district", district.published)
+    district.secondary = published.secondary.get("district", set())
     data = {
         "monthly": [{"month": m.month, "participants": p[1], "events": m.events, "first_time_riders": f[1]}
                     for m, p, f in zip(months, participants, first_time)],
-        "locality": _protected_line(dimension_totals(dimension="locality")),
-        "gender": _protected_line(dimension_totals(dimension="gender")),
-        "age_band": _protected_line(dimension_totals(dimension="age_band")),
-        "brand_origin": _protected_line(dimension_totals(dimension="brand_origin")),
-        "district": district_participation(),
+        **{name: line(name) for name in ("locality", "gender", "age_band", "brand_origin")},
+        "district": district,
     }
     cache.set(PUBLIC_CACHE_KEY, {"stamp": stamp, "data": data}, 3600)
     return data
+
+
+PUBLIC_VERSION = "joint-1"  # raise when the protection changes: cached pages are made again
 
 
 def sales_by_month(*, brands: QuerySet[Brand] | list[Brand]) -> dict[int, dict[datetime.date, int]]:

@@ -19,15 +19,17 @@ class MonthlyOutput(serializers.Serializer):
 
 class PublicMonthOutput(serializers.Serializer):
     month = serializers.DateField()
-    participants = serializers.IntegerField(allow_null=True, help_text="Null when under suppressed_below.")
+    participants = serializers.IntegerField(allow_null=True, help_text=(
+        "Null when hidden: under suppressed_below, or hidden so that another count cannot be worked out."))
     events = serializers.IntegerField()
-    first_time_riders = serializers.IntegerField(allow_null=True, help_text="Null when under suppressed_below.")
+    first_time_riders = serializers.IntegerField(allow_null=True, help_text=(
+        "Null when hidden: under suppressed_below, or hidden so that another count cannot be worked out."))
 
 
 def _pairs() -> serializers.ListField:
     return serializers.ListField(child=serializers.ListField(
         child=serializers.JSONField(), min_length=2, max_length=2,
-        help_text="[group, riders]; riders is null when under suppressed_below."))
+        help_text="[group, riders]; riders is null when hidden (under suppressed_below, or to protect another)."))
 
 
 class SummaryOutput(serializers.Serializer):

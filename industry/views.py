@@ -26,7 +26,7 @@ from industry.sales import sales_import, sales_import_progress, sales_import_sta
 
 
 def _shown(value: int | None) -> str:
-    return selectors.suppressed_label() if value is None else str(value)
+    return selectors.count_shown(value)
 
 
 def summary(request: HttpRequest) -> HttpResponse:
@@ -45,15 +45,21 @@ def summary(request: HttpRequest) -> HttpResponse:
         return csv_response("summary-monthly", [_("Month"), _("Participants"), _("Events"), _("First-time riders")],
                     [[m["month"].strftime("%Y-%m"), _shown(m["participants"]), m["events"],
                       _shown(m["first_time_riders"])] for m in data["monthly"]])
-    chart = charts.bars([(m["month"].strftime("%y-%m"), m["participants"]) for m in data["monthly"]],
+    chart = charts.bars([(m["month"].strftime("%y-%m"), None if m["participants"] == selectors.PROTECTING
+                          else m["participants"]) for m in data["monthly"]],
                         title=_("Participants per month"), x_label=_("month (months with events)"),
                         y_label=_("participants"))
+    shown = {**data, "monthly": [{**m, "participants": _shown(m["participants"]),
+                                   "first_time_riders": _shown(m["first_time_riders"])} for m in data["monthly"]],
+             **{d: [(b, _shown(n)) for b, n in data[d]] for d in ("locality", "gender", "age_band", "brand_origin")}}
+    district = {**district, "rows": [(label, [_shown(n) for n in cells]) for label, cells in district["rows"]]}
     return render(request, "industry/summary.html", {
-        "data": data, "chart": mark_safe(chart),  # noqa: S308 - our own SVG, labels escaped
+        "data": shown, "chart": mark_safe(chart),  # noqa: S308 - our own SVG, labels escaped
         "district": district,
         "last_computed": selectors.last_computed(), "demo": selectors.synthetic_data_present(),
         "insider": selectors.may_see_insights(request.user),
         "suppressed": selectors.suppressed_label(), "suppress_below": selectors.SUPPRESS_BELOW,
+        "hidden": selectors.protecting_label(),
     })
 
 
@@ -62,10 +68,17 @@ def _district_rows(table: selectors.DistrictTable) -> dict:
     kinds = dict(Event.Kind.choices)
     header = [_("County or district"), *[str(kinds.get(k, k)) for k in table.kinds], _("Total")]
     published = table.published
-    rows = [(labels.bucket_label("district", d), [*published.cells[i], published.row_totals[i]])
+    marks = table.secondary
+
+    def mark(value: int | None, key: tuple[str, int, int]) -> int | None:
+        return selectors.PROTECTING if key in marks else value
+
+    rows = [(labels.bucket_label("district", d), [*[mark(v, ("cell", i, j)) for j, v in enumerate(published.cells[i])],
+                                                  mark(published.row_totals[i], ("row", i, 0))])
             for i, d in enumerate(table.districts)]
     if table.districts:
-        rows.append((_("Total"), [*(published.col_totals or []), published.total]))
+        rows.append((_("Total"), [*[mark(v, ("col", j, 0)) for j, v in enumerate(published.col_totals or [])],
+                                  mark(published.total, ("total", 0, 0))]))
     return {"header": header, "rows": rows}
 
 
