@@ -4,8 +4,16 @@ from __future__ import annotations
 
 from html import escape
 
-W, H, LEFT, BOTTOM, TOP, RIGHT = 480, 240, 40, 30, 16, 16  # drawn small: readable at 390 px wide
+W, H, LEFT, BOTTOM, TOP, RIGHT = 480, 240, 40, 44, 16, 16  # drawn small: readable at 390 px wide
 COLOURS = ["#0b6e4f", "#d97706", "#2563eb", "#7c3aed", "#dc2626", "#475569"]
+FONT = 13  # viewBox units: on a 390 px phone the 480-unit chart is ~360 px wide, so this is ~10 px
+CHAR = FONT * 0.62  # the width of a digit or Latin letter, near enough
+
+
+def label_every(count: int, slot: float, longest: int) -> int:
+    """Label every n-th of `count` slots `slot` units apart so that labels of `longest` characters
+    never touch (a gap of one character between them)."""
+    return max(1, -(-int((longest + 1) * CHAR) // max(1, int(slot))))
 
 
 def _frame(title: str) -> list[str]:
@@ -20,6 +28,7 @@ def bars(points: list[tuple[str, float | None]], *, title: str, x_label: str = "
         return ""
     top = max((v for _, v in points if v is not None), default=1) or 1
     slot = (W - LEFT - RIGHT) / len(points)
+    every = label_every(len(points), slot, max(len(label) for label, _ in points))
     parts = _frame(title)
     for i, (label, value) in enumerate(points):
         x = LEFT + i * slot + slot * 0.15
@@ -31,14 +40,14 @@ def bars(points: list[tuple[str, float | None]], *, title: str, x_label: str = "
         else:
             parts.append(f'<rect x="{x:.1f}" y="{y:.1f}" width="{slot * 0.7:.1f}" height="{height:.1f}" '
                          f'fill="{COLOURS[0]}"><title>{escape(label)}: {value:g}</title></rect>')
-        if len(points) <= 14 or i % max(1, len(points) // 12) == 0:
-            parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{H - 10}" font-size="12" text-anchor="middle">'
-                         f'{escape(label)}</text>')
-    parts.append(f'<text x="4" y="{TOP + 8}" font-size="12">{top:g}</text>')
+        if i % every == 0:
+            parts.append(f'<text x="{x + slot * 0.35:.1f}" y="{H - BOTTOM + FONT + 4}" font-size="{FONT}" '
+                         f'text-anchor="middle">{escape(label)}</text>')
+    parts.append(f'<text x="4" y="{TOP + 8}" font-size="{FONT}">{top:g}</text>')
     if y_label:
-        parts.append(f'<text x="{LEFT + 4}" y="{TOP + 8}" font-size="12">{escape(y_label)}</text>')
-    if x_label:
-        parts.append(f'<text x="{W - RIGHT}" y="{H - 10 - 14}" font-size="12" text-anchor="end">{escape(x_label)}'
+        parts.append(f'<text x="{LEFT + 4}" y="{TOP + 8}" font-size="{FONT}">{escape(y_label)}</text>')
+    if x_label:  # under the month labels, clear of the bars and of them
+        parts.append(f'<text x="{W - RIGHT}" y="{H - 4}" font-size="{FONT}" text-anchor="end">{escape(x_label)}'
                      f'</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -61,9 +70,9 @@ def lines(labels: list[str], series: list[tuple[str, list[float]]], *, title: st
     for fraction in (0.0, 0.5, 1.0):  # the y axis: share of each series' own peak
         y = H - BOTTOM - plot * fraction
         parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d9dee3"/>'
-                     f'<text x="{LEFT - 4}" y="{y + 4:.1f}" font-size="12" text-anchor="end">{fraction * 100:.0f}'
+                     f'<text x="{LEFT - 4}" y="{y + 4:.1f}" font-size="{FONT}" text-anchor="end">{fraction * 100:.0f}'
                      f'</text>')
-    parts.append(f'<text x="4" y="{TOP - 2}" font-size="12">{escape(axis)}</text>')
+    parts.append(f'<text x="4" y="{TOP - 2}" font-size="{FONT}">{escape(axis)}</text>')
     for k, (name, values) in enumerate(series):
         top = max(values) or 1
         colour = COLOURS[k % len(COLOURS)]
@@ -80,14 +89,15 @@ def lines(labels: list[str], series: list[tuple[str, list[float]]], *, title: st
             parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
         lx, ly = 4, H + 6 + 18 * k
         parts.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{colour}"/>'
-                     f'<text x="{lx + 18}" y="{ly + 11}" font-size="12">{escape(name)} '
+                     f'<text x="{lx + 18}" y="{ly + 11}" font-size="{FONT}">{escape(name)} '
                      f'({escape(peak.format(n=f"{top:g}"))})</text>')
+    every = label_every(len(labels), step, max(len(label) for label in labels))
     for i, label in enumerate(labels):
-        if i % max(1, len(labels) // 8) == 0:
-            parts.append(f'<text x="{LEFT + (i + 0.5) * step:.1f}" y="{H - 10}" font-size="12" '
+        if i % every == 0:
+            parts.append(f'<text x="{LEFT + (i + 0.5) * step:.1f}" y="{H - BOTTOM + FONT + 4}" font-size="{FONT}" '
                          f'text-anchor="middle">{escape(label)}</text>')
-    if x_label:
-        parts.append(f'<text x="{W - RIGHT}" y="{H - BOTTOM - 4}" font-size="12" text-anchor="end">'
+    if x_label:  # under the month labels
+        parts.append(f'<text x="{W - RIGHT}" y="{H - 4}" font-size="{FONT}" text-anchor="end">'
                      f'{escape(x_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
@@ -106,9 +116,9 @@ def hbars(points: list[tuple[str, int | None]], *, title: str) -> str:
         y = TOP + i * row
         width = 0 if not value else (W - 230) * value / total
         share = "&lt;5" if value is None else f"{value} ({value / total * 100:.0f}%)"
-        parts.append(f'<text x="4" y="{y + 14}" font-size="12">{escape(label)}</text>'
+        parts.append(f'<text x="4" y="{y + 14}" font-size="{FONT}">{escape(label)}</text>'
                      f'<rect x="120" y="{y + 4}" width="{width:.1f}" height="14" fill="{COLOURS[i % len(COLOURS)]}"/>'
-                     f'<text x="{126 + width:.1f}" y="{y + 14}" font-size="12">{share}</text>')
+                     f'<text x="{126 + width:.1f}" y="{y + 14}" font-size="{FONT}">{share}</text>')
     parts.append("</svg>")
     return "".join(parts)
 
@@ -120,8 +130,10 @@ def effects(points: list[tuple[int, float, float, float]], *, title: str, x_labe
         return ""
     low = min(min(p[2] for p in points), 0.0)
     high = max(max(p[3] for p in points), 0.0)
-    span = (high - low) or 1.0
-    left, bottom, top = 52, 44, 16
+    pad = ((high - low) or 1.0) * 0.06  # whiskers end inside the plot, never on its edge
+    low, high = low - pad, high + pad
+    span = high - low
+    left, bottom, top = 64, 44, 16
     plot_w, plot_h = W - left - RIGHT, H - top - bottom
     ks = sorted({p[0] for p in points} | {-1})
     first, last = ks[0], ks[-1]
@@ -133,10 +145,10 @@ def effects(points: list[tuple[int, float, float, float]], *, title: str, x_labe
         return top + (high - v) / span * plot_h
 
     parts = _frame(title)
-    for value in (low, 0.0, high):
+    for value in (low + pad, 0.0, high - pad):
         stroke = "#64748b" if value == 0 else "#d9dee3"
         parts.append(f'<line x1="{left}" x2="{W - RIGHT}" y1="{y(value):.1f}" y2="{y(value):.1f}" stroke="{stroke}"/>'
-                     f'<text x="{left - 4}" y="{y(value) + 4:.1f}" font-size="12" text-anchor="end">'
+                     f'<text x="{left - 6}" y="{y(value) + 4:.1f}" font-size="{FONT}" text-anchor="end">'
                      f'{value:+.0f}%</text>')
     parts.append(f'<line x1="{x(-0.5):.1f}" x2="{x(-0.5):.1f}" y1="{top}" y2="{H - bottom}" stroke="#94a3b8" '
                  f'stroke-dasharray="4 3"/>')
@@ -147,9 +159,11 @@ def effects(points: list[tuple[int, float, float, float]], *, title: str, x_labe
                      f'<title>{k:+d}: {effect:+.1f}% ({lo:+.1f}% … {hi:+.1f}%)</title></circle>')
     parts.append(f'<circle cx="{x(-1):.1f}" cy="{y(0):.1f}" r="4" fill="#fff" stroke="#64748b"/>')
     for k in ks:
-        parts.append(f'<text x="{x(k):.1f}" y="{H - bottom + 16}" font-size="12" text-anchor="middle">{k:+d}</text>')
-    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{H - 6}" font-size="12" text-anchor="middle">'
+        parts.append(f'<text x="{x(k):.1f}" y="{H - bottom + 18}" font-size="{FONT}" text-anchor="middle">{k:+d}'
+                     f'</text>')
+    parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{H - 6}" font-size="{FONT}" text-anchor="middle">'
                  f'{escape(x_label)}</text>')
-    parts.append(f'<text x="12" y="{top + plot_h / 2:.1f}" font-size="12" text-anchor="middle" '
-                 f'transform="rotate(-90 12 {top + plot_h / 2:.1f})">{escape(y_label)}</text></svg>')
+    # the axis title turned on its side, left of the tick labels (which end at left - 6)
+    parts.append(f'<text x="11" y="{top + plot_h / 2:.1f}" font-size="{FONT}" text-anchor="middle" '
+                 f'transform="rotate(-90 11 {top + plot_h / 2:.1f})">{escape(y_label)}</text></svg>')
     return "".join(parts)
