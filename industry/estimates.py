@@ -4,8 +4,8 @@ Monte Carlo of bench/insights_monte_carlo.py).
 
 Model: log(units) of brand b in month t = brand effect + month effect (seasonality and the
 market absorbed) + delta x (sponsor and after the event month) + error. The event month itself is
-left out of the estimate (half before, half after). Fitted by least squares; statsmodels' errors
-clustered by brand are reported beside it, never as the answer: with one sponsor brand they
+left out of the estimate (half before, half after). Fitted by least squares; errors clustered by
+brand (as statsmodels computes them) are reported beside it, never as the answer: with one sponsor brand they
 understate the uncertainty badly (the sponsor's cluster is the only one carrying the effect).
 
 Inference from the comparison brands (placebos in space: each in turn treated as if it had
@@ -32,7 +32,6 @@ from __future__ import annotations
 
 import datetime
 import math
-import warnings
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -71,7 +70,7 @@ class Interval:
 @dataclass
 class Estimate:
     effect: Interval  # the interval shown: placebo errors scaled by each brand's own noise
-    clustered: Interval  # statsmodels, clustered by brand (reported beside it, never shown as the answer)
+    clustered: Interval  # clustered by brand (reported beside it, never shown as the answer)
     brands: int  # the sponsor and its comparison brands
     comparison: int
     months: int
@@ -93,7 +92,6 @@ class Result:
     estimate: Estimate | None = None
     event_study: list[EventStudyRow] = field(default_factory=list)
     pretrend_p: float | None = None  # linear-trend test before the event (None: not run, see `cautions`)
-    pretrend_p_clustered: float | None = None
     pretrend_slope_pct: float | None = None  # the sponsor's own trend against the others, %/month
     credible: bool = False
     placebo: Estimate | None = None
@@ -163,13 +161,26 @@ class _Design:
         return beta
 
 
-def _clustered(design: _Design, regressors: np.ndarray):
-    import statsmodels.api as sm  # noqa: PLC0415 - heavy import, only when an estimate is made
+def _clustered(design: _Design, d: np.ndarray) -> tuple[float, float, float]:
+    """(beta, low, high): the treatment coefficient with its 95% interval from errors clustered by
+    brand, as statsmodels' OLS computes them (cov_type="cluster", use_t: the CR1 sandwich with the
+    factor G/(G - 1) x (N - 1)/(N - K), t with G - 1 degrees of freedom), by Frisch-Waugh-Lovell on
+    the residuals: no statsmodels import (a second of the first report of a process) and no
+    regression on the fixed-effect columns again (tests/industry/test_estimates.py compares them)."""
+    from scipy import stats  # noqa: PLC0415
 
-    x = np.hstack([regressors, design.fixed])
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")
-        return sm.OLS(design.y, x).fit(cov_type="cluster", cov_kwds={"groups": design.cluster}, use_t=True)
+    rx = design._residual(d)[:, 0]
+    ry = design._ry_residual()
+    sxx = float(rx @ rx)
+    beta = float(rx @ ry) / sxx
+    e = ry - beta * rx
+    scores = np.bincount(design.cluster, weights=rx * e)
+    groups, n = len(scores), len(e)
+    k = 1 + np.linalg.matrix_rank(design.fixed)
+    factor = groups / (groups - 1) * (n - 1) / (n - k)
+    se = math.sqrt(factor * float(scores @ scores)) / sxx
+    half = float(stats.t.ppf(0.975, groups - 1)) * se
+    return beta, beta - half, beta + half
 
 
 def _scaled_interval(estimate: float, scale: float, placebos: np.ndarray, scales: np.ndarray) -> tuple[float, float]:
@@ -246,9 +257,7 @@ def _estimate(panel: Panel, treated: int, comparison: list[int], event: int, noi
     keep = (months or set().union(*(_months(panel, b) for b in [treated, *comparison]))) - {event}
     design = _Design(panel, [treated, *comparison], keep)
     d = design.treatment(treated, event)
-    fit = _clustered(design, d)
-    beta = float(fit.params[0])
-    low_c, high_c = (float(v) for v in fit.conf_int(0.05)[0])
+    beta, low_c, high_c = _clustered(design, d)
     controls = _Design(panel, comparison, keep)
     placebos = np.array([controls.coefficients(controls.treatment(c, event))[0] for c in comparison])
     scales = np.array([noise[c] for c in comparison])

@@ -206,9 +206,9 @@ def linkage(request: HttpRequest) -> HttpResponse:
         if main and main.event_study and main.credible:
             study = charts.effects(
                 [(r.relative_month, r.effect.pct, r.effect.low_pct, r.effect.high_pct) for r in main.event_study],
-                title=_("Effect on %(brand)s's sales by month from the event")
+                title=_("%(brand)s's sales against the comparison brands, by month from the event")
                 % {"brand": localized(row.brand, "name")},
-                x_label=_("months from the event month"), y_label=_("effect on sales, %"))
+                x_label=_("months from the event month"), y_label=_("difference in sales, %"))
         sections.append({"row": row, "main": main, "study": mark_safe(study),  # noqa: S308 - our own SVG
                          "estimates": [(series_label(e.key), e.result, _reasons_text(e.result.reasons),
                                         withheld_text(e.result)) for e in row.estimates],

@@ -38,7 +38,7 @@ def test_the_month_axis_title_sits_under_the_month_labels():
 
 def test_event_study_whiskers_end_inside_the_plot_and_the_axis_title_is_clear():
     points = [(k, 5.0 * k, 5.0 * k - 20, 5.0 * k + 20) for k in range(-6, 7) if k != -1]
-    svg = charts.effects(points, title="t", x_label="months", y_label="effect on sales, %")
+    svg = charts.effects(points, title="t", x_label="months", y_label="difference in sales, %")
     ends = [float(v) for pair in re.findall(r'y1="([\d.]+)" y2="([\d.]+)" stroke="#(?:d97706|0b6e4f)"', svg)
             for v in pair]
     assert ends and min(ends) > 16 and max(ends) < charts.H - 44  # strictly inside top and bottom

@@ -142,3 +142,23 @@ def test_where_coverage_fails_the_page_has_a_warning_to_show():
     result = E.analyse(panel, 0, list(range(1, 21)), EVENT)
     assert result.pretrend_slope_pct is not None and result.pretrend_slope_pct > 0
     assert result.estimate.erasing_trend_pct is not None and 0 < result.estimate.erasing_trend_pct < 1.5
+
+
+def test_the_clustered_interval_is_the_one_statsmodels_computes():
+    """Our own sandwich (no statsmodels import on the page) against statsmodels' OLS, cluster by brand."""
+    import warnings
+
+    import statsmodels.api as sm
+
+    panel = _panel(6, 0.25)
+    event = E.month_index(EVENT)
+    keep = set().union(*(E._months(panel, b) for b in range(21))) - {event}
+    design = E._Design(panel, list(range(21)), keep)
+    d = design.treatment(0, event)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = sm.OLS(design.y, np.hstack([d, design.fixed])).fit(cov_type="cluster",
+                                                                  cov_kwds={"groups": design.cluster}, use_t=True)
+    beta, low, high = E._clustered(design, d)
+    assert beta == pytest.approx(fit.params[0], abs=1e-10)
+    assert (low, high) == pytest.approx(tuple(fit.conf_int(0.05)[0]), abs=1e-9)
