@@ -25,6 +25,14 @@ from industry.models import Brand, SalesImport, SalesRecord, Sponsorship, TopicH
 from industry.sales import sales_import, sales_import_progress, sales_import_start
 
 
+def _csv(filename: str, header: list, rows) -> HttpResponse:
+    """A CSV of the insights; while made-up demo data is in the database, every row says so in a last
+    column, as every page says so in a banner."""
+    if not selectors.synthetic_data_present():
+        return csv_response(filename, header, rows)
+    return csv_response(filename, [*header, _("Synthetic data")], [[*row, _("yes")] for row in rows])
+
+
 def _shown(value: int | None) -> str:
     return selectors.count_shown(value)
 
@@ -38,11 +46,11 @@ def summary(request: HttpRequest) -> HttpResponse:
     table = request.GET.get("table")
     if request.GET.get("format") == "csv":
         if table in ("locality", "gender", "age_band", "brand_origin"):
-            return csv_response(f"summary-{table}", [_("Group"), _("Riders")], [[b, _shown(n)] for b, n in data[table]])
+            return _csv(f"summary-{table}", [_("Group"), _("Riders")], [[b, _shown(n)] for b, n in data[table]])
         if table == "district":
-            return csv_response("summary-district", district["header"],
+            return _csv("summary-district", district["header"],
                                 [[label, *[_shown(n) for n in cells]] for label, cells in district["rows"]])
-        return csv_response("summary-monthly", [_("Month"), _("Participants"), _("Events"), _("First-time riders")],
+        return _csv("summary-monthly", [_("Month"), _("Participants"), _("Events"), _("First-time riders")],
                     [[m["month"].strftime("%Y-%m"), _shown(m["participants"]), m["events"],
                       _shown(m["first_time_riders"])] for m in data["monthly"]])
     chart = charts.bars([(m["month"].strftime("%y-%m"), None if m["participants"] == selectors.PROTECTING
@@ -106,19 +114,19 @@ def dashboard(request: HttpRequest) -> HttpResponse:
         brand_rows = selectors.brand_months(brand=brand_form.cleaned_data["brand"],
                                             channel=brand_form.cleaned_data.get("channel") or "all")
         if request.GET.get("format") == "csv":
-            return csv_response("brand-months", [
+            return _csv("brand-months", [
                 _("Month"), _("Units"), _("Month on month %"), _("Year on year %"), _("Mentions"),
                 _("Mentions, month on month %"), _("Mentions, year on year %")],
                 [[r.month.strftime("%Y-%m"), r.value, _pct(r.mom), _pct(r.yoy), "" if r.heat is None else r.heat,
                   _pct(r.heat_mom), _pct(r.heat_yoy)] for r in brand_rows])
     if request.GET.get("format") == "csv":
         if table == "sales":
-            return csv_response("sales", [_("Brand"), *[m.strftime("%Y-%m") for m in all_months]],
+            return _csv("sales", [_("Brand"), *[m.strftime("%Y-%m") for m in all_months]],
                         [[b.name, *[sales.get(b.pk, {}).get(m, "") for m in all_months]] for b in brands])
         if table == "brands":
-            return csv_response("brand-share", [_("Brand"), _("Riders")],
+            return _csv("brand-share", [_("Brand"), _("Riders")],
                         [[b.name if b else _("unknown"), n] for b, n in selectors.brand_shares()])
-        return csv_response("monthly", [_("Month"), _("Participants"), _("Events"), _("Unique riders"),
+        return _csv("monthly", [_("Month"), _("Participants"), _("Events"), _("Unique riders"),
                                 _("First-time riders")],
                     [[m.month.strftime("%Y-%m"), m.participants, m.events, m.unique_riders, m.first_time_riders]
                      for m in months])
@@ -154,7 +162,7 @@ def event_stats(request: HttpRequest, slug: str) -> HttpResponse:
         return labels.bucket_label(row.dimension, row.bucket, named[row.dimension])
 
     if request.GET.get("format") == "csv":
-        return csv_response(f"event-{event.pk}", [
+        return _csv(f"event-{event.pk}", [
             _("Category"), _("Dimension"), _("Group"), _("Registered"), _("Confirmed"), _("Waitlisted"),
             _("Cancelled"), _("Checked in"), _("Finished"),
         ], [[r.category.name, labels.dimension_label(r.dimension), _bucket(r), r.registered, r.confirmed,
@@ -306,19 +314,19 @@ def _linkage_csv(report: selectors.Linkage, table: str) -> HttpResponse:
                     _pct(r.pretrend_slope_pct), _("yes") if row.brand.synthetic else _("no"),
                     " ".join(filter(None, [_reasons_text(r.reasons), withheld_text(r) if r.estimate and not r.credible
                                            else ""]))])
-        return csv_response("linkage-estimates", [
+        return csv_response("linkage-estimates", [  # its own per-brand column
             _("Brand"), _("Series"), _("Effect %"), _("Lower 95% bound"), _("Upper 95% bound"),
             _("Clustered interval, low"), _("Clustered interval, high"), _("Brands"), _("Comparison brands"),
             _("Months"), _("Pre-trend p"), _("Comparison credible"), _("Placebo effect %"), _("Placebo low"),
             _("Placebo high"), _("Rank"), _("p-value"), _("Trend that would produce it (%/month)"),
             _("Own trend before (%/month)"), _("Synthetic data"), _("Note")], rows)
     if table == "eventstudy":
-        return csv_response("linkage-event-study", [
+        return _csv("linkage-event-study", [
             _("Brand"), _("Months from the event"), _("Effect %"), _("Lower 95% bound"), _("Upper 95% bound")],
             [[row.brand.name, k.relative_month, _pct(k.effect.pct), _pct(k.effect.low_pct), _pct(k.effect.high_pct)]
              for row in report.brands for e in row.estimates if e.key == "all" for k in e.result.event_study])
     if table == "measures":
-        return csv_response("linkage-month-by-month", [
+        return _csv("linkage-month-by-month", [
             _("Brand"), _("Channel"), _("Month"), _("Months from the event"), _("Units"), _("Month on month %"),
             _("Year on year %"), _("Mentions"), _("Mentions, month on month %"), _("Mentions, year on year %")],
             [[row.brand.name, series_label(row.measures.channel), m.month.strftime("%Y-%m"), m.relative,
@@ -326,10 +334,10 @@ def _linkage_csv(report: selectors.Linkage, table: str) -> HttpResponse:
               _pct(m.heat_mom), _pct(m.heat_yoy)]
              for row in report.brands if row.measures for m in row.measures.rows])
     if table == "correlations":
-        return csv_response("linkage-correlations", [_("Brand"), _("Months later"), _("Correlation"), _("Months")],
+        return _csv("linkage-correlations", [_("Brand"), _("Months later"), _("Correlation"), _("Months")],
                             [[row.brand.name, lag, "" if r is None else round(r, 3), n]
                              for row in report.brands for lag, r, n in report.correlations.get(row.brand.pk, [])])
-    return csv_response("linkage", [
+    return _csv("linkage", [
         _("Brand"), _("Tier"), _("Units before"), _("Units after"), _("Months before"), _("Months after"),
         _("Change %"), _("Baseline change %"), _("Difference (points)"), _("Participants"), _("Note"),
     ], [[r.brand.name, r.tier, r.window.before, r.window.after, r.window.months_before,

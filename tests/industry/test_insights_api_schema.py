@@ -1,0 +1,64 @@
+"""Issue 24: every insights endpoint answers as its schema says, on the demo's data (not only on an
+empty database), for an analyst: schemathesis validates each answer (status, content type, body)
+against /api/schema/, with real parameters (an event, a sales import) and with generated ones."""
+
+import pytest
+import schemathesis
+from django.contrib.auth.models import Group
+from django.core import signals
+from django.db import close_old_connections
+from rest_framework.authtoken.models import Token
+
+from cycling.wsgi import application
+from tests.factories import UserFactory
+from tests.test_openapi import CHECKS, _run
+
+
+@pytest.fixture
+def loaded_schema(db):
+    from cycling.demo import demo_load
+    from industry.stats import stats_compute_all
+
+    demo_load()
+    stats_compute_all()
+    signals.request_started.disconnect(close_old_connections)
+    signals.request_finished.disconnect(close_old_connections)
+    yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)
+    signals.request_started.connect(close_old_connections)
+    signals.request_finished.connect(close_old_connections)
+
+
+def _analyst():
+    analyst = UserFactory(username="schema-analyst")
+    analyst.groups.add(Group.objects.get_or_create(name="analysts")[0])
+    return analyst, {"Authorization": f"Token {Token.objects.create(user=analyst).key}"}
+
+
+def test_insights_endpoints_answer_as_documented_on_the_demo(loaded_schema):
+    from industry.models import SalesImport, Sponsorship
+
+    analyst, headers = _analyst()
+    event = Sponsorship.objects.get(brand__slug="xinghe-kids").event
+    job = SalesImport.objects.create(status="done", uploaded_by=analyst)
+    real = {"/api/v1/insights/linkage/": {"query": {"event": [event.slug], "months": 6}},
+            "/api/v1/insights/events/{slug}/": {"path_parameters": {"slug": event.slug}},
+            "/api/v1/insights/sales/imports/{id}/": {"path_parameters": {"id": job.pk}}}
+    called = []
+    for result in loaded_schema.get_all_operations():
+        operation = result.ok()
+        if not operation.path.startswith("/api/v1/insights/") or operation.method.upper() != "GET":
+            continue
+        case = operation.Case(**real.get(operation.path, {}))
+        case.call_and_validate(headers=headers, checks=CHECKS)
+        response = case.call(headers=headers)
+        assert response.status_code == 200, (operation.path, response.status_code, response.text[:300])
+        called.append(operation.path)
+    assert {"/api/v1/insights/summary/", "/api/v1/insights/linkage/"} <= set(called)
+
+
+def test_generated_requests_to_the_insights_api_on_the_demo(loaded_schema):
+    _user, headers = _analyst()
+    insights = loaded_schema.include(path_regex="^/api/v1/insights/", method="GET")
+    assert len(list(insights.get_all_operations())) >= 5  # the generated requests do reach them
+    failures = _run(insights, headers)
+    assert not failures, "\n".join(failures)
