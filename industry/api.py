@@ -25,10 +25,12 @@ from industry.serializers import (
     EventStatOutput,
     LinkageInput,
     LinkageOutput,
+    LinkagePendingOutput,
     MonthlyOutput,
     SalesImportOutput,
     SummaryOutput,
 )
+from industry.services import linkage_prepare
 
 
 def _insider(request: Request) -> None:
@@ -115,7 +117,9 @@ class SalesImportApi(APIView):
 class LinkageApi(APIView):
     permission_classes = [permissions.IsAuthenticated]
 
-    @extend_schema(parameters=[LinkageInput], responses={200: LinkageOutput, **ERRORS})
+    @extend_schema(parameters=[LinkageInput], responses={200: LinkageOutput, 202: LinkagePendingOutput, **ERRORS},
+                   description="A report with more analyses than a request computes answers 202 while a worker "
+                               "computes it: ask again after Retry-After seconds.")
     def get(self, request: Request) -> Response:
         _insider(request)
         data = LinkageInput(data={"event": request.query_params.getlist("event"),
@@ -124,5 +128,12 @@ class LinkageApi(APIView):
         events = selectors.events_filter(data.validated_data["event"])
         if not events:
             raise ServiceError(_("Choose at least one event."), "no_event", field="event")
-        report = selectors.linkage(events=events, months=data.validated_data["months"], viewer=request.user)
+        try:
+            report = selectors.linkage(events=events, months=data.validated_data["months"], viewer=request.user,
+                                       budget=selectors.ANALYSES_IN_A_REQUEST)
+        except selectors.ReportNotReady:  # a worker computes it: ask again in a few seconds
+            linkage_prepare(events=events, months=data.validated_data["months"], viewer=request.user,
+                            channel="all", brand=None)
+            return Response({"status": "computing", "retry_after": 3}, status=status.HTTP_202_ACCEPTED,
+                            headers={"Retry-After": "3"})
         return Response(LinkageOutput(report).data)

@@ -405,10 +405,12 @@ def brand_months(*, brand: Brand, channel: str = "all") -> list[MonthRow]:
 
 
 def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None, channel: str = "all",
-            only_brand: Brand | None = None) -> Linkage:
+            only_brand: Brand | None = None, budget: int | None = None) -> Linkage:
     """Sponsors' sales N months before and after the event month (the month itself is left out),
     beside local brands that did not sponsor (the baseline: a difference in differences), and the
-    month-by-month participation beside sales with correlations at lags 0-3. Never a claim of cause."""
+    month-by-month participation beside sales with correlations at lags 0-3. Never a claim of cause.
+    With `budget`, at most that many analyses are computed here (the rest are read from the cache)
+    and ReportNotReady is raised past it: a request asks a worker instead."""
     event_month = month_add(timezone.localtime(min(e.starts_at for e in events)).date().replace(day=1), 0)
     participants = sum(EventStat.objects.filter(event__in=events, dimension="total").values_list(
         "confirmed", flat=True))
@@ -434,6 +436,7 @@ def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None,
     if only_brand is not None:
         sponsorships = sponsorships.filter(brand=only_brand)
     by_key = panels([s.brand_id for s in sponsorships] + [b.pk for b in baseline_brands])
+    allowance = None if budget is None else [budget]
     comparison = [b.pk for b in baseline_brands]
     for sponsorship in sponsorships:
         if sponsorship.brand_id in seen:
@@ -451,7 +454,7 @@ def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None,
                            len(baseline_brands), thin)
         for key, panel in by_key.items():
             row.estimates.append(SeriesEstimate(key, analysis(panel, sponsorship.brand_id, comparison, event_month,
-                                                              event_study=key == "all")))
+                                                              event_study=key == "all", budget=allowance)))
         row.measures = seed_measures(panel=by_key, brand_id=sponsorship.brand_id, channel=channel,
                                      event_month=event_month, months=months)
         rows.append(row)
@@ -473,10 +476,15 @@ def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None,
 
 
 ANALYSIS_CACHE_SECONDS = 7 * 24 * 3600
+ANALYSES_IN_A_REQUEST = 12  # about 1.5 s of work: more goes to a worker (industry.prepare_linkage)
+
+
+class ReportNotReady(Exception):
+    """The report needs more analyses than a request may compute: a worker computes them."""
 
 
 def analysis(panel: estimates.Panel, treated: int, comparison: list[int], event_month: datetime.date, *,
-             event_study: bool) -> estimates.Result:
+             event_study: bool, budget: list[int] | None = None) -> estimates.Result:
     """estimates.analyse, computed once for the same inputs and reused by the page, every CSV table
     and the API. The key is a digest of the figures it reads (the sponsor's and the comparison
     brands' series, the event month, the options), so new sales, heat or a changed comparison pool
@@ -488,6 +496,10 @@ def analysis(panel: estimates.Panel, treated: int, comparison: list[int], event_
     cached = cache.get(key)
     if isinstance(cached, estimates.Result):
         return cached
+    if budget is not None:  # a request's share of the work: past it, a worker does the rest
+        if budget[0] <= 0:
+            raise ReportNotReady
+        budget[0] -= 1
     result = estimates.analyse(panel, treated, comparison, event_month, event_study=event_study)
     cache.set(key, result, ANALYSIS_CACHE_SECONDS)
     return result

@@ -196,6 +196,11 @@ class LinkageOutput(serializers.Serializer):
         return BrandLinkageOutput(report.brands, many=True, context={"correlations": report.correlations}).data
 
 
+class LinkagePendingOutput(serializers.Serializer):
+    status = serializers.ChoiceField(choices=["computing"])
+    retry_after = serializers.IntegerField(help_text="Seconds to wait before asking again.")
+
+
 class SalesImportOutput(serializers.ModelSerializer):
     rows_read = serializers.SerializerMethodField(help_text="Rows read so far (while running).")
     url = serializers.SerializerMethodField()

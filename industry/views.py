@@ -196,9 +196,15 @@ def linkage(request: HttpRequest) -> HttpResponse:
     form = LinkageForm(query or None, events=events)
     report = None
     if form.is_valid():
-        report = selectors.linkage(events=list(form.cleaned_data["events"]), months=form.cleaned_data["months"],
-                                   viewer=request.user, channel=form.cleaned_data.get("channel") or "all",
-                                   only_brand=form.cleaned_data.get("brand"))
+        chosen = {"events": list(form.cleaned_data["events"]), "months": form.cleaned_data["months"],
+                  "channel": form.cleaned_data.get("channel") or "all", "brand": form.cleaned_data.get("brand")}
+        try:
+            report = selectors.linkage(events=chosen["events"], months=chosen["months"], viewer=request.user,
+                                       channel=chosen["channel"], only_brand=chosen["brand"],
+                                       budget=selectors.ANALYSES_IN_A_REQUEST)
+        except selectors.ReportNotReady:  # more than a request's share of work: a worker computes it
+            services.linkage_prepare(viewer=request.user, **chosen)
+            return render(request, "industry/linkage_pending.html", {"form": form}, status=202)
         if request.GET.get("format") == "csv":
             return _linkage_csv(report, request.GET.get("table", ""))
     chart = ""

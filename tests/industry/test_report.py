@@ -273,3 +273,29 @@ def test_the_page_says_what_trend_would_explain_each_difference(demo, analyst_cl
     assert "this brand&#x27;s own trend against them was" in page
     zh = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
     assert "单凭这一点就足以产生全部差异" in zh
+
+
+def test_a_report_too_large_for_a_request_is_computed_by_a_worker(demo, analyst_client, monkeypatch):
+    """No request computes more than its share (the page was 30 s under gunicorn): past it, a worker
+    computes the rest while the page says so and reloads; the API answers 202 with Retry-After."""
+    from django.core.cache import cache
+
+    from industry import estimates, selectors, services
+
+    cache.clear()
+    monkeypatch.setattr(selectors, "ANALYSES_IN_A_REQUEST", 3)
+    queued, calls = [], []
+    monkeypatch.setattr(services, "task_queue_best_effort", lambda *args: queued.append(args))
+    real = estimates.analyse
+    monkeypatch.setattr(estimates, "analyse", lambda *a, **k: calls.append(1) or real(*a, **k))
+    page = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 202 and 'data-status="pending"' in page.content.decode()
+    assert 'http-equiv="refresh"' in page.content.decode() and len(calls) == 3 and len(queued) == 1
+    event = Sponsorship.objects.get(brand__slug="xinghe-kids").event
+    api = analyst_client.get(f"/api/v1/insights/linkage/?event={event.slug}&months=6")
+    assert api.status_code == 202 and api["Retry-After"] == "3" and api.json()["status"] == "computing"
+    assert len(queued) == 1  # asked once, not once a reload
+    services.linkage_prepared(**dict(zip(("event_ids", "months", "viewer_id", "channel", "brand_id"),
+                                         queued[0][1:], strict=True)))  # the worker
+    page = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="en")
+    assert page.status_code == 200 and "Sales relative to 20 local brands" in page.content.decode()
