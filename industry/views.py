@@ -179,7 +179,8 @@ def event_stats(request: HttpRequest, slug: str) -> HttpResponse:
         if dimension != labels.dimension_label("day") and len(totals) > 1:
             bars[dimension] = mark_safe(charts.hbars(list(totals.items()), title=dimension))  # noqa: S308 - our SVG
     return render(request, "industry/event_stats.html", {"event": event, "groups": groups, "charts": bars,
-                                                         "last_computed": selectors.last_computed()})
+                                                         "last_computed": selectors.last_computed(),
+                                                         "demo": selectors.synthetic_data_present()})
 
 
 @login_required

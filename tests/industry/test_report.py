@@ -299,3 +299,31 @@ def test_a_report_too_large_for_a_request_is_computed_by_a_worker(demo, analyst_
                                          queued[0][1:], strict=True)))  # the worker
     page = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="en")
     assert page.status_code == 200 and "Sales relative to 20 local brands" in page.content.decode()
+
+
+def test_a_sponsor_of_another_event_in_the_months_compared_is_no_comparison(demo, analyst_client, make_event):
+    """A brand that sponsored any event in the months compared was treated too: it leaves the pool
+    (it stayed in it when only this event's sponsors were left out)."""
+    import datetime
+
+    brand = Brand.objects.get(slug="xinghe-kids")
+    event = Sponsorship.objects.get(brand=brand).event
+    from events.models import Event
+
+    other = make_event()
+    moved = event.starts_at + datetime.timedelta(days=60)
+    Event.objects.filter(pk=other.pk).update(starts_at=moved, ends_at=moved + datetime.timedelta(hours=5))
+    rival = Brand.objects.filter(is_local=True).exclude(sponsorships__isnull=False).first()
+    Sponsorship.objects.create(event=other, brand=rival, tier="partner")
+    rows = _csv(analyst_client.get(f"/insights/linkage/?{_query()}&format=csv&table=estimates",
+                                   HTTP_ACCEPT_LANGUAGE="en"))
+    sponsor = next(r for r in rows if r["Brand"] == "星河童车" and r["Series"] == "Sales, all channels")
+    assert sponsor["Comparison brands"] == "19"
+
+
+def test_the_event_statistics_page_says_its_data_are_synthetic(demo, analyst_client):
+    from events.models import Event
+
+    event = Event.objects.filter(status="completed").order_by("starts_at").last()
+    page = analyst_client.get(f"/insights/events/{event.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert 'id="synthetic-banner"' in page
