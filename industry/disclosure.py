@@ -214,13 +214,18 @@ class Joint:
         self.equations: list[dict[int, float]] = []
         self.inequalities: list[dict[int, float]] = []  # sum of coefficient x number <= 0
         self.parts: dict[str, Part] = {}
+        self.public: set[int] = set()  # numbers published elsewhere whatever we do (results by name)
 
-    def add(self, name: str, cells: list[list[int]], *, with_columns: bool) -> Part:
+    def add(self, name: str, cells: list[list[int]], *, with_columns: bool, public: bool = False) -> Part:
+        """A table; `public`: figures anyone can count elsewhere (never hidden, never protected: they
+        only tell the attacker more)."""
         table = _Table(cells, with_columns)
         start = len(self.values)
         self.values += [float(v) for v in table.values]
         self.equations += [{start + k: c for k, c in eq.items()} for eq in table.equations]
         part = self.parts[name] = Part(start, table)
+        if public:
+            self.public.update(range(start, len(self.values)))
         return part
 
     def equal(self, a: int | list[int], b: int | list[int]) -> None:
@@ -298,7 +303,7 @@ def protect_jointly(joint: Joint, *, threshold: int = THRESHOLD, width: int = WI
     +-`width` of its true value. Counts hidden only for that are secondary: labelled as hidden, never
     as small."""
     values = joint.values
-    primary = {k for k, v in enumerate(values) if v < threshold}
+    primary = {k for k, v in enumerate(values) if v < threshold and k not in joint.public}
     hidden = set(primary)
     grands = joint.grands()
     safe: set[int] = set()  # hidden numbers found wide: hiding more only widens a range, so they stay safe
@@ -310,9 +315,9 @@ def protect_jointly(joint: Joint, *, threshold: int = THRESHOLD, width: int = WI
         if not exposed:
             break
         k = exposed[0]
-        candidates = [p for p in joint.partners(k) if p not in hidden]
+        candidates = [p for p in joint.partners(k) if p not in hidden and p not in joint.public]
         if not candidates:
-            candidates = [p for p in range(len(values)) if p not in hidden]
+            candidates = [p for p in range(len(values)) if p not in hidden and p not in joint.public]
         if not candidates:
             break
         # the smallest published number beside it, a grand total last

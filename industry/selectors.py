@@ -11,13 +11,14 @@ import math
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, Max, Q, QuerySet, Sum
+from django.db.models import Count, F, Max, Q, QuerySet, Sum
+from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import HomeArea, User
 from core import groups
-from events.models import Event
+from events.models import Event, Registration
 from industry import disclosure, estimates
 from industry.labels import job_label
 from industry.models import Brand, EventStat, MonthlyStat, SalesRecord, Sponsorship, StatRun, TopicHeat
@@ -173,6 +174,7 @@ def public_tables() -> tuple[dict[str, list[tuple[str, int]]], DistrictTable, di
         for i in range(len(lines["first_time"])):
             joint.at_most(parts["first_time"].cell(0, i), parts["participants"].cell(0, i))
         joint.at_most(parts["first_time"].grand(), parts["participants"].grand())
+    _results_bounds(joint, parts, lines)
     if "locality" in parts and table is not None:
         at = {bucket: i for i, (bucket, _n) in enumerate(lines["locality"])}
         rows = {d: i for i, d in enumerate(district.districts)}
@@ -183,6 +185,37 @@ def public_tables() -> tuple[dict[str, list[tuple[str, int]]], DistrictTable, di
             if bucket in at and inside:
                 joint.equal(parts["locality"].cell(0, at[bucket]), inside)
     return lines, district, joint
+
+
+def _results_bounds(joint: disclosure.Joint, parts: dict, lines: dict) -> None:
+    """Results pages list riders by name with their result: anyone can count, for each month, the
+    riders with a result (at most its participants) and, for each gender, the finishers ranked in it
+    (at most that gender's riders). Those counts go into the programme as public lower bounds."""
+    base = Registration.objects.filter(status=Registration.Status.CONFIRMED).exclude(result="")
+    if "participants" in parts:
+        by_month = {_month_key(row["month"]): row["n"] for row in base.annotate(
+            month=TruncMonth("event__starts_at")).values("month").annotate(n=Count("id")).order_by()}
+        months = [bucket for bucket, _n in lines["participants"]]
+        counted = [by_month.get(m, 0) for m in months]
+        if any(counted):
+            seen = joint.add("results_by_month", [counted], with_columns=False, public=True)
+            for i in range(len(months)):
+                joint.at_most(seen.cell(0, i), parts["participants"].cell(0, i))
+    if "gender" in parts:
+        by_gender = {str(row["g"]): row["n"] for row in base.annotate(g=F("rider__gender")).values("g").annotate(
+            n=Count("id")).order_by()}
+        buckets = [bucket for bucket, _n in lines["gender"]]
+        counted = [by_gender.get(b, 0) for b in buckets]
+        if any(counted):
+            seen = joint.add("results_by_gender", [counted], with_columns=False, public=True)
+            for i in range(len(buckets)):
+                joint.at_most(seen.cell(0, i), parts["gender"].cell(0, i))
+
+
+def _month_key(value) -> str:
+    if isinstance(value, datetime.datetime):
+        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
+    return str(value)[:10]
 
 
 def public_summary() -> dict:
@@ -218,7 +251,7 @@ def public_summary() -> dict:
     return data
 
 
-PUBLIC_VERSION = "joint-1"  # raise when the protection changes: cached pages are made again
+PUBLIC_VERSION = "joint-2"  # raise when the protection changes: cached pages are made again
 
 
 def sales_by_month(*, brands: QuerySet[Brand] | list[Brand]) -> dict[int, dict[datetime.date, int]]:

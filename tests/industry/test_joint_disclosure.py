@@ -80,8 +80,10 @@ class Attack:
 
 
 def attack(lines: dict[str, list[tuple[str, int]]], district_cells: list[list[int]], districts: list[str],
-           published: dict, district_published: disclosure.Protected, district_secondary: set) -> Attack:
-    """The reader's linear programme over everything the page shows."""
+           published: dict, district_published: disclosure.Protected, district_secondary: set,
+           counted: dict[str, dict[str, int]] | None = None) -> Attack:
+    """The reader's linear programme over everything the page shows, and (`counted`) what anyone can
+    count on the results pages: riders with a result a month, finishers by gender."""
     a = Attack()
     shown = {name: published[name] for name in lines}
     terms = {name: [a.term(shown[name][j][1], n, f"{name}[{b}]") for j, (b, n) in enumerate(rows)]
@@ -92,6 +94,10 @@ def attack(lines: dict[str, list[tuple[str, int]]], district_cells: list[list[in
         a.equal(terms[name], [total])
     for f, p in zip(terms["first_time"], terms["participants"], strict=True):
         a.at_most(f, p)
+    for name, bounds in (counted or {}).items():
+        for j, (bucket, _n) in enumerate(lines[name]):
+            if bounds.get(bucket):
+                a.at_most(({}, float(bounds[bucket])), terms[name][j])
     if district_cells:
         rows, cols = len(district_cells), len(district_cells[0])
 
@@ -121,9 +127,14 @@ def attack(lines: dict[str, list[tuple[str, int]]], district_cells: list[list[in
     return a
 
 
-def _protected(lines, district):
+def _protected(lines, district, counted=None):
     joint = disclosure.Joint()
     parts = {name: joint.add(name, [[n for _b, n in rows]], with_columns=False) for name, rows in lines.items()}
+    for name, bounds in (counted or {}).items():  # as selectors._results_bounds: public lower bounds
+        seen = joint.add(f"results_{name}", [[bounds.get(b, 0) for b, _n in lines[name]]], with_columns=False,
+                         public=True)
+        for j in range(len(lines[name])):
+            joint.at_most(seen.cell(0, j), parts[name].cell(0, j))
     table = joint.add("district", district.cells, with_columns=True)
     for name, part in parts.items():
         if name != "first_time":
@@ -161,8 +172,21 @@ def test_the_demos_public_tables_resist_the_attack_together():
     published = {name: data[name] for name in ("locality", "gender", "age_band", "brand_origin")}
     published["participants"] = [(str(m["month"]), m["participants"]) for m in data["monthly"]]
     published["first_time"] = [(str(m["month"]), m["first_time_riders"]) for m in data["monthly"]]
+    from django.db.models import Count, F
+    from django.db.models.functions import TruncMonth
+
+    from events.models import Registration
+
+    with_result = Registration.objects.filter(status="confirmed").exclude(result="")
+    counted = {
+        "participants": {selectors._month_key(r["m"]): r["n"] for r in with_result.annotate(
+            m=TruncMonth("event__starts_at")).values("m").annotate(n=Count("id")).order_by()},
+        "gender": {str(r["g"]): r["n"] for r in with_result.annotate(g=F("rider__gender")).values("g").annotate(
+            n=Count("id")).order_by()},
+    }
+    assert any(counted["participants"].values())  # the demo has results
     found = attack(lines, district.cells, district.districts, published, data["district"].published,
-                   data["district"].secondary)
+                   data["district"].secondary, counted)
     assert found.unknowns  # something is hidden on the demo
     assert found.pinned() == []
     # a count hidden to protect another is never labelled as small
@@ -204,7 +228,10 @@ def _random_tables(rng: random.Random):
     }
     lines = {name: [(b, c) for b, c in rows_ if c > 0] if name not in ("participants", "first_time") else rows_
              for name, rows_ in lines.items()}
-    return lines, selectors.DistrictTable(districts, kinds, disclosure.Protected([], [], [], None), cells)
+    # the results pages: riders with a result each month and finishers by gender, counted by anyone
+    counted = {"participants": {m: rng.randint(0, p) for m, p in lines["participants"]},
+               "gender": {g: rng.randint(0, n) for g, n in lines["gender"]}}
+    return lines, selectors.DistrictTable(districts, kinds, disclosure.Protected([], [], [], None), cells), counted
 
 
 def test_forty_random_data_sets_resist_the_attack_together():
@@ -212,11 +239,11 @@ def test_forty_random_data_sets_resist_the_attack_together():
     rng = random.Random(24)
     checked = 0
     for _ in range(40):
-        lines, district = _random_tables(rng)
-        result = _protected(lines, district)
+        lines, district, counted = _random_tables(rng)
+        result = _protected(lines, district, counted)
         published = _published_lines(result, lines)
         found = attack(lines, district.cells, district.districts, published, result.tables["district"],
-                       result.secondary["district"])
+                       result.secondary["district"], counted)
         assert found.pinned() == [], found.pinned()
         checked += len(found.unknowns)
     assert checked > 100  # the audit looked at many hidden counts
