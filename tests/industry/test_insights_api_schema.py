@@ -62,3 +62,15 @@ def test_generated_requests_to_the_insights_api_on_the_demo(loaded_schema):
     assert len(list(insights.get_all_operations())) >= 5  # the generated requests do reach them
     failures = _run(insights, headers)
     assert not failures, "\n".join(failures)
+
+
+def test_insights_endpoints_answer_an_analyst_on_an_empty_database(db, client):
+    """Nothing loaded: every list answers 200 and empty, the linkage report says what is missing."""
+    analyst, _headers = _analyst()
+    client.force_login(analyst)
+    for path in ("/api/v1/insights/summary/", "/api/v1/insights/monthly/", "/api/v1/insights/sales/"):
+        response = client.get(path)
+        assert response.status_code == 200, (path, response.status_code)
+    assert client.get("/api/v1/insights/summary/").json()["monthly"] == []
+    linkage = client.get("/api/v1/insights/linkage/?event=nothing")
+    assert linkage.status_code == 400 and linkage.json()["code"] == "no_event"
