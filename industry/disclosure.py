@@ -21,6 +21,48 @@ THRESHOLD = 5
 WIDTH = 5
 
 
+def feasible(values, equations: list[dict[int, float]], inequalities: list[dict[int, float]], hidden: set[int], *,
+             only: list[int] | None = None, stop=None) -> dict[int, tuple[float, float]]:
+    """The smallest and largest value each hidden number (or each of `only`) can take, the others
+    being known: non-negative numbers meeting every equation (sum of coefficient x number = 0) and
+    inequality (<= 0). One linear programme each way a number (HiGHS); stops after the first number
+    for which `stop(k, lo, hi)` holds, when given."""
+    unknown = sorted(hidden)
+    if not unknown:
+        return {}
+    at = {k: n for n, k in enumerate(unknown)}
+
+    def rows(source: list[dict[int, float]]):
+        a, b = [], []
+        for eq in source:
+            if not any(k in hidden for k in eq):
+                continue
+            row = np.zeros(len(unknown))
+            rhs = 0.0
+            for k, coefficient in eq.items():
+                if k in hidden:
+                    row[at[k]] += coefficient
+                else:
+                    rhs -= coefficient * values[k]
+            a.append(row)
+            b.append(rhs)
+        return a or None, b or None
+
+    (a_eq, b_eq), (a_ub, b_ub) = rows(equations), rows(inequalities)
+    options = {"A_eq": a_eq, "b_eq": b_eq, "A_ub": a_ub, "b_ub": b_ub, "bounds": (0, None), "method": "highs"}
+    out = {}
+    for k in (unknown if only is None else only):
+        c = np.zeros(len(unknown))
+        c[at[k]] = 1.0
+        low, high = linprog(c, **options), linprog(-c, **options)
+        lo = low.fun if low.status == 0 else 0.0
+        hi = -high.fun if high.status == 0 else float("inf")
+        out[k] = (lo, hi)
+        if stop is not None and stop(k, lo, hi):
+            break
+    return out
+
+
 @dataclass
 class Protected:
     """What may be published: None where a count is hidden."""
@@ -73,35 +115,8 @@ class _Table:
     def ranges(self, hidden: set[int], *, first_narrower_than: float | None = None) -> dict[int, tuple[float, float]]:
         """The smallest and largest value each hidden number can take given the published ones
         (stopping at the first range no wider than `first_narrower_than`, when given)."""
-        unknown = sorted(hidden)
-        if not unknown:
-            return {}
-        at = {k: n for n, k in enumerate(unknown)}
-        a_eq, b_eq = [], []
-        for eq in self.equations:
-            if not any(k in hidden for k in eq):
-                continue
-            row = np.zeros(len(unknown))
-            rhs = 0.0
-            for k, coefficient in eq.items():
-                if k in hidden:
-                    row[at[k]] = coefficient
-                else:
-                    rhs -= coefficient * self.values[k]
-            a_eq.append(row)
-            b_eq.append(rhs)
-        out = {}
-        for k in unknown:
-            c = np.zeros(len(unknown))
-            c[at[k]] = 1.0
-            low = linprog(c, A_eq=a_eq or None, b_eq=b_eq or None, bounds=(0, None), method="highs")
-            high = linprog(-c, A_eq=a_eq or None, b_eq=b_eq or None, bounds=(0, None), method="highs")
-            lo = low.fun if low.status == 0 else 0.0
-            hi = -high.fun if high.status == 0 else float("inf")
-            out[k] = (lo, hi)
-            if first_narrower_than is not None and hi - lo <= first_narrower_than:
-                break
-        return out
+        return feasible(self.values, self.equations, [], hidden, stop=None if first_narrower_than is None else
+                        (lambda k, lo, hi: hi - lo <= first_narrower_than))
 
     def partners(self, k: int) -> set[int]:
         """The numbers sharing an equation with k."""
@@ -240,49 +255,14 @@ class Joint:
     def at_most(self, a: int, b: int) -> None:
         self.inequalities.append({a: 1.0, b: -1.0})
 
-    def _constraints(self, hidden: set[int], unknown: list[int]):
-        at = {k: n for n, k in enumerate(unknown)}
-
-        def rows(source: list[dict[int, float]]):
-            a, b = [], []
-            for eq in source:
-                if not any(k in hidden for k in eq):
-                    continue
-                row = np.zeros(len(unknown))
-                rhs = 0.0
-                for k, coefficient in eq.items():
-                    if k in hidden:
-                        row[at[k]] += coefficient
-                    else:
-                        rhs -= coefficient * self.values[k]
-                a.append(row)
-                b.append(rhs)
-            return a, b
-
-        return at, rows(self.equations), rows(self.inequalities)
-
     def ranges(self, hidden: set[int], *, only: list[int] | None = None,
                stop_at_exposed: float | None = None) -> dict[int, tuple[float, float]]:
         """The smallest and largest value each hidden number (or each of `only`) can take given
         everything published (stopping at the first one pinned within +-stop_at_exposed of its true
         value, when given)."""
-        unknown = sorted(hidden)
-        if not unknown:
-            return {}
-        at, (a_eq, b_eq), (a_ub, b_ub) = self._constraints(hidden, unknown)
-        options = {"A_eq": a_eq or None, "b_eq": b_eq or None, "A_ub": a_ub or None, "b_ub": b_ub or None,
-                   "bounds": (0, None), "method": "highs"}
-        out = {}
-        for k in (unknown if only is None else only):
-            c = np.zeros(len(unknown))
-            c[at[k]] = 1.0
-            low, high = linprog(c, **options), linprog(-c, **options)
-            lo = low.fun if low.status == 0 else 0.0
-            hi = -high.fun if high.status == 0 else float("inf")
-            out[k] = (lo, hi)
-            if stop_at_exposed is not None and _pinned(self.values[k], lo, hi, stop_at_exposed):
-                break
-        return out
+        return feasible(self.values, self.equations, self.inequalities, hidden, only=only,
+                        stop=None if stop_at_exposed is None else
+                        (lambda k, lo, hi: _pinned(self.values[k], lo, hi, stop_at_exposed)))
 
     def partners(self, k: int) -> set[int]:
         return {other for eq in [*self.equations, *self.inequalities] if k in eq for other in eq if other != k}
