@@ -1,6 +1,7 @@
 """Forms of accounts: the rider's own profile, and the phone-first sign-up."""
 
 from allauth.account.adapter import get_adapter
+from allauth.account.forms import RequestLoginCodeForm as AllauthRequestLoginCodeForm
 from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.http import HttpRequest
@@ -68,6 +69,22 @@ class SignupForm(AllauthSignupForm):
         if self.taken_email:
             get_adapter().send_account_already_exists_mail(self.taken_email)
         return user
+
+
+class RequestLoginCodeForm(AllauthRequestLoginCodeForm):
+    """allauth's form for a login code, asking for a phone number or an e-mail address: submitted
+    with neither it was valid and the view then failed (no user looked up: a 500). Now it says what
+    to fill in."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._user = None
+
+    def clean(self):
+        cleaned = super().clean()
+        if not self.errors and not cleaned.get("phone") and not cleaned.get("email"):
+            raise forms.ValidationError(_("Enter your phone number or your e-mail address."), code="required")
+        return cleaned
 
 
 class AccountDeleteForm(forms.Form):

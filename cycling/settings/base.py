@@ -125,7 +125,7 @@ ACCOUNT_LOGIN_METHODS = {"phone", "username", "email"}
 # the phone is required by our sign-up form (accounts/forms.py); "optional" here only so that accounts
 # made before phone sign-in (no number) still log in
 ACCOUNT_SIGNUP_FIELDS = ["phone", "username*", "email", "password1*", "password2*"]
-ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm"}
+ACCOUNT_FORMS = {"signup": "accounts.forms.SignupForm", "request_login_code": "accounts.forms.RequestLoginCodeForm"}
 ACCOUNT_EMAIL_VERIFICATION = "optional"
 ACCOUNT_PHONE_VERIFICATION_ENABLED = True
 ACCOUNT_PHONE_VERIFICATION_TIMEOUT = 15 * 60
