@@ -76,9 +76,11 @@ class Event(models.Model):
         verbose_name_plural = _("events")
         ordering = ["starts_at"]
         constraints = [
-            models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start"),
+            models.CheckConstraint(condition=Q(ends_at__gte=models.F("starts_at")), name="event_ends_after_start",
+                                   violation_error_message=_("The event must end after it starts.")),
             models.CheckConstraint(condition=Q(registration_closes_at__gte=models.F("registration_opens_at")),
-                                   name="event_registration_window_ordered"),
+                                   name="event_registration_window_ordered",
+                                   violation_error_message=_("Registration must close after it opens.")),
         ]
         indexes = [models.Index(fields=["status", "starts_at"])]
 

@@ -78,3 +78,19 @@ def test_an_anytime_challenge_from_the_web_form(client, organizer):
     assert response.status_code == 302
     event = Event.objects.get()
     assert event.kind == "challenge" and list(event.challenge_routes.all()) == [route]
+
+
+def test_an_event_that_ends_before_it_starts_is_refused_in_words(client, organizer):
+    """Issue 25: the raw database message 'Constraint "event_ends_after_start" is violated.' was shown."""
+    client.force_login(organizer)
+    data = _filled(client)
+    start = timezone.localtime() + datetime.timedelta(days=30)
+    wrong = data | {"ends_at": (start - datetime.timedelta(days=1)).strftime("%Y-%m-%dT12:00")}
+    for language, words in (("en", "The event must end after it starts."),
+                            ("zh-hans", "活动结束时间必须晚于开始时间。")):
+        page = client.post("/events/new/", wrong, HTTP_ACCEPT_LANGUAGE=language).content.decode()
+        assert words in page and "event_ends_after_start" not in page and "Constraint" not in page
+    window = data | {"registration_closes_at": timezone.localtime().strftime("2000-01-01T08:00")}
+    page = client.post("/events/new/", window, HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    assert "event_registration_window_ordered" not in page
+    assert not Event.objects.exists()  # nothing created
