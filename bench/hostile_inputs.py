@@ -75,18 +75,13 @@ def _old(hostile) -> None:
     """The old behaviour on the same machine, for the ratio: a far waypoint measured with the exact
     geodesic against every 10 m sample, and the XML walk that kept what it did not read."""
     import gzip
-    from xml.etree import ElementTree as ET
-
-    from geographiclib.geodesic import Geodesic
 
     from routes import cues, gpx
 
     parsed = gpx.parse(hostile.far_waypoints(2_000), max_bytes=10**7, max_points=10**6)
     _, parts = cues.detect(parsed.lat, parsed.lon, parsed.segments())
     started = time.perf_counter()
-    for w in parsed.waypoints[:5]:
-        for r in parts:
-            [Geodesic.WGS84.Inverse(w.lat, w.lon, a, b, Geodesic.DISTANCE) for a, b in zip(r.lat, r.lon, strict=True)]
+    hostile.old_placement(parsed.waypoints[:5], parts)
     old = (time.perf_counter() - started) / 5
     import numpy as np
 
@@ -97,17 +92,11 @@ def _old(hostile) -> None:
           f"(10,000 waypoints: old {old * 10_000:.0f} s, new {new * 10_000:.2f} s)")
     xml = gzip.decompress(hostile.nested_elements(1_000_000))
 
-    def old_walk():
-        parser = ET.XMLPullParser(events=("end",))
-        for at in range(0, len(xml), 1 << 16):
-            parser.feed(xml[at:at + (1 << 16)])
-            parser.read_events()
-
     def new_walk():
         for _ in gpx.ended(xml, wanted=frozenset(), keep={}, max_elements=10**8):
             pass
 
-    print(f"1,000,000 nested elements: old walk grows {hostile.growth(old_walk) / 1e6:.0f} MB, "
+    print(f"1,000,000 nested elements: old walk grows {hostile.growth(lambda: hostile.old_walk(xml)) / 1e6:.0f} MB, "
           f"new {hostile.growth(new_walk) / 1e6:.0f} MB")
 
 

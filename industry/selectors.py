@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.models import HomeArea, User
 from core import groups
 from events.models import Event, Registration
-from industry import disclosure, estimates
+from industry import disclosure, estimates, stats
 from industry.labels import job_label
 from industry.models import Brand, EventStat, MonthlyStat, SalesRecord, Sponsorship, StatRun, TopicHeat
 
@@ -192,30 +192,25 @@ def _results_bounds(joint: disclosure.Joint, parts: dict, lines: dict) -> None:
     riders with a result (at most its participants) and, for each gender, the finishers ranked in it
     (at most that gender's riders). Those counts go into the programme as public lower bounds."""
     base = Registration.objects.filter(status=Registration.Status.CONFIRMED).exclude(result="")
-    if "participants" in parts:
-        by_month = {_month_key(row["month"]): row["n"] for row in base.annotate(
-            month=TruncMonth("event__starts_at")).values("month").annotate(n=Count("id")).order_by()}
-        months = [bucket for bucket, _n in lines["participants"]]
-        counted = [by_month.get(m, 0) for m in months]
+    counts = {
+        "participants": lambda: {_month_key(row["k"]): row["n"] for row in base.annotate(
+            k=TruncMonth("event__starts_at")).values("k").annotate(n=Count("id")).order_by()},
+        "gender": lambda: {str(row["k"]): row["n"] for row in base.annotate(k=F("rider__gender")).values("k")
+                           .annotate(n=Count("id")).order_by()},
+    }
+    for name, counted_by in counts.items():
+        if name not in parts:
+            continue
+        by_bucket = counted_by()
+        counted = [by_bucket.get(bucket, 0) for bucket, _n in lines[name]]
         if any(counted):
-            seen = joint.add("results_by_month", [counted], with_columns=False, public=True)
-            for i in range(len(months)):
-                joint.at_most(seen.cell(0, i), parts["participants"].cell(0, i))
-    if "gender" in parts:
-        by_gender = {str(row["g"]): row["n"] for row in base.annotate(g=F("rider__gender")).values("g").annotate(
-            n=Count("id")).order_by()}
-        buckets = [bucket for bucket, _n in lines["gender"]]
-        counted = [by_gender.get(b, 0) for b in buckets]
-        if any(counted):
-            seen = joint.add("results_by_gender", [counted], with_columns=False, public=True)
-            for i in range(len(buckets)):
-                joint.at_most(seen.cell(0, i), parts["gender"].cell(0, i))
+            seen = joint.add(f"results_by_{name}", [counted], with_columns=False, public=True)
+            for i in range(len(counted)):
+                joint.at_most(seen.cell(0, i), parts[name].cell(0, i))
 
 
 def _month_key(value) -> str:
-    if isinstance(value, datetime.datetime):
-        value = timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
-    return str(value)[:10]
+    return str(stats.as_date(value))
 
 
 def public_summary() -> dict:

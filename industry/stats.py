@@ -121,10 +121,10 @@ def _first_time_riders() -> dict[datetime.date, int]:
     with connection.cursor() as cursor:
         cursor.execute(f"SELECT first_month, COUNT(*) FROM ({inner}) AS firsts GROUP BY first_month", params)  # noqa: S608 - SQL made by Django
         rows = cursor.fetchall()
-    return {_as_date(month): count for month, count in rows}
+    return {as_date(month): count for month, count in rows}
 
 
-def _as_date(value) -> datetime.date:
+def as_date(value) -> datetime.date:
     if isinstance(value, datetime.datetime):
         return timezone.localtime(value).date() if timezone.is_aware(value) else value.date()
     if isinstance(value, str):
@@ -139,8 +139,8 @@ def monthly_stats_compute() -> int:
               .annotate(participants=Count("id"), events=Count("event_id", distinct=True),
                         unique_riders=Count("rider_id", distinct=True)).order_by())
     firsts = _first_time_riders()
-    rows = [MonthlyStat(month=_as_date(m["month"]), participants=m["participants"], events=m["events"],
-                        unique_riders=m["unique_riders"], first_time_riders=firsts.get(_as_date(m["month"]), 0),
+    rows = [MonthlyStat(month=as_date(m["month"]), participants=m["participants"], events=m["events"],
+                        unique_riders=m["unique_riders"], first_time_riders=firsts.get(as_date(m["month"]), 0),
                         computed_at=now) for m in months]
     with transaction.atomic():
         if BEFORE_WRITE is not None:

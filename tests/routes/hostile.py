@@ -203,3 +203,25 @@ def growth(work) -> int:
         answer = pipe.read()
     os.waitpid(pid, 0)
     return int(answer)
+
+
+# --- the old behaviour, for the negative controls and the bench -----------------------------------
+
+
+def old_placement(waypoints, parts) -> None:
+    """How cue placement used to measure a waypoint: the exact geodesic against every 10 m sample."""
+    from geographiclib.geodesic import Geodesic
+
+    for w in waypoints:
+        for r in parts:
+            [Geodesic.WGS84.Inverse(w.lat, w.lon, a, b, Geodesic.DISTANCE) for a, b in zip(r.lat, r.lon, strict=True)]
+
+
+def old_walk(xml: bytes) -> None:
+    """How the XML walk used to stream: every element it did not read stayed until its parent ended."""
+    from xml.etree import ElementTree as ET
+
+    parser = ET.XMLPullParser(events=("end",))
+    for at in range(0, len(xml), 1 << 16):
+        parser.feed(xml[at:at + (1 << 16)])
+        parser.read_events()
