@@ -47,6 +47,8 @@ ACCOUNTS = [
      "emergency_contact_name": "李华", "emergency_contact_phone": "+8613800000002"},
     {"username": "demo-applicant", "email": "applicant@demo.invalid", "display_name": "广宗新骑手",
      "gender": Gender.FEMALE, "home_area": HomeArea.GUANGZONG},
+    {"username": "demo-analyst", "email": "analyst@demo.invalid", "display_name": "市体育局分析员",
+     "groups": [groups.ANALYSTS]},
 ]
 
 COLLECTION = {

@@ -6,7 +6,7 @@ from html import escape
 
 W, H, LEFT, BOTTOM, TOP, RIGHT = 480, 240, 40, 44, 16, 16  # drawn small: readable at 390 px wide
 COLOURS = ["#0b6e4f", "#d97706", "#2563eb", "#7c3aed", "#dc2626", "#475569"]
-FONT = 13  # viewBox units: on a 390 px phone the 480-unit chart is ~360 px wide, so this is ~10 px
+FONT = 14  # viewBox units: on a 390 px phone a 480-unit chart inside a card is ~320 px wide, so this is ~9.4 px
 CHAR = FONT * 0.62  # the width of a digit or Latin letter, near enough
 
 

@@ -49,7 +49,8 @@ def test_load_demo_prints_accounts_that_can_log_in(client, db, demo_dir):
     out = io.StringIO()
     call_command("load_demo", stdout=out)
     lines = [line.split() for line in out.getvalue().splitlines() if line.startswith("  demo-")]
-    assert {name for name, _ in lines} == {"demo-admin", "demo-organizer", "demo-rider", "demo-applicant"}
+    assert {name for name, _ in lines} == {"demo-admin", "demo-organizer", "demo-rider", "demo-applicant",
+                                           "demo-analyst"}
     for username, password in lines:
         response = client.post("/accounts/login/", {"login": username, "password": password})
         assert response.status_code == 302, username

@@ -51,3 +51,21 @@
     button.addEventListener("click", function () { window.print(); });
   });
 })();
+// A table wider than the screen scrolls sideways inside its box: say so above it, and make the box a
+// named, focusable region so keyboard users can scroll it too (WCAG 2.1.1, axe scrollable-region-focusable).
+(function () {
+  "use strict";
+  var hint = document.body.dataset.scrollHint;
+  document.querySelectorAll(".table-scroll").forEach(function (box) {
+    if (box.scrollWidth <= box.clientWidth + 1) { return; }
+    var caption = box.querySelector("caption"), heading = box.previousElementSibling;
+    var name = caption ? caption.textContent : (heading && /^H[1-6]$/.test(heading.tagName) ? heading.textContent : hint);
+    box.tabIndex = 0;
+    box.setAttribute("role", "region");
+    box.setAttribute("aria-label", name.trim());
+    var note = document.createElement("p");
+    note.className = "scroll-hint";
+    note.textContent = hint;
+    box.parentNode.insertBefore(note, box);
+  });
+})();
