@@ -32,7 +32,7 @@ def test_load_demo_twice_creates_nothing_new(db, demo_dir):
     call_command("load_demo", stdout=out)
     first = _counts()
     assert {k: first[k] for k in ("User", "Route", "RouteVersion", "Collection", "Club", "Brand")} == {
-        "User": 404, "Route": 3, "RouteVersion": 3, "Collection": 1, "Club": 1, "Brand": 22}  # 400 synthetic riders
+        "User": 405, "Route": 3, "RouteVersion": 3, "Collection": 1, "Club": 1, "Brand": 22}  # 400 synthetic riders
     assert first["SalesRecord"] == 22 * 36 * 3 and first["EventStat"] > 0 and first["MonthlyStat"] >= 12
     passwords_first = (demo_dir / "demo-credentials.json").read_text()
     hashes_first = list(User.objects.order_by("pk").values_list("password", flat=True))
