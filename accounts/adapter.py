@@ -11,6 +11,8 @@ from typing import Any
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.account.fields import PhoneField
 from allauth.core import context as allauth_context
+from allauth.core import ratelimit
+from allauth.core.exceptions import RateLimited
 from django.contrib import messages
 from django.contrib.auth.base_user import AbstractBaseUser
 from django.contrib.sites.shortcuts import get_current_site
@@ -44,6 +46,14 @@ class MobileField(PhoneField):
 
 
 class AccountAdapter(DefaultAccountAdapter):
+    error_messages = {
+        **DefaultAccountAdapter.error_messages,
+        # the login_failed limit's window is 5 minutes a login (settings.ACCOUNT_RATE_LIMITS): say so
+        "too_many_login_attempts": gettext_lazy(
+            "Too many failed log-ins for this account. Try again in 5 minutes, or log in with a code by text "
+            "message."),
+    }
+
     def send_mail(self, template_prefix: str, email: str, context: dict) -> None:
         """Account e-mails (verification, password reset) go through the outbox like every other:
         an SMTP or Redis outage delays them, never fails the page."""
@@ -56,6 +66,15 @@ class AccountAdapter(DefaultAccountAdapter):
         """After "forgot your password? get a code", the code sign-in goes on to the new password."""
         then = request.session.pop("accounts.after_code_sign_in", None)
         return then or super().get_login_redirect_url(request)
+
+    def save_user(self, request: HttpRequest, user: AbstractBaseUser, form: Any, commit: bool = True) -> Any:
+        """Sign-up verifies the number by an SMS sent right after the account is saved: when that SMS
+        would be over its limit, refuse before saving, so a refused sign-up leaves no account
+        behind (core.ratelimits answers 429 in words)."""
+        phone = getattr(form, "cleaned_data", {}).get("phone")
+        if commit and phone and not ratelimit.consume(request, action="verify_phone", key=phone, dry_run=True):
+            raise RateLimited
+        return super().save_user(request, user, form, commit=commit)
 
     def get_client_ip(self, request: HttpRequest) -> str:
         return client_ip(request)

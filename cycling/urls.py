@@ -35,3 +35,4 @@ if settings.SERVE_MEDIA:  # development; in production the web server applies th
 
 handler404 = "cycling.views.not_found"
 handler500 = "cycling.views.server_error"
+handler429 = "core.ratelimits.too_many_requests"  # allauth's views answer their limits through this

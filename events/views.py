@@ -294,7 +294,8 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "events/event_manage.html", {
         "figures": answers(organizer_figures, sender=Event, event=event),
         "event": event, "rows": _category_rows(event), "registrations": registrations,
-        "cancel_form": CancelEventForm(), "results_form": ResultsForm(), "links": links,
+        "cancel_form": CancelEventForm(), "links": links,
+        "results_form": ResultsForm() if event.starts_at <= timezone.now() else None,
         "category_form": category_form, "question_form": question_form, "questions": event.questions.all(),
     })
 

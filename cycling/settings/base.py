@@ -61,6 +61,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
     "csp.middleware.CSPMiddleware",
+    "core.ratelimits.RateLimitedAnswer",
     "core.middleware.SiteUrlFromRequest",
 ]
 

@@ -1,4 +1,5 @@
-"""Results: a CSV of `bib,time` or `bib,DNF|DNS|DSQ`, applied only when every row is good."""
+"""Results: a CSV of `bib,time` or `bib,DNF|DNS|DSQ`, applied only when every row is good, only once the
+event has started, and a time, DNF or DSQ only for a rider who checked in (otherwise DNS)."""
 
 from __future__ import annotations
 
@@ -6,6 +7,8 @@ import re
 from functools import partial
 
 from django.db import transaction
+from django.utils import timezone
+from django.utils.formats import date_format
 from django.utils.translation import gettext as _
 
 from core.csv import csv_rows_bounded
@@ -34,6 +37,10 @@ def _seconds(text: str) -> int | None:
 def results_import(*, event: Event, data: bytes) -> ImportReport:
     """CSV rows `bib,time` (H:MM:SS) or `bib,DNF|DNS|DSQ`; nothing is applied unless every row is good."""
     report = ImportReport()
+    if event.starts_at > timezone.now():
+        report.errors.append(_("Results can be uploaded once the event has started (it starts %(when)s).")
+                             % {"when": date_format(timezone.localtime(event.starts_at), "DATETIME_FORMAT")})
+        return report
     rows, problem = csv_rows_bounded(data)
     if problem:
         report.errors.append(problem)
@@ -60,6 +67,10 @@ def results_import(*, event: Event, data: bytes) -> ImportReport:
             continue
         seen.add(bib)
         registration = by_bib[bib]
+        if registration.checked_in_at is None and value.upper() != "DNS":
+            report.errors.append(_("Line %(line)s: bib %(bib)s never checked in, so the only possible result is "
+                                   "DNS (did not start).") % {"line": line_number, "bib": bib})
+            continue
         if value.upper() in _OUTCOMES:
             registration.result, registration.finish_seconds = value.lower(), None
         elif (seconds := _seconds(value)) is not None:

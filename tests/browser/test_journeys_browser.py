@@ -8,6 +8,7 @@ from playwright.sync_api import expect
 
 from tests.browser.conftest import SCREENSHOTS, SIZES, csp_watch, log_in
 from tests.factories import UserFactory
+from tests.helpers import race_started
 
 pytestmark = pytest.mark.browser
 
@@ -298,6 +299,7 @@ def test_organizer_creates_publishes_checks_in_and_posts_results(live_server, tr
     expect(page.locator(".checkin-result")).to_have_attribute("data-outcome", "checked_in")
     page.screenshot(path=str(SCREENSHOTS / f"journey-checkin-{tag}.png"))
 
+    race_started(event, checked_in=False)  # the race began; the rider checked in at the page above
     results = tmp_path / "results.csv"
     results.write_text(f"bib,time\n{registration.bib},2:05:00\n")
     page.goto(f"{base}/events/{event.slug}/manage/")

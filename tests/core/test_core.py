@@ -18,7 +18,7 @@ from events.models import Event
 from events.services import event_complete, registration_create, results_import
 from industry.models import Brand, EventStat
 from tests.factories import UserFactory
-from tests.helpers import join
+from tests.helpers import join, race_started
 
 HOSTILE = ["=HYPERLINK(\"http://x\",\"y\")", "+1+1", "-2+3", "@SUM(1)", "\tX", "\rY"]
 
@@ -157,6 +157,7 @@ def test_filtered_ignores_empty_values(make_event):
 def test_results_after_completion_recompute_the_statistics(make_event, riders, django_capture_on_commit_callbacks):
     event = make_event(capacity=3)
     registration = registration_create(event=event, category=event.categories.get(), rider=riders[0])[0]
+    event = race_started(event)
     with django_capture_on_commit_callbacks(execute=True):
         event_complete(event=event)  # event_completed -> industry computes
     assert EventStat.objects.get(event=event, dimension="total").finished == 0
@@ -194,7 +195,7 @@ def test_csv_imports_are_bounded_before_the_work():
 def test_a_huge_results_upload_is_refused_with_a_reason_and_changes_nothing(make_event):
     from events.services import results_import
 
-    event = make_event()
+    event = race_started(make_event())
     report = results_import(event=event, data=b"1,1:00:00\n" * 400_000)  # 4 MB
     assert report.applied == 0 and "KB" in report.errors[0]
     report = results_import(event=event, data=b"1," + b"9" * 10_000_000 + b"\n")  # one 10 MB field

@@ -19,6 +19,7 @@ from events.services import (
     results_import,
 )
 from tests.factories import UserFactory
+from tests.helpers import race_started
 
 
 def confirmed(event, rider, **kwargs):
@@ -87,7 +88,7 @@ def raced(make_event):
     people = [UserFactory(gender=g, show_name_publicly=i != 1) for i, g in enumerate(
         ["male", "female", "male", "female", "male"])]
     regs = [confirmed(event, p) for p in people]
-    return event, regs
+    return race_started(event), regs
 
 
 def test_results_import_ranks_by_category_and_gender(raced):
@@ -230,3 +231,26 @@ def test_start_list_shows_only_allowed_names(client, event):
     page = client.get(f"/events/{event.slug}/start-list/").content.decode()
     assert shown.public_name in page and hidden.public_name not in page
     assert hidden.mobile not in page or not hidden.mobile
+
+
+def test_results_wait_for_the_start_and_only_checked_in_riders_get_a_time(make_event, organizer, client):
+    """Issue 25: before, results could be uploaded for an event five weeks away, with times for riders
+    who never checked in."""
+    from django.utils import translation
+
+    event = make_event(capacity=10)
+    here, absent = (confirmed(event, UserFactory()) for _ in range(2))
+    translation.activate("en")
+    report = results_import(event=event, data=f"{here.bib},1:00:00\n".encode())
+    assert report.applied == 0 and "once the event has started" in report.errors[0]
+    client.force_login(organizer)
+    page = client.get(f"/events/{event.slug}/manage/").content.decode()
+    assert 'id="results-later"' in page and "results/upload/" not in page
+    event = race_started(event, here)
+    for value in ("1:00:00", "DNF", "DSQ"):
+        report = results_import(event=event, data=f"{here.bib},1:00:00\n{absent.bib},{value}\n".encode())
+        assert report.applied == 0 and report.errors == [
+            f"Line 2: bib {absent.bib} never checked in, so the only possible result is DNS (did not start)."]
+    report = results_import(event=event, data=f"{here.bib},1:00:00\n{absent.bib},DNS\n".encode())
+    assert report.errors == [] and report.applied == 2
+    assert 'id="results-later"' not in client.get(f"/events/{event.slug}/manage/").content.decode()

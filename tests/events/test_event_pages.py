@@ -6,6 +6,7 @@ from decimal import Decimal
 
 from events.services import registration_create, results_import
 from tests.factories import UserFactory
+from tests.helpers import race_started
 
 
 def test_home_lists_upcoming_events_with_fee_and_seats(client, make_event):
@@ -30,6 +31,7 @@ def test_event_page_organizer_contact_signup_share(client, make_event, organizer
 def test_results_are_linked_once_there_are_any(client, make_event):
     event = make_event()
     registration = registration_create(event=event, category=event.categories.get(), rider=UserFactory())[0]
+    race_started(event)
     assert results_import(event=event, data=f"bib,time\n{registration.bib},2:01:00\n".encode()).applied == 1
     assert 'id="results-link"' in client.get(f"/events/{event.slug}/").content.decode()
 

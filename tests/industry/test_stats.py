@@ -10,7 +10,7 @@ from events.models import Registration
 from industry import stats
 from industry.models import Brand, EventStat, MonthlyStat, StatRun
 from tests.factories import UserFactory
-from tests.helpers import join
+from tests.helpers import join, race_started
 
 
 @pytest.fixture
@@ -45,6 +45,7 @@ def raced(make_event):
     registration_cancel(registration=regs[4])
     checkin(event=event, code=checkin_code(regs[0]))
     checkin(event=event, code=checkin_code(regs[1]))
+    race_started(event, checked_in=False)  # the two check-ins above are the real ones
     results_import(event=event, data=f"{regs[0].bib},1:30:00\n{regs[1].bib},DNF\n".encode())
     return event, people, club
 
