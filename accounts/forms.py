@@ -6,10 +6,15 @@ from allauth.account.forms import SignupForm as AllauthSignupForm
 from django import forms
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import gettext_noop
 
 from accounts.models import HomeArea, User
 from accounts.services import PROFILE_FIELDS
 from accounts.validators import normalize_phone
+
+# allauth labels its one-time-code fields "Code" (SMS and e-mail codes): kept in our catalogue so that
+# zh-hans reads 验证码, not allauth's 代码 (entry codes use the context "entry code": 报名码).
+ONE_TIME_CODE = gettext_noop("Code")
 
 
 class ProfileForm(forms.ModelForm):

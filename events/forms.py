@@ -22,6 +22,9 @@ from routes.selectors import routes_published
 
 DATETIME = forms.DateTimeInput(attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M")
 
+# Entry and check-in codes have letters: the full keyboard, capitals offered, no autocorrect.
+LETTER_CODE = {"autocomplete": "off", "autocapitalize": "characters", "autocorrect": "off", "spellcheck": "false"}
+
 
 class EventForm(forms.ModelForm):
     class Meta:
@@ -108,7 +111,7 @@ class RegistrationForm(forms.Form):
             self.fields["accept_waiver"] = forms.BooleanField(label=_("I have read and accept the waiver"))
         if event.entry_codes.exists():
             self.fields["code"] = forms.CharField(label=_("Entry code (if you have one)"), required=False,
-                                                  max_length=24)
+                                                  max_length=24, widget=forms.TextInput(attrs=LETTER_CODE))
         if any(q.kind == Question.Kind.NATIONAL_ID for q in event.questions.all()):
             self.fields["id_consent"] = forms.BooleanField(required=False, label=id_consent_text(event))
             if rider is None or rider.date_of_birth is None or rider.gender not in ("male", "female"):
@@ -175,7 +178,7 @@ class TransferForm(forms.Form):
 
 
 class CheckinForm(forms.Form):
-    code = forms.CharField(label=_("check-in code"), max_length=200)
+    code = forms.CharField(label=_("check-in code"), max_length=200, widget=forms.TextInput(attrs=LETTER_CODE))
 
 
 class ResultsForm(forms.Form):

@@ -17,6 +17,7 @@ from django.utils import timezone, translation
 from django.utils.safestring import mark_safe
 from django.utils.text import slugify
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from django.views.decorators.http import require_POST
 
 from accounts.selectors import rider_by_username, riders_by_username
@@ -620,7 +621,8 @@ def entry_codes(request: HttpRequest, slug: str) -> HttpResponse:
         messages.success(request, _("%(n)s reserved seats given back.") % {"n": released})
         return redirect("events:codes", slug=event.slug)
     if request.GET.get("format") == "csv":
-        return csv_response(f"{event.pk}-codes", [_("Code"), _("Category"), _("Uses"), _("Used"), _("Price"),
+        return csv_response(f"{event.pk}-codes", [pgettext("entry code", "Code"), _("Category"), _("Uses"), _("Used"),
+                                                  _("Price"),
                                                   _("Valid until"), _("Note")],
                             ([c.code, c.category.name, c.uses_allowed, c.uses,
                               money.yuan2(c.price_fen) if c.price_fen is not None else "",

@@ -11,24 +11,52 @@ from functools import partial
 from django.core import signing
 from django.db import transaction
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare
+from django.utils.crypto import constant_time_compare, salted_hmac
 
 from events.models import Event, Registration
 from events.signals import registrations_changed
 
 CHECKIN_SALT = "events.checkin"
 SIGNATURE_LENGTH = 12
-_CODE = re.compile(rf"(\d+)-([A-Za-z0-9_-]{{{SIGNATURE_LENGTH}}})")
+# Riders read codes aloud and type them on phones: digits and capitals without the look-alikes
+# 0/O, 1/I/L and U/V (30 symbols, 12 of them: 59 bits), in groups of four, read in any case.
+ALPHABET = "23456789ABCDEFGHJKMNPQRSTVWXYZ"
+_CODE = re.compile(rf"(\d+)((?:[\s-]*[{ALPHABET}]){{{SIGNATURE_LENGTH}}})(?![{ALPHABET}])", re.IGNORECASE)
+# Codes made before issue 25 (12 characters of URL-safe base64, case-sensitive) still check in.
+_OLD_CODE = re.compile(rf"(\d+)-([A-Za-z0-9_-]{{{SIGNATURE_LENGTH}}})")
 
 
 def _signature(pk: int | str, key: str) -> str:
+    number = int.from_bytes(salted_hmac(CHECKIN_SALT, f"{pk}:{key}", algorithm="sha256").digest(), "big")
+    symbols = []
+    for _ in range(SIGNATURE_LENGTH):
+        number, digit = divmod(number, len(ALPHABET))
+        symbols.append(ALPHABET[digit])
+    return "".join(symbols)
+
+
+def _old_signature(pk: int | str, key: str) -> str:
     return signing.Signer(salt=CHECKIN_SALT).signature(f"{pk}:{key}")[:SIGNATURE_LENGTH]
 
 
 def checkin_code(registration: Registration) -> str:
-    """The code in the rider's QR: the registration id and a 12-character signature of the id and
-    the seat's check-in key (a new key on transfer: the previous holder's QR stops working)."""
-    return f"{registration.pk}-{_signature(registration.pk, registration.checkin_key)}"
+    """The code in the rider's QR and under it: the registration id and a 12-symbol signature of the id
+    and the seat's check-in key (a new key on transfer: the previous holder's QR stops working),
+    grouped as 2118-K7QM-X3RT-PW9D."""
+    signature = _signature(registration.pk, registration.checkin_key)
+    return "-".join([str(registration.pk), *(signature[i:i + 4] for i in range(0, SIGNATURE_LENGTH, 4))])
+
+
+def _candidates(code: str) -> list[tuple[str, str, bool]]:
+    """(id, signature, old format?) readings of what was scanned or typed: spaces, hyphens and case
+    ignored in the new format; an old code is read as it was printed."""
+    code = code.strip()
+    found = []
+    if match := _CODE.search(code):
+        found.append((match.group(1), re.sub(r"[\s-]", "", match.group(2)).upper(), False))
+    if match := _OLD_CODE.search(code):
+        found.append((match.group(1), match.group(2), True))
+    return found
 
 
 class CheckinOutcome(StrEnum):
@@ -46,16 +74,13 @@ class CheckinResult:
 
 @transaction.atomic
 def checkin(*, event: Event, code: str) -> CheckinResult:
-    match = _CODE.search(code.strip())
-    if not match:
-        return CheckinResult(CheckinOutcome.INVALID)
-    pk, signature = match.groups()
-    if len(pk) > 15:  # no registration has such an id (and the database would refuse the number)
-        return CheckinResult(CheckinOutcome.INVALID)
-    key = Registration.objects.filter(pk=int(pk), event=event).values_list("checkin_key", flat=True).first()
-    if key is None or not constant_time_compare(signature, _signature(pk, key)):
-        return CheckinResult(CheckinOutcome.INVALID)
-    return _check_in(event, int(pk))
+    for pk, signature, old in _candidates(code):
+        if len(pk) > 15:  # no registration has such an id (and the database would refuse the number)
+            continue
+        key = Registration.objects.filter(pk=int(pk), event=event).values_list("checkin_key", flat=True).first()
+        if key is not None and constant_time_compare(signature, (_old_signature if old else _signature)(pk, key)):
+            return _check_in(event, int(pk))
+    return CheckinResult(CheckinOutcome.INVALID)
 
 
 @transaction.atomic

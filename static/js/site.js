@@ -35,13 +35,13 @@
     });
   });
 })();
-// One-time codes (SMS or e-mail, allauth's pages): the number pad, and the phone's own suggestion of
-// the code it just received.
+// One-time codes sent by SMS or e-mail (allauth marks their fields autocomplete=one-time-code; they
+// are six digits, settings.ACCOUNT_*_CODE_FORMAT): the number pad. Entry codes and check-in codes have
+// letters and keep the full keyboard.
 (function () {
   "use strict";
-  document.querySelectorAll("input[name=code]").forEach(function (input) {
+  document.querySelectorAll("input[autocomplete=one-time-code]").forEach(function (input) {
     input.setAttribute("inputmode", "numeric");
-    input.setAttribute("autocomplete", "one-time-code");
   });
 })();
 // <button data-print>: the browser's print dialog (cue sheets print on A4).

@@ -174,8 +174,8 @@ def test_login_rate_limit_blocks_repeated_failures(client, rider):
         client.post("/accounts/login/", {"login": rider.username, "password": "wrong"}, headers=english)
         for _ in range(6)
     ]
-    assert "Too many failed login attempts" not in pages[0].content.decode()
-    assert "Too many failed login attempts" in pages[-1].content.decode()
+    assert "Too many failed log-ins" not in pages[0].content.decode()
+    assert "Too many failed log-ins" in pages[-1].content.decode()
     # even the right password is refused while the limit holds
     response = client.post("/accounts/login/", {"login": rider.username, "password": PASSWORD}, headers=english)
     assert response.status_code == 200

@@ -1,6 +1,7 @@
 """Check-in codes, results import and rankings, e-mails in the rider's language, calendars."""
 
 import datetime
+import re
 
 import pytest
 from django.core import mail
@@ -11,6 +12,7 @@ from core.outbox import send_due as outbox_send
 from events.models import Registration
 from events.notifications import reminders_send
 from events.services import (
+    CheckinOutcome,
     checkin,
     checkin_code,
     event_cancel,
@@ -247,6 +249,7 @@ def test_results_wait_for_the_start_and_only_checked_in_riders_get_a_time(make_e
     page = client.get(f"/events/{event.slug}/manage/").content.decode()
     assert 'id="results-later"' in page and "results/upload/" not in page
     event = race_started(event, here)
+    translation.activate("en")
     for value in ("1:00:00", "DNF", "DSQ"):
         report = results_import(event=event, data=f"{here.bib},1:00:00\n{absent.bib},{value}\n".encode())
         assert report.applied == 0 and report.errors == [
@@ -254,3 +257,41 @@ def test_results_wait_for_the_start_and_only_checked_in_riders_get_a_time(make_e
     report = results_import(event=event, data=f"{here.bib},1:00:00\n{absent.bib},DNS\n".encode())
     assert report.errors == [] and report.applied == 2
     assert 'id="results-later"' not in client.get(f"/events/{event.slug}/manage/").content.decode()
+
+
+def test_checkin_codes_read_aloud_without_look_alikes_in_any_case(event, riders):
+    """Issue 25: codes were like "2118-uiotO7qvc-Ee" (mixed case, O/0, l/1). Now four-symbol groups from
+    an alphabet without look-alikes; typed in lower case, with spaces or without hyphens, they check in;
+    a code printed before the change still does."""
+    from events.services.checkin import ALPHABET, _old_signature
+
+    registration = confirmed(event, riders[0])
+    code = checkin_code(registration)
+    pk, *groups = code.split("-")
+    assert pk == str(registration.pk) and [len(g) for g in groups] == [4, 4, 4]
+    assert set("".join(groups)) <= set(ALPHABET) and not set("01OILU") & set(ALPHABET)
+    assert checkin(event=event, code=f" {pk} {' '.join(groups).lower()} ").outcome == CheckinOutcome.CHECKED_IN
+    assert checkin(event=event, code=pk + "".join(groups)).outcome == CheckinOutcome.ALREADY
+    wrong = groups[0][:3] + ("X" if groups[0][3] != "X" else "Y")
+    assert checkin(event=event, code="-".join([pk, wrong, *groups[1:]])).outcome == CheckinOutcome.INVALID
+    other = confirmed(event, riders[1])
+    old = f"{other.pk}-{_old_signature(other.pk, other.checkin_key)}"
+    assert checkin(event=event, code=old).outcome == CheckinOutcome.CHECKED_IN
+
+
+def test_code_fields_keep_the_letter_keyboard(client, event, organizer):
+    """Issue 25: site.js put inputmode=numeric on every field named `code`; check-in codes and entry
+    codes have letters. Only allauth's one-time-code fields (six digits by SMS) get the number pad."""
+    from pathlib import Path
+
+    from django.conf import settings
+
+    client.force_login(organizer)
+    page = client.get(f"/events/{event.slug}/checkin/").content.decode()
+    field = re.search(r'<input[^>]*name="code"[^>]*>', page).group(0)
+    assert "inputmode" not in field and 'autocapitalize="characters"' in field
+    script = (Path(settings.BASE_DIR) / "static" / "js" / "site.js").read_text()
+    assert 'input[name=code]' not in script and 'input[autocomplete=one-time-code]' in script
+    from allauth.account.forms import VerifyPhoneForm
+
+    assert VerifyPhoneForm.base_fields["code"].widget.attrs["autocomplete"] == "one-time-code"
