@@ -73,8 +73,16 @@ def order_page(request: HttpRequest, pk: int) -> HttpResponse:
     start = None
     if request.method == "POST" and order.shown_status == Order.Status.PENDING:
         if request.POST.get("action") == "check":
-            with shown_on(request):
+            with shown_on(request) as outcome:
                 order = services.order_check(order=order)
+            if order.status != Order.Status.PAID:  # "I have paid" before paying, or the notice is on its way
+                if outcome.ok:
+                    messages.warning(request, _("No payment has arrived for this order yet. If you have not paid, "
+                                                "choose a way to pay below; if you just paid, wait a minute and "
+                                                "press “I have paid” again.") if order.provider else
+                                     _("You have not started a payment for this order yet: choose a way to pay "
+                                       "below."))
+                return redirect("payments:order", pk=order.pk)
         else:
             with shown_on(request) as outcome:
                 start = services.pay_start(order=order, code=request.POST.get("method", ""),

@@ -207,3 +207,20 @@ def test_withdrawing_an_unpaid_seat_frees_it_and_withdraws_the_order(race):
     category.refresh_from_db()
     assert category.confirmed_count == 1 == Registration.objects.filter(
         event=race, status__in=Registration.SEATED).count()  # no seat lost
+
+
+def test_i_have_paid_before_paying_says_so(client, race):
+    """Issue 25: "我已支付" before paying reloaded the page with no word; now a message says what to do."""
+    rider = UserFactory()
+    registration = registration_create(event=race, category=race.categories.get(), rider=rider)[0]
+    order = Order.objects.get(registration=registration)
+    client.force_login(rider)
+    page = client.post(f"/payments/orders/{order.pk}/", {"action": "check"}, follow=True,
+                       headers={"accept-language": "zh-hans"}).content.decode()
+    assert "你还没有为这笔订单发起付款" in page and 'id="pay-check"' in page
+    client.post(f"/payments/orders/{order.pk}/", {"method": "dev"})  # started, not finished
+    page = client.post(f"/payments/orders/{order.pk}/", {"action": "check"}, follow=True,
+                       headers={"accept-language": "zh-hans"}).content.decode()
+    assert "尚未收到这笔订单的付款" in page
+    order.refresh_from_db()
+    assert order.status == "pending"
