@@ -10,6 +10,7 @@ from django.core.mail import EmailMessage
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from accounts.selectors import message_channels
 from clubs.models import Announcement, Membership
@@ -37,7 +38,18 @@ def _message(*, user, template: str, context: dict) -> EmailMessage | None:
     return EmailMessage(subject=subject, body=body, to=[user.email])
 
 
-def render_membership(row: Outbox) -> EmailMessage | None:
+MEMBERSHIP_SMS = {  # kind: text; the SMS template's variables are (club,) or (club, name) for "applied"
+    "applied": gettext_lazy("%(name)s applied to join %(club)s: approve or refuse on the club page."),
+    "approved": gettext_lazy("Welcome to %(club)s: your application was approved."),
+    "rejected": gettext_lazy("%(club)s did not approve your application this time."),
+    "invited": gettext_lazy("%(club)s invites you to join: accept or decline on the club page."),
+    "dues": gettext_lazy("Your %(club)s membership dues run out soon: renew with the club."),
+}
+
+
+def render_membership(row: Outbox) -> list[EmailMessage | Sms] | None:
+    """A membership notice by the channels the person chose (issue 25: riders with only a phone
+    heard nothing when approved or invited)."""
     membership = Membership.objects.select_related("club", "user").filter(pk=row.object_id).first()
     if membership is None:
         return None
@@ -45,9 +57,23 @@ def render_membership(row: Outbox) -> EmailMessage | None:
     user = row.recipient if kind == "applied" else membership.user
     if user is None:
         return None
-    return _message(user=user, template=kind.split("_")[0], context={
-        "club": membership.club, "membership": membership, "kind": kind,
-        "days": kind.split("_")[1] if kind.startswith("dues") else None})
+    channels = message_channels(user)
+    messages: list[EmailMessage | Sms] = []
+    if "email" in channels:
+        email = _message(user=user, template=kind.split("_")[0], context={
+            "club": membership.club, "membership": membership, "kind": kind,
+            "days": kind.split("_")[1] if kind.startswith("dues") else None})
+        if email is not None:
+            messages.append(email)
+    sms_kind = f"club_{kind.split('_')[0]}"
+    if "sms" in channels and can_send(sms_kind):
+        with translation.override(user.language or settings.LANGUAGE_CODE):
+            params = {"club": localized(membership.club, "name")[:20]}
+            if kind == "applied":
+                params["name"] = membership.user.public_name[:20]
+            text = str(MEMBERSHIP_SMS[kind.split("_")[0]]) % params
+        messages.append(Sms(phone=user.phone, kind=sms_kind, params=params, text=text))
+    return messages or None
 
 
 def render_announcement(row: Outbox) -> list[EmailMessage | Sms] | None:

@@ -80,6 +80,8 @@ def sms_for(registration: Registration, kind: str, to: Any = None) -> Sms | None
             and rider.pk == registration.rider_id else "",
             "amount": money.yuan(owed["price_fen"] if owed["due_fen"] is None else owed["due_fen"]),
             "deadline": times.when(deadline, event, "m-d H:i"),
+            "position": waitlist_position(registration) or "" if kind in ("waitlisted", "ballot_waitlisted") else "",
+            "reason": (event.cancelled_reason or str(_("see the event page")))[:30] if kind == "event_cancelled" else "",
         }
         text = str(SMS_TEXTS[kind]) % params
     return Sms(phone=rider.phone, kind=kind, params={k: params[k] for k in SMS_PARAMS[kind]}, text=text)
@@ -92,15 +94,24 @@ SMS_TEXTS = {
     "offer": _("A seat in %(event)s is offered to you: pay ¥%(amount)s by %(deadline)s to take it."),
     "payment_lapsed": _("Your held seat in %(event)s was released: it was not paid in time."),
     "reminder": _("Tomorrow %(time)s: %(event)s. Check-in code: %(code)s."),
-    "event_cancelled": _("%(event)s on %(time)s is cancelled. Paid entry fees are refunded in full."),
+    "event_cancelled": _("%(event)s on %(time)s is cancelled: %(reason)s. Paid entry fees are refunded in full."),
     "team_entry": _("Your club entered you in %(event)s: confirm your place on the site."),
     "entered": _("You are entered in the ballot of %(event)s. We will tell you after the draw."),
     "transfer_offer": _("A seat in %(event)s is offered to you. Accept it on the event page with your own details."),
-    "ballot_waitlisted": _("%(event)s ballot: not selected this time. You are on the waitlist in draw order."),
+    "ballot_waitlisted": _("%(event)s ballot: not selected this time. You are number %(position)s on the waitlist."),
+    "waitlisted": _("%(event)s is full: you are number %(position)s on the waitlist. We will text you if a seat frees."),
+    "cancelled": _("Your registration for %(event)s is cancelled. Any refund follows the event's policy: see the site."),
+    "group_entry": _("A friend holds a seat for you in %(event)s: confirm it on the site."),
+    "deferred": _("Your seat in %(event)s is deferred to the next edition."),
+    "deferral_code": _("Your seat in the next edition of %(event)s: the entry code is on the site."),
+    "transferred": _("A seat in %(event)s on %(time)s is now yours. Check-in code: %(code)s."),
 }
 SMS_PARAMS = {  # the variables each approved template takes, in order (Tencent's are positional)
     "confirmed": ("event", "time", "code"), "promoted": ("event", "time", "code"),
     "awaiting_payment": ("event", "amount", "deadline"), "offer": ("event", "amount", "deadline"),
-    "payment_lapsed": ("event",), "reminder": ("time", "event", "code"), "event_cancelled": ("event", "time"),
-    "team_entry": ("event",), "entered": ("event",), "ballot_waitlisted": ("event",), "transfer_offer": ("event",),
+    "payment_lapsed": ("event",), "reminder": ("time", "event", "code"), "event_cancelled": ("event", "time", "reason"),
+    "team_entry": ("event",), "entered": ("event",), "ballot_waitlisted": ("event", "position"),
+    "transfer_offer": ("event",), "waitlisted": ("event", "position"), "cancelled": ("event",),
+    "group_entry": ("event",), "deferred": ("event",), "deferral_code": ("event",),
+    "transferred": ("event", "time", "code"),
 }
