@@ -80,8 +80,8 @@ def sms_for(registration: Registration, kind: str, to: Any = None) -> Sms | None
             and rider.pk == registration.rider_id else "",
             "amount": money.yuan(owed["price_fen"] if owed["due_fen"] is None else owed["due_fen"]),
             "deadline": times.when(deadline, event, "m-d H:i"),
-            "position": waitlist_position(registration) or "" if kind in ("waitlisted", "ballot_waitlisted") else "",
-            "reason": (event.cancelled_reason or str(_("see the event page")))[:30] if kind == "event_cancelled" else "",
+            "position": (waitlist_position(registration) or "") if kind.endswith("waitlisted") else "",
+            "reason": (event.cancelled_reason or str(_("see the event page")))[:30],
         }
         text = str(SMS_TEXTS[kind]) % params
     return Sms(phone=rider.phone, kind=kind, params={k: params[k] for k in SMS_PARAMS[kind]}, text=text)
@@ -99,8 +99,10 @@ SMS_TEXTS = {
     "entered": _("You are entered in the ballot of %(event)s. We will tell you after the draw."),
     "transfer_offer": _("A seat in %(event)s is offered to you. Accept it on the event page with your own details."),
     "ballot_waitlisted": _("%(event)s ballot: not selected this time. You are number %(position)s on the waitlist."),
-    "waitlisted": _("%(event)s is full: you are number %(position)s on the waitlist. We will text you if a seat frees."),
-    "cancelled": _("Your registration for %(event)s is cancelled. Any refund follows the event's policy: see the site."),
+    "waitlisted": _("%(event)s is full: you are number %(position)s on the waitlist. We will text you if a seat "
+                    "frees."),
+    "cancelled": _("Your registration for %(event)s is cancelled. Any refund follows the event's policy: see the "
+                   "site."),
     "group_entry": _("A friend holds a seat for you in %(event)s: confirm it on the site."),
     "deferred": _("Your seat in %(event)s is deferred to the next edition."),
     "deferral_code": _("Your seat in the next edition of %(event)s: the entry code is on the site."),
