@@ -87,7 +87,8 @@ class ClubApplyApi(APIView):
         data = ApplyInput(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.membership_apply(club=club_get(slug=slug), user=request.user,
-                                               message=data.validated_data["message"])
+                                               message=data.validated_data["message"],
+                                               share_contact=data.validated_data["share_contact"])
         return Response(MembershipOutput(membership).data)
 
 
@@ -151,7 +152,8 @@ class ClubInvitationApi(APIView):
         data = InvitationInput(data=request.data)
         data.is_valid(raise_exception=True)
         membership = services.membership_invitation_answer(club=club_get(slug=slug), user=request.user,
-                                                           accept=data.validated_data["accept"])
+                                                           accept=data.validated_data["accept"],
+                                                           share_contact=data.validated_data["share_contact"])
         return Response(MembershipOutput(membership).data)
 
 

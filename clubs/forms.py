@@ -37,9 +37,15 @@ class ClubForm(forms.ModelForm):
         return self.cleaned_data.get("dues_months") or 12
 
 
+SHARE_CONTACT_LABEL = _("Let the club's admins see my real name, mobile number, e-mail and emergency contact "
+                        "(for club rides and emergencies). Without this they see only my public name. I can change "
+                        "this on the club page at any time.")
+
+
 class ApplyForm(forms.Form):
     message = forms.CharField(label=_("message to the admins"), required=False, max_length=2000,
                               widget=forms.Textarea(attrs={"rows": 3}))
+    share_contact = forms.BooleanField(label=SHARE_CONTACT_LABEL, required=False)
 
 
 class MemberActionForm(forms.Form):

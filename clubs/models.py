@@ -68,6 +68,9 @@ class Membership(models.Model):
     paid_until = models.DateField(_("dues paid until"), null=True, blank=True)
     applied_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
+    # The member's consent, asked when applying, joining or accepting (and changed on the club page):
+    # the club's admins see their real name, mobile, e-mail and emergency contact only when given.
+    shares_contact = models.BooleanField(_("shares contact details with the club's admins"), default=False)
 
     class Meta:
         verbose_name = _("membership")
@@ -85,6 +88,18 @@ class Membership(models.Model):
     @property
     def is_admin(self) -> bool:
         return self.state == self.State.ACTIVE and self.role in (self.Role.OWNER, self.Role.ADMIN)
+
+    @property
+    def contact(self) -> dict[str, str]:
+        """What the club's admins may see of this member's contact details: all of it with consent,
+        nothing without (the roster page, its CSV and the API all read this)."""
+        user = self.user
+        if not self.shares_contact:
+            return dict.fromkeys(("real_name", "mobile", "email", "emergency_contact_name",
+                                  "emergency_contact_phone"), "")
+        return {"real_name": user.real_name, "mobile": user.mobile, "email": user.email,
+                "emergency_contact_name": user.emergency_contact_name,
+                "emergency_contact_phone": user.emergency_contact_phone}
 
 
 class Announcement(models.Model):

@@ -60,11 +60,12 @@ class RosterRowOutput(serializers.Serializer):
     id = serializers.IntegerField(source="pk", required=False)
     username = serializers.CharField(source="user.username", required=False)
     role = serializers.ChoiceField(choices=Membership.Role.choices, required=False)
-    real_name = serializers.CharField(source="user.real_name", required=False)
-    mobile = serializers.CharField(source="user.mobile", required=False)
-    email = serializers.CharField(source="user.email", required=False)
-    emergency_contact_name = serializers.CharField(source="user.emergency_contact_name", required=False)
-    emergency_contact_phone = serializers.CharField(source="user.emergency_contact_phone", required=False)
+    # contact details only with the member's consent (Membership.contact): "" without it
+    real_name = serializers.CharField(source="contact.real_name", required=False)
+    mobile = serializers.CharField(source="contact.mobile", required=False)
+    email = serializers.CharField(source="contact.email", required=False)
+    emergency_contact_name = serializers.CharField(source="contact.emergency_contact_name", required=False)
+    emergency_contact_phone = serializers.CharField(source="contact.emergency_contact_phone", required=False)
     paid_until = serializers.DateField(required=False, allow_null=True)
 
     def get_fields(self):
@@ -113,10 +114,14 @@ class MemberActionInput(serializers.Serializer):
 
 class ApplyInput(serializers.Serializer):
     message = serializers.CharField(max_length=2000, required=False, allow_blank=True, default="")
+    share_contact = serializers.BooleanField(required=False, default=False,
+                                             help_text="Consent: the club's admins see real name, mobile, e-mail "
+                                                       "and emergency contact.")
 
 
 class InvitationInput(serializers.Serializer):
     accept = serializers.BooleanField()
+    share_contact = serializers.BooleanField(required=False, default=False)
 
 
 class AnnouncementInput(serializers.Serializer):

@@ -70,14 +70,16 @@ def club_update(*, club: Club, **fields: object) -> Club:
 
 
 @transaction.atomic
-def membership_apply(*, club: Club, user: User, message: str = "") -> Membership:
-    """Join (open club) or apply (approval club); invite-only clubs refuse. A repeat changes nothing."""
+def membership_apply(*, club: Club, user: User, message: str = "", share_contact: bool = False) -> Membership:
+    """Join (open club) or apply (approval club); invite-only clubs refuse. A repeat changes nothing.
+    `share_contact`: the rider's consent that the club's admins see their contact details."""
     if club.join_policy == Club.JoinPolicy.INVITE:
         raise ServiceError(_("This club is invite only: ask an admin to add you."), ClubCode.INVITE_ONLY)
     membership, created = Membership.objects.select_for_update().get_or_create(club=club, user=user)
     if membership.state in (Membership.State.ACTIVE, Membership.State.PENDING) and not created:
         return membership
     membership.role = Membership.Role.MEMBER
+    membership.shares_contact = share_contact
     membership.message = message.replace("\x00", "")[:MESSAGE_MAX_LENGTH]  # PostgreSQL cannot store NUL
     membership.applied_at = timezone.now()
     if club.join_policy == Club.JoinPolicy.OPEN:
@@ -112,14 +114,26 @@ def membership_invite(*, club: Club, user: User) -> Membership:
 
 
 @transaction.atomic
-def membership_invitation_answer(*, club: Club, user: User, accept: bool) -> Membership:
+def membership_invitation_answer(*, club: Club, user: User, accept: bool, share_contact: bool = False) -> Membership:
     """The invited rider accepts (becomes an active member) or declines (nothing changes for the club)."""
     membership = Membership.objects.select_for_update().filter(club=club, user=user).first()
     if membership is None or membership.state != Membership.State.INVITED:
         raise ServiceError(_("You have no invitation from this club."), ClubCode.NOT_INVITED)
     membership.state = Membership.State.ACTIVE if accept else Membership.State.DECLINED
+    membership.shares_contact = accept and share_contact
     membership.decided_at = timezone.now()
-    membership.save(update_fields=["state", "decided_at"])
+    membership.save(update_fields=["state", "decided_at", "shares_contact"])
+    return membership
+
+
+@transaction.atomic
+def membership_share_contact(*, club: Club, user: User, share: bool) -> Membership:
+    """The member gives or withdraws consent to show their contact details to the club's admins."""
+    membership = Membership.objects.select_for_update().filter(club=club, user=user).first()
+    if membership is None or membership.state not in (Membership.State.ACTIVE, Membership.State.PENDING):
+        raise ServiceError(_("You are not a member of this club."), ClubCode.NOT_INVITED)
+    membership.shares_contact = share
+    membership.save(update_fields=["shares_contact"])
     return membership
 
 

@@ -10,6 +10,7 @@ urlpatterns = [
     path("<str:slug>/", views.club_detail, name="detail"),
     path("<str:slug>/apply/", views.club_apply, name="apply"),
     path("<str:slug>/leave/", views.club_leave, name="leave"),
+    path("<str:slug>/share/", views.club_share, name="share"),
     path("<str:slug>/dues/", views.dues_pay, name="dues-pay"),
     path("<str:slug>/invitation/", views.club_invitation, name="invitation"),
     path("<str:slug>/manage/", views.club_manage, name="manage"),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from accounts.selectors import rider_by_username
 from clubs import services
 from clubs.forms import (
+    SHARE_CONTACT_LABEL,
     AddMemberForm,
     AnnouncementForm,
     ApplyForm,
@@ -64,6 +65,7 @@ def club_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "club": club, "membership": membership,
         "roster": roster_for(club=club, viewer=request.user), "upcoming": upcoming, "recent": recent,
         "is_admin": is_club_admin(club_id=club.pk, user=request.user), "apply_form": ApplyForm(),
+        "share_contact_label": SHARE_CONTACT_LABEL,
         "today": timezone.localdate(),
         "announcements": club.announcements.all()[:5] if membership and membership.state == Membership.State.ACTIVE
         else [],
@@ -95,7 +97,8 @@ def club_apply(request: HttpRequest, slug: str) -> HttpResponse:
             messages.error(request, " ".join(errors))
         return redirect("clubs:detail", slug=club.slug)
     with shown_on(request) as outcome:
-        membership = services.membership_apply(club=club, user=request.user, message=form.cleaned_data["message"])
+        membership = services.membership_apply(club=club, user=request.user, message=form.cleaned_data["message"],
+                                               share_contact=form.cleaned_data["share_contact"])
     if outcome.ok:
         messages.success(request, _("Welcome to the club!") if membership.state == Membership.State.ACTIVE
                          else _("Your application was sent to the club's admins."))
@@ -109,9 +112,24 @@ def club_invitation(request: HttpRequest, slug: str) -> HttpResponse:
     club = club_get(slug=slug)
     accept = request.POST.get("answer") == "accept"
     with shown_on(request) as outcome:
-        services.membership_invitation_answer(club=club, user=request.user, accept=accept)
+        services.membership_invitation_answer(club=club, user=request.user, accept=accept,
+                                              share_contact=request.POST.get("share_contact") == "on")
     if outcome.ok:
         messages.success(request, _("Welcome to the club!") if accept else _("You declined the invitation."))
+    return redirect("clubs:detail", slug=club.slug)
+
+
+@login_required
+@require_POST
+def club_share(request: HttpRequest, slug: str) -> HttpResponse:
+    """The member gives or withdraws consent to show their contact details to the club's admins."""
+    club = club_get(slug=slug)
+    share = request.POST.get("share") == "1"
+    with shown_on(request) as outcome:
+        services.membership_share_contact(club=club, user=request.user, share=share)
+    if outcome.ok:
+        messages.success(request, _("The club's admins now see your contact details.") if share
+                         else _("The club's admins no longer see your contact details."))
     return redirect("clubs:detail", slug=club.slug)
 
 
@@ -186,9 +204,9 @@ def roster_csv(request: HttpRequest, slug: str) -> HttpResponse:
     return csv_response(f"club-{club.pk}-roster", [
         _("Username"), _("Display name"), _("Real name"), _("Role"), _("Mobile"), _("E-mail"), _("Emergency contact"),
         _("Emergency phone"), _("Dues paid until"),
-    ], ([m.user.username, m.user.display_name, m.user.real_name, m.get_role_display(), m.user.mobile, m.user.email,
-         m.user.emergency_contact_name, m.user.emergency_contact_phone, m.paid_until or ""]
-        for m in roster.memberships))
+    ], ([m.user.username, m.user.display_name, m.contact["real_name"], m.get_role_display(), m.contact["mobile"],
+         m.contact["email"], m.contact["emergency_contact_name"], m.contact["emergency_contact_phone"],
+         m.paid_until or ""] for m in roster.memberships))
 
 
 @login_required

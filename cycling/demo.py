@@ -166,7 +166,7 @@ def _demo_club(users: dict[str, User]) -> Club:
     """The club, its members, a pending application and a members-only ride on the greenway."""
     club = club_create(founder=users["demo-organizer"], **CLUB)
     membership_invite(club=club, user=users["demo-rider"])  # the demo rider accepted the invitation
-    membership_invitation_answer(club=club, user=users["demo-rider"], accept=True)
+    membership_invitation_answer(club=club, user=users["demo-rider"], accept=True, share_contact=True)
     membership_set_dues(membership=club.memberships.get(user=users["demo-rider"]),
                         paid_until=timezone.localdate() + timedelta(days=200))
     membership_apply(club=club, user=users["demo-applicant"], message="我住在广宗，周末想一起骑车。")

@@ -19,13 +19,14 @@ def make_gpx(points: int = 200, *, lat0: float = 37.05, lon0: float = 114.5, cli
     ).encode()
 
 
-def join(*, club, user):
+def join(*, club, user, share_contact=True):
     """The rider joins by invitation: an admin invites, the rider accepts (the only way in for
-    invite-only clubs). Returns the active membership."""
+    invite-only clubs), by default letting the admins see their contact details. Returns the active
+    membership."""
     from clubs.services import membership_invitation_answer, membership_invite
 
     membership_invite(club=club, user=user)
-    return membership_invitation_answer(club=club, user=user, accept=True)
+    return membership_invitation_answer(club=club, user=user, accept=True, share_contact=share_contact)
 
 
 def browser_form(html: str, *, containing: str) -> dict[str, str]:

@@ -50,7 +50,7 @@ def test_adding_a_rider_only_invites_and_shows_nothing_until_accepted(client, wo
     client.force_login(target)
     page = client.get(f"/clubs/{club.slug}/").content.decode()
     assert 'id="invitation"' in page
-    client.post(f"/clubs/{club.slug}/invitation/", {"answer": "accept"})
+    client.post(f"/clubs/{club.slug}/invitation/", {"answer": "accept", "share_contact": "on"})
     assert Membership.objects.get(club=club, user=target).state == "active"
     client.force_login(owner)
     assert SECRET["mobile"] in client.get(f"/clubs/{club.slug}/manage/").content.decode()
@@ -162,3 +162,41 @@ def test_a_member_sees_their_own_dues(client, world):
     assert "会费已缴至" in client.get(f"/clubs/{world['club'].slug}/").content.decode()
     membership_set_dues(membership=member, paid_until=timezone.localdate() - datetime.timedelta(days=1))
     assert "会费已于" in client.get(f"/clubs/{world['club'].slug}/").content.decode()
+
+
+def _seen_by(client, club, owner):
+    client.force_login(owner)
+    return (client.get(f"/clubs/{club.slug}/manage/").content.decode(),
+            client.get(f"/clubs/{club.slug}/roster.csv").content.decode("utf-8-sig"),
+            client.get(f"/api/v1/clubs/{club.slug}/members/").content.decode())
+
+
+def test_the_admins_see_contact_details_only_with_the_members_consent(client, world, target):
+    """Issue 25: /me/ promised phone and emergency contact only to the rider and event organizers, yet
+    every club admin saw them after approval, and the application never said so. Now the form asks,
+    the admins see only what was agreed, and the member can withdraw it."""
+    from clubs.services import club_create, membership_apply, membership_decide
+
+    owner = world["owner"]
+    club = club_create(founder=owner, name="邢台夜骑", slug="night", join_policy="approval")
+    client.force_login(target)
+    form = client.get(f"/clubs/{club.slug}/", headers={"accept-language": "zh-hans"}).content.decode()
+    assert 'name="share_contact"' in form and "紧急联系人" in form  # the application says what would be shared
+    client.post(f"/clubs/{club.slug}/apply/", {"message": "hi"})  # the box left unticked
+    membership_decide(membership=Membership.objects.get(club=club, user=target), approve=True)
+    for body in _seen_by(client, club, owner):
+        assert not _shows_secret(body), [v for v in SECRET.values() if v in body]
+    assert "not-shared" in _seen_by(client, club, owner)[0]
+    client.force_login(target)
+    client.post(f"/clubs/{club.slug}/share/", {"share": "1"})
+    assert all(SECRET["mobile"] in body for body in _seen_by(client, club, owner))
+    client.force_login(target)
+    client.post(f"/clubs/{club.slug}/share/", {"share": "0"})
+    assert not any(_shows_secret(body) for body in _seen_by(client, club, owner))
+    other = UserFactory(**{**SECRET, "real_name": "李同意"})
+    membership_apply(club=club, user=other, share_contact=True)
+    membership_decide(membership=Membership.objects.get(club=club, user=other), approve=True)
+    assert SECRET["mobile"] in _seen_by(client, club, owner)[1]
+    client.force_login(target)
+    profile = client.get("/me/", headers={"accept-language": "en"}).content.decode()
+    assert "only if you agree when joining" in profile
