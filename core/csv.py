@@ -8,6 +8,7 @@ import re
 from collections.abc import Iterable, Sequence
 
 from django.http import HttpResponse
+from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
 # A cell starting with one of these, after any leading whitespace, is a formula to Excel,
@@ -41,7 +42,8 @@ def csv_response(filename: str, header: Sequence[object], rows: Iterable[Sequenc
     """A download named `filename` (without .csv)."""
     response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
     name = filename.removesuffix(".csv")  # never "finance.csv.csv"
-    response["Content-Disposition"] = f'attachment; filename="{name}.csv"'
+    # RFC 6266: an ASCII name as is, a Chinese one (an event's slug) as filename*=utf-8''…
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.csv")
     response["X-Content-Type-Options"] = "nosniff"
     return response
 

@@ -144,7 +144,8 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
     if order.paid_at is None:
         raise Http404
     mine = order.rider_id == request.user.pk
-    form = FapiaoForm(request.POST or None, instance=getattr(order, "fapiao", None)) if mine else None
+    invoiceable = order.status in (Order.Status.PAID, Order.Status.PARTIALLY_REFUNDED)  # not once all came back
+    form = FapiaoForm(request.POST or None, instance=getattr(order, "fapiao", None)) if mine and invoiceable else None
     if request.method == "POST" and form is not None and form.is_valid():
         with shown_on(form) as outcome:
             services.fapiao_request(order=order, **form.cleaned_data)
@@ -153,7 +154,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
             return redirect("payments:receipt", pk=order.pk)
     return render(request, "payments/receipt.html", {
         "order": order, "payments": order.payments.order_by("pk"), "refunds": order.refunds.order_by("pk"),
-        "form": form, "labels": providers.LABELS})
+        "form": form, "labels": providers.LABELS, "refunded_in_full": mine and not invoiceable})
 
 
 @csrf_exempt

@@ -6,6 +6,7 @@ import csv
 import datetime
 import io
 from decimal import Decimal
+from urllib.parse import quote
 
 import pytest
 from django.core import mail
@@ -221,3 +222,30 @@ def test_a_team_member_confirming_a_paid_seat_pays_for_it(make_event):
     assert order.amount_fen == 6000 and order.rider == members[0]
     assert dev_pay(order=order).status == "paid"
     assert Registration.objects.get(pk=confirmed.pk).status == "confirmed"
+
+
+def test_finance_csv_amounts_are_numbers_and_the_name_has_one_extension(client, race, organizer):
+    """Issue 25: refunds came out as text ('-30.00) so Excel's sums were wrong, and the file was
+    called …-finance.csv.csv; a fully refunded order still offered a fapiao."""
+    EventPayment.objects.create(event=race, refund_full_until=NOW + datetime.timedelta(days=3))
+    registration, order = _paid_rider(race, race.categories.get(name="50公里"))
+    registration_cancel(registration=registration)  # refunded in full by the policy
+    client.force_login(organizer)
+    response = client.get(f"/payments/events/{race.slug}/finance.csv")
+    assert response["Content-Disposition"] == "attachment; filename*=utf-8''" + quote(f"{race.slug}-finance.csv")
+    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    negative = [cell for row in rows[1:] for cell in row if cell.lstrip("'").startswith("-")]
+    assert negative and all(not cell.startswith("'") for cell in negative), negative
+    client.force_login(registration.rider)
+    page = client.get(f"/payments/orders/{order.pk}/receipt/").content.decode()
+    assert 'id="no-fapiao"' in page and 'id="fapiao-form"' not in page
+
+
+def test_cue_sheet_csv_keeps_negative_longitudes_as_numbers(client, organizer):
+    from routes.services import route_import
+    from tests.helpers import make_gpx
+
+    version = route_import(owner=organizer, data=make_gpx(lat0=-33.9, lon0=-70.6), filename="andes.gpx", publish=True)
+    body = client.get(f"/routes/{version.route.slug}/cues.csv").content.decode("utf-8-sig")
+    rows = list(csv.reader(io.StringIO(body)))
+    assert rows[1][-1].startswith("-70.") and rows[1][-2].startswith("-33.")
