@@ -2,7 +2,8 @@
 
 from django.conf import settings
 from django.http import HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import render
+from django.shortcuts import redirect, render
+from django.templatetags.static import static
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.defaults import page_not_found
@@ -43,6 +44,10 @@ def home(request: HttpRequest) -> HttpResponse:
     context = {"routes": routes_published()[:6], "clubs": clubs_public()[:6],
                "events": events_list(filters=EventFilters(), user=request.user)[:6]}
     return render(request, "home.html", context)
+
+
+def favicon(request: HttpRequest) -> HttpResponse:
+    return redirect(static("favicon.svg"), permanent=True)
 
 
 def media(request: HttpRequest, path: str) -> HttpResponse:

@@ -49,6 +49,9 @@ def categories_with_seats() -> Prefetch:
         # seats taken: confirmed, held for a team member, held while the rider pays
         seated=Count("registrations", filter=Q(registrations__status__in=Registration.SEATED)),
         waiting=Count("registrations", filter=Q(registrations__status=Registration.Status.WAITLISTED)),
+        # held: waiting for the rider's payment (a waitlist offer included) or a team member's confirmation
+        held=Count("registrations", filter=Q(registrations__status__in=(Registration.Status.AWAITING,
+                                                                       Registration.Status.HELD))),
     ).select_related("route_version__route").order_by("position", "pk"))
 
 

@@ -88,3 +88,11 @@ def test_in_development_mail_links_follow_the_served_address(client, db, setting
     settings.SITE_URL = "https://ride.example.cn"
     client.get("/", HTTP_HOST="127.0.0.1:8765")
     assert settings.SITE_URL == "https://ride.example.cn"
+
+
+def test_a_favicon_so_no_page_logs_a_404(client, db):
+    """Issue 25: every page answered /favicon.ico with 404."""
+    page = client.get("/").content.decode()
+    assert '<link rel="icon" href="/static/favicon.svg"' in page
+    response = client.get("/favicon.ico")
+    assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"

@@ -15,7 +15,7 @@
 // it, so a phone user sees what went wrong without scrolling.
 (function () {
   "use strict";
-  var summary = document.getElementById("error-summary");
+  var summary = document.getElementById("error-summary") || document.querySelector(".checkin-result");
   if (summary) {
     summary.scrollIntoView({block: "start"});
     summary.focus({preventScroll: true});

@@ -295,3 +295,15 @@ def test_code_fields_keep_the_letter_keyboard(client, event, organizer):
     from allauth.account.forms import VerifyPhoneForm
 
     assert VerifyPhoneForm.base_fields["code"].widget.attrs["autocomplete"] == "one-time-code"
+
+
+def test_already_checked_in_names_the_rider_like_success_in_a_live_region(client, event, organizer):
+    """Issue 25: "already checked in" showed the public nickname while success showed the real name
+    the helper compares with the ID card; neither was announced to a screen reader."""
+    registration = confirmed(event, UserFactory(real_name="张三丰", display_name="山里骑手"))
+    client.force_login(organizer)
+    client.post(f"/events/{event.slug}/checkin/", {"code": checkin_code(registration)})
+    again = client.post(f"/events/{event.slug}/checkin/", {"code": checkin_code(registration)}).content.decode()
+    assert 'data-outcome="already"' in again and "张三丰" in again and "山里骑手" not in again
+    live = re.search(r'<div id="checkin-live" role="status"[^>]*>(.*?)</div>', again, re.S).group(1)
+    assert 'data-outcome="already"' in live

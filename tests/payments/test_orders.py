@@ -224,3 +224,12 @@ def test_i_have_paid_before_paying_says_so(client, race):
     assert "尚未收到这笔订单的付款" in page
     order.refresh_from_db()
     assert order.status == "pending"
+
+
+def test_the_manage_page_counts_seats_held_for_payment(client, race, organizer):
+    """Issue 25: the seat table showed capacity 1, confirmed 0 while the only seat was held for a
+    rider paying: now held and free seats have their columns."""
+    registration_create(event=race, category=race.categories.get(), rider=UserFactory())
+    client.force_login(organizer)
+    page = client.get(f"/events/{race.slug}/manage/").content.decode()
+    assert '<td class="held">1</td><td class="free">0</td>' in page
