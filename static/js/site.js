@@ -16,10 +16,14 @@
 (function () {
   "use strict";
   var summary = document.getElementById("error-summary") || document.querySelector(".checkin-result");
-  if (summary) {
-    summary.scrollIntoView({block: "start"});
-    summary.focus({preventScroll: true});
+  function show() {
+    if (summary && document.activeElement !== summary) {
+      summary.scrollIntoView({block: "start"});
+      summary.focus({preventScroll: true});
+    }
   }
+  show();
+  window.addEventListener("load", show);  // after the browser's own jump to a #fragment
 })();
 // <button data-share="url">: the phone's share sheet where there is one, else copy the link.
 (function () {
