@@ -6,6 +6,10 @@ from html import escape
 
 W, H, LEFT, BOTTOM, TOP, RIGHT = 480, 240, 40, 44, 16, 16  # drawn small: readable at 390 px wide
 COLOURS = ["#0b6e4f", "#d97706", "#2563eb", "#7c3aed", "#dc2626", "#475569"]
+# Lines told apart without colour (WCAG 1.4.1): each its own dash pattern and point marker, the same
+# in the legend; the values are also in a table beside the chart (data_table).
+DASHES = ["", "", "8 4", "2 3", "10 3 2 3", "4 4"]
+MARKERS = ["", "circle", "square", "diamond", "triangle", "circle"]
 FONT = 14  # viewBox units: on a 390 px phone a 480-unit chart inside a card is ~320 px wide, so this is ~9.4 px
 CHAR = FONT * 0.62  # the width of a digit or Latin letter, near enough
 
@@ -84,12 +88,17 @@ def lines(labels: list[str], series: list[tuple[str, list[float]]], *, title: st
                                  f'width="{step * 0.6:.1f}" height="{bar:.1f}" fill="{colour}" fill-opacity="0.35">'
                                  f'<title>{escape(labels[i])}: {v:g}</title></rect>')
         else:
-            points = " ".join(f"{LEFT + (i + 0.5) * step:.1f},{H - BOTTOM - plot * v / top:.1f}"
-                              for i, v in enumerate(values))
-            parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"/>')
+            xy = [(LEFT + (i + 0.5) * step, H - BOTTOM - plot * v / top) for i, v in enumerate(values)]
+            points = " ".join(f"{x:.1f},{y:.1f}" for x, y in xy)
+            parts.append(f'<polyline points="{points}" fill="none" stroke="{colour}" stroke-width="2"{_dash(k)}/>')
+            parts.extend(_marker(MARKERS[k % len(MARKERS)], x, y, colour) for x, y in xy)
         lx, ly = 4, H + 6 + 18 * k
-        parts.append(f'<rect x="{lx}" y="{ly}" width="12" height="12" fill="{colour}"/>'
-                     f'<text x="{lx + 18}" y="{ly + 11}" font-size="{FONT}">{escape(name)} '
+        if k == 0:
+            parts.append(f'<rect x="{lx}" y="{ly}" width="24" height="12" fill="{colour}" fill-opacity="0.35"/>')
+        else:
+            parts.append(f'<line x1="{lx}" x2="{lx + 24}" y1="{ly + 6}" y2="{ly + 6}" stroke="{colour}" '
+                         f'stroke-width="2"{_dash(k)}/>' + _marker(MARKERS[k % len(MARKERS)], lx + 12, ly + 6, colour))
+        parts.append(f'<text x="{lx + 30}" y="{ly + 11}" font-size="{FONT}">{escape(name)} '
                      f'({escape(peak.format(n=f"{top:g}"))})</text>')
     every = label_every(len(labels), step, max(len(label) for label in labels))
     for i, label in enumerate(labels):
@@ -101,6 +110,35 @@ def lines(labels: list[str], series: list[tuple[str, list[float]]], *, title: st
                      f'{escape(x_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)
+
+
+def _dash(k: int) -> str:
+    dash = DASHES[k % len(DASHES)]
+    return f' stroke-dasharray="{dash}"' if dash else ""
+
+
+def _marker(shape: str, x: float, y: float, colour: str) -> str:
+    if shape == "circle":
+        return f'<circle cx="{x:.1f}" cy="{y:.1f}" r="3.5" fill="{colour}"/>'
+    if shape == "square":
+        return f'<rect x="{x - 3.5:.1f}" y="{y - 3.5:.1f}" width="7" height="7" fill="{colour}"/>'
+    if shape == "diamond":
+        return f'<path d="M{x:.1f} {y - 4.5:.1f}l4.5 4.5l-4.5 4.5l-4.5-4.5z" fill="{colour}"/>'
+    if shape == "triangle":
+        return f'<path d="M{x:.1f} {y - 4.5:.1f}l4.5 8h-9z" fill="{colour}"/>'
+    return ""
+
+
+def data_table(labels: list[str], series: list[tuple[str, list[float]]], *, caption: str, first: str) -> str:
+    """The numbers a chart draws, as a table beside it (screen readers, colour-blind readers, and
+    anyone who wants the figures): one row per label, one column per series."""
+    if not labels or not series:
+        return ""
+    head = "".join(f"<th>{escape(name)}</th>" for name, _ in series)
+    rows = "".join(f"<tr><td>{escape(label)}</td>" + "".join(f"<td>{values[i]:g}</td>" for _, values in series)
+                   + "</tr>" for i, label in enumerate(labels))
+    return (f'<details class="chart-data"><summary>{escape(caption)}</summary><div class="table-scroll"><table>'
+            f"<thead><tr><th>{escape(first)}</th>{head}</tr></thead><tbody>{rows}</tbody></table></div></details>")
 
 
 def hbars(points: list[tuple[str, int | None]], *, title: str) -> str:

@@ -131,10 +131,14 @@ def dashboard(request: HttpRequest) -> HttpResponse:
                     [[m.month.strftime("%Y-%m"), m.participants, m.events, m.unique_riders, m.first_time_riders]
                      for m in months])
     participation = {m.month: m.participants for m in months}
-    line_chart = charts.lines([m.strftime("%y-%m") for m in all_months], [
+    line_series = [
         (_("Participants"), [participation.get(m, 0) for m in all_months]),
         *[(localized(b, "name"), [sales.get(b.pk, {}).get(m, 0) for m in all_months]) for b in brands[:5]],
-    ], title=_("Participation and sales (units) per month"), **_chart_words())
+    ]
+    line_months = [m.strftime("%y-%m") for m in all_months]
+    line_chart = charts.lines(line_months, line_series, title=_("Participation and sales (units) per month"),
+                              **_chart_words())
+    line_table = charts.data_table(line_months, line_series, caption=_("The chart's figures"), first=_("Month"))
     share = charts.hbars([(localized(b, "name") if b else _("unknown"), n) for b, n in selectors.brand_shares()],
                          title=_("Brand ridden by participants"))
     return render(request, "industry/dashboard.html", {
@@ -143,6 +147,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             [(m.month.strftime("%y-%m"), m.participants) for m in months], title=_("Participants per month"),
             x_label=_("month (months with events)"), y_label=_("participants"))),
         "line_chart": mark_safe(line_chart), "share_chart": mark_safe(share),  # noqa: S308 - our own SVG
+        "line_table": mark_safe(line_table),  # noqa: S308 - escaped by charts.data_table
         "events": selectors.sponsored_events(), "stat_events": Event.objects.filter(
             status=Event.Status.COMPLETED).order_by("-starts_at")[:50],
         "last_computed": selectors.last_computed(), "demo": selectors.synthetic_data_present(),
@@ -208,12 +213,14 @@ def linkage(request: HttpRequest) -> HttpResponse:
             return render(request, "industry/linkage_pending.html", {"form": form}, status=202)
         if request.GET.get("format") == "csv":
             return _linkage_csv(report, request.GET.get("table", ""))
-    chart = ""
+    chart = table = ""
     if report and report.series:
-        chart = charts.lines([m.strftime("%y-%m") for m, _p, _s in report.series], [
-            (_("Participants"), [p for _m, p, _s in report.series]),
-            *[(localized(r.brand, "name"), [s.get(r.brand.pk, 0) for _m, _p, s in report.series])
-              for r in report.brands]], title=_("Participation and sponsors' sales per month"), **_chart_words())
+        months = [m.strftime("%y-%m") for m, _p, _s in report.series]
+        series = [(_("Participants"), [p for _m, p, _s in report.series]),
+                  *[(localized(r.brand, "name"), [s.get(r.brand.pk, 0) for _m, _p, s in report.series])
+                    for r in report.brands]]
+        chart = charts.lines(months, series, title=_("Participation and sponsors' sales per month"), **_chart_words())
+        table = charts.data_table(months, series, caption=_("The chart's figures"), first=_("Month"))
     sections = []
     for row in report.brands if report else []:
         main = next((e.result for e in row.estimates if e.key == "all"), None)
@@ -232,7 +239,7 @@ def linkage(request: HttpRequest) -> HttpResponse:
     several = sum(1 for row in report.brands for e in row.estimates
                   if e.result.estimate and e.result.credible) if report else 0
     return render(request, "industry/linkage.html", {
-        "form": form, "report": report, "chart": mark_safe(chart),  # noqa: S308 - our own SVG
+        "form": form, "report": report, "chart": mark_safe(chart), "chart_table": mark_safe(table),  # noqa: S308 - our SVG, escaped table
         "sections": sections, "several": several if several > 1 else 0,
         "demo": selectors.synthetic_data_present(),
         "thin_text": {r.brand.pk: _thin_text(r.thin) for r in report.brands} if report else {},

@@ -5,6 +5,8 @@ from html import escape
 WIDTH, HEIGHT = 800, 220
 LEFT, RIGHT, TOP, BOTTOM = 48, 12, 12, 28
 CLIMB_COLOURS = {"HC": "#7f1d1d", "1": "#b91c1c", "2": "#dc2626", "3": "#ea580c", "4": "#f59e0b", "": "#fbbf24"}
+# the climbs' labels: the band's hue, dark enough to read on the light band (>= 4.5:1, WCAG 1.4.3)
+CLIMB_TEXT = {"HC": "#7f1d1d", "1": "#991b1b", "2": "#991b1b", "3": "#9a3412", "4": "#92400e", "": "#92400e"}
 
 
 def _nice_step(span: float, ticks: int) -> float:
@@ -61,12 +63,15 @@ def _profile(profile: list[list[float]], climbs: list[dict], *, title: str, km_l
                      f'{climb["avg_gradient"]:.1f}%</title></rect>')
         if label:
             parts.append(f'<text x="{(x1 + x2) / 2:.1f}" y="{TOP + 12}" font-size="{font}" text-anchor="middle" '
-                         f'fill="{colour}">{escape(label)}</text>')
+                         f'fill="{CLIMB_TEXT.get(climb.get("category", ""), CLIMB_TEXT[""])}">{escape(label)}</text>')
     parts.append(f'<polygon points="{area}" fill="#0b6e4f" fill-opacity="0.25"/>')
     parts.append(f'<polyline points="{points}" fill="none" stroke="#0b6e4f" stroke-width="2"/>')
     step = _nice_step(high - low, 4)
     tick = (int(low // step) + 1) * step
     while tick < high:
+        if y(tick) < TOP + font + 6:  # would sit on the unit (m) written in the top corner
+            tick += step
+            continue
         parts.append(f'<line x1="{LEFT}" x2="{WIDTH - RIGHT}" y1="{y(tick):.1f}" y2="{y(tick):.1f}" stroke="#d9dee3"/>'
                      f'<text x="{LEFT - 4}" y="{y(tick) + 4:.1f}" font-size="{font}" text-anchor="end">'
                      f'{tick:.0f}</text>')
@@ -76,7 +81,9 @@ def _profile(profile: list[list[float]], climbs: list[dict], *, title: str, km_l
     while k <= km[-1] + 1e-9:
         parts.append(f'<text x="{x(k):.1f}" y="{HEIGHT - 8}" font-size="{font}" text-anchor="middle">{k:g}</text>')
         k += kstep
-    parts.append(f'<text x="{WIDTH - RIGHT}" y="{HEIGHT - 8}" font-size="{font}" text-anchor="end">{escape(km_label)}'
-                 f'</text><text x="4" y="{TOP + 10}" font-size="{font}">{escape(m_label)}</text>')
+    # the units in the two corners left of the axes, clear of every tick label (the last km tick sits
+    # at the right edge, the top height tick is skipped above)
+    parts.append(f'<text x="4" y="{HEIGHT - 8}" font-size="{font}">{escape(km_label)}</text>'
+                 f'<text x="4" y="{TOP + 10}" font-size="{font}">{escape(m_label)}</text>')
     parts.append("</svg>")
     return "".join(parts)

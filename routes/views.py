@@ -91,7 +91,8 @@ def _map_payload(line: list, start: list | None, finish: list | None, pois: list
             poi["lat"], poi["lon"] = wgs84_to_gcj02(poi["lat"], poi["lon"])
     return {"line": line, "start": start, "finish": finish, "pois": pois, "tiles": settings.MAP_TILE_URL,
             "attribution": settings.MAP_TILE_ATTRIBUTION,
-            "labels": {"start": _("Start"), "finish": _("Finish")}}
+            "labels": {"start": _("Start"), "finish": _("Finish"), "zoom_in": _("Zoom in"),
+                       "zoom_out": _("Zoom out")}}
 
 
 def route_detail(request: HttpRequest, slug: str) -> HttpResponse:

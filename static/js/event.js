@@ -18,7 +18,8 @@
   var source = document.getElementById("meeting-data");
   if (holder && source && typeof L !== "undefined") {
     var data = JSON.parse(source.textContent);
-    var map = L.map(holder, { scrollWheelZoom: false }).setView([data.lat, data.lon], 14);
+    var map = L.map(holder, { scrollWheelZoom: false, zoomControl: false }).setView([data.lat, data.lon], 14);
+    L.control.zoom({ zoomInTitle: holder.dataset.zoomIn, zoomOutTitle: holder.dataset.zoomOut }).addTo(map);
     if (data.tiles) { L.tileLayer(data.tiles, { maxZoom: 18, attribution: data.attribution || "" }).addTo(map); }
     L.circleMarker([data.lat, data.lon], { radius: 8, color: "#0b6e4f", fillOpacity: 1 }).bindTooltip(asText(data.label || "")).addTo(map);
   }

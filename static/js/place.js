@@ -31,7 +31,8 @@
     var targets = fields(holder.dataset.pick);
     var lat = parseFloat(targets[0].value), lon = parseFloat(targets[1].value);
     var start = isNaN(lat) || isNaN(lon) ? [37.07, 114.50] : [lat, lon];  // Xingtai
-    var map = L.map(holder, { scrollWheelZoom: false }).setView(start, isNaN(lat) ? 10 : 14);
+    var map = L.map(holder, { scrollWheelZoom: false, zoomControl: false }).setView(start, isNaN(lat) ? 10 : 14);
+    L.control.zoom({ zoomInTitle: holder.dataset.zoomIn, zoomOutTitle: holder.dataset.zoomOut }).addTo(map);
     if (holder.dataset.tiles) {
       L.tileLayer(holder.dataset.tiles, { maxZoom: 18, attribution: holder.dataset.attribution || "" }).addTo(map);
     }

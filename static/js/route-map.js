@@ -8,11 +8,14 @@
   var data = JSON.parse(source.textContent);
   // Leaflet inserts a string as HTML: GPX names come from anyone's file, so they go in as text
   var asText = function (text) { var span = document.createElement("span"); span.textContent = text; return span; };
-  var map = L.map(holder, { scrollWheelZoom: false });
+  var map = L.map(holder, { scrollWheelZoom: false, zoomControl: false });
+  // Leaflet's buttons speak the page's language (their titles are English otherwise)
+  L.control.zoom({ zoomInTitle: data.labels.zoom_in, zoomOutTitle: data.labels.zoom_out }).addTo(map);
   if (data.tiles) {
     L.tileLayer(data.tiles, { maxZoom: 18, attribution: data.attribution || "" }).addTo(map);
   }
-  var lines = L.polyline(data.line, { color: "#0b6e4f", weight: 4 }).addTo(map);
+  // the line is a picture, not a control: no unnamed Tab stop (the profile below reads it by keyboard)
+  var lines = L.polyline(data.line, { color: "#0b6e4f", weight: 4, interactive: false }).addTo(map);
   L.circleMarker(data.start, { radius: 7, color: "#166534", fillOpacity: 1 }).bindTooltip(asText(data.labels.start)).addTo(map);
   L.circleMarker(data.finish, { radius: 7, color: "#9a3412", fillOpacity: 1 }).bindTooltip(asText(data.labels.finish)).addTo(map);
   var colours = { water: "#2563eb", repair: "#7c3aed", food: "#d97706", viewpoint: "#059669", danger: "#dc2626", other: "#475569" };
@@ -21,18 +24,22 @@
       .bindPopup(asText(p.label + (p.name ? ": " + p.name : ""))).addTo(map);
   });
   map.fitBounds(lines.getBounds(), { padding: [12, 12] });
+  // the markers answer the pointer (tooltips, popups); for the keyboard the page lists the points of
+  // interest in words and the profile reads the line: no unnamed Tab stops inside the map
+  holder.querySelectorAll(".leaflet-overlay-pane path").forEach(function (path) { path.setAttribute("tabindex", "-1"); });
   // the profile's readout moves this marker (below)
   var here = null;
   // the line is a list of segments, each a list of [lat, lon]: the readout walks them in order
   window.routeMapLine = data.line.length && Array.isArray(data.line[0][0]) ? [].concat.apply([], data.line) : data.line;
   window.routeMapMarker = function (latlon) {
     if (here) { here.setLatLng(latlon); }
-    else { here = L.circleMarker(latlon, { radius: 8, color: "#9a3412", weight: 3, fillOpacity: 0.4 }).addTo(map); }
+    else { here = L.circleMarker(latlon, { radius: 8, color: "#9a3412", weight: 3, fillOpacity: 0.4, interactive: false }).addTo(map); }
   };
   holder.setAttribute("data-drawn", "1");
 })();
 // The elevation profile's readout: touch or point at it to read distance and height, with a
-// marker at that place on the map (the line's own distances, WGS-84 haversine).
+// marker at that place on the map (the line's own distances, WGS-84 haversine). With the keyboard
+// the profile is a slider: arrows move 1% of the route (PageUp/PageDown 10%), Home and End.
 (function () {
   "use strict";
   var wrap = document.getElementById("profile");
@@ -75,22 +82,45 @@
     }
     return line[line.length - 1];
   }
-  function show(clientX) {
+  var km0 = profile[0][0], km1 = profile[profile.length - 1][0], current = km0;
+  function showKm(km) {
     var svg = visibleSvg();
     if (!svg) { return; }
     var box = svg.getBoundingClientRect(), view = svg.viewBox.baseVal;
     var scale = box.width / view.width;
     var left = parseFloat(svg.dataset.left) * scale, plot = parseFloat(svg.dataset.plot) * scale;
-    var km0 = parseFloat(svg.dataset.km0), km1 = parseFloat(svg.dataset.km1);
-    var fraction = Math.min(Math.max((clientX - box.left - left) / plot, 0), 1);
-    var point = at(km0 + fraction * (km1 - km0));
+    var point = at(Math.min(Math.max(km, km0), km1));
+    current = point[0];
     cursor.hidden = false;
     cursor.style.left = (left + (point[0] - km0) / Math.max(km1 - km0, 1e-9) * plot) + "px";
     readout.textContent = point[0].toFixed(1) + " " + wrap.dataset.km + " · " + Math.round(point[1]) + " " + wrap.dataset.m;
     readout.setAttribute("data-km", point[0].toFixed(2));
+    wrap.setAttribute("aria-valuenow", point[0].toFixed(1));
+    wrap.setAttribute("aria-valuetext", readout.textContent);
     var where = place(point[0]);
     if (where && window.routeMapMarker) { window.routeMapMarker(where); }
   }
+  function show(clientX) {
+    var svg = visibleSvg();
+    if (!svg) { return; }
+    var box = svg.getBoundingClientRect(), scale = box.width / svg.viewBox.baseVal.width;
+    var left = parseFloat(svg.dataset.left) * scale, plot = parseFloat(svg.dataset.plot) * scale;
+    showKm(km0 + Math.min(Math.max((clientX - box.left - left) / plot, 0), 1) * (km1 - km0));
+  }
   wrap.addEventListener("pointermove", function (event) { show(event.clientX); });
   wrap.addEventListener("pointerdown", function (event) { show(event.clientX); });
+  wrap.tabIndex = 0;
+  wrap.setAttribute("role", "slider");
+  wrap.setAttribute("aria-valuemin", km0.toFixed(1));
+  wrap.setAttribute("aria-valuemax", km1.toFixed(1));
+  wrap.setAttribute("aria-valuenow", km0.toFixed(1));
+  var moves = { ArrowRight: 0.01, ArrowUp: 0.01, ArrowLeft: -0.01, ArrowDown: -0.01, PageUp: 0.1, PageDown: -0.1 };
+  wrap.addEventListener("keydown", function (event) {
+    var span = km1 - km0;
+    if (event.key in moves) { showKm(current + moves[event.key] * span); }
+    else if (event.key === "Home") { showKm(km0); }
+    else if (event.key === "End") { showKm(km1); }
+    else { return; }
+    event.preventDefault();
+  });
 })();

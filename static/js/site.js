@@ -73,3 +73,35 @@
     box.parentNode.insertBefore(note, box);
   });
 })();
+// On English pages, Chinese text (an event, route or brand with no English name, a rider's name) is
+// marked lang="zh-Hans" so screen readers switch voice (WCAG 3.1.2): each run of Han characters in
+// a <span>, or the whole element where a span cannot go (an <option>, SVG text).
+(function () {
+  "use strict";
+  if (!/^en/i.test(document.documentElement.lang)) { return; }
+  var run = /[\u3000-\u303f\u3400-\u9fff\uff00-\uffef]+/g, han = /[\u3400-\u9fff]/;
+  var walker = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);
+  var nodes = [];
+  while (walker.nextNode()) {
+    if (han.test(walker.currentNode.textContent)) { nodes.push(walker.currentNode); }
+  }
+  nodes.forEach(function (node) {
+    var parent = node.parentElement;
+    if (!parent || parent.closest("[lang]:not(html), script, style, textarea")) { return; }
+    if (parent.closest("svg, option, select, title")) { (parent.closest("option, text") || parent).setAttribute("lang", "zh-Hans"); return; }
+    var text = node.textContent, pieces = document.createDocumentFragment(), last = 0;
+    text.replace(run, function (match, at) {
+      if (!han.test(match)) { return match; }
+      if (at > last) { pieces.appendChild(document.createTextNode(text.slice(last, at))); }
+      var span = document.createElement("span");
+      span.lang = "zh-Hans";
+      span.textContent = match;
+      pieces.appendChild(span);
+      last = at + match.length;
+      return match;
+    });
+    if (last === 0) { return; }
+    if (last < text.length) { pieces.appendChild(document.createTextNode(text.slice(last))); }
+    parent.replaceChild(pieces, node);
+  });
+})();

@@ -241,7 +241,14 @@ def test_charts_are_svg_with_escaped_labels():
     bar = charts.bars([("25-01", 10), ("25-02", None)], title="a<b")
     assert bar.startswith("<svg") and "a&lt;b" in bar and "&lt;5" in bar
     line = charts.lines(["1", "2", "3"], [("参与", [5, 0, 7]), ("销量", [3, 1, 2])], title="t", peak="峰值 {n}")
-    assert line.count("<polyline") == 1 and line.count('fill-opacity="0.35"') == 2  # participation: bars, none at 0
+    assert line.count("<polyline") == 1 and line.count('<rect x="4"') == 1  # participation: bars, a bar in the legend
+    assert line.count('fill-opacity="0.35"') == 3  # two bars (none at 0) and the legend's
+    # issue 25: more lines are told apart by dash and marker, not only colour, the legend alike
+    many = charts.lines(["1", "2"], [("p", [1, 2]), ("a", [1, 2]), ("b", [2, 1]), ("c", [1, 1])], title="t")
+    assert all(many.count(f'stroke-dasharray="{d}"') == 2 for d in charts.DASHES[2:4])  # the line and its legend
+    assert many.count("<circle") == 3 and many.count('width="7"') == 3  # circles and squares: 2 points + legend
+    table = charts.data_table(["1", "2"], [("p<", [1, 2])], caption="c", first="月")
+    assert "<th>p&lt;</th>" in table and "<td>2</td>" in table
     assert "峰值 7" in line and "峰值 3" in line  # the legend, under the plot, in the reader's words
     assert charts.hbars([("星河", 3), ("远方", 1)], title="t").count("<rect") == 2
 
