@@ -17,5 +17,5 @@ class ClubsConfig(AppConfig):
         from core import personal_data  # noqa: PLC0415
 
         personal_data.register("clubs", mine.export, mine.erase)
-        outbox.register(notifications.MEMBERSHIP, notifications.render_membership)
+        outbox.register(notifications.MEMBERSHIP, notifications.render_membership, recipient=notifications.member)
         outbox.register(notifications.ANNOUNCEMENT, notifications.render_announcement)

@@ -97,6 +97,12 @@ def render_announcement(row: Outbox) -> list[EmailMessage | Sms] | None:
     return messages or None
 
 
+def member(row: Outbox) -> object:
+    """Whom a membership message is for when the row does not say (the admin's "to" column)."""
+    membership = Membership.objects.select_related("user").filter(pk=row.object_id).first()
+    return membership.user if membership else None
+
+
 def membership_mail_on_commit(*, membership: Membership, kind: str) -> None:
     """Queue a membership e-mail in the caller's transaction; "applied" goes to every admin."""
     if kind == "applied":

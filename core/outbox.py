@@ -41,8 +41,22 @@ _renderers: dict[str, Renderer] = {}  # RENDERED is added below
 _last_kick = 0.0
 
 
-def register(topic: str, renderer: Renderer) -> None:
+_recipients: dict[str, Callable[[Outbox], object]] = {}
+
+
+def register(topic: str, renderer: Renderer, *, recipient: Callable[[Outbox], object] | None = None) -> None:
+    """`recipient(row)`: the person a row of this topic is for when the row does not name one (the
+    admin's "to" column)."""
     _renderers[topic] = renderer
+    if recipient is not None:
+        _recipients[topic] = recipient
+
+
+def recipient_of(row: Outbox) -> object:
+    if row.recipient_id:
+        return row.recipient
+    resolve = _recipients.get(row.topic)
+    return resolve(row) if resolve else None
 
 
 def enqueue(topic: str, kind: str, object_id: int, *, recipient_id: int | None = None, key: str | None = None) -> None:

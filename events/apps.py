@@ -12,7 +12,7 @@ class EventsConfig(AppConfig):
         from core import outbox  # noqa: PLC0415
         from events import notifications  # noqa: PLC0415
 
-        outbox.register(notifications.TOPIC, notifications.render)
+        outbox.register(notifications.TOPIC, notifications.render, recipient=notifications.recipient)
         from core import personal_data  # noqa: PLC0415
         from events import personal_data as mine  # noqa: PLC0415
 

@@ -34,6 +34,12 @@ def render(row: Outbox) -> list[EmailMessage | Sms] | None:
     return messages or None
 
 
+def recipient(row: Outbox) -> object:
+    """Whom a registration message is for (the admin's "to" column): the rider holding the seat."""
+    registration = Registration.objects.select_related("rider").filter(pk=row.object_id).first()
+    return registration.rider if registration else None
+
+
 def reminders_send(*, now: datetime.datetime | None = None) -> int:
     """Queue a reminder for every confirmed rider of events starting tomorrow (Asia/Shanghai); the
     key (registration, start time) queues each once however often this runs. Returns how many

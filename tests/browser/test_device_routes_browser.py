@@ -20,7 +20,7 @@ def test_several_tracks_are_separate_lines_and_heights_are_flagged(live_server, 
     assert len(version.line) > 1  # several tracks kept apart
     page.goto(f"{live_server.url}/routes/{version.route.slug}/")
     expect(page.locator("#route-map[data-drawn='1']")).to_have_count(1)
-    line = page.locator("#route-map path.leaflet-interactive").first
+    line = page.locator("#route-map .leaflet-overlay-pane path").first  # the line (drawn first, not interactive)
     drawn = line.get_attribute("d")
     assert drawn.count("M") == len(version.line)  # one moveto per track: separate lines, no bridging
     expect(page.locator("#elevation-unreliable")).to_be_visible()

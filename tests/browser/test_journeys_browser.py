@@ -120,7 +120,7 @@ def test_route_profile_is_readable_and_points_at_the_map(live_server, transactio
     label = svg.locator("text").first
     size = label.evaluate("t => t.getBoundingClientRect().height")
     assert size >= 9, f"profile labels are {size:.1f} px high"
-    markers = page.locator("#route-map path.leaflet-interactive")
+    markers = page.locator("#route-map .leaflet-overlay-pane path")
     before = markers.count()  # the line, start and finish
     svg.scroll_into_view_if_needed()
     box = svg.bounding_box()

@@ -13,7 +13,7 @@ def test_demo_route_page_draws_map_and_profile(live_server, demo, page, screensh
     page.on("request", lambda request: requests.append(request.url))
     page.goto(f"{live_server.url}/routes/{quote(slug)}/")
     page.wait_for_selector("#route-map[data-drawn='1']", timeout=10_000)
-    assert page.locator("#route-map path.leaflet-interactive").count() >= 1  # the route line
+    assert page.locator("#route-map .leaflet-overlay-pane path").count() >= 1  # the route line
     assert page.locator("svg.profile:visible polyline").count() == 1  # the drawing for this width
     assert page.locator("dl.stats").inner_text().count("km") >= 1
     path = screenshot(f"route-{slug}")
