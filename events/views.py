@@ -624,7 +624,7 @@ def entry_codes(request: HttpRequest, slug: str) -> HttpResponse:
         return csv_response(f"{event.pk}-codes", [pgettext("entry code", "Code"), _("Category"), _("Uses"), _("Used"),
                                                   _("Price"),
                                                   _("Valid until"), _("Note")],
-                            ([c.code, c.category.name, c.uses_allowed, c.uses,
+                            ([c.code, localized(c.category, "name"), c.uses_allowed, c.uses,
                               money.yuan2(c.price_fen) if c.price_fen is not None else "",
                               times.when(c.expires_at, event), c.note]
                              for c in event.entry_codes.select_related("category")))

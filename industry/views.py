@@ -122,10 +122,10 @@ def dashboard(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv":
         if table == "sales":
             return _csv("sales", [_("Brand"), *[m.strftime("%Y-%m") for m in all_months]],
-                        [[b.name, *[sales.get(b.pk, {}).get(m, "") for m in all_months]] for b in brands])
+                        [[localized(b, "name"), *[sales.get(b.pk, {}).get(m, "") for m in all_months]] for b in brands])
         if table == "brands":
             return _csv("brand-share", [_("Brand"), _("Riders")],
-                        [[b.name if b else _("unknown"), n] for b, n in selectors.brand_shares()])
+                        [[localized(b, "name") if b else _("unknown"), n] for b, n in selectors.brand_shares()])
         return _csv("monthly", [_("Month"), _("Participants"), _("Events"), _("Unique riders"),
                                 _("First-time riders")],
                     [[m.month.strftime("%Y-%m"), m.participants, m.events, m.unique_riders, m.first_time_riders]
@@ -170,7 +170,7 @@ def event_stats(request: HttpRequest, slug: str) -> HttpResponse:
         return _csv(f"event-{event.pk}", [
             _("Category"), _("Dimension"), _("Group"), _("Registered"), _("Confirmed"), _("Waitlisted"),
             _("Cancelled"), _("Checked in"), _("Finished"),
-        ], [[r.category.name, labels.dimension_label(r.dimension), _bucket(r), r.registered, r.confirmed,
+        ], [[localized(r.category, "name"), labels.dimension_label(r.dimension), _bucket(r), r.registered, r.confirmed,
              r.waitlisted, r.cancelled, r.checked_in, r.finished] for r in rows])
     groups: dict[str, list] = {}
     for row in sorted(rows, key=lambda r: (r.dimension, r.category.position, labels.AGE_ORDER.get(r.bucket, 99))):
@@ -317,7 +317,7 @@ def _linkage_csv(report: selectors.Linkage, table: str) -> HttpResponse:
                 r, plc = e.result, e.result.placebo
                 est = r.estimate if r.credible else None  # not credible: no effect, as on the page
                 rows.append([
-                    row.brand.name, series_label(e.key), _pct(est.effect.pct if est else None),
+                    localized(row.brand, "name"), series_label(e.key), _pct(est.effect.pct if est else None),
                     _pct(est.effect.low_pct if est else None), _pct(est.effect.high_pct if est else None),
                     _pct(est.clustered.low_pct if est else None), _pct(est.clustered.high_pct if est else None),
                     est.brands if est else "", est.comparison if est else "", est.months if est else "",
@@ -337,24 +337,25 @@ def _linkage_csv(report: selectors.Linkage, table: str) -> HttpResponse:
     if table == "eventstudy":
         return _csv("linkage-event-study", [
             _("Brand"), _("Months from the event"), _("Effect %"), _("Lower 95% bound"), _("Upper 95% bound")],
-            [[row.brand.name, k.relative_month, _pct(k.effect.pct), _pct(k.effect.low_pct), _pct(k.effect.high_pct)]
+            [[localized(row.brand, "name"), k.relative_month, _pct(k.effect.pct), _pct(k.effect.low_pct),
+              _pct(k.effect.high_pct)]
              for row in report.brands for e in row.estimates if e.key == "all" for k in e.result.event_study])
     if table == "measures":
         return _csv("linkage-month-by-month", [
             _("Brand"), _("Channel"), _("Month"), _("Months from the event"), _("Units"), _("Month on month %"),
             _("Year on year %"), _("Mentions"), _("Mentions, month on month %"), _("Mentions, year on year %")],
-            [[row.brand.name, series_label(row.measures.channel), m.month.strftime("%Y-%m"), m.relative,
+            [[localized(row.brand, "name"), series_label(row.measures.channel), m.month.strftime("%Y-%m"), m.relative,
               "" if m.value is None else m.value, _pct(m.mom), _pct(m.yoy), "" if m.heat is None else m.heat,
               _pct(m.heat_mom), _pct(m.heat_yoy)]
              for row in report.brands if row.measures for m in row.measures.rows])
     if table == "correlations":
         return _csv("linkage-correlations", [_("Brand"), _("Months later"), _("Correlation"), _("Months")],
-                            [[row.brand.name, lag, "" if r is None else round(r, 3), n]
+                            [[localized(row.brand, "name"), lag, "" if r is None else round(r, 3), n]
                              for row in report.brands for lag, r, n in report.correlations.get(row.brand.pk, [])])
     return _csv("linkage", [
         _("Brand"), _("Tier"), _("Units before"), _("Units after"), _("Months before"), _("Months after"),
         _("Change %"), _("Baseline change %"), _("Difference (points)"), _("Participants"), _("Note"),
-    ], [[r.brand.name, r.tier, r.window.before, r.window.after, r.window.months_before,
+    ], [[localized(r.brand, "name"), r.tier, r.window.before, r.window.after, r.window.months_before,
          r.window.months_after, _pct(r.window.change), _pct(r.baseline.change), _pct(r.difference),
          report.participants, _thin_text(r.thin)] for r in report.brands])
 

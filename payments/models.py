@@ -9,6 +9,7 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.i18n import localized
 from events.models import Event, Registration
 
 
@@ -70,6 +71,17 @@ class Order(models.Model):
 
     def __str__(self) -> str:
         return f"#{self.pk} {self.amount_fen / 100:.2f} {self.currency} {self.status}"
+
+    @property
+    def shown_description(self) -> str:
+        """What the order is for, in the reader's language: an entry's description is stored in Chinese
+        when the order is made; where it is still that, the event's and category's names are read in
+        the active language (their English names on English pages)."""
+        registration = self.registration
+        if registration is not None and self.description == (
+                f"{registration.event.title} · {registration.category.name}"[:120]):
+            return f"{localized(registration.event, 'title')} · {localized(registration.category, 'name')}"
+        return self.description or str(self.get_kind_display())
 
     @property
     def shown_status(self) -> str:

@@ -249,3 +249,17 @@ def test_cue_sheet_csv_keeps_negative_longitudes_as_numbers(client, organizer):
     body = client.get(f"/routes/{version.route.slug}/cues.csv").content.decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[1][-1].startswith("-70.") and rows[1][-2].startswith("-33.")
+
+
+def test_english_pages_name_the_event_in_english(client, race):
+    """Issue 25: the English interface showed the Chinese names of events where an English one exists."""
+    from events.models import Category, Event
+
+    Event.objects.filter(pk=race.pk).update(title_en="Taihang Challenge")
+    Category.objects.filter(event=race, name="50公里").update(name_en="50 km")
+    registration, order = _paid_rider(race, race.categories.get(name="50公里"))
+    client.force_login(registration.rider)
+    page = client.get(f"/payments/orders/{order.pk}/receipt/", headers={"accept-language": "en"}).content.decode()
+    assert "Taihang Challenge · 50 km" in page and "太行" not in page.split("<main")[1]
+    zh = client.get(f"/payments/orders/{order.pk}/receipt/", headers={"accept-language": "zh-hans"}).content.decode()
+    assert f"{race.title} · 50公里" in zh
