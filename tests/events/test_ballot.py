@@ -234,3 +234,28 @@ def test_last_years_finishers_have_their_quota(make_event):
     finisher_entries = set(Registration.objects.filter(event=event, rider__in=finishers).values_list("pk", flat=True))
     assert {pk for pk, groups in ballot.entries["entries"] if groups == [0]} == finisher_entries
     assert len(finisher_entries & set(ballot.winners)) >= 2  # 50% of 4 seats for last year's finishers
+
+
+def test_the_riders_page_and_sms_say_what_the_draw_decided(client, ballot_event):
+    """Issue 25: the winner's page did not say they were selected; the not-selected SMS gave no number."""
+    from core import sms
+    from core.outbox import send_due
+
+    event, category = ballot_event
+    riders = [UserFactory(phone=f"+861390000{i:04d}", phone_verified=True, notify_by="sms") for i in range(12)]
+    for rider in riders:
+        registration_create(event=event, category=category, rider=rider)
+    _close(event)
+    sms.sent.clear()
+    ballot = ballot_draw(category=category)
+    send_due()
+    winner = Registration.objects.get(pk=ballot.winners[0])
+    loser = Registration.objects.filter(category=category, status="waitlisted").order_by("draw_position").first()
+    client.force_login(winner.rider)
+    page = client.get(f"/events/registrations/{winner.pk}/", headers={"accept-language": "en"}).content.decode()
+    assert 'id="ballot-selected"' in page and "You were selected in the ballot" in page
+    client.force_login(loser.rider)
+    page = client.get(f"/events/registrations/{loser.pk}/", headers={"accept-language": "en"}).content.decode()
+    assert 'id="ballot-not-selected"' in page and 'id="waitlist-position">number 1 on the waitlist' in page
+    text = next(m.text for m in sms.sent if m.phone == loser.rider.phone and m.kind == "ballot_waitlisted")
+    assert "候补名单第 1 位" in text
