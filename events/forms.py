@@ -182,7 +182,8 @@ class CheckinForm(forms.Form):
 
 
 class ResultsForm(forms.Form):
-    file = forms.FileField(label=_("results CSV (bib, time H:MM:SS or DNF/DNS/DSQ)"))
+    file = forms.FileField(label=_("results CSV (bib, time H:MM:SS or DNF/DNS/DSQ)"),
+                           error_messages={"required": _("Choose a CSV file.")})
 
 
 class CancelEventForm(forms.Form):

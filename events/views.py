@@ -528,21 +528,22 @@ def id_log(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
-@require_POST
 def results_upload(request: HttpRequest, slug: str) -> HttpResponse:
+    """The results CSV (also sent from the manage page): a refusal comes back on this page, each
+    problem tied to the file field (its error list, the summary at the top), nothing applied."""
     event = event_for_organizer(slug=slug, user=request.user)
-    form = ResultsForm(request.POST, request.FILES)
-    if not form.is_valid():
-        messages.error(request, _("Choose a CSV file."))
-        return redirect("events:manage", slug=event.slug)
-    report = services.results_import(event=event, data=form.cleaned_data["file"].read())
-    if report.errors:
+    form = ResultsForm(request.POST, request.FILES) if request.method == "POST" else ResultsForm()
+    if form.is_bound and form.is_valid():
+        report = services.results_import(event=event, data=form.cleaned_data["file"].read())
+        if not report.errors:
+            messages.success(request, _("%(count)s results saved.") % {"count": report.applied})
+            return redirect("events:manage", slug=event.slug)
         for error in report.errors[:SHOWN_ERRORS]:
-            messages.error(request, error)
-        messages.error(request, _("Nothing was applied: correct the file and upload it again."))
-    else:
-        messages.success(request, _("%(count)s results saved.") % {"count": report.applied})
-    return redirect("events:manage", slug=event.slug)
+            form.add_error("file", error)
+        form.add_error("file", _("Nothing was applied: correct the file and upload it again."))
+    return render(request, "events/results_upload.html", {"event": event, "form": form,
+                                                          "started": event.starts_at <= timezone.now()},
+                  status=400 if form.errors else 200)
 
 
 def start_list_page(request: HttpRequest, slug: str) -> HttpResponse:

@@ -307,3 +307,21 @@ def test_already_checked_in_names_the_rider_like_success_in_a_live_region(client
     assert 'data-outcome="already"' in again and "张三丰" in again and "山里骑手" not in again
     live = re.search(r'<div id="checkin-live" role="status"[^>]*>(.*?)</div>', again, re.S).group(1)
     assert 'data-outcome="already"' in live
+
+
+def test_a_refused_results_file_is_tied_to_the_field(client, raced, organizer):
+    """Issue 25: "Choose a CSV file." and the import's refusals were flashed messages, tied to no field."""
+    from django.core.files.uploadedfile import SimpleUploadedFile
+
+    event, _regs = raced
+    client.force_login(organizer)
+    empty = client.post(f"/events/{event.slug}/results/upload/", {}, headers={"accept-language": "en"})
+    page = empty.content.decode()
+    assert empty.status_code == 400 and 'id="error-summary"' in page
+    field = re.search(r'<input[^>]*name="file"[^>]*>', page).group(0)
+    assert 'aria-invalid="true"' in field and 'aria-describedby="id_file_error"' in field
+    assert re.search(r'id="id_file_error"[^>]*>.*Choose a CSV file', page, re.S)
+    bad = client.post(f"/events/{event.slug}/results/upload/", {"file": SimpleUploadedFile("r.csv", b"1,x\n")},
+                      headers={"accept-language": "en"}).content.decode()
+    assert re.search(r'id="id_file_error"[^>]*>.*Line 1:.*Nothing was applied', bad, re.S)
+    assert not Registration.objects.exclude(result="").exists()
