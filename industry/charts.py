@@ -68,7 +68,7 @@ def lines(labels: list[str], series: list[tuple[str, list[float]]], *, title: st
     legend_rows = len(series)
     height = H + 18 * legend_rows
     step = (W - LEFT - RIGHT) / max(1, len(labels))
-    plot = H - TOP - BOTTOM
+    plot = H - TOP - BOTTOM - FONT  # the axis title gets its own line above the plot (clear of "100")
     parts = [f'<svg class="chart" viewBox="0 0 {W} {height}" role="img" aria-label="{escape(title)}" '
              f'xmlns="http://www.w3.org/2000/svg"><title>{escape(title)}</title>']
     for fraction in (0.0, 0.5, 1.0):  # the y axis: share of each series' own peak
@@ -76,7 +76,7 @@ def lines(labels: list[str], series: list[tuple[str, list[float]]], *, title: st
         parts.append(f'<line x1="{LEFT}" x2="{W - RIGHT}" y1="{y:.1f}" y2="{y:.1f}" stroke="#d9dee3"/>'
                      f'<text x="{LEFT - 4}" y="{y + 4:.1f}" font-size="{FONT}" text-anchor="end">{fraction * 100:.0f}'
                      f'</text>')
-    parts.append(f'<text x="4" y="{TOP - 2}" font-size="{FONT}">{escape(axis)}</text>')
+    parts.append(f'<text x="4" y="{TOP}" font-size="{FONT}">{escape(axis)}</text>')
     for k, (name, values) in enumerate(series):
         top = max(values) or 1
         colour = COLOURS[k % len(COLOURS)]
@@ -196,9 +196,11 @@ def effects(points: list[tuple[int, float, float, float]], *, title: str, x_labe
                      f'stroke-width="2"/><circle cx="{x(k):.1f}" cy="{y(effect):.1f}" r="4" fill="{colour}">'
                      f'<title>{k:+d}: {effect:+.1f}% ({lo:+.1f}% … {hi:+.1f}%)</title></circle>')
     parts.append(f'<circle cx="{x(-1):.1f}" cy="{y(0):.1f}" r="4" fill="#fff" stroke="#64748b"/>')
+    every = label_every(len(ks), plot_w / max(1, last - first + 1), max(len(f"{k:+d}") for k in ks))
     for k in ks:
-        parts.append(f'<text x="{x(k):.1f}" y="{H - bottom + 18}" font-size="{FONT}" text-anchor="middle">{k:+d}'
-                     f'</text>')
+        if (k - first) % every == 0:
+            parts.append(f'<text x="{x(k):.1f}" y="{H - bottom + 18}" font-size="{FONT}" text-anchor="middle">'
+                         f'{k:+d}</text>')
     parts.append(f'<text x="{left + plot_w / 2:.1f}" y="{H - 6}" font-size="{FONT}" text-anchor="middle">'
                  f'{escape(x_label)}</text>')
     # the axis title turned on its side, left of the tick labels (which end at left - 6)

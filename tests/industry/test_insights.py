@@ -292,3 +292,21 @@ def test_linkage_opens_on_the_latest_sponsored_event(client, people, make_event)
     client.force_login(people["analyst"])
     page = client.get("/insights/linkage/").content.decode()
     assert f'<option value="{event.pk}" selected>' in page
+
+
+def test_no_two_chart_labels_overlap_at_any_length():
+    """Issue 25: month labels collided, the axis title sat on "100", the event study's month labels ran
+    into each other past a year."""
+    from industry import charts
+    from tests.routes.test_svg import _overlaps
+
+    for years in (1, 2, 3, 5):
+        months = [f"{2020 + y % 100:02d}-{m:02d}"[2:] for y in range(years) for m in range(1, 13)]
+        values = list(range(len(months)))
+        assert _overlaps(charts.bars(list(zip(months, values)), title="t", x_label="月份（有活动的月份）",
+                                     y_label="参与人数")) == []
+        assert _overlaps(charts.lines(months, [("参与", values), ("星河童车", values), ("远行自行车", values)],
+                                      title="t", x_label="月份", axis="占峰值的百分比")) == []
+    for after in (3, 6, 12, 18, 24, 36):
+        points = [(k, 5.0 * k, 5.0 * k - 20, 5.0 * k + 20) for k in range(-6, after + 1) if k != -1]
+        assert _overlaps(charts.effects(points, title="t", x_label="距活动的月数", y_label="效应（%）")) == []
