@@ -43,7 +43,7 @@ def csv_response(filename: str, header: Sequence[object], rows: Iterable[Sequenc
     response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
     name = filename.removesuffix(".csv")  # never "finance.csv.csv"
     # RFC 6266: an ASCII name as is, a Chinese one (an event's slug) as filename*=utf-8''…
-    response["Content-Disposition"] = content_disposition_header(True, f"{name}.csv")
+    response["Content-Disposition"] = content_disposition_header(True, f"{name}.csv") or "attachment"
     response["X-Content-Type-Options"] = "nosniff"
     return response
 
