@@ -57,3 +57,24 @@ def test_chinese_names_on_english_pages_are_marked(live_server, route, browser):
     expect(page.locator("option[lang=zh-Hans]")).to_have_count(1)  # the language switcher's 简体中文
     assert page.locator("h1").inner_text() == "七里河绿道"  # the text itself unchanged
     context.close()
+
+
+def test_the_header_by_keyboard_and_the_readers_font_size(live_server, db, browser):
+    """Issue 25: no skip link (8 Tabs past the header), the hidden menu checkbox an invisible Tab stop on
+    a desktop, and body text fixed at 16 px whatever size the reader chose."""
+    context = browser.new_context(viewport={"width": 1280, "height": 800}, locale="en-GB")
+    page = context.new_page()
+    page.goto(f"{live_server.url}/events/")
+    order = []
+    for _ in range(3):
+        page.keyboard.press("Tab")
+        order.append(page.evaluate("() => document.activeElement.className || document.activeElement.id "
+                                   "|| document.activeElement.textContent.trim()"))
+    assert order[0] == "skip-link" and order[1] == "brand" and order[2] == "Routes", order  # no hidden checkbox
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Shift+Tab")
+    page.keyboard.press("Enter")  # the skip link
+    assert page.evaluate("document.activeElement.id") == "main"
+    page.evaluate("document.documentElement.style.fontSize = '24px'")  # the reader's own larger size
+    assert page.evaluate("parseFloat(getComputedStyle(document.body).fontSize)") == 24
+    context.close()

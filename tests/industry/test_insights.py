@@ -310,3 +310,17 @@ def test_no_two_chart_labels_overlap_at_any_length():
     for after in (3, 6, 12, 18, 24, 36):
         points = [(k, 5.0 * k, 5.0 * k - 20, 5.0 * k + 20) for k in range(-6, after + 1) if k != -1]
         assert _overlaps(charts.effects(points, title="t", x_label="距活动的月数", y_label="效应（%）")) == []
+
+
+def test_event_study_whiskers_stay_inside_the_drawing():
+    """Issue 25: the event study's whiskers were cut at the edge of the chart."""
+    import re
+
+    from industry import charts
+
+    points = [(k, 40.0 * (k % 3) - 30, -120.0, 260.0) for k in range(-6, 13) if k != -1]
+    svg = charts.effects(points, title="t", x_label="x", y_label="y")
+    top, height = charts.TOP, charts.H
+    ends = [float(v) for v in re.findall(r'<line x1="[\d.]+" x2="[\d.]+" y1="([\d.]+)"', svg)]
+    ends += [float(v) for v in re.findall(r'y2="([\d.]+)" stroke="#(?:0b6e4f|d97706)"', svg)]
+    assert ends and all(top <= y <= height - 30 for y in ends), ends
