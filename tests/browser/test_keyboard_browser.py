@@ -54,6 +54,7 @@ def test_sign_up_register_pay_and_see_the_qr_with_the_keyboard_alone(live_server
         page.keyboard.type(value)
     page.keyboard.press("Enter")
     page.wait_for_url("**/accounts/phone/verify/")
+    audit.check(page, f"{tag} verify the number")
     code = [m for m in sms.sent if m.phone == f"+86{phone}" and m.kind == "code"][-1].params["code"]
     tab_to(page, "input[name=code]")
     assert page.locator("input[name=code]").get_attribute("inputmode") == "numeric"
@@ -89,12 +90,20 @@ def test_sign_up_register_pay_and_see_the_qr_with_the_keyboard_alone(live_server
     tab_to(page, "#pay-link")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/payments/orders/\d+/"))
+    audit.check(page, f"{tag} order")
     tab_to(page, "#pay-dev")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/payments/dev/\d+/"))
+    audit.check(page, f"{tag} development gateway")
     tab_to(page, "#dev-pay-succeed")
     page.keyboard.press("Enter")
     page.wait_for_url(re.compile(r"/events/registrations/\d+/"))
     expect(page.locator("#checkin-qr svg")).to_have_count(1)
     audit.check(page, f"{tag} paid registration")
+    order = page.evaluate("() => document.querySelector('a[href*=\"/receipt/\"]')?.getAttribute('href')")
+    assert order, "the paid registration links its receipt"
+    page.goto(base + order)
+    audit.check(page, f"{tag} receipt")
+    page.goto(f"{base}/payments/orders/")
+    audit.check(page, f"{tag} my orders")
     assert audit.problems == [], audit.report()
