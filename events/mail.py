@@ -83,6 +83,8 @@ def sms_for(registration: Registration, kind: str, to: Any = None) -> Sms | None
             "position": (waitlist_position(registration) or "") if kind.endswith("waitlisted") else "",
             "reason": (event.cancelled_reason or str(_("see the event page")))[:30],
         }
+        if "code" in SMS_PARAMS[kind] and not params["code"]:  # the seat is no longer theirs or confirmed:
+            return None  # no "check-in code: ." (the message that changed it follows)
         text = str(SMS_TEXTS[kind]) % params
     return Sms(phone=rider.phone, kind=kind, params={k: params[k] for k in SMS_PARAMS[kind]}, text=text)
 

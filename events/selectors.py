@@ -17,7 +17,7 @@ from core import groups, memberships
 from core.models import StatusChange
 from core.querysets import filtered
 from events import payments_port
-from events.models import Category, Event, Registration, TransferOffer
+from events.models import Ballot, Category, Event, Registration, TransferOffer
 
 
 def is_organizer(*, user: User | None, event: Event) -> bool:
@@ -135,6 +135,14 @@ def registration_of_rider(*, registration_id: int, user: User | None) -> Registr
             user=user, event=registration.event):
         raise Http404
     return registration
+
+
+def ballot_selected(registration: Registration) -> bool:
+    """Whether the draw selected this entry (not a waitlisted entrant who got a seat later)."""
+    if registration.draw_position is None:
+        return False
+    winners = Ballot.objects.filter(category_id=registration.category_id).values_list("winners", flat=True).first()
+    return registration.pk in (winners or [])
 
 
 def waitlist_position(registration: Registration) -> int | None:

@@ -51,6 +51,7 @@ from events.mail import qr_svg
 from events.models import Ballot, Category, Event, Registration, TransferOffer
 from events.selectors import (
     EventFilters,
+    ballot_selected,
     can_create_events,
     checkin_candidates,
     event_for_organizer,
@@ -463,7 +464,7 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "owes_answers": owes_answers,
         "pending_transfer": registration.transfer_offers.filter(status=TransferOffer.Status.PENDING)
         .select_related("to_rider").first(),
-        "waitlist_position": waitlist_position(registration),
+        "waitlist_position": waitlist_position(registration), "ballot_selected": ballot_selected(registration),
         "links": answers(registration_links, sender=Registration, registration=registration, request=request),
         "notes": answers(event_notes, sender=Event, event=event, registration=registration),
         "can_transfer": event.transfer_deadline and timezone.now() <= event.transfer_deadline,

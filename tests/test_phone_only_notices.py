@@ -46,7 +46,8 @@ def test_withdrawal_and_transfer_reach_phone_only_riders(make_event):
     event = make_event(title="太行挑战赛", capacity=5, transfer_deadline=timezone.now() + datetime.timedelta(days=3))
     leaver, giver, taker = phone_only(3), phone_only(4), phone_only(5)
     registration_cancel(registration=registration_create(event=event, category=event.categories.get(), rider=leaver)[0])
-    assert ("cancelled", "您在太行挑战赛的报名已取消。如有退款，按活动的退款规则办理，详见网站。") in texts(leaver)
+    # the confirmation queued before the withdrawal is not sent with an empty check-in code
+    assert texts(leaver) == [("cancelled", "您在太行挑战赛的报名已取消。如有退款，按活动的退款规则办理，详见网站。")]
     seat = registration_create(event=event, category=event.categories.get(), rider=giver)[0]
     transfer_accept(offer=registration_transfer(registration=seat, to_rider=taker), rider=taker)
     got = dict(texts(taker))

@@ -12,6 +12,7 @@ from functools import cache
 from urllib.parse import urldefrag, urlsplit
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import Error as PlaywrightError
 
 from scripts.fetch_axe import axe_path
@@ -128,8 +129,8 @@ class Audit:
                 continue
             if response.status >= 500:
                 self.problems.append(f"{role} {path}: {response.status}")
-            if response.status >= 400:  # (a 404 under DEBUG is Django's technical page, not ours)
-                continue
+            if response.status >= 400 and not (response.status == 404 and not settings.DEBUG):
+                continue  # (under DEBUG a 404 is Django's technical page, not ours)
             self.check(page, f"{role} {path}")
             for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
                 url = urlsplit(urldefrag(href)[0])

@@ -259,3 +259,10 @@ def test_the_riders_page_and_sms_say_what_the_draw_decided(client, ballot_event)
     assert 'id="ballot-not-selected"' in page and 'id="waitlist-position">number 1 on the waitlist' in page
     text = next(m.text for m in sms.sent if m.phone == loser.rider.phone and m.kind == "ballot_waitlisted")
     assert "候补名单第 1 位" in text
+    from events.services import registration_cancel
+
+    registration_cancel(registration=winner)  # the first on the waitlist gets the seat: not "selected"
+    loser.refresh_from_db()
+    assert loser.status == "confirmed"
+    page = client.get(f"/events/registrations/{loser.pk}/", headers={"accept-language": "en"}).content.decode()
+    assert 'id="ballot-selected"' not in page
