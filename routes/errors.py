@@ -2,8 +2,6 @@
 
 from django.utils.translation import gettext_lazy as _
 
-from routes.gpx import GpxError
-
 MESSAGES = {
     "too_large": _("The file is larger than the %(limit_mb)s MB limit."),
     "too_large_unzipped": _("The compressed file unpacks to more than the %(limit_mb)s MB limit."),
@@ -55,6 +53,3 @@ def gpx_error_message(code: str, params: dict | None = None) -> str:
     except (KeyError, TypeError, ValueError):
         return str(template)
 
-
-def message_for(error: GpxError) -> str:
-    return gpx_error_message(error.code, error.params)

@@ -155,7 +155,8 @@ def main(pytest_args: list[str]) -> int:
             env["REDIS_URL"] = redis_url
         else:
             say("Redis not found: Celery tasks run inline; the worker test is skipped")
-        code = run("pytest", [PYTHON, "-m", "pytest", *pytest_args], env)
+        # the 20 slowest tests and the total: where the gate's time goes (issue 26)
+        code = run("pytest", [PYTHON, "-m", "pytest", "--durations=20", *pytest_args], env)
     if code != 0:
         say(f"FAILED: pytest exit status {code}")
     return code

@@ -1,7 +1,14 @@
 """Writes of the events app, one module per sub-domain (pretix's base/services layout):
 
 - lifecycle: events and categories created, edited, published, paused, cancelled, completed
-- registration: sign-up of one rider or a group, cancellation, switch, transfer, eligibility
+- signup: sign-up of one rider (window, rider checks, entry codes, ballot entries, identity, answers)
+- holds: seats held for a team or a group, confirmed or declined by each member, lapsing
+- changes: withdrawal, category switch, deferral
+- transfers: a seat offered to another rider, accepted or declined
+- paid: a payment confirming a held seat, an unpaid hold lapsing (money's reactions on seats)
+- family: an adult with their children or companions, all seats or none
+- ballot, codes, challenges, privacy: ballots and their draw, entry and deferral codes, anytime
+  challenges, the ID-number log and erasure
 - seats: seat claims, the lock order (lock_seat), recounts, bibs, promotion from the waitlist
 - status: the one door for status moves (registration_move ...), checked and recorded
 - answers: answers checked against the event's questions
@@ -17,9 +24,22 @@ from events.selectors import seat_price_fen
 from events.services.answers import answers_clean
 from events.services.ballot import ballot_draw, ballot_no_shows_last, ballot_setup, ballot_verify, quota_group_add
 from events.services.challenges import challenge_progress
+from events.services.changes import (
+    registration_cancel,
+    registration_change_category,
+    registration_defer,
+    registration_switch,
+)
 from events.services.checkin import CheckinOutcome, CheckinResult, checkin, checkin_by_id, checkin_code
 from events.services.codes import deferral_codes_issue, entry_codes_create, entry_codes_import, entry_codes_release
 from events.services.errors import EventCode, RegistrationCode
+from events.services.family import registrations_create_family
+from events.services.holds import (
+    registration_hold_confirm,
+    registration_hold_decline,
+    registrations_create_group,
+    registrations_holds_expire,
+)
 from events.services.lifecycle import (
     category_add,
     category_update,
@@ -32,31 +52,19 @@ from events.services.lifecycle import (
     question_add,
 )
 from events.services.outbox import mail_on_commit
+from events.services.paid import registration_paid, registrations_payment_lapsed
 from events.services.privacy import id_access_log, national_ids_erase
-from events.services.registration import (
-    registration_answers_give,
-    registration_answers_missing,
-    registration_cancel,
-    registration_change_category,
-    registration_create,
-    registration_defer,
-    registration_hold_confirm,
-    registration_hold_decline,
-    registration_paid,
-    registration_switch,
-    registration_transfer,
-    registration_window_error,
-    registrations_create_family,
-    registrations_create_group,
-    registrations_holds_expire,
-    registrations_payment_lapsed,
-    rider_check,
-    transfer_accept,
-    transfer_decline,
-)
 from events.services.results import results_import
 from events.services.seats import bibs_renumber, lock_seat, seats_lock
+from events.services.signup import (
+    registration_answers_give,
+    registration_answers_missing,
+    registration_create,
+    registration_window_error,
+    rider_check,
+)
 from events.services.status import event_move, offer_move, registration_move, registrations_move
+from events.services.transfers import registration_transfer, transfer_accept, transfer_decline
 
 __all__ = [
     "CheckinOutcome",

@@ -20,8 +20,8 @@ from core.errors import ServiceError
 from core.imports import ImportReport
 from events.models import Category, EntryCode, Event
 from events.services.errors import RegistrationCode
-from events.services.registration import code_normalize
 from events.services.seats import lock_category, promote
+from events.services.signup import code_normalize
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed on phones
 

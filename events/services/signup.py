@@ -1,0 +1,261 @@
+"""Sign-up of one rider: the registration window and the rider checks, an entry code, a ballot entry,
+the identity a national-ID question needs, and answers given later."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+from typing import cast
+
+from django.core.exceptions import ValidationError
+from django.db import IntegrityError, connection, transaction
+from django.db.models import F, Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from accounts.models import User
+from core import memberships
+from core.errors import ServiceError
+from events import payments_port
+from events.models import Ballot, Category, EntryCode, Event, Question, Registration
+from events.services.answers import answers_clean, identity_check
+from events.services.errors import RegistrationCode
+from events.services.outbox import mail_on_commit, outbox_kick_on_commit
+from events.services.seats import (
+    claim_seat,
+    insert_single_statement,
+    insert_two_statements,
+    lock_category,
+    new_checkin_key,
+    single_statement_possible,
+    take_bib,
+)
+from events.services.status import (
+    registration_created,
+)
+
+
+def registration_window_error(event: Event, now: datetime.datetime | None = None) -> str | None:
+    """Why nobody can register right now, or None when the window is open."""
+    now = now or timezone.now()
+    if event.status != Event.Status.PUBLISHED:
+        return _("This event is not open for registration.")
+    if event.registration_paused:
+        return _("The organizer has closed registration for now.")
+    if now < event.registration_opens_at:
+        return _("Registration has not opened yet.")
+    if now > event.registration_closes_at:
+        return _("Registration has closed.")
+    return None
+
+
+def _window_check(event: Event) -> None:
+    problem = registration_window_error(event)
+    if problem:
+        raise ServiceError(problem, RegistrationCode.CLOSED)
+
+
+def rider_check(*, category: Category, rider: User) -> None:
+    """Age on the event day, gender, and club membership for members-only rides."""
+    event = category.event
+    event_day = timezone.localtime(event.starts_at).date()
+    if category.min_age is not None or category.max_age is not None:
+        age = rider.age_on(event_day)
+        if age is None:
+            raise ServiceError(_("This category has an age limit: add your date of birth to your profile first."),
+                               RegistrationCode.AGE_UNKNOWN)
+        if category.min_age is not None and age < category.min_age:
+            raise ServiceError(_("You must be at least %(age)s on the event day.") % {"age": category.min_age},
+                               RegistrationCode.TOO_YOUNG)
+        if category.max_age is not None and age > category.max_age:
+            raise ServiceError(_("This category is for riders up to %(age)s on the event day.")
+                               % {"age": category.max_age}, RegistrationCode.TOO_OLD)
+    if category.gender and rider.gender != category.gender:
+        message = (_("This category is for women only.") if category.gender == Category.Gender.FEMALE
+                   else _("This category is for men only."))
+        raise ServiceError(message, RegistrationCode.GENDER)
+    if event.members_only and (event.club_id is None
+                               or not memberships.directory.is_active_member(club_id=event.club_id, user=rider)):
+        raise ServiceError(_("This ride is for members of the club."), RegistrationCode.MEMBERS_ONLY)
+
+
+def _active_registration(event: Event, rider: User) -> Registration | None:
+    return Registration.objects.filter(event=event, rider=rider, status__in=Registration.ACTIVE).first()
+
+
+def registration_create(*, event: Event, category: Category, rider: User, answers: dict | None = None,
+                        accept_waiver: bool = False, language: str | None = None, id_consent: bool = False,
+                        fill_profile: bool = False, code: str = "") -> tuple[Registration, bool]:
+    """Register a rider; returns (registration, created). A repeat returns the existing one.
+
+    The hot path of a registration rush: the checks need no query but the questions, then one
+    transaction claims a seat (conditional UPDATE) and inserts the row. The partial unique index
+    on (event, rider) turns a concurrent repeat into an IntegrityError: the transaction, seat
+    claim included, rolls back and the rider gets the registration they already have.
+    """
+    if category.event_id != event.pk:
+        raise ServiceError(_("This category belongs to another event."), RegistrationCode.WRONG_EVENT)
+    try:
+        _window_check(event)
+        if event.waiver_text and not accept_waiver:
+            raise ServiceError(_("Accept the waiver to register."), RegistrationCode.WAIVER)
+        cleaned = answers_clean(event=event, answers=answers or {})
+        _identity(event, rider, cleaned, id_consent=id_consent, fill_profile=fill_profile)
+        rider_check(category=category, rider=rider)  # after the ID filled a missing birth date
+    except ValidationError:
+        existing = _active_registration(event, rider)  # a repeat after the window closed is still a repeat
+        if existing:
+            return existing, False
+        raise
+    if language and language != rider.language:
+        User.objects.filter(pk=rider.pk).update(language=language)
+    now = timezone.now()
+    if code.strip():  # an entry code: a seat (reserved or open) whatever the mode, at the code's price
+        return _code_entry(event, category, rider, cleaned, accept_waiver, now, code)
+    if category.mode == Category.Mode.BALLOT:
+        return _ballot_entry(event, category, rider, cleaned, accept_waiver, now)
+    registration = Registration(event=event, category=category, rider=rider, answers=cleaned, queued_at=now,
+                                waiver_accepted_at=now if accept_waiver else None, checkin_key=new_checkin_key(),
+                                id_consent_at=now if _gives_id(event, cleaned) else None)
+    fee = category.fee_fen
+    pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
+    single = single_statement_possible()
+    # One statement is its own transaction; a savepoint is only needed inside a caller's
+    # transaction, or for a paid seat, whose order is written in the same transaction
+    outer = (transaction.atomic() if (not single or fee or connection.in_atomic_block)
+             else contextlib.nullcontext())
+    try:
+        with outer:
+            if single:  # the statement also writes the outbox row and the status history
+                if not insert_single_statement(registration, pay_by=pay_by):
+                    raise ServiceError(_("This category is full."), RegistrationCode.FULL)
+                outbox_kick_on_commit()
+            else:
+                insert_two_statements(registration, pay_by=pay_by)
+                registration_created(registration, by=rider, why="signed up")
+                mail_on_commit(registration.pk, registration.status)
+            if registration.status == Registration.Status.AWAITING:
+                payments_port.seat_money.seat_held(registration=registration, amount_fen=fee,
+                                     deadline=cast(datetime.datetime, pay_by))
+    except IntegrityError:
+        existing = _active_registration(event, rider)
+        if existing is None:
+            raise
+        return existing, False
+    return registration, True
+
+
+def code_normalize(code: str) -> str:
+    return "".join(code.split()).upper()[:24]
+
+
+def _code_entry(event: Event, category: Category, rider: User, answers: dict, accept_waiver: bool,
+                now: datetime.datetime, code: str) -> tuple[Registration, bool]:
+    """A registration with an entry code: the code is used by one conditional UPDATE (a code used
+    up cannot be used again, however many riders race for it), in the transaction that takes the
+    seat, from the code's reserve when it has one."""
+    entry = EntryCode.objects.filter(event=event, code=code_normalize(code)).first()
+    if entry is None or entry.category_id != category.pk or entry.for_rider_id not in (None, rider.pk):
+        raise ServiceError(_("This code is not valid for this category."), RegistrationCode.CODE_INVALID,
+                           field="code")
+    if entry.expires_at is not None and entry.expires_at <= now:
+        raise ServiceError(_("This code has expired."), RegistrationCode.CODE_EXPIRED, field="code")
+    price_fen = entry.price_fen if entry.price_fen is not None else category.fee_fen
+    try:
+        with transaction.atomic():
+            used = (EntryCode.objects.filter(pk=entry.pk, uses__lt=F("uses_allowed"))
+                    .filter(Q(expires_at__isnull=True) | Q(expires_at__gt=now)).update(uses=F("uses") + 1))
+            if not used:
+                raise ServiceError(_("This code has been used up."), RegistrationCode.CODE_USED, field="code")
+            locked = lock_category(category)
+            bib: int | None
+            if entry.reserved and locked.code_seats > 0:
+                bib = take_bib(locked)
+                Category.objects.filter(pk=locked.pk).update(code_seats=F("code_seats") - 1,
+                                                            confirmed_count=F("confirmed_count") + 1)
+            else:
+                bib = claim_seat(locked)
+                if bib is None:
+                    raise ServiceError(_("This category is full."), RegistrationCode.FULL)
+            pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if price_fen else None
+            registration = Registration(
+                event=event, category=category, rider=rider, answers=answers, queued_at=now, bib=bib,
+                status=Registration.Status.AWAITING if price_fen else Registration.Status.CONFIRMED,
+                confirmed_at=None if price_fen else now, hold_expires_at=pay_by, entry_code=entry,
+                waiver_accepted_at=now if accept_waiver else None, checkin_key=new_checkin_key(),
+                id_consent_at=now if _gives_id(event, answers) else None)
+            registration.save(force_insert=True)
+            registration_created(registration, by=rider, why="signed up with an entry code")
+            if pay_by is not None:
+                payments_port.seat_money.seat_held(registration=registration, amount_fen=price_fen, deadline=pay_by)
+            mail_on_commit(registration.pk, registration.status)
+    except IntegrityError:  # already registered: the code's use and the seat are undone with it
+        existing = _active_registration(event, rider)
+        if existing is None:
+            raise
+        return existing, False
+    return registration, True
+
+
+def _ballot_entry(event: Event, category: Category, rider: User, answers: dict, accept_waiver: bool,
+                  now: datetime.datetime) -> tuple[Registration, bool]:
+    """An entry in a ballot: no seat yet, nothing confirmed until the draw."""
+    if Ballot.objects.filter(category=category, drawn_at__isnull=False).exists():
+        raise ServiceError(_("The draw has been made: entries are closed."), RegistrationCode.BALLOT_DRAWN)
+    registration = Registration(event=event, category=category, rider=rider, answers=answers, queued_at=now,
+                                checkin_key=new_checkin_key(), status=Registration.Status.ENTERED,
+                                waiver_accepted_at=now if accept_waiver else None,
+                                id_consent_at=now if _gives_id(event, answers) else None)
+    try:
+        with transaction.atomic():
+            registration.save(force_insert=True)
+            registration_created(registration, by=rider, why="entered the ballot")
+            mail_on_commit(registration.pk, "entered")
+    except IntegrityError:
+        existing = _active_registration(event, rider)
+        if existing is None:
+            raise
+        return existing, False
+    return registration, True
+
+
+def _gives_id(event: Event, answers: dict) -> bool:
+    return any(q.kind == Question.Kind.NATIONAL_ID and answers.get(q.key) for q in event.questions.all())
+
+
+def _identity(event: Event, rider: User, answers: dict, *, id_consent: bool, fill_profile: bool) -> None:
+    """The real-name checks (answers.identity_check); a profile filled from the ID is saved."""
+    fill = identity_check(event=event, rider=rider, answers=answers, id_consent=id_consent, fill_profile=fill_profile)
+    if fill:
+        for name, value in fill.items():
+            setattr(rider, name, value)
+        User.objects.filter(pk=rider.pk).update(**fill)
+
+
+def registration_answers_missing(registration: Registration) -> bool:
+    """Whether the rider still owes the event their answers or waiver (after a transfer)."""
+    event = registration.event
+    if event.waiver_text and registration.waiver_accepted_at is None:
+        return True
+    return any(q.required and not registration.answers.get(q.key) for q in event.questions.all())
+
+
+@transaction.atomic
+def registration_answers_give(*, registration: Registration, answers: dict | None = None, accept_waiver: bool = False,
+                              id_consent: bool = False, fill_profile: bool = False) -> Registration:
+    """A rider gives their own answers, waiver and ID consent for a seat they hold (a transferred
+    one): the same checks as a sign-up."""
+    registration = Registration.objects.select_for_update().select_related("event", "rider").get(pk=registration.pk)
+    if registration.status not in Registration.ACTIVE:
+        raise ServiceError(_("This registration is cancelled."), RegistrationCode.CANCELLED)
+    event = registration.event
+    if event.waiver_text and not accept_waiver:
+        raise ServiceError(_("Accept the waiver to register."), RegistrationCode.WAIVER)
+    cleaned = answers_clean(event=event, answers=answers or {})
+    _identity(event, registration.rider, cleaned, id_consent=id_consent, fill_profile=fill_profile)
+    now = timezone.now()
+    registration.answers = cleaned
+    registration.waiver_accepted_at = now if accept_waiver else registration.waiver_accepted_at
+    registration.id_consent_at = now if _gives_id(event, cleaned) else None
+    registration.save(update_fields=["answers", "waiver_accepted_at", "id_consent_at"])
+    return registration
