@@ -1,5 +1,7 @@
 """Riding clubs, memberships and announcements."""
 
+from functools import cached_property
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -89,7 +91,7 @@ class Membership(models.Model):
     def is_admin(self) -> bool:
         return self.state == self.State.ACTIVE and self.role in (self.Role.OWNER, self.Role.ADMIN)
 
-    @property
+    @cached_property
     def contact(self) -> dict[str, str]:
         """What the club's admins may see of this member's contact details: all of it with consent,
         nothing without (the roster page, its CSV and the API all read this)."""

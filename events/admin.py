@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin, history_link, person_search
+from core.admin import ReadOnlyAdmin, history_link, person_search, phone_of
 from core.errors import ServiceError
 from events import services
 from events.models import Event, IdAccess, Registration
@@ -42,7 +42,7 @@ class RegistrationAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("mobile"))
     def rider_phone(self, registration: Registration) -> str:
-        return registration.rider.phone or registration.rider.mobile
+        return phone_of(registration.rider)
 
     @admin.display(description=_("history"))
     def history(self, registration: Registration) -> str:

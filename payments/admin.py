@@ -7,7 +7,7 @@ from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from core.admin import ReadOnlyAdmin, history_link, person_search
+from core.admin import ReadOnlyAdmin, history_link, person_search, phone_of
 from core.errors import ServiceError
 from payments import services
 from payments.models import FapiaoRequest, Order, Payment, Refund
@@ -42,7 +42,7 @@ class OrderAdmin(ReadOnlyAdmin):
 
     @admin.display(description=_("mobile"))
     def rider_phone(self, order: Order) -> str:
-        return order.rider.phone or order.rider.mobile
+        return phone_of(order.rider)
 
     @admin.display(description=_("history"))
     def history(self, order: Order) -> str:

@@ -13,7 +13,8 @@ from payments.models import Order
 
 
 def orders_of(*, rider: Any) -> QuerySet[Order]:
-    return (Order.objects.filter(rider=rider).select_related("registration__event", "registration__rider")
+    return (Order.objects.filter(rider=rider).select_related("registration__event", "registration__category",
+                                                                  "registration__rider")
             .order_by("-created_at", "-pk"))
 
 
