@@ -55,7 +55,7 @@ def test_a_deleted_account_keeps_its_seat(monkeypatch):
 
 
 def test_a_reprice_leaves_the_old_order_payable(monkeypatch):
-    from payments import services
+    from payments.services import seats as services
 
     real = services._close_pending
 
@@ -67,7 +67,7 @@ def test_a_reprice_leaves_the_old_order_payable(monkeypatch):
 
 
 def test_money_for_a_closed_order_is_kept(monkeypatch):
-    from payments import services
+    from payments.services import notifications as services
 
     real = services._refund_add
 

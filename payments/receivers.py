@@ -17,7 +17,7 @@ from events.signals import event_notes, history_rows, organizer_figures, organiz
 from payments import finance, services
 from payments.models import Order, Refund
 from payments.seat_money import pending_order as _pending
-from payments.selectors import payable_together
+from payments.selectors import payable_together, payment_settings_of
 
 
 @receiver(registration_links, dispatch_uid="payments.pay_link")
@@ -80,14 +80,14 @@ def _when(value: Any, event: Event) -> str:
     return times.when(value, event)
 
 
-@receiver(event_notes, dispatch_uid="payments.refund_policy")
-def refund_policy(sender: type, *, event: Event, registration: Registration | None = None,
+@receiver(event_notes, dispatch_uid="payments.refund_policy_notes")
+def refund_policy_notes(sender: type, *, event: Event, registration: Registration | None = None,
                   **kwargs: Any) -> list[str]:
     """The refund policy in words, where the event charges (and, for a paid rider, what
     withdrawing now gives back)."""
     if not event.categories.filter(fee_fen__gt=0).exists():
         return []
-    policy = services.refund_policy(event)
+    policy = payment_settings_of(event)
     parts = []
     if policy.refund_full_until:
         parts.append(_("full refund until %(date)s") % {"date": _when(policy.refund_full_until, event)})

@@ -18,13 +18,13 @@ class PaymentsForSeats:
         services.order_for_seat(registration=registration, amount_fen=amount_fen, deadline=deadline)
 
     def seat_released(self, *, registration: Any, by_rider: bool) -> None:
-        services.registration_withdrawn(registration=registration, by_rider=by_rider)
+        services.seat_released(registration=registration, by_rider=by_rider)
 
     def seat_transferred(self, *, registration: Any, from_rider: Any) -> None:
         services.order_transfer(registration=registration, from_rider=from_rider)
 
     def seat_repriced(self, *, registration: Any, price_fen: int) -> None:
-        services.registration_repriced(registration=registration, price_fen=price_fen)
+        services.seat_repriced(registration=registration, price_fen=price_fen)
 
     def event_cancelled(self, *, event: Any) -> None:
         services.event_refund_all(event=event)

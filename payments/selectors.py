@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from events.selectors import is_organizer
-from payments.models import Order
+from payments.models import EventPayment, Order
 
 
 def orders_of(*, rider: Any) -> QuerySet[Order]:
@@ -47,3 +47,8 @@ def order_for(*, order_id: int, user: Any) -> Order:
 def unpaid_orders(*, event: Any) -> QuerySet[Order]:
     return (Order.objects.filter(registration__event=event, status=Order.Status.PENDING)
             .select_related("registration__rider", "registration__category").order_by("expires_at"))
+
+
+def payment_settings_of(event: Any) -> EventPayment:
+    """An event's payment methods and refund policy (an unsaved default row when never set)."""
+    return EventPayment.objects.filter(event=event).first() or EventPayment(event=event)

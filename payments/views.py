@@ -28,7 +28,7 @@ from events.selectors import event_for_organizer, event_get
 from payments import finance, providers, services
 from payments.forms import FapiaoForm, PaymentSettingsForm, RefundForm
 from payments.models import Order, Refund
-from payments.selectors import order_for, orders_of, payable_together, unpaid_orders
+from payments.selectors import order_for, orders_of, payable_together, payment_settings_of, unpaid_orders
 
 MOBILE = re.compile(r"Mobi|Android|iPhone|iPad|HarmonyOS", re.IGNORECASE)
 
@@ -215,7 +215,7 @@ def event_payments(request: HttpRequest, slug: str) -> HttpResponse:
     """The organizer's payments page: methods and refund policy, totals per provider (the same
     figures as the finance CSV), paid orders with a refund form, refunds that failed."""
     event = event_for_organizer(slug=slug, user=request.user)
-    policy = services.refund_policy(event)
+    policy = payment_settings_of(event)
     settings_form = PaymentSettingsForm(request.POST if request.POST.get("action") == "settings" else None,
                                         instance=policy)
     if request.method == "POST":

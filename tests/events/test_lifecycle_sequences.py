@@ -27,7 +27,7 @@ from events.services import (
 )
 from payments import providers
 from payments.models import EventPayment, Order, Payment, Refund
-from payments.receivers import refund_policy
+from payments.receivers import refund_policy_notes
 from payments.services import dev_notification, kept_fen, payment_record
 from tests.factories import PASSWORD, UserFactory
 
@@ -168,7 +168,7 @@ def test_the_refund_policy_is_shown_in_the_events_time_zone(race):
     midnight = datetime.datetime(2026, 12, 20, 15, 59, tzinfo=datetime.UTC)  # 23:59 in Beijing
     EventPayment.objects.filter(event=race).update(refund_full_until=midnight,
                                                    refund_part_until=midnight + datetime.timedelta(days=1))
-    lines = refund_policy(sender=None, event=race)
+    lines = refund_policy_notes(sender=None, event=race)
     assert "2026-12-20 23:59" in lines[0] and "2026-12-21 23:59" in lines[0] and "15:59" not in lines[0]
 
 

@@ -16,7 +16,8 @@ from django.utils import timezone
 from events.services import lock_seat, registration_cancel, registration_create, registration_paid, registration_switch
 from payments import providers
 from payments.models import EventPayment, Order
-from payments.services import _lock_order, dev_notification, kept_fen
+from payments.services import dev_notification, kept_fen
+from payments.services.orders import _lock_order
 from tests.events.test_race import _in_threads
 from tests.factories import UserFactory
 
