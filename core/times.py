@@ -30,3 +30,9 @@ def when(value: datetime.datetime | None, event: Any = None, fmt: str = "Y-m-d H
     if value is None:
         return ""
     return formats.date_format(local(value, event), fmt)
+
+
+def month_add(month: datetime.date, shift: int) -> datetime.date:
+    """The first day of the month `shift` months after `month` (before, when negative)."""
+    index = month.year * 12 + month.month - 1 + shift
+    return datetime.date(index // 12, index % 12 + 1, 1)

@@ -12,9 +12,9 @@ from django.contrib.auth.hashers import make_password
 from django.utils import timezone
 
 from accounts.models import Gender, HomeArea, User
+from core.times import month_add
 from events.models import Category, Event, Registration
 from industry.models import Brand, SalesRecord, Sponsorship, TopicHeat
-from industry.selectors import month_add
 
 BRANDS = [
     {"slug": "xinghe-kids", "name": "星河童车", "name_en": "Xinghe Kids", "county": HomeArea.PINGXIANG,

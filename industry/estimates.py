@@ -380,3 +380,16 @@ def synthetic_panel(*, seed: int, brands: int, months: int, first_month: datetim
             series[month] = max(1.0, round(level * season * (1 + 0.004 * t) * uplift * own * math.exp(drift)))
         values[b] = series
     return Panel(values)
+
+
+def pearson(xs: list[float], ys: list[float]) -> float | None:
+    """Pearson's correlation of two series of the same length; None when either is constant or too short."""
+    n = len(xs)
+    if n < 2:
+        return None
+    mx, my = sum(xs) / n, sum(ys) / n
+    sxx = sum((x - mx) ** 2 for x in xs)
+    syy = sum((y - my) ** 2 for y in ys)
+    if sxx == 0 or syy == 0:
+        return None
+    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / math.sqrt(sxx * syy)

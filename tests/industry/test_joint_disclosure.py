@@ -179,7 +179,7 @@ def test_the_demos_public_tables_resist_the_attack_together():
 
     with_result = Registration.objects.filter(status="confirmed").exclude(result="")
     counted = {
-        "participants": {selectors._month_key(r["m"]): r["n"] for r in with_result.annotate(
+        "participants": {selectors.summary._month_key(r["m"]): r["n"] for r in with_result.annotate(
             m=TruncMonth("event__starts_at")).values("m").annotate(n=Count("id")).order_by()},
         "gender": {str(r["g"]): r["n"] for r in with_result.annotate(g=F("rider__gender")).values("g").annotate(
             n=Count("id")).order_by()},

@@ -1,252 +1,33 @@
-"""Reads for the insights pages and API: who may see what, summaries, the linkage report.
-
-No personal data leaves here: everything is read from the statistics tables and sales figures.
-"""
+"""The linkage report: sponsors' sales before and after their events beside participation, the
+difference-in-differences analysis per brand and series (industry/estimates.py; cached by a
+digest of its inputs, computed by a worker past a request's share), lagged correlations."""
 
 from __future__ import annotations
 
 import datetime
 import hashlib
-import math
 from dataclasses import dataclass, field
 
 from django.core.cache import cache
-from django.db.models import Count, F, Max, Q, QuerySet, Sum
-from django.db.models.functions import TruncMonth
+from django.db.models import Q, QuerySet, Sum
 from django.utils import timezone
-from django.utils.translation import gettext as _
 
-from accounts.models import HomeArea, User
-from core import groups
-from events.models import Event, Registration
-from industry import disclosure, estimates, stats
-from industry.labels import job_label
-from industry.models import Brand, EventStat, MonthlyStat, SalesRecord, Sponsorship, StatRun, TopicHeat
+from accounts.models import User
+from core.times import month_add
+from events.models import Event
+from industry import estimates
+from industry.estimates import pearson
+from industry.models import Brand, EventStat, SalesRecord, Sponsorship, TopicHeat
+from industry.selectors.access import visible_brands
+from industry.selectors.summary import monthly
 
-SUPPRESS_BELOW = disclosure.THRESHOLD  # public cells with fewer riders are hidden
-PUBLIC_CACHE_KEY = "industry:public-summary"
-XINGTAI_AREAS = frozenset(value for value in HomeArea.values if value != HomeArea.OTHER)  # as industry.stats
 MIN_MONTHS = 3  # fewer months of sales on either side: too thin to say
+
+
 MIN_PARTICIPANTS = 30  # fewer participants: too thin to say
+
+
 MIN_CORRELATION_MONTHS = 6
-
-
-# --- access -------------------------------------------------------------------------------------
-
-def is_analyst(user: User | None) -> bool:
-    return groups.in_group(user, groups.ANALYSTS)
-
-
-def brands_of(user: User | None) -> QuerySet[Brand]:
-    if user is None or not user.is_authenticated:
-        return Brand.objects.none()
-    return Brand.objects.filter(users=user)
-
-
-def visible_brands(user: User | None) -> QuerySet[Brand]:
-    """Whose sales this user may see: all for analysts, their own brand's for brand staff."""
-    return Brand.objects.all() if is_analyst(user) else brands_of(user)
-
-
-def may_see_insights(user: User | None) -> bool:
-    return is_analyst(user) or brands_of(user).exists()
-
-
-# --- summaries ----------------------------------------------------------------------------------
-
-def last_computed() -> list[tuple[str, datetime.datetime]]:
-    """(what, when) each statistics job last finished, in words (not the sweep's request markers)."""
-    return [(job_label(job), at) for job, at in StatRun.objects.filter(requested_at__isnull=True)
-            .order_by("job").values_list("job", "finished_at") if at is not None]
-
-
-def monthly() -> list[MonthlyStat]:
-    return list(MonthlyStat.objects.order_by("month"))
-
-
-def suppress(value: int) -> int | None:
-    """Public tables hide any count of riders under SUPPRESS_BELOW (None, shown as suppressed_label())."""
-    return value if value >= SUPPRESS_BELOW else None
-
-
-def dimension_totals(*, dimension: str, event_ids: list[int] | None = None) -> list[tuple[str, int]]:
-    """Confirmed riders per bucket of one dimension, over the given events (all when None)."""
-    qs = EventStat.objects.filter(dimension=dimension)
-    if event_ids is not None:
-        qs = qs.filter(event_id__in=event_ids)
-    rows = qs.values("bucket").annotate(n=Sum("confirmed")).order_by("-n", "bucket")
-    return [(row["bucket"], row["n"]) for row in rows]
-
-
-def event_rows(*, event: Event) -> list[EventStat]:
-    return list(EventStat.objects.filter(event=event).select_related("category").order_by(
-        "category__position", "dimension", "bucket"))
-
-
-def suppressed_label() -> str:
-    """How a small hidden count reads in tables and CSV: "<5"."""
-    return f"<{SUPPRESS_BELOW}"
-
-
-def protecting_label() -> str:
-    """How a count hidden only to protect another reads: never "<5", which would be false."""
-    return str(_("hidden"))
-
-
-def count_shown(value: int | None) -> str:
-    """A published count as it reads on the public page and in its CSV."""
-    if value is None:
-        return suppressed_label()
-    if value == PROTECTING:
-        return protecting_label()
-    return str(value)
-
-
-def synthetic_data_present() -> bool:
-    """Whether made-up demo brands are in the data: the pages then say the figures are synthetic."""
-    return Brand.objects.filter(synthetic=True).exists()
-
-
-@dataclass
-class DistrictTable:
-    """Participants (confirmed entries) by county or district and event kind, with the totals;
-    None where hidden (`secondary`: hidden only to protect another, as disclosure.JointProtected)."""
-
-    districts: list[str]
-    kinds: list[str]
-    published: disclosure.Protected
-    cells: list[list[int]] = field(default_factory=list)
-    secondary: set = field(default_factory=set)
-
-
-def district_participation(*, protected: bool = True) -> DistrictTable:
-    """Every Xingtai county and district (and riders from outside, and not given) by event kind:
-    races, sportives, club rides, training rides and anytime challenges. Protected alone unless
-    `protected` is False (the public page protects it with the other tables: public_tables)."""
-    counts: dict[tuple[str, str], int] = {}
-    for row in (EventStat.objects.filter(dimension="district").values("bucket", "event__kind")
-                .annotate(n=Sum("confirmed"))):
-        counts[(row["bucket"], row["event__kind"])] = row["n"]
-    kinds = [k for k in Event.Kind.values if any(key[1] == k for key in counts)]
-    districts = [d for d in [*HomeArea.values, "unknown"] if any(key[0] == d for key in counts)]
-    cells = [[counts.get((d, k), 0) for k in kinds] for d in districts]
-    if not cells or not kinds:
-        return DistrictTable([], [], disclosure.Protected([], [], [], None))
-    if not protected:
-        return DistrictTable(districts, kinds, disclosure.Protected([], [], [], None), cells)
-    return DistrictTable(districts, kinds, disclosure.protect(cells), cells)
-
-
-PROTECTING = -1  # a published count hidden only so that another cannot be worked out: not a small one
-
-
-def _lines() -> dict[str, list[tuple[str, int]]]:
-    months = monthly()
-    return {
-        "participants": [(str(m.month), m.participants) for m in months],
-        "first_time": [(str(m.month), m.first_time_riders) for m in months],
-        **{d: dimension_totals(dimension=d) for d in ("locality", "gender", "age_band", "brand_origin")},
-    }
-
-
-def public_tables() -> tuple[dict[str, list[tuple[str, int]]], DistrictTable, disclosure.Joint]:
-    """Every table of the public page as counts, and the links an attacker would use between them:
-    the breakdowns and the months all add up to the same confirmed entries, a month's first-time
-    riders are at most its participants, and the locality list is made of the county table's rows
-    ("local" the sum of Xingtai's counties)."""
-    lines = _lines()
-    district = district_participation(protected=False)
-    joint = disclosure.Joint()
-    parts = {name: joint.add(name, [[n for _bucket, n in rows]], with_columns=False)
-             for name, rows in lines.items() if rows}
-    table = None
-    if district.cells:
-        table = joint.add("district", district.cells, with_columns=True)
-    grand = parts["participants"].grand() if "participants" in parts else (table.grand() if table else None)
-    for name, part in parts.items():
-        if name == "first_time":
-            continue
-        if grand is not None and part.grand() != grand:
-            joint.equal(part.grand(), grand)
-    if table is not None and grand is not None and table.grand() != grand:
-        joint.equal(table.grand(), grand)
-    if "first_time" in parts and "participants" in parts:
-        for i in range(len(lines["first_time"])):
-            joint.at_most(parts["first_time"].cell(0, i), parts["participants"].cell(0, i))
-        joint.at_most(parts["first_time"].grand(), parts["participants"].grand())
-    _results_bounds(joint, parts, lines)
-    if "locality" in parts and table is not None:
-        at = {bucket: i for i, (bucket, _n) in enumerate(lines["locality"])}
-        rows = {d: i for i, d in enumerate(district.districts)}
-        groups: dict[str, list[str]] = {"local": [d for d in district.districts if d in XINGTAI_AREAS],
-                                        "outside": [str(HomeArea.OTHER)], "unknown": ["unknown"]}
-        for bucket, members in groups.items():
-            inside = [table.row_total(rows[d]) for d in members if d in rows]
-            if bucket in at and inside:
-                joint.equal(parts["locality"].cell(0, at[bucket]), inside)
-    return lines, district, joint
-
-
-def _results_bounds(joint: disclosure.Joint, parts: dict, lines: dict) -> None:
-    """Results pages list riders by name with their result: anyone can count, for each month, the
-    riders with a result (at most its participants) and, for each gender, the finishers ranked in it
-    (at most that gender's riders). Those counts go into the programme as public lower bounds."""
-    base = Registration.objects.filter(status=Registration.Status.CONFIRMED).exclude(result="")
-    counts = {
-        "participants": lambda: {_month_key(row["k"]): row["n"] for row in base.annotate(
-            k=TruncMonth("event__starts_at")).values("k").annotate(n=Count("id")).order_by()},
-        "gender": lambda: {str(row["k"]): row["n"] for row in base.annotate(k=F("rider__gender")).values("k")
-                           .annotate(n=Count("id")).order_by()},
-    }
-    for name, counted_by in counts.items():
-        if name not in parts:
-            continue
-        by_bucket = counted_by()
-        counted = [by_bucket.get(bucket, 0) for bucket, _n in lines[name]]
-        if any(counted):
-            seen = joint.add(f"results_by_{name}", [counted], with_columns=False, public=True)
-            for i in range(len(counted)):
-                joint.at_most(seen.cell(0, i), parts[name].cell(0, i))
-
-
-def _month_key(value) -> str:
-    return str(stats.as_date(value))
-
-
-def public_summary() -> dict:
-    """The anonymised public page: monthly participation and shares, every small count hidden and,
-    where a hidden count could be worked out from everything published together (industry/disclosure.py,
-    Joint), others with it; those are PROTECTING, shown as hidden, not as small."""
-    computed = cache.get(PUBLIC_CACHE_KEY)
-    stamp = [str(MonthlyStat.objects.aggregate(n=Count("id"), at=Max("computed_at"))),
-             str(EventStat.objects.aggregate(n=Count("id"), at=Max("computed_at"))), PUBLIC_VERSION]
-    if computed and computed.get("stamp") == stamp:
-        return computed["data"]
-    lines, district, joint = public_tables()
-    published = disclosure.protect_jointly(joint)
-
-    def line(name: str) -> list[tuple[str, int | None]]:
-        if name not in published.tables:
-            return []
-        cells = published.tables[name].cells[0]
-        secondary = {j for kind, _i, j in published.secondary[name] if kind == "cell"}
-        return [(bucket, PROTECTING if j in secondary else cells[j]) for j, (bucket, _n) in enumerate(lines[name])]
-
-    months = monthly()
-    participants, first_time = line("participants"), line("first_time")
-    district.published = published.tables.get("district", district.published)
-    district.secondary = published.secondary.get("district", set())
-    data = {
-        "monthly": [{"month": m.month, "participants": p[1], "events": m.events, "first_time_riders": f[1]}
-                    for m, p, f in zip(months, participants, first_time)],
-        **{name: line(name) for name in ("locality", "gender", "age_band", "brand_origin")},
-        "district": district,
-    }
-    cache.set(PUBLIC_CACHE_KEY, {"stamp": stamp, "data": data}, 3600)
-    return data
-
-
-PUBLIC_VERSION = "joint-2"  # raise when the protection changes: cached pages are made again
 
 
 def sales_by_month(*, brands: QuerySet[Brand] | list[Brand]) -> dict[int, dict[datetime.date, int]]:
@@ -256,25 +37,6 @@ def sales_by_month(*, brands: QuerySet[Brand] | list[Brand]) -> dict[int, dict[d
     for row in rows:
         out.setdefault(row["brand_id"], {})[row["month"]] = row["units"]
     return out
-
-
-# --- linkage ------------------------------------------------------------------------------------
-
-def month_add(month: datetime.date, shift: int) -> datetime.date:
-    index = month.year * 12 + month.month - 1 + shift
-    return datetime.date(index // 12, index % 12 + 1, 1)
-
-
-def pearson(xs: list[float], ys: list[float]) -> float | None:
-    n = len(xs)
-    if n < 2:
-        return None
-    mx, my = sum(xs) / n, sum(ys) / n
-    sxx = sum((x - mx) ** 2 for x in xs)
-    syy = sum((y - my) ** 2 for y in ys)
-    if sxx == 0 or syy == 0:
-        return None
-    return sum((x - mx) * (y - my) for x, y in zip(xs, ys)) / math.sqrt(sxx * syy)
 
 
 @dataclass
@@ -504,6 +266,8 @@ def linkage(*, events: list[Event], months: int = 6, viewer: User | None = None,
 
 
 ANALYSIS_CACHE_SECONDS = 7 * 24 * 3600
+
+
 ANALYSES_IN_A_REQUEST = 12  # about 1.5 s of work: more goes to a worker (industry.prepare_linkage)
 
 
@@ -538,18 +302,3 @@ ANALYSIS_VERSION = 2  # raise when estimates.analyse changes what it returns for
 
 def _month_start(month: datetime.date) -> datetime.datetime:
     return timezone.make_aware(datetime.datetime(month.year, month.month, 1))
-
-
-def sponsored_events() -> QuerySet[Event]:
-    return Event.objects.filter(sponsorships__isnull=False).distinct().order_by("-starts_at")
-
-
-def brand_shares() -> list[tuple[Brand | None, int]]:
-    """Confirmed riders per brand ridden, over all events (aggregates only)."""
-    totals = dict(dimension_totals(dimension="brand"))
-    brands = {b.slug: b for b in Brand.objects.filter(slug__in=totals)}
-    return [(brands.get(slug), n) for slug, n in sorted(totals.items(), key=lambda kv: -kv[1])]
-
-
-def events_filter(slugs: list[str]) -> list[Event]:
-    return list(Event.objects.filter(slug__in=slugs).order_by("starts_at"))
