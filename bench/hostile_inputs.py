@@ -76,7 +76,7 @@ def _old(hostile) -> None:
     geodesic against every 10 m sample, and the XML walk that kept what it did not read."""
     import gzip
 
-    from routes import cues, gpx
+    from routes import cues, gpx, safexml
 
     parsed = gpx.parse(hostile.far_waypoints(2_000), max_bytes=10**7, max_points=10**6)
     _, parts = cues.detect(parsed.lat, parsed.lon, parsed.segments())
@@ -93,7 +93,7 @@ def _old(hostile) -> None:
     xml = gzip.decompress(hostile.nested_elements(1_000_000))
 
     def new_walk():
-        for _ in gpx.ended(xml, wanted=frozenset(), keep={}, max_elements=10**8):
+        for _ in safexml.ended(xml, wanted=frozenset(), keep={}, max_elements=10**8):
             pass
 
     print(f"1,000,000 nested elements: old walk grows {hostile.growth(lambda: hostile.old_walk(xml)) / 1e6:.0f} MB, "

@@ -11,14 +11,14 @@ from django.conf import settings
 from django.http import Http404
 
 from core.i18n import localized
-from routes import courses, formats, gpx
+from routes import courses, formats, track
 from routes.models import RouteVersion
 
 CONTENT_TYPES = {"gpx": "application/gpx+xml", "tcx": "application/vnd.garmin.tcx+xml",
                  "fit": "application/vnd.ant.fit"}
 
 
-def _parsed(version: RouteVersion) -> gpx.ParsedGpx:
+def _parsed(version: RouteVersion) -> track.ParsedTrack:
     with version.gpx_file.open("rb") as handle:
         return formats.parse(handle.read(), max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES,
                              max_points=settings.ROUTE_MAX_POINTS)

@@ -14,12 +14,12 @@ from __future__ import annotations
 import numpy as np
 from garmin_fit_sdk import Decoder, Stream
 
-from routes import gpx
-from routes.gpx import GpxError, ParsedGpx, Waypoint
+from routes import track
+from routes.track import GpxError, ParsedTrack, Waypoint
 
 SEMICIRCLE = 180.0 / 2**31
 FIT_EPOCH = 631065600  # 1989-12-31T00:00:00Z in Unix seconds
-SPLIT_GAP_M = gpx.SPLIT_GAP_M
+SPLIT_GAP_M = track.SPLIT_GAP_M
 # FIT course_point types that are turn instructions (not places): left, right, straight, forks...
 TURN_TYPES = {6, 7, 8, 16, 17, 18, 19, 20, 21, 22, 23}
 COURSE_POINT_NAMES = {1: "summit", 2: "valley", 3: "water", 4: "food", 5: "danger", 9: "first aid"}
@@ -174,7 +174,7 @@ def _waypoints(course_points: list[dict]) -> list[Waypoint]:
     return out
 
 
-def parse(data: bytes, *, max_points: int, max_waypoints: int = gpx.MAX_WAYPOINTS) -> ParsedGpx:
+def parse(data: bytes, *, max_points: int, max_waypoints: int = track.MAX_WAYPOINTS) -> ParsedTrack:
     """Points, segments, course points and times of a FIT activity or course. Raises GpxError."""
     _check_frame(data)
     _scan(data, max_points=max_points, max_waypoints=max_waypoints)
@@ -188,7 +188,7 @@ def parse(data: bytes, *, max_points: int, max_waypoints: int = gpx.MAX_WAYPOINT
         raise GpxError("coordinate_out_of_range", lat=f"{lat[i]:.6f}", lon=f"{lon[i]:.6f}")
     courses = messages.get("course_mesgs", [])
     name = courses[0].get("name") if courses else ""
-    return ParsedGpx(lat=lat, lon=lon, ele=ele, segment_starts=[0, *gpx.gap_starts(lat, lon)],
+    return ParsedTrack(lat=lat, lon=lon, ele=ele, segment_starts=[0, *track.gap_starts(lat, lon)],
                      source="route" if courses else "track",
                      waypoints=_waypoints(messages.get("course_point_mesgs", [])),
                      name=(name if isinstance(name, str) else "").strip()[:200], times=times, kind="fit")

@@ -7,8 +7,8 @@ import re
 
 import numpy as np
 
-from routes import fit, gpx, tcx
-from routes.gpx import GpxError, ParsedGpx
+from routes import fit, gpx, safexml, tcx
+from routes.track import GpxError, ParsedTrack
 
 KINDS = ("gpx", "fit", "tcx")
 MAX_SEGMENTS = 1_000  # pieces of one line (a recording split at its gaps); real files have a handful
@@ -33,11 +33,11 @@ def detect(data: bytes) -> str:
 
 
 def parse(data: bytes, *, max_bytes: int, max_points: int, max_fit_bytes: int | None = None,
-          with_times: bool = False, max_km: float | None = None) -> ParsedGpx:
+          with_times: bool = False, max_km: float | None = None) -> ParsedTrack:
     """Parse any supported file; raises GpxError with a code from routes/errors.py. With `max_km`,
     a line longer than that (its segments' great-circle steps added up, a vectorised estimate) is
     refused before any per-metre work (resampling, cues, matching) is done on it."""
-    raw = gpx.read_bytes(data, max_bytes=max_bytes)  # gunzipped, both sizes capped
+    raw = safexml.read_bytes(data, max_bytes=max_bytes)  # gunzipped, both sizes capped
     kind = detect(raw)
     if kind == "fit":
         if max_fit_bytes and len(raw) > max_fit_bytes:
@@ -57,7 +57,7 @@ def parse(data: bytes, *, max_bytes: int, max_points: int, max_fit_bytes: int | 
     return parsed
 
 
-def line_km(parsed: ParsedGpx) -> float:
+def line_km(parsed: ParsedTrack) -> float:
     """The length of the line in km: haversine steps within each segment, summed (numpy, O(n))."""
     lat, lon = np.radians(parsed.lat), np.radians(parsed.lon)
     total = 0.0

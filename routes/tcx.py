@@ -3,7 +3,7 @@
 No Django here. The same guards as the GPX reader (routes/gpx.py): size caps, gzip, encodings,
 any DOCTYPE or entity declaration refused before the root element, a streaming C parser keeping
 only what we need. Trackpoints without a <Position> (pauses, indoor rides) are skipped; a jump of
-more than gpx.SPLIT_GAP_M between consecutive points starts a new segment, as for FIT. Course
+more than track.SPLIT_GAP_M between consecutive points starts a new segment, as for FIT. Course
 points that are places (water, food, danger, summit...) become waypoints.
 """
 
@@ -11,8 +11,8 @@ from __future__ import annotations
 
 from xml.etree import ElementTree as ET
 
-from routes import gpx
-from routes.gpx import GpxError, ParsedGpx, Waypoint
+from routes import safexml, track
+from routes.track import GpxError, ParsedTrack, Waypoint
 
 # TCX CoursePoint PointType values that are turn instructions, not places
 TURN_TYPES = {"Left", "Right", "Straight"}
@@ -26,7 +26,7 @@ def _walk(xml: bytes, ns: str, max_points: int, max_waypoints: int):
     point_tag, course_point, name_tag = f"{ns}Trackpoint", f"{ns}CoursePoint", f"{ns}Name"
     course, position = f"{ns}Course", f"{ns}Position"
     lat_tag, lon_tag = f"{ns}LatitudeDegrees", f"{ns}LongitudeDegrees"
-    keep = {  # what each element reads when it ends (routes/gpx.ended drops everything else)
+    keep = {  # what each element reads when it ends (routes/safexml.ended drops everything else)
         point_tag: frozenset({position, f"{ns}AltitudeMeters", f"{ns}Time"}),
         course_point: frozenset({position, f"{ns}PointType", name_tag, f"{ns}Notes"}),
         position: frozenset({lat_tag, lon_tag}),
@@ -39,8 +39,8 @@ def _walk(xml: bytes, ns: str, max_points: int, max_waypoints: int):
     waypoints: list[Waypoint] = []
     name = ""
     is_course = False
-    for element in gpx.ended(xml, wanted=frozenset({point_tag, course_point, course}), keep=keep,
-                             max_elements=gpx.element_budget(max_points)):
+    for element in safexml.ended(xml, wanted=frozenset({point_tag, course_point, course}), keep=keep,
+                             max_elements=safexml.element_budget(max_points)):
         tag = element.tag
         if tag == point_tag:
             latitude = _text(element, "Position/LatitudeDegrees", ns)
@@ -78,26 +78,26 @@ def _course_point(element: ET.Element, ns: str) -> Waypoint | None:
                     description=(_text(element, "Notes", ns) or "").strip()[:1000])
 
 
-def parse(data: bytes, *, max_bytes: int, max_points: int, max_waypoints: int = gpx.MAX_WAYPOINTS) -> ParsedGpx:
+def parse(data: bytes, *, max_bytes: int, max_points: int, max_waypoints: int = track.MAX_WAYPOINTS) -> ParsedTrack:
     """Points, segments, course points and times of a TCX activity or course. Raises GpxError."""
-    xml = gpx.xml_input(data, max_bytes=max_bytes)
-    ns = gpx.check_prolog(xml, root_name="TrainingCenterDatabase")
+    xml = safexml.xml_input(data, max_bytes=max_bytes)
+    ns = safexml.check_prolog(xml, root_name="TrainingCenterDatabase")
     try:
-        with gpx.collector_paused():
+        with safexml.collector_paused():
             lat_t, lon_t, ele_t, time_t, waypoints, name, is_course = _walk(xml, ns, max_points, max_waypoints)
     except ET.ParseError as exc:
-        raise gpx.xml_refusal(xml, exc) from exc
+        raise safexml.xml_refusal(xml, exc) from exc
     if not lat_t:
         raise GpxError("no_positions")
-    points = gpx._Points()
+    points = track.Points()
     points.lat, points.lon = lat_t, lon_t
-    lat, lon = gpx._coordinates(points)
+    lat, lon = track.coordinates(points)
     keep = ~((lat == 0) & (lon == 0))  # (0, 0): a device writing a position before its first fix
     if not keep.any():
         raise GpxError("no_positions")
     lat, lon = lat[keep], lon[keep]
-    ele = gpx._elevations(ele_t)[keep]
-    times = gpx.iso_times(time_t)[keep]
-    return ParsedGpx(lat=lat, lon=lon, ele=ele, segment_starts=[0, *gpx.gap_starts(lat, lon)],
+    ele = track.elevations(ele_t)[keep]
+    times = track.iso_times(time_t)[keep]
+    return ParsedTrack(lat=lat, lon=lon, ele=ele, segment_starts=[0, *track.gap_starts(lat, lon)],
                      source="route" if is_course else "track", waypoints=waypoints, name=name, times=times,
                      kind="tcx")

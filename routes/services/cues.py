@@ -8,7 +8,7 @@ from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import ServiceError
-from routes import cues, gpx
+from routes import cues, track
 from routes.models import CUE_ADDABLE_KINDS, Cue, PointOfInterest, RouteVersion
 from routes.services.files import file_parse
 
@@ -19,7 +19,7 @@ POI_CUE_KINDS: dict[str, str] = {
 }
 
 
-def _stored(version: RouteVersion) -> gpx.ParsedGpx:
+def _stored(version: RouteVersion) -> track.ParsedTrack:
     """The version's own file, read again."""
     with version.gpx_file.open("rb") as handle:
         return file_parse(handle.read())
@@ -31,7 +31,7 @@ def _geometry(version: RouteVersion) -> list[cues.Resampled]:
 
 
 @transaction.atomic
-def cues_build(*, version: RouteVersion, parsed: gpx.ParsedGpx | None = None) -> int:
+def cues_build(*, version: RouteVersion, parsed: track.ParsedTrack | None = None) -> int:
     """Make a ready version's cue sheet once: start, turns, points of interest, finish. Returns
     the number of lines (0 when it was made before: the organizer's edits are kept)."""
     locked = RouteVersion.objects.select_for_update().get(pk=version.pk)

@@ -5,7 +5,7 @@ from __future__ import annotations
 from django.conf import settings
 
 from core.errors import ServiceError
-from routes import fit, formats, gpx
+from routes import fit, formats, gpx, safexml, track
 from routes.errors import gpx_error_message
 
 UPLOAD_FIELD = "gpx"  # the file's field in the upload form and API: refusals are shown on it
@@ -28,7 +28,7 @@ def gpx_upload_read(upload) -> bytes:
     return upload.read()
 
 
-def file_parse(data: bytes, *, with_times: bool = False) -> gpx.ParsedGpx:
+def file_parse(data: bytes, *, with_times: bool = False) -> track.ParsedTrack:
     """A GPX, FIT or TCX file's points under the site's caps. Raises ServiceError (gpx_refusal)."""
     if not data:
         raise gpx_refusal("empty")
@@ -51,7 +51,7 @@ def measured_later(data: bytes) -> bool:
     if len(data) > settings.ROUTE_MAX_UPLOAD_BYTES:
         raise too_large_refusal()
     try:
-        raw = gpx.read_bytes(data, max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES)
+        raw = safexml.read_bytes(data, max_bytes=settings.ROUTE_MAX_UPLOAD_BYTES)
     except gpx.GpxError as exc:
         raise gpx_refusal(exc.code, exc.params) from exc
     weight = len(raw) * (FIT_WEIGHT if fit.looks_like_fit(raw) else 1)

@@ -21,7 +21,7 @@ from accounts.models import User
 from core.errors import ServiceError
 from core.queue import task_queue_best_effort, task_queue_on_commit
 from core.slugs import insert_with_unique_slug, unique_slug
-from routes import dem, formats, geo, gpx
+from routes import dem, formats, geo, gpx, track
 from routes.models import Collection, PointOfInterest, Route, RouteVersion
 from routes.services.cues import cues_build
 from routes.services.files import file_parse, measured_later
@@ -34,7 +34,7 @@ ROUTE_VERSION_TASK = "routes.route_version_process"  # routes/tasks.py; queued b
 
 @dataclass
 class Ingested:
-    parsed: gpx.ParsedGpx
+    parsed: track.ParsedTrack
     stats: geo.RouteStats
     elevation_source: str = ""  # RouteVersion.ElevationSource
     recorded: geo.RouteStats | None = None  # the file's own heights when a terrain model's are shown

@@ -23,7 +23,7 @@ from accounts.models import User
 from core.errors import ServiceError
 from core.files import folder_delete
 from core.queue import task_queue_best_effort, task_queue_on_commit
-from routes import geo, gpx, matching
+from routes import geo, matching, track
 from routes.models import Completion, Ride, rider_folder
 from routes.selectors import routes_near
 from routes.services.files import file_parse, measured_later
@@ -44,7 +44,7 @@ def _started_at(times: np.ndarray | None) -> tuple[datetime.datetime | None, flo
     return start, float(known[-1] - known[0])
 
 
-def _measure(ride: Ride, parsed: gpx.ParsedGpx) -> matching.RideIndex:
+def _measure(ride: Ride, parsed: track.ParsedTrack) -> matching.RideIndex:
     segments = parsed.segments()
     ride.started_at, ride.elapsed_s = _started_at(parsed.times)
     ride.distance_m = round(float(sum(float(geo.step_lengths(parsed.lat[sl], parsed.lon[sl]).sum())

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from geographiclib.geodesic import Geodesic
 
-from routes import geo, gpx
+from routes import geo, gpx, track
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "gpx"
 FILES = sorted(p for p in CORPUS.rglob("*") if p.suffix in (".gpx", ".gz", ".xml") and p.is_file())
@@ -41,7 +41,7 @@ def _gpxpy_reference(raw: bytes) -> tuple[int, float, set[int]] | None:
     return sum(sizes), length, starts
 
 
-def _our_gaps(parsed: gpx.ParsedGpx, file_starts: set[int]) -> float:
+def _our_gaps(parsed: track.ParsedTrack, file_starts: set[int]) -> float:
     """Metres of the steps we treat as gaps (a jump far longer than the line's other steps) where the
     file itself has none: they are not ridden, so they are not in our length."""
     gaps = 0.0
@@ -49,12 +49,12 @@ def _our_gaps(parsed: gpx.ParsedGpx, file_starts: set[int]) -> float:
         # measured as gpxpy measures the steps it adds up, so that the rest compares like for like
         step = gpxpy.geo.distance(parsed.lat[start - 1], parsed.lon[start - 1], None, parsed.lat[start],
                                   parsed.lon[start], None)
-        assert step > gpx.SPLIT_GAP_M  # only ever a long jump
+        assert step > track.SPLIT_GAP_M  # only ever a long jump
         gaps += step
     return gaps
 
 
-def _geodesic_length(parsed: gpx.ParsedGpx) -> float:
+def _geodesic_length(parsed: track.ParsedTrack) -> float:
     total = 0.0
     for sl in parsed.segments():
         lat, lon = parsed.lat[sl], parsed.lon[sl]

@@ -8,7 +8,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from routes import dem, formats, geo
+from routes import dem, elevation, formats, geo
 from routes.services import route_import
 from tests.helpers import make_gpx
 
@@ -56,7 +56,7 @@ def test_a_step_is_limited_to_a_climbable_grade():
     ele = np.full(len(lat), 200.0)
     ele[1000:] = 500.0  # a barometer jump of 300 m between two points 11 m apart
     stats = geo.compute(lat, lon, ele, [slice(0, len(lat))])
-    assert stats.max_gradient <= geo.MAX_GRADE
+    assert stats.max_gradient <= elevation.MAX_GRADE
     assert stats.elevation_quality in ("repaired", "unreliable")
 
 

@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from core.errors import ServiceError
-from routes import cues, formats, gpx, matching
+from routes import cues, formats, gpx, matching, safexml
 from routes.models import Cue, Ride, RouteVersion
 from routes.services import file_parse, gpx_ingest, ride_upload, route_import
 from tests.routes import hostile
@@ -125,7 +125,7 @@ def test_the_memory_measure_catches_the_old_walk():
     xml = gzip.decompress(hostile.nested_elements(300_000))
 
     def our_walk():  # deeper than MAX_DEPTH: refused at depth 33
-        for _ in gpx.ended(xml, wanted=frozenset(), keep={}, max_elements=10_000_000):
+        for _ in safexml.ended(xml, wanted=frozenset(), keep={}, max_elements=10_000_000):
             pass
 
     old, ours = hostile.growth(lambda: hostile.old_walk(xml)), hostile.growth(our_walk)
