@@ -19,7 +19,8 @@ from accounts import services
 from accounts.forms import AccountDeleteForm, ProfileForm
 from accounts.selectors import api_token_of, rider_public_get
 from accounts.services import PROFILE_FIELDS, feed_token, profile_update
-from accounts.signals import answers, rider_page_sections
+from accounts.signals import own_profile_sections, rider_page_sections
+from core.signals import replies
 
 
 @login_required
@@ -31,6 +32,7 @@ def profile_edit(request: HttpRequest) -> HttpResponse:
         return redirect("accounts:profile")
     return render(request, "accounts/profile_edit.html", {
         "form": form, "api_token": api_token_of(user=request.user),
+        "sections": replies(own_profile_sections, user=request.user),
         "wechat_login": bool(settings.SOCIALACCOUNT_PROVIDERS.get("weixin", {}).get("APPS")),
         "feed_url": request.build_absolute_uri(reverse("events:feed", args=[feed_token(request.user)])),
     })
@@ -54,7 +56,7 @@ def token_revoke(request: HttpRequest) -> HttpResponse:
 
 def rider_public(request: HttpRequest, username: str) -> HttpResponse:
     rider = rider_public_get(username=username)
-    sections = answers(rider_page_sections, rider=rider, viewer=request.user)
+    sections = replies(rider_page_sections, rider=rider, viewer=request.user)
     return render(request, "accounts/rider_public.html", {"rider": rider, "sections": sections})
 
 

@@ -5,7 +5,6 @@ Refusals travel as exceptions to core.drf.exception_handler; nothing here catche
 from __future__ import annotations
 
 from django.shortcuts import get_object_or_404
-from django.utils.translation import gettext as _
 from drf_spectacular.utils import extend_schema
 from rest_framework import permissions, status
 from rest_framework.request import Request
@@ -41,9 +40,8 @@ from clubs.serializers import (
     TeamEntryOutput,
 )
 from core.drf import ERRORS, ErrorOutput
-from core.errors import ServiceError
 from events.selectors import category_for_registration
-from events.services import RegistrationCode
+from events.services import no_such_category
 from routes.selectors import route_version_current
 
 
@@ -194,7 +192,7 @@ class ClubTeamEntryApi(APIView):
         category = category_for_registration(slug=data.validated_data["event"],
                                              category_id=data.validated_data["category"], user=request.user)
         if category is None:
-            raise ServiceError(_("This event has no such category."), RegistrationCode.NO_CATEGORY, field="category")
+            raise no_such_category()
         members = riders_by_username(usernames=data.validated_data["members"], field="members")
         entries = services.team_entry_create(club=club, category=category, members=members)
         return Response(TeamEntryOutput({"registrations": entries}).data, status=status.HTTP_201_CREATED)

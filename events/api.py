@@ -18,9 +18,8 @@ from rest_framework.request import Request
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from accounts.selectors import rider_by_username, riders_by_username
+from accounts.selectors import rider_by_username
 from core.drf import ERRORS, ErrorOutput, ImportOutput, paginated, upload_read
-from core.errors import ServiceError
 from events import services
 from events.models import Registration, TransferOffer
 from events.selectors import (
@@ -51,7 +50,7 @@ from events.serializers import (
     TransferInput,
     TransferOfferOutput,
 )
-from events.services import RegistrationCode
+from events.services import no_such_category
 
 
 class EventListApi(APIView):
@@ -110,12 +109,12 @@ class FamilyRegistrationApi(APIView):
         values = data.validated_data
         category = category_for_registration(slug=slug, category_id=values["category"], user=request.user)
         if category is None:
-            raise ServiceError(_("This event has no such category."), RegistrationCode.NO_CATEGORY, field="category")
+            raise no_such_category()
         made = services.registrations_create_family(
             category=category, adult=request.user, companions=values["companions"], adult_rides=values["adult_rides"],
             adult_answers=values["answers"], accept_waiver=values["accept_waiver"],
             guardian_consent=values["guardian_consent"], id_consent=values["id_consent"],
-            friends=riders_by_username(usernames=values["friends"], field="friends") if values["friends"] else [])
+            friend_usernames=values["friends"])
         return Response(RegistrationOutput(made, many=True).data, status=status.HTTP_201_CREATED)
 
 
@@ -129,7 +128,7 @@ class RegistrationCreateApi(APIView):
         category = category_for_registration(slug=slug, category_id=data.validated_data["category"],
                                              user=request.user)
         if category is None:
-            raise ServiceError(_("This event has no such category."), RegistrationCode.NO_CATEGORY, field="category")
+            raise no_such_category()
         registration, created = services.registration_create(
             event=category.event, category=category, rider=request.user, answers=data.validated_data["answers"],
             accept_waiver=data.validated_data["accept_waiver"], language=translation.get_language(),
@@ -175,7 +174,7 @@ class RegistrationSwitchApi(APIView):
         data.is_valid(raise_exception=True)
         category = registration.event.categories.filter(pk=data.validated_data["category"]).first()
         if category is None:
-            raise ServiceError(_("This event has no such category."), RegistrationCode.NO_CATEGORY, field="category")
+            raise no_such_category()
         registration, pay_url = services.registration_switch(registration=registration, category=category)
         if pay_url:  # a dearer category: the switch happens once the difference is paid
             return Response({"detail": _("The new category costs more: pay the difference and the switch is made."),

@@ -13,9 +13,10 @@ from decimal import Decimal
 
 from django.utils.translation import gettext as _
 
+from core.signals import reply_items
 from events import idcard
 from events.models import Question
-from events.signals import answers, question_choices
+from events.signals import question_choices
 
 TEXT_MAX_LENGTH = 500
 _YES = ("true", "1", "yes", "on", "是")
@@ -36,7 +37,7 @@ def choices(question: Question) -> list[Choice] | None:
     if question.kind == Question.Kind.YES_NO:
         return [Choice("yes", _("Yes")), Choice("no", _("No"))]
     if question.kind == Question.Kind.BRAND:
-        return answers(question_choices, sender=Question, kind=question.kind)
+        return reply_items(question_choices, sender=Question, kind=question.kind)
     return None
 
 

@@ -283,3 +283,98 @@ def no_shows(*, rider_ids: list[int], now: datetime.datetime | None = None) -> d
                .filter(event__in=Registration.objects.filter(checked_in_at__isnull=False).values("event"))
                .values("rider_id").annotate(n=Count("pk")))
     return {row["rider_id"]: row["n"] for row in counted}
+
+
+# -- reads for the pages (events/views): a view reads through these, never the ORM ----------------
+
+def active_registration(*, event: Event, user: User | None) -> Registration | None:
+    """The user's live seat at this event (registered, held, waiting...), if any."""
+    if user is None or not user.is_authenticated:
+        return None
+    return event.registrations.filter(rider=user, status__in=Registration.ACTIVE).first()
+
+
+def transfer_offer_to(*, event: Event, user: User | None) -> TransferOffer | None:
+    """A seat of this event offered to the user and not yet answered."""
+    if user is None or not user.is_authenticated:
+        return None
+    return (TransferOffer.objects.filter(registration__event=event, to_rider=user, status=TransferOffer.Status.PENDING)
+            .select_related("registration__category", "from_rider").first())
+
+
+def pending_transfer_offer(registration: Registration) -> TransferOffer | None:
+    """The rider's own offer of this seat to someone else, still open."""
+    return (registration.transfer_offers.filter(status=TransferOffer.Status.PENDING).select_related("to_rider")
+            .first())
+
+
+def has_results(event: Event) -> bool:
+    return event.registrations.exclude(result="").exists()
+
+
+def rsvp_state(*, event: Event) -> tuple[list[Registration], int]:
+    """A club ride's riders going (in the order they said so) and how many wait."""
+    going = list(event.registrations.filter(status=Registration.Status.CONFIRMED).select_related("rider")
+                 .order_by("confirmed_at", "pk"))
+    return going, event.registrations.filter(status=Registration.Status.WAITLISTED).count()
+
+
+def question_count(event: Event) -> int:
+    return event.questions.count()
+
+
+def category_of(*, event: Event, category_id: int | None) -> Category:
+    """A category of this event; 404 otherwise (a page's address or a posted choice)."""
+    category = event.categories.filter(pk=category_id or 0).first()
+    if category is None:
+        raise Http404
+    return category
+
+
+def entered_count(category: Category) -> int:
+    """Entries in a category's ballot (before the draw)."""
+    return category.registrations.filter(status=Registration.Status.ENTERED).count()
+
+
+def ballot_published(*, event: Event, category_id: int) -> Ballot:
+    """A drawn ballot's published data; 404 before the draw."""
+    ballot = Ballot.objects.filter(category__event=event, category__pk=category_id, drawn_at__isnull=False).first()
+    if ballot is None:
+        raise Http404
+    return ballot
+
+
+def checkin_counts(*, event: Event) -> tuple[int, int]:
+    """(checked in, confirmed) for the check-in page, in one query."""
+    counts = event.registrations.filter(status=Registration.Status.CONFIRMED).aggregate(
+        checked=Count("pk", filter=Q(checked_in_at__isnull=False)), confirmed=Count("pk"))
+    return counts["checked"], counts["confirmed"]
+
+
+def roster_registration(*, event: Event, registration_id: int) -> Registration:
+    """One seat of the event's roster; 404 when it is not this event's."""
+    registration = roster(event=event).filter(pk=registration_id).first()
+    if registration is None:
+        raise Http404
+    return registration
+
+
+def id_accesses_of(*, event: Event, limit: int = 500) -> QuerySet:
+    return event.id_accesses.select_related("user")[:limit]
+
+
+def entry_codes_of(*, event: Event) -> QuerySet:
+    return event.entry_codes.select_related("category")
+
+
+def deferral_sources(*, event: Event) -> QuerySet[Event]:
+    """The same organizer's other events with riders who deferred (their codes are made here)."""
+    return (Event.objects.filter(created_by=event.created_by, registrations__deferred_at__isnull=False)
+            .exclude(pk=event.pk).distinct())
+
+
+def deferral_source(*, event: Event, source_id: int | None) -> Event:
+    source = Event.objects.filter(pk=source_id or 0, created_by=event.created_by).first()
+    if source is None:
+        raise Http404
+    return source

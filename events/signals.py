@@ -7,8 +7,6 @@ Events import no other app but accounts and routes: apps built on events (clubs,
 connect receivers here, in their AppConfig.ready().
 """
 
-from typing import Any
-
 from django.dispatch import Signal
 
 # An event was marked completed (sent after commit). kwargs: event.
@@ -36,7 +34,3 @@ organizer_figures = Signal()
 # kwargs: registration. Receivers return a list of core.models.StatusChange with a `label` attribute.
 history_rows = Signal()
 
-
-def answers(signal: Signal, **kwargs: Any) -> list:
-    """Every item the receivers of an asking signal return, in one list (None answers nothing)."""
-    return [item for _receiver, answer in signal.send(**kwargs) if answer for item in answer]

@@ -5,9 +5,11 @@ happens to money when a seat moves goes through the seat_money port (payments/se
 from typing import Any
 
 from django.dispatch import receiver
+from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
+from accounts.signals import own_profile_sections
 from core import times
 from core.models import StatusChange
 from core.templatetags.site import yuan
@@ -17,7 +19,7 @@ from events.signals import event_notes, history_rows, organizer_figures, organiz
 from payments import finance, services
 from payments.models import Order, Refund
 from payments.seat_money import pending_order as _pending
-from payments.selectors import payable_together, payment_settings_of
+from payments.selectors import orders_of, payable_together, payment_settings_of
 
 
 @receiver(registration_links, dispatch_uid="payments.pay_link")
@@ -103,3 +105,12 @@ def refund_policy_notes(sender: type, *, event: Event, registration: Registratio
             lines.append(_("If you withdraw now you get ¥%(amount)s back.")
                          % {"amount": yuan(services.refund_by_policy(event, paid))})
     return lines
+
+
+MY_ORDERS = 5  # orders shown on /me/ (all of them on the orders page)
+
+
+@receiver(own_profile_sections, dispatch_uid="payments.my_orders")
+def my_orders(sender: Any, *, user: Any, **kwargs: Any) -> str:
+    """The rider's latest orders on /me/: what is still to pay and the receipts of what was paid."""
+    return render_to_string("payments/_my_orders.html", {"orders": list(orders_of(rider=user)[:MY_ORDERS])})

@@ -295,3 +295,8 @@ def completed_routes(*, rider: User, since, until) -> dict[int, float | None]:
     rows = (Completion.objects.filter(rider=rider, complete=True, ridden_at__gte=since, ridden_at__lte=until)
             .values("route").annotate(best=Min("elapsed_s")))
     return {row["route"]: row["best"] for row in rows}
+
+
+def routes_for_events(*, user: User | None) -> QuerySet[Route]:
+    """Routes an organizer may put an event's category on: those they may read that have a version."""
+    return routes_visible_to(user=user).filter(current_version__isnull=False)

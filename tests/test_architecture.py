@@ -1,10 +1,13 @@
 """The import rules of docs/architecture.md, checked on the source: no module imports itself back
-(directly or in a circle), apps depend one way, no app imports the composition root `cycling`,
-and inside every app the layers run models <- selectors <- services <- (api, views, tasks)."""
+(directly or in a circle), apps depend one way (a template's {% load %} of another app's tags
+counts as an import), no app imports the composition root `cycling`, inside every app the layers
+run models <- selectors <- services <- (api, views, tasks), no services or selectors module
+grows past MAX_LINES, and views read through selectors, not the ORM."""
 
 from __future__ import annotations
 
 import ast
+import re
 from pathlib import Path
 
 import pytest
@@ -55,10 +58,31 @@ def imports_of(path: Path, known: set[str]) -> set[str]:
     return out
 
 
+LOAD = re.compile(r"{%\s*load\s+([^%]+?)\s*%}")
+
+
+def template_loads(root: Path = ROOT) -> dict[str, set[str]]:
+    """Each app's templates (as `<app>.templates`) and the project modules their {% load %} tags
+    import: a library `name` found as `<app>/templatetags/name.py` is that module."""
+    libraries = {path.stem: ".".join(path.relative_to(root).with_suffix("").parts)
+                 for app in APPS for path in (root / app / "templatetags").glob("*.py") if path.stem != "__init__"}
+    out: dict[str, set[str]] = {}
+    for app in APPS:
+        for path in (root / app / "templates").rglob("*.html"):
+            for match in LOAD.finditer(path.read_text(encoding="utf-8")):
+                words = match.group(1).split()
+                names = words[words.index("from") + 1:] if "from" in words else words
+                out.setdefault(f"{app}.templates", set()).update(libraries[n] for n in names if n in libraries)
+    return out
+
+
 def graph() -> dict[str, set[str]]:
     modules = _modules()
     known = set(modules)
-    return {name: imports_of(path, known) - {name} for name, path in modules.items()}
+    edges = {name: imports_of(path, known) - {name} for name, path in modules.items()}
+    for name, targets in template_loads().items():
+        edges.setdefault(name, set()).update(targets)
+    return edges
 
 
 def cycles(edges: dict[str, set[str]]) -> list[list[str]]:
@@ -126,6 +150,47 @@ def test_layers_run_one_way():
                    if _app(source) in ALLOWED and (low := _layer(source)) is not None
                    and (high := _layer(target)) is not None and high > low)
     assert wrong == []
+
+
+MAX_LINES = 400  # a services or selectors module past this holds several sub-domains: split it (issue 26)
+
+
+def test_no_services_or_selectors_module_is_a_hall():
+    long = sorted(f"{name}: {lines} lines" for name, path in _modules().items()
+                  if _layer(name) in (LAYER["selectors"], LAYER["services"])
+                  and (lines := len(path.read_text(encoding="utf-8").splitlines())) > MAX_LINES)
+    assert long == []
+
+
+ORM_READ = re.compile(r"\.objects\b|\.(filter|exclude|annotate|aggregate|values_list|select_related|"
+                      r"prefetch_related|order_by|count|exists)\(|get_object_or_404")
+# Views that still read the ORM themselves, and how many reads: the numbers may only go down.
+ORM_READS_LEFT = {"clubs.views": 3, "industry.views": 13, "payments.views": 6}
+
+
+def orm_reads(path: Path) -> int:
+    return sum(len(ORM_READ.findall(line)) for line in path.read_text(encoding="utf-8").splitlines()
+               if not line.lstrip().startswith(("#", "from ", "import ")))
+
+
+def test_views_read_through_selectors():
+    found = {name: n for name, path in _modules().items()
+             if _layer(name) == LAYER["views"] and name.split(".")[1] == "views" and (n := orm_reads(path))}
+    assert found == ORM_READS_LEFT
+
+
+def test_the_orm_read_finder_sees_reads(tmp_path):
+    view = tmp_path / "views.py"
+    view.write_text("def v(r):\n    x = Event.objects.all()\n    return r.user.orders.filter(a=1).count()\n")
+    assert orm_reads(view) == 3
+
+
+def test_a_template_load_of_another_apps_tags_counts_as_an_import(tmp_path):
+    (tmp_path / "payments" / "templatetags").mkdir(parents=True)
+    (tmp_path / "payments" / "templatetags" / "money_tags.py").write_text("")
+    (tmp_path / "accounts" / "templates" / "accounts").mkdir(parents=True)
+    (tmp_path / "accounts" / "templates" / "accounts" / "me.html").write_text("{% load i18n money_tags %}")
+    assert template_loads(tmp_path) == {"accounts.templates": {"payments.templatetags.money_tags"}}
 
 
 @pytest.mark.parametrize(("edges", "expected"), [

@@ -32,7 +32,7 @@ from events.services.changes import (
 )
 from events.services.checkin import CheckinOutcome, CheckinResult, checkin, checkin_by_id, checkin_code
 from events.services.codes import deferral_codes_issue, entry_codes_create, entry_codes_import, entry_codes_release
-from events.services.errors import EventCode, RegistrationCode
+from events.services.errors import EventCode, RegistrationCode, no_such_category
 from events.services.family import registrations_create_family
 from events.services.holds import (
     registration_hold_confirm,
@@ -64,7 +64,7 @@ from events.services.signup import (
     rider_check,
 )
 from events.services.status import event_move, offer_move, registration_move, registrations_move
-from events.services.transfers import registration_transfer, transfer_accept, transfer_decline
+from events.services.transfers import registration_transfer, transfer_accept, transfer_decline, transfer_withdraw
 
 __all__ = [
     "CheckinOutcome",
@@ -98,6 +98,7 @@ __all__ = [
     "lock_seat",
     "mail_on_commit",
     "national_ids_erase",
+    "no_such_category",
     "offer_move",
     "question_add",
     "quota_group_add",
@@ -125,4 +126,5 @@ __all__ = [
     "seats_lock",
     "transfer_accept",
     "transfer_decline",
+    "transfer_withdraw",
 ]

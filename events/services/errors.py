@@ -2,6 +2,10 @@
 
 from enum import StrEnum
 
+from django.utils.translation import gettext as _
+
+from core.errors import ServiceError
+
 
 class EventCode(StrEnum):
     NO_CATEGORIES = "no_categories"
@@ -47,3 +51,8 @@ class RegistrationCode(StrEnum):
     DEFERRAL_CLOSED = "deferral_closed"
     GUARDIAN = "guardian"
     REAL_NAME = "real_name"
+
+
+def no_such_category() -> ServiceError:
+    """The one refusal for a category that is not this event's (the API and the pages alike)."""
+    return ServiceError(_("This event has no such category."), RegistrationCode.NO_CATEGORY, field="category")

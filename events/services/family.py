@@ -11,6 +11,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from accounts.models import User
+from accounts.selectors import riders_by_username
 from accounts.services import companion_create
 from core.errors import ServiceError
 from events import payments_port
@@ -45,15 +46,19 @@ def registrations_create_family(*, category: Category, adult: User, members: lis
                                 companions: list[dict] | None = None, adult_rides: bool = True,
                                 adult_answers: dict | None = None, accept_waiver: bool = False,
                                 guardian_consent: bool = False, id_consent: bool = False,
-                                friends: list[User] | None = None) -> list[Registration]:
+                                friends: list[User] | None = None,
+                               friend_usernames: list[str] | None = None) -> list[Registration]:
     """An adult registers companions (family, friends; each their own profile and answers) with or
     without themselves: every seat or none, under the category lock as team entries. Friends with
     their own account get a held seat they confirm themselves (their answers, their waiver), as a
     team member does; companions without one are the adult's to answer for. A child under
     18 rides only with the consent of their guardian, the registering adult; the adult accepts the
-    waiver for everyone and pays for everyone (their orders are the adult's)."""
+    waiver for everyone and pays for everyone (their orders are the adult's). The page and the API
+    both call this with what the rider typed (friends by username)."""
     event = category.event
-    friends = [f for f in (friends or []) if f.pk != adult.pk]
+    names = [n.strip() for n in friend_usernames or [] if n.strip()]
+    friends = [*(friends or []), *(riders_by_username(usernames=names, field="friends") if names else [])]
+    friends = [f for f in friends if f.pk != adult.pk]
     # companions without an account (page and API alike): made here, so their profiles exist only
     # with their seats (the whole entry rolls back on any refusal)
     members = list(members or []) + [

@@ -116,3 +116,12 @@ def transfer_decline(*, offer: TransferOffer, rider: User) -> TransferOffer:
     offer.decided_at = timezone.now()
     offer_move(offer, to, by=rider, fields=["decided_at"])
     return offer
+
+
+@transaction.atomic
+def transfer_withdraw(*, registration: Registration, rider: User) -> int:
+    """The seat's holder withdraws every offer of it still open; returns how many."""
+    withdrawn = 0
+    for offer in registration.transfer_offers.filter(status=TransferOffer.Status.PENDING).order_by("pk"):
+        withdrawn += transfer_decline(offer=offer, rider=rider).status == TransferOffer.Status.WITHDRAWN
+    return withdrawn

@@ -1,0 +1,34 @@
+"""The events pages, by audience: ``public`` (anyone), ``rider`` (a rider's own registration,
+events and family entry), ``organizer`` (an event's organizers); ``common`` holds what several
+share. Views only show: they read through events.selectors and write through events.services."""
+
+from events.views.organizer import (
+    category_settings,
+    checkin_page,
+    entry_codes,
+    event_action,
+    event_create,
+    event_edit,
+    event_manage,
+    export,
+    id_log,
+    registration_history_page,
+    results_upload,
+)
+from events.views.public import (
+    ballot_entries,
+    event_calendar,
+    event_detail,
+    event_list,
+    personal_feed,
+    results_page,
+    start_list_page,
+)
+from events.views.rider import family_entry, my_events, registration_detail
+
+__all__ = [
+    "ballot_entries", "category_settings", "checkin_page", "entry_codes", "event_action", "event_calendar",
+    "event_create", "event_detail", "event_edit", "event_list", "event_manage", "export", "family_entry", "id_log",
+    "my_events", "personal_feed", "registration_detail", "registration_history_page", "results_page",
+    "results_upload", "start_list_page",
+]
