@@ -1,5 +1,8 @@
 """Test settings: fast hashing, in-memory e-mail, tasks inline unless a test turns that off."""
 
+import os
+import re
+
 from .base import *  # noqa: F403
 
 DEBUG = False
@@ -19,3 +22,12 @@ PAYMENTS_DEV_GATEWAY = True  # the tests pay through the development gateway
 # route and ride files are measured in the request (a test's transaction never commits, so a task
 # queued on commit would not run); the tests of the worker path set a small threshold themselves
 ROUTE_ASYNC_THRESHOLD_BYTES = 20_000_000
+
+# make test runs most tests in two pytest-xdist workers (gw0, gw1): each its own Redis database, so
+# one worker's cache.clear() (a FLUSHDB) never empties the other's rate limits; the serial lane
+# (races, the Redis outage, timed tests) uses database 0
+_WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
+if REDIS_URL and re.fullmatch(r"gw\d+", _WORKER):  # noqa: F405
+    REDIS_URL = re.sub(r"/\d*$", "", REDIS_URL) + f"/{int(_WORKER[2:]) + 1}"  # noqa: F405
+    CACHES["default"]["LOCATION"] = REDIS_URL  # noqa: F405
+    CELERY_BROKER_URL = REDIS_URL

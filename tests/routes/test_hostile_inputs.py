@@ -20,6 +20,8 @@ from routes.models import Cue, Ride, RouteVersion
 from routes.services import file_parse, gpx_ingest, ride_upload, route_import
 from tests.routes import hostile
 
+pytestmark = pytest.mark.timed  # growth of work with input size: measured alone (make test, serial lane)
+
 SECONDS = 2.0
 PEAK_BYTES = 200_000_000
 
