@@ -30,7 +30,7 @@ from industry.demo import brands_create, industry_demo_load
 from industry.models import SalesRecord
 from industry.stats import stats_compute_all
 from routes.models import Collection, Route
-from routes.services import route_create
+from routes.services import route_import
 
 DEMO_GPX_DIR = Path(settings.BASE_DIR) / "demo" / "gpx"
 APPROXIMATE_ZH = "演示数据：线路几何为示意，并非实测轨迹。"
@@ -240,9 +240,9 @@ def demo_load() -> DemoReport:
         collection_slug = spec.pop("collection")
         spec["description"] = f"{spec['description']}\n\n{APPROXIMATE_ZH}"
         spec["description_en"] = f"{spec['description_en']}\n\n{APPROXIMATE_EN}"
-        route_create(
+        route_import(
             owner=users["demo-organizer"],
-            gpx_bytes=path.read_bytes(),
+            data=path.read_bytes(),
             filename=path.name,
             collection=Collection.objects.get(slug=collection_slug) if collection_slug else None,
             status=Route.Status.PUBLISHED,

@@ -206,3 +206,13 @@ def test_the_import_reader_sees_imports_inside_functions(tmp_path):
     source = tmp_path / "m.py"
     source.write_text("def f():\n    from events.services import checkin\n    import routes.geo\n")
     assert imports_of(source, {"events.services", "routes.geo", "routes"}) == {"events.services", "routes.geo"}
+
+
+def test_the_module_map_in_docs_is_current():
+    """docs/architecture.md lists every module with one line (scripts/module_map.py writes it)."""
+    import subprocess
+    import sys
+
+    done = subprocess.run([sys.executable, str(ROOT / "scripts" / "module_map.py"), "--check"],
+                          capture_output=True, text=True)
+    assert done.returncode == 0, done.stderr

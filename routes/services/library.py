@@ -234,15 +234,6 @@ def route_version_process(*, version_id: int) -> RouteVersion:
     return version
 
 
-@transaction.atomic
-def route_create(*, owner: User, slug: str, name: str, gpx_bytes: bytes, filename: str,
-                 collection: Collection | None = None, **fields) -> Route:
-    """A route with a chosen slug from GPX bytes (the demo and fixtures use this)."""
-    version = route_import(owner=owner, data=gpx_bytes, filename=filename, name=name, slug=slug,
-                           collection=collection, **fields)
-    return version.route
-
-
 EDITABLE_FIELDS = ("name", "name_en", "description", "description_en", "category", "surface", "region", "status",
                    "visibility", "collection", "club", "one_way")
 
