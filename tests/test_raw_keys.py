@@ -3,19 +3,18 @@ enum value, slug, constraint name or English left over. The demo is loaded and e
 rendered as a visitor, a rider, an organizer and an analyst (and with bad search input); the
 visible text's Latin words must be names, units or terms in ALLOWED."""
 
-import io
 import re
 from html.parser import HTMLParser
 
 import pytest
 from django.contrib.auth.models import Group
-from django.core.management import call_command
 
 from accounts.models import User
 from clubs.models import Club
 from events.models import Event, Registration
 from industry.models import Brand
 from routes.models import Route
+from tests.demo_snapshot import demo_loaded
 
 # Latin words a Chinese page may show: names and terms people use as they are
 ALLOWED = {
@@ -72,7 +71,7 @@ def raw_words(text: str, names: set[str]) -> list[str]:
 def demo_pages(transactional_db, settings, tmp_path, client):
     settings.VAR_DIR = tmp_path
     settings.DEBUG = True
-    call_command("load_demo", stdout=io.StringIO())
+    demo_loaded()
     analyst = User.objects.get(username="demo-organizer")
     analyst.groups.add(Group.objects.get_or_create(name="analysts")[0])
     event = Event.objects.exclude(status="draft").exclude(kind="club_ride").first()

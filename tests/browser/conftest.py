@@ -1,13 +1,12 @@
 """Playwright driving Debian's Chromium (/usr/bin/chromium) against pytest-django's live server."""
 
-import io
 import os
 import shutil
 from pathlib import Path
 
 import pytest
-from django.core.management import call_command
 
+from tests.demo_snapshot import demo_loaded
 from tests.factories import PASSWORD
 
 CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
@@ -40,7 +39,7 @@ def demo(transactional_db, settings, tmp_path):
     """The demo data, loaded as `make run` loads it."""
     settings.VAR_DIR = tmp_path
     settings.DEBUG = True
-    call_command("load_demo", stdout=io.StringIO())
+    demo_loaded()
 
 
 def log_in(page, base: str, username: str, password: str = PASSWORD) -> None:

@@ -16,11 +16,9 @@ from tests.test_openapi import CHECKS, _run
 
 @pytest.fixture
 def loaded_schema(db):
-    from cycling.demo import demo_load
-    from industry.stats import stats_compute_all
+    from tests.demo_snapshot import demo_loaded
 
-    demo_load()
-    stats_compute_all()
+    demo_loaded(with_stats=True)
     signals.request_started.disconnect(close_old_connections)
     signals.request_finished.disconnect(close_old_connections)
     yield schemathesis.openapi.from_wsgi("/api/schema/?format=json", application)

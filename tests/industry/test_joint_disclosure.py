@@ -162,11 +162,9 @@ def _published_lines(result, lines):
 
 @pytest.mark.django_db
 def test_the_demos_public_tables_resist_the_attack_together():
-    from cycling.demo import demo_load
-    from industry.stats import stats_compute_all
+    from tests.demo_snapshot import demo_loaded
 
-    demo_load()
-    stats_compute_all()
+    demo_loaded(with_stats=True)
     lines, district, _joint = selectors.public_tables()
     data = selectors.public_summary()
     published = {name: data[name] for name in ("locality", "gender", "age_band", "brand_origin")}

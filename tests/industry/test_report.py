@@ -17,9 +17,9 @@ XINGHE = {"星河童车", "Xinghe Kids"}  # the sponsor in zh-hans and in Englis
 
 @pytest.fixture
 def demo(db):
-    from cycling.demo import demo_load
+    from tests.demo_snapshot import demo_loaded
 
-    demo_load()
+    demo_loaded()
 
 
 @pytest.fixture
@@ -198,12 +198,9 @@ def test_the_public_summary_api_answers_on_the_demo_and_on_nothing(client, db):
     """It answered 500 for everyone ('list' object has no attribute 'utcoffset')."""
     empty = client.get("/api/v1/insights/summary/")
     assert empty.status_code == 200 and empty.json()["last_computed"] == []
-    from cycling.demo import demo_load
+    from tests.demo_snapshot import demo_loaded
 
-    demo_load()
-    from industry.stats import stats_compute_all
-
-    stats_compute_all()
+    demo_loaded(with_stats=True)
     loaded = client.get("/api/v1/insights/summary/")
     assert loaded.status_code == 200 and loaded.json()["monthly"]
     assert all({"job", "at"} <= set(row) for row in loaded.json()["last_computed"])

@@ -1,0 +1,69 @@
+"""The demo data for the tests that read it, loaded once per test process (`make run`'s own
+`load_demo`) and copied back in for every later test that asks (issue 26: it was loaded about 19
+times a run, 3-5 s each). On PostgreSQL the rows of every table are kept as COPY text after the
+first load; a later test empties the tables and copies them back (about 0.1 s), sequences reset,
+inside its own transaction or flush like any test data. On SQLite the demo is loaded each time.
+
+Only the database is restored: files the demo stored live in the test storage (in memory, kept for
+the process), the credentials file is not needed (tests set their own passwords)."""
+
+from __future__ import annotations
+
+from django.apps import apps
+from django.contrib.contenttypes.models import ContentType
+from django.core.management.color import no_style
+from django.db import connection, transaction
+
+_saved: dict[str, list[tuple[str, bytes]]] = {}
+
+
+def _models() -> list:
+    return [m for m in apps.get_models(include_auto_created=True) if m._meta.managed and not m._meta.proxy]
+
+
+def _load(with_stats: bool) -> None:
+    from cycling.demo import demo_load
+
+    demo_load()
+    if with_stats:
+        from industry.stats import stats_compute_all
+
+        stats_compute_all()
+
+
+def _dump() -> list[tuple[str, bytes]]:
+    rows = []
+    with connection.cursor() as cursor:
+        for model in _models():
+            table = connection.ops.quote_name(model._meta.db_table)
+            with cursor.cursor.copy(f"COPY {table} TO STDOUT") as copy:
+                data = b"".join(bytes(chunk) for chunk in copy)
+            if data:
+                rows.append((table, data))
+    return rows
+
+
+def _restore(saved: list[tuple[str, bytes]]) -> None:
+    models = _models()
+    with transaction.atomic(), connection.cursor() as cursor:
+        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
+        cursor.execute(f"TRUNCATE {tables} CASCADE")
+        for table, data in saved:
+            with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
+                copy.write(data)
+        for sql in connection.ops.sequence_reset_sql(no_style(), models):
+            cursor.execute(sql)
+    ContentType.objects.clear_cache()  # the demo's content type rows replaced whatever was there
+
+
+def demo_loaded(*, with_stats: bool = False) -> None:
+    """The demo in the test database (and its statistics computed, when asked)."""
+    if connection.vendor != "postgresql":
+        _load(with_stats)
+        return
+    key = "stats" if with_stats else "plain"
+    if key in _saved:
+        _restore(_saved[key])
+        return
+    _load(with_stats)
+    _saved[key] = _dump()
