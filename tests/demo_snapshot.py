@@ -46,8 +46,9 @@ def _dump() -> list[tuple[str, bytes]]:
 def _restore(saved: list[tuple[str, bytes]]) -> None:
     models = _models()
     with transaction.atomic(), connection.cursor() as cursor:
-        tables = ", ".join(connection.ops.quote_name(m._meta.db_table) for m in models)
-        cursor.execute(f"TRUNCATE {tables} CASCADE")
+        cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        for model in models:  # (deleting is faster than TRUNCATE for a test's few rows: tests/conftest.py)
+            cursor.execute(f"DELETE FROM {connection.ops.quote_name(model._meta.db_table)}")  # noqa: S608 - our tables
         for table, data in saved:
             with cursor.cursor.copy(f"COPY {table} FROM STDIN") as copy:
                 copy.write(data)

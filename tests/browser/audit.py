@@ -86,6 +86,11 @@ def layout(page) -> dict:
     return page.evaluate(LAYOUT)
 
 
+# Pages whose content changes with who is signed in (a sign-up form, an RSVP, a join button): every
+# role audits them, not only the first that reached one.
+PER_PERSON = re.compile(r"^/(events|clubs)/\*$")
+
+
 def shape(path: str) -> str:
     """One visit per kind of page: numbers and slugs (segments with a digit or a hyphen) collapse."""
     parts = [("*" if re.search(r"[\d-]|%", part) else part) for part in path.strip("/").split("/")]
@@ -109,16 +114,22 @@ class Audit:
             self.problems.append(f"{label}: {found['smallCount']} texts under {MIN_TEXT_PX} px {found['small']}")
 
     def crawl(self, page, base: str, role: str, start: list[str], pinned: tuple[str, ...] = (),
-              limit: int = 80) -> None:
+              limit: int = 80, audited: set[str] | None = None) -> None:
         """Breadth first from the start pages through every same-site link, one page per shape; the
-        pinned pages are visited even when a page of their shape was (events differ by kind)."""
+        pinned pages are visited even when a page of their shape was (events differ by kind).
+        `audited` carries the shapes earlier roles audited: a later role audits its start and
+        pinned pages, shapes new to it, and the pages that change with who is signed in (an
+        event's and a club's page), and only follows the links of the rest."""
         queue, shapes, seen = deque([*pinned, *start]), set(), set()
+        audited = audited if audited is not None else set()
         while queue and len(shapes) < limit:
             path = queue.popleft()
             if SKIP.search(path) or path in seen or (shape(path) in shapes and path not in pinned):
                 continue
             seen.add(path)
             shapes.add(shape(path))
+            again = path in pinned or path in start or shape(path) not in audited or PER_PERSON.match(shape(path))
+            audited.add(shape(path))
             try:
                 response = page.goto(base + path)
             except PlaywrightError as error:  # a file to download, not a page
@@ -131,7 +142,8 @@ class Audit:
                 self.problems.append(f"{role} {path}: {response.status}")
             if response.status >= 400 and not (response.status == 404 and not settings.DEBUG):
                 continue  # (under DEBUG a 404 is Django's technical page, not ours)
-            self.check(page, f"{role} {path}")
+            if again:
+                self.check(page, f"{role} {path}")
             for href in page.eval_on_selector_all("a[href]", "links => links.map(a => a.href)"):
                 url = urlsplit(urldefrag(href)[0])
                 if url.netloc == urlsplit(base).netloc and url.path not in queue:

@@ -53,13 +53,13 @@ def _pinned(role: str) -> tuple[str, ...]:
 def test_every_page_for_everyone(live_server, known_passwords, person, settings):
     settings.DEBUG = False  # (the demo loads under DEBUG) our own 404 page, audited like the rest
     page, tag = person
-    base, audit = live_server.url, Audit()
+    base, audit, audited = live_server.url, Audit(), set()
     for role, username in ROLES:
         page.context.clear_cookies()
         if username:
             log_in(page, base, username)
         audit.crawl(page, base, f"{tag} {role}", ["/", "/me/", "/events/mine/", "/insights/dashboard/"],
-                    pinned=_pinned(role))
+                    pinned=_pinned(role), audited=audited)
     print(f"\n{len(audit.pages)} pages", "\n".join(audit.pages))
     assert len(audit.pages) > 60
     assert audit.problems == [], audit.report()
