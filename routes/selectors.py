@@ -254,7 +254,7 @@ def rider_completions(*, rider: User) -> tuple[list[RiderRoute], list[Badge]]:
 
 
 def rides_of(*, rider: User) -> QuerySet[Ride]:
-    return Ride.objects.filter(rider=rider).prefetch_related("completions__route")
+    return Ride.objects.filter(rider=rider).select_related("rider").prefetch_related("completions__route")
 
 
 def ride_get(*, pk: int, rider: User) -> Ride:

@@ -132,7 +132,7 @@ def lanes(pytest_args: list[str], env: dict[str, str]) -> int:
     if pytest_args:
         return run("pytest", [PYTHON, "-m", "pytest", "--durations=20", *pytest_args], env)
     started = time.monotonic()
-    parallel = run("pytest (parallel lane)", [PYTHON, "-m", "pytest", "-n", WORKERS, "--dist", "loadfile",
+    parallel = run("pytest (parallel lane)", [PYTHON, "-m", "pytest", "-n", WORKERS, "--dist", "worksteal",
                                               "--durations=20", "-m", f"not ({SERIAL})"], env)
     middle = time.monotonic()
     serial = run("pytest (serial lane)", [PYTHON, "-m", "pytest", "--durations=20", "-m", SERIAL], env)

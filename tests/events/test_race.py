@@ -4,10 +4,11 @@ that the unlocked code breaks."""
 
 import contextlib
 import threading
+import time
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
-from django.db import connection, connections
+from django.db import connection, connections, transaction
 
 from events import services, testutils
 from events.models import Registration
@@ -134,3 +135,49 @@ def test_concurrent_cancel_and_register_never_exceed_capacity(make_event):
     _results, errors = _in_threads(act, first + newcomers)
     assert errors == []
     assert Registration.objects.filter(event=event, status="confirmed").count() == 3
+
+
+
+@pytest.mark.parametrize("single_statement", [True, False], ids=["one-statement", "update-then-insert"])
+def test_a_sign_up_while_a_cancellation_commits_does_not_lose_the_freed_seat(make_event, monkeypatch,
+                                                                            single_statement):
+    """The gate found it (the concurrent test above, 1 run in ~50): a cancellation frees a seat and
+    promotes nobody (no one waits yet); a sign-up that saw the category full then joins the
+    waitlist. The one-statement claim did not lock the category when full, so its waitlist row
+    committed after the promotion looked: two confirmed of three, one waiting, a seat lost. Here
+    the cancellation holds its transaction open while the sign-up runs."""
+    monkeypatch.setattr(testutils, "single_statement_claim", single_statement)
+    event = make_event(capacity=3)
+    category = event.categories.first()
+    seated = [services.registration_create(event=event, category=category, rider=UserFactory())[0]
+              for _ in range(3)]
+    newcomer = UserFactory()
+    cancelled, signing_up = threading.Event(), threading.Event()
+    outcome = {}
+
+    def cancel():
+        try:
+            with transaction.atomic():
+                services.registration_cancel(registration=seated[0])
+                cancelled.set()
+                signing_up.wait(timeout=10)
+                time.sleep(0.5)  # the sign-up reaches its claim while this transaction is open
+        finally:
+            connections.close_all()
+
+    def sign_up():
+        try:
+            cancelled.wait(timeout=10)
+            signing_up.set()
+            outcome["status"] = services.registration_create(event=event, category=category, rider=newcomer)[0].status
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=cancel), threading.Thread(target=sign_up)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=30)
+    confirmed = Registration.objects.filter(event=event, status="confirmed").count()
+    waiting = Registration.objects.filter(event=event, status="waitlisted").count()
+    assert (confirmed, waiting, outcome["status"]) == (3, 0, "confirmed")
