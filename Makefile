@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= cycling.settings.base
 
-.PHONY: run test install install-dev migrate demo worker beat messages gpx-demo clean
+.PHONY: run test screenshots install install-dev migrate demo worker beat messages gpx-demo clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -34,6 +34,10 @@ run: demo
 
 test: install-dev
 	$(BIN)/python scripts/testenv.py $(PYTEST_ARGS)
+
+# the browser suite with full-page screenshots in var/screenshots (make test takes the first screen)
+screenshots: install-dev
+	SCREENSHOTS=full $(BIN)/python scripts/testenv.py -m browser -n 2 --dist worksteal
 
 worker: install
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL to run a worker (without it tasks run inline)"; exit 1; }

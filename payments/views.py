@@ -115,7 +115,8 @@ def order_status(request: HttpRequest, pk: int) -> JsonResponse:
         order = services.order_check(order=order)
     except ServiceError:
         order.refresh_from_db()
-    return JsonResponse({"status": order.shown_status, "next": _done_url(order) if order.status == "paid" else ""})
+    done = _done_url(order) if order.status == Order.Status.PAID else ""
+    return JsonResponse({"status": order.shown_status, "next": done})
 
 
 @login_required
