@@ -13,8 +13,10 @@ from django.utils import timezone
 
 from accounts.models import Gender, HomeArea, User
 from core.times import month_add
-from events.models import Category, Event, Registration
+from events.models import Event
+from events.services import PastEntry, event_complete, event_create, event_publish, registrations_record_past
 from industry.models import Brand, SalesRecord, Sponsorship, TopicHeat
+from industry.services import sponsorship_set
 
 BRANDS = [
     {"slug": "xinghe-kids", "name": "星河童车", "name_en": "Xinghe Kids", "county": HomeArea.PINGXIANG,
@@ -73,44 +75,35 @@ def industry_demo_load(*, organizer: User, brands: dict[str, Brand], seed: int =
             rider.home_area_other = rng.choice(["石家庄", "邯郸", "北京"])
     User.objects.bulk_update(riders, ["home_area_other"])
     sponsored = None
-    for k in range(MONTHS // 2):  # one past event every two months
+    for k in range(MONTHS // 2):  # one past event every two months, through the events services
         month = _month_start(first_month, 2 * k)
         start = timezone.make_aware(datetime.datetime.combine(month + datetime.timedelta(days=rng.randint(5, 20)),
                                                               datetime.time(8, 0)))
         if start >= timezone.now():
             break
-        event = Event.objects.create(
-            slug=f"past-ride-{month:%Y-%m}", title=f"{month.year}年{month.month}月七里河骑行（合成）",
+        event = event_create(
+            created_by=organizer, slug=f"past-ride-{month:%Y-%m}",
+            title=f"{month.year}年{month.month}月七里河骑行（合成）",
             title_en=f"Qilihe ride {month:%Y-%m} (synthetic)", kind=Event.Kind.SPORTIVE if k % 3 else Event.Kind.RACE,
             description=SYNTHETIC_NOTE_ZH, description_en=SYNTHETIC_NOTE_EN, starts_at=start,
-            ends_at=start + datetime.timedelta(hours=4), status=Event.Status.COMPLETED,
-            registration_opens_at=start - datetime.timedelta(days=30),
-            registration_closes_at=start - datetime.timedelta(days=2), created_by=organizer,
-            county=rng.choice([HomeArea.XIANGDU, HomeArea.XINDU, HomeArea.SHAHE]))
-        event.organizers.add(organizer)
-        category = Category.objects.create(event=event, name="主赛道", name_en="Main course", capacity=200,
-                                           bib_start=1, bib_end=1000, next_bib=1)
-        chosen = rng.sample(riders, rng.randint(40 + 6 * k, 80 + 8 * k))
-        regs = []
-        for bib, rider in enumerate(chosen, start=1):
-            created = start - datetime.timedelta(days=rng.randint(2, 30), hours=rng.randint(0, 23))
+            ends_at=start + datetime.timedelta(hours=4), registration_opens_at=start - datetime.timedelta(days=30),
+            registration_closes_at=start - datetime.timedelta(days=2),
+            county=rng.choice([HomeArea.XIANGDU, HomeArea.XINDU, HomeArea.SHAHE]),
+            categories=[{"name": "主赛道", "name_en": "Main course", "capacity": 200, "bib_start": 1, "bib_end": 1000}])
+        event_publish(event=event)
+        entries = []
+        for rider in rng.sample(riders, rng.randint(40 + 6 * k, 80 + 8 * k)):
+            signed_up = start - datetime.timedelta(days=rng.randint(2, 30), hours=rng.randint(0, 23))
             status = rng.choices(["confirmed", "cancelled", "waitlisted"], [85, 10, 5])[0]
             checked_in = status == "confirmed" and rng.random() < 0.9  # only a rider who started can finish
-            regs.append(Registration(
-                event=event, category=category, rider=rider, status=status, queued_at=created,
-                bib=bib if status == "confirmed" else None, confirmed_at=created if status == "confirmed" else None,
-                checked_in_at=start if checked_in else None,
-                result=rng.choices(["finished", "dnf"], [92, 8])[0] if checked_in else ""))
-        created_regs = Registration.objects.bulk_create(regs)
-        for registration in created_regs:  # created_at is auto_now_add: back-date it to the sign-up time
-            registration.created_at = registration.queued_at
-        Registration.objects.bulk_update(created_regs, ["created_at"])
-        Category.objects.filter(pk=category.pk).update(
-            confirmed_count=sum(r.status == "confirmed" for r in regs), next_bib=len(regs) + 1)
+            entries.append(PastEntry(rider=rider, status=status, signed_up_at=signed_up, checked_in=checked_in,
+                                     result=rng.choices(["finished", "dnf"], [92, 8])[0] if checked_in else ""))
+        registrations_record_past(category=event.categories.get(), entries=entries, by=organizer)
+        event_complete(event=event)
         if k == MONTHS // 4:
             sponsored = event
-            Sponsorship.objects.create(event=event, brand=brands[SPONSOR], tier=Sponsorship.Tier.TITLE)
-            Sponsorship.objects.create(event=event, brand=brands["yuanxing"], tier=Sponsorship.Tier.PARTNER)
+            sponsorship_set(event=event, brand=brands[SPONSOR], tier=Sponsorship.Tier.TITLE)
+            sponsorship_set(event=event, brand=brands["yuanxing"], tier=Sponsorship.Tier.PARTNER)
     sponsor_month = _month_start(timezone.localtime(sponsored.starts_at).date()) if sponsored else None
     _sales_and_heat(rng, brands, first_month, sponsor_month)
 

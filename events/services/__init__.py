@@ -7,6 +7,7 @@
 - transfers: a seat offered to another rider, accepted or declined
 - paid: a payment confirming a held seat, an unpaid hold lapsing (money's reactions on seats)
 - family: an adult with their children or companions, all seats or none
+- history: a past event's participation recorded from elsewhere (a previous platform, the demo)
 - ballot, codes, challenges, privacy: ballots and their draw, entry and deferral codes, anytime
   challenges, the ID-number log and erasure
 - seats: seat claims, the lock order (lock_seat), recounts, bibs, promotion from the waitlist
@@ -34,6 +35,7 @@ from events.services.checkin import CheckinOutcome, CheckinResult, checkin, chec
 from events.services.codes import deferral_codes_issue, entry_codes_create, entry_codes_import, entry_codes_release
 from events.services.errors import EventCode, RegistrationCode, no_such_category
 from events.services.family import registrations_create_family
+from events.services.history import PastEntry, registrations_record_past
 from events.services.holds import (
     registration_hold_confirm,
     registration_hold_decline,
@@ -70,6 +72,7 @@ __all__ = [
     "CheckinOutcome",
     "CheckinResult",
     "EventCode",
+    "PastEntry",
     "RegistrationCode",
     "answers_clean",
     "ballot_draw",
@@ -120,6 +123,7 @@ __all__ = [
     "registrations_holds_expire",
     "registrations_move",
     "registrations_payment_lapsed",
+    "registrations_record_past",
     "results_import",
     "rider_check",
     "seat_price_fen",

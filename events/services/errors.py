@@ -13,6 +13,9 @@ class EventCode(StrEnum):
     BIB_RANGES = "bib_ranges"
     NOT_DRAFT = "not_draft"
     MODE_LOCKED = "mode_locked"
+    NOT_ENDED = "not_ended"
+    HAS_ENTRIES = "has_entries"
+    PAST_ENTRY = "past_entry"
 
 
 class RegistrationCode(StrEnum):
