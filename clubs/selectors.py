@@ -147,3 +147,11 @@ def club_rides(*, club: Club) -> tuple[list, list]:
     upcoming = list(rides.filter(ends_at__gte=now).order_by("starts_at")[:20])
     recent = list(rides.filter(ends_at__lt=now).order_by("-starts_at")[:20])
     return upcoming, recent
+
+
+def membership_in(*, club: Club, membership_id: int | None) -> Membership:
+    """One of the club's memberships (an admin acting on it); 404 otherwise."""
+    membership = Membership.objects.filter(pk=membership_id or 0, club=club).first()
+    if membership is None:
+        raise Http404
+    return membership

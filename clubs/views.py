@@ -7,7 +7,7 @@ from __future__ import annotations
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -34,13 +34,14 @@ from clubs.selectors import (
     invitations_open,
     is_club_admin,
     members_of,
+    membership_in,
     membership_of,
     roster_for,
 )
 from core.csv import csv_response
 from core.views import shown_on
-from events.selectors import event_get
-from routes.selectors import routes_visible_to
+from events.selectors import category_of, event_get
+from routes.selectors import routes_for_events
 
 
 def club_list(request: HttpRequest) -> HttpResponse:
@@ -175,7 +176,7 @@ def _member_action(request: HttpRequest, club: Club) -> None:
         messages.error(request, _("That action is not possible."))
         return
     data = dict(form.cleaned_data)
-    membership = get_object_or_404(Membership, pk=data.pop("membership"), club=club)
+    membership = membership_in(club=club, membership_id=data.pop("membership"))
     with shown_on(request) as outcome:
         services.membership_act(membership=membership, actor=request.user, **data)
     if outcome.ok:
@@ -223,7 +224,7 @@ def announcement_create(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def ride_create(request: HttpRequest, slug: str) -> HttpResponse:
     club = club_for_admin(slug=slug, user=request.user)
-    routes = routes_visible_to(user=request.user).filter(current_version__isnull=False)
+    routes = routes_for_events(user=request.user)
     form = ClubRideForm(request.POST or None, routes=routes)
     if request.method == "POST" and form.is_valid():
         fields = dict(form.cleaned_data)
@@ -242,7 +243,7 @@ def team_entry(request: HttpRequest, slug: str, event_slug: str) -> HttpResponse
     event = event_get(slug=event_slug, user=request.user)
     form = TeamEntryForm(request.POST or None, members_queryset=members_of(club=club))
     if request.method == "POST" and form.is_valid():
-        category = get_object_or_404(event.categories.all(), pk=form.cleaned_data["category"])
+        category = category_of(event=event, category_id=form.cleaned_data["category"])
         with shown_on(request) as outcome:
             entries = services.team_entry_create(club=club, category=category,
                                                  members=list(form.cleaned_data["members"]))

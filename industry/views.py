@@ -7,7 +7,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.utils.safestring import mark_safe
 from django.utils.translation import get_language
 from django.utils.translation import gettext as _
@@ -21,7 +21,7 @@ from industry import charts, estimates, labels, selectors, services
 from industry.forms import BrandMonthsForm, HeatImportForm, LinkageForm, SalesImportForm, SponsorshipForm
 from industry.heat import MAX_BYTES as MAX_HEAT_BYTES
 from industry.heat import topic_heat_import
-from industry.models import Brand, SalesImport, SalesRecord, Sponsorship, TopicHeat
+from industry.models import SalesImport, SalesRecord, Sponsorship
 from industry.sales import sales_import, sales_import_progress, sales_import_start
 
 
@@ -148,8 +148,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             x_label=_("month (months with events)"), y_label=_("participants"))),
         "line_chart": mark_safe(line_chart), "share_chart": mark_safe(share),  # noqa: S308 - our own SVG
         "line_table": mark_safe(line_table),  # noqa: S308 - escaped by charts.data_table
-        "events": selectors.sponsored_events(), "stat_events": Event.objects.filter(
-            status=Event.Status.COMPLETED).order_by("-starts_at")[:50],
+        "events": selectors.sponsored_events(), "stat_events": selectors.completed_events(),
         "last_computed": selectors.last_computed(), "demo": selectors.synthetic_data_present(),
         "analyst": selectors.is_analyst(request.user), "linkage_form": LinkageForm(events=selectors.sponsored_events()),
         "brand_form": brand_form, "brand_rows": brand_rows,
@@ -159,7 +158,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 @login_required
 def event_stats(request: HttpRequest, slug: str) -> HttpResponse:
     _insider(request)
-    event = get_object_or_404(Event, slug=slug)
+    event = selectors.event_by_slug(slug)
     rows = selectors.event_rows(event=event)
     named = {dimension: labels.names(dimension) for dimension in {r.dimension for r in rows}}
 
@@ -194,7 +193,7 @@ def linkage(request: HttpRequest) -> HttpResponse:
     events = selectors.sponsored_events()
     query = request.GET
     if "events" not in query:  # opens on a report: the most recent sponsored event, six months either side
-        latest = events.order_by("-starts_at").first()
+        latest = selectors.latest_sponsored_event()
         if latest is not None:
             query = query.copy()
             query.setlist("events", [str(latest.pk)])
@@ -388,7 +387,7 @@ def sales_upload(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(count)s sales rows saved.") % {"count": report.applied})
             return redirect("insights:dashboard")
     return render(request, "industry/sales_upload.html", {"form": form, "errors": errors,
-                                                          "rows": SalesRecord.objects.count()})
+                                                          "rows": selectors.imported_rows()["sales"]})
 
 
 @login_required
@@ -406,7 +405,7 @@ def heat_upload(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(count)s topic heat rows saved.") % {"count": report.applied})
             return redirect("insights:linkage")
     return render(request, "industry/heat_upload.html", {"form": form, "errors": errors,
-                                                         "rows": TopicHeat.objects.count()})
+                                                         "rows": selectors.imported_rows()["heat"]})
 
 
 @login_required
@@ -414,7 +413,7 @@ def sales_import_status(request: HttpRequest, pk: int) -> HttpResponse:
     """A background import's progress; the page reloads itself until the import has finished."""
     if not selectors.is_analyst(request.user):
         raise Http404
-    job = get_object_or_404(SalesImport, pk=pk)
+    job = selectors.sales_import_get(pk)
     return render(request, "industry/sales_import_status.html", {
         "job": job, "rows_read": sales_import_progress(sales_import_id=job.pk),
         "finished": job.status in (SalesImport.Status.DONE, SalesImport.Status.FAILED)})
@@ -439,6 +438,6 @@ def event_sponsors(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         messages.error(request, _("That action is not possible."))
     return render(request, "industry/event_sponsors.html", {
-        "event": event, "form": SponsorshipForm(), "sponsorships": event.sponsorships.select_related("brand"),
-        "brands": Brand.objects.order_by("name"), "tiers": Sponsorship.Tier.choices,
+        "event": event, "form": SponsorshipForm(), "sponsorships": selectors.sponsorships_of(event),
+        "brands": selectors.brands_by_name(), "tiers": Sponsorship.Tier.choices,
     })

@@ -9,7 +9,7 @@ from django.http import Http404
 from django.utils import timezone
 
 from events.selectors import is_organizer
-from payments.models import EventPayment, Order
+from payments.models import EventPayment, Order, Payment, Refund
 
 
 def orders_of(*, rider: Any) -> QuerySet[Order]:
@@ -52,3 +52,31 @@ def unpaid_orders(*, event: Any) -> QuerySet[Order]:
 def payment_settings_of(event: Any) -> EventPayment:
     """An event's payment methods and refund policy (an unsaved default row when never set)."""
     return EventPayment.objects.filter(event=event).first() or EventPayment(event=event)
+
+
+def order_ledger(order: Order) -> tuple[QuerySet[Payment], QuerySet[Refund]]:
+    """An order's payments and refunds, oldest first (its receipt)."""
+    return order.payments.order_by("pk"), order.refunds.order_by("pk")
+
+
+def event_order(*, event: Any, order_id: int | None, pending: bool = False) -> Order:
+    """One of the event's seat orders (a pending one, when asked); 404 otherwise."""
+    orders = Order.objects.filter(pk=order_id or 0, registration__event=event)
+    order = (orders.filter(status=Order.Status.PENDING) if pending else orders).first()
+    if order is None:
+        raise Http404
+    return order
+
+
+def event_refund(*, event: Any, refund_id: int | None) -> Refund:
+    refund = Refund.objects.filter(pk=refund_id or 0, order__registration__event=event).first()
+    if refund is None:
+        raise Http404
+    return refund
+
+
+def wechat_openid(user: Any) -> str:
+    """The rider's WeChat openid, known once they signed in with WeChat (JSAPI needs it)."""
+    accounts = getattr(user, "socialaccount_set", None)
+    account = accounts.filter(provider="weixin").first() if accounts is not None else None
+    return str(account.extra_data.get("openid", "")) if account else ""

@@ -11,7 +11,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -27,8 +27,18 @@ from events.mail import qr_svg
 from events.selectors import event_for_organizer, event_get
 from payments import finance, providers, services
 from payments.forms import FapiaoForm, PaymentSettingsForm, RefundForm
-from payments.models import Order, Refund
-from payments.selectors import order_for, orders_of, payable_together, payment_settings_of, unpaid_orders
+from payments.models import Order
+from payments.selectors import (
+    event_order,
+    event_refund,
+    order_for,
+    order_ledger,
+    orders_of,
+    payable_together,
+    payment_settings_of,
+    unpaid_orders,
+    wechat_openid,
+)
 
 MOBILE = re.compile(r"Mobi|Android|iPhone|iPad|HarmonyOS", re.IGNORECASE)
 
@@ -42,10 +52,7 @@ def channel_of(request: HttpRequest) -> str:
 
 
 def _openid(request: HttpRequest) -> str:
-    """The rider's WeChat openid, known once they signed in with WeChat (JSAPI needs it)."""
-    accounts = getattr(request.user, "socialaccount_set", None)
-    account = accounts.filter(provider="weixin").first() if accounts is not None else None
-    return str(account.extra_data.get("openid", "")) if account else ""
+    return wechat_openid(request.user)
 
 
 def _done_url(order: Order) -> str:
@@ -154,7 +161,7 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
             messages.success(request, _("Your fapiao request was sent to the organizer."))
             return redirect("payments:receipt", pk=order.pk)
     return render(request, "payments/receipt.html", {
-        "order": order, "payments": order.payments.order_by("pk"), "refunds": order.refunds.order_by("pk"),
+        "order": order, "payments": order_ledger(order)[0], "refunds": order_ledger(order)[1],
         "form": form, "labels": providers.LABELS, "refunded_in_full": mine and not invoiceable})
 
 
@@ -199,8 +206,7 @@ def unpaid(request: HttpRequest, slug: str) -> HttpResponse:
     site or by bank transfer."""
     event = event_for_organizer(slug=slug, user=request.user)
     if request.method == "POST":
-        order = get_object_or_404(Order, pk=whole_number(request.POST.get("order", "")) or 0,
-                                  registration__event=event, status=Order.Status.PENDING)
+        order = event_order(event=event, order_id=whole_number(request.POST.get("order", "")), pending=True)
         with shown_on(request) as outcome:
             order = services.payment_offline(order=order, by=request.user)
         if outcome.ok:
@@ -226,8 +232,7 @@ def event_payments(request: HttpRequest, slug: str) -> HttpResponse:
             messages.success(request, _("Payment settings saved."))
             return redirect("payments:event", slug=event.slug)
         if action == "refund":
-            order = get_object_or_404(Order, pk=whole_number(request.POST.get("order", "")) or 0,
-                                      registration__event=event)
+            order = event_order(event=event, order_id=whole_number(request.POST.get("order", "")))
             form = RefundForm(request.POST, order=order)
             if form.is_valid():
                 with shown_on(request) as outcome:
@@ -241,8 +246,7 @@ def event_payments(request: HttpRequest, slug: str) -> HttpResponse:
                     messages.error(request, errors[0])
             return redirect("payments:event", slug=event.slug)
         if action == "retry":
-            refund = get_object_or_404(Refund, pk=whole_number(request.POST.get("refund", "")) or 0,
-                                       order__registration__event=event)
+            refund = event_refund(event=event, refund_id=whole_number(request.POST.get("refund", "")))
             with shown_on(request) as outcome:
                 services.refund_retry(refund=refund, by=request.user)
             if outcome.ok:

@@ -11,13 +11,14 @@ from dataclasses import dataclass, field
 from django.core.cache import cache
 from django.db.models import Count, F, Max, QuerySet, Sum
 from django.db.models.functions import TruncMonth
+from django.http import Http404
 from django.utils.translation import gettext as _
 
 from accounts.models import HomeArea
 from events.models import Event, Registration
 from industry import disclosure, stats
 from industry.labels import job_label
-from industry.models import Brand, EventStat, MonthlyStat, StatRun
+from industry.models import Brand, EventStat, MonthlyStat, SalesImport, SalesRecord, Sponsorship, StatRun, TopicHeat
 
 SUPPRESS_BELOW = disclosure.THRESHOLD  # public cells with fewer riders are hidden
 
@@ -236,3 +237,40 @@ def brand_shares() -> list[tuple[Brand | None, int]]:
 
 def events_filter(slugs: list[str]) -> list[Event]:
     return list(Event.objects.filter(slug__in=slugs).order_by("starts_at"))
+
+
+def completed_events(*, limit: int = 50) -> list[Event]:
+    """The latest completed events (their statistics pages)."""
+    return list(Event.objects.filter(status=Event.Status.COMPLETED).order_by("-starts_at")[:limit])
+
+
+def event_by_slug(slug: str) -> Event:
+    """An event's statistics page: any event by its slug; 404 otherwise."""
+    event = Event.objects.filter(slug=slug).first()
+    if event is None:
+        raise Http404
+    return event
+
+
+def latest_sponsored_event() -> Event | None:
+    return sponsored_events().first()
+
+
+def imported_rows() -> dict[str, int]:
+    """How many sales and topic heat rows are stored (the upload pages say so)."""
+    return {"sales": SalesRecord.objects.count(), "heat": TopicHeat.objects.count()}
+
+
+def sales_import_get(pk: int) -> SalesImport:
+    job = SalesImport.objects.filter(pk=pk).first()
+    if job is None:
+        raise Http404
+    return job
+
+
+def sponsorships_of(event: Event) -> QuerySet[Sponsorship]:
+    return event.sponsorships.select_related("brand")
+
+
+def brands_by_name() -> QuerySet[Brand]:
+    return Brand.objects.order_by("name")

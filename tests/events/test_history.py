@@ -46,9 +46,9 @@ def test_past_entries_are_recorded_with_bibs_check_ins_results_and_history(past)
 
 
 @pytest.mark.parametrize(("entry", "code"), [
-    (dict(status="cancelled", checked_in=True), "past_entry"),
-    (dict(status="confirmed", result="02:00:00"), "past_entry"),
-    (dict(status="held"), "past_entry"),
+    ({"status": "cancelled", "checked_in": True}, "past_entry"),
+    ({"status": "confirmed", "result": "02:00:00"}, "past_entry"),
+    ({"status": "held"}, "past_entry"),
 ])
 def test_an_impossible_entry_refuses_them_all(past, entry, code):
     good = PastEntry(UserFactory(), "confirmed", _at(past, 5))
