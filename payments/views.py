@@ -220,45 +220,60 @@ def unpaid(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def event_payments(request: HttpRequest, slug: str) -> HttpResponse:
     """The organizer's payments page: methods and refund policy, totals per provider (the same
-    figures as the finance CSV), paid orders with a refund form, refunds that failed."""
+    figures as the finance CSV), paid orders with a refund form, refunds that failed. A POST goes
+    to the view its `action` names (an unknown one is 404)."""
     event = event_for_organizer(slug=slug, user=request.user)
-    policy = payment_settings_of(event)
-    settings_form = PaymentSettingsForm(request.POST if request.POST.get("action") == "settings" else None,
-                                        instance=policy)
     if request.method == "POST":
-        action = request.POST.get("action")
-        if action == "settings" and settings_form.is_valid():
-            services.payment_settings_update(event=event, **settings_form.cleaned_data)
-            messages.success(request, _("Payment settings saved."))
-            return redirect("payments:event", slug=event.slug)
-        if action == "refund":
-            order = event_order(event=event, order_id=whole_number(request.POST.get("order", "")))
-            form = RefundForm(request.POST, order=order)
-            if form.is_valid():
-                with shown_on(request) as outcome:
-                    refund = services.organizer_refund(order=order, amount_fen=form.cleaned_data["amount_fen"],
-                                                       withdraw=form.cleaned_data["withdraw"], by=request.user)
-                if outcome.ok:
-                    messages.success(request, _("Refund of ¥%(amount)s: %(status)s.") % {
-                        "amount": f"{refund.amount_fen / 100:.2f}", "status": refund.get_status_display()})
-            else:
-                for errors in form.errors.values():
-                    messages.error(request, errors[0])
-            return redirect("payments:event", slug=event.slug)
-        if action == "retry":
-            refund = event_refund(event=event, refund_id=whole_number(request.POST.get("refund", "")))
-            with shown_on(request) as outcome:
-                services.refund_retry(refund=refund, by=request.user)
-            if outcome.ok:
-                messages.success(request, _("The refund was sent again."))
-            return redirect("payments:event", slug=event.slug)
-        if action != "settings":
+        action = EVENT_PAYMENT_ACTIONS.get(request.POST.get("action", ""))
+        if action is None:
             raise Http404
-    summary = finance.event_summary(event)
+        return action(request, event)
+    return _event_payments_page(request, event, PaymentSettingsForm(instance=payment_settings_of(event)))
+
+
+def _event_payments_page(request: HttpRequest, event, settings_form: PaymentSettingsForm) -> HttpResponse:
     return render(request, "payments/event_payments.html", {
-        "event": event, "settings_form": settings_form, "summary": summary,
+        "event": event, "settings_form": settings_form, "summary": finance.event_summary(event),
         "paid": finance.paid_orders(event), "failed": finance.failed_refunds(event),
         "open_refunds": finance.open_refunds(event), "labels": providers.LABELS})
+
+
+def payment_settings_save(request: HttpRequest, event) -> HttpResponse:
+    form = PaymentSettingsForm(request.POST, instance=payment_settings_of(event))
+    if not form.is_valid():
+        return _event_payments_page(request, event, form)
+    services.payment_settings_update(event=event, **form.cleaned_data)
+    messages.success(request, _("Payment settings saved."))
+    return redirect("payments:event", slug=event.slug)
+
+
+def refund_give(request: HttpRequest, event) -> HttpResponse:
+    """The organizer refunds part or all of an order (and withdraws the entry, if asked)."""
+    order = event_order(event=event, order_id=whole_number(request.POST.get("order", "")))
+    form = RefundForm(request.POST, order=order)
+    if form.is_valid():
+        with shown_on(request) as outcome:
+            refund = services.organizer_refund(order=order, amount_fen=form.cleaned_data["amount_fen"],
+                                               withdraw=form.cleaned_data["withdraw"], by=request.user)
+        if outcome.ok:
+            messages.success(request, _("Refund of ¥%(amount)s: %(status)s.") % {
+                "amount": f"{refund.amount_fen / 100:.2f}", "status": refund.get_status_display()})
+    else:
+        for errors in form.errors.values():
+            messages.error(request, errors[0])
+    return redirect("payments:event", slug=event.slug)
+
+
+def refund_again(request: HttpRequest, event) -> HttpResponse:
+    refund = event_refund(event=event, refund_id=whole_number(request.POST.get("refund", "")))
+    with shown_on(request) as outcome:
+        services.refund_retry(refund=refund, by=request.user)
+    if outcome.ok:
+        messages.success(request, _("The refund was sent again."))
+    return redirect("payments:event", slug=event.slug)
+
+
+EVENT_PAYMENT_ACTIONS = {"settings": payment_settings_save, "refund": refund_give, "retry": refund_again}
 
 
 @login_required

@@ -4,6 +4,8 @@ a seat's history, the ID-number log, the results upload and entry codes."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
@@ -140,37 +142,69 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def category_settings(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
+    """A category's settings and its ballot; a POST goes to the view its `action` names."""
     event = event_for_organizer(slug=slug, user=request.user)
     category = category_of(event=event, category_id=pk)
-    action = request.POST.get("action", "settings") if request.method == "POST" else ""
-    form = CategorySettingsForm(request.POST if action == "settings" else None, instance=category)
-    quota_form = QuotaGroupForm(request.POST if action == "quota" else None, event=event)
-    if request.method == "POST" and action == "settings" and form.is_valid():
+    if request.method == "POST":
+        action = CATEGORY_ACTIONS.get(request.POST.get("action", "settings"))
+        if action is None:
+            return redirect("events:category", slug=event.slug, pk=category.pk)
+        return action(request, category)
+    return _category_page(request, category)
+
+
+def _category_page(request: HttpRequest, category: Category, *, form: CategorySettingsForm | None = None,
+                   quota_form: QuotaGroupForm | None = None) -> HttpResponse:
+    ballot = getattr(category, "ballot", None) if category.mode == Category.Mode.BALLOT else None
+    return render(request, "events/category_settings.html", {
+        "event": category.event, "category": category, "ballot": ballot, "entered": entered_count(category),
+        "form": form or CategorySettingsForm(instance=category),
+        "quota_form": quota_form or QuotaGroupForm(event=category.event)})
+
+
+def _to_category(category: Category) -> HttpResponse:
+    return redirect("events:category", slug=category.event.slug, pk=category.pk)
+
+
+def category_save(request: HttpRequest, category: Category) -> HttpResponse:
+    form = CategorySettingsForm(request.POST, instance=category)
+    if form.is_valid():
         with shown_on(form) as outcome:
             services.category_update(category=category, **form.cleaned_data)
         if outcome.ok:
             messages.success(request, _("The category's settings were saved."))
-            return redirect("events:manage", slug=event.slug)
-    elif request.method == "POST" and action == "quota" and quota_form.is_valid():
-        with shown_on(quota_form) as outcome:
-            services.quota_group_add(ballot=services.ballot_setup(category=category), **quota_form.cleaned_data)
+            return redirect("events:manage", slug=category.event.slug)
+    return _category_page(request, category, form=form)
+
+
+def quota_group_add(request: HttpRequest, category: Category) -> HttpResponse:
+    form = QuotaGroupForm(request.POST, event=category.event)
+    if form.is_valid():
+        with shown_on(form) as outcome:
+            services.quota_group_add(ballot=services.ballot_setup(category=category), **form.cleaned_data)
         if outcome.ok:
             messages.success(request, _("The quota group was added."))
-            return redirect("events:category", slug=event.slug, pk=category.pk)
-    elif request.method == "POST" and action == "no_shows_last":
-        services.ballot_no_shows_last(category=category, on=request.POST.get("no_shows_last") == "on")
-        return redirect("events:category", slug=event.slug, pk=category.pk)
-    elif request.method == "POST" and action == "draw":
-        with shown_on(request) as outcome:
-            drawn = services.ballot_draw(category=category)
-        if outcome.ok:
-            messages.success(request, _("The draw is made: %(winners)s of %(entries)s entries selected.") % {
-                "winners": len(drawn.winners), "entries": len(drawn.entries["entries"])})
-        return redirect("events:category", slug=event.slug, pk=category.pk)
-    ballot = getattr(category, "ballot", None) if category.mode == Category.Mode.BALLOT else None
-    return render(request, "events/category_settings.html", {
-        "event": event, "category": category, "form": form, "quota_form": quota_form, "ballot": ballot,
-        "entered": entered_count(category)})
+            return _to_category(category)
+    return _category_page(request, category, quota_form=form)
+
+
+def no_shows_last(request: HttpRequest, category: Category) -> HttpResponse:
+    services.ballot_no_shows_last(category=category, on=request.POST.get("no_shows_last") == "on")
+    return _to_category(category)
+
+
+def ballot_draw(request: HttpRequest, category: Category) -> HttpResponse:
+    with shown_on(request) as outcome:
+        drawn = services.ballot_draw(category=category)
+    if outcome.ok:
+        messages.success(request, _("The draw is made: %(winners)s of %(entries)s entries selected.") % {
+            "winners": len(drawn.winners), "entries": len(drawn.entries["entries"])})
+    return _to_category(category)
+
+
+CATEGORY_ACTIONS: dict[str, Callable[[HttpRequest, Category], HttpResponse]] = {
+    "settings": category_save, "quota": quota_group_add, "no_shows_last": no_shows_last, "draw": ballot_draw,
+}
 
 
 @login_required
@@ -276,39 +310,12 @@ def results_upload(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def entry_codes(request: HttpRequest, slug: str) -> HttpResponse:
-    """The organizer's entry codes: make N, import a CSV, export them, give reserved seats back."""
+    """The organizer's entry codes: make N, import a CSV, export them, give reserved seats back; a
+    POST goes to the view its `action` names."""
     event = event_for_organizer(slug=slug, user=request.user)
-    action = request.POST.get("action", "") if request.method == "POST" else ""
-    form = EntryCodesForm(request.POST if action == "create" else None, event=event)
-    import_form = EntryCodesImportForm(request.POST if action == "import" else None,
-                                       request.FILES if action == "import" else None)
-    if action == "create" and form.is_valid():
-        with shown_on(form) as outcome:
-            made = services.entry_codes_create(event=event, **form.cleaned_data)
-        if outcome.ok:
-            messages.success(request, _("%(n)s codes made.") % {"n": len(made)})
-            return redirect("events:codes", slug=event.slug)
-    elif action == "import" and import_form.is_valid():
-        report = services.entry_codes_import(event=event, data=import_form.cleaned_data["file"].read(),
-                                             reserve=import_form.cleaned_data["reserve"])
-        for error in report.errors[:20]:
-            messages.error(request, error)
-        if report.applied:
-            messages.success(request, _("%(n)s codes imported.") % {"n": report.applied})
-        return redirect("events:codes", slug=event.slug)
-    elif action == "deferrals":
-        source = deferral_source(event=event, source_id=whole_number(request.POST.get("from_event", "")))
-        category = category_of(event=event, category_id=whole_number(request.POST.get("category", "")))
-        with shown_on(request) as outcome:
-            made = services.deferral_codes_issue(from_event=source, category=category)
-        if outcome.ok:
-            messages.success(request, _("%(n)s codes made for riders who deferred; each was told.") % {"n": len(made)})
-        return redirect("events:codes", slug=event.slug)
-    elif action == "release":
-        category = category_of(event=event, category_id=whole_number(request.POST.get("category", "")))
-        released = services.entry_codes_release(category=category)
-        messages.success(request, _("%(n)s reserved seats given back.") % {"n": released})
-        return redirect("events:codes", slug=event.slug)
+    if request.method == "POST":
+        action = CODE_ACTIONS.get(request.POST.get("action", ""))
+        return action(request, event) if action is not None else redirect("events:codes", slug=event.slug)
     if request.GET.get("format") == "csv":
         return csv_response(f"{event.pk}-codes", [pgettext("entry code", "Code"), _("Category"), _("Uses"), _("Used"),
                                                   _("Price"), _("Valid until"), _("Note")],
@@ -316,7 +323,59 @@ def entry_codes(request: HttpRequest, slug: str) -> HttpResponse:
                               money.yuan2(c.price_fen) if c.price_fen is not None else "",
                               times.when(c.expires_at, event), c.note]
                              for c in entry_codes_of(event=event)))
+    return _codes_page(request, event)
+
+
+def _codes_page(request: HttpRequest, event: Event, *, form: EntryCodesForm | None = None,
+                import_form: EntryCodesImportForm | None = None) -> HttpResponse:
     return render(request, "events/entry_codes.html", {
-        "event": event, "form": form, "import_form": import_form, "codes": entry_codes_of(event=event)[:1000],
-        "reserved": [c for c in event.categories.all() if c.code_seats],
+        "event": event, "form": form or EntryCodesForm(event=event),
+        "import_form": import_form or EntryCodesImportForm(),
+        "codes": entry_codes_of(event=event)[:1000], "reserved": [c for c in event.categories.all() if c.code_seats],
         "deferred_from": deferral_sources(event=event)})
+
+
+def codes_create(request: HttpRequest, event: Event) -> HttpResponse:
+    form = EntryCodesForm(request.POST, event=event)
+    if form.is_valid():
+        with shown_on(form) as outcome:
+            made = services.entry_codes_create(event=event, **form.cleaned_data)
+        if outcome.ok:
+            messages.success(request, _("%(n)s codes made.") % {"n": len(made)})
+            return redirect("events:codes", slug=event.slug)
+    return _codes_page(request, event, form=form)
+
+
+def codes_import(request: HttpRequest, event: Event) -> HttpResponse:
+    form = EntryCodesImportForm(request.POST, request.FILES)
+    if not form.is_valid():
+        return _codes_page(request, event, import_form=form)
+    report = services.entry_codes_import(event=event, data=form.cleaned_data["file"].read(),
+                                         reserve=form.cleaned_data["reserve"])
+    for error in report.errors[:20]:
+        messages.error(request, error)
+    if report.applied:
+        messages.success(request, _("%(n)s codes imported.") % {"n": report.applied})
+    return redirect("events:codes", slug=event.slug)
+
+
+def deferral_codes(request: HttpRequest, event: Event) -> HttpResponse:
+    source = deferral_source(event=event, source_id=whole_number(request.POST.get("from_event", "")))
+    category = category_of(event=event, category_id=whole_number(request.POST.get("category", "")))
+    with shown_on(request) as outcome:
+        made = services.deferral_codes_issue(from_event=source, category=category)
+    if outcome.ok:
+        messages.success(request, _("%(n)s codes made for riders who deferred; each was told.") % {"n": len(made)})
+    return redirect("events:codes", slug=event.slug)
+
+
+def codes_release(request: HttpRequest, event: Event) -> HttpResponse:
+    category = category_of(event=event, category_id=whole_number(request.POST.get("category", "")))
+    released = services.entry_codes_release(category=category)
+    messages.success(request, _("%(n)s reserved seats given back.") % {"n": released})
+    return redirect("events:codes", slug=event.slug)
+
+
+CODE_ACTIONS: dict[str, Callable[[HttpRequest, Event], HttpResponse]] = {
+    "create": codes_create, "import": codes_import, "deferrals": deferral_codes, "release": codes_release,
+}
