@@ -387,7 +387,7 @@ def sales_upload(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(count)s sales rows saved.") % {"count": report.applied})
             return redirect("insights:dashboard")
     return render(request, "industry/sales_upload.html", {"form": form, "errors": errors,
-                                                          "rows": selectors.imported_rows()["sales"]})
+                                                          "rows": selectors.sales_rows()})
 
 
 @login_required
@@ -405,7 +405,7 @@ def heat_upload(request: HttpRequest) -> HttpResponse:
             messages.success(request, _("%(count)s topic heat rows saved.") % {"count": report.applied})
             return redirect("insights:linkage")
     return render(request, "industry/heat_upload.html", {"form": form, "errors": errors,
-                                                         "rows": selectors.imported_rows()["heat"]})
+                                                         "rows": selectors.heat_rows()})
 
 
 @login_required

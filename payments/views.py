@@ -51,10 +51,6 @@ def channel_of(request: HttpRequest) -> str:
     return "mobile" if MOBILE.search(agent) else "desktop"
 
 
-def _openid(request: HttpRequest) -> str:
-    return wechat_openid(request.user)
-
-
 def _done_url(order: Order) -> str:
     if order.return_path:
         return order.return_path
@@ -96,7 +92,7 @@ def order_page(request: HttpRequest, pk: int) -> HttpResponse:
                                            channel=channel_of(request), client_ip=client_ip(request),
                                            return_url=settings.SITE_URL.rstrip("/") + reverse("payments:order",
                                                                                              args=[order.pk]),
-                                           openid=_openid(request))
+                                           openid=wechat_openid(request.user))
             if outcome.ok and start is not None and start.kind == "redirect":
                 return redirect(start.url)
             if not outcome.ok:
@@ -160,8 +156,9 @@ def receipt(request: HttpRequest, pk: int) -> HttpResponse:
         if outcome.ok:
             messages.success(request, _("Your fapiao request was sent to the organizer."))
             return redirect("payments:receipt", pk=order.pk)
+    payments, refunds = order_ledger(order)
     return render(request, "payments/receipt.html", {
-        "order": order, "payments": order_ledger(order)[0], "refunds": order_ledger(order)[1],
+        "order": order, "payments": payments, "refunds": refunds,
         "form": form, "labels": providers.LABELS, "refunded_in_full": mine and not invoiceable})
 
 

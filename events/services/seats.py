@@ -154,7 +154,6 @@ def single_statement_possible() -> bool:
 # PostgreSQL: claim the seat and insert the registration in one statement (a data-modifying CTE),
 # so a sign-up is a single round trip and a single implicit transaction. If the INSERT fails
 # (the rider's concurrent repeat hit the unique index) the seat claim is undone with it.
-_LOCK_CATEGORY = "SELECT 1 FROM events_category WHERE id = %s FOR NO KEY UPDATE"
 _CLAIM_AND_INSERT = """
 WITH seat AS (
     UPDATE events_category SET confirmed_count = confirmed_count + 1, next_bib = next_bib + 1
@@ -185,15 +184,15 @@ SELECT id, status, bib FROM reg
 
 
 def insert_single_statement(registration: Registration, *, pay_by: datetime.datetime | None = None) -> bool:
-    """Claim and insert at once, outbox row included, the category locked first; False when full
-    and without a waitlist.
+    """Claim and insert at once, outbox row included, the category locked first (inside the
+    caller's transaction, so the lock lasts until commit); False when full and without a waitlist.
     With pay_by a seat is held for payment until then (status awaiting) instead of confirmed."""
     now = registration.queued_at
+    # The category row first (the lock order): the claim's UPDATE locks it only when a seat is free,
+    # so a waitlist row inserted without it could commit after a cancellation's promotion had
+    # looked for it, leaving that seat empty (tests/events/test_race.py).
+    Category.objects.select_for_update(no_key=True).only("pk").get(pk=registration.category_id)
     with connection.cursor() as cursor:
-        # The category row first (the lock order): the claim's UPDATE locks it only when a seat is
-        # free, so a waitlist row inserted without it could commit after a cancellation's
-        # promotion had looked for it, leaving that seat empty (tests/events/test_race.py).
-        cursor.execute(_LOCK_CATEGORY, [registration.category_id])
         cursor.execute(_CLAIM_AND_INSERT, {
             "category": registration.category_id, "event": registration.event_id, "rider": registration.rider_id,
             "answers": json.dumps(registration.answers), "waiver": registration.waiver_accepted_at, "now": now,

@@ -3,12 +3,11 @@ the identity a national-ID question needs, and answers given later."""
 
 from __future__ import annotations
 
-import contextlib
 import datetime
 from typing import cast
 
 from django.core.exceptions import ValidationError
-from django.db import IntegrityError, connection, transaction
+from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -120,12 +119,10 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
     fee = category.fee_fen
     pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
     single = single_statement_possible()
-    # One statement is its own transaction; a savepoint is only needed inside a caller's
-    # transaction, or for a paid seat, whose order is written in the same transaction
-    outer = (transaction.atomic() if (not single or fee or connection.in_atomic_block)
-             else contextlib.nullcontext())
     try:
-        with outer:
+        # one transaction: the category lock the one statement takes first is held until commit
+        # (in autocommit it would only wait for a concurrent holder; seats.insert_single_statement)
+        with transaction.atomic():
             if single:  # the statement also writes the outbox row and the status history
                 if not insert_single_statement(registration, pay_by=pay_by):
                     raise ServiceError(_("This category is full."), RegistrationCode.FULL)

@@ -256,9 +256,14 @@ def latest_sponsored_event() -> Event | None:
     return sponsored_events().first()
 
 
-def imported_rows() -> dict[str, int]:
-    """How many sales and topic heat rows are stored (the upload pages say so)."""
-    return {"sales": SalesRecord.objects.count(), "heat": TopicHeat.objects.count()}
+def sales_rows() -> int:
+    """How many sales rows are stored (the sales upload page says so)."""
+    return SalesRecord.objects.count()
+
+
+def heat_rows() -> int:
+    """How many topic heat rows are stored (the heat upload page says so)."""
+    return TopicHeat.objects.count()
 
 
 def sales_import_get(pk: int) -> SalesImport:
