@@ -56,7 +56,7 @@ class MemberActionForm(forms.Form):
 
 
 class AddMemberForm(forms.Form):
-    username = forms.CharField(label=_("username"), max_length=150)
+    username = forms.CharField(label=_("Username"), max_length=150)
 
 
 class AnnouncementForm(forms.Form):
