@@ -1,7 +1,7 @@
 """Fail when the zh-hans catalogue misses, leaves untranslated or fuzzy any msgid, or is not compiled.
 
-Re-extracts every message from the source into a scratch copy of locale/zh_Hans (the real one
-is not touched), then checks that copy, and that the committed .mo matches the committed .po.
+Re-extracts every message from the source into a scratch catalogue (the real one is not touched),
+then checks each against locale/zh_Hans, and that the committed .mo matches the committed .po.
 """
 
 import os
@@ -17,7 +17,9 @@ PO = ROOT / "locale" / "zh_Hans" / "LC_MESSAGES" / "django.po"
 IGNORE = [".venv", "var", "staticfiles", "locale", "tests", "bench", "scripts", "node_modules", "demo"]
 
 
-def main(po_path: Path = PO) -> int:
+def source_messages() -> dict[tuple[str | None, str], str]:
+    """Every (msgctxt, msgid) in the source, with where it first occurs,, extracted by makemessages into a
+    scratch catalogue: the real locale/ is not touched."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "cycling.settings.test")
     import django
     import polib
@@ -25,14 +27,9 @@ def main(po_path: Path = PO) -> int:
     from django.test.utils import override_settings
 
     django.setup()
-    problems: list[str] = []
-    po_file, mo_file = po_path, po_path.with_suffix(".mo")
-    if not po_file.exists() or not mo_file.exists():
-        print(f"catalogue: {po_file} or its compiled .mo is missing; run `make messages`")
-        return 1
     with tempfile.TemporaryDirectory() as tmp:
         # makemessages writes into any ./locale it can see, so it runs in a mirror of the tree
-        # (symlinks, without locale/) and writes into a scratch catalogue seeded with ours.
+        # (symlinks, without locale/) and writes into a scratch catalogue.
         mirror, locale_dir = Path(tmp) / "src", Path(tmp) / "locale"
         mirror.mkdir()
         for entry in ROOT.iterdir():
@@ -40,7 +37,6 @@ def main(po_path: Path = PO) -> int:
                 (mirror / entry.name).symlink_to(entry)
         scratch = locale_dir / "zh_Hans" / "LC_MESSAGES" / "django.po"
         scratch.parent.mkdir(parents=True)
-        shutil.copy(po_file, scratch)
         cwd = os.getcwd()
         os.chdir(mirror)
         try:
@@ -49,32 +45,48 @@ def main(po_path: Path = PO) -> int:
                              symlinks=True, verbosity=int(os.environ.get("CATALOGUE_VERBOSITY", "0")))
         finally:
             os.chdir(cwd)
-        fresh = polib.pofile(str(scratch))
-        committed = {e.msgid for e in polib.pofile(str(po_file)) if not e.obsolete}
-        for entry in fresh:
-            if entry.obsolete:
-                continue
-            where = entry.occurrences[0][0] if entry.occurrences else "?"
-            if entry.msgid not in committed:
-                problems.append(f"not in locale/zh_Hans (run `make messages`): {entry.msgid!r} ({where})")
-            elif "fuzzy" in entry.flags:
-                problems.append(f"fuzzy: {entry.msgid!r} ({where})")
-            elif not entry.translated():
-                problems.append(f"untranslated: {entry.msgid!r} ({where})")
+        return {(entry.msgctxt, entry.msgid): (entry.occurrences[0][0] if entry.occurrences else "?")
+                for entry in polib.pofile(str(scratch)) if not entry.obsolete and entry.msgid}
+
+
+def problems(po_path: Path, source: dict[tuple[str | None, str], str]) -> list[str]:
+    """What is wrong with the catalogue at po_path (and its .mo) for these source messages."""
+    import polib
+
+    found: list[str] = []
+    po_file, mo_file = po_path, po_path.with_suffix(".mo")
+    if not po_file.exists() or not mo_file.exists():
+        return [f"{po_file} or its compiled .mo is missing; run `make messages`"]
+    entries = [e for e in polib.pofile(str(po_file)) if not e.obsolete]
+    committed = {(e.msgctxt, e.msgid): e for e in entries}
+    for (context, msgid), where in source.items():
+        entry = committed.get((context, msgid))
+        if entry is None:
+            found.append(f"not in locale/zh_Hans (run `make messages`): {msgid!r} ({where})")
+        elif "fuzzy" in entry.flags:
+            found.append(f"fuzzy: {msgid!r} ({where})")
+        elif not entry.translated():
+            found.append(f"untranslated: {msgid!r} ({where})")
     po_entries = {(e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
-                  for e in polib.pofile(str(po_file)) if e.translated() and not e.obsolete}
+                  for e in entries if e.translated()}
     mo_entries = {(e.msgctxt, e.msgid): (e.msgstr, tuple(sorted(e.msgstr_plural.items())))
                   for e in polib.mofile(str(mo_file)) if e.msgid}
     if po_entries != mo_entries:
-        problems.append("locale/zh_Hans django.mo is stale: run `make messages` (compilemessages)")
+        found.append("locale/zh_Hans django.mo is stale: run `make messages` (compilemessages)")
     if shutil.which("msgfmt"):
         check = subprocess.run(["msgfmt", "--check", "-o", os.devnull, str(po_file)], capture_output=True, text=True)
         if check.returncode != 0:
-            problems.append(f"msgfmt --check: {check.stderr.strip()}")
-    for problem in problems:
+            found.append(f"msgfmt --check: {check.stderr.strip()}")
+    return found
+
+
+def main(po_path: Path = PO) -> int:
+    source = source_messages()
+    found = problems(po_path, source)
+    for problem in found:
         print(f"catalogue: {problem}")
-    print(f"catalogue: {len(fresh)} zh-hans messages checked, {len(problems)} problem(s)")
-    return 1 if problems else 0
+    print(f"catalogue: {len(source)} zh-hans messages checked, {len(found)} problem(s)")
+    return 1 if found else 0
 
 
 if __name__ == "__main__":

@@ -121,7 +121,10 @@ def run(step: str, command: list[str], env: dict[str, str]) -> int:
     return subprocess.run(command, cwd=ROOT, env=env).returncode
 
 
-SERIAL = "postgres or redis or timed"  # races, the Redis outage and the worker, timed tests: alone
+# The Redis outage and the worker (they stop and start Redis) and the timed tests (their budgets are
+# seconds of this machine): alone. PostgreSQL races run among the rest: each xdist worker has its
+# own database and the races meet at barriers, not by timing.
+SERIAL = "redis or timed"
 WORKERS = os.environ.get("TEST_WORKERS", "2")
 
 

@@ -9,7 +9,11 @@ import pytest
 from tests.demo_snapshot import demo_loaded
 from tests.factories import PASSWORD
 
-CHROMIUM = os.environ.get("CHROMIUM", "/usr/bin/chromium")
+# Debian's chromium-headless-shell (the old headless mode, no browser UI underneath) when it is
+# installed: the same Blink, 15-20% less CPU per page than `chromium --headless` (measured on the
+# crawl: 31.5-36.0 s vs 38.1-39.1 s a viewport, issue 26); full Chromium otherwise.
+HEADLESS_SHELL = "/usr/bin/chromium-headless-shell"
+CHROMIUM = os.environ.get("CHROMIUM") or (HEADLESS_SHELL if os.path.exists(HEADLESS_SHELL) else "/usr/bin/chromium")
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "var" / "screenshots"
 
 
@@ -38,7 +42,7 @@ def _screenshots_by_policy() -> None:
 def browser():
     if not shutil.which(CHROMIUM):
         if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but {CHROMIUM} is missing (.ci/run installs chromium)")
+            pytest.fail(f"CI=true but {CHROMIUM} is missing (.ci/run installs chromium-headless-shell)")
         pytest.skip(f"{CHROMIUM} not installed")
     # Playwright's sync API runs an event loop in this thread; Django's ORM calls made by the test
     # itself (fixtures) are still synchronous and safe.
