@@ -94,13 +94,23 @@ class AccountAdapter(DefaultAccountAdapter):
         return normalize_phone(phone)
 
     def _sms(self, phone: str, kind: str, text: str, params: dict) -> None:
-        """Send now; a number past its daily cap or a provider failure is told to the rider in
-        their language (nothing is said about whether the number has an account)."""
+        """Send now, within the limits core.sms.claim keeps in the database (they hold while Redis
+        is down); a limit reached or a provider failure is told to the rider in their language,
+        and nothing is said about whether the number has an account ("no account" is sent once a
+        day a number, the rest of the day silently not)."""
+        request = allauth_context.request
+        address = client_ip(request) if request is not None else ""
         try:
-            sms.send(sms.Sms(phone=phone, kind=kind, params=params, text=text))
-        except sms.SmsCapReached:
-            self._tell(_("Too many text messages went to this number today. Try again tomorrow, or sign in with "
-                         "your password."))
+            sms.send(sms.Sms(phone=phone, kind=kind, params=params, text=text, address=address))
+        except sms.SmsCapReached as reached:
+            if reached.limit == "no_account":
+                return
+            self._tell({
+                "number-day": _("Too many text messages went to this number today. Try again tomorrow, or sign in "
+                                "with your password."),
+                "number": _("Too many codes were asked for this number just now. Try again in a minute."),
+            }.get(reached.limit, _("Too many text messages were asked for from your network. Try again later, or "
+                                   "sign in with your password.")))
         except sms.SmsError as error:
             log.warning("SMS %s not sent: %s", kind, error)
             self._tell(_("The text message could not be sent just now. Try again in a minute."))

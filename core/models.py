@@ -66,3 +66,24 @@ class StatusChange(models.Model):
 
     def __str__(self) -> str:
         return f"{self.subject} {self.object_id}: {self.from_status or '-'} → {self.to_status}"
+
+
+class SmsSent(models.Model):
+    """One text message claimed for sending (core.sms.claim): the ledger every SMS limit counts.
+    It lives in the database so the limits hold while Redis (allauth's counters) is down; rows
+    older than the longest window are deleted by the sweep."""
+
+    phone = models.CharField(_("number"), max_length=20)
+    address = models.GenericIPAddressField(_("address"), null=True, blank=True)  # who asked: empty for our own
+    kind = models.CharField(_("kind"), max_length=20)
+    at = models.DateTimeField(_("when"))
+
+    class Meta:
+        verbose_name = _("text message sent")
+        verbose_name_plural = _("text messages sent")
+        indexes = [models.Index(fields=["phone", "at"], name="smssent_phone"),
+                   models.Index(fields=["address", "at"], name="smssent_address"),
+                   models.Index(fields=["at"], name="smssent_at")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.at:%Y-%m-%d %H:%M}"

@@ -9,18 +9,24 @@ In China every message uses a template approved in advance, with the signature (
 with it: the template ids per kind and the signature name are settings (docs/accounts.md). A
 message kind without a template is not sent by the cloud backends (e-mail carries it).
 
-Limits: at most SMS_DAILY_CAP_PER_NUMBER messages a day to one number (a code-sending loop or a
-hostile script cannot run up the bill or flood a rider); allauth's rate limits bound each address
-and number per minute."""
+Limits (issue 27): every message is first claimed in the database ledger (core.models.SmsSent), so
+the limits hold while Redis, which keeps allauth's own per-minute counters, is down: at most
+SMS_DAILY_CAP_PER_NUMBER messages in 24 hours to one number; the messages a stranger can make us
+send (a code, "this number has no account", "this number already has an account") at most
+SMS_LIMITS' counts per number and per asking address; "no account" once a day per number (a
+script cannot text arbitrary numbers through it). A code-sending loop or a hostile script cannot
+run up the bill or flood a rider."""
 
 from __future__ import annotations
 
 import json
 import logging
 from dataclasses import dataclass, field
+from datetime import timedelta
 
 from django.conf import settings
-from django.core.cache import cache
+from django.db import connection, transaction
+from django.db.models import Count, Q
 from django.utils import timezone
 
 log = logging.getLogger(__name__)
@@ -33,6 +39,7 @@ class Sms:
     kind: str  # the template's key in SMS_TEMPLATES: code, confirmed, offer, reminder ...
     params: dict = field(default_factory=dict)  # the template's variables, in template order
     text: str = ""  # the same message in words (console, tests, the admin)
+    address: str = ""  # the client address of the request that asked for it; empty for our own messages
 
 
 class SmsError(Exception):
@@ -44,8 +51,15 @@ class SmsError(Exception):
 
 
 class SmsCapReached(SmsError):
-    def __init__(self) -> None:
-        super().__init__("daily cap for this number reached", permanent=True)
+    """A limit would be passed: `limit` names it ("number-day", "number", "address", "no_account")."""
+
+    def __init__(self, limit: str = "number-day") -> None:
+        super().__init__(f"SMS limit {limit} reached", permanent=True)
+        self.limit = limit
+
+
+# The messages anyone can make us send by typing a number: limited per number and per address.
+ASKED_FOR = ("code", "no_account", "account_exists")
 
 
 def template_for(kind: str) -> str:
@@ -57,25 +71,77 @@ def can_send(kind: str) -> bool:
     return settings.SMS_BACKEND in ("console", "memory") or bool(template_for(kind))
 
 
-def _cap_key(phone: str) -> str:
-    return f"sms:day:{timezone.localdate().isoformat()}:{phone}"
+def _serialize(key: str) -> None:
+    """Make claims on one key take turns until commit: PostgreSQL by an advisory transaction lock;
+    SQLite already has one writer at a time (the ledger row is written before counting)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
-def _count(phone: str) -> int:
-    key = _cap_key(phone)
+def _over(rows, limits: list[tuple[str, int, int]], now) -> str | None:
+    """The first of (name, count, seconds) the ledger rows (this claim included) pass, if any."""
+    counts = rows.aggregate(**{
+        f"n{i}": Count("pk", filter=Q(at__gt=now - timedelta(seconds=seconds))
+                       & (Q(kind="no_account") if name == "no_account" else
+                          Q(kind__in=ASKED_FOR) if name != "number-day" else Q()))
+        for i, (name, _count, seconds) in enumerate(limits)})
+    for i, (name, count, _seconds) in enumerate(limits):
+        if counts[f"n{i}"] > count:
+            return name
+    return None
+
+
+def claim(sms: Sms) -> str | None:
+    """Record one message about to go and check every limit that applies to it; None when it may
+    go, else the limit's name (and nothing is recorded). Safe under concurrency: claims on one
+    number or one address take turns."""
+    from core.models import SmsSent  # noqa: PLC0415 (models load after this module)
+
+    limits = settings.SMS_LIMITS
+    now = timezone.now()
+    number = [("number-day", settings.SMS_DAILY_CAP_PER_NUMBER, 86400)]
+    if sms.kind in ASKED_FOR:
+        number += [("number", *limits["number"])]
+        if sms.kind == "no_account":
+            number += [("no_account", *limits["no_account_per_number"])]
     try:
-        cache.add(key, 0, timeout=26 * 3600)
-        return int(cache.incr(key))
-    except ValueError:  # the key vanished between add and incr
-        cache.set(key, 1, timeout=26 * 3600)
-        return 1
+        with transaction.atomic():
+            if sms.address:
+                _serialize(f"sms:address:{sms.address}")
+            _serialize(f"sms:number:{sms.phone}")
+            SmsSent.objects.create(phone=sms.phone, address=sms.address or None, kind=sms.kind, at=now)
+            over = _over(SmsSent.objects.filter(phone=sms.phone), number, now)
+            if over is None and sms.address and sms.kind in ASKED_FOR:
+                by_address = [("address", *limit) for limit in limits["address"]]
+                if sms.kind == "no_account":
+                    by_address.append(("no_account", *limits["no_account_per_address"]))
+                over = _over(SmsSent.objects.filter(address=sms.address), by_address, now)
+            if over is not None:
+                raise _Refused(over)
+    except _Refused as refused:
+        return refused.limit
+    return None
+
+
+class _Refused(Exception):
+    def __init__(self, limit: str) -> None:
+        self.limit = limit
+
+
+def ledger_prune() -> int:
+    """Delete ledger rows older than every window (the sweep calls this)."""
+    from core.models import SmsSent  # noqa: PLC0415
+
+    return SmsSent.objects.filter(at__lt=timezone.now() - timedelta(days=2)).delete()[0]
 
 
 def send(sms: Sms) -> None:
-    """Send one message now, or raise SmsError (SmsCapReached past the daily cap)."""
-    if _count(sms.phone) > settings.SMS_DAILY_CAP_PER_NUMBER:
-        log.warning("SMS cap reached for a number (kind %s)", sms.kind)
-        raise SmsCapReached
+    """Send one message now, or raise SmsError (SmsCapReached past a limit)."""
+    over = claim(sms)
+    if over is not None:
+        log.warning("SMS limit %s reached (kind %s)", over, sms.kind)
+        raise SmsCapReached(over)
     backend = settings.SMS_BACKEND
     if backend == "memory":
         sent.append(sms)

@@ -7,6 +7,7 @@ from django.utils import timezone
 
 from core.files import orphan_files_sweep
 from core.queue import task_queue_best_effort
+from core.sms import ledger_prune
 from industry.sales import sales_imports_sweep
 from industry.stats import stats_overdue
 from routes.services import rides_sweep, route_versions_sweep
@@ -31,12 +32,12 @@ def sweep() -> dict[str, int]:
     4-hour visibility timeout). Every such task is safe to run twice, so the sweep queues again
     whatever is overdue: route versions still pending, sales imports waiting or dead, statistics
     asked for and not computed, rides still pending. E-mails need no sweep: beat drains the outbox
-    every minute."""
+    every minute. It also deletes SMS ledger rows older than every limit's window."""
     stats = stats_overdue()
     if stats:
         task_queue_best_effort(ALL_STATS_TASK)
     return {"route_versions": route_versions_sweep(), "rides": rides_sweep(), "sales_imports": sales_imports_sweep(),
-            "stats": int(stats)}
+            "stats": int(stats), "sms_ledger": ledger_prune()}
 
 
 @shared_task(name="cycling.files_sweep", time_limit=600, soft_time_limit=540)

@@ -3,12 +3,6 @@ PostgreSQL. No committed request answers 5xx; logging in and resetting a passwor
 once Redis is back, what beat does (drain the outbox) sends every e-mail exactly once; seats and
 counts are exact. Runs in CI (markers postgres and redis: make test starts both)."""
 
-import contextlib
-import os
-import shutil
-import socket
-import subprocess
-import tempfile
 import time
 from concurrent.futures import ThreadPoolExecutor
 
@@ -21,66 +15,10 @@ from clubs.models import Membership
 from clubs.services import club_create
 from core import outbox
 from core.models import Outbox
-from cycling.celery import app as celery_app
 from events.models import Registration
 from tests.factories import PASSWORD, UserFactory
 
 pytestmark = [pytest.mark.postgres, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
-REDIS = shutil.which("redis-server")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-class OwnRedis:
-    """A redis-server of this test's own, to stop and start again on the same port."""
-
-    def __init__(self) -> None:
-        self.port = _free_port()
-        self.url = f"redis://127.0.0.1:{self.port}/0"
-        self.dir = tempfile.mkdtemp(prefix="outage-redis-")
-        self.process: subprocess.Popen | None = None
-
-    def start(self) -> None:
-        self.process = subprocess.Popen([REDIS, "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-                                         "--appendonly", "no", "--dir", self.dir], stdout=subprocess.DEVNULL)
-        deadline = time.monotonic() + 10
-        while time.monotonic() < deadline:
-            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", self.port), timeout=1):
-                return
-            time.sleep(0.05)
-        raise RuntimeError("redis-server did not start")
-
-    def stop(self) -> None:
-        assert self.process is not None
-        self.process.kill()
-        self.process.wait(timeout=10)
-
-
-@pytest.fixture
-def redis_outage(settings):
-    if not REDIS:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but redis-server is missing")
-        pytest.skip("redis-server not installed")
-    redis = OwnRedis()
-    redis.start()
-    settings.REDIS_URL = redis.url
-    settings.CACHES = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": redis.url,
-                                   "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
-    settings.CELERY_TASK_ALWAYS_EAGER = False
-    old_broker, old_eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = redis.url, False
-    celery_app._after_fork()  # drop connections made for another broker
-    yield redis
-    celery_app.conf.broker_url, celery_app.conf.task_always_eager = old_broker, old_eager
-    celery_app._after_fork()
-    with contextlib.suppress(Exception):
-        redis.stop()
-    shutil.rmtree(redis.dir, ignore_errors=True)
 
 
 def _in_thread(call):

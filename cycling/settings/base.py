@@ -176,6 +176,14 @@ SMS_BACKEND = env("SMS_BACKEND", default="console")
 SMS_SIGN_NAME = env("SMS_SIGN_NAME", default="")
 SMS_TEMPLATES = env.json("SMS_TEMPLATES", default={})  # {"code": "SMS_123", "confirmed": "SMS_124", ...}
 SMS_DAILY_CAP_PER_NUMBER = env.int("SMS_DAILY_CAP_PER_NUMBER", default=10)
+# The texts a stranger can make us send by typing a number (a code, "no account", "account exists"),
+# counted in the database (core.sms.claim) so they hold while Redis is down: (count, seconds).
+SMS_LIMITS = {
+    "number": (3, 60),  # per number (allauth's own "3/m/key", kept when its cache is gone)
+    "address": [(20, 60), (60, 3600), (200, 86400)],  # per asking address (one venue's NAT shares one)
+    "no_account_per_number": (1, 86400),  # "this number has no account": once a day a number
+    "no_account_per_address": (10, 3600),  # and at most ten numbers an hour from one address
+}
 SMS_ALIBABA = {"ACCESS_KEY_ID": env("ALIBABA_SMS_ACCESS_KEY_ID", default=""),
                "ACCESS_KEY_SECRET": env("ALIBABA_SMS_ACCESS_KEY_SECRET", default=""),
                "ENDPOINT": env("ALIBABA_SMS_ENDPOINT", default="dysmsapi.aliyuncs.com")}
