@@ -23,6 +23,7 @@ import json
 import logging
 from dataclasses import dataclass, field
 from datetime import timedelta
+from typing import Any
 
 from django.conf import settings
 from django.db import connection, transaction
@@ -98,13 +99,13 @@ def claim(sms: Sms) -> str | None:
     number or one address take turns."""
     from core.models import SmsSent  # noqa: PLC0415 (models load after this module)
 
-    limits = settings.SMS_LIMITS
+    limits: dict[str, Any] = settings.SMS_LIMITS
     now = timezone.now()
-    number = [("number-day", settings.SMS_DAILY_CAP_PER_NUMBER, 86400)]
+    number: list[tuple[str, int, int]] = [("number-day", settings.SMS_DAILY_CAP_PER_NUMBER, 86400)]
     if sms.kind in ASKED_FOR:
-        number += [("number", *limits["number"])]
+        number.append(("number", *limits["number"]))
         if sms.kind == "no_account":
-            number += [("no_account", *limits["no_account_per_number"])]
+            number.append(("no_account", *limits["no_account_per_number"]))
     try:
         with transaction.atomic():
             if sms.address:
