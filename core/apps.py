@@ -7,3 +7,13 @@ class CoreConfig(AppConfig):
 
     name = "core"
     verbose_name = _("Core")
+
+    def ready(self) -> None:
+        from django.conf import settings  # noqa: PLC0415 (apps load before settings are read here)
+
+        from core import observability  # noqa: PLC0415 (models are ready only now)
+
+        observability.connect()  # the request id ends with its request, travels with its tasks
+        if settings.SENTRY_DSN:
+            observability.init_sentry(settings.SENTRY_DSN, environment=settings.SENTRY_ENVIRONMENT,
+                                      release=getattr(settings, "RELEASE", ""))

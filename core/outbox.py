@@ -206,3 +206,12 @@ def retry_failed(*, ids: Iterable[int]) -> int:
     if count:
         kick_on_commit()
     return count
+
+
+def backlog() -> tuple[int, float | None]:
+    """(messages pending, seconds the oldest has waited since it was queued): for the metrics."""
+    from django.db.models import Count, Min  # noqa: PLC0415
+
+    found = Outbox.objects.filter(status=Outbox.Status.PENDING).aggregate(n=Count("pk"), oldest=Min("created_at"))
+    oldest = found["oldest"]
+    return found["n"], (timezone.now() - oldest).total_seconds() if oldest else None

@@ -7,12 +7,13 @@ from django.contrib import admin
 from django.urls import include, path, re_path
 from drf_spectacular.views import SpectacularAPIView, SpectacularSwaggerSplitView
 
-from cycling import views
+from cycling import metrics, views
 
 urlpatterns = [
     path("", views.home, name="home"),
     path("healthz", views.healthz, name="healthz"),
     path("readyz", views.readyz, name="readyz"),
+    path("metrics", metrics.metrics, name="metrics"),  # Prometheus, with METRICS_TOKEN only
     path("favicon.ico", views.favicon),  # for clients that ask without reading the page's <link rel=icon>
     path("i18n/", include("django.conf.urls.i18n")),
     path("admin/", admin.site.urls),

@@ -80,3 +80,10 @@ def wechat_openid(user: Any) -> str:
     accounts = getattr(user, "socialaccount_set", None)
     account = accounts.filter(provider="weixin").first() if accounts is not None else None
     return str(account.extra_data.get("openid", "")) if account else ""
+
+
+def money_backlog() -> tuple[int, int]:
+    """(unpaid orders past their deadline that the expiry job has not closed yet, refunds requested
+    or with the provider): for the metrics; both should stay near zero."""
+    past = Order.objects.filter(status=Order.Status.PENDING, expires_at__lt=timezone.now()).count()
+    return past, Refund.objects.filter(status__in=Refund.OPEN).count()

@@ -50,6 +50,7 @@ INSTALLED_APPS = [
 ]
 
 MIDDLEWARE = [
+    "core.observability.RequestIdMiddleware",  # first: every later log line carries the request id
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -373,12 +374,26 @@ CELERY_BEAT_SCHEDULE = {
     "industry-stats-nightly": {"task": "industry.compute_all_stats", "schedule": crontab(hour=2, minute=30)},
 }
 
+# Log lines carry the request id (core/observability.py; a task carries its request's); LOG_FORMAT=json
+# writes one JSON object a line (production's default) for the log collector.
+LOG_FORMAT = env("LOG_FORMAT", default="text")
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "core.observability.RequestIdFilter"}},
+    "formatters": {
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+        "json": {"()": "core.observability.JsonFormatter"},
+    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", default="INFO")},
 }
+
+# Watching it (docs/operations.md): /metrics answers Prometheus only with this bearer token (404
+# without one set); errors go to a Sentry-compatible tracker when SENTRY_DSN is set.
+METRICS_TOKEN = env("METRICS_TOKEN", default="")
+SENTRY_DSN = env("SENTRY_DSN", default="")
+SENTRY_ENVIRONMENT = env("SENTRY_ENVIRONMENT", default="production")
 
 # Route ingest limits (routes/services.py)
 ROUTE_MAX_UPLOAD_BYTES = env.int("ROUTE_MAX_UPLOAD_BYTES", default=20_000_000)  # also caps gunzipped size

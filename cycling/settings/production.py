@@ -32,5 +32,7 @@ DATABASES["default"]["CONN_MAX_AGE"] = env.int("CONN_MAX_AGE", default=60)  # no
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True  # noqa: F405
 
 LOGGING["root"]["level"] = env("LOG_LEVEL", default="WARNING")  # noqa: F405
+LOG_FORMAT = env("LOG_FORMAT", default="json")
+LOGGING["handlers"]["console"]["formatter"] = LOG_FORMAT  # noqa: F405
 
 PAYMENTS_DEV_GATEWAY = False  # never a pretend payment in production
