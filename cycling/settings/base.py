@@ -337,6 +337,7 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 
 # Celery. Without REDIS_URL tasks run inline, in the request that queued them.
 CELERY_BROKER_URL = REDIS_URL or "memory://"
+CELERY_WORKER_HIJACK_ROOT_LOGGER = False  # LOGGING applies in the worker too: JSON lines with the request id
 CELERY_TASK_ALWAYS_EAGER = not REDIS_URL
 CELERY_TASK_EAGER_PROPAGATES = True
 CELERY_ACCEPT_CONTENT = ["json"]
