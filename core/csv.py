@@ -5,9 +5,9 @@ from __future__ import annotations
 import csv
 import io
 import re
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Iterator, Sequence
 
-from django.http import HttpResponse
+from django.http import StreamingHttpResponse
 from django.utils.http import content_disposition_header
 from django.utils.translation import gettext as _
 
@@ -38,9 +38,32 @@ def csv_bytes(header: Sequence[object], rows: Iterable[Sequence[object]]) -> byt
     return ("\ufeff" + buffer.getvalue()).encode("utf-8")
 
 
-def csv_response(filename: str, header: Sequence[object], rows: Iterable[Sequence[object]]) -> HttpResponse:
-    """A download named `filename` (without .csv)."""
-    response = HttpResponse(csv_bytes(header, rows), content_type="text/csv; charset=utf-8")
+class _Line:
+    """csv.writer's file: hands each written line back instead of keeping it."""
+
+    def write(self, line: str) -> str:
+        return line
+
+
+def csv_stream(header: Sequence[object], rows: Iterable[Sequence[object]], *, batch: int = 200) -> Iterator[bytes]:
+    """The same bytes as csv_bytes, a few hundred rows at a time: memory stays flat in the number
+    of rows when `rows` is itself lazy (a queryset's .iterator())."""
+    writer = csv.writer(_Line())
+    yield ("\ufeff" + writer.writerow([safe_cell(cell) for cell in header])).encode("utf-8")
+    lines: list[str] = []
+    for row in rows:
+        lines.append(writer.writerow([safe_cell(cell) for cell in row]))
+        if len(lines) >= batch:
+            yield "".join(lines).encode("utf-8")
+            lines = []
+    if lines:
+        yield "".join(lines).encode("utf-8")
+
+
+def csv_response(filename: str, header: Sequence[object], rows: Iterable[Sequence[object]]) -> StreamingHttpResponse:
+    """A download named `filename` (without .csv), streamed as it is written (issue 27: a roster of
+    5,000 riders peaked at 29 MB built in memory for a 0.6 MB file)."""
+    response = StreamingHttpResponse(csv_stream(header, rows), content_type="text/csv; charset=utf-8")
     name = filename.removesuffix(".csv")  # never "finance.csv.csv"
     # RFC 6266: an ASCII name as is, a Chinese one (an event's slug) as filename*=utf-8''…
     response["Content-Disposition"] = content_disposition_header(True, f"{name}.csv") or "attachment"

@@ -25,7 +25,8 @@ def _masked(question: Question, value: object) -> str:
 
 
 def table(*, event: Event, kind: str) -> tuple[Sequence[str], Iterable[Sequence[object]]]:
-    """The header and rows of one export."""
+    """The header and rows of one export; the rows are read 500 at a time as they are written
+    (core.csv.csv_stream), never all at once."""
     rows = roster(event=event)
     questions = list(event.questions.all())
     if kind == "roster":
@@ -33,14 +34,14 @@ def table(*, event: Event, kind: str) -> tuple[Sequence[str], Iterable[Sequence[
                  _("Registered at"), *[q.label for q in questions]],
                 ([r.bib or "", r.category.name, r.get_status_display(), r.rider.username, r.rider.display_name,
                   r.rider.real_name, r.rider.mobile, times.when(r.created_at, event),
-                  *[_masked(q, r.answers.get(q.key, "")) for q in questions]] for r in rows))
+                  *[_masked(q, r.answers.get(q.key, "")) for q in questions]] for r in rows.iterator(chunk_size=500)))
     confirmed = rows.filter(status=Registration.Status.CONFIRMED, rider__is_active=True)
     if kind == "insurance":
         return ([_("Bib"), _("Real name"), _("National ID number"), _("Gender"), _("Date of birth"), _("Mobile"),
                  _("Emergency contact"), _("Emergency phone")],
                 ([r.bib or "", r.rider.real_name, _national_ids(questions, r), r.rider.get_gender_display(),
                   r.rider.date_of_birth or "", r.rider.mobile, r.rider.emergency_contact_name,
-                  r.rider.emergency_contact_phone] for r in confirmed))
+                  r.rider.emergency_contact_phone] for r in confirmed.iterator(chunk_size=500)))
     return ([_("Bib"), _("Category"), _("Display name"), _("Real name"), _("Checked in")],
             ([r.bib or "", r.category.name, r.rider.display_name, r.rider.real_name,
-              times.when(r.checked_in_at, event, "H:i")] for r in confirmed))
+              times.when(r.checked_in_at, event, "H:i")] for r in confirmed.iterator(chunk_size=500)))

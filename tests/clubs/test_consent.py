@@ -35,11 +35,11 @@ def test_adding_a_rider_only_invites_and_shows_nothing_until_accepted(client, wo
     response = client.post(f"/clubs/{club.slug}/manage/", {"username": "target"}, follow=True)
     assert response.status_code == 200
     assert Membership.objects.get(club=club, user=target).state == "invited"
-    manage = client.get(f"/clubs/{club.slug}/manage/").content.decode()
+    manage = client.get(f"/clubs/{club.slug}/manage/").getvalue().decode()
     csv = b"".join(client.get(f"/clubs/{club.slug}/roster.csv").streaming_content).decode("utf-8-sig") \
         if client.get(f"/clubs/{club.slug}/roster.csv").streaming else \
-        client.get(f"/clubs/{club.slug}/roster.csv").content.decode("utf-8-sig")
-    api = client.get(f"/api/v1/clubs/{club.slug}/members/").content.decode()
+        client.get(f"/clubs/{club.slug}/roster.csv").getvalue().decode("utf-8-sig")
+    api = client.get(f"/api/v1/clubs/{club.slug}/members/").getvalue().decode()
     assert target.public_name in manage  # the admin sees who was invited ...
     assert not _shows_secret(manage) and not _shows_secret(csv) and not _shows_secret(api)  # ... nothing else
     assert "target" not in csv
@@ -48,12 +48,12 @@ def test_adding_a_rider_only_invites_and_shows_nothing_until_accepted(client, wo
     assert any(m.to == [target.email] and "邀请" in m.subject for m in mail.outbox)
 
     client.force_login(target)
-    page = client.get(f"/clubs/{club.slug}/").content.decode()
+    page = client.get(f"/clubs/{club.slug}/").getvalue().decode()
     assert 'id="invitation"' in page
     client.post(f"/clubs/{club.slug}/invitation/", {"answer": "accept", "share_contact": "on"})
     assert Membership.objects.get(club=club, user=target).state == "active"
     client.force_login(owner)
-    assert SECRET["mobile"] in client.get(f"/clubs/{club.slug}/manage/").content.decode()
+    assert SECRET["mobile"] in client.get(f"/clubs/{club.slug}/manage/").getvalue().decode()
 
 
 def test_a_declined_invitation_shares_nothing_and_cannot_be_accepted_later(world, target, client):
@@ -65,7 +65,7 @@ def test_a_declined_invitation_shares_nothing_and_cannot_be_accepted_later(world
         membership_invitation_answer(club=club, user=target, accept=True)
     assert caught.value.error_code == "not_invited"
     client.force_login(world["owner"])
-    assert not _shows_secret(client.get(f"/clubs/{club.slug}/manage/").content.decode())
+    assert not _shows_secret(client.get(f"/clubs/{club.slug}/manage/").getvalue().decode())
 
 
 def test_nobody_else_answers_an_invitation(world, target, client):
@@ -145,7 +145,7 @@ def test_only_active_members_read_announcements(world, client, target, who, sees
     else:
         viewer = world[who]
     client.force_login(viewer)
-    assert ("集合地点：秘密" in client.get(f"/clubs/{club.slug}/").content.decode()) is sees
+    assert ("集合地点：秘密" in client.get(f"/clubs/{club.slug}/").getvalue().decode()) is sees
 
 
 def test_a_member_sees_their_own_dues(client, world):
@@ -157,18 +157,18 @@ def test_a_member_sees_their_own_dues(client, world):
 
     member = Membership.objects.get(club=world["club"], user=world["member"])
     client.force_login(world["member"])
-    assert "暂无会费记录" in client.get(f"/clubs/{world['club'].slug}/").content.decode()
+    assert "暂无会费记录" in client.get(f"/clubs/{world['club'].slug}/").getvalue().decode()
     membership_set_dues(membership=member, paid_until=timezone.localdate() + datetime.timedelta(days=40))
-    assert "会费已缴至" in client.get(f"/clubs/{world['club'].slug}/").content.decode()
+    assert "会费已缴至" in client.get(f"/clubs/{world['club'].slug}/").getvalue().decode()
     membership_set_dues(membership=member, paid_until=timezone.localdate() - datetime.timedelta(days=1))
-    assert "会费已于" in client.get(f"/clubs/{world['club'].slug}/").content.decode()
+    assert "会费已于" in client.get(f"/clubs/{world['club'].slug}/").getvalue().decode()
 
 
 def _seen_by(client, club, owner):
     client.force_login(owner)
-    return (client.get(f"/clubs/{club.slug}/manage/").content.decode(),
-            client.get(f"/clubs/{club.slug}/roster.csv").content.decode("utf-8-sig"),
-            client.get(f"/api/v1/clubs/{club.slug}/members/").content.decode())
+    return (client.get(f"/clubs/{club.slug}/manage/").getvalue().decode(),
+            client.get(f"/clubs/{club.slug}/roster.csv").getvalue().decode("utf-8-sig"),
+            client.get(f"/api/v1/clubs/{club.slug}/members/").getvalue().decode())
 
 
 def test_the_admins_see_contact_details_only_with_the_members_consent(client, world, target):
@@ -180,7 +180,7 @@ def test_the_admins_see_contact_details_only_with_the_members_consent(client, wo
     owner = world["owner"]
     club = club_create(founder=owner, name="邢台夜骑", slug="night", join_policy="approval")
     client.force_login(target)
-    form = client.get(f"/clubs/{club.slug}/", headers={"accept-language": "zh-hans"}).content.decode()
+    form = client.get(f"/clubs/{club.slug}/", headers={"accept-language": "zh-hans"}).getvalue().decode()
     assert 'name="share_contact"' in form and "紧急联系人" in form  # the application says what would be shared
     client.post(f"/clubs/{club.slug}/apply/", {"message": "hi"})  # the box left unticked
     membership_decide(membership=Membership.objects.get(club=club, user=target), approve=True)
@@ -198,5 +198,5 @@ def test_the_admins_see_contact_details_only_with_the_members_consent(client, wo
     membership_decide(membership=Membership.objects.get(club=club, user=other), approve=True)
     assert SECRET["mobile"] in _seen_by(client, club, owner)[1]
     client.force_login(target)
-    profile = client.get("/me/", headers={"accept-language": "en"}).content.decode()
+    profile = client.get("/me/", headers={"accept-language": "en"}).getvalue().decode()
     assert "only if you agree when joining" in profile

@@ -33,7 +33,7 @@ def test_api_organizer_creates_and_publishes_event(client, organizer):
     route = route_import(owner=organizer, data=make_gpx(), filename="r.gpx", publish=True).route
     client.force_login(organizer)
     response = client.post("/api/v1/events/", _event_payload(route.pk), content_type="application/json")
-    assert response.status_code == 201, response.content
+    assert response.status_code == 201, response.getvalue()
     body = response.json()
     assert body["status"] == "draft" and [c["name"] for c in body["categories"]] == ["60公里", "120公里"]
     assert all(isinstance(c["id"], int) for c in body["categories"])
@@ -122,10 +122,10 @@ def test_roster_and_exports_only_for_the_events_organizers(client, make_event, o
     client.force_login(organizer)
     roster = client.get(f"/api/v1/events/{event.slug}/roster/").json()
     assert roster[0]["answers"]["id"] == "1101**********002X" and roster[0]["rider"]["username"] == rider.username
-    csv_roster = client.get(f"/events/{event.slug}/export/roster.csv").content
+    csv_roster = client.get(f"/events/{event.slug}/export/roster.csv").getvalue()
     assert csv_roster.startswith("\ufeff".encode()) and VALID_ID.encode() not in csv_roster
     insurance = client.get(f"/events/{event.slug}/export/insurance.csv")
-    assert VALID_ID.encode() in insurance.content and insurance["Content-Type"].startswith("text/csv")
+    assert VALID_ID.encode() in insurance.getvalue() and insurance["Content-Type"].startswith("text/csv")
     assert client.get(f"/events/{event.slug}/export/checkin.csv").status_code == 200
 
 
@@ -134,7 +134,7 @@ def test_event_page_registers_through_the_form(client, make_event, rider):
                        questions=[{"key": "jersey", "label": "尺码", "kind": "choice", "required": True,
                                    "choices": ["S", "M"]}])
     client.force_login(rider)
-    page = client.get(f"/events/{event.slug}/").content.decode()
+    page = client.get(f"/events/{event.slug}/").getvalue().decode()
     assert "报名" in page and "我自愿参加" in page
     bad = client.post(f"/events/{event.slug}/", {"category": event.categories.first().pk, "q_jersey": "M"})
     assert bad.status_code == 200 and not Registration.objects.exists()
@@ -142,25 +142,25 @@ def test_event_page_registers_through_the_form(client, make_event, rider):
                                                   "accept_waiver": "on"})
     registration = Registration.objects.get()
     assert good.status_code == 302 and good.url == f"/events/registrations/{registration.pk}/"
-    mine = client.get(good.url).content.decode()
+    mine = client.get(good.url).getvalue().decode()
     assert "<svg" in mine and "checkin-code" in mine
 
 
 def test_event_page_shows_seats_waitlist_and_countdown(client, make_event, riders):
     open_event = make_event(capacity=1, title="满员")
     registration_create(event=open_event, category=open_event.categories.first(), rider=riders[0])
-    page = client.get(f"/events/{open_event.slug}/").content.decode()
+    page = client.get(f"/events/{open_event.slug}/").getvalue().decode()
     assert 'data-seats="0"' in page and "候补" in page
     later = make_event(title="未开放", opens_in_days=2)
-    assert 'id="countdown"' in client.get(f"/events/{later.slug}/").content.decode()
+    assert 'id="countdown"' in client.get(f"/events/{later.slug}/").getvalue().decode()
 
 
 def test_event_list_upcoming_first_with_filters(client, make_event):
     later = make_event(title="后来", starts_in_days=30, kind="race")
     sooner = make_event(title="先来", starts_in_days=10, county="guangzong")
-    page = client.get("/events/").content.decode()
+    page = client.get("/events/").getvalue().decode()
     assert page.index("先来") < page.index("后来")
-    assert "后来" not in client.get("/events/?county=guangzong").content.decode()
+    assert "后来" not in client.get("/events/?county=guangzong").getvalue().decode()
     api = client.get("/api/v1/events/?kind=race").json()
     assert [e["slug"] for e in api["results"]] == [later.slug]
     assert sooner.slug in [e["slug"] for e in client.get("/api/v1/events/").json()["results"]]
@@ -210,7 +210,7 @@ def test_create_event_page(client, organizer):
         "q-0-label": "骑行服尺码", "q-0-label_en": "Jersey size", "q-0-kind": "choice", "q-0-choices": "S，M，L",
     }
     response = client.post("/events/new/", data)
-    assert response.status_code == 302, response.content.decode()[:3000]
+    assert response.status_code == 302, response.getvalue().decode()[:3000]
     event = Event.objects.get()
     assert event.categories.get().capacity == 20
     assert event.questions.get().choices == ["S", "M", "L"] and event.questions.get().key == "jersey-size"

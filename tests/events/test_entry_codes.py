@@ -101,11 +101,11 @@ def test_the_organizer_page_and_the_riders_form(client, race, organizer):
     csv_file = SimpleUploadedFile("codes.csv", "code,category\nQUAL01,精英组\n".encode(), content_type="text/csv")
     client.post(f"/events/{event.slug}/codes/", {"action": "import", "file": csv_file})
     assert EntryCode.objects.filter(code="QUAL01").exists()
-    listing = client.get(f"/events/{event.slug}/codes/?format=csv").content.decode("utf-8-sig")
+    listing = client.get(f"/events/{event.slug}/codes/?format=csv").getvalue().decode("utf-8-sig")
     assert "QUAL01" in listing and "合作车队" in listing
     rider = UserFactory()
     client.force_login(rider)
-    page = client.get(f"/events/{event.slug}/").content.decode()
+    page = client.get(f"/events/{event.slug}/").getvalue().decode()
     assert 'name="code"' in page
     client.post(f"/events/{event.slug}/", {"category": category.pk, "code": "qual01"})
     assert Registration.objects.get(rider=rider).entry_code.code == "QUAL01"

@@ -36,11 +36,11 @@ def test_no_id_number_without_its_own_consent(insured, client):
         _register(insured, rider, answers={"idno": HIS_ID})
     assert refused.value.error_code == "id_consent" and not Registration.objects.exists()
     client.force_login(rider)
-    page = client.get(f"/events/{insured.slug}/", headers={"accept-language": "en"}).content.decode()
+    page = client.get(f"/events/{insured.slug}/", headers={"accept-language": "en"}).getvalue().decode()
     assert 'name="id_consent"' in page and "中国人保邢台分公司" in page and "30 days after the event" in page
     answer = client.post(f"/events/{insured.slug}/", {"category": insured.categories.get().pk, "q_idno": HIS_ID},
                          headers={"accept-language": "en"})
-    assert answer.status_code == 200 and "Agree to give your ID number" in answer.content.decode()
+    assert answer.status_code == 200 and "Agree to give your ID number" in answer.getvalue().decode()
     assert not Registration.objects.exists()
     registration, _created = _register(insured, rider, answers={"idno": HIS_ID}, id_consent=True)
     assert registration.id_consent_at is not None and registration.status == "confirmed"
@@ -92,10 +92,10 @@ def test_a_transfer_takes_the_previous_riders_id_away_and_the_new_rider_gives_th
     registration, _created = _register(insured, first, answers={"idno": HER_ID}, id_consent=True)
     offer = registration_transfer(registration=registration, to_rider=second)
     client.force_login(organizer)
-    export = client.get(f"/events/{insured.slug}/export/insurance.csv").content.decode("utf-8-sig")
+    export = client.get(f"/events/{insured.slug}/export/insurance.csv").getvalue().decode("utf-8-sig")
     assert HER_ID in export  # offered, not accepted: still the first rider's seat and ID
     client.force_login(second)
-    page = client.get(f"/events/{insured.slug}/").content.decode()
+    page = client.get(f"/events/{insured.slug}/").getvalue().decode()
     assert 'id="transfer-offer"' in page and 'name="id_consent"' in page
     client.post(f"/events/{insured.slug}/", {"action": "accept", "q_idno": HIS_ID})  # no consent: refused
     assert Registration.objects.get(pk=registration.pk).rider == first
@@ -106,7 +106,7 @@ def test_a_transfer_takes_the_previous_riders_id_away_and_the_new_rider_gives_th
     assert registration.answers == {"idno": HIS_ID} and registration.id_consent_at is not None
     assert not registration_answers_missing(registration)
     client.force_login(organizer)
-    export = client.get(f"/events/{insured.slug}/export/insurance.csv").content.decode("utf-8-sig")
+    export = client.get(f"/events/{insured.slug}/export/insurance.csv").getvalue().decode("utf-8-sig")
     assert HIS_ID in export and HER_ID not in export
     assert registration_answers_give  # the service the page used
 
@@ -147,13 +147,13 @@ def test_every_look_at_unmasked_id_numbers_is_logged_and_readable(insured, clien
     client.force_login(organizer)
     client.get(f"/events/{insured.slug}/export/roster.csv")  # masked: not logged
     assert not IdAccess.objects.exists()
-    assert HIS_ID in client.get(f"/events/{insured.slug}/export/insurance.csv").content.decode("utf-8-sig")
+    assert HIS_ID in client.get(f"/events/{insured.slug}/export/insurance.csv").getvalue().decode("utf-8-sig")
     entry = IdAccess.objects.get()
     assert (entry.user, entry.event, entry.rows, entry.action) == (organizer, insured, 1, "insurance export")
-    page = client.get(f"/events/{insured.slug}/id-log/").content.decode()
+    page = client.get(f"/events/{insured.slug}/id-log/").getvalue().decode()
     assert 'id="id-log"' in page and organizer.public_name in page
     from django.urls import reverse
-    manage = client.get(f"/events/{insured.slug}/manage/").content.decode()
+    manage = client.get(f"/events/{insured.slug}/manage/").getvalue().decode()
     assert reverse("events:id-log", args=[insured.slug]) in manage
     client.force_login(rider)
     assert client.get(f"/events/{insured.slug}/id-log/").status_code == 404

@@ -121,7 +121,7 @@ def test_brand_staff_see_only_their_brands_sales(client, people):
     client.force_login(people["brand"])
     sales = client.get("/api/v1/insights/sales/").json()
     assert [row["brand"] for row in sales] == ["xinghe"]
-    csv_body = client.get("/insights/dashboard/?format=csv&table=sales").content.decode("utf-8")
+    csv_body = client.get("/insights/dashboard/?format=csv&table=sales").getvalue().decode("utf-8")
     assert "星河" in csv_body and "远方" not in csv_body
     client.force_login(people["analyst"])
     assert {row["brand"] for row in client.get("/api/v1/insights/sales/").json()} == {"xinghe", "far", "jinan"}
@@ -136,7 +136,7 @@ def test_no_personal_data_on_any_insights_page(client, people, make_event, rider
         registration_create(event=event, category=event.categories.get(), rider=rider)
     stats_compute_all()
     client.force_login(people["analyst"])
-    pages = [client.get(u).content.decode() for u in ("/insights/", "/insights/dashboard/",
+    pages = [client.get(u).getvalue().decode() for u in ("/insights/", "/insights/dashboard/",
                                                       f"/insights/events/{event.slug}/")]
     for rider in riders:
         for page in pages:
@@ -162,11 +162,11 @@ def test_public_summary_suppresses_cells_under_five(client, db):
     # "hidden", never "<5" (issue 24: a false published figure)
     assert [(m["participants"], m["first_time_riders"]) for m in data["monthly"]] == [
         (30, 9), (PROTECTING, PROTECTING), (None, None)]
-    page = client.get("/insights/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    page = client.get("/insights/", HTTP_ACCEPT_LANGUAGE="zh-hans").getvalue().decode()
     assert "&lt;5" in page and ">30<" in page and ">4<" not in page and ">12<" not in page and ">隐藏<" in page
     api = client.get("/api/v1/insights/summary/").json()
     assert api["monthly"][2]["participants"] is None and api["suppressed_below"] == 5
-    csv_body = client.get("/insights/?format=csv").content.decode("utf-8")
+    csv_body = client.get("/insights/?format=csv").getvalue().decode("utf-8")
     assert ",<5," in csv_body
 
 
@@ -205,7 +205,7 @@ def test_thin_data_is_said_instead_of_a_number(client, make_event, brands, peopl
     report = linkage(events=[event], months=6, viewer=people["analyst"])
     assert reason in report.brands[0].thin and report.brands[0].difference is None
     client.force_login(people["analyst"])
-    page = client.get(f"/insights/linkage/?events={event.pk}&months=6").content.decode()
+    page = client.get(f"/insights/linkage/?events={event.pk}&months=6").getvalue().decode()
     assert "太少" in page and 'class="thin"' in page
     api = client.get(f"/api/v1/insights/linkage/?event={event.slug}&months=6").json()
     assert api["brands"][0]["change_percent"] is None and reason in api["brands"][0]["too_thin"]
@@ -215,7 +215,7 @@ def test_linkage_wording_never_claims_cause(client, make_event, brands, people):
     event = _sponsored(make_event, brands, 6, 30, UserFactory)
     client.force_login(people["analyst"])
     page = client.get(f"/insights/linkage/?events={event.pk}&months=6", headers={"accept-language": "en"})
-    text = page.content.decode()
+    text = page.getvalue().decode()
     assert "cannot show that the event caused it" in text and "Correlation is not causation" in text
     for claim in ("caused by the event", "led to", "because of the event", "drove sales"):
         assert claim not in text
@@ -257,8 +257,8 @@ def test_organizers_record_sponsors_on_the_manage_page(client, make_event, organ
     event = make_event()
     client.force_login(organizer)
     url = reverse("insights:event-sponsors", args=[event.slug])  # percent-encoded, as in the page's link
-    assert url in client.get(f"/events/{event.slug}/manage/").content.decode()  # industry adds the link
-    assert "星河" in client.get(url).content.decode()
+    assert url in client.get(f"/events/{event.slug}/manage/").getvalue().decode()  # industry adds the link
+    assert "星河" in client.get(url).getvalue().decode()
     client.post(url, {"brand": brands["xinghe"].pk, "tier": "title"})
     client.post(url, {"brand": brands["xinghe"].pk, "tier": "gold"})
     assert list(Sponsorship.objects.values_list("brand__slug", "tier")) == [("xinghe", "gold")]
@@ -274,7 +274,7 @@ def test_brand_question_lists_and_checks_brands_through_industry(client, make_ev
     """events asks for the brand choices with its question_choices signal; industry answers."""
     event = make_event(questions=[{"key": "bike", "label": "车辆品牌", "kind": "brand", "required": True}])
     client.force_login(rider)
-    page = client.get(f"/events/{event.slug}/").content.decode()
+    page = client.get(f"/events/{event.slug}/").getvalue().decode()
     assert 'value="xinghe"' in page and "星河" in page
     url = f"/api/v1/events/{event.slug}/registrations/"
     category = event.categories.get().pk
@@ -290,7 +290,7 @@ def test_linkage_opens_on_the_latest_sponsored_event(client, people, make_event)
     event = make_event(title="赞助骑行")
     sponsorship_set(event=event, brand=Brand.objects.get(slug="xinghe"), tier="title")
     client.force_login(people["analyst"])
-    page = client.get("/insights/linkage/").content.decode()
+    page = client.get("/insights/linkage/").getvalue().decode()
     assert f'<option value="{event.pk}" selected>' in page
 
 

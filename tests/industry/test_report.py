@@ -31,7 +31,7 @@ def analyst_client(client, db):
 
 
 def _csv(response):
-    return list(csv.DictReader(io.StringIO(response.content.decode("utf-8-sig"))))
+    return list(csv.DictReader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
 
 
 def _query():
@@ -40,7 +40,7 @@ def _query():
 
 
 def test_the_report_estimates_the_demos_known_effects(demo, analyst_client):
-    page = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="en").getvalue().decode()
     assert "Sales relative to 20 local brands that sponsored nothing" in page and "95% interval" in page
     assert "Estimated effect" not in page  # no causal heading
     assert 'id="synthetic-banner"' in page and 'id="multiple-comparisons"' in page
@@ -79,7 +79,7 @@ def test_every_table_downloads_as_csv_and_the_page_prints(demo, analyst_client):
     study = _csv(analyst_client.get(f"/insights/linkage/?{query}&format=csv&table=eventstudy",
                                     HTTP_ACCEPT_LANGUAGE="en"))
     assert sorted({int(r["Months from the event"]) for r in study}) == [-6, -5, -4, -3, -2, 0, 1, 2, 3, 4, 5, 6]
-    page = analyst_client.get(f"/insights/linkage/?{query}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    page = analyst_client.get(f"/insights/linkage/?{query}", HTTP_ACCEPT_LANGUAGE="zh-hans").getvalue().decode()
     assert "data-print" in page and 'class="chart"' in page
 
 
@@ -110,7 +110,7 @@ def test_a_sponsor_already_rising_before_the_event_is_not_credible(demo, analyst
         months_before = (event_month.year - record.month.year) * 12 + event_month.month - record.month.month
         record.units = int(record.units * 0.94 ** months_before)  # growing 6% a month up to the event
         record.save()
-    page = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="en").getvalue().decode()
     assert 'data-credible="0"' in page and "linear-trend test p =" in page and "So no difference is shown" in page
 
 
@@ -121,7 +121,7 @@ def test_thin_data_says_why(analyst_client, make_event, db):
     brand = Brand.objects.create(slug="lonely", name="孤单车业", is_local=True)
     S.objects.create(event=event, brand=brand, tier="title")
     page = analyst_client.get(f"/insights/linkage/?events={event.pk}&months=6", HTTP_ACCEPT_LANGUAGE="en")
-    assert "Fewer than 3 comparison brands" in page.content.decode()
+    assert "Fewer than 3 comparison brands" in page.getvalue().decode()
 
 
 def test_topic_heat_import(analyst_client, db):
@@ -131,7 +131,7 @@ def test_topic_heat_import(analyst_client, db):
     assert response.status_code == 302 and TopicHeat.objects.count() == 2
     bad = b"brand,month,platform,mentions\nxinghe,2026-13,weibo,12\nnobody,2026-03,weibo,x\n"
     response = analyst_client.post("/insights/heat/import/", {"file": io.BytesIO(bad)}, HTTP_ACCEPT_LANGUAGE="en")
-    body = response.content.decode()
+    body = response.getvalue().decode()
     assert response.status_code == 200 and "Line 2" in body and "Line 3" in body
     assert TopicHeat.objects.count() == 2  # nothing of a bad file
 
@@ -140,7 +140,7 @@ def test_the_event_statistics_page_has_charts_in_age_order(demo, analyst_client)
     from events.models import Event
 
     event = Event.objects.filter(status="completed").order_by("starts_at").last()
-    page = analyst_client.get(f"/insights/events/{event.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = analyst_client.get(f"/insights/events/{event.slug}/", HTTP_ACCEPT_LANGUAGE="en").getvalue().decode()
     assert page.count('class="chart"') >= 3
     ages = [page.find(label) for label in ("Under 18", "18-29 years", "30-39 years", "60 and over")]
     assert all(a > 0 for a in ages) and ages == sorted(ages)
@@ -149,7 +149,7 @@ def test_the_event_statistics_page_has_charts_in_age_order(demo, analyst_client)
 def test_any_brand_month_by_month_on_the_dashboard(demo, analyst_client):
     brand = Brand.objects.get(slug="cluster-maker-03")  # not a sponsor
     page = analyst_client.get(f"/insights/dashboard/?brand={brand.pk}&channel=ecommerce",
-                              HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+                              HTTP_ACCEPT_LANGUAGE="zh-hans").getvalue().decode()
     assert 'id="brand-months-table"' in page and "环比" in page
     rows = _csv(analyst_client.get(f"/insights/dashboard/?brand={brand.pk}&channel=ecommerce&format=csv",
                                    HTTP_ACCEPT_LANGUAGE="en"))
@@ -215,7 +215,7 @@ def test_finishers_never_outnumber_check_ins_in_the_demo(demo):
 
 def test_the_window_csv_writes_negative_numbers_as_numbers(demo, analyst_client):
     raw = analyst_client.get(f"/insights/linkage/?{_query()}&format=csv&table=window",
-                             HTTP_ACCEPT_LANGUAGE="en").content.decode("utf-8-sig")
+                             HTTP_ACCEPT_LANGUAGE="en").getvalue().decode("utf-8-sig")
     rows = list(csv.DictReader(io.StringIO(raw)))
     assert rows and all(float(r["Difference (points)"]) == float(r["Difference (points)"]) for r in rows)
     assert "'-" not in raw  # no formula guard on a number
@@ -267,10 +267,10 @@ def test_the_page_says_what_trend_would_explain_each_difference(demo, analyst_cl
     """Where coverage fails (a sponsor already growing faster: bench/insights_monte_carlo.py), the
     page cannot tell; it says beside every difference shown how large a trend would explain it and
     what the brand's own trend was before the event."""
-    page = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="en").getvalue().decode()
     assert page.count("would produce the whole difference by itself") == 2  # one per brand shown
     assert "this brand&#x27;s own trend against them was" in page
-    zh = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    zh = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="zh-hans").getvalue().decode()
     assert "单凭这一点就足以产生全部差异" in zh
 
 
@@ -288,8 +288,8 @@ def test_a_report_too_large_for_a_request_is_computed_by_a_worker(demo, analyst_
     real = estimates.analyse
     monkeypatch.setattr(estimates, "analyse", lambda *a, **k: calls.append(1) or real(*a, **k))
     page = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="en")
-    assert page.status_code == 202 and 'data-status="pending"' in page.content.decode()
-    assert 'http-equiv="refresh"' in page.content.decode() and len(calls) == 3 and len(queued) == 1
+    assert page.status_code == 202 and 'data-status="pending"' in page.getvalue().decode()
+    assert 'http-equiv="refresh"' in page.getvalue().decode() and len(calls) == 3 and len(queued) == 1
     event = Sponsorship.objects.get(brand__slug="xinghe-kids").event
     api = analyst_client.get(f"/api/v1/insights/linkage/?event={event.slug}&months=6")
     assert api.status_code == 202 and api["Retry-After"] == "3" and api.json()["status"] == "computing"
@@ -297,7 +297,7 @@ def test_a_report_too_large_for_a_request_is_computed_by_a_worker(demo, analyst_
     services.linkage_prepared(**dict(zip(("event_ids", "months", "viewer_id", "channel", "brand_id"),
                                          queued[0][1:], strict=True)))  # the worker
     page = analyst_client.get(f"/insights/linkage/?{_query()}", HTTP_ACCEPT_LANGUAGE="en")
-    assert page.status_code == 200 and "Sales relative to 20 local brands" in page.content.decode()
+    assert page.status_code == 200 and "Sales relative to 20 local brands" in page.getvalue().decode()
 
 
 def test_a_sponsor_of_another_event_in_the_months_compared_is_no_comparison(demo, analyst_client, make_event):
@@ -324,5 +324,5 @@ def test_the_event_statistics_page_says_its_data_are_synthetic(demo, analyst_cli
     from events.models import Event
 
     event = Event.objects.filter(status="completed").order_by("starts_at").last()
-    page = analyst_client.get(f"/insights/events/{event.slug}/", HTTP_ACCEPT_LANGUAGE="en").content.decode()
+    page = analyst_client.get(f"/insights/events/{event.slug}/", HTTP_ACCEPT_LANGUAGE="en").getvalue().decode()
     assert 'id="synthetic-banner"' in page

@@ -58,11 +58,11 @@ def test_the_refund_policy_by_date(race, days_before_full, days_before_part, exp
 def test_the_policy_is_shown_before_anyone_withdraws(client, race):
     EventPayment.objects.create(event=race, refund_full_until=NOW + datetime.timedelta(days=3),
                                 refund_part_until=NOW + datetime.timedelta(days=9), refund_part_percent=40)
-    page = client.get(f"/events/{race.slug}/").content.decode()
+    page = client.get(f"/events/{race.slug}/").getvalue().decode()
     assert 'id="refund-policy"' in page and "40%" in page
     registration, _order = _paid_rider(race, race.categories.get(name="100公里"))
     client.force_login(registration.rider)
-    page = client.get(f"/events/registrations/{registration.pk}/").content.decode()
+    page = client.get(f"/events/registrations/{registration.pk}/").getvalue().decode()
     assert "¥120" in page and 'class="muted refund-note"' in page and "/receipt/" in page
 
 
@@ -118,12 +118,12 @@ def test_a_switch_to_a_cheaper_category_gives_the_difference_back(race):
 def test_receipt_and_fapiao_request(client, race, organizer):
     registration, order = _paid_rider(race, race.categories.get(name="100公里"))
     client.force_login(registration.rider)
-    assert f"/payments/orders/{order.pk}/receipt/" in client.get("/payments/orders/").content.decode()
-    me = client.get("/me/").content.decode()
+    assert f"/payments/orders/{order.pk}/receipt/" in client.get("/payments/orders/").getvalue().decode()
+    me = client.get("/me/").getvalue().decode()
     assert 'id="me-orders"' in me and f"/payments/orders/{order.pk}/receipt/" in me  # on /me/ itself
     bad = client.post(f"/payments/orders/{order.pk}/receipt/", {"title": "邢台市某某自行车有限公司",
                                                                  "taxpayer_id": "123", "email": "cw@example.cn"})
-    assert bad.status_code == 200 and "18" in bad.content.decode() and not FapiaoRequest.objects.exists()
+    assert bad.status_code == 200 and "18" in bad.getvalue().decode() and not FapiaoRequest.objects.exists()
     client.post(f"/payments/orders/{order.pk}/receipt/", {"title": "邢台市某某自行车有限公司",
                                                            "taxpayer_id": "91130500MA0ABCDE1X",
                                                            "email": "cw@example.cn"})
@@ -131,7 +131,7 @@ def test_receipt_and_fapiao_request(client, race, organizer):
     client.force_login(UserFactory())
     assert client.get(f"/payments/orders/{order.pk}/receipt/").status_code == 404
     client.force_login(organizer)
-    fapiao = client.get(f"/payments/events/{race.slug}/fapiao.csv").content.decode("utf-8-sig")
+    fapiao = client.get(f"/payments/events/{race.slug}/fapiao.csv").getvalue().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(fapiao)))
     assert rows[1][3] == "邢台市某某自行车有限公司" and rows[1][6] == "120.00"
 
@@ -147,16 +147,16 @@ def test_the_finance_csv_reconciles_with_the_payments_page(client, race, organiz
     client.force_login(organizer)
     client.post(f"/payments/events/{race.slug}/", {"action": "refund", "order": orders[1][1].pk, "amount": "12.50"})
     rows = list(csv.DictReader(io.StringIO(client.get(f"/payments/events/{race.slug}/finance.csv")
-                                           .content.decode("utf-8-sig"))))
+                                           .getvalue().decode("utf-8-sig"))))
     received = sum(int(r["amount_fen"]) for r in rows if r["type"] == "payment")
     refunded = -sum(int(r["amount_fen"]) for r in rows if r["type"] == "refund" and r["status"] == "succeeded")
     assert (received, refunded) == (24000, 9250)
-    page = client.get(f"/payments/events/{race.slug}/").content.decode()
+    page = client.get(f"/payments/events/{race.slug}/").getvalue().decode()
     import re
     figures = {name: _fen(re.search(rf'id="{name}">([^<]+)<', page).group(1))
                for name in ("total-received", "total-refunded", "total-net")}
     assert figures == {"total-received": received, "total-refunded": refunded, "total-net": received - refunded}
-    manage = client.get(f"/events/{race.slug}/manage/").content.decode()
+    manage = client.get(f"/events/{race.slug}/manage/").getvalue().decode()
     assert reverse("payments:event", args=[race.slug]) in manage
     on_manage = {name: _fen(re.search(rf'id="money-{name}">([^<]+)<', manage).group(1))
                  for name in ("received", "refunded", "net")}
@@ -170,7 +170,7 @@ def test_an_organizer_refund_is_never_more_than_was_paid(client, race, organizer
     client.force_login(organizer)
     answer = client.post(f"/payments/events/{race.slug}/", {"action": "refund", "order": order.pk, "amount": "80.01"},
                          follow=True)
-    assert not Refund.objects.exists() and "80.00" in answer.content.decode()
+    assert not Refund.objects.exists() and "80.00" in answer.getvalue().decode()
     answer = client.post(f"/payments/events/{race.slug}/", {"action": "refund", "order": order.pk, "amount": "abc"},
                          follow=True)
     assert answer.status_code == 200 and not Refund.objects.exists()
@@ -182,7 +182,7 @@ def test_club_dues_paid_online_extend_paid_until(client, db):
     membership = Membership.objects.create(club=club, user=member, state="active",
                                            paid_until=timezone.localdate() - datetime.timedelta(days=3))
     client.force_login(member)
-    page = client.get(f"/clubs/{club.slug}/").content.decode()
+    page = client.get(f"/clubs/{club.slug}/").getvalue().decode()
     assert 'id="pay-dues"' in page and 'class="warn"' in page  # lapsed, and a way to pay
     answer = client.post(f"/clubs/{club.slug}/dues/")
     order = Order.objects.get(kind="dues")
@@ -206,7 +206,7 @@ def test_the_pay_reminder_and_seats_left_count_held_seats(client, race):
     registration = registration_create(event=race, category=race.categories.get(name="100公里"), rider=UserFactory())[0]
     send_due()
     assert any("付款" in m.subject or "Pay" in m.subject for m in mail.outbox)
-    page = client.get(f"/events/{race.slug}/").content.decode()
+    page = client.get(f"/events/{race.slug}/").getvalue().decode()
     assert 'data-seats="0"' in page  # the one seat is held while its rider pays
     assert registration.status == "awaiting_payment"
 
@@ -233,11 +233,11 @@ def test_finance_csv_amounts_are_numbers_and_the_name_has_one_extension(client, 
     client.force_login(organizer)
     response = client.get(f"/payments/events/{race.slug}/finance.csv")
     assert response["Content-Disposition"] == "attachment; filename*=utf-8''" + quote(f"{race.slug}-finance.csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     negative = [cell for row in rows[1:] for cell in row if cell.lstrip("'").startswith("-")]
     assert negative and all(not cell.startswith("'") for cell in negative), negative
     client.force_login(registration.rider)
-    page = client.get(f"/payments/orders/{order.pk}/receipt/").content.decode()
+    page = client.get(f"/payments/orders/{order.pk}/receipt/").getvalue().decode()
     assert 'id="no-fapiao"' in page and 'id="fapiao-form"' not in page
 
 
@@ -246,7 +246,7 @@ def test_cue_sheet_csv_keeps_negative_longitudes_as_numbers(client, organizer):
     from tests.helpers import make_gpx
 
     version = route_import(owner=organizer, data=make_gpx(lat0=-33.9, lon0=-70.6), filename="andes.gpx", publish=True)
-    body = client.get(f"/routes/{version.route.slug}/cues.csv").content.decode("utf-8-sig")
+    body = client.get(f"/routes/{version.route.slug}/cues.csv").getvalue().decode("utf-8-sig")
     rows = list(csv.reader(io.StringIO(body)))
     assert rows[1][-1].startswith("-70.") and rows[1][-2].startswith("-33.")
 
@@ -259,7 +259,7 @@ def test_english_pages_name_the_event_in_english(client, race):
     Category.objects.filter(event=race, name="50公里").update(name_en="50 km")
     registration, order = _paid_rider(race, race.categories.get(name="50公里"))
     client.force_login(registration.rider)
-    page = client.get(f"/payments/orders/{order.pk}/receipt/", headers={"accept-language": "en"}).content.decode()
+    page = client.get(f"/payments/orders/{order.pk}/receipt/", headers={"accept-language": "en"}).getvalue().decode()
     assert "Taihang Challenge · 50 km" in page and "太行" not in page.split("<main")[1]
-    zh = client.get(f"/payments/orders/{order.pk}/receipt/", headers={"accept-language": "zh-hans"}).content.decode()
+    zh = client.get(f"/payments/orders/{order.pk}/receipt/", headers={"accept-language": "zh-hans"}).getvalue().decode()
     assert f"{race.title} · 50公里" in zh

@@ -134,7 +134,7 @@ def test_organizers_rename_delete_and_add_cues(client, organizer, rider):
         cue_delete(version=version, cue_id=version.cues.get(kind="start").pk)
     # the page: a rider reads it but cannot change it
     client.force_login(rider)
-    page = client.get(f"/routes/{version.route.slug}/cues/", HTTP_ACCEPT_LANGUAGE="zh-hans").content.decode()
+    page = client.get(f"/routes/{version.route.slug}/cues/", HTTP_ACCEPT_LANGUAGE="zh-hans").getvalue().decode()
     assert "右转进入中兴大街" in page and 'name="action"' not in page
     assert client.post(f"/routes/{version.route.slug}/cues/", {"action": "delete", "cue": right.pk}).status_code == 403
     assert version.cues.filter(pk=right.pk).exists()
@@ -144,7 +144,7 @@ def test_organizers_rename_delete_and_add_cues(client, organizer, rider):
     response = client.post(f"/routes/{version.route.slug}/cues/?version={version.number}",
                            {"action": "add", "kind": "water", "text": "x", "distance_km": "500"},
                            HTTP_ACCEPT_LANGUAGE="en")
-    assert response.status_code == 200 and "between 0 and" in response.content.decode()
+    assert response.status_code == 200 and "between 0 and" in response.getvalue().decode()
     assert version.cues.count() == count
     response = client.post(f"/routes/{version.route.slug}/cues/?version={version.number}",
                            {"action": "add", "kind": "water", "text": "泉水", "distance_km": "0.5"})
@@ -156,7 +156,7 @@ def test_cue_sheet_csv(client, organizer):
     version = route_import(owner=organizer, data=_gpx(lat, lon), filename="r.gpx", publish=True)
     response = client.get(f"/routes/{version.route.slug}/cues.csv", HTTP_ACCEPT_LANGUAGE="zh-hans")
     assert response.status_code == 200 and response["Content-Type"].startswith("text/csv")
-    rows = list(csv.reader(io.StringIO(response.content.decode("utf-8-sig"))))
+    rows = list(csv.reader(io.StringIO(response.getvalue().decode("utf-8-sig"))))
     assert len(rows) == 1 + version.cues.count()
     assert rows[1][0] == "1" and rows[1][1] == "0.00" and rows[-1][2] == ""
 
@@ -171,7 +171,7 @@ def test_fit_course_reads_back_with_garmins_decoder(client, organizer):
     version = _route_with_cues(organizer)
     response = client.get(f"/routes/{version.route.slug}/download/fit/")
     assert response.status_code == 200 and response["Content-Type"] == "application/vnd.ant.fit"
-    messages, errors = Decoder(Stream.from_byte_array(bytearray(response.content))).read()
+    messages, errors = Decoder(Stream.from_byte_array(bytearray(response.getvalue()))).read()
     assert not errors
     assert messages["file_id_mesgs"][0]["type"] == "course"
     assert messages["course_mesgs"][0]["name"] == "七里河" and messages["course_mesgs"][0]["sport"] == "cycling"
@@ -193,7 +193,7 @@ def test_tcx_course_reads_back_with_lxml(client, organizer):
     version = _route_with_cues(organizer)
     response = client.get(f"/routes/{version.route.slug}/download/tcx/")
     assert response.status_code == 200
-    root = etree.fromstring(response.content)
+    root = etree.fromstring(response.getvalue())
     ns = {"t": "http://www.garmin.com/xmlschemas/TrainingCenterDatabase/v2"}
     lat = np.array([float(x) for x in root.xpath("//t:Trackpoint/t:Position/t:LatitudeDegrees/text()", namespaces=ns)])
     lon = np.array([float(x) for x in root.xpath("//t:Trackpoint/t:Position/t:LongitudeDegrees/text()", namespaces=ns)])
@@ -207,7 +207,7 @@ def test_tcx_course_reads_back_with_lxml(client, organizer):
 def test_gpx_download_carries_cues_as_waypoints(client, organizer):
     version = _route_with_cues(organizer)
     parsed = gpxpy.parse(client.get(f"/routes/{version.route.slug}/download/gpx/",
-                                    HTTP_ACCEPT_LANGUAGE="en").content.decode())
+                                    HTTP_ACCEPT_LANGUAGE="en").getvalue().decode())
     assert parsed.get_track_points_no() == version.points
     cue_points = [w for w in parsed.waypoints if (w.type or "").startswith("cue:")]
     assert [w.type for w in cue_points] == ["cue:start", "cue:right", "cue:left", "cue:slight_right",
