@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 PORT ?= 8000
 export DJANGO_SETTINGS_MODULE ?= cycling.settings.base
 
-.PHONY: run test screenshots install install-dev migrate demo worker beat messages gpx-demo clean
+.PHONY: run test screenshots install install-dev migrate demo worker beat messages gpx-demo backup-drill clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -47,6 +47,13 @@ beat: install
 	@test -n "$$REDIS_URL" || { echo "Set REDIS_URL to run the scheduler"; exit 1; }
 	mkdir -p var
 	$(BIN)/celery -A cycling beat --loglevel=INFO --schedule var/celerybeat-schedule
+
+# the restore drill (docs/operations.md): back up into var/backups/<time>, restore into a scratch
+# database and compare every table and file; fails on any difference
+BACKUP_DIR ?= var/backups/$(shell date -u +%Y%m%dT%H%M%SZ)
+backup-drill: install
+	$(BIN)/python manage.py backup $(BACKUP_DIR)
+	$(BIN)/python manage.py restore_check $(BACKUP_DIR)
 
 messages: install-dev
 	$(BIN)/python manage.py makemessages -l zh_Hans --no-obsolete -i .venv -i var -i staticfiles -i tests -i bench -i scripts -i demo

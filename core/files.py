@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import datetime
 import logging
+from collections.abc import Iterator
 
 from django.apps import apps
 from django.core.files.storage import default_storage
@@ -42,6 +43,11 @@ def _walk(folder: str):
         yield f"{folder}/{name}" if folder else name
     for sub in folders:
         yield from _walk(f"{folder}/{sub}" if folder else sub)
+
+
+def stored_names() -> Iterator[str]:
+    """Every file in the default storage (the file system or an object store alike)."""
+    return _walk("")
 
 
 def orphan_files_sweep(*, now: datetime.datetime | None = None, older_than: datetime.timedelta = ORPHAN_AGE) -> int:
