@@ -44,6 +44,11 @@ class BackupError(Exception):
     pass
 
 
+def _run(command: list[str], **kwargs: Any) -> subprocess.CompletedProcess:
+    """PostgreSQL's own tools, their arguments from settings (the password in the environment)."""
+    return subprocess.run(command, **kwargs)  # noqa: S603
+
+
 def pg_tool(name: str) -> str:
     """pg_dump / pg_restore / psql: on PATH, else Debian's newest /usr/lib/postgresql/*/bin."""
     found = shutil.which(name)
@@ -137,7 +142,7 @@ def backup(target: Path) -> dict[str, Any]:
         with _pg_connect(database, database["NAME"]) as source:
             source.execute("BEGIN ISOLATION LEVEL REPEATABLE READ READ ONLY")
             snapshot = source.execute("SELECT pg_export_snapshot()").fetchone()[0]
-            dumped = subprocess.run([pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--snapshot={snapshot}",
+            dumped = _run([pg_tool("pg_dump"), "--format=custom", "--no-owner", f"--snapshot={snapshot}",
                                      "--file", str(target / "database.dump"), *args], env=env, capture_output=True,
                                     text=True)
             if dumped.returncode != 0:
@@ -178,9 +183,12 @@ def _pg_connect(database: dict[str, Any], name: str) -> Any:
     check are read the same way."""
     import psycopg  # noqa: PLC0415 (PostgreSQL only)
 
-    conninfo = {"dbname": name, "host": database.get("HOST") or None, "port": database.get("PORT") or None,
-                "user": database.get("USER") or None, "password": database.get("PASSWORD") or None}
-    return psycopg.connect(**{k: v for k, v in conninfo.items() if v}, options="-c TimeZone=UTC", autocommit=True)
+    from psycopg.conninfo import make_conninfo  # noqa: PLC0415
+
+    parts = {"dbname": name, "host": database.get("HOST"), "port": database.get("PORT"),
+             "user": database.get("USER"), "password": database.get("PASSWORD")}
+    conninfo = make_conninfo(**{k: str(v) for k, v in parts.items() if v}, options="-c TimeZone=UTC")
+    return psycopg.connect(conninfo, autocommit=True)
 
 
 def _restored_pg(source: Path) -> Iterator[dict[str, dict[str, Any]]]:
@@ -188,20 +196,20 @@ def _restored_pg(source: Path) -> Iterator[dict[str, dict[str, Any]]]:
     scratch = f"restore_check_{uuid.uuid4().hex[:12]}"
     admin_args, env = _pg_env(database, name="postgres")
     psql = [pg_tool("psql"), "--no-psqlrc", "--quiet", "--set", "ON_ERROR_STOP=1", *admin_args]
-    created = subprocess.run([*psql, "--command", f'CREATE DATABASE "{scratch}"'], env=env, capture_output=True,
+    created = _run([*psql, "--command", f'CREATE DATABASE "{scratch}"'], env=env, capture_output=True,
                              text=True)
     if created.returncode != 0:
         raise BackupError(f"could not create the scratch database: {created.stderr.strip()}")
     try:
         args, env = _pg_env(database, name=scratch)
-        restored = subprocess.run([pg_tool("pg_restore"), "--no-owner", "--exit-on-error", *args, str(source)],
+        restored = _run([pg_tool("pg_restore"), "--no-owner", "--exit-on-error", *args, str(source)],
                                   env=env, capture_output=True, text=True)
         if restored.returncode != 0:
             raise BackupError(f"pg_restore: {restored.stderr.strip()}")
         with _pg_connect(database, scratch) as restored_db, restored_db.cursor() as cursor:
             yield table_digests(cursor, "postgresql")
     finally:
-        subprocess.run([*psql, "--command", f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'], env=env,
+        _run([*psql, "--command", f'DROP DATABASE IF EXISTS "{scratch}" WITH (FORCE)'], env=env,
                        capture_output=True, text=True)
 
 
