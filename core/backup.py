@@ -182,7 +182,6 @@ def _pg_connect(database: dict[str, Any], name: str) -> Any:
     """A plain psycopg connection (not Django's, whose loaders differ) in UTC: both digests of a
     check are read the same way."""
     import psycopg  # noqa: PLC0415 (PostgreSQL only)
-
     from psycopg.conninfo import make_conninfo  # noqa: PLC0415
 
     parts = {"dbname": name, "host": database.get("HOST"), "port": database.get("PORT"),
