@@ -116,6 +116,36 @@ def redis() -> Iterator[str | None]:
         shutil.rmtree(tmp, ignore_errors=True)
 
 
+@contextlib.contextmanager
+def object_store() -> Iterator[str | None]:
+    """An S3-compatible server on loopback (moto's server mode, from requirements-dev.txt; MinIO's
+    binary is not on the package registries) for the object-storage tests (issue 27)."""
+    try:
+        import moto.server  # noqa: F401
+    except ImportError:
+        yield None
+        return
+    port = free_port()
+    process = subprocess.Popen([PYTHON, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+                               stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            with contextlib.suppress(OSError), socket.create_connection(("127.0.0.1", port), timeout=1):
+                break
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise RuntimeError("the S3-compatible server did not start")
+            time.sleep(0.1)
+        say(f"S3-compatible server (moto) on 127.0.0.1:{port}")
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        process.terminate()
+        with contextlib.suppress(subprocess.TimeoutExpired):
+            process.wait(timeout=10)
+        if process.poll() is None:
+            process.kill()
+
+
 def run(step: str, command: list[str], env: dict[str, str]) -> int:
     say(f"{step}: {' '.join(command)}")
     return subprocess.run(command, cwd=ROOT, env=env).returncode
@@ -151,7 +181,7 @@ def _raise_interrupt(signum, frame):
 
 def main(pytest_args: list[str]) -> int:
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL")}
+    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "S3_TEST_ENDPOINT")}
     env["DJANGO_SETTINGS_MODULE"] = "cycling.settings.test"
     bindir = os.path.dirname(PYTHON)
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
@@ -166,8 +196,9 @@ def main(pytest_args: list[str]) -> int:
             say(f"FAILED at {step}")
             return 1
 
-    with postgres() as database_url, redis() as redis_url:
-        missing = [name for name, url in (("PostgreSQL", database_url), ("Redis", redis_url)) if url is None]
+    with postgres() as database_url, redis() as redis_url, object_store() as s3_url:
+        missing = [name for name, url in (("PostgreSQL", database_url), ("Redis", redis_url),
+                                          ("an S3-compatible server", s3_url)) if url is None]
         if missing and IN_CI:
             say(f"CI=true but {' and '.join(missing)} not installed: failing (see .ci/run)")
             return 1
@@ -175,6 +206,8 @@ def main(pytest_args: list[str]) -> int:
             env["DATABASE_URL"] = database_url
         else:
             say("PostgreSQL not found: running on SQLite; race tests are skipped")
+        if s3_url:
+            env["S3_TEST_ENDPOINT"] = s3_url  # tests/own_store.py: a bucket of each test's own
         if redis_url:
             env["REDIS_URL"] = redis_url
         else:

@@ -11,6 +11,7 @@ from django.utils import timezone, translation
 from tests.factories import UserFactory
 from tests.helpers import make_gpx
 from tests.own_redis import redis_outage  # noqa: F401 (a fixture: a Redis of the test's own, to stop)
+from tests.own_store import object_store  # noqa: F401 (a fixture: a bucket of the test's own)
 
 ON_POSTGRES = os.environ.get("DATABASE_URL", "").startswith("postgres")
 IN_CI = os.environ.get("CI", "").lower() == "true"

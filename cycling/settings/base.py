@@ -206,8 +206,27 @@ STATIC_ROOT = env.path("STATIC_ROOT", default=str(BASE_DIR / "staticfiles"))
 # Leaflet's files come from the django-leaflet package, served by us. The package is not an
 # installed app: its admin module imports GeoDjango, which needs GDAL we do not use.
 STATICFILES_DIRS = [BASE_DIR / "static", Path(find_spec("leaflet").origin).parent / "static"]
+# Uploaded files (routes, rides, imports): local files under MEDIA_ROOT (the embedded default), or an
+# S3-compatible object store shared by every web host and worker (docs/operations.md): Aliyun OSS,
+# Tencent COS or MinIO, chosen by STORAGE_BACKEND=s3 and the S3_* variables. Every file goes through
+# the storage API; downloads stream through Django with their attachment and nosniff headers.
+STORAGE_BACKEND = env("STORAGE_BACKEND", default="local")
+S3_OPTIONS = {
+    "bucket_name": env("S3_BUCKET", default=""),
+    "endpoint_url": env("S3_ENDPOINT_URL", default="") or None,  # e.g. https://oss-cn-beijing.aliyuncs.com
+    "access_key": env("S3_ACCESS_KEY_ID", default=""),
+    "secret_key": env("S3_SECRET_ACCESS_KEY", default=""),
+    "region_name": env("S3_REGION", default="") or None,  # e.g. oss-cn-beijing, ap-beijing
+    "addressing_style": env("S3_ADDRESSING_STYLE", default="virtual"),  # OSS and COS: virtual; MinIO: path
+    "signature_version": "s3v4",
+    "default_acl": None,  # the bucket's own policy: private
+    "querystring_auth": True,  # any URL handed out is signed ...
+    "querystring_expire": 300,  # ... and short-lived
+    "file_overwrite": False,  # a second upload under one name gets its own name, as on disk
+}
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": ({"BACKEND": "storages.backends.s3.S3Storage", "OPTIONS": S3_OPTIONS} if STORAGE_BACKEND == "s3"
+                else {"BACKEND": "django.core.files.storage.FileSystemStorage"}),
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 MEDIA_URL = "/media/"
