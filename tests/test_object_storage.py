@@ -131,7 +131,7 @@ def test_two_hosts_share_nothing_but_the_database_redis_and_the_store(object_sto
                               allow_redirects=False)
         assert upload.status_code == 302, upload.text[:500]
         slug = upload.headers["Location"].rstrip("/").rsplit("/", 1)[-1]
-        download = requests.get(f"{b}/routes/{slug}/download/original/", headers={"Host": "ride.test"})
+        download = requests.get(f"{b}/routes/{slug}/download/original/", headers={"Host": "ride.test"}, timeout=30)
         assert download.status_code == 200 and download.content == make_gpx(250)
         assert download.headers["Content-Disposition"].startswith("attachment")
         assert [path for i in range(2) for path in (tmp_path / f"media-{i}").rglob("*") if path.is_file()] == []
