@@ -105,14 +105,14 @@ def clubs_administered_by(*, user: Any) -> list[Club]:
 @dataclass
 class Roster:
     level: str  # "admin" (contact, emergency, dues), "member" (names and roles), "public" (names)
-    memberships: list[Membership]
+    memberships: QuerySet[Membership] | list[Membership]  # read when iterated (a page may take a slice)
 
 
 def roster_for(*, club: Club, viewer: User | None) -> Roster | None:
     """What this viewer may see of the member list; None when nothing."""
     rank = Case(When(role=Membership.Role.OWNER, then=0), When(role=Membership.Role.ADMIN, then=1), default=2)
-    active = list(memberships_active(club_id=club.pk).filter(user__is_active=True)  # deleted accounts left out
-                  .select_related("user").order_by(rank, "user__username"))
+    active = (memberships_active(club_id=club.pk).filter(user__is_active=True)  # deleted accounts left out
+              .select_related("user").order_by(rank, "user__username", "pk"))
     if is_club_admin(club_id=club.pk, user=viewer):
         return Roster("admin", active)
     if is_active_member(club_id=club.pk, user=viewer):

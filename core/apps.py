@@ -14,6 +14,12 @@ class CoreConfig(AppConfig):
         from core import observability  # noqa: PLC0415 (models are ready only now)
 
         observability.connect()  # the request id ends with its request, travels with its tasks
+        from django.core.signals import request_finished  # noqa: PLC0415
+
+        from core import outbox  # noqa: PLC0415
+
+        # inline mode: what a request queued is sent once its response has gone out
+        request_finished.connect(outbox._drain_after_response, dispatch_uid="core.outbox.drain")
         if settings.SENTRY_DSN:
             observability.init_sentry(settings.SENTRY_DSN, environment=settings.SENTRY_ENVIRONMENT,
                                       release=getattr(settings, "RELEASE", ""))

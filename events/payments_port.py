@@ -46,6 +46,9 @@ class SeatMoney(Protocol):
         """What is still to pay for the seat (id, amount_fen, currency, expires_at, pay_url), read
         only: an order past its deadline is shown as expired and not offered."""
 
+    def pending_many(self, *, registration_ids: list[int]) -> dict[int, dict]:
+        """`pending` for many seats in one query (a roster page): registration id -> what is owed."""
+
 
 class _Free:
     def seat_held(self, *, registration: Any, amount_fen: int, deadline: datetime.datetime) -> None:
@@ -71,6 +74,9 @@ class _Free:
 
     def pending(self, *, registration: Any) -> dict | None:
         return None
+
+    def pending_many(self, *, registration_ids: list[int]) -> dict[int, dict]:
+        return {}
 
 
 seat_money: SeatMoney = _Free()

@@ -40,10 +40,25 @@ class PaymentsForSeats:
 
     def pending(self, *, registration: Any) -> dict | None:
         order = pending_order(registration)
-        if order is None:
-            return None
-        return {"id": order.pk, "amount_fen": order.amount_fen, "currency": order.currency, "status": order.status,
-                "expires_at": order.expires_at, "pay_url": reverse("payments:order", args=[order.pk])}
+        return None if order is None else _owed(order)
+
+    def pending_many(self, *, registration_ids: list[int]) -> dict[int, dict]:
+        orders = (Order.objects.filter(registration_id__in=registration_ids, status=Order.Status.PENDING,
+                                       kind=Order.Kind.REGISTRATION).order_by("registration_id", "-pk"))
+        owed: dict[int, dict] = {}
+        seen: set[int] = set()
+        for order in orders:  # each seat's newest pending order, as pending_order reads it
+            if order.registration_id in seen:
+                continue
+            seen.add(order.registration_id)
+            if order.shown_status == Order.Status.PENDING:
+                owed[order.registration_id] = _owed(order)
+        return owed
+
+
+def _owed(order: Order) -> dict:
+    return {"id": order.pk, "amount_fen": order.amount_fen, "currency": order.currency, "status": order.status,
+            "expires_at": order.expires_at, "pay_url": reverse("payments:order", args=[order.pk])}
 
 
 def pending_order(registration: Any) -> Order | None:

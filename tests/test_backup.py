@@ -44,7 +44,6 @@ def test_a_backup_restores_as_taken_and_every_damage_is_found(demo_with_files):
     assert manifest["vendor"] == connection.vendor
     assert manifest["tables"]["events_registration"]["rows"] > 100
     assert manifest["files"]["routes/extra/邢台.gpx"]["size"] == 5011
-    assert "routes/extra/邢台.gpx" in manifest["files"] and len(manifest["files"]) >= 2
     code, said = _check(target)
     assert code == 0 and f"{len(manifest['tables'])} tables" in said, said
 

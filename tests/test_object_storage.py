@@ -82,9 +82,9 @@ def _up(port: int) -> None:
     deadline = time.monotonic() + 60
     while time.monotonic() < deadline:
         try:
-            if requests.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": "ride.test"}, timeout=2).ok:
+            if requests.get(f"http://127.0.0.1:{port}/healthz", headers={"Host": "ride.test"}, timeout=10).ok:
                 return
-        except requests.ConnectionError:
+        except requests.RequestException:  # not listening yet, or still importing under load
             pass
         time.sleep(0.2)
     raise TimeoutError(f"host on {port} did not start")

@@ -10,6 +10,7 @@ from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -102,6 +103,9 @@ def event_edit(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "events/event_form.html", {"form": form, "event": event, **map_settings()})
 
 
+ROSTER_PAGE = 100
+
+
 @login_required
 def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
@@ -127,13 +131,15 @@ def event_manage(request: HttpRequest, slug: str) -> HttpResponse:
                                  else _("The question was added."))
                 return redirect("events:manage", slug=event.slug)
     links = reply_items(organizer_links, sender=Event, event=event, request=request)
-    registrations = list(roster(event=event))
+    # the roster a page at a time (issue 27: 5,000 rows took 734 ms and sent 5,000 ids to no_shows)
+    page = Paginator(roster(event=event), ROSTER_PAGE).get_page(request.GET.get("page"))
+    registrations = list(page.object_list)
     missed = no_shows(rider_ids=[r.rider_id for r in registrations])
     for r in registrations:
         r.no_shows = missed.get(r.rider_id, 0)
     return render(request, "events/event_manage.html", {
         "figures": reply_items(organizer_figures, sender=Event, event=event),
-        "event": event, "rows": category_rows(event), "registrations": registrations,
+        "event": event, "rows": category_rows(event), "registrations": registrations, "page": page,
         "cancel_form": CancelEventForm(), "links": links,
         "results_form": ResultsForm() if event.starts_at <= timezone.now() else None,
         "category_form": category_form, "question_form": question_form, "questions": event.questions.all(),

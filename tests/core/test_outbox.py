@@ -139,3 +139,36 @@ def test_account_mail_waits_out_an_smtp_outage_and_keeps_no_link_once_sent(clien
     row.refresh_from_db()
     assert row.status == "sent" and row.payload == {}
     assert [m.to for m in mail.outbox] == [["outage@example.com"]] and "confirm-email" in mail.outbox[0].body
+
+
+@pytest.mark.django_db(transaction=True)
+def test_inline_a_requests_messages_go_out_after_its_response(make_event, settings):
+    """Issue 27: without Redis, tasks run in the process; a request's messages (a ballot draw's
+    thousands) are sent once the WSGI server has the response and closes it, not inside the view."""
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.test import Client
+
+    from tests.factories import UserFactory
+
+    settings.CELERY_TASK_ALWAYS_EAGER = True
+    event = make_event(capacity=5)
+    from rest_framework.authtoken.models import Token
+
+    rider = UserFactory(email="wsgi@example.com")
+    token = Token.objects.create(user=rider)
+    client = Client()
+    mail.outbox.clear()
+    path = f"/api/v1/events/{event.slug}/registrations/".encode().decode("latin-1")  # PEP 3333
+    environ = client._base_environ(PATH_INFO=path, REQUEST_METHOD="POST",
+                                   CONTENT_TYPE="application/json", HTTP_ACCEPT="application/json",
+                                   HTTP_AUTHORIZATION=f"Token {token.key}")
+    body = f'{{"category": {event.categories.get().pk}}}'.encode()
+    environ["wsgi.input"] = __import__("io").BytesIO(body)
+    environ["CONTENT_LENGTH"] = str(len(body))
+    started = []
+    response = WSGIHandler()(environ, lambda status, headers: started.append(status))
+    assert started == ["201 Created"]
+    assert mail.outbox == [] and Outbox.objects.filter(status="pending").count() == 1  # queued, not sent yet
+    response.close()  # what the server does once the body has gone out
+    assert [m.to for m in mail.outbox] == [["wsgi@example.com"]]
+    assert Outbox.objects.filter(status="pending").count() == 0

@@ -120,7 +120,7 @@ def test_roster_and_exports_only_for_the_events_organizers(client, make_event, o
         for kind in ("roster", "insurance", "checkin"):
             assert client.get(f"/events/{event.slug}/export/{kind}.csv").status_code == 404
     client.force_login(organizer)
-    roster = client.get(f"/api/v1/events/{event.slug}/roster/").json()
+    roster = client.get(f"/api/v1/events/{event.slug}/roster/").json()["results"]
     assert roster[0]["answers"]["id"] == "1101**********002X" and roster[0]["rider"]["username"] == rider.username
     csv_roster = client.get(f"/events/{event.slug}/export/roster.csv").getvalue()
     assert csv_roster.startswith("\ufeff".encode()) and VALID_ID.encode() not in csv_roster
