@@ -214,3 +214,26 @@ def test_create_event_page(client, organizer):
     event = Event.objects.get()
     assert event.categories.get().capacity == 20
     assert event.questions.get().choices == ["S", "M", "L"] and event.questions.get().key == "jersey-size"
+
+
+def test_the_roster_comes_a_page_at_a_time_on_the_manage_page_and_the_api(client, make_event, organizer,
+                                                                          monkeypatch):
+    from events.views import organizer as organizer_views
+    monkeypatch.setattr(organizer_views, "ROSTER_PAGE", 2)
+    event = make_event(capacity=10)
+    riders = [UserFactory(real_name=f"名单{i}") for i in range(5)]
+    for rider in riders:
+        registration_create(event=event, category=event.categories.get(), rider=rider)
+    client.force_login(organizer)
+    pages = [client.get(f"/events/{event.slug}/manage/?page={n}", headers={"accept-language": "en"}).content.decode()
+             for n in (1, 2, 3)]
+    shown = [[r.real_name for r in riders if f">{r.real_name}<" in page] for page in pages]
+    assert [len(names) for names in shown] == [2, 2, 1]
+    assert sorted(name for names in shown for name in names) == sorted(r.real_name for r in riders)
+    assert "(5)" in pages[0] and "1 / 3" in pages[0] and "?page=2#roster" in pages[0]
+    assert client.get(f"/events/{event.slug}/manage/?page=x").status_code == 200  # a bad page is the first
+    api = client.get(f"/api/v1/events/{event.slug}/roster/?page_size=2").json()
+    assert api["count"] == 5 and len(api["results"]) == 2 and "page=2" in api["next"]
+    last = client.get(f"/api/v1/events/{event.slug}/roster/?page_size=2&page=3").json()
+    assert len(last["results"]) == 1 and last["next"] is None
+    assert client.get(f"/api/v1/events/{event.slug}/roster/?page=9").status_code == 404  # past the end: not a 500
