@@ -28,7 +28,7 @@ max_requests_jitter = 200
 limit_request_line = 8190
 worker_tmp_dir = "/dev/shm" if os.path.isdir("/dev/shm") else None  # noqa: S108 - heartbeats off the disk
 forwarded_allow_ips = _env("forwarded_allow_ips", "127.0.0.1")
-accesslog = "-"  # to journald through stdout; one JSON line a request (docs/operations.md)
+accesslog = _env("accesslog", "-") or None  # to journald through stdout, one JSON line a request; "" for none
 access_log_format = ('{"time": "%(t)s", "request_id": "%({x-request-id}o)s", "method": "%(m)s", "path": "%(U)s", '
                      '"status": %(s)s, "bytes": %(B)s, "ms": %(M)s, "agent": "%(a)s"}')
 errorlog = "-"

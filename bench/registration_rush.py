@@ -140,7 +140,7 @@ def main() -> None:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cycling.settings.production",
                "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": database_url,
                "SECURE_SSL_REDIRECT": "false", "CONN_MAX_AGE": "600", "LOG_LEVEL": "ERROR",
-               "PYTHONPATH": str(ROOT)}
+               "PYTHONPATH": str(ROOT), "GUNICORN_ACCESSLOG": ""}  # (gunicorn.conf.py logs each request otherwise)
         if redis_url:
             env["REDIS_URL"] = redis_url  # e-mails are queued for a worker, as in production
         env["STATIC_ROOT"] = tempfile.mkdtemp(prefix="cycling-static-")
