@@ -144,6 +144,12 @@ def test_list_query_count_does_not_grow_with_page_size(client, make_route):
     near_one = _queries(client, "/api/v1/routes/?page_size=1&near=37.05,114.5")
     near_fifty = _queries(client, "/api/v1/routes/?page_size=50&near=37.05,114.5")
     assert near_one == near_fifty
+    # the page's own pager (24 a page): its link carries the page, with or without a search
+    first = client.get("/routes/").content.decode()
+    assert 'href="?page=2"' in first and "??" not in first
+    second = client.get("/routes/?page=2").content.decode()
+    assert "2 / 3" in second and 'href="?page=3"' in second
+    assert 'href="?q=%E7%BA%BF%E8%B7%AF&amp;page=2"' in client.get("/routes/?q=线路").content.decode()
 
 
 # --- pages and API detail -------------------------------------------------------------------
