@@ -95,6 +95,10 @@ class Route(models.Model):
         verbose_name = _("route")
         verbose_name_plural = _("routes")
         ordering = ["name"]
+        # the public list in its order: the first page of 100,000 routes read from the index, not
+        # sorted from all of them (issue 27, docs/routes.md)
+        indexes = [models.Index(fields=["name", "id"], name="route_public_by_name",
+                                condition=models.Q(status="published", visibility="public"))]
 
     def __str__(self) -> str:
         return self.name
