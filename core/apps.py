@@ -20,6 +20,9 @@ class CoreConfig(AppConfig):
 
         # inline mode: what a request queued is sent once its response has gone out
         request_finished.connect(outbox._drain_after_response, dispatch_uid="core.outbox.drain")
+        from core import personal_data, sms  # noqa: PLC0415
+
+        personal_data.register("text_messages", sms.ledger_export, sms.ledger_erase)  # the SMS ledger (2 days)
         if settings.SENTRY_DSN:
             observability.init_sentry(settings.SENTRY_DSN, environment=settings.SENTRY_ENVIRONMENT,
                                       release=getattr(settings, "RELEASE", ""))

@@ -226,3 +226,23 @@ def sent_in_the_last_hour() -> int:
     from core.models import SmsSent  # noqa: PLC0415
 
     return SmsSent.objects.filter(at__gte=timezone.now() - timedelta(hours=1)).count()
+
+
+def _numbers_of(user: Any) -> set[str]:
+    return {number for number in (getattr(user, "phone", ""), getattr(user, "mobile", "")) if number}
+
+
+def ledger_export(user: Any) -> list[dict]:
+    """The texts of the last two days to the person's numbers (the ledger the limits count): the
+    rider's data download."""
+    from core.models import SmsSent  # noqa: PLC0415
+
+    return [{"number": row.phone, "kind": row.kind, "at": row.at.isoformat()}
+            for row in SmsSent.objects.filter(phone__in=_numbers_of(user)).order_by("at")]
+
+
+def ledger_erase(user: Any) -> None:
+    """An account deleted: the ledger forgets its numbers (and the addresses that asked for them)."""
+    from core.models import SmsSent  # noqa: PLC0415
+
+    SmsSent.objects.filter(phone__in=_numbers_of(user)).delete()

@@ -9,6 +9,7 @@ import pytest
 from django.core.cache import cache
 from django.db import connection
 from django.test import Client
+from django.utils import timezone
 
 from core import sms
 from core.models import SmsSent
@@ -136,3 +137,13 @@ def test_twenty_simultaneous_requests_for_one_number_send_three(rider, settings)
         sms.claim = real_claim
     assert len(claims) == 20
     assert _texts("13900007777") == 3
+
+
+def test_the_ledger_is_in_the_riders_data_and_goes_with_the_account(rider):
+    from accounts.services import account_data, account_delete
+    sms.send(sms.Sms(phone="+8613900007777", kind="confirmed", address=""))
+    SmsSent.objects.create(phone="+8613900000002", kind="code", at=timezone.now())  # somebody else's
+    data = account_data(user=rider)
+    assert [(row["number"], row["kind"]) for row in data["text_messages"]] == [("+8613900007777", "confirmed")]
+    account_delete(user=rider)
+    assert list(SmsSent.objects.values_list("phone", flat=True)) == ["+8613900000002"]
