@@ -102,3 +102,17 @@ def race_started(event, *registrations, checked_in=True):
         chosen.update(checked_in_at=now - datetime.timedelta(minutes=70))
     event.refresh_from_db()
     return event
+
+
+def needs(present: object, what: str, where: str = "make test starts or .ci/run installs it") -> None:
+    """Skip a test whose tool or service is missing on a developer's machine; fail it in CI, where
+    its absence means the gate would pass without testing it."""
+    import os
+
+    import pytest
+
+    if present:
+        return
+    if os.environ.get("CI", "").lower() == "true":
+        pytest.fail(f"CI=true but {what} is missing ({where})")
+    pytest.skip(f"{what} not available ({where})")

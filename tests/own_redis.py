@@ -2,7 +2,6 @@
 issue 27's SMS limits with Redis stopped)."""
 
 import contextlib
-import os
 import shutil
 import socket
 import subprocess
@@ -12,6 +11,7 @@ import time
 import pytest
 
 from cycling.celery import app as celery_app
+from tests.helpers import needs
 
 REDIS = shutil.which("redis-server")
 
@@ -49,10 +49,7 @@ class OwnRedis:
 
 @pytest.fixture
 def redis_outage(settings):
-    if not REDIS:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but redis-server is missing")
-        pytest.skip("redis-server not installed")
+    needs(REDIS, "redis-server")
     redis = OwnRedis()
     redis.start()
     settings.REDIS_URL = redis.url

@@ -6,6 +6,8 @@ import uuid
 
 import pytest
 
+from tests.helpers import needs
+
 ENDPOINT = os.environ.get("S3_TEST_ENDPOINT", "")
 KEYS = {"access_key": "testing", "secret_key": "testing"}
 
@@ -27,10 +29,7 @@ def s3_environment(bucket: str) -> dict[str, str]:
 @pytest.fixture
 def object_store(settings):
     """(bucket, boto3 client): a new bucket, the default storage on it as production configures it."""
-    if not ENDPOINT:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail("CI=true but no S3-compatible server (make test starts moto's)")
-        pytest.skip("no S3-compatible server (make test starts one when moto is installed)")
+    needs(ENDPOINT, "an S3-compatible server", "make test starts moto's")
     bucket = f"cycling-{uuid.uuid4().hex[:12]}"
     client = s3_client()
     client.create_bucket(Bucket=bucket)

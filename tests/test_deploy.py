@@ -17,17 +17,12 @@ from pathlib import Path
 
 import pytest
 
+from tests.helpers import needs
+
 ROOT = Path(__file__).resolve().parent.parent
 VENV_BIN = Path(sys.executable).parent
 NGINX = shutil.which("nginx") or ("/usr/sbin/nginx" if os.path.exists("/usr/sbin/nginx") else None)
 SYSTEMD_ANALYZE = shutil.which("systemd-analyze")
-
-
-def _needs(tool: str | None, name: str) -> None:
-    if tool is None:
-        if os.environ.get("CI", "").lower() == "true":
-            pytest.fail(f"CI=true but {name} is missing (.ci/run installs it)")
-        pytest.skip(f"{name} not installed")
 
 
 def _env(**extra: str) -> dict[str, str]:
@@ -68,7 +63,7 @@ def _units(tmp_path: Path) -> list[Path]:
 
 
 def test_the_systemd_units_verify(tmp_path):
-    _needs(SYSTEMD_ANALYZE, "systemd-analyze")
+    needs(SYSTEMD_ANALYZE, "systemd-analyze")
     units = _units(tmp_path)
     assert [unit.name for unit in units] == ["cycling-beat.service", "cycling-web.service", "cycling-worker.service"]
     checked = subprocess.run([SYSTEMD_ANALYZE, "verify", *map(str, units)], capture_output=True, text=True, timeout=60)
@@ -121,7 +116,7 @@ def _site(tmp_path: Path, *, http: int = 80, https: int = 443, socket_path: str 
 
 
 def test_nginx_accepts_the_site(tmp_path):
-    _needs(NGINX, "nginx")
+    needs(NGINX, "nginx")
     conf = _nginx_conf(tmp_path, _site(tmp_path))
     checked = subprocess.run([NGINX, "-t", "-c", str(conf)], capture_output=True, text=True, timeout=60)
     assert checked.returncode == 0, checked.stderr
@@ -146,7 +141,7 @@ def _wait_for(check, seconds: float = 30.0):
 @pytest.mark.django_db(transaction=True)
 def test_nginx_in_front_of_gunicorn_serves_as_the_files_promise(tmp_path):
     """One web host as deployed: nginx (TLS) -> gunicorn (unix socket, gunicorn.conf.py) -> Django."""
-    _needs(NGINX, "nginx")
+    needs(NGINX, "nginx")
     sock = tmp_path / "gunicorn.sock"
     http, https = _free_port(), _free_port()
     (tmp_path / "static").mkdir()
