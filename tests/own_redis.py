@@ -50,13 +50,16 @@ class OwnRedis:
 @pytest.fixture
 def redis_outage(settings):
     needs(REDIS, "redis-server")
+    # read before the settings change: Celery loads its configuration from them on first use, so
+    # reading after would take the override for the value to put back (and leave the rest of the
+    # process running tasks on a broker instead of inline)
+    old_broker, old_eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
     redis = OwnRedis()
     redis.start()
     settings.REDIS_URL = redis.url
     settings.CACHES = {"default": {"BACKEND": "core.cache.ResilientRedisCache", "LOCATION": redis.url,
                                    "OPTIONS": {"socket_connect_timeout": 1, "socket_timeout": 1}}}
     settings.CELERY_TASK_ALWAYS_EAGER = False
-    old_broker, old_eager = celery_app.conf.broker_url, celery_app.conf.task_always_eager
     celery_app.conf.broker_url, celery_app.conf.task_always_eager = redis.url, False
     celery_app._after_fork()  # drop connections made for another broker
     yield redis
