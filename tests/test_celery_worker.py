@@ -24,13 +24,14 @@ pytestmark = pytest.mark.redis
 
 
 @pytest.fixture
-def worker_queue():
+def worker_queue(settings):
     if not REDIS_URL:
         if os.environ.get("CI", "").lower() == "true":
             pytest.fail("CI=true but no REDIS_URL: the worker test must run in CI")
         pytest.skip("no Redis (make test starts one when redis-server is installed)")
     queue = f"test-{uuid.uuid4().hex[:8]}"
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cycling.settings.base", "REDIS_URL": REDIS_URL,
+    # this test process's own Redis database (an xdist worker has its own: cycling/settings/test.py)
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cycling.settings.base", "REDIS_URL": settings.REDIS_URL,
            "LOG_FORMAT": "json"}
     worker = subprocess.Popen(
         [sys.executable, "-m", "celery", "-A", "cycling", "worker", "--pool=solo", "--queues", queue,
@@ -54,7 +55,8 @@ def worker_queue():
 def test_real_worker_runs_a_task_from_redis(worker_queue, settings):
     """...and logs it as a JSON line carrying the id of the request that queued it (issue 27)."""
     queue, stop = worker_queue
-    assert settings.CELERY_BROKER_URL == REDIS_URL
+    assert settings.CELERY_BROKER_URL == settings.REDIS_URL
+    assert settings.REDIS_URL.rsplit("/", 1)[0] == REDIS_URL.rsplit("/", 1)[0]  # the server make test started
     assert cache.get(HEARTBEAT_KEY) is None
     celery_app.conf.task_always_eager = False
     token = observability.request_id.set(RID)

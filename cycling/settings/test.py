@@ -25,7 +25,7 @@ ROUTE_ASYNC_THRESHOLD_BYTES = 20_000_000
 
 # make test runs most tests in two pytest-xdist workers (gw0, gw1): each its own Redis database, so
 # one worker's cache.clear() (a FLUSHDB) never empties the other's rate limits; the serial lane
-# (races, the Redis outage, timed tests) uses database 0
+# (the timed tests) uses database 0
 _WORKER = os.environ.get("PYTEST_XDIST_WORKER", "")
 if REDIS_URL and re.fullmatch(r"gw\d+", _WORKER):  # noqa: F405
     REDIS_URL = re.sub(r"/\d*$", "", REDIS_URL) + f"/{int(_WORKER[2:]) + 1}"  # noqa: F405
