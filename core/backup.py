@@ -122,6 +122,12 @@ def _file_digest(chunks: Iterator[bytes]) -> tuple[int, str]:
     return size, digest.hexdigest()
 
 
+def _written(chunks: Iterator[bytes], out: Any) -> Iterator[bytes]:
+    for chunk in chunks:
+        out.write(chunk)
+        yield chunk
+
+
 def _read(path: Path) -> Iterator[bytes]:
     with path.open("rb") as handle:
         while chunk := handle.read(CHUNK):
@@ -164,13 +170,9 @@ def backup(target: Path) -> dict[str, Any]:
     for name in sorted(stored_names()):
         destination = target / "files" / name
         destination.parent.mkdir(parents=True, exist_ok=True)
-        digest, size = hashlib.sha256(), 0
         with default_storage.open(name, "rb") as source_file, destination.open("wb") as out:
-            for chunk in source_file.chunks(CHUNK):
-                out.write(chunk)
-                digest.update(chunk)
-                size += len(chunk)
-        files[name] = {"size": size, "sha256": digest.hexdigest()}
+            size, sha256 = _file_digest(_written(source_file.chunks(CHUNK), out))
+        files[name] = {"size": size, "sha256": sha256}
     manifest = {"version": 1, "taken_at": timezone.now().isoformat(), "vendor": vendor,
                 "database": "database.dump" if vendor == "postgresql" else "database.sqlite3",
                 "seconds": round(time.monotonic() - started, 2), "tables": tables, "files": files}

@@ -80,17 +80,14 @@ def _serialize(key: str) -> None:
             cursor.execute("SELECT pg_advisory_xact_lock(hashtextextended(%s, 0))", [key])
 
 
-def _over(rows, limits: list[tuple[str, int, int]], now) -> str | None:
-    """The first of (name, count, seconds) the ledger rows (this claim included) pass, if any."""
-    counts = rows.aggregate(**{
-        f"n{i}": Count("pk", filter=Q(at__gt=now - timedelta(seconds=seconds))
-                       & (Q(kind="no_account") if name == "no_account" else
-                          Q(kind__in=ASKED_FOR) if name != "number-day" else Q()))
-        for i, (name, _count, seconds) in enumerate(limits)})
-    for i, (name, count, _seconds) in enumerate(limits):
-        if counts[f"n{i}"] > count:
-            return name
-    return None
+Limit = tuple[str, int, int, Q]  # (name, count, seconds, which kinds of message it counts)
+
+
+def _over(rows, limits: list[Limit], now) -> str | None:
+    """The first limit the ledger rows (this claim included) pass, if any."""
+    counts = rows.aggregate(**{f"n{i}": Count("pk", filter=Q(at__gt=now - timedelta(seconds=seconds)) & kinds)
+                               for i, (_name, _count, seconds, kinds) in enumerate(limits)})
+    return next((name for i, (name, count, _s, _k) in enumerate(limits) if counts[f"n{i}"] > count), None)
 
 
 def claim(sms: Sms) -> str | None:
@@ -100,34 +97,28 @@ def claim(sms: Sms) -> str | None:
     from core.models import SmsSent  # noqa: PLC0415 (models load after this module)
 
     limits: dict[str, Any] = settings.SMS_LIMITS
-    now = timezone.now()
-    number: list[tuple[str, int, int]] = [("number-day", settings.SMS_DAILY_CAP_PER_NUMBER, 86400)]
+    asked, no_account = Q(kind__in=ASKED_FOR), Q(kind="no_account")
+    by_number: list[Limit] = [("number-day", settings.SMS_DAILY_CAP_PER_NUMBER, 86400, Q())]
+    by_address: list[Limit] = []
     if sms.kind in ASKED_FOR:
-        number.append(("number", *limits["number"]))
-        if sms.kind == "no_account":
-            number.append(("no_account", *limits["no_account_per_number"]))
-    try:
-        with transaction.atomic():
-            if sms.address:
-                _serialize(f"sms:address:{sms.address}")
-            _serialize(f"sms:number:{sms.phone}")
-            SmsSent.objects.create(phone=sms.phone, address=sms.address or None, kind=sms.kind, at=now)
-            over = _over(SmsSent.objects.filter(phone=sms.phone), number, now)
-            if over is None and sms.address and sms.kind in ASKED_FOR:
-                by_address = [("address", *limit) for limit in limits["address"]]
-                if sms.kind == "no_account":
-                    by_address.append(("no_account", *limits["no_account_per_address"]))
-                over = _over(SmsSent.objects.filter(address=sms.address), by_address, now)
-            if over is not None:
-                raise _Refused(over)
-    except _Refused as refused:
-        return refused.limit
-    return None
-
-
-class _Refused(Exception):
-    def __init__(self, limit: str) -> None:
-        self.limit = limit
+        by_number.append(("number", *limits["number"], asked))
+        if sms.address:
+            by_address = [("address", *limit, asked) for limit in limits["address"]]
+    if sms.kind == "no_account":
+        by_number.append(("no_account", *limits["no_account_per_number"], no_account))
+        if sms.address:
+            by_address.append(("no_account", *limits["no_account_per_address"], no_account))
+    now = timezone.now()
+    with transaction.atomic():
+        if sms.address:
+            _serialize(f"sms:address:{sms.address}")
+        _serialize(f"sms:number:{sms.phone}")
+        SmsSent.objects.create(phone=sms.phone, address=sms.address or None, kind=sms.kind, at=now)
+        over = (_over(SmsSent.objects.filter(phone=sms.phone), by_number, now)
+                or (_over(SmsSent.objects.filter(address=sms.address), by_address, now) if by_address else None))
+        if over is not None:
+            transaction.set_rollback(True)  # a refused claim leaves no row
+    return over
 
 
 def ledger_prune() -> int:

@@ -43,17 +43,7 @@ class PaymentsForSeats:
         return None if order is None else _owed(order)
 
     def pending_many(self, *, registration_ids: list[int]) -> dict[int, dict]:
-        orders = (Order.objects.filter(registration_id__in=registration_ids, status=Order.Status.PENDING,
-                                       kind=Order.Kind.REGISTRATION).order_by("registration_id", "-pk"))
-        owed: dict[int, dict] = {}
-        seen: set[int] = set()
-        for order in orders:  # each seat's newest pending order, as pending_order reads it
-            if order.registration_id in seen:
-                continue
-            seen.add(order.registration_id)
-            if order.shown_status == Order.Status.PENDING:
-                owed[order.registration_id] = _owed(order)
-        return owed
+        return {pk: _owed(order) for pk, order in _pending_orders(registration_ids).items()}
 
 
 def _owed(order: Order) -> dict:
@@ -63,8 +53,13 @@ def _owed(order: Order) -> dict:
 
 def pending_order(registration: Any) -> Order | None:
     """The order still to pay for this seat, read only (one past its deadline is not offered)."""
-    order = (Order.objects.filter(registration=registration, status=Order.Status.PENDING,
-                                  kind=Order.Kind.REGISTRATION).order_by("-pk").first())
-    if order is None or order.shown_status != Order.Status.PENDING:
-        return None
-    return order
+    return _pending_orders([registration.pk]).get(registration.pk)
+
+
+def _pending_orders(registration_ids: list[int]) -> dict[int, Order]:
+    """Each seat's newest pending order, when it is not past its deadline: one query for any number."""
+    newest: dict[int, Order] = {}
+    for order in (Order.objects.filter(registration_id__in=registration_ids, status=Order.Status.PENDING,
+                                       kind=Order.Kind.REGISTRATION).order_by("registration_id", "-pk")):
+        newest.setdefault(order.registration_id, order)
+    return {pk: order for pk, order in newest.items() if order.shown_status == Order.Status.PENDING}

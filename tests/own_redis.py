@@ -11,22 +11,17 @@ import time
 import pytest
 
 from cycling.celery import app as celery_app
+from scripts.testenv import free_port
 from tests.helpers import needs
 
 REDIS = shutil.which("redis-server")
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class OwnRedis:
     """A redis-server of this test's own, to stop and start again on the same port."""
 
     def __init__(self) -> None:
-        self.port = _free_port()
+        self.port = free_port()
         self.url = f"redis://127.0.0.1:{self.port}/0"
         self.dir = tempfile.mkdtemp(prefix="outage-redis-")
         self.process: subprocess.Popen | None = None

@@ -7,7 +7,6 @@ import contextlib
 import os
 import re
 import shutil
-import socket
 import ssl
 import subprocess
 import sys
@@ -17,6 +16,7 @@ from pathlib import Path
 
 import pytest
 
+from scripts.testenv import free_port
 from tests.helpers import needs
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -30,12 +30,6 @@ def _env(**extra: str) -> dict[str, str]:
     env["DJANGO_SETTINGS_MODULE"] = "cycling.settings.test"
     env.update(extra)
     return env
-
-
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def test_gunicorn_reads_its_config_one_blas_thread_and_the_timeout():
@@ -143,7 +137,7 @@ def test_nginx_in_front_of_gunicorn_serves_as_the_files_promise(tmp_path):
     """One web host as deployed: nginx (TLS) -> gunicorn (unix socket, gunicorn.conf.py) -> Django."""
     needs(NGINX, "nginx")
     sock = tmp_path / "gunicorn.sock"
-    http, https = _free_port(), _free_port()
+    http, https = free_port(), free_port()
     (tmp_path / "static").mkdir()
     (tmp_path / "static" / "site.css").write_text("body{}")
     (tmp_path / "media").mkdir()

@@ -24,6 +24,7 @@ from django.utils import timezone
 
 from core.files import orphan_files_sweep
 from routes.models import Route
+from scripts.testenv import free_port
 from tests.factories import PASSWORD
 from tests.helpers import make_gpx
 from tests.own_store import s3_environment
@@ -95,7 +96,6 @@ def _up(port: int) -> None:
 def test_two_hosts_share_nothing_but_the_database_redis_and_the_store(object_store, organizer, tmp_path):
     if connection.vendor != "postgresql" or not os.environ.get("REDIS_URL"):
         pytest.skip("two hosts need PostgreSQL and Redis (make test starts both)")
-    from tests.own_redis import _free_port
     bucket, s3 = object_store
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
     # the hosts run the real settings, whose hashers do not read the tests' fast one; a name of its
@@ -109,7 +109,7 @@ def test_two_hosts_share_nothing_but_the_database_redis_and_the_store(object_sto
     env = {**{k: v for k, v in os.environ.items() if not k.startswith(("GUNICORN_", "PROMETHEUS"))},
            "DJANGO_SETTINGS_MODULE": "cycling.settings.base", "DATABASE_URL": url, "DEBUG": "false",
            "SECRET_KEY": "two-hosts-" + "x" * 40, "ALLOWED_HOSTS": "ride.test", **s3_environment(bucket)}
-    ports = _free_port(), _free_port()
+    ports = free_port(), free_port()
     hosts = [_host(port, tmp_path / f"media-{i}", env) for i, port in enumerate(ports)]
     a, b = (f"http://127.0.0.1:{port}" for port in ports)
     try:
