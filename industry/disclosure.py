@@ -21,42 +21,60 @@ THRESHOLD = 5
 WIDTH = 5
 
 
+class _Programme:
+    """Non-negative numbers meeting every equation (sum of coefficient x number = 0) and inequality
+    (<= 0), the hidden ones unknown and the others known: each bound of one hidden number is one
+    linear programme (HiGHS)."""
+
+    def __init__(self, values, equations: list[dict[int, float]], inequalities: list[dict[int, float]],
+                 hidden: set[int]) -> None:
+        self.unknown = sorted(hidden)
+        self.at = {k: n for n, k in enumerate(self.unknown)}
+
+        def rows(source: list[dict[int, float]]):
+            a, b = [], []
+            for eq in source:
+                if not any(k in hidden for k in eq):
+                    continue
+                row = np.zeros(len(self.unknown))
+                rhs = 0.0
+                for k, coefficient in eq.items():
+                    if k in hidden:
+                        row[self.at[k]] += coefficient
+                    else:
+                        rhs -= coefficient * values[k]
+                a.append(row)
+                b.append(rhs)
+            return a or None, b or None
+
+        (a_eq, b_eq), (a_ub, b_ub) = rows(equations), rows(inequalities)
+        self.options = {"A_eq": a_eq, "b_eq": b_eq, "A_ub": a_ub, "b_ub": b_ub, "bounds": (0, None),
+                        "method": "highs"}
+
+    def lowest(self, k: int) -> float:
+        c = np.zeros(len(self.unknown))
+        c[self.at[k]] = 1.0
+        result = linprog(c, **self.options)
+        return result.fun if result.status == 0 else 0.0
+
+    def highest(self, k: int) -> float:
+        c = np.zeros(len(self.unknown))
+        c[self.at[k]] = -1.0
+        result = linprog(c, **self.options)
+        return -result.fun if result.status == 0 else float("inf")
+
+
 def feasible(values, equations: list[dict[int, float]], inequalities: list[dict[int, float]], hidden: set[int], *,
              only: list[int] | None = None, stop=None) -> dict[int, tuple[float, float]]:
     """The smallest and largest value each hidden number (or each of `only`) can take, the others
-    being known: non-negative numbers meeting every equation (sum of coefficient x number = 0) and
-    inequality (<= 0). One linear programme each way a number (HiGHS); stops after the first number
-    for which `stop(k, lo, hi)` holds, when given."""
-    unknown = sorted(hidden)
-    if not unknown:
+    being known (see _Programme); stops after the first number for which `stop(k, lo, hi)` holds,
+    when given."""
+    if not hidden:
         return {}
-    at = {k: n for n, k in enumerate(unknown)}
-
-    def rows(source: list[dict[int, float]]):
-        a, b = [], []
-        for eq in source:
-            if not any(k in hidden for k in eq):
-                continue
-            row = np.zeros(len(unknown))
-            rhs = 0.0
-            for k, coefficient in eq.items():
-                if k in hidden:
-                    row[at[k]] += coefficient
-                else:
-                    rhs -= coefficient * values[k]
-            a.append(row)
-            b.append(rhs)
-        return a or None, b or None
-
-    (a_eq, b_eq), (a_ub, b_ub) = rows(equations), rows(inequalities)
-    options = {"A_eq": a_eq, "b_eq": b_eq, "A_ub": a_ub, "b_ub": b_ub, "bounds": (0, None), "method": "highs"}
+    programme = _Programme(values, equations, inequalities, hidden)
     out = {}
-    for k in (unknown if only is None else only):
-        c = np.zeros(len(unknown))
-        c[at[k]] = 1.0
-        low, high = linprog(c, **options), linprog(-c, **options)
-        lo = low.fun if low.status == 0 else 0.0
-        hi = -high.fun if high.status == 0 else float("inf")
+    for k in (programme.unknown if only is None else only):
+        lo, hi = programme.lowest(k), programme.highest(k)
         out[k] = (lo, hi)
         if stop is not None and stop(k, lo, hi):
             break
@@ -255,26 +273,26 @@ class Joint:
     def at_most(self, a: int, b: int) -> None:
         self.inequalities.append({a: 1.0, b: -1.0})
 
-    def ranges(self, hidden: set[int], *, only: list[int] | None = None,
-               stop_at_exposed: float | None = None) -> dict[int, tuple[float, float]]:
-        """The smallest and largest value each hidden number (or each of `only`) can take given
-        everything published (stopping at the first one pinned within +-stop_at_exposed of its true
-        value, when given)."""
-        return feasible(self.values, self.equations, self.inequalities, hidden, only=only,
-                        stop=None if stop_at_exposed is None else
-                        (lambda k, lo, hi: _pinned(self.values[k], lo, hi, stop_at_exposed)))
+    def first_exposed(self, hidden: set[int], pending: list[int], width: float) -> tuple[int | None, list[int]]:
+        """The first of `pending` (hidden numbers) that an attacker can pin: its range, given
+        everything published, lies within +-width of its true value (a count of zero names nobody
+        and needs no protection); and the ones before it found safe. Only the bounds that can decide
+        are solved: the upper one first, the lower one only for a number of at least `width` (below
+        it, 0 already lies within the width)."""
+        programme, safe = _Programme(self.values, self.equations, self.inequalities, hidden), []
+        for k in pending:
+            value = self.values[k]
+            if (value > 0 and programme.highest(k) <= value + width
+                    and (value < width or programme.lowest(k) >= value - width)):
+                return k, safe
+            safe.append(k)
+        return None, safe
 
     def partners(self, k: int) -> set[int]:
         return {other for eq in [*self.equations, *self.inequalities] if k in eq for other in eq if other != k}
 
     def grands(self) -> set[int]:
         return {part.grand() for part in self.parts.values()}
-
-
-def _pinned(value: float, lo: float, hi: float, width: float) -> bool:
-    """Whether an attacker's range for a hidden number lies within +-width of its true value. A count
-    of zero names nobody (and an empty bucket is left out of a list anyway): it needs no protection."""
-    return value > 0 and lo >= value - width and hi <= value + width
 
 
 def protect_jointly(joint: Joint, *, threshold: int = THRESHOLD, width: int = WIDTH) -> JointProtected:
@@ -288,13 +306,10 @@ def protect_jointly(joint: Joint, *, threshold: int = THRESHOLD, width: int = WI
     grands = joint.grands()
     safe: set[int] = set()  # hidden numbers found wide: hiding more only widens a range, so they stay safe
     while True:
-        pending = sorted(hidden - safe)
-        ranges = joint.ranges(hidden, only=pending, stop_at_exposed=width)
-        exposed = [k for k, (lo, hi) in ranges.items() if _pinned(values[k], lo, hi, width)]
-        safe.update(k for k in ranges if k not in exposed)
-        if not exposed:
+        k, found_safe = joint.first_exposed(hidden, sorted(hidden - safe), width)
+        safe.update(found_safe)
+        if k is None:
             break
-        k = exposed[0]
         candidates = [p for p in joint.partners(k) if p not in hidden and p not in joint.public]
         if not candidates:
             candidates = [p for p in range(len(values)) if p not in hidden and p not in joint.public]

@@ -71,6 +71,20 @@ def open_to_anyone(operation) -> bool:
     return {} in operation.definition.raw.get("security", [{}])
 
 
+def negatable(operation) -> bool:
+    """Whether invalid input exists for the operation: a body, or a parameter whose schema
+    constrains it. A plain string in a path, a query or a header (a slug, the Authorization and
+    session headers) has no invalid value, and hypothesis would spend ~0.6 s an operation finding
+    that out (Unsatisfiable: 40 operation-callers, 23 of the two tests' 47 s)."""
+    if operation.body is not None and len(list(operation.body)):
+        return True
+    for parameter in operation.iter_parameters():
+        schema = parameter.definition.get("schema", {})
+        if set(schema) - {"type", "description", "title"} or schema.get("type", "string") != "string":
+            return True
+    return False
+
+
 def _run(schema, headers: dict, modes=(GenerationMode.POSITIVE, GenerationMode.NEGATIVE)) -> list[str]:
     """Every operation, EXAMPLES valid and NEGATIVE invalid cases (AUTH_ONLY each for an anonymous
     caller of an operation that needs credentials); the failures, one line each."""
@@ -78,6 +92,8 @@ def _run(schema, headers: dict, modes=(GenerationMode.POSITIVE, GenerationMode.N
     for result in schema.get_all_operations():
         operation = result.ok()
         for mode in modes:
+            if mode == GenerationMode.NEGATIVE and not negatable(operation):
+                continue
             examples = (AUTH_ONLY if not (headers or open_to_anyone(operation))
                         else NEGATIVE if mode == GenerationMode.NEGATIVE else EXAMPLES)
             @given(case=operation.as_strategy(generation_mode=mode))
@@ -88,7 +104,7 @@ def _run(schema, headers: dict, modes=(GenerationMode.POSITIVE, GenerationMode.N
 
             try:
                 check()
-            except Unsatisfiable:  # no invalid input exists for this operation (nothing to negate)
+            except Unsatisfiable:  # (negatable() is a cheap first answer; hypothesis has the last word)
                 continue
             except (Exception, BaseExceptionGroup) as exc:
                 failures.append(f"{operation.label} [{mode.value}]: {_summary(exc)}")

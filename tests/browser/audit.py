@@ -38,7 +38,12 @@ def axe_script() -> str:
 
 def axe(page) -> list[dict]:
     """axe-core's violations on the page as it is now (serious and critical first)."""
-    page.evaluate(axe_script())
+    context = page.context
+    if not getattr(context, "_axe_on_every_page", False):
+        context.add_init_script(script=axe_script())
+        context._axe_on_every_page = True
+    if page.evaluate("() => typeof window.axe === 'undefined'"):
+        page.evaluate(axe_script())
     found = page.evaluate(
         """async (tags) => {
             const result = await axe.run(document, {runOnly: {type: 'tag', values: tags}, resultTypes: ['violations']});
