@@ -22,7 +22,7 @@ class Outbox(models.Model):
     kind = models.CharField(_("kind"), max_length=20)
     object_id = models.BigIntegerField(_("object"))
     recipient = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, null=True, blank=True,
-                                  related_name="+")
+                                  related_name="+", db_index=False)  # partial index below: most rows have none
     key = models.CharField(_("key"), max_length=120, unique=True, null=True, blank=True)  # once per fact
     status = models.CharField(_("status"), max_length=8, choices=Status.choices, default=Status.PENDING)
     attempts = models.PositiveSmallIntegerField(_("attempts"), default=0)
@@ -39,7 +39,9 @@ class Outbox(models.Model):
         verbose_name = _("outgoing message")
         verbose_name_plural = _("outgoing messages")
         indexes = [models.Index(fields=["next_attempt_at"], condition=models.Q(status="pending"),
-                                name="outbox_due")]
+                                name="outbox_due"),
+                   models.Index(fields=["recipient"], condition=models.Q(recipient__isnull=False),
+                                name="outbox_recipient")]
 
     def __str__(self) -> str:
         return f"{self.topic}:{self.kind} {self.object_id}"

@@ -28,7 +28,10 @@ def task_queue(name: str, *args: object, countdown: float | None = None) -> None
     app = current_app._get_current_object()
     if name not in app.tasks:  # tasks modules are discovered lazily; load them once, one thread at a time
         with _discovery:  # a second thread would otherwise see the discovery half done
-            app.loader.import_default_modules()
+            # every installed app's tasks module; not loader.import_default_modules(), whose signal
+            # also runs Django's system checks (Celery's worker fixup): ~1 s of CPU in each web
+            # process's first request that queued a task (issue 27's sign-up profile)
+            app.autodiscover_tasks(force=True)
     options = {"countdown": countdown} if countdown else {}
     app.tasks[name].apply_async(args=args, **options)
 

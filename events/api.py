@@ -49,6 +49,7 @@ from events.serializers import (
     TransferAcceptInput,
     TransferInput,
     TransferOfferOutput,
+    registration_output,
 )
 from events.services import no_such_category
 
@@ -135,7 +136,7 @@ class RegistrationCreateApi(APIView):
             id_consent=data.validated_data["id_consent"], fill_profile=data.validated_data["fill_profile"],
             code=data.validated_data["code"])
         registration.event = category.event  # already loaded: the answer needs no more queries
-        return Response(RegistrationOutput(registration).data,
+        return Response(registration_output(registration),
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)
 
 

@@ -190,7 +190,8 @@ class Registration(models.Model):
     }
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="registrations")
-    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="registrations")
+    # indexed by (category, status, queued_at) below; every sign-up of a rush writes each index (issue 27)
+    category = models.ForeignKey(Category, on_delete=models.PROTECT, related_name="registrations", db_index=False)
     rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="registrations")
     status = models.CharField(_("status"), max_length=20, choices=Status.choices)
     bib = models.PositiveIntegerField(_("bib"), null=True, blank=True)
@@ -204,7 +205,7 @@ class Registration(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     transferred_from = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-                                         related_name="+")
+                                         related_name="+", db_index=False)  # partial index below
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
     # the rider's age on the event day, kept when their account is deleted so that statistics stay true
     rider_age = models.PositiveSmallIntegerField(null=True, blank=True)
@@ -215,7 +216,7 @@ class Registration(models.Model):
     answered_at = models.DateTimeField(null=True, blank=True)  # a team member gave their part (all-or-nothing)
     draw_position = models.PositiveIntegerField(_("place in the draw"), null=True, blank=True)  # ballots: 1 = first
     entry_code = models.ForeignKey("EntryCode", on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="registrations")
+                                   related_name="registrations", db_index=False)  # partial index below
     finish_seconds = models.PositiveIntegerField(_("finish time (s)"), null=True, blank=True)
     # signed into the check-in code with the id: a new key (a transfer) makes the old QR invalid
     checkin_key = models.CharField(max_length=16, blank=True, default="", db_default="")
@@ -232,7 +233,12 @@ class Registration(models.Model):
             models.UniqueConstraint(fields=["event", "bib"], condition=Q(bib__isnull=False),
                                     name="bib_unique_per_event"),
         ]
-        indexes = [models.Index(fields=["category", "status", "queued_at"])]
+        indexes = [models.Index(fields=["category", "status", "queued_at"]),
+                   # rare links, looked up when the other side is deleted: only rows that have one
+                   models.Index(fields=["transferred_from"], condition=Q(transferred_from__isnull=False),
+                                name="registration_transferred_from"),
+                   models.Index(fields=["entry_code"], condition=Q(entry_code__isnull=False),
+                                name="registration_entry_code")]
 
     def __str__(self) -> str:
         return f"{self.event} · {self.rider} · {self.status}"

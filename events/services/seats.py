@@ -151,14 +151,22 @@ def single_statement_possible() -> bool:
             and connection.vendor == "postgresql")
 
 
-# PostgreSQL: claim the seat and insert the registration in one statement (a data-modifying CTE),
-# so a sign-up is a single round trip and a single implicit transaction. If the INSERT fails
-# (the rider's concurrent repeat hit the unique index) the seat claim is undone with it.
+# PostgreSQL: lock the category, claim the seat and insert the registration in one statement (a
+# data-modifying CTE), so a free sign-up is a single round trip and, in autocommit, a single
+# transaction: the category lock (taken first, the lock order) lasts until that statement commits.
+# If the INSERT fails (the rider's concurrent repeat hit the unique index) the seat claim is undone
+# with it. The claim counts from the row the lock returns, which is its latest committed version:
+# the statement's snapshot was taken before it waited, and an UPDATE whose condition read that
+# snapshot would see a seat a concurrent cancellation freed as still taken (tests/events/test_race.py).
 _CLAIM_AND_INSERT = """
-WITH seat AS (
-    UPDATE events_category SET confirmed_count = confirmed_count + 1, next_bib = next_bib + 1
-    WHERE id = %(category)s AND confirmed_count + code_seats < capacity AND next_bib <= bib_end
-    RETURNING next_bib - 1 AS bib
+WITH lock AS (
+    SELECT id, confirmed_count, code_seats, capacity, next_bib, bib_end FROM events_category
+    WHERE id = %(category)s FOR NO KEY UPDATE
+), seat AS (
+    UPDATE events_category SET confirmed_count = lock.confirmed_count + 1, next_bib = lock.next_bib + 1
+    FROM lock WHERE events_category.id = lock.id
+                AND lock.confirmed_count + lock.code_seats < lock.capacity AND lock.next_bib <= lock.bib_end
+    RETURNING lock.next_bib AS bib
 ), reg AS (
     INSERT INTO events_registration (event_id, category_id, rider_id, status, bib, answers, waiver_accepted_at,
                                      id_consent_at, created_at, queued_at, confirmed_at, hold_expires_at, result,
@@ -184,14 +192,14 @@ SELECT id, status, bib FROM reg
 
 
 def insert_single_statement(registration: Registration, *, pay_by: datetime.datetime | None = None) -> bool:
-    """Claim and insert at once, outbox row included, the category locked first (inside the
-    caller's transaction, so the lock lasts until commit); False when full and without a waitlist.
-    With pay_by a seat is held for payment until then (status awaiting) instead of confirmed."""
+    """Lock, claim and insert at once, outbox row and status history included; False when full and
+    without a waitlist. With pay_by a seat is held for payment until then (status awaiting) instead
+    of confirmed. The category is locked first, whether or not a seat is free: the claim's UPDATE
+    alone locks it only when one is, so a waitlist row inserted without the lock could commit after
+    a cancellation's promotion had looked for it, leaving that seat empty (tests/events/test_race.py).
+    In autocommit the statement is its own transaction; in the caller's, the lock lasts until it
+    commits."""
     now = registration.queued_at
-    # The category row first (the lock order): the claim's UPDATE locks it only when a seat is free,
-    # so a waitlist row inserted without it could commit after a cancellation's promotion had
-    # looked for it, leaving that seat empty (tests/events/test_race.py).
-    Category.objects.select_for_update(no_key=True).only("pk").get(pk=registration.category_id)
     with connection.cursor() as cursor:
         cursor.execute(_CLAIM_AND_INSERT, {
             "category": registration.category_id, "event": registration.event_id, "rider": registration.rider_id,

@@ -3,6 +3,7 @@ the identity a national-ID question needs, and answers given later."""
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 from typing import cast
 
@@ -119,10 +120,11 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
     fee = category.fee_fen
     pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
     single = single_statement_possible()
+    # A free seat on PostgreSQL outside any transaction: one statement, its own transaction. Otherwise
+    # one transaction (a savepoint inside the caller's): the held seat's order, or the two statements.
+    alone = single and not fee and not transaction.get_connection().in_atomic_block
     try:
-        # one transaction: the category lock the one statement takes first is held until commit
-        # (in autocommit it would only wait for a concurrent holder; seats.insert_single_statement)
-        with transaction.atomic():
+        with contextlib.nullcontext() if alone else transaction.atomic():
             if single:  # the statement also writes the outbox row and the status history
                 if not insert_single_statement(registration, pay_by=pay_by):
                     raise ServiceError(_("This category is full."), RegistrationCode.FULL)
