@@ -49,6 +49,7 @@ from events.serializers import (
     TransferAcceptInput,
     TransferInput,
     TransferOfferOutput,
+    registration_input,
     registration_output,
 )
 from events.services import no_such_category
@@ -124,17 +125,14 @@ class RegistrationCreateApi(APIView):
 
     @extend_schema(request=RegistrationInput, responses={201: RegistrationOutput, 200: RegistrationOutput, **ERRORS})
     def post(self, request: Request, slug: str) -> Response:
-        data = RegistrationInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        category = category_for_registration(slug=slug, category_id=data.validated_data["category"],
-                                             user=request.user)
+        values = registration_input(request.data)
+        category = category_for_registration(slug=slug, category_id=values["category"], user=request.user)
         if category is None:
             raise no_such_category()
         registration, created = services.registration_create(
-            event=category.event, category=category, rider=request.user, answers=data.validated_data["answers"],
-            accept_waiver=data.validated_data["accept_waiver"], language=translation.get_language(),
-            id_consent=data.validated_data["id_consent"], fill_profile=data.validated_data["fill_profile"],
-            code=data.validated_data["code"])
+            event=category.event, category=category, rider=request.user, answers=values["answers"],
+            accept_waiver=values["accept_waiver"], language=translation.get_language(),
+            id_consent=values["id_consent"], fill_profile=values["fill_profile"], code=values["code"])
         registration.event = category.event  # already loaded: the answer needs no more queries
         return Response(registration_output(registration),
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -1,15 +1,19 @@
-"""The sign-up's answer is built without a serializer (issue 27's profile); it must stay what
-RegistrationOutput, the documented schema, says for every kind of seat."""
+"""The sign-up reads a well-formed body and builds its answer without a serializer (issue 27's
+profile); both must stay what RegistrationInput and RegistrationOutput, the documented schema, say."""
 
 import datetime
 import json
 
+import pytest
 from django.utils import timezone
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from rest_framework.authtoken.models import Token
+from rest_framework.exceptions import ValidationError
 from rest_framework.renderers import JSONRenderer
 
 from events.models import Registration
-from events.serializers import RegistrationOutput, registration_output
+from events.serializers import RegistrationInput, RegistrationOutput, registration_input, registration_output
 
 VALID_ID = "110105199001010010"  # born 1990-01-01, a man: as the rider fixture
 QUESTIONS = [{"key": "jersey", "label": "尺码", "kind": "choice", "required": True, "choices": ["S", "M"]},
@@ -47,3 +51,38 @@ def test_every_kind_of_seat_is_answered_as_the_schema_says(client, make_event, r
     assert again["result"] == "finished" and again["checked_in_at"] is not None
     assert again == json.loads(JSONRenderer().render(RegistrationOutput(registration).data))
     assert registration_output(registration) == RegistrationOutput(registration).data
+
+
+JSON = st.recursive(st.none() | st.booleans() | st.integers() | st.floats(allow_nan=False) | st.text(max_size=8),
+                    lambda inner: st.lists(inner, max_size=3) | st.dictionaries(st.text(max_size=5), inner, max_size=3),
+                    max_leaves=6)
+KEYS = st.sampled_from(["category", "answers", "accept_waiver", "id_consent", "fill_profile", "code", "other"])
+VALUES = {"category": st.integers() | st.booleans() | st.text(max_size=3) | st.none(),
+          "answers": st.dictionaries(st.text(max_size=6), JSON, max_size=3) | JSON}
+BODY = st.dictionaries(KEYS, JSON, max_size=6).flatmap(
+    lambda body: st.fixed_dictionaries({key: VALUES.get(key, st.booleans() | JSON) for key in body}))
+
+
+@settings(max_examples=300, deadline=None)
+@given(body=BODY | JSON)
+def test_a_body_is_read_as_the_input_serializer_reads_it(body):
+    """Whatever is sent: the same validated values, or the same refusal with the same messages."""
+    serializer = RegistrationInput(data=body)
+    if serializer.is_valid():
+        assert registration_input(body) == dict(serializer.validated_data)
+    else:
+        with pytest.raises(ValidationError) as refused:
+            registration_input(body)
+        assert refused.value.detail == serializer.errors
+
+
+def test_the_bodies_a_client_sends_take_the_short_way(monkeypatch):
+    """A negative control: the plain JSON bodies never build the serializer; odd ones do."""
+    built = []
+    monkeypatch.setattr(RegistrationInput, "__init__", lambda self, *a, **k: built.append(1) or
+                        super(RegistrationInput, self).__init__(*a, **k))
+    registration_input({"category": 7, "accept_waiver": True})
+    registration_input({"category": 7, "answers": {"jersey": "M"}, "id_consent": False, "fill_profile": True})
+    assert built == []
+    registration_input({"category": "7"})
+    assert built == [1]
