@@ -8,7 +8,7 @@ from __future__ import annotations
 from django.db.models import Q
 from django.http import Http404
 from django.shortcuts import get_object_or_404
-from django.utils import translation
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
@@ -36,6 +36,8 @@ from events.selectors import (
 from events.serializers import (
     CheckinInput,
     CheckinOutput,
+    CheckinSyncInput,
+    CheckinSyncOutput,
     EventInput,
     EventListOutput,
     EventOutput,
@@ -257,6 +259,21 @@ class CheckinApi(APIView):
         data = CheckinInput(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(CheckinOutput(services.checkin(event=event, code=data.validated_data["code"])).data)
+
+
+class CheckinSyncApi(APIView):
+    """A check-in device's batch of actions taken offline (docs/raceday.md): each answered on its own."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=CheckinSyncInput, responses={200: CheckinSyncOutput, **ERRORS})
+    def post(self, request: Request, slug: str) -> Response:
+        event = event_for_organizer(slug=slug, user=request.user)
+        data = CheckinSyncInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        answers = services.checkins_sync(event=event, by=request.user,
+                                         scans=[services.Scan(**scan) for scan in data.validated_data["scans"]])
+        return Response(CheckinSyncOutput({"results": answers, "server_time": timezone.now()}).data)
 
 
 class ResultsApi(APIView):

@@ -204,6 +204,7 @@ class Registration(models.Model):
     hold_expires_at = models.DateTimeField(_("confirm by"), null=True, blank=True)  # a held or unpaid seat's deadline
     cancelled_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
+    picked_up_at = models.DateTimeField(_("kit picked up"), null=True, blank=True)  # race pack and bib (issue 28)
     transferred_from = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                          related_name="+", db_index=False)  # partial index below
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)
@@ -367,3 +368,38 @@ class TransferOffer(models.Model):
 
     def __str__(self) -> str:
         return f"transfer of {self.registration_id} to {self.to_rider_id}"
+
+
+class CheckinScan(models.Model):
+    """One action a check-in device took, perhaps with no signal, as it sent it (issue 28): the nonce
+    makes a resent batch change nothing, `at` is the scan's own time and `received_at` when it
+    reached us; refused scans are kept with their reason (docs/raceday.md)."""
+
+    class Action(models.TextChoices):
+        PICKUP = "pickup", _("kit pick-up")
+        CHECKIN = "checkin", _("check-in")
+
+    class Outcome(models.TextChoices):
+        APPLIED = "applied", _("applied")
+        REFUSED = "refused", _("refused")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="scans")
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, null=True, blank=True,
+                                     related_name="scans")
+    nonce = models.CharField(max_length=64)
+    action = models.CharField(_("action"), max_length=8, choices=Action.choices)
+    at = models.DateTimeField(_("scanned at"))
+    device = models.CharField(_("device"), max_length=64, blank=True)
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                           related_name="+")
+    received_at = models.DateTimeField(_("received"))
+    outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
+    reason = models.CharField(_("reason"), max_length=20, blank=True)
+
+    class Meta:
+        verbose_name = _("check-in scan")
+        verbose_name_plural = _("check-in scans")
+        constraints = [models.UniqueConstraint(fields=["event", "nonce"], name="scan_once_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}:{self.nonce} {self.action} {self.outcome}"

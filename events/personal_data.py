@@ -42,8 +42,8 @@ def release(user: Any) -> None:
 def export(user: Any) -> list[dict]:
     return [{"event": r.event.title, "category": r.category.name, "status": r.status, "bib": r.bib,
              "answers": r.answers, "waiver_accepted_at": r.waiver_accepted_at, "id_consent_at": r.id_consent_at,
-             "registered_at": r.created_at, "checked_in_at": r.checked_in_at, "result": r.result,
-             "finish_seconds": r.finish_seconds}
+             "registered_at": r.created_at, "picked_up_at": r.picked_up_at, "checked_in_at": r.checked_in_at,
+             "result": r.result, "finish_seconds": r.finish_seconds}
             for r in Registration.objects.filter(rider=user).select_related("event", "category").order_by("pk")]
 
 

@@ -8,8 +8,10 @@ from core import money
 from core.i18n import localized
 from events import payments_port
 from events.idcard import mask
-from events.models import Category, Event, Question, Registration
+from events.models import Category, CheckinScan, Event, Question, Registration
 from events.services.checkin import CheckinOutcome
+from events.services.raceday import REASONS as SCAN_REASONS
+from events.services.raceday import SYNC_LIMIT, ScanReason
 from routes.models import Route
 from routes.selectors import routes_visible_to
 
@@ -308,6 +310,46 @@ class TransferInput(serializers.Serializer):
 
 class CheckinInput(serializers.Serializer):
     code = serializers.CharField(max_length=200)
+
+
+class ScanInput(serializers.Serializer):
+    nonce = serializers.RegexField(r"^[A-Za-z0-9_-]{8,64}$", help_text="The device's own id for this action: a "
+                                   "resent one changes nothing.")
+    action = serializers.ChoiceField(choices=CheckinScan.Action.choices)
+    at = serializers.DateTimeField(help_text="When the device took the action (its own clock), not when it synced.")
+    device = serializers.CharField(max_length=64, required=False, default="", allow_blank=True)
+    code = serializers.CharField(max_length=200, required=False, default="", allow_blank=True,
+                                 help_text="The code in the rider's QR, as scanned or typed.")
+    registration = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
+                                            max_value=2**53, help_text="Or the entry, found by name, bib or phone.")
+
+    def validate(self, data: dict) -> dict:
+        if not data["code"] and data["registration"] is None:
+            raise serializers.ValidationError(_("Give the code or the entry."))
+        return data
+
+
+class CheckinSyncInput(serializers.Serializer):
+    scans = ScanInput(many=True, allow_empty=False, max_length=SYNC_LIMIT)
+
+
+class ScanAnswerOutput(serializers.Serializer):
+    nonce = serializers.CharField()
+    outcome = serializers.ChoiceField(choices=["applied", "duplicate", "refused"])
+    reason = serializers.ChoiceField(choices=["", *(r.value for r in ScanReason)])
+    message = serializers.CharField(help_text="The reason in the caller's language; empty when applied.")
+    registration = serializers.IntegerField(allow_null=True)
+    at = serializers.DateTimeField(allow_null=True, help_text="The entry's check-in or pick-up time now.")
+
+    def to_representation(self, answer) -> dict:
+        return {"nonce": answer.nonce, "outcome": answer.outcome, "reason": str(answer.reason),
+                "message": str(SCAN_REASONS[answer.reason]) if answer.reason else "",
+                "registration": answer.registration, "at": _WHEN.to_representation(answer.at) if answer.at else None}
+
+
+class CheckinSyncOutput(serializers.Serializer):
+    results = ScanAnswerOutput(many=True)
+    server_time = serializers.DateTimeField()
 
 
 class CheckinOutput(serializers.Serializer):

@@ -15,6 +15,7 @@
 - answers: answers checked against the event's questions
 - outbox: e-mails queued in the writing transaction, sent after commit
 - checkin: the signed check-in code and checking riders in
+- raceday: check-in devices' offline actions synced in batches (nonces, the scan's own time)
 - results: the results CSV import
 - errors: the codes of every refusal
 
@@ -56,6 +57,7 @@ from events.services.lifecycle import (
 from events.services.outbox import mail_on_commit
 from events.services.paid import registration_paid, registrations_payment_lapsed
 from events.services.privacy import id_access_log, national_ids_erase
+from events.services.raceday import Scan, ScanAnswer, ScanReason, checkins_sync
 from events.services.results import results_import
 from events.services.seats import bibs_renumber, lock_seat, seats_lock
 from events.services.signup import (
@@ -74,6 +76,9 @@ __all__ = [
     "EventCode",
     "PastEntry",
     "RegistrationCode",
+    "Scan",
+    "ScanAnswer",
+    "ScanReason",
     "answers_clean",
     "ballot_draw",
     "ballot_no_shows_last",
@@ -86,6 +91,7 @@ __all__ = [
     "checkin",
     "checkin_by_id",
     "checkin_code",
+    "checkins_sync",
     "deferral_codes_issue",
     "entry_codes_create",
     "entry_codes_import",

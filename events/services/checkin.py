@@ -72,15 +72,22 @@ class CheckinResult:
     at: datetime.datetime | None = None
 
 
-@transaction.atomic
-def checkin(*, event: Event, code: str) -> CheckinResult:
+def registration_for_code(*, event: Event, code: str) -> int | None:
+    """The id of this event's registration whose current code this is; None for anything else (a
+    code of another event, a mistyped one, the previous holder's code after a transfer)."""
     for pk, signature, old in _candidates(code):
         if len(pk) > 15:  # no registration has such an id (and the database would refuse the number)
             continue
         key = Registration.objects.filter(pk=int(pk), event=event).values_list("checkin_key", flat=True).first()
         if key is not None and constant_time_compare(signature, (_old_signature if old else _signature)(pk, key)):
-            return _check_in(event, int(pk))
-    return CheckinResult(CheckinOutcome.INVALID)
+            return int(pk)
+    return None
+
+
+@transaction.atomic
+def checkin(*, event: Event, code: str) -> CheckinResult:
+    pk = registration_for_code(event=event, code=code)
+    return CheckinResult(CheckinOutcome.INVALID) if pk is None else _check_in(event, pk)
 
 
 @transaction.atomic

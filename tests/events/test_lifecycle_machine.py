@@ -31,6 +31,7 @@ from core.models import StatusChange
 from events import services as ev
 from events.exports import table
 from events.models import Category, Event, Registration, TransferOffer
+from events.services.checkin import registration_for_code
 from payments import providers
 from payments.models import EventPayment, Order, Payment, Refund
 from payments.services import dev_notification, kept_fen, orders_expire
@@ -41,7 +42,7 @@ pytestmark = pytest.mark.django_db
 EXAMPLES = int(os.environ.get("LIFECYCLE_EXAMPLES", "12"))
 STEPS = int(os.environ.get("LIFECYCLE_STEPS", "25"))
 RIDERS = 5
-STATS = {"steps": 0, "sequences": 0, "groups_paid": 0}
+STATS = {"steps": 0, "sequences": 0, "groups_paid": 0, "scans_applied": 0, "scans_refused": 0}
 
 
 def _paid(order, txn):
@@ -98,6 +99,8 @@ class Lifecycle(RuleBasedStateMachine):
         self.code = ev.entry_codes_create(event=self.event, category=self.categories[0], count=1, uses=3,
                                           price_fen=6000)[0].code
         self.stale_codes: list[str] = []
+        self.offline: list[ev.Scan] = []  # scanned on a device with no signal, not synced yet
+        self.scans_made = 0
         self.deleted: list[dict] = []
         self.txn = 0
         self.drawn = False
@@ -266,6 +269,41 @@ class Lifecycle(RuleBasedStateMachine):
         if seat is not None:
             ev.checkin(event=self.event, code=ev.checkin_code(seat))
 
+    @rule()
+    def device_scans_offline(self):
+        """A helper with no signal scans every rider in play (a start line's worth)."""
+        for seat in Registration.objects.filter(event=self.event, status__in=Registration.ACTIVE):
+            self.scans_made += 1
+            self.offline.append(ev.Scan(nonce=f"m{self.event.pk}-scan-{self.scans_made}", action="checkin",
+                                        at=timezone.now(), device="phone", code=ev.checkin_code(seat)))
+
+    def teardown(self):
+        """At the end of every sequence the device scans whoever is still in play, finds a signal and
+        syncs everything it holds, the scans taken before the sequence's later changes included."""
+        self.device_scans_offline()
+        self.device_syncs()
+
+    @rule()
+    def device_syncs(self):
+        """What happened meanwhile (a transfer, a withdrawal, a deleted account) decides: a scan is
+        applied only to the current code of a confirmed seat; the same batch again changes nothing."""
+        batch, self.offline = self.offline, []
+        if not batch:
+            return
+        for scan, answer in zip(batch, ev.checkins_sync(event=self.event, by=self.organizer, scans=batch),
+                                strict=True):
+            pk = registration_for_code(event=self.event, code=scan.code)
+            seat = Registration.objects.filter(pk=pk).first() if pk else None
+            STATS[f"scans_{answer.outcome}"] += 1
+            if answer.outcome == "applied":
+                assert seat is not None and seat.status == "confirmed" and seat.checked_in_at <= scan.at, scan
+            else:
+                assert answer.outcome == "refused" and (seat is None or seat.status != "confirmed"), (scan, answer)
+        times = dict(Registration.objects.filter(event=self.event).values_list("pk", "checked_in_at"))
+        again = ev.checkins_sync(event=self.event, by=self.organizer, scans=batch)
+        assert {a.outcome for a in again} == {"duplicate"}
+        assert dict(Registration.objects.filter(event=self.event).values_list("pk", "checked_in_at")) == times
+
     @rule(i=st.integers(0, RIDERS - 1))
     def delete_account(self, i):
         rider = self._live(i)
@@ -399,6 +437,8 @@ def test_the_lifecycle_invariants_hold_over_random_sequences(django_capture_on_c
     took = time.perf_counter() - started
     assert STATS["sequences"] >= EXAMPLES and STATS["steps"] > EXAMPLES
     assert STATS["groups_paid"] > 0  # the sequences reach a family's seats paid together
+    # offline scans synced: applied, and refused for what changed while the device had no signal
+    assert STATS["scans_applied"] > 0 and STATS["scans_refused"] > 0, str(STATS)
     if os.environ.get("LIFECYCLE_REPORT"):  # bench/lifecycle_machine.py
         print(f"\nsequences {STATS['sequences']}, steps checked {STATS['steps']}, group payments "
               f"{STATS['groups_paid']}, {took:.1f} s, "
