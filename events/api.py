@@ -12,7 +12,7 @@ from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import permissions, status
-from rest_framework.exceptions import PermissionDenied
+from rest_framework.exceptions import PermissionDenied, ValidationError
 from rest_framework.pagination import PageNumberPagination
 from rest_framework.request import Request
 from rest_framework.response import Response
@@ -33,11 +33,13 @@ from events.selectors import (
     results,
     roster,
 )
+from events.selectors.raceday import device_start_list, parse_cursor
 from events.serializers import (
     CheckinInput,
     CheckinOutput,
     CheckinSyncInput,
     CheckinSyncOutput,
+    DeviceListOutput,
     EventInput,
     EventListOutput,
     EventOutput,
@@ -274,6 +276,23 @@ class CheckinSyncApi(APIView):
         answers = services.checkins_sync(event=event, by=request.user,
                                          scans=[services.Scan(**scan) for scan in data.validated_data["scans"]])
         return Response(CheckinSyncOutput({"results": answers, "server_time": timezone.now()}).data)
+
+
+class CheckinStartListApi(APIView):
+    """What a check-in device keeps with no signal: the entries, then what changed since its last pull."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(parameters=[OpenApiParameter("since", str, required=False, description=(
+        "The cursor of the device's last list: only the entries whose status moved or that were scanned "
+        "after it."))], responses={200: DeviceListOutput, **ERRORS})
+    def get(self, request: Request, slug: str) -> Response:
+        event = event_for_organizer(slug=slug, user=request.user)
+        since = request.query_params.get("since")
+        cursor = parse_cursor(since) if since else None
+        if since and cursor is None:
+            raise ValidationError({"since": [_("Give back the cursor of your last list.")]})
+        return Response(DeviceListOutput(device_start_list(event=event, since=cursor)).data)
 
 
 class ResultsApi(APIView):

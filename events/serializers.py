@@ -1,5 +1,8 @@
 """Event API input and output shapes."""
 
+import hashlib
+import re
+
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
@@ -9,7 +12,7 @@ from core.i18n import localized
 from events import payments_port
 from events.idcard import mask
 from events.models import Category, CheckinScan, Event, Question, Registration
-from events.services.checkin import CheckinOutcome
+from events.services.checkin import CheckinOutcome, checkin_code
 from events.services.raceday import REASONS as SCAN_REASONS
 from events.services.raceday import SYNC_LIMIT, ScanReason
 from routes.models import Route
@@ -350,6 +353,51 @@ class ScanAnswerOutput(serializers.Serializer):
 class CheckinSyncOutput(serializers.Serializer):
     results = ScanAnswerOutput(many=True)
     server_time = serializers.DateTimeField()
+
+
+def code_hash(code: str) -> str:
+    """What a device compares a scanned or typed code with: SHA-256 of the code without spaces or
+    hyphens, in capitals, so a lost phone's list does not hand out the codes themselves."""
+    return hashlib.sha256(re.sub(r"[\s-]", "", code).upper().encode()).hexdigest()
+
+
+class DeviceEntry(serializers.Serializer):
+    """One entry as a check-in device keeps it: the name to compare with the ID card, the last 4 of
+    the ID number and of the phone (to search by), bib, category, status, the times so far."""
+
+    registration = serializers.IntegerField()
+    name = serializers.CharField()
+    bib = serializers.IntegerField(allow_null=True)
+    category = serializers.CharField()
+    status = serializers.CharField()
+    id_last4 = serializers.CharField()
+    phone_last4 = serializers.CharField()
+    code_hash = serializers.CharField(help_text="SHA-256 of the current check-in code without spaces or hyphens, "
+                                      "in capitals; empty when the entry is not confirmed.")
+    checked_in_at = serializers.DateTimeField(allow_null=True)
+    picked_up_at = serializers.DateTimeField(allow_null=True)
+
+    def to_representation(self, r: Registration) -> dict:
+        ids = self.context.get("id_questions", [])
+        number = next((str(r.answers[k]) for k in ids if r.answers.get(k)), "")
+        confirmed = r.status == Registration.Status.CONFIRMED
+        return {"registration": r.pk, "name": r.rider.real_name or str(r.rider), "bib": r.bib,
+                "category": localized(r.category, "name"), "status": r.status, "id_last4": number[-4:],
+                "phone_last4": (r.rider.mobile or "")[-4:],
+                "code_hash": code_hash(checkin_code(r)) if confirmed else "",
+                "checked_in_at": _WHEN.to_representation(r.checked_in_at) if r.checked_in_at else None,
+                "picked_up_at": _WHEN.to_representation(r.picked_up_at) if r.picked_up_at else None}
+
+
+class DeviceListOutput(serializers.Serializer):
+    cursor = serializers.CharField(help_text="Send it back as `since` to get only what changed after this list.")
+    full = serializers.BooleanField()
+    entries = DeviceEntry(many=True)
+
+    def to_representation(self, listing) -> dict:
+        entry = DeviceEntry(context={"id_questions": listing.id_questions})
+        return {"cursor": listing.cursor, "full": listing.full,
+                "entries": [entry.to_representation(r) for r in listing.entries]}
 
 
 class CheckinOutput(serializers.Serializer):

@@ -155,3 +155,57 @@ def test_one_batch_sent_by_two_connections_at_once_is_applied_once(make_event, r
     assert sorted(o for answers in outcomes for o in answers) == ["applied"] * 6 + ["duplicate"] * 6
     assert CheckinScan.objects.filter(event=event).count() == 6
     assert Registration.objects.filter(event=event, checked_in_at__isnull=False).count() == 6
+
+
+def _device_list(client, event, token, since=None):
+    url = f"/api/v1/events/{event.slug}/checkins/start-list/" + (f"?since={since}" if since else "")
+    response = client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 200, response.content
+    return response.json()
+
+
+def test_a_device_downloads_the_start_list_then_only_what_changed(client, make_event, riders, organizer):
+    from events.serializers import code_hash
+
+    event = make_event(capacity=3, questions=[{"key": "id", "label": "身份证", "kind": "national_id"}],
+                       transfer_deadline=timezone.now() + datetime.timedelta(days=5))
+    category = event.categories.get()
+    riders[0].real_name, riders[0].mobile = "李明", "13800138000"
+    riders[0].save()
+    seated = [registration_create(event=event, category=category, rider=r, id_consent=True,
+                                  answers={"id": "110105199001010010"} if i == 0 else {})[0]
+              for i, r in enumerate(riders[:4])]  # the fourth waits
+    token = Token.objects.create(user=organizer)
+    first = _device_list(client, event, token)
+    assert first["full"] is True and [e["registration"] for e in first["entries"]] == [r.pk for r in seated[:3]]
+    li = first["entries"][0]
+    assert (li["name"], li["id_last4"], li["phone_last4"], li["status"]) == ("李明", "0010", "8000", "confirmed")
+    assert li["code_hash"] == code_hash(checkin_code(seated[0]).lower().replace("-", " "))  # as typed
+    assert "110105199001010010" not in json.dumps(first) and checkin_code(seated[0]) not in json.dumps(first)
+    assert _device_list(client, event, token, since=first["cursor"])["entries"] == []  # nothing moved
+    # meanwhile: a withdrawal (the waiting rider takes the seat), a scan from another device
+    services.registration_cancel(registration=seated[1])
+    checkins_sync(event=event, by=organizer, scans=[_scan("h-0001-nonce", seated[2])])
+    changed = _device_list(client, event, token, since=first["cursor"])
+    assert changed["full"] is False
+    by_id = {e["registration"]: e for e in changed["entries"]}
+    assert set(by_id) == {seated[1].pk, seated[2].pk, seated[3].pk}
+    assert by_id[seated[1].pk]["status"] == "cancelled" and by_id[seated[1].pk]["code_hash"] == ""
+    assert by_id[seated[3].pk]["status"] == "confirmed" and by_id[seated[2].pk]["checked_in_at"]
+    assert _device_list(client, event, token, since=changed["cursor"])["entries"] == []
+
+
+@pytest.mark.parametrize("since", ["yesterday", "1.2.3", "-1.0", "9" * 16 + ".1"])
+def test_a_cursor_that_is_not_one_is_refused(client, seats, organizer, since):
+    event, _ = seats
+    token = Token.objects.create(user=organizer)
+    response = client.get(f"/api/v1/events/{event.slug}/checkins/start-list/?since={since}",
+                          HTTP_AUTHORIZATION=f"Token {token.key}", HTTP_ACCEPT_LANGUAGE="en")
+    assert response.status_code == 400 and "cursor" in response.content.decode()
+
+
+def test_only_the_organizer_downloads_the_start_list(client, seats):
+    event, _ = seats
+    token = Token.objects.create(user=UserFactory())
+    response = client.get(f"/api/v1/events/{event.slug}/checkins/start-list/", HTTP_AUTHORIZATION=f"Token {token.key}")
+    assert response.status_code == 404

@@ -1,0 +1,47 @@
+"""Reads for race day: the start list a check-in device keeps, and what changed since its last pull."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from django.db.models import Max, QuerySet
+
+from core.models import StatusChange
+from events.models import CheckinScan, Event, Question, Registration
+
+SUBJECT = "events.registration"
+
+
+@dataclass(frozen=True)
+class DeviceList:
+    cursor: str  # give it back as `since` for what changed after this list
+    full: bool  # every entry (no `since`), or only the changed ones
+    entries: list[Registration]  # with rider and category
+    id_questions: list[str]  # the keys of the event's national-ID questions
+
+
+def _cursor(event: Event) -> tuple[int, int]:
+    changes = StatusChange.objects.filter(subject=SUBJECT).aggregate(last=Max("pk"))["last"] or 0
+    scans = CheckinScan.objects.filter(event=event).aggregate(last=Max("pk"))["last"] or 0
+    return changes, scans
+
+
+def parse_cursor(since: str) -> tuple[int, int] | None:
+    match = re.fullmatch(r"(\d{1,15})\.(\d{1,15})", since or "")
+    return (int(match.group(1)), int(match.group(2))) if match else None
+
+
+def device_start_list(*, event: Event, since: tuple[int, int] | None = None) -> DeviceList:
+    """Every entry of the event a helper may meet (confirmed, and the ones withdrawn, cancelled or
+    transferred so that a device learns of them), or, with `since`, those whose status moved or that
+    were scanned after it (the API answers what a helper needs and no more: serializers.DeviceEntry)."""
+    cursor = _cursor(event)  # read first: a change committed meanwhile comes again next time
+    rows: QuerySet[Registration] = (event.registrations.exclude(status=Registration.Status.WAITLISTED)
+                                    .select_related("rider", "category").order_by("pk"))
+    if since is not None:
+        moved = StatusChange.objects.filter(subject=SUBJECT, pk__gt=since[0]).values("object_id")
+        scanned = CheckinScan.objects.filter(event=event, pk__gt=since[1]).values("registration_id")
+        rows = rows.filter(pk__in=moved) | rows.filter(pk__in=scanned)
+    ids = [q.key for q in event.questions.all() if q.kind == Question.Kind.NATIONAL_ID]
+    return DeviceList(f"{cursor[0]}.{cursor[1]}", since is None, list(rows), ids)
