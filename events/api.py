@@ -33,7 +33,7 @@ from events.selectors import (
     results,
     roster,
 )
-from events.selectors.raceday import device_start_list, parse_cursor
+from events.selectors.raceday import device_start_list, event_for_checkin, parse_cursor
 from events.serializers import (
     CheckinInput,
     CheckinOutput,
@@ -257,20 +257,21 @@ class CheckinApi(APIView):
 
     @extend_schema(request=CheckinInput, responses={200: CheckinOutput, **ERRORS})
     def post(self, request: Request, slug: str) -> Response:
-        event = event_for_organizer(slug=slug, user=request.user)
+        event = event_for_checkin(slug=slug, user=request.user)
         data = CheckinInput(data=request.data)
         data.is_valid(raise_exception=True)
         return Response(CheckinOutput(services.checkin(event=event, code=data.validated_data["code"])).data)
 
 
 class CheckinSyncApi(APIView):
-    """A check-in device's batch of actions taken offline (docs/raceday.md): each answered on its own."""
+    """A check-in device's batch of actions taken offline (docs/raceday.md): each answered on its own.
+    The event's organizers and its check-in helpers."""
 
     permission_classes = [permissions.IsAuthenticated]
 
     @extend_schema(request=CheckinSyncInput, responses={200: CheckinSyncOutput, **ERRORS})
     def post(self, request: Request, slug: str) -> Response:
-        event = event_for_organizer(slug=slug, user=request.user)
+        event = event_for_checkin(slug=slug, user=request.user)
         data = CheckinSyncInput(data=request.data)
         data.is_valid(raise_exception=True)
         answers = services.checkins_sync(event=event, by=request.user,
@@ -287,7 +288,7 @@ class CheckinStartListApi(APIView):
         "The cursor of the device's last list: only the entries whose status moved or that were scanned "
         "after it."))], responses={200: DeviceListOutput, **ERRORS})
     def get(self, request: Request, slug: str) -> Response:
-        event = event_for_organizer(slug=slug, user=request.user)
+        event = event_for_checkin(slug=slug, user=request.user)
         since = request.query_params.get("since")
         cursor = parse_cursor(since) if since else None
         if since and cursor is None:

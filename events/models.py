@@ -57,6 +57,8 @@ class Event(models.Model):
     offer_hours = models.PositiveIntegerField(_("hours to pay for a seat offered from the waitlist"), default=24)
     registration_paused = models.BooleanField(_("registration closed by the organizer"), default=False)
     transfer_deadline = models.DateTimeField(_("transfers allowed until"), null=True, blank=True)
+    # signs the check-in helpers' join link (issue 28); a new key and the old link stops working
+    helper_key = models.CharField(max_length=16, blank=True, default="", db_default="")
     waiver_text = models.TextField(_("waiver"), blank=True)
     organizers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="organized_events",
                                         verbose_name=_("organizers"))
@@ -403,3 +405,23 @@ class CheckinScan(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}:{self.nonce} {self.action} {self.outcome}"
+
+
+class EventHelper(models.Model):
+    """Someone the organizer's link let help on race day: checking riders in, and nothing else."""
+
+    class Role(models.TextChoices):
+        CHECKIN = "checkin", _("check-in helper")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="helpers")
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    role = models.CharField(_("role"), max_length=10, choices=Role.choices, default=Role.CHECKIN)
+    added_at = models.DateTimeField(_("joined"))
+
+    class Meta:
+        verbose_name = _("event helper")
+        verbose_name_plural = _("event helpers")
+        constraints = [models.UniqueConstraint(fields=["event", "user"], name="one_helper_role_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}:{self.user_id} {self.role}"

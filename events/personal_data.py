@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.i18n import localized
-from events.models import Event, Registration, TransferOffer
+from events.models import Event, EventHelper, Registration, TransferOffer
 
 
 def held_seats(user: Any) -> QuerySet[Registration]:
@@ -55,3 +55,4 @@ def erase(user: Any) -> None:
         registration.answers = {}
         registration.save(update_fields=["rider_age", "answers"])
     Registration.objects.filter(transferred_from=user).update(transferred_from=None)
+    EventHelper.objects.filter(user=user).delete()  # a check-in helper's role goes with the account

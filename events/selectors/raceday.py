@@ -6,9 +6,11 @@ import re
 from dataclasses import dataclass
 
 from django.db.models import Max, QuerySet
+from django.http import Http404
 
 from core.models import StatusChange
-from events.models import CheckinScan, Event, Question, Registration
+from events.models import CheckinScan, Event, EventHelper, Question, Registration
+from events.selectors import event_get, is_organizer
 
 SUBJECT = "events.registration"
 
@@ -19,6 +21,24 @@ class DeviceList:
     full: bool  # every entry (no `since`), or only the changed ones
     entries: list[Registration]  # with rider and category
     id_questions: list[str]  # the keys of the event's national-ID questions
+
+
+def can_check_in(*, user, event: Event) -> bool:
+    """The event's organizers and the helpers who joined by its link."""
+    return bool(user and user.is_authenticated) and (
+        is_organizer(user=user, event=event) or EventHelper.objects.filter(event=event, user=user).exists())
+
+
+def event_for_checkin(*, slug: str, user) -> Event:
+    """The event if the user may check riders in; 404 otherwise (never confirms that it exists)."""
+    event = event_get(slug=slug, user=user)
+    if not can_check_in(user=user, event=event):
+        raise Http404
+    return event
+
+
+def helpers_of(*, event: Event) -> QuerySet[EventHelper]:
+    return EventHelper.objects.filter(event=event).select_related("user").order_by("added_at", "pk")
 
 
 def _cursor(event: Event) -> tuple[int, int]:

@@ -16,6 +16,7 @@
 - outbox: e-mails queued in the writing transaction, sent after commit
 - checkin: the signed check-in code and checking riders in
 - raceday: check-in devices' offline actions synced in batches (nonces, the scan's own time)
+- helpers: check-in helpers joining by the organizer's link, removed, the link renewed
 - results: the results CSV import
 - errors: the codes of every refusal
 
@@ -36,6 +37,7 @@ from events.services.checkin import CheckinOutcome, CheckinResult, checkin, chec
 from events.services.codes import deferral_codes_issue, entry_codes_create, entry_codes_import, entry_codes_release
 from events.services.errors import EventCode, RegistrationCode, no_such_category
 from events.services.family import registrations_create_family
+from events.services.helpers import helper_join, helper_join_code, helper_remove, helpers_link_renew
 from events.services.history import PastEntry, registrations_record_past
 from events.services.holds import (
     registration_hold_confirm,
@@ -103,6 +105,10 @@ __all__ = [
     "event_publish",
     "event_registration_pause",
     "event_update",
+    "helper_join",
+    "helper_join_code",
+    "helper_remove",
+    "helpers_link_renew",
     "id_access_log",
     "lock_seat",
     "mail_on_commit",

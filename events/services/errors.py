@@ -16,6 +16,7 @@ class EventCode(StrEnum):
     NOT_ENDED = "not_ended"
     HAS_ENTRIES = "has_entries"
     PAST_ENTRY = "past_entry"
+    HELPER_LINK = "helper_link"
 
 
 class RegistrationCode(StrEnum):

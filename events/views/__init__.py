@@ -2,6 +2,7 @@
 events and family entry), ``organizer`` (an event's organizers); ``common`` holds what several
 share. Views only show: they read through events.selectors and write through events.services."""
 
+from events.views.helpers import helper_join_page, helpers_page
 from events.views.organizer import (
     category_settings,
     checkin_page,
@@ -27,8 +28,27 @@ from events.views.public import (
 from events.views.rider import family_entry, my_events, registration_detail
 
 __all__ = [
-    "ballot_entries", "category_settings", "checkin_page", "entry_codes", "event_action", "event_calendar",
-    "event_create", "event_detail", "event_edit", "event_list", "event_manage", "export", "family_entry", "id_log",
-    "my_events", "personal_feed", "registration_detail", "registration_history_page", "results_page",
-    "results_upload", "start_list_page",
+    "ballot_entries",
+    "category_settings",
+    "checkin_page",
+    "entry_codes",
+    "event_action",
+    "event_calendar",
+    "event_create",
+    "event_detail",
+    "event_edit",
+    "event_list",
+    "event_manage",
+    "export",
+    "family_entry",
+    "helper_join_page",
+    "helpers_page",
+    "id_log",
+    "my_events",
+    "personal_feed",
+    "registration_detail",
+    "registration_history_page",
+    "results_page",
+    "results_upload",
+    "start_list_page",
 ]

@@ -57,6 +57,7 @@ from events.selectors import (
     roster,
     roster_registration,
 )
+from events.selectors.raceday import event_for_checkin
 from events.signals import history_rows, organizer_figures, organizer_links
 from events.views.common import (
     category_rows,
@@ -244,7 +245,7 @@ def event_action(request: HttpRequest, slug: str, action: str) -> HttpResponse:
 
 @login_required
 def checkin_page(request: HttpRequest, slug: str) -> HttpResponse:
-    event = event_for_organizer(slug=slug, user=request.user)
+    event = event_for_checkin(slug=slug, user=request.user)  # organizers and check-in helpers
     result = None
     form = CheckinForm(request.POST if "code" in request.POST else None, initial={"code": request.GET.get("code", "")})
     if request.method == "POST" and "registration" in request.POST:  # found by name, bib or phone
