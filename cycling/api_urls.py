@@ -74,6 +74,7 @@ urlpatterns = [
     path("events/<str:slug>/roster/", events_api.RosterApi.as_view(), name="event-roster"),
     path("events/<str:slug>/checkin/", events_api.CheckinApi.as_view(), name="event-checkin"),
     path("events/<str:slug>/checkins/sync/", events_api.CheckinSyncApi.as_view(), name="event-checkins-sync"),
+    path("events/<str:slug>/chips/", events_api.ChipsImportApi.as_view(), name="event-chips"),
     path("events/<str:slug>/checkins/start-list/", events_api.CheckinStartListApi.as_view(),
          name="event-checkins-start-list"),
     path("events/<str:slug>/results/", events_api.ResultsApi.as_view(), name="event-results"),

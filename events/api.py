@@ -296,6 +296,20 @@ class CheckinStartListApi(APIView):
         return Response(DeviceListOutput(device_start_list(event=event, since=cursor)).data)
 
 
+class ChipsImportApi(APIView):
+    """The timing company's CSV of bib and chip tag (a header, then `bib,tag` rows): every row or none."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
+        "file": {"type": "string", "format": "binary"}}}}, responses={200: ImportOutput, **ERRORS})
+    def post(self, request: Request, slug: str) -> Response:
+        event = event_for_organizer(slug=slug, user=request.user)
+        report = services.chips_import(event=event, data=upload_read(request))
+        report.raise_for_errors()
+        return Response(ImportOutput(report).data)
+
+
 class ResultsApi(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 

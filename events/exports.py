@@ -42,6 +42,7 @@ def table(*, event: Event, kind: str) -> tuple[Sequence[str], Iterable[Sequence[
                 ([r.bib or "", r.rider.real_name, _national_ids(questions, r), r.rider.get_gender_display(),
                   r.rider.date_of_birth or "", r.rider.mobile, r.rider.emergency_contact_name,
                   r.rider.emergency_contact_phone] for r in confirmed.iterator(chunk_size=500)))
-    return ([_("Bib"), _("Category"), _("Display name"), _("Real name"), _("Checked in")],
+    return ([_("Bib"), _("Category"), _("Display name"), _("Real name"), _("Chip tags"), _("Checked in")],
             ([r.bib or "", r.category.name, r.rider.display_name, r.rider.real_name,
-              times.when(r.checked_in_at, event, "H:i")] for r in confirmed.iterator(chunk_size=500)))
+              " ".join(sorted(c.tag for c in r.chips.all())), times.when(r.checked_in_at, event, "H:i")]
+             for r in confirmed.prefetch_related("chips").iterator(chunk_size=500)))

@@ -425,3 +425,20 @@ class EventHelper(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}:{self.user_id} {self.role}"
+
+
+class ChipTag(models.Model):
+    """A timing chip's tag on a rider's entry (issue 28): one or two per entry, each unique in its event."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="chips")
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="chips")
+    tag = models.CharField(_("chip tag"), max_length=32)
+    created_at = models.DateTimeField(_("added"))
+
+    class Meta:
+        verbose_name = _("chip tag")
+        verbose_name_plural = _("chip tags")
+        constraints = [models.UniqueConstraint(fields=["event", "tag"], name="chip_tag_once_per_event")]
+
+    def __str__(self) -> str:
+        return self.tag

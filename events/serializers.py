@@ -374,6 +374,7 @@ class DeviceEntry(serializers.Serializer):
     phone_last4 = serializers.CharField()
     code_hash = serializers.CharField(help_text="SHA-256 of the current check-in code without spaces or hyphens, "
                                       "in capitals; empty when the entry is not confirmed.")
+    chips = serializers.ListField(child=serializers.CharField(), help_text="Its timing chips' tags (one or two).")
     checked_in_at = serializers.DateTimeField(allow_null=True)
     picked_up_at = serializers.DateTimeField(allow_null=True)
 
@@ -385,6 +386,7 @@ class DeviceEntry(serializers.Serializer):
                 "category": localized(r.category, "name"), "status": r.status, "id_last4": number[-4:],
                 "phone_last4": (r.rider.mobile or "")[-4:],
                 "code_hash": code_hash(checkin_code(r)) if confirmed else "",
+                "chips": sorted(c.tag for c in r.chips.all()),
                 "checked_in_at": _WHEN.to_representation(r.checked_in_at) if r.checked_in_at else None,
                 "picked_up_at": _WHEN.to_representation(r.picked_up_at) if r.picked_up_at else None}
 

@@ -58,7 +58,7 @@ def device_start_list(*, event: Event, since: tuple[int, int] | None = None) -> 
     were scanned after it (the API answers what a helper needs and no more: serializers.DeviceEntry)."""
     cursor = _cursor(event)  # read first: a change committed meanwhile comes again next time
     rows: QuerySet[Registration] = (event.registrations.exclude(status=Registration.Status.WAITLISTED)
-                                    .select_related("rider", "category").order_by("pk"))
+                                    .select_related("rider", "category").prefetch_related("chips").order_by("pk"))
     if since is not None:
         moved = StatusChange.objects.filter(subject=SUBJECT, pk__gt=since[0]).values("object_id")
         scanned = CheckinScan.objects.filter(event=event, pk__gt=since[1]).values("registration_id")

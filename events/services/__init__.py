@@ -17,6 +17,7 @@
 - checkin: the signed check-in code and checking riders in
 - raceday: check-in devices' offline actions synced in batches (nonces, the scan's own time)
 - helpers: check-in helpers joining by the organizer's link, removed, the link renewed
+- chips: timing chips' tags on entries, imported from the timing company's CSV
 - results: the results CSV import
 - errors: the codes of every refusal
 
@@ -34,6 +35,7 @@ from events.services.changes import (
     registration_switch,
 )
 from events.services.checkin import CheckinOutcome, CheckinResult, checkin, checkin_by_id, checkin_code
+from events.services.chips import chips_import
 from events.services.codes import deferral_codes_issue, entry_codes_create, entry_codes_import, entry_codes_release
 from events.services.errors import EventCode, RegistrationCode, no_such_category
 from events.services.family import registrations_create_family
@@ -94,6 +96,7 @@ __all__ = [
     "checkin_by_id",
     "checkin_code",
     "checkins_sync",
+    "chips_import",
     "deferral_codes_issue",
     "entry_codes_create",
     "entry_codes_import",
