@@ -87,13 +87,13 @@ def transfer_accept(*, offer: TransferOffer, rider: User, answers: dict | None =
     sender = registration.rider
     registration.transferred_from_id = registration.rider_id
     registration.rider = rider
-    registration.checked_in_at = None
+    registration.checked_in_at = registration.picked_up_at = None  # the new holder picks up and checks in
     registration.checkin_key = new_checkin_key()
     registration.answers = cleaned
     registration.waiver_accepted_at = now if accept_waiver else None
     registration.id_consent_at = now if _gives_id(event, cleaned) else None
-    registration.save(update_fields=["rider", "transferred_from", "checked_in_at", "checkin_key", "answers",
-                                     "waiver_accepted_at", "id_consent_at"])
+    registration.save(update_fields=["rider", "transferred_from", "checked_in_at", "picked_up_at", "checkin_key",
+                                     "answers", "waiver_accepted_at", "id_consent_at"])
     offer.decided_at = now
     offer_move(offer, TransferOffer.Status.ACCEPTED, by=rider, why="accepted", fields=["decided_at"])
     payments_port.seat_money.seat_transferred(registration=registration, from_rider=sender)

@@ -66,10 +66,12 @@ def test_two_devices_offline_both_count_and_the_first_scan_time_stands(seats, or
 def test_what_changed_while_a_device_was_offline_is_refused_with_its_reason(seats, organizer, riders):
     event, (first, second, third, fourth) = seats
     old_code = checkin_code(second)
+    checkins_sync(event=event, by=organizer, scans=[_scan("c-0000-nonce", second, action="pickup", minutes_ago=90)])
     services.registration_cancel(registration=first)
     offer = services.registration_transfer(registration=second, to_rider=riders[5])
     services.transfer_accept(offer=offer, rider=riders[5], accept_waiver=True)
     taken = Registration.objects.get(event=event, rider=riders[5])
+    assert taken.picked_up_at is None  # the seller's kit pick-up is not the buyer's
     answers = checkins_sync(event=event, by=organizer, scans=[
         _scan("c-0001-nonce", first),  # withdrawn while the device was offline
         _scan("c-0002-nonce", code=old_code),  # the seller's QR after the transfer
