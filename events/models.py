@@ -1,5 +1,7 @@
 """Events, their categories and questions, registrations, check-in and results."""
 
+import secrets
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -8,6 +10,10 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import HomeArea
 from core.validators import one_line
+
+
+def new_helper_key() -> str:
+    return secrets.token_hex(8)
 
 
 class Event(models.Model):
@@ -58,7 +64,7 @@ class Event(models.Model):
     registration_paused = models.BooleanField(_("registration closed by the organizer"), default=False)
     transfer_deadline = models.DateTimeField(_("transfers allowed until"), null=True, blank=True)
     # signs the check-in helpers' join link (issue 28); a new key and the old link stops working
-    helper_key = models.CharField(max_length=16, blank=True, default="", db_default="")
+    helper_key = models.CharField(max_length=16, default=new_helper_key)
     waiver_text = models.TextField(_("waiver"), blank=True)
     organizers = models.ManyToManyField(settings.AUTH_USER_MODEL, related_name="organized_events",
                                         verbose_name=_("organizers"))

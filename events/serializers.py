@@ -262,15 +262,17 @@ def masked_answers(registration: Registration) -> dict:
 _WHEN = serializers.DateTimeField()
 
 
+def _when(value):
+    """An instant as a DateTimeField writes it (None stays None), without a serializer around it."""
+    return None if value is None else _WHEN.to_representation(value)
+
+
 def registration_output(registration: Registration) -> dict:
     """RegistrationOutput's answer for one registration, built without a serializer: the sign-up
     answers thousands of riders a minute in a rush, and DRF copies and binds a serializer's twelve
     fields for every instance (a third of the sign-up view's own CPU, issue 27's profile).
     tests/events/test_registration_output.py holds it equal to RegistrationOutput's on every kind of
     seat; RegistrationOutput stays the documented schema."""
-    def when(value):
-        return None if value is None else _WHEN.to_representation(value)
-
     status = registration.status
     return {
         "id": registration.pk, "event": registration.event.slug, "status": status,
@@ -278,8 +280,8 @@ def registration_output(registration: Registration) -> dict:
         "category": registration.category_id, "answers": masked_answers(registration),
         "order": payments_port.seat_money.pending(registration=registration)
         if status == Registration.Status.AWAITING else None,
-        "created_at": when(registration.created_at), "confirmed_at": when(registration.confirmed_at),
-        "checked_in_at": when(registration.checked_in_at), "result": str(registration.result),
+        "created_at": _when(registration.created_at), "confirmed_at": _when(registration.confirmed_at),
+        "checked_in_at": _when(registration.checked_in_at), "result": str(registration.result),
         "finish_seconds": registration.finish_seconds,
     }
 
@@ -347,7 +349,7 @@ class ScanAnswerOutput(serializers.Serializer):
     def to_representation(self, answer) -> dict:
         return {"nonce": answer.nonce, "outcome": answer.outcome, "reason": str(answer.reason),
                 "message": str(SCAN_REASONS[answer.reason]) if answer.reason else "",
-                "registration": answer.registration, "at": _WHEN.to_representation(answer.at) if answer.at else None}
+                "registration": answer.registration, "at": _when(answer.at)}
 
 
 class CheckinSyncOutput(serializers.Serializer):
@@ -387,8 +389,7 @@ class DeviceEntry(serializers.Serializer):
                 "phone_last4": (r.rider.mobile or "")[-4:],
                 "code_hash": code_hash(checkin_code(r)) if confirmed else "",
                 "chips": sorted(c.tag for c in r.chips.all()),
-                "checked_in_at": _WHEN.to_representation(r.checked_in_at) if r.checked_in_at else None,
-                "picked_up_at": _WHEN.to_representation(r.picked_up_at) if r.picked_up_at else None}
+                "checked_in_at": _when(r.checked_in_at), "picked_up_at": _when(r.picked_up_at)}
 
 
 class DeviceListOutput(serializers.Serializer):
@@ -409,8 +410,7 @@ class CheckinOutput(serializers.Serializer):
     bib = serializers.IntegerField(required=False, allow_null=True, help_text="Absent when the code is invalid.")
 
     def to_representation(self, result) -> dict:
-        body = {"outcome": str(result.outcome), "at": serializers.DateTimeField().to_representation(result.at)
-                if result.at else None}
+        body = {"outcome": str(result.outcome), "at": _when(result.at)}
         if result.registration:
             body |= {"registration": result.registration.pk, "bib": result.registration.bib}
         return body

@@ -9,10 +9,11 @@ from django.db.models import Max, QuerySet
 from django.http import Http404
 
 from core.models import StatusChange
+from core.transitions import subject_of
 from events.models import CheckinScan, Event, EventHelper, Question, Registration
 from events.selectors import event_get, is_organizer
 
-SUBJECT = "events.registration"
+SUBJECT = subject_of(Registration)  # a registration's status moves, as core.transitions records them
 
 
 @dataclass(frozen=True)

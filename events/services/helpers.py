@@ -4,8 +4,6 @@ else; the link can be renewed, and the old one stops working."""
 
 from __future__ import annotations
 
-import secrets
-
 from django.db import transaction
 from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -13,7 +11,7 @@ from django.utils.translation import gettext as _
 
 from accounts.models import User
 from core.errors import ServiceError
-from events.models import Event, EventHelper
+from events.models import Event, EventHelper, new_helper_key
 from events.services.errors import EventCode
 
 SALT = "events.helpers"
@@ -24,16 +22,13 @@ def _code(event: Event) -> str:
 
 
 def helper_join_code(*, event: Event) -> str:
-    """The code in the join link (the event's key made on first use)."""
-    if not event.helper_key:
-        Event.objects.filter(pk=event.pk, helper_key="").update(helper_key=secrets.token_hex(8))
-        event.refresh_from_db(fields=["helper_key"])
+    """The code in the join link."""
     return _code(event)
 
 
 def helpers_link_renew(*, event: Event) -> str:
     """A new link; the old one stops working (helpers who joined stay until removed)."""
-    event.helper_key = secrets.token_hex(8)
+    event.helper_key = new_helper_key()
     event.save(update_fields=["helper_key"])
     return _code(event)
 
@@ -41,7 +36,7 @@ def helpers_link_renew(*, event: Event) -> str:
 @transaction.atomic
 def helper_join(*, event: Event, user: User, code: str) -> EventHelper:
     """Join as a check-in helper by the organizer's link; joining twice is joining once."""
-    if not event.helper_key or not constant_time_compare(code, _code(event)):
+    if not constant_time_compare(code, _code(event)):
         raise ServiceError(_("This helper link is not valid any more: ask the organizer for the current one."),
                            EventCode.HELPER_LINK)
     helper, _created = EventHelper.objects.get_or_create(event=event, user=user,

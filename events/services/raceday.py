@@ -62,8 +62,12 @@ class ScanAnswer:
 
 
 def checkins_sync(*, event: Event, by: User, scans: list[Scan]) -> list[ScanAnswer]:
-    """Apply a device's batch, each item on its own (one refusal does not stop the rest)."""
-    return [_one(event, by, scan) for scan in scans[:SYNC_LIMIT]]
+    """Apply a device's batch, each item on its own (one refusal does not stop the rest); those who
+    react to check-ins hear of the batch once."""
+    answers = [_one(event, by, scan) for scan in scans[:SYNC_LIMIT]]
+    if any(answer.outcome == "applied" for answer in answers):
+        transaction.on_commit(partial(registrations_changed.send, sender=Event, event=event))
+    return answers
 
 
 def _field(action: str) -> str:
@@ -97,7 +101,6 @@ def _one(event: Event, by: User, scan: Scan) -> ScanAnswer:
     if current is None or scan.at < current:  # two devices scanned one rider: the first scan's time
         setattr(registration, field, scan.at)
         registration.save(update_fields=[field])
-        transaction.on_commit(partial(registrations_changed.send, sender=Event, event=event))
     row.outcome = CheckinScan.Outcome.APPLIED
     row.save(update_fields=["outcome", "registration"])
     return ScanAnswer(scan.nonce, "applied", "", registration.pk, getattr(registration, field))

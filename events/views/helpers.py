@@ -25,14 +25,12 @@ def helpers_page(request: HttpRequest, slug: str) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
     if request.method == "POST":
         action = request.POST.get("action")
-        with shown_on(request) as outcome:
-            if action == "renew":
-                services.helpers_link_renew(event=event)
-            elif action == "remove":
-                services.helper_remove(event=event, helper_id=whole_number(request.POST.get("helper", "")) or 0)
-        if outcome.ok and action in ("renew", "remove"):
-            messages.success(request, _("A new link: the old one no longer works.") if action == "renew"
-                             else _("The helper was removed."))
+        if action == "renew":
+            services.helpers_link_renew(event=event)
+            messages.success(request, _("A new link: the old one no longer works."))
+        elif action == "remove":
+            services.helper_remove(event=event, helper_id=whole_number(request.POST.get("helper", "")) or 0)
+            messages.success(request, _("The helper was removed."))
         return redirect("events:helpers", slug=event.slug)
     link = request.build_absolute_uri(reverse("events:helper-join",
                                               args=[event.slug, services.helper_join_code(event=event)]))
