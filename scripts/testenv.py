@@ -27,8 +27,11 @@ PYTHON = sys.executable
 IN_CI = os.environ.get("CI", "").lower() == "true"
 
 
+STARTED = time.monotonic()
+
+
 def say(message: str) -> None:
-    print(f"[testenv] {message}", flush=True)
+    print(f"[testenv {time.monotonic() - STARTED:6.1f}s] {message}", flush=True)
 
 
 def free_port() -> int:
@@ -164,21 +167,44 @@ SERIAL = "timed"
 WORKERS = os.environ.get("TEST_WORKERS", "2")
 
 
-def lanes(pytest_args: list[str], env: dict[str, str]) -> int:
+def lanes(pytest_args: list[str], env: dict[str, str], *, databases_ready: bool = False) -> int:
     """The suite in two lanes: everything else in WORKERS pytest-xdist processes (each its own test
     database and Redis database), then the serial lane on its own. Each lane prints its 20 slowest
-    tests; the total follows (issue 26). Arguments given to make test run one plain pytest instead."""
+    tests; the total follows (issue 26). Arguments given to make test run one plain pytest instead.
+    With databases_ready each process finds its test database migrated already (--reuse-db)."""
     if pytest_args:
         return run("pytest", [PYTHON, "-m", "pytest", "--durations=20", *pytest_args], env)
+    reuse = ["--reuse-db"] if databases_ready else []
     started = time.monotonic()
     parallel = run("pytest (parallel lane)", [PYTHON, "-m", "pytest", "-n", WORKERS, "--dist", "worksteal",
-                                              "--durations=20", "-m", f"not ({SERIAL})"], env)
+                                              "--durations=20", *reuse, "-m", f"not ({SERIAL})"], env)
     middle = time.monotonic()
-    serial = run("pytest (serial lane)", [PYTHON, "-m", "pytest", "--durations=20", "-m", SERIAL], env)
+    serial = run("pytest (serial lane)", [PYTHON, "-m", "pytest", "--durations=20", *reuse, "-m", SERIAL], env)
     ended = time.monotonic()
     say(f"test time: parallel lane {middle - started:.1f} s, serial lane {ended - middle:.1f} s, "
         f"total {ended - started:.1f} s")
     return parallel or serial
+
+
+def test_databases(database_url: str, env: dict[str, str]) -> bool:
+    """Migrate the serial lane's test database once and copy it for each xdist worker (CREATE
+    DATABASE ... TEMPLATE): the same schema and migrated rows pytest-django would make, without each
+    process migrating on its own (~6 s each). The names are pytest-django's: test_<name>, _gw<n>."""
+    import psycopg  # the venv's, as the suite's
+
+    name = database_url.rsplit("/", 1)[1]
+    template = f"test_{name}"
+    admin = database_url.rsplit("/", 1)[0] + "/postgres"
+    with psycopg.connect(admin, autocommit=True) as connection:
+        connection.execute(f'CREATE DATABASE "{template}"')
+    migrate_env = {**env, "DATABASE_URL": database_url.rsplit("/", 1)[0] + "/" + template}
+    if run("test databases", [PYTHON, "manage.py", "migrate", "--run-syncdb", "--noinput", "-v", "0"],
+           migrate_env) != 0:
+        return False
+    with psycopg.connect(admin, autocommit=True) as connection:
+        for worker in range(int(WORKERS)):
+            connection.execute(f'CREATE DATABASE "{template}_gw{worker}" TEMPLATE "{template}"')
+    return True
 
 
 def _raise_interrupt(signum, frame):
@@ -192,33 +218,50 @@ def main(pytest_args: list[str]) -> int:
     bindir = os.path.dirname(PYTHON)
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
 
-    for step, command in (
-        ("ruff", [PYTHON, "-m", "ruff", "check", "."]),
-        ("mypy", [PYTHON, "-m", "mypy"]),  # files and settings: [tool.mypy] in pyproject.toml
-        ("migrations", [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"]),
-        ("catalogue", [PYTHON, "scripts/check_catalogue.py"]),
-    ):
-        if run(step, command, env) != 0:
-            say(f"FAILED at {step}")
-            return 1
-
-    with postgres() as database_url, redis() as redis_url, object_store() as s3_url:
-        missing = [name for name, url in (("PostgreSQL", database_url), ("Redis", redis_url),
-                                          ("an S3-compatible server", s3_url)) if url is None]
-        if missing and IN_CI:
-            say(f"CI=true but {' and '.join(missing)} not installed: failing (see .ci/run)")
-            return 1
-        if database_url:
-            env["DATABASE_URL"] = database_url
-        else:
-            say("PostgreSQL not found: running on SQLite; race tests are skipped")
-        if s3_url:
-            env["S3_TEST_ENDPOINT"] = s3_url  # tests/own_store.py: a bucket of each test's own
-        if redis_url:
-            env["REDIS_URL"] = redis_url
-        else:
-            say("Redis not found: Celery tasks run inline; the worker test is skipped")
-        code = lanes(pytest_args, env)
+    # mypy takes one core for ~10 s: it runs beside the other checks, the services' start and the
+    # test databases' migration, and is waited for before the tests
+    say("mypy: started beside the next steps")
+    mypy = subprocess.Popen([PYTHON, "-m", "mypy"], cwd=ROOT, env=env, stdout=subprocess.PIPE,
+                            stderr=subprocess.STDOUT, text=True)  # files and settings: [tool.mypy] in pyproject.toml
+    try:
+        for step, command in (
+            ("ruff", [PYTHON, "-m", "ruff", "check", "."]),
+            ("migrations", [PYTHON, "manage.py", "makemigrations", "--check", "--dry-run"]),
+            ("catalogue", [PYTHON, "scripts/check_catalogue.py"]),
+        ):
+            if run(step, command, env) != 0:
+                say(f"FAILED at {step}")
+                return 1
+        with postgres() as database_url, redis() as redis_url, object_store() as s3_url:
+            missing = [name for name, url in (("PostgreSQL", database_url), ("Redis", redis_url),
+                                              ("an S3-compatible server", s3_url)) if url is None]
+            if missing and IN_CI:
+                say(f"CI=true but {' and '.join(missing)} not installed: failing (see .ci/run)")
+                return 1
+            if database_url:
+                env["DATABASE_URL"] = database_url
+            else:
+                say("PostgreSQL not found: running on SQLite; race tests are skipped")
+            if s3_url:
+                env["S3_TEST_ENDPOINT"] = s3_url  # tests/own_store.py: a bucket of each test's own
+            if redis_url:
+                env["REDIS_URL"] = redis_url
+            else:
+                say("Redis not found: Celery tasks run inline; the worker test is skipped")
+            ready = bool(database_url) and not pytest_args and test_databases(database_url, env)
+            if database_url and not pytest_args and not ready:
+                say("FAILED at test databases")
+                return 1
+            output, _ = mypy.communicate()
+            for line in output.strip().splitlines():
+                say(f"mypy: {line}")
+            if mypy.returncode != 0:
+                say("FAILED at mypy")
+                return 1
+            code = lanes(pytest_args, env, databases_ready=ready)
+    finally:
+        if mypy.poll() is None:
+            mypy.kill()
     if code != 0:
         say(f"FAILED: pytest exit status {code}")
     return code
