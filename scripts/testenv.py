@@ -213,7 +213,10 @@ def _raise_interrupt(signum, frame):
 
 def main(pytest_args: list[str]) -> int:
     signal.signal(signal.SIGTERM, _raise_interrupt)
-    env = {k: v for k, v in os.environ.items() if k not in ("DATABASE_URL", "REDIS_URL", "S3_TEST_ENDPOINT")}
+    # PYTHONDONTWRITEBYTECODE is dropped: the venv is installed without compiling (Makefile), so
+    # each module is compiled once, by the first process that imports it, and kept
+    env = {k: v for k, v in os.environ.items()
+           if k not in ("DATABASE_URL", "REDIS_URL", "S3_TEST_ENDPOINT", "PYTHONDONTWRITEBYTECODE")}
     env["DJANGO_SETTINGS_MODULE"] = "cycling.settings.test"
     bindir = os.path.dirname(PYTHON)
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"

@@ -2,7 +2,13 @@
 events and family entry), ``organizer`` (an event's organizers); ``common`` holds what several
 share. Views only show: they read through events.selectors and write through events.services."""
 
-from events.views.helpers import helper_join_page, helpers_page
+from events.views.helpers import (
+    checkin_device,
+    checkin_device_manifest,
+    checkin_device_worker,
+    helper_join_page,
+    helpers_page,
+)
 from events.views.organizer import (
     category_settings,
     checkin_page,
@@ -30,6 +36,9 @@ from events.views.rider import family_entry, my_events, registration_detail
 __all__ = [
     "ballot_entries",
     "category_settings",
+    "checkin_device",
+    "checkin_device_manifest",
+    "checkin_device_worker",
     "checkin_page",
     "entry_codes",
     "event_action",
