@@ -72,6 +72,21 @@ class CheckinResult:
     at: datetime.datetime | None = None
 
 
+def code_ids(code: str) -> list[int]:
+    """The registration ids a scanned or typed code may be of (checked against their keys by
+    code_matches): what a batch locks before it reads them."""
+    return [int(pk) for pk, _signature_read, _old in _candidates(code) if len(pk) <= 15]
+
+
+def code_matches(code: str, keys: dict[int, str]) -> int | None:
+    """The id among `keys` (registration id -> its check-in key) whose current code this is."""
+    for pk, signature, old in _candidates(code):
+        key = keys.get(int(pk)) if len(pk) <= 15 else None
+        if key is not None and constant_time_compare(signature, (_old_signature if old else _signature)(pk, key)):
+            return int(pk)
+    return None
+
+
 def registration_for_code(*, event: Event, code: str) -> int | None:
     """The id of this event's registration whose current code this is; None for anything else (a
     code of another event, a mistyped one, the previous holder's code after a transfer)."""

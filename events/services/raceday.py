@@ -19,7 +19,7 @@ from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
 from events.models import CheckinScan, Event, Registration
-from events.services.checkin import registration_for_code
+from events.services.checkin import code_ids, code_matches
 from events.signals import registrations_changed
 
 SYNC_LIMIT = 500  # items a batch; a device sends the rest in the next one
@@ -62,9 +62,17 @@ class ScanAnswer:
 
 
 def checkins_sync(*, event: Event, by: User, scans: list[Scan]) -> list[ScanAnswer]:
-    """Apply a device's batch, each item on its own (one refusal does not stop the rest); those who
-    react to check-ins hear of the batch once."""
-    answers = [_one(event, by, scan) for scan in scans[:SYNC_LIMIT]]
+    """Apply a device's batch (at most SYNC_LIMIT items), each item answered on its own (one refusal
+    does not stop the rest), in one transaction of a few statements; those who react to check-ins
+    hear of the batch once."""
+    scans = scans[:SYNC_LIMIT]
+    for attempt in range(3):
+        try:
+            answers = _sync(event, by, scans)
+            break
+        except IntegrityError:  # another sync inserted some of these nonces first: now duplicates
+            if attempt == 2:
+                raise
     if any(answer.outcome == "applied" for answer in answers):
         transaction.on_commit(partial(registrations_changed.send, sender=Event, event=event))
     return answers
@@ -75,38 +83,58 @@ def _field(action: str) -> str:
 
 
 @transaction.atomic
-def _one(event: Event, by: User, scan: Scan) -> ScanAnswer:
+def _sync(event: Event, by: User, scans: list[Scan]) -> list[ScanAnswer]:
+    """The entries the batch names are locked first (in id order, so two batches never wait on each
+    other in a circle); a concurrent sync of the same nonces therefore waits here and then reads
+    them as taken. The nonces are inserted in order too; a clash that still happens (the same
+    nonces sent for other entries) fails the transaction and the batch is read again."""
     now = timezone.now()
-    try:  # the nonce first: a concurrent sync of the same batch waits here, then finds it taken
-        with transaction.atomic():
-            row = CheckinScan.objects.create(event=event, nonce=scan.nonce, action=scan.action, at=scan.at,
-                                             device=scan.device, by=by, received_at=now,
-                                             outcome=CheckinScan.Outcome.REFUSED)
-    except IntegrityError:
-        first = CheckinScan.objects.get(event=event, nonce=scan.nonce)
-        return ScanAnswer(scan.nonce, "duplicate", first.reason, first.registration_id)
-    if scan.at > now + CLOCK_SLACK:
-        return _refuse(row, ScanReason.FUTURE_TIME)
-    pk = registration_for_code(event=event, code=scan.code) if scan.code else scan.registration
-    if pk is None:
-        return _refuse(row, ScanReason.INVALID_CODE)
-    registration = Registration.objects.select_for_update().filter(pk=pk, event=event).first()
-    if registration is None:
-        return _refuse(row, ScanReason.NO_SUCH_ENTRY)
-    row.registration = registration
-    if registration.status != Registration.Status.CONFIRMED:
-        return _refuse(row, ScanReason.NOT_CONFIRMED)
-    field = _field(scan.action)
-    current = getattr(registration, field)
-    if current is None or scan.at < current:  # two devices scanned one rider: the first scan's time
-        setattr(registration, field, scan.at)
-        registration.save(update_fields=[field])
-    row.outcome = CheckinScan.Outcome.APPLIED
-    row.save(update_fields=["outcome", "registration"])
-    return ScanAnswer(scan.nonce, "applied", "", registration.pk, getattr(registration, field))
-
-
-def _refuse(row: CheckinScan, reason: ScanReason) -> ScanAnswer:
-    row.reason = reason
-    row.save(update_fields=["reason", "registration"])
-    return ScanAnswer(row.nonce, "refused", reason, row.registration_id)
+    ids = {pk for scan in scans for pk in (code_ids(scan.code) if scan.code else [scan.registration or 0])}
+    entries = {r.pk: r for r in Registration.objects.select_for_update().filter(event=event, pk__in=ids)
+               .order_by("pk").only("pk", "event_id", "status", "checkin_key", "checked_in_at", "picked_up_at")}
+    earlier = {row["nonce"]: (row["reason"], row["registration_id"]) for row in CheckinScan.objects.filter(
+        event=event, nonce__in={s.nonce for s in scans}).values("nonce", "reason", "registration_id")}
+    keys = {pk: r.checkin_key for pk, r in entries.items()}
+    rows: dict[str, CheckinScan] = {}
+    applied: dict[str, Registration] = {}  # nonce -> the entry it moved (or found already moved)
+    moved: dict[int, Registration] = {}
+    for scan in scans:
+        if scan.nonce in earlier or scan.nonce in rows:
+            continue
+        row = rows[scan.nonce] = CheckinScan(event=event, nonce=scan.nonce, action=scan.action, at=scan.at,
+                                              device=scan.device, by=by, received_at=now,
+                                              outcome=CheckinScan.Outcome.REFUSED)
+        pk = code_matches(scan.code, keys) if scan.code else scan.registration
+        entry = entries.get(pk) if pk is not None else None
+        if scan.at > now + CLOCK_SLACK:
+            row.reason = ScanReason.FUTURE_TIME
+        elif pk is None:
+            row.reason = ScanReason.INVALID_CODE
+        elif entry is None:
+            row.reason = ScanReason.NO_SUCH_ENTRY
+        elif entry.status != Registration.Status.CONFIRMED:
+            row.registration, row.reason = entry, ScanReason.NOT_CONFIRMED
+        else:
+            row.registration, row.outcome, applied[scan.nonce] = entry, CheckinScan.Outcome.APPLIED, entry
+            field = _field(scan.action)
+            current = getattr(entry, field)
+            if current is None or scan.at < current:  # two devices scanned one rider: the first scan's time
+                setattr(entry, field, scan.at)
+                moved[entry.pk] = entry
+    CheckinScan.objects.bulk_create([rows[nonce] for nonce in sorted(rows)])
+    if moved:
+        Registration.objects.bulk_update(list(moved.values()), ["checked_in_at", "picked_up_at"])
+    answers, answered = [], set()
+    for scan in scans:
+        first = rows.get(scan.nonce)
+        if first is None or scan.nonce in answered:  # synced before, or twice in this batch
+            reason, registration = (earlier[scan.nonce] if first is None
+                                    else (first.reason, first.registration_id))
+            answers.append(ScanAnswer(scan.nonce, "duplicate", reason, registration))
+        elif scan.nonce in applied:
+            answers.append(ScanAnswer(scan.nonce, "applied", "", first.registration_id,
+                                      getattr(applied[scan.nonce], _field(scan.action))))
+        else:
+            answers.append(ScanAnswer(scan.nonce, "refused", first.reason, first.registration_id))
+        answered.add(scan.nonce)
+    return answers
