@@ -194,13 +194,15 @@ class CancelEventForm(forms.Form):
 class CategorySettingsForm(forms.ModelForm):
     class Meta:
         model = Category
-        fields = ("mode", "capacity", "waitlist_enabled", "bib_start", "bib_end", "min_age", "max_age", "gender")
+        fields = ("mode", "capacity", "waitlist_enabled", "bib_start", "bib_end", "bib_at", "bib_reserved", "min_age",
+                  "max_age", "gender")
 
     fee_cny = YuanField(label=_("fee (CNY)"), required=False)  # stored as fee_fen
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
         self.fields["mode"].required = False  # not sent: unchanged
+        self.fields["bib_at"].required = False  # not sent: unchanged
         self.initial.setdefault("fee_cny", self.instance.fee_fen)
 
     def clean(self) -> dict:
@@ -210,6 +212,9 @@ class CategorySettingsForm(forms.ModelForm):
 
     def clean_mode(self) -> str:
         return self.cleaned_data.get("mode") or self.instance.mode
+
+    def clean_bib_at(self) -> str:
+        return self.cleaned_data.get("bib_at") or self.instance.bib_at
 
 
 class QuotaGroupForm(forms.Form):

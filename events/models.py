@@ -10,6 +10,7 @@ from django.utils.translation import pgettext_lazy
 
 from accounts.models import HomeArea
 from core.validators import one_line
+from events.bibs import bib_numbers_validator
 
 
 def new_helper_key() -> str:
@@ -101,6 +102,10 @@ class Category(models.Model):
         FIRST_COME = "first_come", _("First come, first served")
         BALLOT = "ballot", _("Ballot (entries drawn after the window)")
 
+    class BibAt(models.TextChoices):
+        REGISTRATION = "registration", _("at registration (in order of confirmation)")
+        PICKUP = "pickup", _("at kit pick-up (the helper records the bib handed out)")
+
     class Gender(models.TextChoices):
         ANY = "", _("Open to all")
         FEMALE = "female", _("Women only")
@@ -120,6 +125,11 @@ class Category(models.Model):
     gender = models.CharField(_("gender restriction"), max_length=8, choices=Gender.choices, blank=True, default="")
     bib_start = models.PositiveIntegerField(_("first bib number"))
     bib_end = models.PositiveIntegerField(_("last bib number"))
+    bib_at = models.CharField(_("bibs given"), max_length=12, choices=BibAt.choices, default=BibAt.REGISTRATION)
+    bib_reserved = models.CharField(
+        _("reserved bib numbers"), max_length=200, blank=True, validators=[bib_numbers_validator],
+        help_text=_("Numbers of the range the automatic assignment skips, kept for invited riders and as spares "
+                    "for lost bibs, e.g. 1-10, 88, 888."))
     position = models.PositiveSmallIntegerField(default=0)
     # Seat counter and bib cursor, moved only by one conditional UPDATE (the seat claim) or
     # recomputed from the registrations while the row is locked (services.py)
@@ -386,6 +396,7 @@ class CheckinScan(models.Model):
     class Action(models.TextChoices):
         PICKUP = "pickup", _("kit pick-up")
         CHECKIN = "checkin", _("check-in")
+        REBIB = "rebib", _("new bib for a lost one")
 
     class Outcome(models.TextChoices):
         APPLIED = "applied", _("applied")
@@ -403,6 +414,8 @@ class CheckinScan(models.Model):
     received_at = models.DateTimeField(_("received"))
     outcome = models.CharField(_("outcome"), max_length=8, choices=Outcome.choices)
     reason = models.CharField(_("reason"), max_length=20, blank=True)
+    bib = models.PositiveIntegerField(_("bib handed out"), null=True, blank=True)
+    chips = models.CharField(_("chip tags handed out"), max_length=80, blank=True)
 
     class Meta:
         verbose_name = _("check-in scan")
@@ -448,3 +461,25 @@ class ChipTag(models.Model):
 
     def __str__(self) -> str:
         return self.tag
+
+
+class LostBib(models.Model):
+    """A bib number reported lost at race day (issue 28): its rider got another; the number is never
+    given again in the event (a found bib must not time the wrong rider)."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="lost_bibs")
+    bib = models.PositiveIntegerField(_("bib"))
+    registration = models.ForeignKey(Registration, on_delete=models.SET_NULL, null=True, blank=True,
+                                     related_name="lost_bibs")
+    replaced_by = models.PositiveIntegerField(_("new bib"))
+    at = models.DateTimeField(_("reported at"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                           related_name="+")
+
+    class Meta:
+        verbose_name = _("lost bib")
+        verbose_name_plural = _("lost bibs")
+        constraints = [models.UniqueConstraint(fields=["event", "bib"], name="lost_bib_once_per_event")]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}:{self.bib} -> {self.replaced_by}"

@@ -327,10 +327,16 @@ class ScanInput(serializers.Serializer):
                                  help_text="The code in the rider's QR, as scanned or typed.")
     registration = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1,
                                             max_value=2**53, help_text="Or the entry, found by name, bib or phone.")
+    bib = serializers.IntegerField(required=False, allow_null=True, default=None, min_value=1, max_value=9_999_999,
+                                   help_text="pickup: the number of the bib handed out (required where the category "
+                                   "gives bibs at pick-up); rebib: the new bib for a lost one.")
+    chips = serializers.ListField(child=serializers.CharField(max_length=40), required=False, default=list,
+                                  max_length=2, help_text="pickup: chip tags handed out, typed or scanned.")
 
     def validate(self, data: dict) -> dict:
         if not data["code"] and data["registration"] is None:
             raise serializers.ValidationError(_("Give the code or the entry."))
+        data["chips"] = tuple(data["chips"])
         return data
 
 
@@ -377,6 +383,8 @@ class DeviceEntry(serializers.Serializer):
     code_hash = serializers.CharField(help_text="SHA-256 of the current check-in code without spaces or hyphens, "
                                       "in capitals; empty when the entry is not confirmed.")
     chips = serializers.ListField(child=serializers.CharField(), help_text="Its timing chips' tags (one or two).")
+    bib_at = serializers.ChoiceField(choices=Category.BibAt.choices, help_text="When its category gives bibs: at "
+                                     "pickup the device asks for the number of the bib handed out.")
     checked_in_at = serializers.DateTimeField(allow_null=True)
     picked_up_at = serializers.DateTimeField(allow_null=True)
 
@@ -388,7 +396,7 @@ class DeviceEntry(serializers.Serializer):
                 "category": localized(r.category, "name"), "status": r.status, "id_last4": number[-4:],
                 "phone_last4": (r.rider.mobile or "")[-4:],
                 "code_hash": code_hash(checkin_code(r)) if confirmed else "",
-                "chips": sorted(c.tag for c in r.chips.all()),
+                "chips": sorted(c.tag for c in r.chips.all()), "bib_at": r.category.bib_at,
                 "checked_in_at": _when(r.checked_in_at), "picked_up_at": _when(r.picked_up_at)}
 
 

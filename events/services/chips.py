@@ -15,7 +15,7 @@ from core.imports import ImportReport
 from events.models import ChipTag, Event, Registration
 
 MAX_TAGS = 2  # a chip on the bike and one on the bib, as timing companies issue them
-_TAG = re.compile(r"[A-Z0-9]{4,32}")
+TAG = re.compile(r"[A-Z0-9]{4,32}")
 
 
 def tag_normalize(tag: str) -> str:
@@ -43,7 +43,7 @@ def chips_import(*, event: Event, data: bytes) -> ImportReport:
         problem = None
         if seat is None:
             problem = _("no confirmed rider has bib %(bib)s") % {"bib": bib_text[:12]}
-        elif not _TAG.fullmatch(tag):
+        elif not TAG.fullmatch(tag):
             problem = _("a chip tag is 4 to 32 letters and digits")
         elif tag in seen:
             problem = _("the chip tag appears twice")

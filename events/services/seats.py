@@ -19,7 +19,8 @@ from django.utils.translation import gettext as _
 
 from core.errors import ServiceError
 from events import payments_port, testutils
-from events.models import Category, Event, Registration
+from events.bibs import bib_numbers
+from events.models import Category, Event, LostBib, Registration
 from events.selectors import seat_price_fen
 from events.services.errors import EventCode, RegistrationCode
 from events.services.outbox import TOPIC as OUTBOX_TOPIC
@@ -90,10 +91,17 @@ def confirmed_count(category: Category) -> int:
     return Registration.objects.filter(category=category, status__in=Registration.SEATED).count()
 
 
+def _kept_back(category: Category) -> set[int]:
+    """Numbers the automatic assignment never gives: reserved ones and bibs reported lost."""
+    return set(bib_numbers(category.bib_reserved)) | set(
+        LostBib.objects.filter(event_id=category.event_id).values_list("bib", flat=True))
+
+
 def _free_bib(category: Category) -> int:
     """The lowest bib of the range nobody holds (the cursor ran out); category row locked."""
     used = set(Registration.objects.filter(event_id=category.event_id, bib__gte=category.bib_start,
                                            bib__lte=category.bib_end).values_list("bib", flat=True))
+    used |= _kept_back(category)
     for number in range(category.bib_start, category.bib_end + 1):
         if number not in used:
             return number
@@ -107,14 +115,32 @@ def recount(category: Category) -> Category:
     return category
 
 
-def take_bib(category: Category) -> int:
-    """Next bib for a confirmation made under the category lock (promotion, switch, group entry)."""
-    if category.next_bib <= category.bib_end:
+def take_bib(category: Category) -> int | None:
+    """Next bib for a confirmation made under the category lock (promotion, switch, group entry):
+    none where bibs are given at kit pick-up; reserved, lost and held numbers are passed over."""
+    if category.bib_at == Category.BibAt.PICKUP:
+        return None
+    skip = _kept_back(category) if category.bib_reserved or LostBib.objects.filter(
+        event_id=category.event_id).exists() else set()
+    while category.next_bib <= category.bib_end:
         bib = category.next_bib
         category.next_bib += 1
+        if bib in skip or (skip and Registration.objects.filter(event_id=category.event_id, bib=bib).exists()):
+            continue
         Category.objects.filter(pk=category.pk).update(next_bib=category.next_bib)
         return bib
+    Category.objects.filter(pk=category.pk).update(next_bib=category.next_bib)
     return _free_bib(category)
+
+
+def seat_bib(category: Category, claimed: int) -> int | None:
+    """The bib a seat claimed with `claimed` (the cursor's number, category row locked by the claim)
+    gives its rider: none where bibs are given at pick-up; a reserved number passed over."""
+    if category.bib_at == Category.BibAt.PICKUP:
+        return None
+    if claimed in bib_numbers(category.bib_reserved):
+        return take_bib(lock_category(category))
+    return claimed
 
 
 _CLAIM_SEAT = (
@@ -146,9 +172,12 @@ def claim_seat(category: Category) -> int | None:
     return bib
 
 
-def single_statement_possible() -> bool:
+def single_statement_possible(category: Category) -> bool:
+    """The one-statement sign-up (PostgreSQL) for a category whose next bib is the cursor's: not
+    where bibs are given at pick-up or some numbers are kept back (the two statements handle those)."""
     return (testutils.single_statement_claim and testutils.claim_override is None
-            and connection.vendor == "postgresql")
+            and connection.vendor == "postgresql" and category.bib_at == Category.BibAt.REGISTRATION
+            and not category.bib_reserved)
 
 
 # PostgreSQL: lock the category, claim the seat and insert the registration in one statement (a
@@ -227,9 +256,11 @@ def insert_two_statements(registration: Registration, *, pay_by: datetime.dateti
     now = registration.queued_at
     registration.checkin_key = registration.checkin_key or new_checkin_key()
     if bib is not None and pay_by is not None:
-        first, registration.bib, registration.hold_expires_at = Registration.Status.AWAITING, bib, pay_by
+        first, registration.hold_expires_at = Registration.Status.AWAITING, pay_by
+        registration.bib = seat_bib(registration.category, bib)
     elif bib is not None:
-        first, registration.confirmed_at, registration.bib = Registration.Status.CONFIRMED, now, bib
+        first, registration.confirmed_at = Registration.Status.CONFIRMED, now
+        registration.bib = seat_bib(registration.category, bib)
     elif registration.category.waitlist_enabled:
         first = Registration.Status.WAITLISTED
     else:
@@ -272,15 +303,18 @@ def bibs_renumber(*, event: Event) -> int:
     """Give every confirmed rider a bib from their category's range, in order of confirmation."""
     categories = list(Category.objects.select_for_update().filter(event=event))
     bib_ranges_check(categories)
-    Registration.objects.filter(event=event).update(bib=None)
+    categories = [c for c in categories if c.bib_at == Category.BibAt.REGISTRATION]  # pick-up bibs stay
+    Registration.objects.filter(event=event, category__in=categories).update(bib=None)
     count = 0
     for category in categories:
         riders = list(Registration.objects.filter(category=category, status__in=Registration.SEATED)
                       .order_by("confirmed_at", "queued_at", "pk"))
-        for number, registration in zip(range(category.bib_start, category.bib_end + 1), riders):
+        kept = _kept_back(category)
+        numbers = (n for n in range(category.bib_start, category.bib_end + 1) if n not in kept)
+        for number, registration in zip(numbers, riders):
             registration.bib = number
         Registration.objects.bulk_update(riders, ["bib"])
-        Category.objects.filter(pk=category.pk).update(confirmed_count=len(riders),
-                                                       next_bib=category.bib_start + len(riders))
+        last = max((r.bib for r in riders if r.bib is not None), default=category.bib_start - 1)
+        Category.objects.filter(pk=category.pk).update(confirmed_count=len(riders), next_bib=last + 1)
         count += len(riders)
     return count

@@ -27,6 +27,7 @@ from events.services.seats import (
     insert_two_statements,
     lock_category,
     new_checkin_key,
+    seat_bib,
     single_statement_possible,
     take_bib,
 )
@@ -119,7 +120,7 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
                                 id_consent_at=now if _gives_id(event, cleaned) else None)
     fee = category.fee_fen
     pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
-    single = single_statement_possible()
+    single = single_statement_possible(category)
     # A free seat on PostgreSQL outside any transaction: one statement, its own transaction. Otherwise
     # one transaction (a savepoint inside the caller's): the held seat's order, or the two statements.
     alone = single and not fee and not transaction.get_connection().in_atomic_block
@@ -173,9 +174,10 @@ def _code_entry(event: Event, category: Category, rider: User, answers: dict, ac
                 Category.objects.filter(pk=locked.pk).update(code_seats=F("code_seats") - 1,
                                                             confirmed_count=F("confirmed_count") + 1)
             else:
-                bib = claim_seat(locked)
-                if bib is None:
+                claimed = claim_seat(locked)
+                if claimed is None:
                     raise ServiceError(_("This category is full."), RegistrationCode.FULL)
+                bib = seat_bib(locked, claimed)
             pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if price_fen else None
             registration = Registration(
                 event=event, category=category, rider=rider, answers=answers, queued_at=now, bib=bib,

@@ -102,6 +102,14 @@ DEVICE_TEXT = {  # the app's words (static/js/checkin-device.js fills in the %(n
     "stopCamera": gettext_lazy("Stop the camera"),
     "noCamera": gettext_lazy("The camera is not available: read a photo of the code, or type it."),
     "noStorage": gettext_lazy("This browser cannot keep the start list: use the online check-in page."),
+    "bibHandedOut": gettext_lazy("Number of the bib handed out"),
+    "chipsHandedOut": gettext_lazy("Chip tags handed out (optional; scan or type, two at most)"),
+    "bibNumber": gettext_lazy("Type the number printed on the bib."),
+    "bibHeld": gettext_lazy("Bib %(bib)s is %(name)s's on this phone: hand out another one."),
+    "bibLost": gettext_lazy("Bib lost? Give a new one"),
+    "newBib": gettext_lazy("Number of the new bib"),
+    "giveNewBib": gettext_lazy("Give the new bib"),
+    "newBibGiven": gettext_lazy("New bib for %(name)s: %(bib)s"),
 }
 
 

@@ -126,7 +126,7 @@
     card.appendChild(el("p", {"class": "device-name", text: entry.name}));
     card.appendChild(el("p", {"class": "device-id", text: entry.id_last4 ? say(T.idCard, {last4: entry.id_last4})
       : T.noId}));
-    var facts = [T.bib + " " + (entry.bib === null ? "—" : entry.bib), entry.category,
+    var facts = [T.bib + " " + (bibOf(entry) === null ? "—" : bibOf(entry)), entry.category,
       T.statuses[entry.status] || entry.status];
     if (entry.phone_last4) { facts.push(say(T.phone, {last4: entry.phone_last4})); }
     if (entry.chips.length) { facts.push(T.chips + " " + entry.chips.join(", ")); }
@@ -136,18 +136,83 @@
         text: say(T.notValid, {status: T.statuses[entry.status] || entry.status})}));
       return;
     }
-    var actions = el("div", {"class": "actions"});
-    [["pickup", T.pickUp, T.pickedUpAt], ["checkin", T.checkIn, T.checkedInAt]].forEach(function (a) {
-      var at = doneAt(entry, a[0]);
-      if (at) {
-        card.appendChild(el("p", {"class": "muted", "data-done": a[0], text: say(a[2], {time: time(at)})}));
-      } else {
-        var button = el("button", {type: "button", "data-action": a[0], text: a[1]});
-        button.addEventListener("click", function () { act(a[0], entry, null); });
-        actions.appendChild(button);
+    var bib = bibOf(entry);
+    var pickedUp = doneAt(entry, "pickup");
+    if (pickedUp) {
+      card.appendChild(el("p", {"class": "muted", "data-done": "pickup", text: say(T.pickedUpAt, {time: time(pickedUp)})}));
+    } else {
+      card.appendChild(pickUpForm(entry, bib));
+    }
+    var checkedIn = doneAt(entry, "checkin");
+    if (checkedIn) {
+      card.appendChild(el("p", {"class": "muted", "data-done": "checkin", text: say(T.checkedInAt, {time: time(checkedIn)})}));
+    } else {
+      var button = el("button", {type: "button", "data-action": "checkin", text: T.checkIn});
+      button.addEventListener("click", function () { act("checkin", entry, null); });
+      card.appendChild(el("div", {"class": "actions"}, [button]));
+    }
+    if (bib !== null && pickedUp) { card.appendChild(lostBibForm(entry)); }
+  }
+  function bibOf(entry) {
+    var mark = marks.get(entry.registration);
+    return mark && mark.bib ? mark.bib : entry.bib;
+  }
+  function holderOf(number, entry) {  // another entry on this phone holding the number, if any
+    var found = null;
+    entries.forEach(function (e) { if (e.registration !== entry.registration && bibOf(e) === number) { found = e; } });
+    return found;
+  }
+  function numberField(id, label) {
+    var input = el("input", {type: "number", id: id, min: "1", inputmode: "numeric", required: "required"});
+    return [el("label", {"for": id, text: label}), input];
+  }
+  function problem(form, text) {
+    var old = form.querySelector(".field-problem");
+    if (old) { old.remove(); }
+    if (text) { form.appendChild(el("p", {"class": "message error field-problem", role: "alert", text: text})); }
+  }
+  function readBib(form, input, entry) {
+    var number = parseInt(input.value, 10);
+    if (!(number >= 1)) { problem(form, T.bibNumber); input.focus(); return null; }
+    var holder = holderOf(number, entry);
+    if (holder) { problem(form, say(T.bibHeld, {bib: number, name: holder.name})); input.focus(); return null; }
+    return number;
+  }
+  function pickUpForm(entry, bib) {
+    var form = el("form", {"class": "stacked device-pickup", id: "device-pickup", novalidate: "novalidate"});
+    var needBib = entry.bib_at === "pickup" && bib === null;
+    var bibInput = null;
+    if (needBib) {
+      var field = numberField("device-pickup-bib", T.bibHandedOut);
+      bibInput = field[1];
+      form.appendChild(el("p", {}, field));
+    }
+    var chips = el("input", {type: "text", id: "device-pickup-chips", autocomplete: "off", autocapitalize: "characters"});
+    form.appendChild(el("p", {}, [el("label", {"for": "device-pickup-chips", text: T.chipsHandedOut}), chips]));
+    form.appendChild(el("button", {type: "submit", "data-action": "pickup", text: T.pickUp}));
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var extra = {chips: chips.value.split(/[\s,，]+/).filter(Boolean).slice(0, 2)};
+      if (needBib) {
+        extra.bib = readBib(form, bibInput, entry);
+        if (extra.bib === null) { return; }
       }
+      act("pickup", entry, null, extra);
     });
-    card.appendChild(actions);
+    return form;
+  }
+  function lostBibForm(entry) {
+    var form = el("form", {"class": "stacked device-rebib", novalidate: "novalidate"});
+    var field = numberField("device-rebib-bib", T.newBib);
+    form.appendChild(el("p", {}, field));
+    form.appendChild(el("button", {type: "submit", "class": "secondary", "data-action": "rebib", text: T.giveNewBib}));
+    form.addEventListener("submit", function (event) {
+      event.preventDefault();
+      var number = readBib(form, field[1], entry);
+      if (number !== null) { act("rebib", entry, null, {bib: number}); }
+    });
+    var details = el("details", {"class": "device-lost"}, [el("summary", {text: T.bibLost}), form]);
+    return details;
   }
   function showCode(code, hash) {
     var id = byHash.get(hash);
@@ -175,7 +240,7 @@
     var hits = [];
     entries.forEach(function (e) {
       if (hits.length >= 20) { return; }
-      var match = digits ? (String(e.bib) === text || (text.length >= 3 && e.phone_last4.endsWith(text))
+      var match = digits ? (String(bibOf(e)) === text || (text.length >= 3 && e.phone_last4.endsWith(text))
         || (text.length === 4 && e.id_last4.toLowerCase() === text))
         : e.name.toLowerCase().indexOf(text) >= 0;
       if (match) { hits.push(e); }
@@ -184,7 +249,7 @@
     hits.forEach(function (e) {
       var button = el("button", {type: "button", "class": "link", text: e.name});
       button.addEventListener("click", function () { shown = e; showRider(e, "", ""); $("device-rider").focus(); });
-      var line = [T.bib + " " + (e.bib === null ? "—" : e.bib), e.category, T.statuses[e.status] || e.status];
+      var line = [T.bib + " " + (bibOf(e) === null ? "—" : bibOf(e)), e.category, T.statuses[e.status] || e.status];
       if (doneAt(e, "checkin")) { line.push(say(T.checkedInAt, {time: time(doneAt(e, "checkin"))})); }
       list.appendChild(el("li", {"class": "card", "data-registration": e.registration},
         [button, el("span", {"class": "muted", text: line.join(" · ")})]));
@@ -203,21 +268,24 @@
           state();
         });
       });
-      var what = c.action === "checkin" ? T.checkIn : T.pickUp;
+      var what = c.action === "checkin" ? T.checkIn : c.action === "rebib" ? T.giveNewBib : T.pickUp;
       list.appendChild(el("li", {"class": "card", "data-nonce": c.nonce, "data-reason": c.reason}, [
-        el("strong", {text: c.name || c.code || ""}),
+        el("strong", {text: (c.name || c.code || "") + (c.bib ? " · " + T.bib + " " + c.bib : "")}),
         el("span", {text: say(T.conflict, {action: what, time: time(c.at), message: c.message})}), button]));
     });
   }
 
   // --- actions ---------------------------------------------------------------------------------
-  function act(action, entry, code) {
+  function act(action, entry, code, extra) {
     meta.counter += 1;
     var item = {nonce: meta.device + "-" + String(meta.counter).padStart(6, "0"), action: action,
       at: new Date().toISOString(), device: meta.device, name: entry ? entry.name : ""};
     if (entry) { item.registration = entry.registration; } else { item.code = code; }
+    if (extra && extra.bib) { item.bib = extra.bib; }
+    if (extra && extra.chips && extra.chips.length) { item.chips = extra.chips; }
     var mark = entry ? (marks.get(entry.registration) || {registration: entry.registration}) : null;
-    if (mark) { mark[action] = item.at; }
+    if (mark && action !== "rebib") { mark[action] = item.at; }
+    if (mark && item.bib) { mark.bib = item.bib; }
     return write(["queue", "meta", "marks"], function (t) {
       t.objectStore("queue").put(item);
       t.objectStore("meta").put(meta, "meta");
@@ -226,12 +294,14 @@
       queue.push(item);
       if (mark) { marks.set(entry.registration, mark); }
       if (entry) {
-        var text = action === "checkin" ? say(T.checkedIn, {name: entry.name, bib: entry.bib === null ? "—" : entry.bib})
-          : say(T.pickedUp, {name: entry.name});
+        var number = bibOf(entry) === null ? "—" : bibOf(entry);
+        var text = action === "checkin" ? say(T.checkedIn, {name: entry.name, bib: number})
+          : action === "rebib" ? say(T.newBibGiven, {name: entry.name, bib: number}) : say(T.pickedUp, {name: entry.name});
         showRider(entry, text, "ok");
       } else {
         showRider(null, T.recorded, "ok");
       }
+      find($("device-find").value);
       state();
       if (navigator.onLine) { sync(); }
     });
@@ -260,6 +330,17 @@
         t.objectStore("meta").put(meta, "meta");
       });
     }).then(function () {
+      var settled = [];  // bibs this phone gave that the server now answers for
+      marks.forEach(function (mark) {
+        if (mark.bib && !queue.some(function (q) { return q.registration === mark.registration && q.bib; })) {
+          delete mark.bib;
+          settled.push(mark);
+        }
+      });
+      return settled.length ? write(["marks"], function (t) {
+        settled.forEach(function (mark) { t.objectStore("marks").put(mark); });
+      }) : null;
+    }).then(function () {
       byHash.clear();
       entries.forEach(function (e) { if (e.code_hash) { byHash.set(e.code_hash, e.registration); } });
       if (shown && entries.has(shown.registration)) { shown = entries.get(shown.registration); }
@@ -271,6 +352,8 @@
     var scans = batch.map(function (q) {
       var s = {nonce: q.nonce, action: q.action, at: q.at, device: q.device};
       if (q.registration !== undefined) { s.registration = q.registration; } else { s.code = q.code; }
+      if (q.bib) { s.bib = q.bib; }
+      if (q.chips) { s.chips = q.chips; }
       return s;
     });
     return fetch(data.sync, {method: "POST", credentials: "same-origin", headers: {
@@ -286,7 +369,7 @@
         var a = answered.get(q.nonce);
         if (a && a.outcome === "refused") {
           refused.push({nonce: q.nonce, action: q.action, at: q.at, name: q.name, code: q.code || "",
-            registration: q.registration, reason: a.reason, message: a.message});
+            registration: q.registration, bib: q.bib || null, reason: a.reason, message: a.message});
         }
       });
       return write(["queue", "conflicts", "marks"], function (t) {
@@ -294,7 +377,11 @@
         refused.forEach(function (c) {
           t.objectStore("conflicts").put(c);
           var mark = c.registration !== undefined && marks.get(c.registration);
-          if (mark) { delete mark[c.action]; t.objectStore("marks").put(mark); }
+          if (mark) {
+            delete mark[c.action];
+            if (c.bib) { delete mark.bib; }
+            t.objectStore("marks").put(mark);
+          }
         });
       }).then(function () {
         queue = queue.filter(function (q) { return !answered.has(q.nonce); });

@@ -14,8 +14,9 @@ import segno
 from django.contrib.auth.models import Group
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
+from playwright.sync_api import expect
 
-from events.models import CheckinScan, Registration
+from events.models import CheckinScan, LostBib, Registration
 from events.services import (
     checkin_code,
     event_create,
@@ -79,15 +80,23 @@ def test_two_phones_check_riders_in_with_no_signal_then_send_what_they_did(live_
                          ends_at=now + datetime.timedelta(days=1, hours=6),
                          registration_opens_at=now - datetime.timedelta(days=3),
                          registration_closes_at=now + datetime.timedelta(hours=12),
-                         categories=[{"name": "100公里", "name_en": "100 km", "capacity": 50}],
+                         categories=[{"name": "100公里", "name_en": "100 km", "capacity": 50, "bib_start": 1,
+                                      "bib_end": 100, "bib_reserved": "90-99"},
+                                     {"name": "50公里", "name_en": "50 km", "capacity": 50, "bib_start": 501,
+                                      "bib_end": 600, "bib_at": "pickup"}],
                          questions=[{"key": "id", "label": "身份证", "label_en": "ID card", "kind": "national_id"}])
     event_publish(event=event)
     names = ["李明", "王芳", "张伟", "陈静"]
     seats = [registration_create(
-        event=event, category=event.categories.get(), id_consent=True, fill_profile=True,
+        event=event, category=event.categories.get(name="100公里"), id_consent=True, fill_profile=True,
                                  rider=UserFactory(username=f"rider{i}", real_name=name, mobile=f"1380013800{i}"),
                                  answers={"id": national_id(i + 10)})[0] for i, name in enumerate(names)]
     li, wang, zhang, chen = seats
+    short = event.categories.get(name="50公里")  # bibs given at kit pick-up: the helper types the number
+    zhao, zhou = (registration_create(event=event, category=short, id_consent=True, fill_profile=True,
+                                      rider=UserFactory(username=f"short{i}", real_name=name),
+                                      answers={"id": national_id(i + 20)})[0]
+                  for i, name in enumerate(["赵敏", "周杰"]))
     first_device = organizer
     if tag == "zh":  # two volunteers on phones; at desktop size the organizer is one of the devices
         first_device = UserFactory(username="volunteer1", real_name="赵静")
@@ -97,7 +106,7 @@ def test_two_phones_check_riders_in_with_no_signal_then_send_what_they_did(live_
 
     a_context, a, a_violations = _device(browser, viewport, locale, base, first_device.username)
     b_context, b, b_violations = _device(browser, viewport, locale, base, volunteer.username)
-    assert a.locator("#device-state").get_attribute("data-count") == "4"
+    assert a.locator("#device-state").get_attribute("data-count") == "6"
     try:
         a_context.set_offline(True)
         b_context.set_offline(True)
@@ -117,15 +126,38 @@ def test_two_phones_check_riders_in_with_no_signal_then_send_what_they_did(live_
         a.locator("#device-rider [data-action=checkin]").click()
         a.wait_for_selector("#device-rider [data-outcome=ok]")
         _check_in_by_name(a, "王芳")
+        a.fill("#device-find", "赵敏")  # the 50 km: a bib from the stack, its number typed, a chip scanned
+        a.locator("#device-found button", has_text="赵敏").click()
+        a.locator("#device-pickup [data-action=pickup]").click()
+        a.wait_for_selector("#device-pickup .field-problem")  # no number typed: asked for it
+        a.fill("#device-pickup-bib", "505")
+        a.fill("#device-pickup-chips", "E2000505")
+        a.locator("#device-pickup [data-action=pickup]").click()
+        a.wait_for_selector("#device-rider [data-outcome=ok]")
+        assert "505" in a.locator("#device-rider").inner_text()
+        a.fill("#device-find", "李明")  # 李明 lost the bib: one of the spares (90-99) instead
+        a.locator("#device-found button", has_text="李明").click()
+        a.locator("#device-rider [data-action=pickup]").click()
+        a.wait_for_selector("#device-rider [data-done=pickup]")
+        a.locator("#device-rider .device-lost summary").click()
+        a.fill("#device-rebib-bib", "90")
+        a.locator("#device-rider [data-action=rebib]").click()
+        a.wait_for_selector("#device-rider [data-outcome=ok]")
         audit.check(a, f"{tag} check-in app offline")
         a.screenshot(path=str(SCREENSHOTS / f"checkin-device-offline-{tag}.png"))
 
         for name in ("张伟", "李明", "陈静"):  # 李明 on both phones; 陈静 cancelled meanwhile
             _check_in_by_name(b, name)
-        assert b.locator("#device-sync").get_attribute("data-waiting") == "3"
+        b.fill("#device-find", "周杰")  # the other phone hands out bib 505 too: it cannot know
+        b.locator("#device-found button", has_text="周杰").click()
+        b.fill("#device-pickup-bib", "505")
+        b.locator("#device-pickup [data-action=pickup]").click()
+        b.wait_for_selector("#device-rider [data-outcome=ok]")
+        assert b.locator("#device-sync").get_attribute("data-waiting") == "4"
         assert not CheckinScan.objects.exists()  # nothing reached the server while offline
-        taken = {(q["registration"], q["device"]): q["at"] for q in a.evaluate(QUEUE) + b.evaluate(QUEUE)}
-        assert len(taken) == 5
+        queued = a.evaluate(QUEUE) + b.evaluate(QUEUE)
+        taken = {(q["registration"], q["device"]): q["at"] for q in queued if q["action"] == "checkin"}
+        assert len(taken) == 5 and len(queued) == 9
 
         a_context.set_offline(False)
         b_context.set_offline(False)
@@ -137,24 +169,43 @@ def test_two_phones_check_riders_in_with_no_signal_then_send_what_they_did(live_
         a_context.set_offline(False)
         b_context.set_offline(False)
 
-    scans = list(CheckinScan.objects.order_by("at"))
-    assert len(scans) == 5 and len({s.nonce for s in scans}) == 5  # each action once
+    everything = list(CheckinScan.objects.order_by("at"))
+    assert len(everything) == 9 and len({s.nonce for s in everything}) == 9  # each action once
+    given = {s.registration_id: (s.outcome, s.reason) for s in everything if s.action == "pickup" and s.bib == 505}
+    assert sorted(given.values()) == [("applied", ""), ("refused", "bib_taken")]  # the first to reach us keeps it
+    holder = zhao if given[zhao.pk][0] == "applied" else zhou
+    assert Registration.objects.get(pk=holder.pk).bib == 505
+    assert Registration.objects.get(pk=(zhou if holder == zhao else zhao).pk).bib is None
+    zhao.refresh_from_db()
+    assert list(zhao.chips.values_list("tag", flat=True)) == (["E2000505"] if holder == zhao else [])
+    assert Registration.objects.get(pk=li.pk).bib == 90
+    assert LostBib.objects.filter(event=event, bib=li.bib, registration=li, replaced_by=90).exists()
+    scans = [s for s in everything if s.action == "checkin"]
     assert {(s.registration_id, s.device): s.at for s in scans} == {
         key: parse_datetime(at) for key, at in taken.items()}  # the phones' own times, not the sync's
     assert {s.registration_id for s in scans if s.outcome == "applied"} == {li.pk, wang.pk, zhang.pk}
     refused = [s for s in scans if s.outcome == "refused"]
     assert [(s.registration_id, s.reason) for s in refused] == [(chen.pk, "not_confirmed")]
+    loser, loser_name = (b, "周杰") if holder == zhao else (a, "赵敏")
+    if loser is a:
+        a.wait_for_selector("#device-conflicts:not([hidden])")
+    assert b.locator("#device-conflict-list li").count() == (2 if loser is b else 1)  # 陈静's check-in (, the bib)
     seats = {r.pk: r for r in Registration.objects.filter(pk__in=[r.pk for r in seats])}
     assert seats[li.pk].checked_in_at == min(s.at for s in scans if s.registration_id == li.pk)  # first stands
     assert seats[chen.pk].checked_in_at is None and seats[chen.pk].status == "cancelled"
 
-    conflict = b.locator("#device-conflict-list li")
-    assert conflict.count() == 1 and conflict.get_attribute("data-reason") == "not_confirmed"
+    conflict = b.locator("#device-conflict-list li[data-reason=not_confirmed]")
     assert "陈静" in conflict.inner_text()
+    assert loser_name in loser.locator("#device-conflict-list li[data-reason=bib_taken]").inner_text()
     audit.check(b, f"{tag} check-in app conflict")
-    b.screenshot(path=str(SCREENSHOTS / f"checkin-device-conflict-{tag}.png"))
-    conflict.locator("button").click()
-    b.wait_for_selector("#device-conflicts", state="hidden")
+    b.locator("#device-conflicts").screenshot(path=str(SCREENSHOTS / f"checkin-device-conflict-{tag}.png"))
+    for phone in (a, b):
+        phone.bring_to_front()  # (a page in the background gets no animation frames: no click)
+        items = phone.locator("#device-conflict-list li")
+        for left in range(items.count() - 1, -1, -1):  # one at a time: each click re-draws the list
+            items.first.locator("button").click()
+            expect(items).to_have_count(left)
+        phone.wait_for_selector("#device-conflicts", state="hidden")
 
     a.fill("#device-find", "张伟")  # the other phone's check-in reached this one with the pull
     assert a.locator("#device-found li").get_attribute("data-registration") == str(zhang.pk)
