@@ -2,7 +2,8 @@
 RuleBasedStateMachine drives the real services (sign-ups in two paid categories and a free one, an
 entry code, family and team entries, a ballot, transfers offered/accepted/declined, switches,
 withdrawals, expiry, waitlist offers, payments that arrive late, twice or for closed orders, event
-cancellation, check-ins and account deletion) and after every step checks the five invariants of
+cancellation, check-ins (online, and offline devices syncing later), lost bibs replaced by spares and
+account deletion) and after every step checks the five invariants of
 docs/registration.md: seats, money, identity, personal data, recorded edges.
 
 Runs in `make test` derandomized (the same sequences each run) with bounded examples (on PostgreSQL there); longer from
@@ -30,7 +31,7 @@ from core.errors import ServiceError
 from core.models import StatusChange
 from events import services as ev
 from events.exports import table
-from events.models import Category, Event, Registration, TransferOffer
+from events.models import Category, Event, LostBib, Registration, TransferOffer
 from events.services.checkin import registration_for_code
 from payments import providers
 from payments.models import EventPayment, Order, Payment, Refund
@@ -42,7 +43,8 @@ pytestmark = pytest.mark.django_db
 EXAMPLES = int(os.environ.get("LIFECYCLE_EXAMPLES", "12"))
 STEPS = int(os.environ.get("LIFECYCLE_STEPS", "25"))
 RIDERS = 5
-STATS = {"steps": 0, "sequences": 0, "groups_paid": 0, "scans_applied": 0, "scans_refused": 0}
+STATS = {"steps": 0, "sequences": 0, "groups_paid": 0, "scans_applied": 0, "scans_refused": 0, "rebibs_applied": 0,
+         "rebibs_refused": 0}
 
 
 def _paid(order, txn):
@@ -88,7 +90,8 @@ class Lifecycle(RuleBasedStateMachine):
             ends_at=now + datetime.timedelta(days=20, hours=5), registration_opens_at=now - datetime.timedelta(days=1),
             registration_closes_at=now + datetime.timedelta(days=10),
             transfer_deadline=now + datetime.timedelta(days=9),
-            categories=[{"name": "A", "capacity": 3, "fee_cny": Decimal("120"), "waitlist_enabled": True},
+            categories=[{"name": "A", "capacity": 3, "fee_cny": Decimal("120"), "waitlist_enabled": True,
+                         "bib_reserved": "990-999"},  # spares for lost bibs: the sign-up passes over them
                         {"name": "B", "capacity": 3, "fee_cny": Decimal("100"), "waitlist_enabled": True},
                         {"name": "F", "capacity": 2, "fee_cny": Decimal("0"), "waitlist_enabled": True},
                         {"name": "L", "capacity": 1, "fee_cny": Decimal("80"), "mode": "ballot"}])
@@ -101,6 +104,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.stale_codes: list[str] = []
         self.offline: list[ev.Scan] = []  # scanned on a device with no signal, not synced yet
         self.scans_made = 0
+        self.spares = iter(range(990, 1000))
         self.deleted: list[dict] = []
         self.txn = 0
         self.drawn = False
@@ -277,6 +281,16 @@ class Lifecycle(RuleBasedStateMachine):
             self.offline.append(ev.Scan(nonce=f"m{self.event.pk}-scan-{self.scans_made}", action="checkin",
                                         at=timezone.now(), device="phone", code=ev.checkin_code(seat)))
 
+    @rule(s=st.integers(0, 50))
+    def device_gives_a_new_bib(self, s):
+        """A rider of A lost the bib: a helper with no signal hands out one of the spares."""
+        seats = list(Registration.objects.filter(event=self.event, status="confirmed").order_by("pk"))
+        seat, spare = seats[s % len(seats)] if seats else None, next(self.spares, None)
+        if seat is not None and spare is not None:
+            self.scans_made += 1
+            self.offline.append(ev.Scan(nonce=f"m{self.event.pk}-scan-{self.scans_made}", action="rebib",
+                                        at=timezone.now(), device="phone", registration=seat.pk, bib=spare))
+
     def teardown(self):
         """At the end of every sequence the device scans whoever is still in play, finds a signal and
         syncs everything it holds, the scans taken before the sequence's later changes included."""
@@ -292,6 +306,11 @@ class Lifecycle(RuleBasedStateMachine):
             return
         for scan, answer in zip(batch, ev.checkins_sync(event=self.event, by=self.organizer, scans=batch),
                                 strict=True):
+            if scan.action == "rebib":  # applied only to a confirmed seat of A with a bib: its old one lost
+                STATS[f"rebibs_{answer.outcome}"] += 1
+                lost = LostBib.objects.filter(event=self.event, replaced_by=scan.bib, registration=scan.registration)
+                assert (answer.outcome == "applied") == lost.exists(), (scan, answer)
+                continue
             pk = registration_for_code(event=self.event, code=scan.code)
             seat = Registration.objects.filter(pk=pk).first() if pk else None
             STATS[f"scans_{answer.outcome}"] += 1
@@ -339,6 +358,7 @@ class Lifecycle(RuleBasedStateMachine):
             assert not seated.filter(rider__is_active=False).exists()  # no seat without a live holder
             bibs = list(seated.values_list("bib", flat=True))
             assert len(bibs) == len(set(bibs)) and None not in bibs
+            assert not set(bibs) & set(LostBib.objects.filter(event=self.event).values_list("bib", flat=True))
         active = Registration.objects.filter(event=self.event, status__in=Registration.ACTIVE)
         assert active.values("rider").distinct().count() == active.count()
 
@@ -439,6 +459,7 @@ def test_the_lifecycle_invariants_hold_over_random_sequences(django_capture_on_c
     assert STATS["groups_paid"] > 0  # the sequences reach a family's seats paid together
     # offline scans synced: applied, and refused for what changed while the device had no signal
     assert STATS["scans_applied"] > 0 and STATS["scans_refused"] > 0, str(STATS)
+    assert STATS["rebibs_applied"] > 0 and STATS["rebibs_refused"] > 0, str(STATS)  # both ways reached
     if os.environ.get("LIFECYCLE_REPORT"):  # bench/lifecycle_machine.py
         print(f"\nsequences {STATS['sequences']}, steps checked {STATS['steps']}, group payments "
               f"{STATS['groups_paid']}, {took:.1f} s, "
