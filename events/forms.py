@@ -217,6 +217,13 @@ class CategorySettingsForm(forms.ModelForm):
         return self.cleaned_data.get("bib_at") or self.instance.bib_at
 
 
+class ProxyForm(forms.Form):
+    """Someone the rider names to pick the kit up (services.registration_proxy_set checks them)."""
+
+    name = forms.CharField(label=_("their name, as on their ID card"), max_length=40, required=False)
+    mobile = forms.CharField(label=_("their mobile"), max_length=20, required=False)
+
+
 class QuotaGroupForm(forms.Form):
     rule = forms.ChoiceField(label=_("who"), choices=QuotaGroup.Rule.choices)
     share_percent = forms.IntegerField(label=_("share of the seats (%)"), min_value=1, max_value=100)

@@ -223,6 +223,12 @@ class Registration(models.Model):
     cancelled_at = models.DateTimeField(null=True, blank=True)
     checked_in_at = models.DateTimeField(_("checked in"), null=True, blank=True)
     picked_up_at = models.DateTimeField(_("kit picked up"), null=True, blank=True)  # race pack and bib (issue 28)
+    # someone the rider authorised to pick the kit up (issue 28): shown to the check-in helpers; goes
+    # with a transfer, an account's deletion and, after the event, with the ID numbers
+    proxy_name = models.CharField(_("kit picked up by (name)"), max_length=40, blank=True, default="", db_default="",
+                                  validators=[one_line])  # (db_default: the one-statement sign-up names no column)
+    proxy_mobile = models.CharField(_("kit picked up by (mobile)"), max_length=20, blank=True, default="",
+                                    db_default="")
     transferred_from = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
                                          related_name="+", db_index=False)  # partial index below
     result = models.CharField(_("result"), max_length=10, choices=Result.choices, blank=True)

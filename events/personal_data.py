@@ -53,6 +53,7 @@ def erase(user: Any) -> None:
     for registration in Registration.objects.filter(rider=user).select_related("event"):
         registration.rider_age = user.age_on(registration.event.starts_at.date()) if user.date_of_birth else None
         registration.answers = {}
-        registration.save(update_fields=["rider_age", "answers"])
+        registration.proxy_name = registration.proxy_mobile = ""  # the person named for the kit pick-up too
+        registration.save(update_fields=["rider_age", "answers", "proxy_name", "proxy_mobile"])
     Registration.objects.filter(transferred_from=user).update(transferred_from=None)
     EventHelper.objects.filter(user=user).delete()  # a check-in helper's role goes with the account

@@ -61,7 +61,7 @@ from events.services.lifecycle import (
 from events.services.outbox import mail_on_commit
 from events.services.paid import registration_paid, registrations_payment_lapsed
 from events.services.privacy import id_access_log, national_ids_erase
-from events.services.raceday import Scan, ScanAnswer, ScanReason, checkins_sync
+from events.services.raceday import Scan, ScanAnswer, ScanReason, checkins_sync, registration_proxy_set
 from events.services.results import results_import
 from events.services.seats import bibs_renumber, lock_seat, seats_lock
 from events.services.signup import (
@@ -130,6 +130,7 @@ __all__ = [
     "registration_hold_decline",
     "registration_move",
     "registration_paid",
+    "registration_proxy_set",
     "registration_switch",
     "registration_transfer",
     "registration_window_error",

@@ -55,6 +55,7 @@ class RegistrationCode(StrEnum):
     DEFERRAL_CLOSED = "deferral_closed"
     GUARDIAN = "guardian"
     REAL_NAME = "real_name"
+    PROXY = "proxy"
 
 
 def no_such_category() -> ServiceError:

@@ -36,6 +36,9 @@ def national_ids_erase(*, now: datetime.datetime | None = None) -> int:
                     changed.append(registration)
             Registration.objects.bulk_update(changed, ["answers"], batch_size=500)
             erased += len(changed)
+    # the people riders named to pick their kits up: with the ID numbers, the same time after the event
+    Registration.objects.filter(event__ends_at__lt=cutoff).exclude(proxy_name="", proxy_mobile="").update(
+        proxy_name="", proxy_mobile="")
     log.info("national ID numbers erased from %s registrations (events ended before %s)", erased, cutoff.date())
     return erased
 

@@ -13,16 +13,21 @@ from dataclasses import dataclass
 from enum import StrEnum
 from functools import partial
 
+from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from accounts.models import User
+from accounts.validators import normalize_phone
+from core.errors import ServiceError
 from events import testutils
 from events.bibs import bib_numbers
 from events.models import Category, CheckinScan, ChipTag, Event, LostBib, Registration
 from events.services.checkin import code_ids, code_matches
 from events.services.chips import MAX_TAGS, TAG, tag_normalize
+from events.services.errors import RegistrationCode
 from events.signals import registrations_changed
 
 SYNC_LIMIT = 500  # items a batch; a device sends the rest in the next one
@@ -267,3 +272,28 @@ class _Bibs:
     def save(self) -> None:
         LostBib.objects.bulk_create(sorted(self.new_lost, key=lambda lost: lost.bib))
         ChipTag.objects.bulk_create(sorted(self.new_tags, key=lambda chip: chip.tag))
+
+
+@transaction.atomic
+def registration_proxy_set(*, registration: Registration, name: str, mobile: str) -> Registration:
+    """The rider authorises someone to pick the kit up (Chinese races forbid proxy pick-up unless
+    authorised): their name and mobile, shown to the check-in helpers, who check that person's ID
+    card. Both empty: nobody but the rider. Until the event starts, for a confirmed entry."""
+    locked = Registration.objects.select_for_update().select_related("event").get(pk=registration.pk)
+    if locked.status != Registration.Status.CONFIRMED or locked.event.starts_at <= timezone.now():
+        raise ServiceError(gettext("Only a confirmed entry can name someone to pick up its kit, until the event "
+                                   "starts."),
+                           RegistrationCode.PROXY)
+    name, mobile = " ".join((name or "").split()), (mobile or "").strip()
+    if name or mobile:
+        if not name or len(name) > 40:
+            raise ServiceError(gettext("Give the name of the person who picks up the kit, as on their ID card."),
+                               RegistrationCode.PROXY, field="proxy_name")
+        try:
+            mobile = normalize_phone(mobile)
+        except ValidationError as error:
+            raise ServiceError(error.messages[0], RegistrationCode.PROXY, field="proxy_mobile") from error
+    locked.proxy_name, locked.proxy_mobile = name, mobile
+    locked.save(update_fields=["proxy_name", "proxy_mobile"])
+    transaction.on_commit(partial(registrations_changed.send, sender=Event, event=locked.event))
+    return locked

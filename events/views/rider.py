@@ -22,7 +22,7 @@ from core.parse import whole_number
 from core.signals import reply_items
 from core.views import shown_on
 from events import services
-from events.forms import CompanionForm, RegistrationForm, SwitchCategoryForm, TransferForm
+from events.forms import CompanionForm, ProxyForm, RegistrationForm, SwitchCategoryForm, TransferForm
 from events.mail import qr_svg
 from events.models import Event, Registration
 from events.selectors import (
@@ -87,6 +87,9 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_change": services.registration_window_error(event) is None,
         "can_defer": (registration.status == Status.CONFIRMED and event.deferral_deadline is not None
                       and timezone.now() <= event.deferral_deadline),
+        "can_name_proxy": (registration.status == Status.CONFIRMED and event.kind != "club_ride"
+                           and timezone.now() < event.starts_at),
+        "proxy_form": ProxyForm(initial={"name": registration.proxy_name, "mobile": registration.proxy_mobile}),
     })
 
 
@@ -186,9 +189,23 @@ def defer(request: HttpRequest, registration: Registration) -> HttpResponse:
     return _back(registration)
 
 
+def proxy(request: HttpRequest, registration: Registration) -> HttpResponse:
+    """Name someone to pick the kit up (or nobody but the rider, with `clear`)."""
+    form = ProxyForm(request.POST)
+    if form.is_valid():
+        clear = bool(request.POST.get("clear"))
+        with shown_on(request) as outcome:
+            services.registration_proxy_set(registration=registration, name="" if clear else form.cleaned_data["name"],
+                                            mobile="" if clear else form.cleaned_data["mobile"])
+        if outcome.ok:
+            named = _("%(name)s may pick up your kit with their ID card.") % {"name": form.cleaned_data["name"]}
+            messages.success(request, _("Only you can pick up your kit.") if clear else named)
+    return _back(registration)
+
+
 ACTIONS: dict[str, Callable[[HttpRequest, Registration], HttpResponse]] = {
     "confirm": confirm_hold, "answers": give_answers, "cancel": cancel, "switch": switch, "transfer": transfer,
-    "withdraw_transfer": withdraw_transfer, "defer": defer,
+    "withdraw_transfer": withdraw_transfer, "defer": defer, "proxy": proxy,
 }
 
 

@@ -126,6 +126,10 @@
     card.appendChild(el("p", {"class": "device-name", text: entry.name}));
     card.appendChild(el("p", {"class": "device-id", text: entry.id_last4 ? say(T.idCard, {last4: entry.id_last4})
       : T.noId}));
+    if (entry.proxy_name) {
+      card.appendChild(el("p", {"class": "notice device-proxy", text: say(T.proxy, {name: entry.proxy_name,
+        last4: entry.proxy_phone_last4})}));
+    }
     var facts = [T.bib + " " + (bibOf(entry) === null ? "—" : bibOf(entry)), entry.category,
       T.statuses[entry.status] || entry.status];
     if (entry.phone_last4) { facts.push(say(T.phone, {last4: entry.phone_last4})); }
@@ -481,7 +485,10 @@
     $("device-code-input").value = "";
   });
   $("device-find").addEventListener("input", function () { find(this.value); });
-  $("device-sync-now").addEventListener("click", function () { sync(); });
+  $("device-sync-now").addEventListener("click", function () {  // by hand: the whole list again (names, proxies)
+    if (!busy) { meta.cursor = ""; }
+    sync();
+  });
   window.addEventListener("online", function () { state(); sync(); });
   window.addEventListener("offline", state);
 

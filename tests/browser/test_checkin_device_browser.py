@@ -25,6 +25,7 @@ from events.services import (
     helper_join_code,
     registration_cancel,
     registration_create,
+    registration_proxy_set,
 )
 from tests.browser.audit import Audit
 from tests.browser.conftest import SCREENSHOTS, SIZES, csp_watch, log_in
@@ -92,6 +93,7 @@ def test_two_phones_check_riders_in_with_no_signal_then_send_what_they_did(live_
                                  rider=UserFactory(username=f"rider{i}", real_name=name, mobile=f"1380013800{i}"),
                                  answers={"id": national_id(i + 10)})[0] for i, name in enumerate(names)]
     li, wang, zhang, chen = seats
+    registration_proxy_set(registration=wang, name="王小二", mobile="13912345678")  # her brother picks up her kit
     short = event.categories.get(name="50公里")  # bibs given at kit pick-up: the helper types the number
     zhao, zhou = (registration_create(event=event, category=short, id_consent=True, fill_profile=True,
                                       rider=UserFactory(username=f"short{i}", real_name=name),
@@ -126,6 +128,7 @@ def test_two_phones_check_riders_in_with_no_signal_then_send_what_they_did(live_
         a.locator("#device-rider [data-action=checkin]").click()
         a.wait_for_selector("#device-rider [data-outcome=ok]")
         _check_in_by_name(a, "王芳")
+        assert "王小二" in a.locator("#device-rider .device-proxy").inner_text()  # the helper sees who may
         a.fill("#device-find", "赵敏")  # the 50 km: a bib from the stack, its number typed, a chip scanned
         a.locator("#device-found button", has_text="赵敏").click()
         a.locator("#device-pickup [data-action=pickup]").click()

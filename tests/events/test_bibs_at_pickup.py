@@ -118,7 +118,7 @@ def _race(event, organizer, scans_by_device):
     def device(name, scans):
         try:
             answers[name] = _sync(event, organizer, *scans)
-        except Exception as error:  # noqa: BLE001 - every error counts against the test
+        except Exception as error:  # every error counts against the test
             errors.append(error)
         finally:
             connections.close_all()

@@ -255,7 +255,7 @@ def test_four_devices_sync_1250_actions_each_at_once_none_lost_none_applied_twic
             for batch in (actions[:500], actions[500:1000], actions[1000:], actions[:500]):
                 got += checkins_sync(event=event, by=organizer, scans=batch)
             answers[d] = got
-        except Exception as error:  # noqa: BLE001 - reported below
+        except Exception as error:  # reported below
             errors.append(error)
         finally:
             connections.close_all()
