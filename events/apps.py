@@ -11,8 +11,10 @@ class EventsConfig(AppConfig):
         # may not be imported before the app registry is ready
         from core import outbox  # noqa: PLC0415
         from events import notifications  # noqa: PLC0415
+        from events.services.field import TOPIC as FIELD_TOPIC  # noqa: PLC0415
 
         outbox.register(notifications.TOPIC, notifications.render, recipient=notifications.recipient)
+        outbox.register(FIELD_TOPIC, notifications.render_field)
         from core import personal_data  # noqa: PLC0415
         from events import personal_data as mine  # noqa: PLC0415
 

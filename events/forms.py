@@ -14,9 +14,10 @@ from accounts.validators import normalize_phone
 from core.i18n import localized
 from core.money import YuanField
 from events import idcard
-from events.models import Category, Event, Question, QuotaGroup
+from events.models import Category, Event, FieldMessage, Question, QuotaGroup
 from events.questions import TEXT_MAX_LENGTH, choices
 from events.services import answers_clean
+from events.services.field import MAX_LENGTH
 from routes.models import Route
 from routes.selectors import routes_published
 
@@ -222,6 +223,23 @@ class ProxyForm(forms.Form):
 
     name = forms.CharField(label=_("their name, as on their ID card"), max_length=40, required=False)
     mobile = forms.CharField(label=_("their mobile"), max_length=20, required=False)
+
+
+class FieldMessageForm(forms.Form):
+    audience = forms.ChoiceField(label=_("send to"), choices=FieldMessage.Audience.choices)
+    category = forms.ModelChoiceField(label=_("category"), queryset=Category.objects.none(),
+                                      required=False)
+    by_sms = forms.BooleanField(label=_("by SMS"), required=False, initial=True)
+    by_email = forms.BooleanField(label=_("by e-mail"), required=False, initial=True)
+    text = forms.CharField(label=_("message"), max_length=MAX_LENGTH,
+                           widget=forms.Textarea(attrs={"rows": 4, "maxlength": MAX_LENGTH}))
+
+    def __init__(self, *args, event: Event, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["category"].queryset = event.categories.all()
+
+    def spec(self) -> dict:
+        return {key: self.cleaned_data[key] for key in ("audience", "category", "by_sms", "by_email", "text")}
 
 
 class QuotaGroupForm(forms.Form):

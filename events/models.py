@@ -489,3 +489,36 @@ class LostBib(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}:{self.bib} -> {self.replaced_by}"
+
+
+class FieldMessage(models.Model):
+    """A message the organizer sent to the riders of an event (issue 28: messages to the field), kept
+    on the event: to whom, by which channels, how many, the SMS estimate; each recipient's message is
+    an outbox row keyed `field:<message>:<registration>` (sent once)."""
+
+    class Audience(models.TextChoices):
+        ALL = "all", _("every confirmed rider")
+        CATEGORY = "category", _("the confirmed riders of one category")
+        NOT_PICKED_UP = "not_picked_up", _("confirmed riders who have not picked up their kit")
+        NOT_CHECKED_IN = "not_checked_in", _("confirmed riders not checked in yet")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="field_messages")
+    audience = models.CharField(_("send to"), max_length=16, choices=Audience.choices)
+    category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                                 verbose_name=_("category"))
+    by_sms = models.BooleanField(_("by SMS"), default=True)
+    by_email = models.BooleanField(_("by e-mail"), default=True)
+    text = models.TextField(_("message"), max_length=300)
+    recipients = models.PositiveIntegerField(_("recipients"))
+    sms_count = models.PositiveIntegerField(_("text messages"))
+    sms_cost_fen = models.PositiveIntegerField(_("SMS cost estimate (fen)"))
+    by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+")
+    created_at = models.DateTimeField(_("sent at"))
+
+    class Meta:
+        verbose_name = _("message to the field")
+        verbose_name_plural = _("messages to the field")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.event_id}: {self.text[:40]}"

@@ -4,15 +4,20 @@ from __future__ import annotations
 
 import datetime
 
+from django.conf import settings
 from django.core.mail import EmailMessage
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import gettext as _
 
 from accounts.selectors import message_channels
 from core import outbox
+from core.i18n import localized
 from core.models import Outbox
 from core.sms import Sms
 from events.mail import build, sms_for
-from events.models import Event, Registration
+from events.models import Event, FieldMessage, Registration
+from events.services.field import number_of
+from events.services.field import sms_text as field_sms_text
 from events.services.outbox import TOPIC
 
 
@@ -31,6 +36,25 @@ def render(row: Outbox) -> list[EmailMessage | Sms] | None:
     text = sms_for(registration, row.kind, to=person) if "sms" in channels else None
     if text is not None:
         messages.append(text)
+    return messages or None
+
+
+def render_field(row: Outbox) -> list[EmailMessage | Sms] | None:
+    """A message to the field for one rider, by the channels the organizer chose among those the
+    rider has (services/field.py); None when the message or the rider is gone."""
+    message = FieldMessage.objects.select_related("event").filter(pk=row.object_id).first()
+    person = row.recipient
+    if message is None or person is None:
+        return None
+    messages: list[EmailMessage | Sms] = []
+    with translation.override(person.language or settings.LANGUAGE_CODE):
+        title = localized(message.event, "title")
+        if message.by_email and person.email:
+            subject = _("%(event)s: a message from the organizer") % {"event": title}
+            messages.append(EmailMessage(subject, message.text, to=[person.email]))
+    if message.by_sms and number_of(person):
+        messages.append(Sms(phone=number_of(person), kind="field", text=field_sms_text(message.event, message.text),
+                            params={"event": title[:20], "content": message.text}))
     return messages or None
 
 

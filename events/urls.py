@@ -20,6 +20,7 @@ urlpatterns = [
     path("<str:slug>/checkin/device/sw.js", views.checkin_device_worker, name="checkin-device-worker"),
     path("<str:slug>/checkin/device/manifest.webmanifest", views.checkin_device_manifest,
          name="checkin-device-manifest"),
+    path("<str:slug>/messages/", views.field_messages, name="field-messages"),
     path("<str:slug>/helpers/", views.helpers_page, name="helpers"),
     path("<str:slug>/helpers/join/<str:code>/", views.helper_join_page, name="helper-join"),
     path("<str:slug>/export/<str:kind>.csv", views.export, name="export"),

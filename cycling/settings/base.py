@@ -176,6 +176,10 @@ ACCOUNT_RATE_LIMITS = {
 SMS_BACKEND = env("SMS_BACKEND", default="console")
 SMS_SIGN_NAME = env("SMS_SIGN_NAME", default="")
 SMS_TEMPLATES = env.json("SMS_TEMPLATES", default={})  # {"code": "SMS_123", "confirmed": "SMS_124", ...}
+# A text message part's price (fen) for the organizer's estimate before a message to the field
+# (issue 28): ¥0.05, about what the SMS clouds charge in mainland China
+SMS_PRICE_FEN = env.int("SMS_PRICE_FEN", default=5)
+FIELD_MESSAGES_PER_HOUR = env.int("FIELD_MESSAGES_PER_HOUR", default=6)
 SMS_DAILY_CAP_PER_NUMBER = env.int("SMS_DAILY_CAP_PER_NUMBER", default=10)
 # The texts a stranger can make us send by typing a number (a code, "no account", "account exists"),
 # counted in the database (core.sms.claim) so they hold while Redis is down: (count, seconds).

@@ -5,12 +5,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from django.db.models import Max, QuerySet
+from django.db.models import Count, Max, Q, QuerySet
 from django.http import Http404
 
-from core.models import StatusChange
+from core.models import Outbox, StatusChange
 from core.transitions import subject_of
-from events.models import CheckinScan, Event, EventHelper, Question, Registration
+from events.models import CheckinScan, Event, EventHelper, FieldMessage, Question, Registration
 from events.selectors import event_get, is_organizer
 
 SUBJECT = subject_of(Registration)  # a registration's status moves, as core.transitions records them
@@ -66,3 +66,16 @@ def device_start_list(*, event: Event, since: tuple[int, int] | None = None) -> 
         rows = rows.filter(pk__in=moved) | rows.filter(pk__in=scanned)
     ids = [q.key for q in event.questions.all() if q.kind == Question.Kind.NATIONAL_ID]
     return DeviceList(f"{cursor[0]}.{cursor[1]}", since is None, list(rows), ids)
+
+
+def field_messages_kept(*, event: Event, limit: int = 50) -> list[FieldMessage]:
+    """The messages sent to the event's riders, newest first, each with `delivery`: its outbox rows
+    sent, waiting and failed (keyed field:<message>:<entry>, services/field.py)."""
+    kept = list(event.field_messages.select_related("category", "by")[:limit])
+    for message in kept:
+        message.delivery = Outbox.objects.filter(  # type: ignore[attr-defined]
+            key__startswith=f"field:{message.pk}:").aggregate(
+            sent=Count("pk", filter=Q(status__in=[Outbox.Status.SENT, Outbox.Status.SKIPPED])),
+            pending=Count("pk", filter=Q(status=Outbox.Status.PENDING)),
+            failed=Count("pk", filter=Q(status=Outbox.Status.FAILED)))
+    return kept

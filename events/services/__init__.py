@@ -39,6 +39,7 @@ from events.services.chips import chips_import
 from events.services.codes import deferral_codes_issue, entry_codes_create, entry_codes_import, entry_codes_release
 from events.services.errors import EventCode, RegistrationCode, no_such_category
 from events.services.family import registrations_create_family
+from events.services.field import FieldPreview, field_message_preview, field_message_send
 from events.services.helpers import helper_join, helper_join_code, helper_remove, helpers_link_renew
 from events.services.history import PastEntry, registrations_record_past
 from events.services.holds import (
@@ -78,6 +79,7 @@ __all__ = [
     "CheckinOutcome",
     "CheckinResult",
     "EventCode",
+    "FieldPreview",
     "PastEntry",
     "RegistrationCode",
     "Scan",
@@ -108,6 +110,8 @@ __all__ = [
     "event_publish",
     "event_registration_pause",
     "event_update",
+    "field_message_preview",
+    "field_message_send",
     "helper_join",
     "helper_join_code",
     "helper_remove",

@@ -17,6 +17,7 @@ class EventCode(StrEnum):
     HAS_ENTRIES = "has_entries"
     PAST_ENTRY = "past_entry"
     HELPER_LINK = "helper_link"
+    FIELD_MESSAGE = "field_message"
 
 
 class RegistrationCode(StrEnum):

@@ -2,6 +2,7 @@
 events and family entry), ``organizer`` (an event's organizers); ``common`` holds what several
 share. Views only show: they read through events.selectors and write through events.services."""
 
+from events.views.field import field_messages
 from events.views.helpers import (
     checkin_device,
     checkin_device_manifest,
@@ -50,6 +51,7 @@ __all__ = [
     "event_manage",
     "export",
     "family_entry",
+    "field_messages",
     "helper_join_page",
     "helpers_page",
     "id_log",

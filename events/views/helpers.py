@@ -103,7 +103,10 @@ DEVICE_TEXT = {  # the app's words (static/js/checkin-device.js fills in the %(n
     "noCamera": gettext_lazy("The camera is not available: read a photo of the code, or type it."),
     "noStorage": gettext_lazy("This browser cannot keep the start list: use the online check-in page."),
     "bibHandedOut": gettext_lazy("Number of the bib handed out"),
-    "chipsHandedOut": gettext_lazy("Chip tags handed out (optional; scan or type, two at most)"),
+    "chipsHandedOut": gettext_lazy("Chip tags handed out (optional; scan or type; two at most, separated by a "
+                                   "comma)"),
+    "removed": gettext_lazy("this phone may no longer check riders in at this event: ask the organizer (the "
+                            "waiting actions are kept)"),
     "bibNumber": gettext_lazy("Type the number printed on the bib."),
     "bibHeld": gettext_lazy("Bib %(bib)s is %(name)s's on this phone: hand out another one."),
     "bibLost": gettext_lazy("Bib lost? Give a new one"),

@@ -21,7 +21,7 @@
   var meta = {cursor: "", device: "", counter: 0, lastSync: ""};
   var shown = null;          // the entry (or unknown code) on the rider card
   var busy = false;
-  var signedOut = false;
+  var signedOut = "";        // why the server refused this phone: "signIn" or "removed" (a key of T)
 
   function say(template, values) {
     return template.replace(/%\((\w+)\)s/g, function (_, key) { return values[key]; });
@@ -102,7 +102,7 @@
     var sync = [];
     sync.push(queue.length ? say(T.waiting, {n: queue.length}) : T.nothingWaiting);
     if (meta.lastSync) { sync.push(say(T.lastSync, {time: time(meta.lastSync)})); }
-    if (signedOut) { sync.push(T.signIn); }
+    if (signedOut) { sync.push(T[signedOut]); }
     $("device-sync").textContent = sync.join(" · ");
     $("device-sync").dataset.waiting = String(queue.length);
     renderConflicts();
@@ -196,7 +196,8 @@
     form.appendChild(el("button", {type: "submit", "data-action": "pickup", text: T.pickUp}));
     form.addEventListener("submit", function (event) {
       event.preventDefault();
-      var extra = {chips: chips.value.split(/[\s,，]+/).filter(Boolean).slice(0, 2)};
+      var extra = {chips: chips.value.split(/[,，;；\n]+/).map(function (t) { return t.trim(); })
+        .filter(Boolean).slice(0, 2)};  // a tag may be printed with spaces: only commas part two
       if (needBib) {
         extra.bib = readBib(form, bibInput, entry);
         if (extra.bib === null) { return; }
@@ -282,7 +283,8 @@
   // --- actions ---------------------------------------------------------------------------------
   function act(action, entry, code, extra) {
     meta.counter += 1;
-    var item = {nonce: meta.device + "-" + String(meta.counter).padStart(6, "0"), action: action,
+    var item = {nonce: meta.device + "-" + String(meta.counter).padStart(6, "0") + "-" +  // (two tabs: never one nonce)
+      Math.random().toString(36).slice(2, 6), action: action,
       at: new Date().toISOString(), device: meta.device, name: entry ? entry.name : ""};
     if (entry) { item.registration = entry.registration; } else { item.code = code; }
     if (extra && extra.bib) { item.bib = extra.bib; }
@@ -319,11 +321,12 @@
   function pull() {
     var url = data.startList + (meta.cursor ? "?since=" + encodeURIComponent(meta.cursor) : "");
     return fetch(url, {credentials: "same-origin", headers: {Accept: "application/json"}}).then(function (r) {
-      if (r.status === 401 || r.status === 403) { signedOut = true; throw new Error("signed out"); }
+      if (r.status === 401 || r.status === 403) { signedOut = "signIn"; throw new Error("signed out"); }
+      if (r.status === 404) { signedOut = "removed"; throw new Error("no longer a helper"); }
       if (!r.ok) { throw new Error("HTTP " + r.status); }
       return r.json();
     }).then(function (list) {
-      signedOut = false;
+      signedOut = "";
       if (list.full) { entries.clear(); byHash.clear(); }
       list.entries.forEach(keep);
       meta.cursor = list.cursor;
@@ -363,7 +366,8 @@
     return fetch(data.sync, {method: "POST", credentials: "same-origin", headers: {
       "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrf()},
       body: JSON.stringify({scans: scans})}).then(function (r) {
-      if (r.status === 401 || r.status === 403) { signedOut = true; throw new Error("signed out"); }
+      if (r.status === 401 || r.status === 403) { signedOut = "signIn"; throw new Error("signed out"); }
+      if (r.status === 404) { signedOut = "removed"; throw new Error("no longer a helper"); }
       if (!r.ok) { throw new Error("HTTP " + r.status); }
       return r.json();
     }).then(function (answer) {
