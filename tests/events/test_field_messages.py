@@ -27,8 +27,10 @@ from tests.factories import UserFactory
 def field(make_event, organizer):
     event = make_event(categories=[{"name": "100公里", "capacity": 3}, {"name": "50公里", "capacity": 2}])
     long, short = event.categories.order_by("position")
-    people = [UserFactory(mobile="+8613800138001"), UserFactory(mobile="+8613800138002", email="", verified_email=False),
-              UserFactory(email="", verified_email=False), UserFactory(mobile="+8613800138004"), UserFactory(), UserFactory()]
+    people = [UserFactory(mobile="+8613800138001"),
+              UserFactory(mobile="+8613800138002", email="", verified_email=False),
+              UserFactory(email="", verified_email=False),  # neither a mobile nor an address
+              UserFactory(mobile="+8613800138004"), UserFactory(), UserFactory()]
     seats = [registration_create(event=event, category=long, rider=p)[0] for p in people[:4]]  # the 4th waits
     seats += [registration_create(event=event, category=short, rider=p)[0] for p in people[4:]]
     registration_cancel(registration=seats[5])
