@@ -42,7 +42,9 @@ def table(*, event: Event, kind: str) -> tuple[Sequence[str], Iterable[Sequence[
                 ([r.bib or "", r.rider.real_name, _national_ids(questions, r), r.rider.get_gender_display(),
                   r.rider.date_of_birth or "", r.rider.mobile, r.rider.emergency_contact_name,
                   r.rider.emergency_contact_phone] for r in confirmed.iterator(chunk_size=500)))
-    return ([_("Bib"), _("Category"), _("Display name"), _("Real name"), _("Chip tags"), _("Checked in")],
+    return ([_("Bib"), _("Category"), _("Display name"), _("Real name"), _("Chip tags"), _("Checked in"),
+             _("Start wave")],
             ([r.bib or "", r.category.name, r.rider.display_name, r.rider.real_name,
-              " ".join(sorted(c.tag for c in r.chips.all())), times.when(r.checked_in_at, event, "H:i")]
-             for r in confirmed.prefetch_related("chips").iterator(chunk_size=500)))
+              " ".join(sorted(c.tag for c in r.chips.all())), times.when(r.checked_in_at, event, "H:i"),
+              f"{r.wave.name} {times.when(r.wave.starts_at, event, 'H:i')}" if r.wave else ""]
+             for r in confirmed.select_related("wave").prefetch_related("chips").iterator(chunk_size=500)))

@@ -14,7 +14,7 @@ from accounts.validators import normalize_phone
 from core.i18n import localized
 from core.money import YuanField
 from events import idcard
-from events.models import Category, Event, FieldMessage, Question, QuotaGroup
+from events.models import Category, Event, FieldMessage, Question, QuotaGroup, Wave
 from events.questions import TEXT_MAX_LENGTH, choices
 from events.services import answers_clean
 from events.services.field import MAX_LENGTH
@@ -229,6 +229,7 @@ class FieldMessageForm(forms.Form):
     audience = forms.ChoiceField(label=_("send to"), choices=FieldMessage.Audience.choices)
     category = forms.ModelChoiceField(label=_("category"), queryset=Category.objects.none(),
                                       required=False)
+    wave = forms.ModelChoiceField(label=_("start wave"), queryset=Wave.objects.none(), required=False)
     by_sms = forms.BooleanField(label=_("by SMS"), required=False, initial=True)
     by_email = forms.BooleanField(label=_("by e-mail"), required=False, initial=True)
     text = forms.CharField(label=_("message"), max_length=MAX_LENGTH,
@@ -237,9 +238,38 @@ class FieldMessageForm(forms.Form):
     def __init__(self, *args, event: Event, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["category"].queryset = event.categories.all()
+        self.fields["wave"].queryset = Wave.objects.filter(category__event=event).select_related("category")
+        self.fields["wave"].label_from_instance = lambda w: f"{localized(w.category, 'name')} · {w.name}"
 
     def spec(self) -> dict:
-        return {key: self.cleaned_data[key] for key in ("audience", "category", "by_sms", "by_email", "text")}
+        return {key: self.cleaned_data[key] for key in ("audience", "category", "wave", "by_sms", "by_email", "text")}
+
+
+class WaveForm(forms.Form):
+    name = forms.CharField(label=_("wave"), max_length=40)
+    starts_at = forms.DateTimeField(label=_("start time"), widget=forms.DateTimeInput(
+        attrs={"type": "datetime-local"}, format="%Y-%m-%dT%H:%M"))
+    size = forms.IntegerField(label=_("riders at most"), min_value=1, max_value=100000)
+
+
+class WaveSeedForm(forms.Form):
+    by = forms.ChoiceField(label=_("seed by"))
+
+    def __init__(self, *args, event: Event, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        speeds = [(q.key, _("declared: %(question)s") % {"question": q.label})
+                  for q in event.questions.filter(kind=Question.Kind.NUMBER)]
+        self.fields["by"].choices = [*speeds, ("results", _("previous results (place in their last race)"))]
+
+
+class WaveMoveForm(forms.Form):
+    bib = forms.IntegerField(label=_("bib"), min_value=1)
+    wave = forms.ModelChoiceField(label=_("to wave"), queryset=Wave.objects.none(), required=False,
+                                  empty_label=_("no wave"))
+
+    def __init__(self, *args, category: Category, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self.fields["wave"].queryset = category.waves.order_by("starts_at", "pk")
 
 
 class QuotaGroupForm(forms.Form):

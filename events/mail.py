@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime
 import io
 from typing import Any
 
@@ -75,7 +76,7 @@ def sms_for(registration: Registration, kind: str, to: Any = None) -> Sms | None
         owed = seat_due(registration)  # the open order's amount (a code's price, a switch), else the seat's
         params = {
             "event": localized(event, "title")[:20],
-            "time": times.when(event.starts_at, event, "m-d H:i"),
+            "time": times.when(start_of(registration, rider), event, "m-d H:i"),
             "code": checkin_code(registration) if registration.status == Registration.Status.CONFIRMED
             and rider.pk == registration.rider_id else "",
             "amount": money.yuan(owed["price_fen"] if owed["due_fen"] is None else owed["due_fen"]),
@@ -87,6 +88,13 @@ def sms_for(registration: Registration, kind: str, to: Any = None) -> Sms | None
             return None  # no "check-in code: ." (the message that changed it follows)
         text = str(SMS_TEXTS[kind]) % params
     return Sms(phone=rider.phone, kind=kind, params={k: params[k] for k in SMS_PARAMS[kind]}, text=text)
+
+
+def start_of(registration: Registration, rider: Any) -> datetime.datetime:
+    """When this rider starts: their start wave's time (their own confirmed seat), else the event's."""
+    own = rider.pk == registration.rider_id and registration.status == Registration.Status.CONFIRMED
+    wave = registration.wave if own and registration.wave_id else None
+    return wave.starts_at if wave is not None else registration.event.starts_at
 
 
 SMS_TEXTS = {

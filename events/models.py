@@ -151,6 +151,25 @@ class Category(models.Model):
 
 
 
+class Wave(models.Model):
+    """A start wave of a category (issue 28): its riders start together at its time; `size` riders at
+    most. Riders are seeded by declared speed or previous results and moved by the organizer."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="waves")
+    name = models.CharField(_("wave"), max_length=40, validators=[one_line])
+    starts_at = models.DateTimeField(_("start time"))
+    size = models.PositiveIntegerField(_("riders at most"))
+
+    class Meta:
+        verbose_name = _("start wave")
+        verbose_name_plural = _("start waves")
+        ordering = ["category", "starts_at", "pk"]
+        constraints = [models.UniqueConstraint(fields=["category", "name"], name="wave_name_once_per_category")]
+
+    def __str__(self) -> str:
+        return self.name
+
+
 class Question(models.Model):
     class Kind(models.TextChoices):
         TEXT = "text", pgettext_lazy("question kind", "Text")
@@ -225,6 +244,8 @@ class Registration(models.Model):
     picked_up_at = models.DateTimeField(_("kit picked up"), null=True, blank=True)  # race pack and bib (issue 28)
     # someone the rider authorised to pick the kit up (issue 28): shown to the check-in helpers; goes
     # with a transfer, an account's deletion and, after the event, with the ID numbers
+    wave = models.ForeignKey(Wave, on_delete=models.SET_NULL, null=True, blank=True, related_name="riders",
+                             verbose_name=_("start wave"))
     proxy_name = models.CharField(_("kit picked up by (name)"), max_length=40, blank=True, default="", db_default="",
                                   validators=[one_line])  # (db_default: the one-statement sign-up names no column)
     proxy_mobile = models.CharField(_("kit picked up by (mobile)"), max_length=20, blank=True, default="",
@@ -501,11 +522,14 @@ class FieldMessage(models.Model):
         CATEGORY = "category", _("the confirmed riders of one category")
         NOT_PICKED_UP = "not_picked_up", _("confirmed riders who have not picked up their kit")
         NOT_CHECKED_IN = "not_checked_in", _("confirmed riders not checked in yet")
+        WAVE = "wave", _("the confirmed riders of one start wave")
 
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="field_messages")
     audience = models.CharField(_("send to"), max_length=16, choices=Audience.choices)
     category = models.ForeignKey(Category, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
                                  verbose_name=_("category"))
+    wave = models.ForeignKey(Wave, on_delete=models.SET_NULL, null=True, blank=True, related_name="+",
+                             verbose_name=_("start wave"))
     by_sms = models.BooleanField(_("by SMS"), default=True)
     by_email = models.BooleanField(_("by e-mail"), default=True)
     text = models.TextField(_("message"), max_length=300)

@@ -385,6 +385,8 @@ class DeviceEntry(serializers.Serializer):
     chips = serializers.ListField(child=serializers.CharField(), help_text="Its timing chips' tags (one or two).")
     bib_at = serializers.ChoiceField(choices=Category.BibAt.choices, help_text="When its category gives bibs: at "
                                      "pickup the device asks for the number of the bib handed out.")
+    wave = serializers.CharField(help_text="The rider's start wave (empty: none).")
+    wave_starts_at = serializers.DateTimeField(allow_null=True)
     proxy_name = serializers.CharField(help_text="Someone the rider authorised to pick the kit up (empty: nobody).")
     proxy_phone_last4 = serializers.CharField(help_text="The last 4 digits of that person's mobile.")
     checked_in_at = serializers.DateTimeField(allow_null=True)
@@ -400,6 +402,7 @@ class DeviceEntry(serializers.Serializer):
                 "code_hash": code_hash(checkin_code(r)) if confirmed else "",
                 "chips": sorted(c.tag for c in r.chips.all()), "bib_at": r.category.bib_at,
                 "proxy_name": r.proxy_name, "proxy_phone_last4": r.proxy_mobile[-4:],
+                "wave": r.wave.name if r.wave else "", "wave_starts_at": _when(r.wave.starts_at) if r.wave else None,
                 "checked_in_at": _when(r.checked_in_at), "picked_up_at": _when(r.picked_up_at)}
 
 

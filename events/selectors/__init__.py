@@ -235,8 +235,8 @@ def checkin_candidates(*, event: Event, text: str, limit: int = 20) -> list[Regi
 
 
 def start_list(*, event: Event) -> QuerySet[Registration]:
-    return (event.registrations.filter(status=Registration.Status.CONFIRMED).select_related("rider", "category")
-            .order_by("category__position", "bib"))
+    return (event.registrations.filter(status=Registration.Status.CONFIRMED)
+            .select_related("rider", "category", "wave").order_by("category__position", "bib"))
 
 
 @dataclass

@@ -10,7 +10,7 @@ from django.http import Http404
 
 from core.models import Outbox, StatusChange
 from core.transitions import subject_of
-from events.models import CheckinScan, Event, EventHelper, FieldMessage, Question, Registration
+from events.models import Category, CheckinScan, Event, EventHelper, FieldMessage, Question, Registration, Wave
 from events.selectors import event_get, is_organizer
 
 SUBJECT = subject_of(Registration)  # a registration's status moves, as core.transitions records them
@@ -59,7 +59,8 @@ def device_start_list(*, event: Event, since: tuple[int, int] | None = None) -> 
     were scanned after it (the API answers what a helper needs and no more: serializers.DeviceEntry)."""
     cursor = _cursor(event)  # read first: a change committed meanwhile comes again next time
     rows: QuerySet[Registration] = (event.registrations.exclude(status=Registration.Status.WAITLISTED)
-                                    .select_related("rider", "category").prefetch_related("chips").order_by("pk"))
+                                    .select_related("rider", "category", "wave").prefetch_related("chips")
+                                    .order_by("pk"))
     if since is not None:
         moved = StatusChange.objects.filter(subject=SUBJECT, pk__gt=since[0]).values("object_id")
         scanned = CheckinScan.objects.filter(event=event, pk__gt=since[1]).values("registration_id")
@@ -71,7 +72,7 @@ def device_start_list(*, event: Event, since: tuple[int, int] | None = None) -> 
 def field_messages_kept(*, event: Event, limit: int = 50) -> list[FieldMessage]:
     """The messages sent to the event's riders, newest first, each with `delivery`: its outbox rows
     sent, waiting and failed (keyed field:<message>:<entry>, services/field.py)."""
-    kept = list(event.field_messages.select_related("category", "by")[:limit])
+    kept = list(event.field_messages.select_related("category", "wave", "by")[:limit])
     for message in kept:
         message.delivery = Outbox.objects.filter(  # type: ignore[attr-defined]
             key__startswith=f"field:{message.pk}:").aggregate(
@@ -79,3 +80,17 @@ def field_messages_kept(*, event: Event, limit: int = 50) -> list[FieldMessage]:
             pending=Count("pk", filter=Q(status=Outbox.Status.PENDING)),
             failed=Count("pk", filter=Q(status=Outbox.Status.FAILED)))
     return kept
+
+
+def waves_of(category: Category) -> list[Wave]:
+    """The category's start waves, in start order, each with `riders_count` (its confirmed riders)."""
+    return list(category.waves.annotate(riders_count=Count("riders", filter=Q(
+        riders__status=Registration.Status.CONFIRMED))).order_by("starts_at", "pk"))
+
+
+def wave_of(*, category: Category, wave_id: int) -> Wave | None:
+    return category.waves.filter(pk=wave_id).first()
+
+
+def confirmed_by_bib(*, category: Category, bib: int) -> Registration | None:
+    return Registration.objects.filter(category=category, bib=bib, status=Registration.Status.CONFIRMED).first()

@@ -74,8 +74,10 @@ from events.services.signup import (
 )
 from events.services.status import event_move, offer_move, registration_move, registrations_move
 from events.services.transfers import registration_transfer, transfer_accept, transfer_decline, transfer_withdraw
+from events.services.waves import BY_RESULTS, registration_wave_move, wave_add, wave_remove, waves_seed
 
 __all__ = [
+    "BY_RESULTS",
     "CheckinOutcome",
     "CheckinResult",
     "EventCode",
@@ -137,6 +139,7 @@ __all__ = [
     "registration_proxy_set",
     "registration_switch",
     "registration_transfer",
+    "registration_wave_move",
     "registration_window_error",
     "registrations_create_family",
     "registrations_create_group",
@@ -151,4 +154,7 @@ __all__ = [
     "transfer_accept",
     "transfer_decline",
     "transfer_withdraw",
+    "wave_add",
+    "wave_remove",
+    "waves_seed",
 ]

@@ -101,8 +101,8 @@ def registration_change_category(*, registration: Registration, category: Catego
     if not seat_free and (was_seated or not new.waitlist_enabled):
         raise ServiceError(_("This category is full."), RegistrationCode.FULL)
     registration.category = new
-    registration.bib = None
-    fields = ["category", "bib", "confirmed_at", "queued_at", "hold_expires_at"]
+    registration.bib, registration.wave = None, None  # the old category's bib and start wave
+    fields = ["category", "bib", "wave", "confirmed_at", "queued_at", "hold_expires_at"]
     why = f"switched category {old.pk} → {new.pk}"
     if not seat_free:
         registration.queued_at = now

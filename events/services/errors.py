@@ -18,6 +18,7 @@ class EventCode(StrEnum):
     PAST_ENTRY = "past_entry"
     HELPER_LINK = "helper_link"
     FIELD_MESSAGE = "field_message"
+    WAVES = "waves"
 
 
 class RegistrationCode(StrEnum):

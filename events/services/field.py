@@ -20,7 +20,7 @@ from accounts.models import User
 from core import outbox
 from core.errors import ServiceError
 from core.i18n import localized
-from events.models import Category, Event, FieldMessage, Registration
+from events.models import Category, Event, FieldMessage, Registration, Wave
 from events.services.errors import EventCode
 
 TOPIC = "events.field"  # rendered by events.notifications.render_field
@@ -39,10 +39,13 @@ class FieldPreview:
     sms_text: str  # what a phone shows (the signature is added by the provider's template)
 
 
-def audience_of(*, event: Event, audience: str, category: Category | None = None) -> QuerySet[Registration]:
+def audience_of(*, event: Event, audience: str, category: Category | None = None,
+                wave: Wave | None = None) -> QuerySet[Registration]:
     riders = event.registrations.filter(status=Registration.Status.CONFIRMED).select_related("rider")
     if audience == FieldMessage.Audience.CATEGORY:
         return riders.filter(category=category)
+    if audience == FieldMessage.Audience.WAVE:
+        return riders.filter(wave=wave)
     if audience == FieldMessage.Audience.NOT_PICKED_UP:
         return riders.filter(picked_up_at__isnull=True)
     if audience == FieldMessage.Audience.NOT_CHECKED_IN:
@@ -58,13 +61,15 @@ def sms_text(event: Event, text: str) -> str:
     return f"{localized(event, 'title')}：{text}"
 
 
-def _check(event: Event, audience: str, category: Category | None, by_sms: bool, by_email: bool,
-           text: str) -> str:
+def _check(event: Event, audience: str, category: Category | None, wave: Wave | None, by_sms: bool,
+           by_email: bool, text: str) -> str:
     text = (text or "").strip()
     if audience not in FieldMessage.Audience.values:
         raise ServiceError(_("Choose whom the message is for."), EventCode.FIELD_MESSAGE, field="audience")
     if audience == FieldMessage.Audience.CATEGORY and (category is None or category.event_id != event.pk):
         raise ServiceError(_("Choose the category the message is for."), EventCode.FIELD_MESSAGE, field="category")
+    if audience == FieldMessage.Audience.WAVE and (wave is None or wave.category.event_id != event.pk):
+        raise ServiceError(_("Choose the start wave the message is for."), EventCode.FIELD_MESSAGE, field="wave")
     if not (by_sms or by_email):
         raise ServiceError(_("Choose SMS, e-mail or both."), EventCode.FIELD_MESSAGE, field="by_sms")
     if not text or len(text) > MAX_LENGTH:
@@ -82,12 +87,12 @@ def _reach(rider: User, by_sms: bool, by_email: bool) -> tuple[bool, bool]:
     return by_sms and bool(number_of(rider)), by_email and bool(rider.email)
 
 
-def field_message_preview(*, event: Event, audience: str, category: Category | None = None, by_sms: bool = True,
-                          by_email: bool = True, text: str) -> FieldPreview:
-    text = _check(event, audience, category, by_sms, by_email, text)
+def field_message_preview(*, event: Event, audience: str, category: Category | None = None, wave: Wave | None = None,
+                          by_sms: bool = True, by_email: bool = True, text: str) -> FieldPreview:
+    text = _check(event, audience, category, wave, by_sms, by_email, text)
     shown = sms_text(event, text)
     reached = unreachable = texts = emails = 0
-    for registration in audience_of(event=event, audience=audience, category=category):
+    for registration in audience_of(event=event, audience=audience, category=category, wave=wave):
         phone, mail = _reach(registration.rider, by_sms, by_email)
         reached, unreachable = reached + (phone or mail), unreachable + (not (phone or mail))
         texts, emails = texts + phone, emails + mail
@@ -97,26 +102,28 @@ def field_message_preview(*, event: Event, audience: str, category: Category | N
 
 @transaction.atomic
 def field_message_send(*, event: Event, by: User, audience: str, category: Category | None = None,
-                       by_sms: bool = True, by_email: bool = True, text: str) -> FieldMessage:
+                       wave: Wave | None = None, by_sms: bool = True, by_email: bool = True,
+                       text: str) -> FieldMessage:
     """Keep the message on the event and queue one outbox row per rider reached (sent after commit)."""
     Event.objects.select_for_update().only("pk").get(pk=event.pk)  # one sender at a time per event
-    text = _check(event, audience, category, by_sms, by_email, text)
+    text = _check(event, audience, category, wave, by_sms, by_email, text)
     now = timezone.now()
     recent = FieldMessage.objects.filter(event=event, created_at__gte=now - datetime.timedelta(hours=1))
     if recent.count() >= settings.FIELD_MESSAGES_PER_HOUR:
         raise ServiceError(_("At most %(n)s messages an hour to an event's riders: wait a little.")
                            % {"n": settings.FIELD_MESSAGES_PER_HOUR}, EventCode.FIELD_MESSAGE)
     if recent.filter(created_at__gte=now - datetime.timedelta(minutes=10), text=text, audience=audience,
-                     category=category).exists():
+                     category=category, wave=wave).exists():
         raise ServiceError(_("This message went to these riders a few minutes ago."), EventCode.FIELD_MESSAGE)
-    preview = field_message_preview(event=event, audience=audience, category=category, by_sms=by_sms,
+    preview = field_message_preview(event=event, audience=audience, category=category, wave=wave, by_sms=by_sms,
                                     by_email=by_email, text=text)
     message = FieldMessage.objects.create(
         event=event, audience=audience, category=category if audience == FieldMessage.Audience.CATEGORY else None,
+        wave=wave if audience == FieldMessage.Audience.WAVE else None,
         by_sms=by_sms, by_email=by_email, text=text, recipients=preview.recipients, sms_count=preview.sms_count,
         sms_cost_fen=preview.sms_cost_fen, by=by, created_at=now)
     outbox.enqueue_many(
         (TOPIC, "field", message.pk, registration.rider_id, f"field:{message.pk}:{registration.pk}")
-        for registration in audience_of(event=event, audience=audience, category=category)
+        for registration in audience_of(event=event, audience=audience, category=category, wave=wave)
         if any(_reach(registration.rider, by_sms, by_email)))
     return message

@@ -113,6 +113,7 @@ DEVICE_TEXT = {  # the app's words (static/js/checkin-device.js fills in the %(n
     "newBib": gettext_lazy("Number of the new bib"),
     "giveNewBib": gettext_lazy("Give the new bib"),
     "newBibGiven": gettext_lazy("New bib for %(name)s: %(bib)s"),
+    "wave": gettext_lazy("wave %(name)s, starts %(time)s"),
     "proxy": gettext_lazy("The rider authorised %(name)s (mobile ···%(last4)s) to pick up the kit: hand it to that "
                           "person only against their own ID card."),
 }

@@ -38,6 +38,9 @@ from events.forms import (
     QuestionFormSet,
     QuotaGroupForm,
     ResultsForm,
+    WaveForm,
+    WaveMoveForm,
+    WaveSeedForm,
 )
 from events.models import Category, Event, Registration
 from events.selectors import (
@@ -57,7 +60,7 @@ from events.selectors import (
     roster,
     roster_registration,
 )
-from events.selectors.raceday import event_for_checkin
+from events.selectors.raceday import event_for_checkin, waves_of
 from events.signals import history_rows, organizer_figures, organizer_links
 from events.views.common import (
     category_rows,
@@ -67,6 +70,7 @@ from events.views.common import (
     question_spec,
     question_specs,
 )
+from events.views.waves import ACTIONS as WAVE_ACTIONS
 from routes.selectors import routes_for_events
 
 CANCEL_REASON_MAX_LENGTH = 2000
@@ -166,7 +170,9 @@ def _category_page(request: HttpRequest, category: Category, *, form: CategorySe
     return render(request, "events/category_settings.html", {
         "event": category.event, "category": category, "ballot": ballot, "entered": entered_count(category),
         "form": form or CategorySettingsForm(instance=category),
-        "quota_form": quota_form or QuotaGroupForm(event=category.event)})
+        "quota_form": quota_form or QuotaGroupForm(event=category.event),
+        "waves": waves_of(category), "wave_form": WaveForm(), "seed_form": WaveSeedForm(event=category.event),
+        "move_form": WaveMoveForm(category=category)})
 
 
 def _to_category(category: Category) -> HttpResponse:
@@ -211,6 +217,7 @@ def ballot_draw(request: HttpRequest, category: Category) -> HttpResponse:
 
 CATEGORY_ACTIONS: dict[str, Callable[[HttpRequest, Category], HttpResponse]] = {
     "settings": category_save, "quota": quota_group_add, "no_shows_last": no_shows_last, "draw": ballot_draw,
+    **WAVE_ACTIONS,
 }
 
 

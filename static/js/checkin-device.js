@@ -132,6 +132,7 @@
     }
     var facts = [T.bib + " " + (bibOf(entry) === null ? "—" : bibOf(entry)), entry.category,
       T.statuses[entry.status] || entry.status];
+    if (entry.wave) { facts.push(say(T.wave, {name: entry.wave, time: time(entry.wave_starts_at).slice(0, 5)})); }
     if (entry.phone_last4) { facts.push(say(T.phone, {last4: entry.phone_last4})); }
     if (entry.chips.length) { facts.push(T.chips + " " + entry.chips.join(", ")); }
     card.appendChild(el("p", {"class": "muted", text: facts.join(" · ")}));

@@ -2,8 +2,8 @@
 RuleBasedStateMachine drives the real services (sign-ups in two paid categories and a free one, an
 entry code, family and team entries, a ballot, transfers offered/accepted/declined, switches,
 withdrawals, expiry, waitlist offers, payments that arrive late, twice or for closed orders, event
-cancellation, check-ins (online, and offline devices syncing later), lost bibs replaced by spares and
-account deletion) and after every step checks the five invariants of
+cancellation, check-ins (online, and offline devices syncing later), lost bibs replaced by spares, start
+waves seeded and riders moved, and account deletion) and after every step checks the five invariants of
 docs/registration.md: seats, money, identity, personal data, recorded edges.
 
 Runs in `make test` derandomized (the same sequences each run) with bounded examples (on PostgreSQL there); longer from
@@ -12,6 +12,7 @@ keeps one negative control: a re-introduced bug (a transferred seat keeps its co
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import itertools
 import os
@@ -31,7 +32,7 @@ from core.errors import ServiceError
 from core.models import StatusChange
 from events import services as ev
 from events.exports import table
-from events.models import Category, Event, LostBib, Registration, TransferOffer
+from events.models import Category, Event, LostBib, Registration, TransferOffer, Wave
 from events.services.checkin import registration_for_code
 from payments import providers
 from payments.models import EventPayment, Order, Payment, Refund
@@ -105,6 +106,9 @@ class Lifecycle(RuleBasedStateMachine):
         self.offline: list[ev.Scan] = []  # scanned on a device with no signal, not synced yet
         self.scans_made = 0
         self.spares = iter(range(990, 1000))
+        self.waves = [ev.wave_add(category=self.categories[1], name=name, size=2,
+                                  starts_at=self.event.starts_at + datetime.timedelta(minutes=10 * i))
+                      for i, name in enumerate(("W1", "W2"))]
         self.deleted: list[dict] = []
         self.txn = 0
         self.drawn = False
@@ -281,6 +285,18 @@ class Lifecycle(RuleBasedStateMachine):
             self.offline.append(ev.Scan(nonce=f"m{self.event.pk}-scan-{self.scans_made}", action="checkin",
                                         at=timezone.now(), device="phone", code=ev.checkin_code(seat)))
 
+    @rule()
+    def organizer_seeds_the_waves(self):
+        """B's confirmed riders into its two waves of two, by previous results (none here: in order)."""
+        ev.waves_seed(category=self.categories[1], by=ev.BY_RESULTS)
+
+    @rule(s=st.integers(0, 50), w=st.integers(0, 2))
+    def organizer_moves_a_rider(self, s, w):
+        seat = self._seat(s)
+        if seat is not None:
+            with contextlib.suppress(ServiceError):  # not confirmed, another category's wave, a full wave
+                ev.registration_wave_move(registration=seat, wave=self.waves[w] if w < 2 else None)
+
     @rule(s=st.integers(0, 50))
     def device_gives_a_new_bib(self, s):
         """A rider of A lost the bib: a helper with no signal hands out one of the spares."""
@@ -359,6 +375,9 @@ class Lifecycle(RuleBasedStateMachine):
             bibs = list(seated.values_list("bib", flat=True))
             assert len(bibs) == len(set(bibs)) and None not in bibs
             assert not set(bibs) & set(LostBib.objects.filter(event=self.event).values_list("bib", flat=True))
+        for wave in Wave.objects.filter(category__event=self.event):  # a start wave: its size, its category
+            riders = Registration.objects.filter(wave=wave, status="confirmed")
+            assert riders.count() <= wave.size and not riders.exclude(category_id=wave.category_id).exists()
         active = Registration.objects.filter(event=self.event, status__in=Registration.ACTIVE)
         assert active.values("rider").distinct().count() == active.count()
 
