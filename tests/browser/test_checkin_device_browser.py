@@ -218,3 +218,63 @@ def test_two_phones_check_riders_in_with_no_signal_then_send_what_they_did(live_
     b_context.close()
     assert a_violations == b_violations == [], a_violations + b_violations
     assert audit.problems == [], audit.report()
+
+
+def _camera_film(path, text: str) -> None:
+    """A Y4M video of the QR code of `text`, which Chromium's fake camera plays as the phone's camera."""
+    matrix = [list(row) for row in segno.make(text).matrix]
+    width, height, scale, border = 640, 480, 8, 4
+    side = (len(matrix) + 2 * border) * scale
+    left, top = (width - side) // 2, (height - side) // 2
+    luma = bytearray([235]) * (width * height)
+    for r, row in enumerate(matrix):
+        for c, dark in enumerate(row):
+            if dark:
+                for dy in range(scale):
+                    start = (top + (r + border) * scale + dy) * width + left + (c + border) * scale
+                    luma[start:start + scale] = bytes([16]) * scale
+    chroma = bytes([128]) * (width * height // 4)
+    with open(path, "wb") as film:
+        film.write(f"YUV4MPEG2 W{width} H{height} F10:1 Ip A1:1 C420jpeg\n".encode())
+        for _ in range(5):
+            film.write(b"FRAME\n" + bytes(luma) + chroma + chroma)
+
+
+def test_the_phone_camera_reads_the_riders_code(live_server, transactional_db, tmp_path):
+    """The camera path: Chromium's fake camera plays a film of the rider's QR code; the app's decoder
+    reads it from the live video and shows the rider (phone size, Chinese)."""
+    from playwright.sync_api import sync_playwright
+
+    from tests.browser.conftest import CHROMIUM
+
+    base = live_server.url
+    organizer = UserFactory(username="raceorganizer")
+    organizer.groups.add(Group.objects.get_or_create(name="organizers")[0])
+    now = timezone.now()
+    event = event_create(created_by=organizer, slug="taihang-race", title="太行山挑战赛", kind="race",
+                         starts_at=now + datetime.timedelta(days=1), ends_at=now + datetime.timedelta(days=1, hours=6),
+                         registration_opens_at=now - datetime.timedelta(days=3),
+                         registration_closes_at=now + datetime.timedelta(hours=12),
+                         categories=[{"name": "100公里", "capacity": 5}])
+    event_publish(event=event)
+    seat = registration_create(event=event, category=event.categories.get(),
+                               rider=UserFactory(username="rider1", real_name="李明"))[0]
+    film = tmp_path / "qr.y4m"
+    _camera_film(film, f"{base}/events/taihang-race/checkin/?code={checkin_code(seat)}")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+            f"--use-file-for-fake-video-capture={film}"])
+        context = browser.new_context(viewport=SIZES[0][0], locale=SIZES[0][1])
+        context.grant_permissions(["camera"], origin=base)
+        page = context.new_page()
+        violations = csp_watch(page)
+        log_in(page, base, organizer.username)
+        page.goto(f"{base}/events/taihang-race/checkin/device/")
+        page.wait_for_selector("#device-state[data-ready=yes]")
+        page.locator("#scan-camera").click()
+        page.wait_for_selector("#device-rider .device-name", timeout=15000)
+        assert page.locator("#device-rider .device-name").inner_text() == "李明"
+        assert page.locator("#scan-video").is_hidden()  # the camera stops once a code is read
+        browser.close()
+    assert violations == [], violations
