@@ -91,10 +91,10 @@ class Lifecycle(RuleBasedStateMachine):
             ends_at=now + datetime.timedelta(days=20, hours=5), registration_opens_at=now - datetime.timedelta(days=1),
             registration_closes_at=now + datetime.timedelta(days=10),
             transfer_deadline=now + datetime.timedelta(days=9),
-            categories=[{"name": "A", "capacity": 3, "fee_cny": Decimal("120"), "waitlist_enabled": True,
-                         "bib_reserved": "990-999"},  # spares for lost bibs: the sign-up passes over them
+            categories=[{"name": "A", "capacity": 3, "fee_cny": Decimal("120"), "waitlist_enabled": True},
                         {"name": "B", "capacity": 3, "fee_cny": Decimal("100"), "waitlist_enabled": True},
-                        {"name": "F", "capacity": 2, "fee_cny": Decimal("0"), "waitlist_enabled": True},
+                        {"name": "F", "capacity": 2, "fee_cny": Decimal("0"), "waitlist_enabled": True,
+                         "bib_reserved": "2990-2999"},  # spares for lost bibs: the sign-up passes over them
                         {"name": "L", "capacity": 1, "fee_cny": Decimal("80"), "mode": "ballot"}])
         ev.event_publish(event=self.event)
         EventPayment.objects.create(event=self.event, refund_full_until=now + datetime.timedelta(days=15))
@@ -105,7 +105,7 @@ class Lifecycle(RuleBasedStateMachine):
         self.stale_codes: list[str] = []
         self.offline: list[ev.Scan] = []  # scanned on a device with no signal, not synced yet
         self.scans_made = 0
-        self.spares = iter(range(990, 1000))
+        self.spares = iter(range(2990, 3000))  # F's (bibs 2001-3000)
         self.waves = [ev.wave_add(category=self.categories[1], name=name, size=2,
                                   starts_at=self.event.starts_at + datetime.timedelta(minutes=10 * i))
                       for i, name in enumerate(("W1", "W2"))]
@@ -299,7 +299,8 @@ class Lifecycle(RuleBasedStateMachine):
 
     @rule(s=st.integers(0, 50))
     def device_gives_a_new_bib(self, s):
-        """A rider of A lost the bib: a helper with no signal hands out one of the spares."""
+        """A confirmed rider lost the bib: a helper with no signal hands out one of F's spares (refused for
+        the other categories' riders: not their range)."""
         seats = list(Registration.objects.filter(event=self.event, status="confirmed").order_by("pk"))
         seat, spare = seats[s % len(seats)] if seats else None, next(self.spares, None)
         if seat is not None and spare is not None:
@@ -366,52 +367,70 @@ class Lifecycle(RuleBasedStateMachine):
     # -- invariants ---------------------------------------------------------------------------
     @invariant()
     def seats(self):
+        """Read once a step (the rows, the lost bibs, the waves), checked in Python."""
         STATS["steps"] += 1
+        rows = list(Registration.objects.filter(event=self.event).values_list(
+            "category_id", "status", "bib", "wave_id", "rider_id", "rider__is_active"))
+        lost = set(LostBib.objects.filter(event=self.event).values_list("bib", flat=True))
+        cancelled = None
         for category in Category.objects.filter(event=self.event):
-            seated = Registration.objects.filter(category=category, status__in=Registration.SEATED)
-            assert seated.count() <= category.capacity, category.name
-            assert category.confirmed_count == seated.count() or self.event_cancelled(), category.name
-            assert not seated.filter(rider__is_active=False).exists()  # no seat without a live holder
-            bibs = list(seated.values_list("bib", flat=True))
+            seated = [r for r in rows if r[0] == category.pk and r[1] in Registration.SEATED]
+            assert len(seated) <= category.capacity, category.name
+            if category.confirmed_count != len(seated):
+                cancelled = self.event_cancelled() if cancelled is None else cancelled
+                assert cancelled, category.name
+            assert all(r[5] for r in seated)  # no seat without a live holder
+            bibs = [r[2] for r in seated]
             assert len(bibs) == len(set(bibs)) and None not in bibs
-            assert not set(bibs) & set(LostBib.objects.filter(event=self.event).values_list("bib", flat=True))
+            assert not set(bibs) & lost
         for wave in Wave.objects.filter(category__event=self.event):  # a start wave: its size, its category
-            riders = Registration.objects.filter(wave=wave, status="confirmed")
-            assert riders.count() <= wave.size and not riders.exclude(category_id=wave.category_id).exists()
-        active = Registration.objects.filter(event=self.event, status__in=Registration.ACTIVE)
-        assert active.values("rider").distinct().count() == active.count()
+            riders = [r for r in rows if r[3] == wave.pk and r[1] == "confirmed"]
+            assert len(riders) <= wave.size and all(r[0] == wave.category_id for r in riders)
+        active = [r[4] for r in rows if r[1] in Registration.ACTIVE]
+        assert len(set(active)) == len(active)
 
     def event_cancelled(self):
         return Event.objects.get(pk=self.event.pk).status == "cancelled"
 
     @invariant()
     def money(self):
-        for seat in Registration.objects.filter(event=self.event).select_related("category", "entry_code"):
+        orders = list(Order.objects.filter(registration__event=self.event))
+        pending: dict[int, list[Order]] = {}
+        for order in orders:
+            if order.status == "pending":
+                pending.setdefault(order.registration_id, []).append(order)
+        for seat in Registration.objects.filter(event=self.event).select_related("category", "entry_code", "rider"):
             kept = kept_fen(registration=seat)
             price = ev.seat_price_fen(seat)
-            pending = Order.objects.filter(registration=seat, status="pending")
+            open_orders = pending.get(seat.pk, [])
             if seat.status == "confirmed":
                 assert kept == price, (seat.pk, kept, price)
             elif seat.status == "awaiting_payment":
                 assert kept < price, (seat.pk, kept, price)
-                due = [o.amount_fen for o in pending if o.kind == "registration"]
+                due = [o.amount_fen for o in open_orders if o.kind == "registration"]
                 assert due == [price - kept], (seat.pk, due, price, kept)
             else:
                 assert kept == 0, (seat.pk, seat.status, kept)
-                assert not pending.exists()
-            assert pending.filter(kind="registration").count() <= 1
+                assert not open_orders
+            registration_orders = [o for o in open_orders if o.kind == "registration"]
+            assert len(registration_orders) <= 1
             payer = seat.rider.guardian_id or seat.rider_id
-            assert not pending.filter(kind="registration").exclude(rider_id=payer).exists()
+            assert all(o.rider_id == payer for o in registration_orders)
         for group in Order.objects.filter(kind="group", members__registration__event=self.event).distinct():
             kept = (sum(Payment.objects.filter(order=group).values_list("amount_fen", flat=True))
                     - sum(Refund.objects.filter(order=group).exclude(status="failed").values_list("amount_fen",
                                                                                              flat=True)))
             shares = sum(Payment.objects.filter(via__order=group).values_list("amount_fen", flat=True))
             assert kept == (shares if group.status == "paid" else 0), (group.pk, group.status, kept, shares)
-        for order in Order.objects.filter(registration__event=self.event):
-            received = sum(Payment.objects.filter(order=order).values_list("amount_fen", flat=True))
-            back = sum(Refund.objects.filter(order=order).exclude(status="failed").values_list("amount_fen", flat=True))
-            assert 0 <= received - back <= order.amount_fen, order.pk
+        received: dict[int, int] = {}
+        for order_id, amount in Payment.objects.filter(order__in=orders).values_list("order_id", "amount_fen"):
+            received[order_id] = received.get(order_id, 0) + amount
+        back: dict[int, int] = {}
+        for order_id, amount in (Refund.objects.filter(order__in=orders).exclude(status="failed")
+                                 .values_list("order_id", "amount_fen")):
+            back[order_id] = back.get(order_id, 0) + amount
+        for order in orders:
+            assert 0 <= received.get(order.pk, 0) - back.get(order.pk, 0) <= order.amount_fen, order.pk
 
     @invariant()
     def identity(self):
