@@ -240,11 +240,9 @@ def _camera_film(path, text: str) -> None:
             film.write(b"FRAME\n" + bytes(luma) + chroma + chroma)
 
 
-def test_the_phone_camera_reads_the_riders_code(live_server, transactional_db, tmp_path):
+def test_the_phone_camera_reads_the_riders_code(live_server, transactional_db, tmp_path, browser):
     """The camera path: Chromium's fake camera plays a film of the rider's QR code; the app's decoder
     reads it from the live video and shows the rider (phone size, Chinese)."""
-    from playwright.sync_api import sync_playwright
-
     from tests.browser.conftest import CHROMIUM
 
     base = live_server.url
@@ -261,11 +259,12 @@ def test_the_phone_camera_reads_the_riders_code(live_server, transactional_db, t
                                rider=UserFactory(username="rider1", real_name="李明"))[0]
     film = tmp_path / "qr.y4m"
     _camera_film(film, f"{base}/events/taihang-race/checkin/?code={checkin_code(seat)}")
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=[
-            "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
-            f"--use-file-for-fake-video-capture={film}"])
-        context = browser.new_context(viewport=SIZES[0][0], locale=SIZES[0][1])
+    # a browser of its own with the fake camera, launched by the suite's Playwright (one a process)
+    filmed = browser.browser_type.launch(executable_path=CHROMIUM, args=[
+        "--no-sandbox", "--disable-gpu", "--use-fake-ui-for-media-stream", "--use-fake-device-for-media-stream",
+        f"--use-file-for-fake-video-capture={film}"])
+    try:
+        context = filmed.new_context(viewport=SIZES[0][0], locale=SIZES[0][1])
         context.grant_permissions(["camera"], origin=base)
         page = context.new_page()
         violations = csp_watch(page)
@@ -276,5 +275,6 @@ def test_the_phone_camera_reads_the_riders_code(live_server, transactional_db, t
         page.wait_for_selector("#device-rider .device-name", timeout=15000)
         assert page.locator("#device-rider .device-name").inner_text() == "李明"
         assert page.locator("#scan-video").is_hidden()  # the camera stops once a code is read
-        browser.close()
+    finally:
+        filmed.close()
     assert violations == [], violations
