@@ -1,5 +1,6 @@
 """Playwright driving Debian's Chromium (/usr/bin/chromium) against pytest-django's live server."""
 
+import datetime
 import os
 import shutil
 from pathlib import Path
@@ -122,3 +123,25 @@ def person(request, browser):
     yield page, tag
     context.close()
     assert violations == [], violations
+
+
+def taihang_race(*, starts_in: datetime.timedelta = datetime.timedelta(days=1),
+                 closes_in: datetime.timedelta = datetime.timedelta(hours=12), **fields):
+    """(organizer, event): the race the race-day journeys use, published (slug taihang-race), its
+    organizer `raceorganizer`; `fields` go to event_create (categories, questions)."""
+    from django.contrib.auth.models import Group
+    from django.utils import timezone
+
+    from events.services import event_create, event_publish
+    from tests.factories import UserFactory
+
+    organizer = UserFactory(username="raceorganizer")
+    organizer.groups.add(Group.objects.get_or_create(name="organizers")[0])
+    now = timezone.now()
+    fields.setdefault("categories", [{"name": "100公里", "name_en": "100 km", "capacity": 50}])
+    event = event_create(created_by=organizer, slug="taihang-race", title="太行山挑战赛", title_en="Taihang Challenge",
+                         kind="race", starts_at=now + starts_in, ends_at=now + starts_in + datetime.timedelta(hours=6),
+                         registration_opens_at=now - datetime.timedelta(days=3),
+                         registration_closes_at=now + closes_in, **fields)
+    event_publish(event=event)
+    return organizer, event

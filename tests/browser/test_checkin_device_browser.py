@@ -6,21 +6,16 @@ every check-in applied once, with the time the phone took it; the cancelled entr
 back as a conflict the helper resolves. The same at desktop size in English, where the organizer is
 one of the two devices. Both pages audited (axe-core, width, text size)."""
 
-import datetime
 import io
 
 import pytest
 import segno
-from django.contrib.auth.models import Group
-from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from playwright.sync_api import expect
 
 from events.models import CheckinScan, LostBib, Registration
 from events.services import (
     checkin_code,
-    event_create,
-    event_publish,
     helper_join,
     helper_join_code,
     registration_cancel,
@@ -28,7 +23,7 @@ from events.services import (
     registration_proxy_set,
 )
 from tests.browser.audit import Audit
-from tests.browser.conftest import SCREENSHOTS, SIZES, csp_watch, log_in
+from tests.browser.conftest import SCREENSHOTS, SIZES, csp_watch, log_in, taihang_race
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -73,20 +68,12 @@ def test_two_phones_check_riders_in_with_no_signal_then_send_what_they_did(live_
                                                                            browser, size):
     viewport, locale, tag = size
     base, audit = live_server.url, Audit()
-    organizer = UserFactory(username="raceorganizer")
-    organizer.groups.add(Group.objects.get_or_create(name="organizers")[0])
-    now = timezone.now()
-    event = event_create(created_by=organizer, slug="taihang-race", title="太行山挑战赛", title_en="Taihang Challenge",
-                         kind="race", starts_at=now + datetime.timedelta(days=1),
-                         ends_at=now + datetime.timedelta(days=1, hours=6),
-                         registration_opens_at=now - datetime.timedelta(days=3),
-                         registration_closes_at=now + datetime.timedelta(hours=12),
-                         categories=[{"name": "100公里", "name_en": "100 km", "capacity": 50, "bib_start": 1,
-                                      "bib_end": 100, "bib_reserved": "90-99"},
-                                     {"name": "50公里", "name_en": "50 km", "capacity": 50, "bib_start": 501,
-                                      "bib_end": 600, "bib_at": "pickup"}],
-                         questions=[{"key": "id", "label": "身份证", "label_en": "ID card", "kind": "national_id"}])
-    event_publish(event=event)
+    organizer, event = taihang_race(
+        categories=[{"name": "100公里", "name_en": "100 km", "capacity": 50, "bib_start": 1, "bib_end": 100,
+                     "bib_reserved": "90-99"},
+                    {"name": "50公里", "name_en": "50 km", "capacity": 50, "bib_start": 501, "bib_end": 600,
+                     "bib_at": "pickup"}],
+        questions=[{"key": "id", "label": "身份证", "label_en": "ID card", "kind": "national_id"}])
     names = ["李明", "王芳", "张伟", "陈静"]
     seats = [registration_create(
         event=event, category=event.categories.get(name="100公里"), id_consent=True, fill_profile=True,
@@ -246,15 +233,7 @@ def test_the_phone_camera_reads_the_riders_code(live_server, transactional_db, t
     from tests.browser.conftest import CHROMIUM
 
     base = live_server.url
-    organizer = UserFactory(username="raceorganizer")
-    organizer.groups.add(Group.objects.get_or_create(name="organizers")[0])
-    now = timezone.now()
-    event = event_create(created_by=organizer, slug="taihang-race", title="太行山挑战赛", kind="race",
-                         starts_at=now + datetime.timedelta(days=1), ends_at=now + datetime.timedelta(days=1, hours=6),
-                         registration_opens_at=now - datetime.timedelta(days=3),
-                         registration_closes_at=now + datetime.timedelta(hours=12),
-                         categories=[{"name": "100公里", "capacity": 5}])
-    event_publish(event=event)
+    organizer, event = taihang_race(categories=[{"name": "100公里", "capacity": 5}])
     seat = registration_create(event=event, category=event.categories.get(),
                                rider=UserFactory(username="rider1", real_name="李明"))[0]
     film = tmp_path / "qr.y4m"

@@ -2,16 +2,13 @@
 count and the SMS cost, sends, and finds the message kept on the event. Audited (axe-core, width,
 text size) at 390x844 zh-hans and 1280x800 en."""
 
-import datetime
 
 import pytest
-from django.contrib.auth.models import Group
-from django.utils import timezone
 
 from events.models import FieldMessage
-from events.services import event_create, event_publish, registration_create
+from events.services import registration_create
 from tests.browser.audit import Audit
-from tests.browser.conftest import SCREENSHOTS, log_in
+from tests.browser.conftest import SCREENSHOTS, log_in, taihang_race
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -20,16 +17,7 @@ pytestmark = pytest.mark.browser
 def test_the_organizer_previews_then_sends_a_message_to_the_field(live_server, transactional_db, person):
     page, tag = person
     base, audit = live_server.url, Audit()
-    organizer = UserFactory(username="raceorganizer")
-    organizer.groups.add(Group.objects.get_or_create(name="organizers")[0])
-    now = timezone.now()
-    event = event_create(created_by=organizer, slug="taihang-race", title="太行山挑战赛", title_en="Taihang Challenge",
-                         kind="race", starts_at=now + datetime.timedelta(days=1),
-                         ends_at=now + datetime.timedelta(days=1, hours=6),
-                         registration_opens_at=now - datetime.timedelta(days=3),
-                         registration_closes_at=now + datetime.timedelta(hours=12),
-                         categories=[{"name": "100公里", "name_en": "100 km", "capacity": 10}])
-    event_publish(event=event)
+    organizer, event = taihang_race(categories=[{"name": "100公里", "name_en": "100 km", "capacity": 10}])
     for i in range(3):
         registration_create(event=event, category=event.categories.get(),
                             rider=UserFactory(mobile=f"+861380013800{i}"))

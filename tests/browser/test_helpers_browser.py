@@ -6,13 +6,11 @@ import datetime
 from urllib.parse import unquote
 
 import pytest
-from django.contrib.auth.models import Group
-from django.utils import timezone
 
 from events.models import EventHelper
-from events.services import event_create, event_publish, registration_create
+from events.services import registration_create
 from tests.browser.audit import Audit
-from tests.browser.conftest import SCREENSHOTS, log_in
+from tests.browser.conftest import SCREENSHOTS, log_in, taihang_race
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -21,18 +19,9 @@ pytestmark = pytest.mark.browser
 def test_a_volunteer_joins_by_the_link_and_checks_riders_in(live_server, transactional_db, person):
     page, tag = person
     base, audit = live_server.url, Audit()
-    organizer = UserFactory(username="raceorganizer")
-    organizer.groups.add(Group.objects.get_or_create(name="organizers")[0])
+    organizer, event = taihang_race(starts_in=datetime.timedelta(days=3), closes_in=datetime.timedelta(days=2))
     volunteer = UserFactory(username="volunteer", real_name="赵静")
     rider = UserFactory(username="racer", real_name="李明", mobile="13800138000")
-    now = timezone.now()
-    event = event_create(created_by=organizer, slug="taihang-race", title="太行山挑战赛", title_en="Taihang Challenge",
-                         kind="race", starts_at=now + datetime.timedelta(days=3),
-                         ends_at=now + datetime.timedelta(days=3, hours=6),
-                         registration_opens_at=now - datetime.timedelta(days=1),
-                         registration_closes_at=now + datetime.timedelta(days=2),
-                         categories=[{"name": "100公里", "name_en": "100 km", "capacity": 50}])
-    event_publish(event=event)
     registration_create(event=event, category=event.categories.get(), rider=rider)
 
     log_in(page, base, organizer.username)

@@ -5,13 +5,12 @@ Audited (axe-core, width, text size) at 390x844 zh-hans and 1280x800 en."""
 import datetime
 
 import pytest
-from django.contrib.auth.models import Group
 from django.utils import timezone
 
 from events.models import Registration
-from events.services import event_create, event_publish, registration_create
+from events.services import registration_create
 from tests.browser.audit import Audit
-from tests.browser.conftest import SCREENSHOTS, log_in
+from tests.browser.conftest import SCREENSHOTS, log_in, taihang_race
 from tests.factories import UserFactory
 
 pytestmark = pytest.mark.browser
@@ -20,18 +19,10 @@ pytestmark = pytest.mark.browser
 def test_the_organizer_seeds_waves_and_the_rider_sees_theirs(live_server, transactional_db, person):
     page, tag = person
     base, audit = live_server.url, Audit()
-    organizer = UserFactory(username="raceorganizer")
-    organizer.groups.add(Group.objects.get_or_create(name="organizers")[0])
-    now = timezone.now()
-    event = event_create(created_by=organizer, slug="taihang-race", title="太行山挑战赛", title_en="Taihang Challenge",
-                         kind="race", starts_at=now + datetime.timedelta(days=2),
-                         ends_at=now + datetime.timedelta(days=2, hours=6),
-                         registration_opens_at=now - datetime.timedelta(days=3),
-                         registration_closes_at=now + datetime.timedelta(days=1),
-                         categories=[{"name": "100公里", "name_en": "100 km", "capacity": 10}],
-                         questions=[{"key": "speed", "label": "平均时速", "label_en": "Average speed",
-                                     "kind": "number"}])
-    event_publish(event=event)
+    organizer, event = taihang_race(
+        starts_in=datetime.timedelta(days=2), closes_in=datetime.timedelta(days=1),
+        categories=[{"name": "100公里", "name_en": "100 km", "capacity": 10}],
+        questions=[{"key": "speed", "label": "平均时速", "label_en": "Average speed", "kind": "number"}])
     category = event.categories.get()
     riders = [UserFactory(username=f"rider{i}") for i in range(3)]
     seats = [registration_create(event=event, category=category, rider=r, answers={"speed": s})[0]
