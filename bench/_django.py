@@ -1,5 +1,7 @@
-"""Set Django up for a benchmark on a throwaway database (SQLite in a temp dir unless DATABASE_URL)."""
+"""Set Django up for a benchmark on a throwaway database: SQLite in a temp dir unless DATABASE_URL
+(`setup`), or a throwaway PostgreSQL started for the run (`on_postgres`)."""
 
+import contextlib
 import os
 import sys
 import tempfile
@@ -20,3 +22,28 @@ def setup() -> Path:
     django.setup()
     call_command("migrate", verbosity=0)
     return scratch
+
+
+@contextlib.contextmanager
+def on_postgres():
+    """Django on a throwaway PostgreSQL (scripts/testenv.py starts it), migrated, tasks inline, mail
+    dropped; yields False when PostgreSQL is not installed."""
+    sys.path.insert(0, str(ROOT / "scripts"))
+    sys.path.insert(0, str(ROOT))
+    from testenv import postgres
+
+    with postgres() as database_url, tempfile.TemporaryDirectory() as scratch:
+        if database_url is None:
+            print("PostgreSQL not installed")
+            yield False
+            return
+        os.environ.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="cycling.settings.base",
+                          MEDIA_ROOT=f"{scratch}/media", LOG_LEVEL="ERROR", DEBUG="false",
+                          ALLOWED_HOSTS="testserver", EMAIL_URL="dummymail://")
+        os.environ.pop("REDIS_URL", None)
+        import django
+        from django.core.management import call_command
+
+        django.setup()
+        call_command("migrate", verbosity=0)
+        yield True

@@ -13,9 +13,7 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import os
 import sys
-import tempfile
 import time
 import tracemalloc
 from pathlib import Path
@@ -24,7 +22,7 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "scripts"))
 sys.path.insert(0, str(ROOT))
 
-from testenv import postgres  # noqa: E402
+from _django import on_postgres  # noqa: E402
 
 
 def _race(n: int, tag: str):
@@ -159,19 +157,9 @@ def main() -> int:
     parser = argparse.ArgumentParser()
     parser.add_argument("--sizes", type=int, nargs="+", default=[500, 5000])
     options = parser.parse_args()
-    with postgres() as database_url, tempfile.TemporaryDirectory() as scratch:
-        if database_url is None:
-            print("PostgreSQL not installed")
+    with on_postgres() as ready:
+        if not ready:
             return 1
-        os.environ.update(DATABASE_URL=database_url, DJANGO_SETTINGS_MODULE="cycling.settings.base",
-                          MEDIA_ROOT=f"{scratch}/media", LOG_LEVEL="ERROR", DEBUG="false",
-                          ALLOWED_HOSTS="testserver", EMAIL_URL="dummymail://")
-        os.environ.pop("REDIS_URL", None)
-        import django
-        from django.core.management import call_command
-
-        django.setup()
-        call_command("migrate", verbosity=0)
         for n in options.sizes:
             run(n)
     return 0

@@ -40,7 +40,7 @@ from clubs.selectors import (
     roster_for,
 )
 from core.csv import csv_response
-from core.views import shown_on
+from core.views import form_errors_flashed, shown_on
 from events.selectors import category_of, event_get
 from routes.selectors import routes_for_events
 
@@ -95,8 +95,7 @@ def club_apply(request: HttpRequest, slug: str) -> HttpResponse:
     club = club_get(slug=slug)
     form = ApplyForm(request.POST)
     if not form.is_valid():
-        for errors in form.errors.values():
-            messages.error(request, " ".join(errors))
+        form_errors_flashed(request, form)
         return redirect("clubs:detail", slug=club.slug)
     with shown_on(request) as outcome:
         membership = services.membership_apply(club=club, user=request.user, message=form.cleaned_data["message"],

@@ -7,7 +7,8 @@
 
 Views call services inside `shown_on` and catch nothing themselves; a ServiceError's message is
 already in the user's language. A form gets field errors on their fields (a summary at the top
-lists them); without a form (`shown_on(request)`) the messages are flashed.
+lists them); without a form (`shown_on(request)`) the messages are flashed. A form posted from a
+page that does not show it back (a redirect after the POST) flashes its errors: `form_errors_flashed`.
 """
 
 from __future__ import annotations
@@ -49,3 +50,9 @@ class shown_on:
                     form.add_error(None if name == NON_FIELD_ERRORS else target, error.messages)
         else:
             form.add_error(self.field, exc.messages)
+
+
+def form_errors_flashed(request: HttpRequest, form: forms.BaseForm) -> None:
+    """A form that the page redirected to does not show: each field's errors as one message."""
+    for errors in form.errors.values():
+        messages.error(request, " ".join(errors))

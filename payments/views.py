@@ -22,7 +22,7 @@ from core.csv import csv_response
 from core.errors import ServiceError
 from core.http import client_ip
 from core.parse import whole_number
-from core.views import shown_on
+from core.views import form_errors_flashed, shown_on
 from events.mail import qr_svg
 from events.selectors import event_for_organizer, event_get
 from payments import finance, providers, services
@@ -256,8 +256,7 @@ def refund_give(request: HttpRequest, event) -> HttpResponse:
             messages.success(request, _("Refund of ¥%(amount)s: %(status)s.") % {
                 "amount": f"{refund.amount_fen / 100:.2f}", "status": refund.get_status_display()})
     else:
-        for errors in form.errors.values():
-            messages.error(request, errors[0])
+        form_errors_flashed(request, form)
     return redirect("payments:event", slug=event.slug)
 
 

@@ -71,14 +71,15 @@ def device_start_list(*, event: Event, since: tuple[int, int] | None = None) -> 
 
 def field_messages_kept(*, event: Event, limit: int = 50) -> list[FieldMessage]:
     """The messages sent to the event's riders, newest first, each with `delivery`: its outbox rows
-    sent, waiting and failed (keyed field:<message>:<entry>, services/field.py)."""
+    sent, waiting and failed (keyed field:<message>:<entry>, their object the message; one query)."""
     kept = list(event.field_messages.select_related("category", "wave", "by")[:limit])
+    delivery = {row.pop("object_id"): row for row in Outbox.objects.filter(
+        key__startswith="field:", object_id__in=[m.pk for m in kept]).values("object_id").annotate(
+        sent=Count("pk", filter=Q(status__in=[Outbox.Status.SENT, Outbox.Status.SKIPPED])),
+        pending=Count("pk", filter=Q(status=Outbox.Status.PENDING)),
+        failed=Count("pk", filter=Q(status=Outbox.Status.FAILED)))}
     for message in kept:
-        message.delivery = Outbox.objects.filter(  # type: ignore[attr-defined]
-            key__startswith=f"field:{message.pk}:").aggregate(
-            sent=Count("pk", filter=Q(status__in=[Outbox.Status.SENT, Outbox.Status.SKIPPED])),
-            pending=Count("pk", filter=Q(status=Outbox.Status.PENDING)),
-            failed=Count("pk", filter=Q(status=Outbox.Status.FAILED)))
+        message.delivery = delivery.get(message.pk, {"sent": 0, "pending": 0, "failed": 0})  # type: ignore[attr-defined]
     return kept
 
 

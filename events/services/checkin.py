@@ -75,7 +75,7 @@ class CheckinResult:
 def code_ids(code: str) -> list[int]:
     """The registration ids a scanned or typed code may be of (checked against their keys by
     code_matches): what a batch locks before it reads them."""
-    return [int(pk) for pk, _signature_read, _old in _candidates(code) if len(pk) <= 15]
+    return [int(pk) for pk, _signature_read, _old in _candidates(code) if len(pk) <= 15]  # (longer: no such id)
 
 
 def code_matches(code: str, keys: dict[int, str]) -> int | None:
@@ -90,13 +90,8 @@ def code_matches(code: str, keys: dict[int, str]) -> int | None:
 def registration_for_code(*, event: Event, code: str) -> int | None:
     """The id of this event's registration whose current code this is; None for anything else (a
     code of another event, a mistyped one, the previous holder's code after a transfer)."""
-    for pk, signature, old in _candidates(code):
-        if len(pk) > 15:  # no registration has such an id (and the database would refuse the number)
-            continue
-        key = Registration.objects.filter(pk=int(pk), event=event).values_list("checkin_key", flat=True).first()
-        if key is not None and constant_time_compare(signature, (_old_signature if old else _signature)(pk, key)):
-            return int(pk)
-    return None
+    keys = dict(Registration.objects.filter(pk__in=code_ids(code), event=event).values_list("pk", "checkin_key"))
+    return code_matches(code, keys)
 
 
 @transaction.atomic

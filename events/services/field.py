@@ -87,17 +87,28 @@ def _reach(rider: User, by_sms: bool, by_email: bool) -> tuple[bool, bool]:
     return by_sms and bool(number_of(rider)), by_email and bool(rider.email)
 
 
-def field_message_preview(*, event: Event, audience: str, category: Category | None = None, wave: Wave | None = None,
-                          by_sms: bool = True, by_email: bool = True, text: str) -> FieldPreview:
+def _reached(event: Event, audience: str, category: Category | None, wave: Wave | None, by_sms: bool,
+             by_email: bool, text: str) -> tuple[FieldPreview, list[Registration]]:
+    """The preview and the entries whose riders the message reaches (input checked first)."""
     text = _check(event, audience, category, wave, by_sms, by_email, text)
     shown = sms_text(event, text)
-    reached = unreachable = texts = emails = 0
+    reached, unreachable, texts, emails = [], 0, 0, 0
     for registration in audience_of(event=event, audience=audience, category=category, wave=wave):
         phone, mail = _reach(registration.rider, by_sms, by_email)
-        reached, unreachable = reached + (phone or mail), unreachable + (not (phone or mail))
+        if phone or mail:
+            reached.append(registration)
+        else:
+            unreachable += 1
         texts, emails = texts + phone, emails + mail
     parts = sms_parts(shown)
-    return FieldPreview(reached, unreachable, texts * parts, texts * parts * settings.SMS_PRICE_FEN, emails, shown)
+    preview = FieldPreview(len(reached), unreachable, texts * parts, texts * parts * settings.SMS_PRICE_FEN, emails,
+                           shown)
+    return preview, reached
+
+
+def field_message_preview(*, event: Event, audience: str, category: Category | None = None, wave: Wave | None = None,
+                          by_sms: bool = True, by_email: bool = True, text: str) -> FieldPreview:
+    return _reached(event, audience, category, wave, by_sms, by_email, text)[0]
 
 
 @transaction.atomic
@@ -106,7 +117,10 @@ def field_message_send(*, event: Event, by: User, audience: str, category: Categ
                        text: str) -> FieldMessage:
     """Keep the message on the event and queue one outbox row per rider reached (sent after commit)."""
     Event.objects.select_for_update().only("pk").get(pk=event.pk)  # one sender at a time per event
-    text = _check(event, audience, category, wave, by_sms, by_email, text)
+    category = category if audience == FieldMessage.Audience.CATEGORY else None  # what the audience names
+    wave = wave if audience == FieldMessage.Audience.WAVE else None
+    preview, reached = _reached(event, audience, category, wave, by_sms, by_email, text)
+    text = (text or "").strip()
     now = timezone.now()
     recent = FieldMessage.objects.filter(event=event, created_at__gte=now - datetime.timedelta(hours=1))
     if recent.count() >= settings.FIELD_MESSAGES_PER_HOUR:
@@ -115,15 +129,10 @@ def field_message_send(*, event: Event, by: User, audience: str, category: Categ
     if recent.filter(created_at__gte=now - datetime.timedelta(minutes=10), text=text, audience=audience,
                      category=category, wave=wave).exists():
         raise ServiceError(_("This message went to these riders a few minutes ago."), EventCode.FIELD_MESSAGE)
-    preview = field_message_preview(event=event, audience=audience, category=category, wave=wave, by_sms=by_sms,
-                                    by_email=by_email, text=text)
     message = FieldMessage.objects.create(
-        event=event, audience=audience, category=category if audience == FieldMessage.Audience.CATEGORY else None,
-        wave=wave if audience == FieldMessage.Audience.WAVE else None,
-        by_sms=by_sms, by_email=by_email, text=text, recipients=preview.recipients, sms_count=preview.sms_count,
-        sms_cost_fen=preview.sms_cost_fen, by=by, created_at=now)
-    outbox.enqueue_many(
-        (TOPIC, "field", message.pk, registration.rider_id, f"field:{message.pk}:{registration.pk}")
-        for registration in audience_of(event=event, audience=audience, category=category, wave=wave)
-        if any(_reach(registration.rider, by_sms, by_email)))
+        event=event, audience=audience, category=category, wave=wave, by_sms=by_sms, by_email=by_email, text=text,
+        recipients=preview.recipients, sms_count=preview.sms_count, sms_cost_fen=preview.sms_cost_fen, by=by,
+        created_at=now)
+    outbox.enqueue_many((TOPIC, "field", message.pk, registration.rider_id, f"field:{message.pk}:{registration.pk}")
+                        for registration in reached)
     return message

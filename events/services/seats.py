@@ -120,8 +120,7 @@ def take_bib(category: Category) -> int | None:
     none where bibs are given at kit pick-up; reserved, lost and held numbers are passed over."""
     if category.bib_at == Category.BibAt.PICKUP:
         return None
-    skip = _kept_back(category) if category.bib_reserved or LostBib.objects.filter(
-        event_id=category.event_id).exists() else set()
+    skip = _kept_back(category)
     while category.next_bib <= category.bib_end:
         bib = category.next_bib
         category.next_bib += 1

@@ -5,13 +5,14 @@ either follow in order of confirmation. The organizer moves a rider between wave
 
 from __future__ import annotations
 
+import bisect
 import datetime
 
 from django.db import transaction
 from django.utils.translation import gettext as _
 
 from core.errors import ServiceError
-from events.models import Category, Question, Registration, Wave
+from events.models import Category, Event, Question, Registration, Wave
 from events.services.errors import EventCode
 from events.signals import registrations_changed
 
@@ -42,7 +43,7 @@ def wave_remove(*, wave: Wave) -> None:
     """Remove a wave; its riders have no wave until they are seeded or moved again."""
     event = wave.category.event
     wave.delete()
-    transaction.on_commit(lambda: registrations_changed.send(sender=type(event), event=event))
+    _tell(event)
 
 
 def _speed(registration: Registration, key: str) -> float | None:
@@ -55,20 +56,26 @@ def _speed(registration: Registration, key: str) -> float | None:
 
 def _previous_places(category: Category, riders: list[Registration]) -> dict[int, float]:
     """Rider id -> place in their last finished race before this event, as a share of its finishers
-    (0 the winner, near 1 the last)."""
-    before = category.event.starts_at
-    last: dict[int, Registration] = {}
-    for r in (Registration.objects.filter(rider_id__in=[r.rider_id for r in riders], result="finished",
-                                          finish_seconds__isnull=False, event__starts_at__lt=before)
-              .select_related("event").order_by("event__starts_at")):
-        last[r.rider_id] = r  # the latest wins
-    places: dict[int, float] = {}
-    for rider_id, r in last.items():
-        field = Registration.objects.filter(category_id=r.category_id, result="finished",
-                                            finish_seconds__isnull=False)
-        faster = field.filter(finish_seconds__lt=r.finish_seconds).count()
-        places[rider_id] = faster / max(field.count(), 1)
-    return places
+    (0 the winner, near 1 the last): their last results read at once, then each of those races'
+    finishing times once."""
+    last: dict[int, tuple[int, int]] = {}  # rider -> (the race's category, their time)
+    for rider_id, category_id, seconds in (
+            Registration.objects.filter(rider_id__in=[r.rider_id for r in riders], result="finished",
+                                        finish_seconds__isnull=False, event__starts_at__lt=category.event.starts_at)
+            .order_by("event__starts_at").values_list("rider_id", "category_id", "finish_seconds")):
+        last[rider_id] = (category_id, seconds or 0)  # the latest wins (times are there: filtered)
+    fields: dict[int, list[int]] = {}
+    for category_id, seconds in (Registration.objects.filter(
+            category_id__in={c for c, _s in last.values()}, result="finished", finish_seconds__isnull=False)
+            .order_by("finish_seconds").values_list("category_id", "finish_seconds")):
+        fields.setdefault(category_id, []).append(seconds or 0)
+    return {rider_id: bisect.bisect_left(fields[c], seconds) / len(fields[c])
+            for rider_id, (c, seconds) in last.items()}
+
+
+def _tell(event: Event) -> None:
+    """Those who react to an event's entries (the devices' lists, the caches) hear of it after commit."""
+    transaction.on_commit(lambda: registrations_changed.send(sender=Event, event=event))
 
 
 @transaction.atomic
@@ -81,9 +88,10 @@ def waves_seed(*, category: Category, by: str) -> int:
         raise _refuse(_("Add the category's waves first."))
     riders = list(Registration.objects.filter(category=locked, status=Registration.Status.CONFIRMED)
                   .order_by("confirmed_at", "pk"))
-    if len(riders) > sum(w.size for w in waves):
+    room = sum(w.size for w in waves)
+    if len(riders) > room:
         raise _refuse(_("The waves hold %(room)s riders and %(n)s are confirmed: add a wave or make them larger.")
-                      % {"room": sum(w.size for w in waves), "n": len(riders)})
+                      % {"room": room, "n": len(riders)})
     if by == BY_RESULTS:
         places = _previous_places(locked, riders)
         rank = {r.pk: places.get(r.rider_id) for r in riders}
@@ -98,8 +106,7 @@ def waves_seed(*, category: Category, by: str) -> int:
     for registration, wave in zip(ordered, slots):
         registration.wave = wave
     Registration.objects.bulk_update(ordered, ["wave"], batch_size=1000)
-    event = locked.event
-    transaction.on_commit(lambda: registrations_changed.send(sender=type(event), event=event))
+    _tell(locked.event)
     return len(ordered)
 
 
@@ -119,6 +126,5 @@ def registration_wave_move(*, registration: Registration, wave: Wave | None) -> 
                           "wave")
     locked.wave = wave
     locked.save(update_fields=["wave"])
-    event = locked.event
-    transaction.on_commit(lambda: registrations_changed.send(sender=type(event), event=event))
+    _tell(locked.event)
     return locked

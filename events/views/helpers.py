@@ -23,6 +23,7 @@ from core.times import zone_of
 from core.views import shown_on
 from events import services
 from events.mail import qr_svg
+from events.models import Registration
 from events.selectors import event_for_organizer, event_get
 from events.selectors.raceday import can_check_in, event_for_checkin, helpers_of
 
@@ -58,14 +59,6 @@ def helper_join_page(request: HttpRequest, slug: str, code: str) -> HttpResponse
             return redirect("events:checkin", slug=event.slug)
     return render(request, "events/helper_join.html", {
         "event": event, "already": can_check_in(user=request.user, event=event)})
-
-
-STATUS_WORDS = {  # what the app shows for a status (events.models.Registration.Status)
-    "confirmed": gettext_lazy("Confirmed"), "withdrawn": gettext_lazy("Withdrawn"),
-    "cancelled": gettext_lazy("Cancelled"),
-    "transferred": gettext_lazy("Transferred to another rider"), "awaiting": gettext_lazy("Not paid"),
-    "waitlisted": gettext_lazy("On the waiting list"),
-}
 
 
 DEVICE_TEXT = {  # the app's words (static/js/checkin-device.js fills in the %(name)s parts)
@@ -131,7 +124,7 @@ def checkin_device(request: HttpRequest, slug: str) -> HttpResponse:
                 "startList": reverse("api:event-checkins-start-list", args=[event.slug]),
                 "sync": reverse("api:event-checkins-sync", args=[event.slug]),
                 "text": {**{k: str(v) for k, v in DEVICE_TEXT.items()},
-                         "statuses": {k: str(v) for k, v in STATUS_WORDS.items()}}}})
+                         "statuses": {k: str(v) for k, v in Registration.Status.choices}}}})
 
 
 @never_cache

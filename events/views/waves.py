@@ -10,7 +10,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from core.parse import whole_number
-from core.views import shown_on
+from core.views import form_errors_flashed, shown_on
 from events import services
 from events.forms import WaveForm, WaveMoveForm, WaveSeedForm
 from events.models import Category
@@ -21,16 +21,10 @@ def _back(category: Category) -> HttpResponse:
     return redirect(reverse("events:category", args=[category.event.slug, category.pk]) + "#waves")
 
 
-def _problems(request: HttpRequest, form) -> None:
-    for errors in form.errors.values():
-        for error in errors:
-            messages.error(request, error)
-
-
 def wave_add(request: HttpRequest, category: Category) -> HttpResponse:
     form = WaveForm(request.POST)
     if not form.is_valid():
-        _problems(request, form)
+        form_errors_flashed(request, form)
         return _back(category)
     with shown_on(request) as outcome:
         wave = services.wave_add(category=category, **form.cleaned_data)
@@ -51,7 +45,7 @@ def wave_remove(request: HttpRequest, category: Category) -> HttpResponse:
 def waves_seed(request: HttpRequest, category: Category) -> HttpResponse:
     form = WaveSeedForm(request.POST, event=category.event)
     if not form.is_valid():
-        _problems(request, form)
+        form_errors_flashed(request, form)
         return _back(category)
     with shown_on(request) as outcome:
         seeded = services.waves_seed(category=category, by=form.cleaned_data["by"])
@@ -63,7 +57,7 @@ def waves_seed(request: HttpRequest, category: Category) -> HttpResponse:
 def wave_move(request: HttpRequest, category: Category) -> HttpResponse:
     form = WaveMoveForm(request.POST, category=category)
     if not form.is_valid():
-        _problems(request, form)
+        form_errors_flashed(request, form)
         return _back(category)
     registration = confirmed_by_bib(category=category, bib=form.cleaned_data["bib"])
     if registration is None:
