@@ -55,4 +55,4 @@ class shown_on:
 def form_errors_flashed(request: HttpRequest, form: forms.BaseForm) -> None:
     """A form that the page redirected to does not show: each field's errors as one message."""
     for errors in form.errors.values():
-        messages.error(request, " ".join(errors))
+        messages.error(request, " ".join(str(error) for error in errors))
