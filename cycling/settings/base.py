@@ -47,6 +47,7 @@ INSTALLED_APPS = [
     "payments",
     "clubs",
     "industry",
+    "timing",
 ]
 
 MIDDLEWARE = [
