@@ -13,7 +13,7 @@ import datetime as dt
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -28,7 +28,7 @@ from timing.models import Checkpoint, Passing
 from timing.services.recount import results_recount, timing_of
 
 MAX_BATCH = 300_000  # a whole race's file (245,484 reads at a 27,000-runner race)
-CHUNK = 5_000
+CHUNK = 3_000  # rows a statement: 30,000 parameters (SQLite allows 32,766)
 REASONS = {
     "fields": _("the line does not have this format's fields"),
     "time": _("the time is not HH:MM:SS"),
@@ -109,7 +109,8 @@ def passings_ingest(*, event: Event, reads: Iterable[Read | Refusal], source: st
     zone, riders, names = zone_of(event), _Riders(event), points_of(event)
     day = timezone.localtime(event.starts_at, zone).date()
     now = timezone.now()
-    rows, unknown_codes, unknown_points = [], set(), set()
+    rows: list[tuple] = []
+    unknown_codes, unknown_points = set(), set()
     for read in items:
         said = point or read.point or read.device or device
         code = read.code.strip()
@@ -119,25 +120,56 @@ def passings_ingest(*, event: Event, reads: Iterable[Read | Refusal], source: st
         canonical = names.get(said.casefold())
         if canonical is None:
             unknown_points.add(said)
-        rows.append(Passing(event=event, device=(device or read.device or "file")[:40], key=read.key[:120],
-                            number=read.number, source=source, point=(canonical or said)[:40], code=code[:32],
-                            at=_moment(read, day, zone, event.starts_at), registration_id=registration_id,
-                            received_at=now))
-    devices = {row.device for row in rows}
+        rows.append((event.pk, (device or read.device or "file")[:40], read.key[:120], read.number, source,
+                     (canonical or said)[:40], code[:32], _moment(read, day, zone, event.starts_at), registration_id,
+                     now))
     with transaction.atomic():
-        before = Passing.objects.filter(event=event, device__in=devices).count()
-        for start in range(0, len(rows), CHUNK):
-            Passing.objects.bulk_create(rows[start:start + CHUNK], ignore_conflicts=True)
-        report.new = Passing.objects.filter(event=event, device__in=devices).count() - before
+        riders_named: set[int] = set()
+        for (registration_id,) in _insert_new(rows):
+            report.new += 1
+            if registration_id is not None:
+                riders_named.add(registration_id)
         if report.new:
             if unknown_codes:  # the codes are new to this batch only; earlier unknown ones may match now
                 passings_relink(event=event)
-            results_recount(event=event, timing=timing,
-                            registration_ids={row.registration_id for row in rows if row.registration_id})
+            results_recount(event=event, timing=timing, registration_ids=riders_named)
     report.unknown_codes, report.unknown_points = sorted(unknown_codes), sorted(unknown_points)
-    if len(devices) == 1:
+    if len(devices := {row[1] for row in rows}) == 1:
         report.last_number = resume_number(event=event, device=devices.pop())
     return report
+
+
+_COLUMNS = ("event_id", "device", "key", "number", "source", "point", "code", "at", "registration_id", "received_at")
+
+
+def _insert_new(rows: list[tuple]) -> list[tuple]:
+    """INSERT the rows, skipping those already stored (same event, device and key): the new rows'
+    riders come back. PostgreSQL takes them by COPY into a scratch table (bulk_create took 9.7 s of a
+    250,000-read import, a 30,000-parameter INSERT 16 s in the driver's query conversion); SQLite by
+    INSERT ... VALUES in chunks."""
+    table = connection.ops.quote_name(Passing._meta.db_table)
+    columns = ", ".join(_COLUMNS)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(f"CREATE TEMP TABLE IF NOT EXISTS passing_in ON COMMIT DELETE ROWS AS "  # noqa: S608
+                           f"SELECT {columns} FROM {table} WITH NO DATA")
+            with cursor.cursor.copy(f"COPY passing_in ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            cursor.execute(f"INSERT INTO {table} ({columns}) SELECT {columns} FROM passing_in "  # noqa: S608
+                           f"ON CONFLICT (event_id, device, key) DO NOTHING RETURNING registration_id")
+            new = cursor.fetchall()
+            cursor.execute("TRUNCATE passing_in")
+            return new
+        new = []
+        one = "(" + ", ".join(["%s"] * len(_COLUMNS)) + ")"
+        for start in range(0, len(rows), CHUNK):
+            part = rows[start:start + CHUNK]
+            cursor.execute(f"INSERT INTO {table} ({columns}) VALUES {', '.join([one] * len(part))} "  # noqa: S608
+                           f"ON CONFLICT (event_id, device, key) DO NOTHING RETURNING registration_id",
+                           [value for row in part for value in row])
+            new += cursor.fetchall()
+        return new
 
 
 def passings_relink(*, event: Event) -> int:
