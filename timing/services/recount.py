@@ -171,7 +171,8 @@ def results_recount(*, event: Event, registration_ids: set[int] | None = None, t
     ids = [r.id for r in riders]
     reads: dict[int, dict[str, list[dt.datetime]]] = defaultdict(lambda: defaultdict(list))
     passings = Passing.objects.filter(event=event, voided_at=None).exclude(registration=None)
-    chunks: list[list[int] | None] = [None] if registration_ids is None else [ids[i:i + 2000] for i in range(0, len(ids), 2000)]
+    chunks: list[list[int] | None] = ([None] if registration_ids is None
+                                      else [ids[i:i + 2000] for i in range(0, len(ids), 2000)])
     for chunk in chunks:
         query = passings if chunk is None else passings.filter(registration_id__in=chunk)
         for registration_id, point, at in query.order_by("at").values_list("registration_id", "point", "at"):
