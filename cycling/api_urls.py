@@ -13,6 +13,7 @@ from clubs import api as clubs_api
 from events import api as events_api
 from industry import api as industry_api
 from payments import api as payments_api
+from timing import api as timing_api
 from routes.api import (
     RideDetailApi,
     RideListApi,
@@ -78,6 +79,8 @@ urlpatterns = [
     path("events/<str:slug>/checkins/start-list/", events_api.CheckinStartListApi.as_view(),
          name="event-checkins-start-list"),
     path("events/<str:slug>/results/", events_api.ResultsApi.as_view(), name="event-results"),
+    path("events/<str:slug>/passings/", timing_api.PassingsApi.as_view(), name="event-passings"),
+    path("events/<str:slug>/live-results/", timing_api.LiveResultsApi.as_view(), name="event-live-results"),
     path("registrations/<int:pk>/", events_api.RegistrationDetailApi.as_view(), name="registration"),
     path("registrations/<int:pk>/cancel/", events_api.RegistrationCancelApi.as_view(), name="registration-cancel"),
     path("registrations/<int:pk>/switch/", events_api.RegistrationSwitchApi.as_view(), name="registration-switch"),
