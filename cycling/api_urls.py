@@ -13,7 +13,6 @@ from clubs import api as clubs_api
 from events import api as events_api
 from industry import api as industry_api
 from payments import api as payments_api
-from timing import api as timing_api
 from routes.api import (
     RideDetailApi,
     RideListApi,
@@ -22,6 +21,7 @@ from routes.api import (
     RouteVersionDetailApi,
     RouteVersionListApi,
 )
+from timing import api as timing_api
 
 
 @extend_schema(exclude=True)  # an index of links, described by the schema itself
@@ -82,6 +82,8 @@ urlpatterns = [
     path("events/<str:slug>/passings/", timing_api.PassingsApi.as_view(), name="event-passings"),
     path("events/<str:slug>/live-results/", timing_api.LiveResultsApi.as_view(), name="event-live-results"),
     path("registrations/<int:pk>/", events_api.RegistrationDetailApi.as_view(), name="registration"),
+    path("registrations/<int:pk>/positions/", timing_api.PositionsApi.as_view(), name="registration-positions"),
+    path("registrations/<int:pk>/sos/", timing_api.SosApi.as_view(), name="registration-sos"),
     path("registrations/<int:pk>/cancel/", events_api.RegistrationCancelApi.as_view(), name="registration-cancel"),
     path("registrations/<int:pk>/switch/", events_api.RegistrationSwitchApi.as_view(), name="registration-switch"),
     path("transfers/<int:pk>/accept/", events_api.TransferAcceptApi.as_view(), name="transfer-accept"),

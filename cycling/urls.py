@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("routes/", include("routes.urls")),
     path("clubs/", include("clubs.urls")),
+    path("events/", include("timing.urls")),  # an event's timing pages (before events' own)
     path("events/", include("events.urls")),
     path("insights/", include("industry.urls")),
     path("payments/", include("payments.urls")),

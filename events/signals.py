@@ -23,6 +23,10 @@ organizer_links = Signal()
 # Actions on a rider's own registration page that other apps add (payments: "pay by ..."). kwargs:
 # registration, request. Each receiver returns a list of (label, url).
 registration_links = Signal()
+# Sections of a rider's own registration page that other apps add (timing: the rider's result, their
+# position sharing and the SOS button). kwargs: registration, request. Receivers return HTML (a str
+# rendered by a template) or None.
+registration_sections = Signal()
 # Lines for the event page and a rider's registration page that other apps add (payments: the
 # refund policy, what was paid). kwargs: event, registration (or None). Receivers return a list of str.
 event_notes = Signal()

@@ -16,7 +16,16 @@ from events.selectors import event_get
 from events.selectors.raceday import event_for_checkin
 from timing import formats, selectors, services
 from timing.models import Passing
-from timing.serializers import LiveResultsOutput, PassingsInput, PassingsOutput, ResumeOutput
+from timing.serializers import (
+    FixInput,
+    LiveResultsOutput,
+    PassingsInput,
+    PassingsOutput,
+    PositionsInput,
+    PositionsOutput,
+    ResumeOutput,
+    SosOutput,
+)
 
 
 def _reads(passings: list[dict]) -> list[formats.Read]:
@@ -76,3 +85,35 @@ class LiveResultsApi(APIView):
         return Response(LiveResultsOutput({
             "changed_at": selectors.changed_at(event=event),
             "categories": [{"category": category, "rows": rows} for category, rows in groups.items()]}).data)
+
+
+class PositionsApi(APIView):
+    """The positions a rider's phone kept (sent again after a lost link: each kept once). The rider's
+    own registration, at an event that takes positions, once they chose to share."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=PositionsInput, responses={200: PositionsOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        registration = selectors.own_registration(registration_id=pk, user=request.user)
+        data = PositionsInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        new = services.positions_record(registration=registration,
+                                        fixes=[services.Fix(**f) for f in data.validated_data["positions"]])
+        return Response(PositionsOutput({"new": new}).data)
+
+
+class SosApi(APIView):
+    """The SOS button: the place goes on the organizers' live page and by SMS to the emergency phone."""
+
+    permission_classes = [permissions.IsAuthenticated]
+
+    @extend_schema(request=FixInput, responses={200: SosOutput, **ERRORS})
+    def post(self, request: Request, pk: int) -> Response:
+        registration = selectors.own_registration(registration_id=pk, user=request.user)
+        data = FixInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        position = services.sos_send(registration=registration, fix=services.Fix(**data.validated_data))
+        timing = selectors.timing_for(event=registration.event)
+        return Response(SosOutput({"received_at": position.received_at,
+                                   "texted": bool(timing and timing.emergency_phone)}).data)

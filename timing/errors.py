@@ -11,3 +11,5 @@ class TimingCode(StrEnum):
     NOT_A_RIDER = "timing_not_a_rider"
     PASSING_GONE = "passing_gone"
     NOT_STARTED = "event_not_started"
+    TRACKING_OFF = "tracking_off"
+    POSITION_INVALID = "position_invalid"

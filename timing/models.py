@@ -72,6 +72,10 @@ class Checkpoint(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    @property
+    def km(self) -> float:
+        return self.distance_m / 1000
+
 
 class Closing(models.Model):
     """A checkpoint's closing time (关门时间) for one category."""
@@ -198,3 +202,35 @@ class Result(models.Model):
 
     def __str__(self) -> str:
         return f"{self.registration_id} {self.status}"
+
+
+class Tracker(models.Model):
+    """A rider's consent to share their phone's position with the organizers during one event, and
+    the share link they control (empty: none)."""
+
+    registration = models.OneToOneField(Registration, on_delete=models.CASCADE, related_name="tracker")
+    share_token = models.CharField(max_length=32, blank=True, db_index=True)
+    started_at = models.DateTimeField()
+
+    def __str__(self) -> str:
+        return f"tracker {self.registration_id}"
+
+
+class Position(models.Model):
+    """A place a rider's phone shared (recorded on the phone at `at`, sent when it had signal), or an SOS."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="+")
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="positions")
+    at = models.DateTimeField()
+    lat = models.FloatField()
+    lon = models.FloatField()
+    accuracy_m = models.FloatField(null=True)
+    sos = models.BooleanField(default=False)
+    received_at = models.DateTimeField()
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["registration", "at", "sos"], name="position_once")]
+        indexes = [models.Index(fields=["event", "registration", "-at"], name="position_latest")]
+
+    def __str__(self) -> str:
+        return f"{self.registration_id} {self.lat:.5f},{self.lon:.5f}"

@@ -9,11 +9,15 @@ import datetime as dt
 from collections import Counter
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Max, Q, QuerySet
+from django.conf import settings
+from django.db.models import Count, Max, OuterRef, Q, QuerySet, Subquery
 from django.utils import timezone
+from django.utils.translation import gettext as _
 
+from core.times import when
 from events.models import Category, Event, Registration
-from timing.models import Checkpoint, Closing, Correction, Passing, Result, Timing
+from routes.gcj02 import wgs84_to_gcj02
+from timing.models import Checkpoint, Closing, Correction, Passing, Position, Result, Timing, Tracker
 
 
 def timing_for(*, event: Event) -> Timing | None:
@@ -81,7 +85,8 @@ def live_results(*, event: Event, category: Category | None = None, query: str =
     for checkpoint in Checkpoint.objects.filter(event=event).order_by("distance_m", "pk"):
         courses.setdefault(checkpoint.route_version_id, []).append(checkpoint)
     closings = _closings(event)
-    results = (Result.objects.filter(event=event).select_related("registration__rider", "category")
+    results = (Result.objects.filter(event=event, registration__status=Registration.Status.CONFIRMED)
+               .select_related("registration__rider", "category")
                .order_by("category__position", "category_id"))
     if category is not None:
         results = results.filter(category=category)
@@ -132,6 +137,7 @@ class Place:
     lat: float | None
     lon: float | None
     missed: Checkpoint | None
+    by_phone: bool = False
 
 
 def field_of(*, event: Event, now: dt.datetime | None = None) -> tuple[list[Place], Counter, list[Place]]:
@@ -144,17 +150,24 @@ def field_of(*, event: Event, now: dt.datetime | None = None) -> tuple[list[Plac
     by_pk = {c.pk: c for course in courses.values() for c in course}
     closings = _closings(event)
     places, counts, broom = [], Counter(), []
-    for result in Result.objects.filter(event=event).select_related("registration__rider", "category"):
+    phones = latest_positions(event=event)
+    confirmed = Result.objects.filter(event=event, registration__status=Registration.Status.CONFIRMED)
+    for result in confirmed.select_related("registration__rider", "category"):
         course = courses.get(result.category.route_version_id or 0, [])
         status, missed = status_now(result, course, closings, now)
         checkpoint = by_pk.get(result.last_checkpoint_id or 0)
         place = Place(result.registration, status, checkpoint, result.last_at, checkpoint.lat if checkpoint else None,
                       checkpoint.lon if checkpoint else None, missed)
+        phone = phones.get(result.registration_id)
+        if phone is not None and (place.at is None or phone.at > place.at):
+            place.at, place.lat, place.lon, place.by_phone = phone.at, phone.lat, phone.lon, True
         places.append(place)
         if checkpoint is not None and status == Result.Status.ON_COURSE:
             counts[checkpoint.pk] += 1
-        if status == Result.Status.DNF and missed is not None and result.status == Result.Status.ON_COURSE:
-            broom.append(place)
+        finish = next((c for c in reversed(course) if c.kind == Checkpoint.Kind.FINISH), None)
+        if status == Result.Status.DNF and missed is not None and (finish is None or str(finish.pk) not in
+                                                                   result.splits):
+            broom.append(place)  # out past a closing time and not through the finish: still out there
     return places, counts, broom
 
 
@@ -178,3 +191,123 @@ def devices_of(*, event: Event) -> list[dict]:
     """Each device that sent passings: how many and its last passing number (where it resumes)."""
     return list(Passing.objects.filter(event=event).values("device").annotate(
         passings=Count("pk"), last_number=Max("number"), last_at=Max("received_at")).order_by("device"))
+
+
+def field_map(*, event: Event, places: list[Place], checkpoints: list[Checkpoint]) -> dict:
+    """What the live page's map draws: the routes, the checkpoints with the riders still out at each,
+    each rider's last known place (by passings; a shared phone position when newer) and the SOS calls."""
+    routes = {c.route_version_id: c.route_version.line for c in checkpoints}
+    out_at = Counter(p.checkpoint.pk for p in places if p.checkpoint and p.status == Result.Status.ON_COURSE)
+    riders = [{"lat": p.lat, "lon": p.lon, "bib": p.registration.bib, "status": p.status, "phone": p.by_phone,
+               "at": when(p.at, event, "H:i:s")} for p in places if p.lat is not None and p.status in (
+                   Result.Status.ON_COURSE, Result.Status.DNF)]
+    return {"routes": list(routes.values()), "sos": [
+                {"lat": s.lat, "lon": s.lon, "bib": s.registration.bib, "at": when(s.at, event, "H:i:s")}
+                for s in sos_calls(event=event)],
+            "tiles": settings.MAP_TILE_URL if settings.MAP_TILE_CRS != "gcj02" else "",
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+            "checkpoints": [{"lat": c.lat, "lon": c.lon, "name": c.name, "out": out_at.get(c.pk, 0)}
+                            for c in checkpoints if c.lat is not None],
+            "riders": riders,
+            "labels": {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "bib": _("Bib"),
+                       "riders_here": _("riders last seen here")}}
+
+
+def sos_calls(*, event: Event) -> list[Position]:
+    """The SOS calls of the event, newest first, each with the place an amap link opens (GCJ-02)."""
+    calls = list(Position.objects.filter(event=event, sos=True).select_related("registration__rider")
+                 .order_by("-at")[:50])
+    for call in calls:
+        call.gcj_lat, call.gcj_lon = wgs84_to_gcj02(call.lat, call.lon)  # type: ignore[attr-defined]
+    return calls
+
+
+def latest_positions(*, event: Event) -> dict[int, Position]:
+    """Each sharing rider's newest position (the live map puts it over an older passing)."""
+    newest = Position.objects.filter(registration=OuterRef("registration"), sos=False).order_by("-at").values("at")[:1]
+    return {p.registration_id: p for p in Position.objects.filter(event=event, sos=False, at=Subquery(newest))}
+
+
+@dataclass
+class Sharing:
+    tracking: bool  # the event takes positions
+    tracker: Tracker | None
+    emergency: bool  # SOS reaches a phone
+    last: Position | None
+
+
+def sharing_of(*, registration: Registration) -> Sharing | None:
+    """The rider's position sharing at this event (None when the event does not take positions)."""
+    timing = Timing.objects.filter(event_id=registration.event_id, tracking=True).first()
+    if timing is None:
+        return None
+    tracker = Tracker.objects.filter(registration=registration).first()
+    last = Position.objects.filter(registration=registration).order_by("-at").first()
+    return Sharing(True, tracker, bool(timing.emergency_phone), last)
+
+
+def tracker_by_token(*, token: str) -> Tracker | None:
+    if not token or len(token) > 40:
+        return None
+    return Tracker.objects.select_related("registration__event", "registration__rider").filter(
+        share_token=token).first()
+
+
+def trail_of(*, registration: Registration, limit: int = 500) -> list[Position]:
+    return list(Position.objects.filter(registration=registration, sos=False).order_by("-at")[:limit])[::-1]
+
+
+def certificate_ready(*, row: Row | None) -> bool:
+    return row is not None and row.status == Result.Status.FINISHED
+
+
+def own_registration(*, registration_id: int, user) -> Registration:
+    """The rider's own registration (or their child's, for a guardian): where their phone shares its
+    position from. Organizers see positions on the live page, not here; anyone else gets 404."""
+    from django.http import Http404  # noqa: PLC0415
+
+    registration = (Registration.objects.select_related("event", "rider").filter(pk=registration_id).first()
+                    if user is not None and user.is_authenticated else None)
+    if registration is None or user.pk not in (registration.rider_id, registration.rider.guardian_id):
+        raise Http404
+    return registration
+
+
+def certificate_of(*, row: Row, verify_url: str):
+    """What a finisher's certificate shows (timing/certificates.py draws it)."""
+    from core.i18n import localized  # noqa: PLC0415
+    from timing.certificates import Certificate  # noqa: PLC0415
+
+    registration, result = row.registration, row.result
+    rider, event, version = registration.rider, registration.event, registration.category.route_version
+    duration = _duration
+    return Certificate(
+        event=localized(event, "title"), day=when(event.starts_at, event, "Y-m-d"),
+        name=rider.real_name or rider.public_name, bib=registration.bib,
+        category=localized(registration.category, "name"), time=duration(result.chip_seconds),
+        gun_time=duration(result.gun_seconds), rank=result.rank, rank_gender=result.rank_gender,
+        gender=str(rider.get_gender_display()), rank_age=result.rank_age, age_group=result.age_group,
+        distance_km=version.distance_m / 1000 if version else None,
+        climb_m=version.elevation_gain_m if version else None, verify_url=verify_url)
+
+
+def _duration(seconds: int | None) -> str:
+    if seconds is None:
+        return ""
+    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
+
+
+def finishers_of(*, event: Event) -> list[Row]:
+    """Every finisher's row, by category and rank (the organizer's certificates in bulk)."""
+    return [row for rows in live_results(event=event).values() for row in rows
+            if row.status == Result.Status.FINISHED]
+
+
+def certificate_check(*, registration_id: int, seconds: int) -> Row | None:
+    """The row a certificate's QR names, if the rider still finished in that time."""
+    registration = Registration.objects.select_related("event", "category", "rider").filter(
+        pk=registration_id, status=Registration.Status.CONFIRMED).first()
+    row = result_of(registration=registration) if registration else None
+    if row is None or row.status != Result.Status.FINISHED or row.result.chip_seconds != seconds:
+        return None
+    return row

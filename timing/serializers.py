@@ -10,8 +10,9 @@ MAX_PASSINGS = 5_000
 
 class PassingInput(serializers.Serializer):
     code = serializers.CharField(max_length=formats.MAX_CODE, help_text="The chip tag, or the bib.")
-    point = serializers.CharField(max_length=40, required=False, default="",
-                                  help_text="The timing point (a checkpoint's point or name); the batch's when left out.")
+    point = serializers.CharField(
+        max_length=40, required=False, default="",
+        help_text="The timing point (a checkpoint's point or name); the batch's when left out.")
     time = serializers.DateTimeField(help_text="ISO 8601 with its UTC offset, e.g. 2026-05-01T08:31:22.450+08:00.")
     number = serializers.IntegerField(min_value=0, max_value=2**62, required=False, allow_null=True,
                                       help_text="The device's passing number: a passing sent again is known by it.")
@@ -84,3 +85,23 @@ class LiveCategoryOutput(serializers.Serializer):
 class LiveResultsOutput(serializers.Serializer):
     changed_at = serializers.DateTimeField(allow_null=True)
     categories = LiveCategoryOutput(many=True)
+
+
+class FixInput(serializers.Serializer):
+    at = serializers.DateTimeField(help_text="When the phone took it (ISO 8601 with its offset).")
+    lat = serializers.FloatField(min_value=-90, max_value=90)
+    lon = serializers.FloatField(min_value=-180, max_value=180)
+    accuracy_m = serializers.FloatField(min_value=0, max_value=100_000, required=False, allow_null=True)
+
+
+class PositionsInput(serializers.Serializer):
+    positions = FixInput(many=True, max_length=500, allow_empty=False)
+
+
+class PositionsOutput(serializers.Serializer):
+    new = serializers.IntegerField()
+
+
+class SosOutput(serializers.Serializer):
+    received_at = serializers.DateTimeField()
+    texted = serializers.BooleanField(help_text="The organizer's emergency phone is set (the SMS goes to it).")

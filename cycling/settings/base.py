@@ -181,6 +181,11 @@ SMS_TEMPLATES = env.json("SMS_TEMPLATES", default={})  # {"code": "SMS_123", "co
 # (issue 28): ¥0.05, about what the SMS clouds charge in mainland China
 SMS_PRICE_FEN = env.int("SMS_PRICE_FEN", default=5)
 FIELD_MESSAGES_PER_HOUR = env.int("FIELD_MESSAGES_PER_HOUR", default=6)
+# Finisher's certificates (timing/certificates.py): the first TrueType Chinese font found is embedded
+# (Debian: fonts-wqy-microhei; Noto CJK's OpenType outlines cannot be embedded by reportlab)
+CERTIFICATE_FONTS = env.list("CERTIFICATE_FONTS", default=[
+    "/usr/share/fonts/truetype/wqy/wqy-microhei.ttc", "/usr/share/fonts/truetype/wqy/wqy-zenhei.ttc",
+    "/usr/share/fonts/truetype/arphic/uming.ttc"])
 SMS_DAILY_CAP_PER_NUMBER = env.int("SMS_DAILY_CAP_PER_NUMBER", default=10)
 # The texts a stranger can make us send by typing a number (a code, "no account", "account exists"),
 # counted in the database (core.sms.claim) so they hold while Redis is down: (count, seconds).
@@ -397,6 +402,8 @@ CELERY_BEAT_SCHEDULE = {
     "outbox": {"task": "core.send_outbox", "schedule": 60.0},  # safety net behind the kicks
     "club-dues-reminders": {"task": "clubs.send_dues_reminders", "schedule": crontab(hour=10, minute=0)},
     "industry-stats-nightly": {"task": "industry.compute_all_stats", "schedule": crontab(hour=2, minute=30)},
+    "timing-closings": {"task": "timing.closings", "schedule": 120.0},  # riders out past a closing time: DNF
+    "positions-erase": {"task": "timing.positions_erase", "schedule": crontab(hour=3, minute=45)},  # PIPL
 }
 
 # Log lines carry the request id (core/observability.py; a task carries its request's); LOG_FORMAT=json

@@ -19,7 +19,7 @@ from django.utils.translation import gettext as _
 from accounts.selectors import rider_by_username
 from accounts.services import feed_token
 from core.parse import whole_number
-from core.signals import reply_items
+from core.signals import replies, reply_items
 from core.views import shown_on
 from events import services
 from events.forms import CompanionForm, ProxyForm, RegistrationForm, SwitchCategoryForm, TransferForm
@@ -33,7 +33,7 @@ from events.selectors import (
     registrations_of,
     waitlist_position,
 )
-from events.signals import event_notes, registration_links
+from events.signals import event_notes, registration_links, registration_sections
 
 Status = Registration.Status
 
@@ -83,6 +83,7 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "waitlist_position": waitlist_position(registration), "ballot_selected": ballot_selected(registration),
         "links": reply_items(registration_links, sender=Registration, registration=registration, request=request),
         "notes": reply_items(event_notes, sender=Event, event=event, registration=registration),
+        "sections": replies(registration_sections, sender=Registration, registration=registration, request=request),
         "can_transfer": event.transfer_deadline and timezone.now() <= event.transfer_deadline,
         "can_change": services.registration_window_error(event) is None,
         "can_defer": (registration.status == Status.CONFIRMED and event.deferral_deadline is not None

@@ -14,10 +14,10 @@ from rest_framework.test import APIClient
 
 from core.times import local
 from events.services import helper_join, helper_join_code
-from timing.models import Passing, Result
 from tests.factories import UserFactory
 from tests.timing.conftest import H, M, reads_of
 from tests.timing.test_passings import _table
+from timing.models import Passing, Result
 
 
 def _client(user) -> APIClient:
@@ -93,7 +93,7 @@ def test_live_results_api_ranks_and_finds_by_bib(race, client):
     data = client.get(f"/api/v1/events/{race.event.slug}/live-results/").json()
     rows = data["categories"][0]["rows"]
     assert [(r["bib"], r["rank"], r["status"]) for r in rows[:3]] == [
-        (race.seats["F"].bib, 1, "finished"), (race.seats["B"].bib, 2, "finished"), (race.seats["A"].bib, 3, "finished")]
+        (race.seats[name].bib, rank, "finished") for rank, name in enumerate("FBA", start=1)]
     assert rows[3]["status"] == "on_course" and rows[3]["last_checkpoint"] == "补给站"  # D, the farthest still out
     found = client.get(f"/api/v1/events/{race.event.slug}/live-results/", {"q": race.seats["C"].bib}).json()
     (only,) = found["categories"][0]["rows"]

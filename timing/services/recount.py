@@ -15,7 +15,7 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection
+from django.db import connection, transaction
 from django.utils import timezone
 
 from core.times import zone_of
@@ -189,12 +189,18 @@ def results_recount(*, event: Event, registration_ids: set[int] | None = None, t
                                update_fields=["category", "status", "last_checkpoint", "last_at", "missed",
                                               "started_at", "gun_seconds", "chip_seconds", "splits", "gender",
                                               "age_group"])
-    if registration_ids is None:  # riders no longer confirmed (cancelled, transferred away) leave the results
-        Result.objects.filter(event=event).exclude(registration__status=Registration.Status.CONFIRMED).delete()
+    gone = Result.objects.filter(event=event).exclude(registration_id__in=ids)  # no longer confirmed (withdrawn)
+    (gone if registration_ids is None else gone.filter(registration_id__in=registration_ids)).delete()
     _official(results, timing)
     rankings_recount(event=event, timing=timing, category_ids={r.category_id for r in riders})
     Timing.objects.filter(pk=timing.pk).update(changed_at=now)
     return len(results)
+
+
+@transaction.atomic
+def results_recount_all(*, event: Event) -> int:
+    """Every rider of the event recounted (the organizer's button; a closing time passed)."""
+    return results_recount(event=event)
 
 
 def _seconds(result: Result, timing: Timing) -> int | None:
