@@ -10,7 +10,7 @@ import sys
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
-APPS = ("core", "accounts", "routes", "events", "payments", "clubs", "industry", "cycling")
+APPS = ("core", "accounts", "routes", "events", "payments", "clubs", "industry", "timing", "cycling")
 DOC = ROOT / "docs" / "architecture.md"
 START, END = "<!-- MODULES: made by scripts/module_map.py -->", "<!-- /MODULES -->"
 PLAIN = {"apps.py": "the app's configuration (ready() connects its receivers and ports)",

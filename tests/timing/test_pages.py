@@ -10,13 +10,14 @@ import re
 import pytest
 from django.utils import translation
 
+from tests.timing.conftest import H, M, reads_of
+from tests.timing.test_passings import _csv, _table
 from timing import formats
 from timing.models import Checkpoint, Correction, Passing, Result
 from timing.services import passings_ingest
-from tests.timing.conftest import H, M, reads_of
-from tests.timing.test_passings import _csv, _table
 
 pytestmark = pytest.mark.django_db
+SHANGHAI = datetime.timezone(datetime.timedelta(hours=8))
 
 
 @pytest.fixture
@@ -71,14 +72,14 @@ def test_corrections_are_recorded_with_who_and_why(client, fed):
     e = race.seats["E"]
     # E's start and finish were missed by the mats: a marshal wrote them down
     for point, seconds in (("START", 30), ("FINISH", H + 20 * M)):
-        at = (race.gun + datetime.timedelta(seconds=seconds)).astimezone(datetime.timezone(datetime.timedelta(hours=8)))
+        at = (race.gun + datetime.timedelta(seconds=seconds)).astimezone(SHANGHAI)
         response = client.post(url, {"action": "passing_add", "bib": e.bib, "at": at.strftime("%Y-%m-%dT%H:%M:%S"),
                                      "checkpoint": race.checkpoints[point].pk, "reason": "记录员手写"})
         assert response.status_code == 302
     assert _table(race)["E"][:3] == ("finished", H + 20 * M, H + 20 * M - 30)
     # A's finish read is moved 60 s later (the decoder's clock), then D's feed-station read deleted
     a_finish = Passing.objects.filter(registration=race.seats["A"], point="FINISH").order_by("at").first()
-    moved_to = (a_finish.at + datetime.timedelta(seconds=60)).astimezone(datetime.timezone(datetime.timedelta(hours=8)))
+    moved_to = (a_finish.at + datetime.timedelta(seconds=60)).astimezone(SHANGHAI)
     client.post(url, {"action": "passing_move", "passing": a_finish.pk, "at": moved_to.strftime("%Y-%m-%dT%H:%M:%S"),
                       "checkpoint": race.checkpoints["FINISH"].pk, "reason": "计时器时钟慢一分钟"})
     # the second finish read (3 s after the first) is still there: the finish is the earlier of the two
@@ -129,8 +130,8 @@ def test_the_live_results_page_finds_a_bib_and_refreshes_its_table(client, fed):
     assert table.content.decode().count("<tr class=") == 1 and "补给站" in table.content.decode()
     stamp = re.search(r'data-changed="(\d+)"', table.content.decode()).group(1)
     # a new passing: the table's stamp moves, so the page swaps it in
-    passings_ingest(event=race.event, reads=formats.read("csv", f"{race.seats['D'].bib},FINISH,"
-                                                                 f"{(race.gun + datetime.timedelta(hours=2, minutes=20)).astimezone(datetime.timezone(datetime.timedelta(hours=8))):%H:%M:%S}\n"),
+    finish = race.at(2 * H + 20 * M).astimezone(SHANGHAI)
+    passings_ingest(event=race.event, reads=formats.read("csv", f"{race.seats['D'].bib},FINISH,{finish:%H:%M:%S}\n"),
                     source="csv", device="phone")
     again = client.get(f"/events/{race.event.slug}/live/", {"part": "table"}).content.decode()
     assert re.search(r'data-changed="(\d+)"', again).group(1) >= stamp
@@ -202,8 +203,8 @@ def test_the_field_page_counts_riders_and_lists_those_past_a_closing(client, fed
     assert re.search(r"补给站</td><td>[\d.]+</td><td>1</td>", page), page
     from timing.selectors import field_of
 
-    _places, counts, broom = field_of(event=race.event)
+    _places, _counts, broom = field_of(event=race.event)
     assert [p.registration.bib for p in broom] == [race.seats["C"].bib]  # late at the feed station, still out
     assert f"<strong>Bib {race.seats['C'].bib}</strong>" in page or f"号码 {race.seats['C'].bib}" in page
-    _places, counts, broom = field_of(event=race.event, now=race.at(3 * H + 60))
+    _places, _counts, broom = field_of(event=race.event, now=race.at(3 * H + 60))
     assert sorted(p.registration.bib for p in broom) == sorted([race.seats["C"].bib, race.seats["D"].bib])

@@ -17,6 +17,7 @@ from django.db import connection, transaction
 from django.db.models import Max
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from core.errors import ServiceError
 from core.times import zone_of
@@ -29,11 +30,11 @@ from timing.services.recount import results_recount, timing_of
 
 MAX_BATCH = 300_000  # a whole race's file (245,484 reads at a 27,000-runner race)
 CHUNK = 3_000  # rows a statement: 30,000 parameters (SQLite allows 32,766)
-REASONS = {
-    "fields": _("the line does not have this format's fields"),
-    "time": _("the time is not HH:MM:SS"),
-    "date": _("the date cannot be read"),
-    "code": _("no chip or bib"),
+REASONS = {  # lazy: read in the language of the request that sent the lines
+    "fields": gettext_lazy("the line does not have this format's fields"),
+    "time": gettext_lazy("the time is not HH:MM:SS"),
+    "date": gettext_lazy("the date cannot be read"),
+    "code": gettext_lazy("no chip or bib"),
 }
 
 
