@@ -138,11 +138,13 @@ class Place:
     lon: float | None
     missed: Checkpoint | None
     by_phone: bool = False
+    out: bool = False  # still out on the course (on course, or past a closing time and not through)
 
 
 def field_of(*, event: Event, now: dt.datetime | None = None) -> tuple[list[Place], Counter, list[Place]]:
-    """Every rider's last known place by their passings, the count of riders whose last passing is
-    at each checkpoint, and the riders a closing time has passed by (for the broom wagon: 收容车)."""
+    """Every rider's last known place by their passings, the count of the riders still out whose last
+    passing is at each checkpoint, and the riders a closing time has passed by and who are not
+    through the finish (for the broom wagon: 收容车)."""
     now = now or timezone.now()
     courses: dict[int, list[Checkpoint]] = {}
     for checkpoint in Checkpoint.objects.filter(event=event).order_by("distance_m", "pk"):
@@ -162,12 +164,15 @@ def field_of(*, event: Event, now: dt.datetime | None = None) -> tuple[list[Plac
         if phone is not None and (place.at is None or phone.at > place.at):
             place.at, place.lat, place.lon, place.by_phone = phone.at, phone.lat, phone.lon, True
         places.append(place)
-        if checkpoint is not None and status == Result.Status.ON_COURSE:
-            counts[checkpoint.pk] += 1
         finish = next((c for c in reversed(course) if c.kind == Checkpoint.Kind.FINISH), None)
         if status == Result.Status.DNF and missed is not None and (finish is None or str(finish.pk) not in
                                                                    result.splits):
             broom.append(place)  # out past a closing time and not through the finish: still out there
+            place.out = True
+        elif status == Result.Status.ON_COURSE:
+            place.out = True
+        if checkpoint is not None and place.out:
+            counts[checkpoint.pk] += 1
     return places, counts, broom
 
 
@@ -197,10 +202,9 @@ def field_map(*, event: Event, places: list[Place], checkpoints: list[Checkpoint
     """What the live page's map draws: the routes, the checkpoints with the riders still out at each,
     each rider's last known place (by passings; a shared phone position when newer) and the SOS calls."""
     routes = {c.route_version_id: c.route_version.line for c in checkpoints}
-    out_at = Counter(p.checkpoint.pk for p in places if p.checkpoint and p.status == Result.Status.ON_COURSE)
+    out_at = Counter(p.checkpoint.pk for p in places if p.checkpoint and p.out)
     riders = [{"lat": p.lat, "lon": p.lon, "bib": p.registration.bib, "status": p.status, "phone": p.by_phone,
-               "at": when(p.at, event, "H:i:s")} for p in places if p.lat is not None and p.status in (
-                   Result.Status.ON_COURSE, Result.Status.DNF)]
+               "at": when(p.at, event, "H:i:s")} for p in places if p.lat is not None and p.out]
     return {"routes": list(routes.values()), "sos": [
                 {"lat": s.lat, "lon": s.lon, "bib": s.registration.bib, "at": when(s.at, event, "H:i:s")}
                 for s in sos_calls(event=event)],
