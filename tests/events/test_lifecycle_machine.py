@@ -3,8 +3,10 @@ RuleBasedStateMachine drives the real services (sign-ups in two paid categories 
 entry code, family and team entries, a ballot, transfers offered/accepted/declined, switches,
 withdrawals, expiry, waitlist offers, payments that arrive late, twice or for closed orders, event
 cancellation, check-ins (online, and offline devices syncing later), lost bibs replaced by spares, start
-waves seeded and riders moved, and account deletion) and after every step checks the five invariants of
-docs/registration.md: seats, money, identity, personal data, recorded edges.
+waves seeded and riders moved, timing mats reading riders (sent twice), a disqualification and phones
+sharing positions, and account deletion) and after every step checks the invariants of
+docs/registration.md: seats, money, identity, personal data, recorded edges, and timing (the live
+results hold only confirmed riders, ranked 1..n; no position outlives its account).
 
 Runs in `make test` derandomized (the same sequences each run) with bounded examples (on PostgreSQL there); longer from
 `bench/lifecycle_machine.py`. tests/events/test_lifecycle_machine.py::test_the_machine_finds_*
@@ -37,7 +39,12 @@ from events.services.checkin import registration_for_code
 from payments import providers
 from payments.models import EventPayment, Order, Payment, Refund
 from payments.services import dev_notification, kept_fen, orders_expire
+from routes.models import Route, RouteVersion
 from tests.factories import UserFactory
+from timing import formats
+from timing import selectors as timing_selectors
+from timing import services as timing
+from timing.models import Position, Result, Tracker
 
 pytestmark = pytest.mark.django_db
 
@@ -55,19 +62,24 @@ def _paid(order, txn):
 
 
 def _nowhere(gone: dict) -> None:
-    """A deleted person's identifiers are held as a value by no text column of any table."""
+    """A deleted person's identifiers are held as a value by no text column of any table (one query a
+    table: every text column against every identifier)."""
     from django.apps import apps
     from django.db import models as m
+    from django.db.models import Q
 
+    values = [gone["username"], gone["real_name"], gone["email"]]
     for model in apps.get_models():
         if model._meta.proxy or not model._meta.managed:
             continue
-        for field in model._meta.concrete_fields:
-            if not isinstance(field, (m.CharField, m.TextField)):
-                continue
-            for value in (gone["username"], gone["real_name"], gone["email"]):
-                found = model._default_manager.filter(**{field.name: value})
-                assert not found.exists(), (model._meta.label, field.name, value)
+        fields = [f.name for f in model._meta.concrete_fields if isinstance(f, (m.CharField, m.TextField))]
+        if not fields:
+            continue
+        anywhere = Q()
+        for name in fields:
+            anywhere |= Q(**{f"{name}__in": values})
+        found = model._default_manager.filter(anywhere).values(*fields).first()
+        assert found is None, (model._meta.label, found, values)
 
 
 def _tolerated(action):
@@ -112,6 +124,19 @@ class Lifecycle(RuleBasedStateMachine):
         self.deleted: list[dict] = []
         self.txn = 0
         self.drawn = False
+        # timing on B's route (a row, not an upload: the machine needs its checkpoints, not its file)
+        version = RouteVersion.objects.create(
+            route=Route.objects.create(slug=f"m{self.event.pk}", name="路", owner=organizer), number=1,
+            gpx_file="m.gpx", uploaded_by=organizer, status="ready", distance_m=1000,
+            line=[[[37.0, 114.0], [37.009, 114.0]]])
+        Category.objects.filter(pk=self.categories[1].pk).update(route_version=version)
+        for name, kind, distance in (("START", "start", 0), ("FINISH", "finish", 1000)):
+            timing.checkpoint_save(event=self.event, route_version_id=version.pk, name=name, kind=kind,
+                                   distance_m=distance, point=name, closings={})
+        timing.timing_update(event=self.event, tracking=True)
+        self.reads = 0
+        # the last rider starts with a free seat of F (a spare bib's range): a lost bib can be replaced
+        ev.registration_create(event=self.event, category=self.categories[2], rider=self.riders[-1])
 
     # -- helpers ------------------------------------------------------------------------------
     def _seat(self, i):
@@ -302,16 +327,27 @@ class Lifecycle(RuleBasedStateMachine):
         """A confirmed rider lost the bib: a helper with no signal hands out one of F's spares (refused for
         the other categories' riders: not their range)."""
         seats = list(Registration.objects.filter(event=self.event, status="confirmed").order_by("pk"))
-        seat, spare = seats[s % len(seats)] if seats else None, next(self.spares, None)
-        if seat is not None and spare is not None:
+        if seats:
+            self._rebib(seats[s % len(seats)])
+
+    def _rebib(self, seat):
+        spare = next(self.spares, None)
+        if spare is not None:
             self.scans_made += 1
             self.offline.append(ev.Scan(nonce=f"m{self.event.pk}-scan-{self.scans_made}", action="rebib",
                                         at=timezone.now(), device="phone", registration=seat.pk, bib=spare))
 
     def teardown(self):
         """At the end of every sequence the device scans whoever is still in play, finds a signal and
-        syncs everything it holds, the scans taken before the sequence's later changes included."""
+        syncs everything it holds, the scans taken before the sequence's later changes included; a
+        helper also hands a spare bib to a rider of F and of another category (applied and refused
+        are both reached whatever the sequence was)."""
         self.device_scans_offline()
+        seats = Registration.objects.filter(event=self.event, status="confirmed").order_by("pk")
+        for seat in (seats.filter(category=self.categories[2]).first(),
+                     seats.exclude(category=self.categories[2]).first()):
+            if seat is not None:
+                self._rebib(seat)
         self.device_syncs()
 
     @rule()
@@ -339,6 +375,32 @@ class Lifecycle(RuleBasedStateMachine):
         again = ev.checkins_sync(event=self.event, by=self.organizer, scans=batch)
         assert {a.outcome for a in again} == {"duplicate"}
         assert dict(Registration.objects.filter(event=self.event).values_list("pk", "checked_in_at")) == times
+
+    @rule(s=st.integers(0, 50), minutes=st.integers(30, 90), what=st.sampled_from(["mats", "dsq", "phone"]))
+    def race_day_timing(self, s, minutes, what):
+        """The start and finish mats read a seat's bib (a seat without one: an unknown code), sent twice;
+        or the organizer disqualifies the seat's rider; or the rider's phone shares a position."""
+        seat = self._seat(s)
+        if seat is None:
+            return
+        if what == "mats":
+            self.reads += 1
+            code = str(seat.bib) if seat.bib else f"X{seat.pk}"
+            gun = self.event.starts_at
+            reads = [formats.Read(1, code, (gun + datetime.timedelta(seconds=self.reads)).time(), gun.date(),
+                                  "START", "", f"s{self.reads}", zone=datetime.UTC),
+                     formats.Read(2, code, (gun + datetime.timedelta(minutes=minutes)).time(), gun.date(), "FINISH",
+                                  "", f"f{self.reads}", zone=datetime.UTC)]
+            for _twice in range(2):
+                timing.passings_ingest(event=self.event, reads=reads, source="api", device="mat")
+        elif what == "dsq" and seat.bib:
+            with contextlib.suppress(ServiceError):  # not a confirmed rider (any more)
+                timing.ruling_set(event=self.event, by=self.organizer, bib=seat.bib, status="dsq", checkpoint=None,
+                                  reason="机器")
+        elif what == "phone":
+            with contextlib.suppress(ServiceError):  # not confirmed: the event takes no position from them
+                timing.tracking_start(registration=seat)
+                timing.positions_record(registration=seat, fixes=[timing.Fix(self.event.starts_at, 37.001, 114.0)])
 
     @rule(i=st.integers(0, RIDERS - 1))
     def delete_account(self, i):
@@ -457,6 +519,24 @@ class Lifecycle(RuleBasedStateMachine):
                 assert value and value not in blob, value
             assert not Registration.objects.filter(rider_id=gone["pk"], status__in=Registration.ACTIVE).exists()
             assert not TransferOffer.objects.filter(to_rider_id=gone["pk"], status="pending").exists()
+
+    @invariant()
+    def timing(self):
+        """The results of confirmed riders: each category's finishers ranked 1..n by time (ties share),
+        the others unranked; the live results show no one else; no position or sharing consent outlives
+        its account."""
+        rows = list(Result.objects.filter(event=self.event, registration__status="confirmed").values_list(
+            "category_id", "status", "chip_seconds", "rank"))
+        for category in {r[0] for r in rows}:
+            times = sorted((r[2], r[3]) for r in rows if r[0] == category and r[1] == "finished")
+            assert [rank for _t, rank in times] == [[t for t, _r in times].index(t) + 1 for t, _r in times], times
+            assert all(r[3] is None for r in rows if r[0] == category and r[1] != "finished")
+        shown = {row.registration.status for rs in timing_selectors.live_results(event=self.event).values()
+                 for row in rs}
+        assert shown <= {"confirmed"}
+        gone = [d["pk"] for d in self.deleted]
+        assert not Position.objects.filter(registration__rider_id__in=gone).exists()
+        assert not Tracker.objects.filter(registration__rider_id__in=gone).exists()
 
     @invariant()
     def recorded_edges(self):
