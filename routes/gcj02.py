@@ -45,3 +45,11 @@ def wgs84_to_gcj02(lat: float, lon: float) -> tuple[float, float]:
 
 def line_to_gcj02(line: list[list[list[float]]]) -> list[list[list[float]]]:
     return [[list(wgs84_to_gcj02(lat, lon)) for lat, lon in segment] for segment in line]
+
+
+def amap_marker_url(lat: float, lon: float, name: str = "") -> str:
+    """A link that opens a WGS-84 place in Amap (高德地图, app or web), which reads GCJ-02."""
+    from urllib.parse import quote  # noqa: PLC0415
+
+    glat, glon = wgs84_to_gcj02(lat, lon)
+    return f"https://uri.amap.com/marker?position={glon:.6f},{glat:.6f}" + (f"&name={quote(name)}" if name else "")

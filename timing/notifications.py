@@ -10,20 +10,18 @@ from core.i18n import localized
 from core.models import Outbox
 from core.sms import Sms
 from core.times import when
-from routes.gcj02 import wgs84_to_gcj02
+from routes.gcj02 import amap_marker_url
 from timing.models import Position, Timing
 
 
 def sos_text(position: Position) -> str:
     registration = position.registration
     rider = registration.rider
-    lat, lon = wgs84_to_gcj02(position.lat, position.lon)
-    return _("SOS %(event)s: bib %(bib)s %(name)s %(mobile)s at %(time)s, %(lat).5f,%(lon).5f "
-             "https://uri.amap.com/marker?position=%(glon).6f,%(glat).6f") % {
+    return _("SOS %(event)s: bib %(bib)s %(name)s %(mobile)s at %(time)s, %(lat).5f,%(lon).5f %(link)s") % {
         "event": localized(registration.event, "title")[:20], "bib": registration.bib or "-",
         "name": rider.real_name or rider.public_name, "mobile": rider.phone or rider.mobile or "",
         "time": when(position.at, registration.event, "H:i"), "lat": position.lat, "lon": position.lon,
-        "glat": lat, "glon": lon}
+        "link": amap_marker_url(position.lat, position.lon)}
 
 
 def render_sos(row: Outbox) -> Sms | None:

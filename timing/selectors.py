@@ -16,7 +16,7 @@ from django.utils.translation import gettext as _
 
 from core.times import when
 from events.models import Category, Event, Registration
-from routes.gcj02 import wgs84_to_gcj02
+from routes.gcj02 import amap_marker_url
 from timing.models import Checkpoint, Closing, Correction, Passing, Position, Result, Timing, Tracker
 
 
@@ -218,11 +218,11 @@ def field_map(*, event: Event, places: list[Place], checkpoints: list[Checkpoint
 
 
 def sos_calls(*, event: Event) -> list[Position]:
-    """The SOS calls of the event, newest first, each with the place an amap link opens (GCJ-02)."""
+    """The SOS calls of the event, newest first, each with a link that opens its place in Amap."""
     calls = list(Position.objects.filter(event=event, sos=True).select_related("registration__rider")
                  .order_by("-at")[:50])
     for call in calls:
-        call.gcj_lat, call.gcj_lon = wgs84_to_gcj02(call.lat, call.lon)  # type: ignore[attr-defined]
+        call.amap_url = amap_marker_url(call.lat, call.lon, "SOS")  # type: ignore[attr-defined]
     return calls
 
 
@@ -315,3 +315,21 @@ def certificate_check(*, registration_id: int, seconds: int) -> Row | None:
     if row is None or row.status != Result.Status.FINISHED or row.result.chip_seconds != seconds:
         return None
     return row
+
+
+def course_map(*, event: Event, checkpoints: list[Checkpoint]) -> dict:
+    """What the Timing page's map draws to pick a checkpoint's place: each route the categories ride
+    (its line and measured length) and the checkpoints already placed."""
+    routes = {}
+    for category in Category.objects.filter(event=event).exclude(route_version=None).select_related(
+            "route_version__route"):
+        version = category.route_version
+        if version is not None and version.pk not in routes:
+            routes[version.pk] = {"id": version.pk, "name": f"{version.route.name} v{version.number}",
+                                  "line": [p for segment in version.line for p in segment],
+                                  "total_m": version.distance_m}
+    return {"routes": list(routes.values()),
+            "checkpoints": [{"lat": c.lat, "lon": c.lon, "name": c.name} for c in checkpoints if c.lat is not None],
+            "tiles": settings.MAP_TILE_URL if settings.MAP_TILE_CRS != "gcj02" else "",
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+            "labels": {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "picked": _("Picked: %(km)s km")}}

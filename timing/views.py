@@ -43,9 +43,11 @@ def timing_manage(request: HttpRequest, slug: str) -> HttpResponse:
         return action(request, event) if action else _back(event)
     timing = selectors.timing_for(event=event) or Timing(event=event)
     bib = request.GET.get("bib", "").strip()
+    checkpoints = selectors.checkpoints_of(event=event)
     return render(request, "timing/manage.html", {
         "event": event, "timing": timing, "settings_form": TimingForm(instance=timing),
-        "checkpoints": selectors.checkpoints_of(event=event), "checkpoint_form": CheckpointForm(event=event),
+        "checkpoints": checkpoints, "checkpoint_form": CheckpointForm(event=event),
+        "course_map": selectors.course_map(event=event, checkpoints=checkpoints),
         "devices": selectors.devices_of(event=event), "unknown": selectors.unknown_codes(event=event),
         "passings": selectors.passings_of(event=event, bib=int(bib) if bib.isdigit() and len(bib) < 10 else None,
                                           limit=50),

@@ -164,3 +164,31 @@ def test_a_finisher_opens_their_certificate_as_a_pdf(live_server, transactional_
     expect(page.locator("#certificate-genuine")).to_contain_text("2:01:00")
     audit.check(page, f"{tag} certificate check")
     assert audit.problems == [], audit.report()
+
+
+def test_the_organizer_places_a_checkpoint_by_tapping_the_route(live_server, transactional_db, person):
+    from timing.models import Checkpoint
+
+    page, tag = person
+    base, audit = live_server.url, Audit()
+    organizer, event, _gun, _seats = _timed_race()
+    log_in(page, base, organizer.username)
+    page.goto(f"{base}/events/taihang-race/manage/")
+    page.get_by_role("link", name="计时" if tag == "zh" else "Timing", exact=True).first.click()
+    expect(page.locator("#course-map[data-drawn]")).to_have_count(1)
+    page.locator("#course-map").scroll_into_view_if_needed()
+    box = page.locator("#course-map path").first.bounding_box()
+    page.mouse.click(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    expect(page.locator("#course-picked")).not_to_be_empty()
+    km = float(page.input_value("#id_distance_km"))
+    total = event.categories.get().route_version.distance_m / 1000
+    assert 0 < km < total, (km, total)
+    page.fill("#id_name", "山顶")
+    page.select_option("#id_kind", "split")
+    page.fill("#id_point", "TOP")
+    audit.check(page, f"{tag} timing page")
+    page.screenshot(path=str(SCREENSHOTS / f"timing-manage-{tag}.png"))
+    page.locator("#checkpoint-add button[type=submit]").click()
+    expect(page.locator("#checkpoints")).to_contain_text("山顶")
+    assert Checkpoint.objects.get(event=event, name="山顶").distance_m == round(km * 1000)
+    assert audit.problems == [], audit.report()

@@ -106,6 +106,13 @@ def passings_ingest(*, event: Event, reads: Iterable[Read | Refusal], source: st
     report = PassingsReport(received=len(items))
     if not items:
         return report
+    nowhere = [r.line for r in items if not (point or r.point or r.device)]
+    if nowhere:  # a decoder's file says nothing of its place: the sender names it
+        known = sorted(set(Checkpoint.objects.filter(event=event).values_list("point", flat=True)))
+        raise ServiceError({"point": [_("Lines %(lines)s do not say where they were read: give their timing point "
+                                        "(%(points)s).") % {"lines": ", ".join(map(str, nowhere[:10])),
+                                                            "points": ", ".join(known) or "—"}]},
+                           TimingCode.UNREADABLE)
     timing = timing_of(event)
     zone, riders, names = zone_of(event), _Riders(event), points_of(event)
     day = timezone.localtime(event.starts_at, zone).date()
@@ -113,7 +120,7 @@ def passings_ingest(*, event: Event, reads: Iterable[Read | Refusal], source: st
     rows: list[tuple] = []
     unknown_codes, unknown_points = set(), set()
     for read in items:
-        said = point or read.point or read.device or device
+        said = point or read.point or read.device
         code = read.code.strip()
         registration_id = riders.find(code)
         if registration_id is None:
@@ -121,7 +128,7 @@ def passings_ingest(*, event: Event, reads: Iterable[Read | Refusal], source: st
         canonical = names.get(said.casefold())
         if canonical is None:
             unknown_points.add(said)
-        rows.append((event.pk, (device or read.device or "file")[:40], read.key[:120], read.number, source,
+        rows.append((event.pk, (device or read.device or source)[:40], read.key[:120], read.number, source,
                      (canonical or said)[:40], code[:32], _moment(read, day, zone, event.starts_at), registration_id,
                      now))
     with transaction.atomic():

@@ -42,7 +42,8 @@ class Command(BaseCommand):
             raise CommandError("The format cannot be told from the first line: give --format.")
         try:
             report = passings_ingest(event=found, reads=formats.read(fmt, text), source=fmt,
-                                     device=device or ("" if fmt != "raceresult" else file.stem), point=point)
+                                     device=device or ("" if fmt != "raceresult" else file.stem),
+                                     point=point)
         except ServiceError as error:
             raise CommandError("\n".join(str(m) for m in error.messages)) from None
         self.stdout.write(f"{report.received} passings read, {report.new} new, {report.duplicates} already stored.")
