@@ -225,3 +225,16 @@ def test_import_passings_command_reads_a_file(race, tmp_path, capsys):
     assert "15 passings read, 0 new" in capsys.readouterr().out
     assert Result.objects.get(registration=race.seats["A"]).status == "finished"
     assert timezone.now() > race.gun
+
+
+def test_a_decoders_file_that_does_not_say_where_is_refused_with_the_events_points(race, tmp_path):
+    from django.core.management.base import CommandError
+
+    path = tmp_path / "decoder-7.txt"  # RACE RESULT lines carry no place; the file's name is not a point
+    path.write_text(f"1;{race.seats['A'].bib};0000-00-00;10:00:00.000;1;3;-60\n")
+    with translation.override("en"), pytest.raises(CommandError) as caught:
+        call_command("import_passings", race.event.slug, str(path), "--format", "raceresult")
+    assert "give their timing point (CP1, FINISH, START)" in str(caught.value)
+    call_command("import_passings", race.event.slug, str(path), "--format", "raceresult", "--point", "finish")
+    stored = Passing.objects.get(event=race.event)
+    assert (stored.point, stored.device, stored.number) == ("FINISH", "decoder-7", 1)  # the point named any case
