@@ -35,6 +35,18 @@ AUTH_ONLY = 2
 CHECKS = [not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance]
 
 
+@pytest.fixture(autouse=True)
+def _multipart_bodies_in_memory(monkeypatch):
+    """werkzeug's test client spools a multipart body over 500 KB (a generated upload) to a temporary
+    file it never closes (a ResourceWarning, an error here, in whichever test the collector runs):
+    kept in memory instead."""
+    import io
+
+    import werkzeug.test
+
+    monkeypatch.setattr(werkzeug.test, "TemporaryFile", lambda *args, **kwargs: io.BytesIO())
+
+
 @pytest.fixture
 def api_schema(db, organizer):
     from clubs.services import club_create

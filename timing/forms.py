@@ -89,3 +89,16 @@ class RulingForm(forms.Form):
     def __init__(self, *args, event: Event, **kwargs) -> None:
         super().__init__(*args, **kwargs)
         self.fields["checkpoint"].queryset = Checkpoint.objects.filter(event=event)
+
+
+class WithdrawForm(forms.Form):
+    """A helper at a checkpoint takes a rider off the course (the broom wagon, an injury)."""
+
+    bib = forms.IntegerField(label=_("bib"), min_value=0, max_value=10**9)
+    checkpoint = forms.ModelChoiceField(label=_("at"), queryset=Checkpoint.objects.none())
+    reason = forms.CharField(label=_("why"), max_length=200)
+
+    def __init__(self, *args, event: Event, **kwargs) -> None:
+        kwargs.setdefault("auto_id", "withdraw_%s")
+        super().__init__(*args, **kwargs)
+        self.fields["checkpoint"].queryset = Checkpoint.objects.filter(event=event)

@@ -19,8 +19,16 @@ from core.views import form_errors_flashed, shown_on
 from events.selectors import event_for_organizer, event_get, is_organizer, registration_of_rider
 from events.selectors.raceday import event_for_checkin
 from timing import certificates, selectors, services
-from timing.forms import CheckpointForm, PassingAddForm, PassingDeleteForm, PassingMoveForm, RulingForm, TimingForm
-from timing.models import Timing
+from timing.forms import (
+    CheckpointForm,
+    PassingAddForm,
+    PassingDeleteForm,
+    PassingMoveForm,
+    RulingForm,
+    TimingForm,
+    WithdrawForm,
+)
+from timing.models import Ruling, Timing
 
 
 def _back(event, anchor: str = "") -> HttpResponse:
@@ -168,13 +176,25 @@ def live_results(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def live_field(request: HttpRequest, slug: str) -> HttpResponse:
     """The organizer's live page: every rider's last known place on the map, counts per checkpoint,
-    riders past a closing time (for the broom wagon). Check-in helpers see it too."""
+    riders past a closing time (for the broom wagon). Check-in helpers see it too, and record there a
+    rider they took off the course (withdrawn at their checkpoint)."""
     event = event_for_checkin(slug=slug, user=request.user)
+    if request.method == "POST":
+        form = WithdrawForm(request.POST, event=event)
+        if _valid(request, form):
+            data = form.cleaned_data
+            with shown_on(request) as outcome:
+                services.ruling_set(event=event, by=request.user, bib=data["bib"], status=Ruling.Status.WITHDRAWN,
+                                    checkpoint=data["checkpoint"], reason=data["reason"])
+            if outcome.ok:
+                messages.success(request, _("Bib %(bib)s withdrawn at %(where)s.")
+                                 % {"bib": data["bib"], "where": data["checkpoint"].name})
+        return redirect(reverse("timing:field", args=[event.slug]) + "#withdraw")
     places, counts, broom = selectors.field_of(event=event)
     checkpoints = selectors.checkpoints_of(event=event)
     return render(request, "timing/field.html", {
         "event": event, "places": places, "broom": broom, "organizer": is_organizer(user=request.user, event=event),
-        "sos": selectors.sos_calls(event=event),
+        "sos": selectors.sos_calls(event=event), "withdraw_form": WithdrawForm(event=event),
         "checkpoints": [(c, counts.get(c.pk, 0)) for c in checkpoints],
         "map_data": selectors.field_map(event=event, places=places, checkpoints=checkpoints)})
 

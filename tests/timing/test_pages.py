@@ -208,3 +208,25 @@ def test_the_field_page_counts_riders_and_lists_those_past_a_closing(client, fed
     assert f"<strong>Bib {race.seats['C'].bib}</strong>" in page or f"号码 {race.seats['C'].bib}" in page
     _places, _counts, broom = field_of(event=race.event, now=race.at(3 * H + 60))
     assert sorted(p.registration.bib for p in broom) == sorted([race.seats["C"].bib, race.seats["D"].bib])
+
+
+def test_a_check_in_helper_takes_a_rider_off_the_course_at_their_checkpoint(client, fed):
+    from events.services import helper_join, helper_join_code
+    from tests.factories import UserFactory
+
+    race = fed
+    helper = UserFactory()
+    helper_join(event=race.event, user=helper, code=helper_join_code(event=race.event))
+    client.force_login(helper)
+    url = f"/events/{race.event.slug}/timing/field/"
+    assert client.get(url).status_code == 200
+    assert client.get(f"/events/{race.event.slug}/timing/").status_code == 404  # the Timing page stays the organizer's
+    response = client.post(url, {"bib": race.seats["D"].bib, "checkpoint": race.checkpoints["CP1"].pk,
+                                 "reason": "抽筋, 上了收容车"}, follow=True)
+    assert response.status_code == 200
+    d = Result.objects.get(registration=race.seats["D"])
+    assert (d.status, d.missed_id) == ("withdrawn", race.checkpoints["CP1"].pk)
+    assert Correction.objects.get(event=race.event).by == helper
+    empty = client.post(url, {"bib": race.seats["A"].bib, "checkpoint": race.checkpoints["CP1"].pk, "reason": ""},
+                        follow=True)
+    assert empty.status_code == 200 and Result.objects.get(registration=race.seats["A"]).status == "finished"
