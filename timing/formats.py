@@ -69,6 +69,16 @@ def _code(text: str) -> str | None:
     return code
 
 
+def _checked(line: int, code_text: str, time_text: str) -> tuple[str, dt.time] | Refusal:
+    """The line's code and time, or its refusal."""
+    code, time = _code(code_text), parse_time(time_text)
+    if code is None:
+        return Refusal(line, "code")
+    if time is None:
+        return Refusal(line, "time")
+    return code, time
+
+
 def _key(code: str, day: dt.date | None, time: dt.time) -> str:
     return f"{code}@{day.isoformat() if day else ''}T{time.isoformat()}"
 
@@ -83,13 +93,11 @@ def read_raceresult(lines: list[str]) -> Iterator[Read | Refusal]:
                 continue  # a header
             yield Refusal(number, "fields")
             continue
-        code, time = _code(fields[1]), parse_time(fields[3])
-        if code is None:
-            yield Refusal(number, "code")
+        checked = _checked(number, fields[1], fields[3])
+        if isinstance(checked, Refusal):
+            yield checked
             continue
-        if time is None:
-            yield Refusal(number, "time")
-            continue
+        code, time = checked
         day = None
         if fields[2] not in ("", "0000-00-00"):
             try:
@@ -118,14 +126,11 @@ def read_mylaps(text: str) -> Iterator[Read | Refusal]:
         for record in records:
             values = dict(pair.split("=", 1) for pair in record.split("|") if "=" in pair)
             values = {k.strip(): v.strip() for k, v in values.items()}
-            code = _code(values.get("c", "") or values.get("b", ""))
-            time = parse_time(values.get("t", ""))
-            if code is None:
-                yield Refusal(line, "code")
+            checked = _checked(line, values.get("c", "") or values.get("b", ""), values.get("t", ""))
+            if isinstance(checked, Refusal):
+                yield checked
                 continue
-            if time is None:
-                yield Refusal(line, "time")
-                continue
+            code, time = checked
             day = None
             if values.get("d"):
                 try:
@@ -133,9 +138,8 @@ def read_mylaps(text: str) -> Iterator[Read | Refusal]:
                 except ValueError:
                     yield Refusal(line, "date")
                     continue
-            bib = values.get("b", "")
-            yield Read(line, code if values.get("c") or not bib else bib, time, day, point=location[:40],
-                       device=values.get("dv", "")[:40], key=_key(code, day, time))
+            yield Read(line, code, time, day, point=location[:40], device=values.get("dv", "")[:40],
+                       key=_key(code, day, time))
 
 
 def read_chronotrack(lines: list[str]) -> Iterator[Read | Refusal]:
@@ -146,13 +150,11 @@ def read_chronotrack(lines: list[str]) -> Iterator[Read | Refusal]:
         if len(fields) < 5 or not fields[0].upper().startswith("CT01"):
             yield Refusal(number, "fields")
             continue
-        code, time = _code(fields[3]), parse_time(fields[4])
-        if code is None:
-            yield Refusal(number, "code")
+        checked = _checked(number, fields[3], fields[4])
+        if isinstance(checked, Refusal):
+            yield checked
             continue
-        if time is None:
-            yield Refusal(number, "time")
-            continue
+        code, time = checked
         reader = fields[6] if len(fields) > 6 else ""
         yield Read(number, code, time, None, point=fields[2][:40], device=reader[:40],
                    key=f"{fields[2][:40]}:{_key(code, None, time)}")
@@ -195,6 +197,7 @@ def read_csv(text: str) -> Iterator[Read | Refusal]:
 
 def read(fmt: str, text: str) -> Iterator[Read | Refusal]:
     """Every read of a file or a pushed batch in one of FORMATS."""
+    text = text.removeprefix("\ufeff")  # a byte-order mark (files saved by Windows tools)
     if fmt == "raceresult":
         return read_raceresult(text.splitlines())
     if fmt == "mylaps":

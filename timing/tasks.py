@@ -1,6 +1,8 @@
 """Timing's jobs (beat): closing times passed are written as DNF (the pages show them at once), and
 positions are erased once their event's kept days are over."""
 
+import datetime
+
 from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
@@ -16,7 +18,7 @@ def closings() -> int:
     now = timezone.now()
     counted = 0
     for event in Event.objects.filter(checkpoints__isnull=False, starts_at__lte=now,
-                                      ends_at__gte=now - timezone.timedelta(days=1)).distinct():
+                                      ends_at__gte=now - datetime.timedelta(days=1)).distinct():
         with transaction.atomic():
             counted += services.results_recount(event=event)
     return counted

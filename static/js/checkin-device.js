@@ -105,6 +105,7 @@
     if (signedOut) { sync.push(T[signedOut]); }
     $("device-sync").textContent = sync.join(" · ");
     $("device-sync").dataset.waiting = String(queue.length);
+    $("device-sync").dataset.synced = meta.lastSync || "";  // when the last send-and-pull ended
     renderConflicts();
   }
   function doneAt(entry, action) {

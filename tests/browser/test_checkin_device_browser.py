@@ -197,6 +197,9 @@ def test_two_phones_check_riders_in_with_no_signal_then_send_what_they_did(live_
             expect(items).to_have_count(left)
         phone.wait_for_selector("#device-conflicts", state="hidden")
 
+    synced = a.locator("#device-sync").get_attribute("data-synced")  # a pulled before b sent: once more
+    a.locator("#device-sync-now").click()
+    expect(a.locator("#device-sync")).not_to_have_attribute("data-synced", synced or "")
     a.fill("#device-find", "张伟")  # the other phone's check-in reached this one with the pull
     assert a.locator("#device-found li").get_attribute("data-registration") == str(zhang.pk)
     assert a.locator("#device-found li .muted").inner_text().count(":") >= 2  # "checked in at HH:MM:SS"

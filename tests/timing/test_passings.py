@@ -238,3 +238,17 @@ def test_a_decoders_file_that_does_not_say_where_is_refused_with_the_events_poin
     call_command("import_passings", race.event.slug, str(path), "--format", "raceresult", "--point", "finish")
     stored = Passing.objects.get(event=race.event)
     assert (stored.point, stored.device, stored.number) == ("FINISH", "decoder-7", 1)  # the point named any case
+
+
+def test_the_closings_job_writes_dnf_for_a_rider_still_out_when_the_finish_closed(race):
+    from timing.models import Closing
+    from timing.tasks import closings
+
+    passings_ingest(event=race.event, reads=formats.read("csv", _csv(race, reads_of(race))), source="csv",
+                    device="phone")
+    assert Result.objects.get(registration=race.seats["D"]).status == "on_course"
+    Closing.objects.filter(checkpoint=race.checkpoints["FINISH"]).update(
+        closes_at=timezone.now() - datetime.timedelta(minutes=1))
+    assert closings() == 6
+    d = Result.objects.get(registration=race.seats["D"])
+    assert (d.status, d.missed_id) == ("dnf", race.checkpoints["FINISH"].pk)

@@ -191,3 +191,18 @@ def test_the_rider_page_offers_the_race_day_page_only_where_the_event_tracks(cli
     assert "sos-button" in page and "tel:+8613900000001" in page and "tracking.js" in page
     Timing.objects.filter(event=race.event).update(tracking=False)
     assert 'id="tracking-link"' not in client.get(f"/events/registrations/{a.pk}/").content.decode()
+
+
+def test_a_phone_cannot_store_more_than_the_cap(tracked, monkeypatch):
+    from timing.services import tracking as tracking_module
+
+    race = tracked
+    a = race.seats["A"]
+    tracking_module.tracking_start(registration=a)
+    monkeypatch.setattr(tracking_module, "MAX_KEPT", 3)
+    api = _client(a.rider)
+    url = f"/api/v1/registrations/{a.pk}/positions/"
+    assert api.post(url, {"positions": _fixes(race, 1, 2, 3)}, format="json").json() == {"new": 3}
+    refused = api.post(url, {"positions": _fixes(race, 4)}, format="json")
+    assert refused.status_code == 400 and refused.json()["code"] == "passings_too_many"
+    assert Position.objects.filter(registration=a).count() == 3

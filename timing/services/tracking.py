@@ -24,6 +24,7 @@ from timing.models import Position, Timing, Tracker
 SOS_TOPIC = "timing.sos"
 SOS_SMS_EVERY = dt.timedelta(minutes=5)  # a rider pressing SOS again within this records the place, texts once
 MAX_POSITIONS = 500  # a batch: ~24 hours at one every 3 minutes
+MAX_KEPT = 5_000  # a rider's positions at one event: 10 days at one a minute (a phone sending more is refused)
 EARLY, LATE = dt.timedelta(hours=2), dt.timedelta(hours=6)  # the window around the event positions may fall in
 
 
@@ -89,6 +90,9 @@ def positions_record(*, registration: Registration, fixes: list[Fix]) -> int:
     if not all(_in_window(event, fix, now) for fix in fixes):
         raise ServiceError(_("These positions are not from the event's day."), TimingCode.POSITION_INVALID)
     moments = {f.at for f in fixes}
+    if Position.objects.filter(registration=registration, sos=False).count() + len(moments) > MAX_KEPT:
+        raise ServiceError(_("%(n)s positions are kept for a rider at an event: no more are taken.")
+                           % {"n": f"{MAX_KEPT:,}"}, TimingCode.TOO_MANY)
     known = Position.objects.filter(registration=registration, sos=False, at__in=moments).count()
     Position.objects.bulk_create(
         [Position(event=event, registration=registration, at=f.at, lat=f.lat, lon=f.lon, accuracy_m=f.accuracy_m,
