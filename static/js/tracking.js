@@ -12,6 +12,7 @@
   var key = state ? state.getAttribute("data-key") : "positions";
   var sosKey = key + "-sos";
   var last = null;
+  var sent = 0;
 
   function load(name) { try { return JSON.parse(window.localStorage.getItem(name) || "[]"); } catch (e) { return []; } }
   function save(name, list) { try { window.localStorage.setItem(name, JSON.stringify(list)); } catch (e) { /* full */ } }
@@ -24,16 +25,23 @@
                         headers: { "Content-Type": "application/json", "X-CSRFToken": decodeURIComponent(csrf) } });
   }
   function showQueue() {
-    if (queueNote) { var n = load(key).length; queueNote.textContent = n ? "(" + n + " ⏳)" : ""; }
+    if (queueNote) {
+      var n = load(key).length;
+      queueNote.textContent = n ? queueNote.getAttribute("data-waiting").replace("{n}", String(n)) : "";
+    }
   }
+  var flushing = false;  // one send at a time (the "online" event and the minute's turn may meet)
   function flush() {
     var pending = load(key);
     var url = state && state.getAttribute("data-url");
-    if (!url || !pending.length) { showQueue(); return Promise.resolve(); }
+    if (!url || !pending.length || flushing) { showQueue(); return Promise.resolve(); }
     var batch = pending.slice(0, 500);
-    return post(url, { positions: batch }).then(function (response) {
+    flushing = true;
+    return post(url, { positions: batch }).finally(function () { flushing = false; }).then(function (response) {
       if (response.ok || response.status === 400) {  // stored, or refused for good (out of the event's day)
         save(key, load(key).slice(batch.length));
+        sent += batch.length;
+        state.setAttribute("data-sent", String(sent));  // positions this page has handed over
       }
       showQueue();
     }).catch(showQueue);

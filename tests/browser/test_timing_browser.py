@@ -192,3 +192,39 @@ def test_the_organizer_places_a_checkpoint_by_tapping_the_route(live_server, tra
     expect(page.locator("#checkpoints")).to_contain_text("山顶")
     assert Checkpoint.objects.get(event=event, name="山顶").distance_m == round(km * 1000)
     assert audit.problems == [], audit.report()
+
+
+def test_positions_taken_with_no_signal_are_sent_when_it_returns(live_server, transactional_db, person):
+    """The race-day page takes the phone's position once sharing is on and sends it; a position kept
+    while there was no signal (the page's store) goes when the signal returns, and one sent twice (the
+    answer lost) is stored once."""
+    from timing.models import Position
+
+    page, tag = person
+    base = live_server.url
+    _organizer, _event, _gun, seats = _timed_race()
+    rider = seats[0]
+    page.context.grant_permissions(["geolocation"], origin=base)
+    page.context.set_geolocation({"latitude": 37.081, "longitude": 114.502, "accuracy": 9})
+    log_in(page, base, rider.rider.username)
+    page.goto(f"{base}/events/registrations/{rider.pk}/tracking/")
+    page.locator("#tracking-start").click()
+    expect(page.locator("#tracking-state")).to_have_attribute("data-on", "1")
+    key = f"positions-{rider.pk}"
+    expect(page.locator("#tracking-state")).to_have_attribute("data-sent", "1")
+    first = Position.objects.get(registration=rider)  # the first position, taken and sent at once
+    assert (round(first.lat, 3), round(first.lon, 3)) == (37.081, 114.502)
+    page.context.set_offline(True)
+    kept = [{"at": first.at.isoformat(), "lat": first.lat, "lon": first.lon, "accuracy_m": 9},  # sent before
+            {"at": (first.at + datetime.timedelta(minutes=3)).isoformat(), "lat": 37.09, "lon": 114.51,
+             "accuracy_m": 12}]
+    page.evaluate("([key, kept]) => localStorage.setItem(key, JSON.stringify(kept))", [key, kept])
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")  # tried with no signal: kept
+    expect(page.locator("#tracking-queue")).to_contain_text("2")
+    assert Position.objects.filter(registration=rider).count() == 1
+    page.screenshot(path=str(SCREENSHOTS / f"timing-sharing-offline-{tag}.png"))
+    page.context.set_offline(False)
+    page.evaluate("() => window.dispatchEvent(new Event('online'))")
+    expect(page.locator("#tracking-state")).to_have_attribute("data-sent", "3")  # the batch of two went
+    expect(page.locator("#tracking-queue")).to_have_text("")
+    assert sorted(Position.objects.filter(registration=rider).values_list("lat", flat=True)) == [first.lat, 37.09]
