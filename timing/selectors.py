@@ -141,7 +141,8 @@ class Place:
     out: bool = False  # still out on the course (on course, or past a closing time and not through)
 
 
-def field_of(*, event: Event, now: dt.datetime | None = None) -> tuple[list[Place], Counter, list[Place]]:
+def field_of(*, event: Event, now: dt.datetime | None = None,
+             phones: bool = True) -> tuple[list[Place], Counter, list[Place]]:
     """Every rider's last known place by their passings, the count of the riders still out whose last
     passing is at each checkpoint, and the riders a closing time has passed by and who are not
     through the finish (for the broom wagon: 收容车)."""
@@ -152,7 +153,7 @@ def field_of(*, event: Event, now: dt.datetime | None = None) -> tuple[list[Plac
     by_pk = {c.pk: c for course in courses.values() for c in course}
     closings = _closings(event)
     places, counts, broom = [], Counter(), []
-    phones = latest_positions(event=event)
+    shared = latest_positions(event=event) if phones else {}  # riders' positions: the organizers' only
     confirmed = Result.objects.filter(event=event, registration__status=Registration.Status.CONFIRMED)
     for result in confirmed.select_related("registration__rider", "category"):
         course = courses.get(result.category.route_version_id or 0, [])
@@ -160,7 +161,7 @@ def field_of(*, event: Event, now: dt.datetime | None = None) -> tuple[list[Plac
         checkpoint = by_pk.get(result.last_checkpoint_id or 0)
         place = Place(result.registration, status, checkpoint, result.last_at, checkpoint.lat if checkpoint else None,
                       checkpoint.lon if checkpoint else None, missed)
-        phone = phones.get(result.registration_id)
+        phone = shared.get(result.registration_id)
         if phone is not None and (place.at is None or phone.at > place.at):
             place.at, place.lat, place.lon, place.by_phone = phone.at, phone.lat, phone.lon, True
         places.append(place)
@@ -198,7 +199,7 @@ def devices_of(*, event: Event) -> list[dict]:
         passings=Count("pk"), last_number=Max("number"), last_at=Max("received_at")).order_by("device"))
 
 
-def field_map(*, event: Event, places: list[Place], checkpoints: list[Checkpoint]) -> dict:
+def field_map(*, event: Event, places: list[Place], checkpoints: list[Checkpoint], sos: list[Position]) -> dict:
     """What the live page's map draws: the routes, the checkpoints with the riders still out at each,
     each rider's last known place (by passings; a shared phone position when newer) and the SOS calls."""
     routes = {c.route_version_id: c.route_version.line for c in checkpoints}
@@ -207,7 +208,7 @@ def field_map(*, event: Event, places: list[Place], checkpoints: list[Checkpoint
                "at": when(p.at, event, "H:i:s")} for p in places if p.lat is not None and p.out]
     return {"routes": list(routes.values()), "sos": [
                 {"lat": s.lat, "lon": s.lon, "bib": s.registration.bib, "at": when(s.at, event, "H:i:s")}
-                for s in sos_calls(event=event)],
+                for s in sos],
             "tiles": settings.MAP_TILE_URL if settings.MAP_TILE_CRS != "gcj02" else "",
             "attribution": settings.MAP_TILE_ATTRIBUTION,
             "checkpoints": [{"lat": c.lat, "lon": c.lon, "name": c.name, "out": out_at.get(c.pk, 0)}

@@ -190,13 +190,14 @@ def live_field(request: HttpRequest, slug: str) -> HttpResponse:
                 messages.success(request, _("Bib %(bib)s withdrawn at %(where)s.")
                                  % {"bib": data["bib"], "where": data["checkpoint"].name})
         return redirect(reverse("timing:field", args=[event.slug]) + "#withdraw")
-    places, counts, broom = selectors.field_of(event=event)
+    organizer = is_organizer(user=request.user, event=event)
+    places, counts, broom = selectors.field_of(event=event, phones=organizer)  # helpers: passings only
     checkpoints = selectors.checkpoints_of(event=event)
+    sos = selectors.sos_calls(event=event) if organizer else []
     return render(request, "timing/field.html", {
-        "event": event, "places": places, "broom": broom, "organizer": is_organizer(user=request.user, event=event),
-        "sos": selectors.sos_calls(event=event), "withdraw_form": WithdrawForm(event=event),
-        "checkpoints": [(c, counts.get(c.pk, 0)) for c in checkpoints],
-        "map_data": selectors.field_map(event=event, places=places, checkpoints=checkpoints)})
+        "event": event, "places": places, "broom": broom, "organizer": organizer, "sos": sos,
+        "withdraw_form": WithdrawForm(event=event), "checkpoints": [(c, counts.get(c.pk, 0)) for c in checkpoints],
+        "map_data": selectors.field_map(event=event, places=places, checkpoints=checkpoints, sos=sos)})
 
 
 

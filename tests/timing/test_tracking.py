@@ -109,6 +109,14 @@ def test_sos_texts_the_emergency_phone_once_in_a_few_minutes_and_shows_on_the_li
     client.force_login(race.event.organizers.first())
     page = client.get(f"/events/{race.event.slug}/timing/field/").content.decode()
     assert 'id="sos-list"' in page and b.rider.real_name in page
+    # a check-in helper sees the field by passings, not the riders' positions nor the SOS places
+    from events.services import helper_join, helper_join_code
+
+    helper = UserFactory()
+    helper_join(event=race.event, user=helper, code=helper_join_code(event=race.event))
+    client.force_login(helper)
+    page = client.get(f"/events/{race.event.slug}/timing/field/").content.decode()
+    assert 'id="sos-list"' not in page and "37.155" not in page and '"sos": []' in page
 
 
 @override_settings(SMS_BACKEND="memory", SMS_DAILY_CAP_PER_NUMBER=1)
