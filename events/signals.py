@@ -20,6 +20,9 @@ question_choices = Signal()
 # Links for an event's organizers that other apps add to the manage page (pretix's nav_event).
 # kwargs: event, request. Each receiver returns a list of (label, url).
 organizer_links = Signal()
+# Links for everyone on the event page that other apps add (timing: the live results once the event is
+# timed). kwargs: event. Each receiver returns a list of (label, url).
+event_links = Signal()
 # Actions on a rider's own registration page that other apps add (payments: "pay by ..."). kwargs:
 # registration, request. Each receiver returns a list of (label, url).
 registration_links = Signal()

@@ -11,7 +11,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 
 from events.models import Event, Registration
-from events.signals import organizer_links, registration_sections
+from events.signals import event_links, organizer_links, registration_sections
 from timing import selectors
 
 
@@ -22,6 +22,12 @@ def timing_links(sender: type, *, event: Event, **kwargs: Any) -> list[tuple[str
         links += [(_("Live results"), reverse("timing:live", args=[event.slug])),
                   (_("The field on the map"), reverse("timing:field", args=[event.slug]))]
     return links
+
+
+@receiver(event_links, dispatch_uid="timing.live_link")
+def live_link(sender: type, *, event: Event, **kwargs: Any) -> list[tuple[str, str]]:
+    """The live results, for everyone, once the event has checkpoints."""
+    return [(_("Live results"), reverse("timing:live", args=[event.slug]))] if selectors.has_timing(event=event) else []
 
 
 @receiver(registration_sections, dispatch_uid="timing.rider_result")

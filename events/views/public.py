@@ -39,7 +39,7 @@ from events.selectors import (
     transfer_offer_to,
     waitlist_position,
 )
-from events.signals import event_notes
+from events.signals import event_links, event_notes
 from events.views.common import category_rows
 from routes.gcj02 import wgs84_to_gcj02
 from routes.selectors import completed_routes
@@ -94,6 +94,7 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "window_problem": services.registration_window_error(event), "now": timezone.now(),
         "organizer": is_organizer(user=request.user, event=event), "meeting": meeting,
         "notes": reply_items(event_notes, sender=Event, event=event, registration=None),
+        "links": reply_items(event_links, sender=Event, event=event),
         "challenge_done": (set(completed_routes(rider=request.user, since=event.starts_at, until=event.ends_at))
                            if event.kind == Event.Kind.CHALLENGE and request.user.is_authenticated else set()),
     })

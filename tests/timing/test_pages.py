@@ -122,6 +122,10 @@ def test_other_people_do_not_see_the_timing_page(client, fed, rider):
 
 def test_the_live_results_page_finds_a_bib_and_refreshes_its_table(client, fed):
     race = fed
+    from django.urls import reverse
+
+    live = reverse("timing:live", args=[race.event.slug])  # the event page links it for everyone
+    assert f'href="{live}"' in client.get(reverse("events:detail", args=[race.event.slug])).content.decode()
     page = client.get(f"/events/{race.event.slug}/live/").content.decode()
     assert "live-results.js" in page and 'id="live-results"' in page
     assert page.index(f"<td>{race.seats['F'].bib}</td>") < page.index(f"<td>{race.seats['B'].bib}</td>")
