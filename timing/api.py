@@ -67,9 +67,7 @@ class PassingsApi(APIView):
     def get(self, request: Request, slug: str) -> Response:
         event = event_for_checkin(slug=slug, user=request.user)
         device = request.query_params.get("device", "")[:40]
-        known = next((d for d in selectors.devices_of(event=event) if d["device"] == device), None)
-        return Response(ResumeOutput({"device": device, "passings": known["passings"] if known else 0,
-                                      "last_number": known["last_number"] if known else None}).data)
+        return Response(ResumeOutput({"device": device, **selectors.device_of(event=event, device=device)}).data)
 
 
 class LiveResultsApi(APIView):

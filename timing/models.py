@@ -2,6 +2,9 @@
 timing systems send, the organizer's rulings and corrections, and each rider's result as the passings
 give it (kept up to date as they arrive)."""
 
+import datetime
+from collections.abc import Mapping
+
 from django.conf import settings
 from django.db import models
 from django.utils.translation import gettext_lazy as _
@@ -75,6 +78,15 @@ class Checkpoint(models.Model):
     @property
     def km(self) -> float:
         return self.distance_m / 1000
+
+
+def closed_ahead(course: list[Checkpoint], *, passed: set[int], last_m: int, category_id: int,
+                 closings: Mapping[tuple[int, int], datetime.datetime], now: datetime.datetime) -> Checkpoint | None:
+    """The first checkpoint ahead of a rider still out (beyond `last_m`, not passed) whose closing time
+    for their category has come: where they are DNF. The recount and the pages (between recounts)
+    apply the one rule."""
+    return next((c for c in course if c.distance_m > last_m and c.pk not in passed
+                 and (closes := closings.get((c.pk, category_id))) is not None and closes <= now), None)
 
 
 class Closing(models.Model):

@@ -17,7 +17,7 @@ from django.utils.translation import gettext as _
 from core.times import when
 from events.models import Category, Event, Registration
 from routes.gcj02 import amap_marker_url
-from timing.models import Checkpoint, Closing, Correction, Passing, Position, Result, Timing, Tracker
+from timing.models import Checkpoint, Closing, Correction, Passing, Position, Result, Timing, Tracker, closed_ahead
 
 
 def timing_for(*, event: Event) -> Timing | None:
@@ -63,17 +63,33 @@ def status_now(result: Result, course: list[Checkpoint], closings: dict[tuple[in
     """The stored status, or DNF at the first checkpoint ahead of a rider still out that has closed."""
     if result.status != Result.Status.ON_COURSE:
         return result.status, next((c for c in course if c.pk == result.missed_id), None)
-    done = {int(pk) for pk in result.splits}
-    last = next((c.distance_m for c in course if c.pk == result.last_checkpoint_id), -1)
-    for checkpoint in course:
-        closes = closings.get((checkpoint.pk, result.category_id))
-        if checkpoint.distance_m > last and checkpoint.pk not in done and closes and closes <= now:
-            return Result.Status.DNF, checkpoint
-    return result.status, None
+    closed = closed_ahead(course, passed={int(pk) for pk in result.splits}, category_id=result.category_id,
+                          last_m=next((c.distance_m for c in course if c.pk == result.last_checkpoint_id), -1),
+                          closings=closings, now=now)
+    return (Result.Status.DNF, closed) if closed else (result.status, None)
 
 
 def _label(status: str) -> str:
     return str(Result.Status(status).label)
+
+
+def _courses(event: Event) -> dict[int, list[Checkpoint]]:
+    """Each route's checkpoints in order along it, by route version."""
+    courses: dict[int, list[Checkpoint]] = {}
+    for checkpoint in Checkpoint.objects.filter(event=event).order_by("distance_m", "pk"):
+        courses.setdefault(checkpoint.route_version_id, []).append(checkpoint)
+    return courses
+
+
+def _row(result: Result, course: list[Checkpoint], closings: dict[tuple[int, int], dt.datetime],
+         now: dt.datetime) -> Row:
+    """A rider's line of the results: the status as of now, the splits from their own start."""
+    status, missed = status_now(result, course, closings, now)
+    start = result.splits.get(str(next((c.pk for c in course if c.kind == Checkpoint.Kind.START), 0)))
+    offset = start if start is not None and start > 0 else 0
+    splits = [Split(c, (result.splits[str(c.pk)] - offset) if str(c.pk) in result.splits else None)
+              for c in course if c.kind != Checkpoint.Kind.START]
+    return Row(result, result.registration, status, _label(status), missed, splits)
 
 
 def live_results(*, event: Event, category: Category | None = None, query: str = "",
@@ -81,10 +97,7 @@ def live_results(*, event: Event, category: Category | None = None, query: str =
     """Per category: finishers by rank, then riders still out (farthest first), then the rest. `query`
     finds a bib, or a name among riders who show theirs."""
     now = now or timezone.now()
-    courses: dict[int, list[Checkpoint]] = {}
-    for checkpoint in Checkpoint.objects.filter(event=event).order_by("distance_m", "pk"):
-        courses.setdefault(checkpoint.route_version_id, []).append(checkpoint)
-    closings = _closings(event)
+    courses, closings = _courses(event), _closings(event)
     results = (Result.objects.filter(event=event, registration__status=Registration.Status.CONFIRMED)
                .select_related("registration__rider", "category")
                .order_by("category__position", "category_id"))
@@ -99,14 +112,8 @@ def live_results(*, event: Event, category: Category | None = None, query: str =
         results = results.filter(found)
     out: dict[Category, list[Row]] = {}
     for result in results:
-        course = courses.get(result.category.route_version_id or 0, [])
-        status, missed = status_now(result, course, closings, now)
-        start = result.splits.get(str(next((c.pk for c in course if c.kind == Checkpoint.Kind.START), 0)))
-        offset = start if start is not None and start > 0 else 0
-        splits = [Split(c, (result.splits[str(c.pk)] - offset) if str(c.pk) in result.splits else None)
-                  for c in course if c.kind != Checkpoint.Kind.START]
-        out.setdefault(result.category, []).append(Row(result, result.registration, status, _label(status), missed,
-                                                       splits))
+        row = _row(result, courses.get(result.category.route_version_id or 0, []), closings, now)
+        out.setdefault(result.category, []).append(row)
     order = {Result.Status.FINISHED: 0, Result.Status.ON_COURSE: 1, Result.Status.NOT_STARTED: 3}
     for rows in out.values():
         rows.sort(key=lambda r: (order.get(r.status, 2), r.result.rank or 0,
@@ -116,12 +123,14 @@ def live_results(*, event: Event, category: Category | None = None, query: str =
 
 
 def result_of(*, registration: Registration) -> Row | None:
-    """A rider's own result (their page, the certificate)."""
-    result = Result.objects.filter(registration=registration).select_related("category").first()
+    """A rider's own result (their page, the certificate): their row alone, not their category's."""
+    result = (Result.objects.filter(registration=registration, registration__status=Registration.Status.CONFIRMED)
+              .select_related("registration__rider", "category").first())
     if result is None:
         return None
-    rows = live_results(event=registration.event, category=result.category, query="")
-    return next((row for row in rows.get(result.category, []) if row.result.pk == result.pk), None)
+    course = list(Checkpoint.objects.filter(event_id=result.event_id, route_version_id=result.category.route_version_id)
+                  .order_by("distance_m", "pk"))
+    return _row(result, course, _closings(registration.event), timezone.now())
 
 
 def changed_at(*, event: Event) -> dt.datetime | None:
@@ -147,9 +156,7 @@ def field_of(*, event: Event, now: dt.datetime | None = None,
     passing is at each checkpoint, and the riders a closing time has passed by and who are not
     through the finish (for the broom wagon: 收容车)."""
     now = now or timezone.now()
-    courses: dict[int, list[Checkpoint]] = {}
-    for checkpoint in Checkpoint.objects.filter(event=event).order_by("distance_m", "pk"):
-        courses.setdefault(checkpoint.route_version_id, []).append(checkpoint)
+    courses = _courses(event)
     by_pk = {c.pk: c for course in courses.values() for c in course}
     closings = _closings(event)
     places, counts, broom = [], Counter(), []
@@ -193,29 +200,46 @@ def corrections_of(*, event: Event, limit: int = 100) -> QuerySet[Correction]:
     return Correction.objects.filter(event=event).select_related("by", "registration")[:limit]
 
 
+def device_of(*, event: Event, device: str) -> dict:
+    """How many passings a device sent and its last passing number (where it resumes)."""
+    return Passing.objects.filter(event=event, device=device).aggregate(passings=Count("pk"), last_number=Max("number"))
+
+
 def devices_of(*, event: Event) -> list[dict]:
     """Each device that sent passings: how many and its last passing number (where it resumes)."""
     return list(Passing.objects.filter(event=event).values("device").annotate(
         passings=Count("pk"), last_number=Max("number"), last_at=Max("received_at")).order_by("device"))
 
 
-def field_map(*, event: Event, places: list[Place], checkpoints: list[Checkpoint], sos: list[Position]) -> dict:
+def _map_base() -> dict:
+    """What every timing map starts from: the tile server (none for GCJ-02 tiles: our points are
+    WGS-84) and Leaflet's buttons in the page's language."""
+    return {"tiles": settings.MAP_TILE_URL if settings.MAP_TILE_CRS != "gcj02" else "",
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+            "labels": {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "bib": _("Bib")}}
+
+
+def field_map(*, event: Event, places: list[Place], counts: Counter, checkpoints: list[Checkpoint],
+              sos: list[Position]) -> dict:
     """What the live page's map draws: the routes, the checkpoints with the riders still out at each,
     each rider's last known place (by passings; a shared phone position when newer) and the SOS calls."""
     routes = {c.route_version_id: c.route_version.line for c in checkpoints}
-    out_at = Counter(p.checkpoint.pk for p in places if p.checkpoint and p.out)
     riders = [{"lat": p.lat, "lon": p.lon, "bib": p.registration.bib, "status": p.status, "phone": p.by_phone,
                "at": when(p.at, event, "H:i:s")} for p in places if p.lat is not None and p.out]
-    return {"routes": list(routes.values()), "sos": [
-                {"lat": s.lat, "lon": s.lon, "bib": s.registration.bib, "at": when(s.at, event, "H:i:s")}
-                for s in sos],
-            "tiles": settings.MAP_TILE_URL if settings.MAP_TILE_CRS != "gcj02" else "",
-            "attribution": settings.MAP_TILE_ATTRIBUTION,
-            "checkpoints": [{"lat": c.lat, "lon": c.lon, "name": c.name, "out": out_at.get(c.pk, 0)}
-                            for c in checkpoints if c.lat is not None],
-            "riders": riders,
-            "labels": {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "bib": _("Bib"),
-                       "riders_here": _("riders last seen here")}}
+    drawn = _map_base()
+    drawn["labels"]["riders_here"] = _("riders last seen here")
+    return {**drawn, "routes": list(routes.values()), "riders": riders,
+            "sos": [{"lat": s.lat, "lon": s.lon, "bib": s.registration.bib, "at": when(s.at, event, "H:i:s")}
+                    for s in sos],
+            "checkpoints": [{"lat": c.lat, "lon": c.lon, "name": c.name, "out": counts.get(c.pk, 0)}
+                            for c in checkpoints if c.lat is not None]}
+
+
+def trail_map(*, tracker: Tracker) -> tuple[Position | None, dict]:
+    """What a rider's share link shows: the last position and the trail on the map."""
+    trail = trail_of(registration=tracker.registration)
+    return (trail[-1] if trail else None), {**_map_base(), "routes": [], "checkpoints": [], "sos": [],
+                                             "riders": [], "trail": [[p.lat, p.lon] for p in trail]}
 
 
 def sos_calls(*, event: Event) -> list[Position]:
@@ -281,11 +305,11 @@ def own_registration(*, registration_id: int, user) -> Registration:
 def certificate_of(*, row: Row, verify_url: str):
     """What a finisher's certificate shows (timing/certificates.py draws it)."""
     from core.i18n import localized  # noqa: PLC0415
+    from core.templatetags.site import duration  # noqa: PLC0415 (H:MM:SS, as the pages show it)
     from timing.certificates import Certificate  # noqa: PLC0415
 
     registration, result = row.registration, row.result
     rider, event, version = registration.rider, registration.event, registration.category.route_version
-    duration = _duration
     return Certificate(
         event=localized(event, "title"), day=when(event.starts_at, event, "Y-m-d"),
         name=rider.real_name or rider.public_name, bib=registration.bib,
@@ -294,12 +318,6 @@ def certificate_of(*, row: Row, verify_url: str):
         gender=str(rider.get_gender_display()), rank_age=result.rank_age, age_group=result.age_group,
         distance_km=version.distance_m / 1000 if version else None,
         climb_m=version.elevation_gain_m if version else None, verify_url=verify_url)
-
-
-def _duration(seconds: int | None) -> str:
-    if seconds is None:
-        return ""
-    return f"{seconds // 3600}:{seconds % 3600 // 60:02d}:{seconds % 60:02d}"
 
 
 def finishers_of(*, event: Event) -> list[Row]:
@@ -329,8 +347,7 @@ def course_map(*, event: Event, checkpoints: list[Checkpoint]) -> dict:
             routes[version.pk] = {"id": version.pk, "name": f"{version.route.name} v{version.number}",
                                   "line": [p for segment in version.line for p in segment],
                                   "total_m": version.distance_m}
-    return {"routes": list(routes.values()),
-            "checkpoints": [{"lat": c.lat, "lon": c.lon, "name": c.name} for c in checkpoints if c.lat is not None],
-            "tiles": settings.MAP_TILE_URL if settings.MAP_TILE_CRS != "gcj02" else "",
-            "attribution": settings.MAP_TILE_ATTRIBUTION,
-            "labels": {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "picked": _("Picked: %(km)s km")}}
+    drawn = _map_base()
+    drawn["labels"]["picked"] = _("Picked: %(km)s km")
+    return {**drawn, "routes": list(routes.values()),
+            "checkpoints": [{"lat": c.lat, "lon": c.lon, "name": c.name} for c in checkpoints if c.lat is not None]}

@@ -7,7 +7,6 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -197,7 +196,7 @@ def live_field(request: HttpRequest, slug: str) -> HttpResponse:
     return render(request, "timing/field.html", {
         "event": event, "places": places, "broom": broom, "organizer": organizer, "sos": sos,
         "withdraw_form": WithdrawForm(event=event), "checkpoints": [(c, counts.get(c.pk, 0)) for c in checkpoints],
-        "map_data": selectors.field_map(event=event, places=places, checkpoints=checkpoints, sos=sos)})
+        "map_data": selectors.field_map(event=event, places=places, counts=counts, checkpoints=checkpoints, sos=sos)})
 
 
 
@@ -240,15 +239,9 @@ def shared(request: HttpRequest, token: str) -> HttpResponse:
     tracker = selectors.tracker_by_token(token=token)
     if tracker is None:
         raise Http404
-    trail = selectors.trail_of(registration=tracker.registration)
-    event = tracker.registration.event
-    return render(request, "timing/shared.html", {
-        "event": event, "last": trail[-1] if trail else None, "map_data": {
-            "routes": [], "checkpoints": [], "sos": [], "riders": [],
-            "trail": [[p.lat, p.lon] for p in trail],
-            "tiles": settings.MAP_TILE_URL if settings.MAP_TILE_CRS != "gcj02" else "",
-            "attribution": settings.MAP_TILE_ATTRIBUTION,
-            "labels": {"zoom_in": _("Zoom in"), "zoom_out": _("Zoom out"), "bib": _("Bib"), "riders_here": ""}}})
+    last, map_data = selectors.trail_map(tracker=tracker)
+    return render(request, "timing/shared.html", {"event": tracker.registration.event, "last": last,
+                                                  "map_data": map_data})
 
 
 def _certificate_response(request: HttpRequest, rows: list, filename: str) -> HttpResponse:

@@ -15,12 +15,13 @@ import re
 from collections import defaultdict
 from dataclasses import dataclass
 
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
+from core.services import values_update
 from core.times import zone_of
 from events.models import Category, Event, Registration, Wave
-from timing.models import Checkpoint, Closing, Passing, Result, Ruling, Timing
+from timing.models import Checkpoint, Closing, Passing, Result, Ruling, Timing, closed_ahead
 
 Status = Result.Status
 FINAL: dict[str, str] = {Status.FINISHED: Registration.Result.FINISHED, Status.DNF: Registration.Result.DNF,
@@ -135,8 +136,8 @@ def rider_result(rider: Rider, reads: dict[str, list[dt.datetime]], course: Cour
         result.gun_seconds = max(0, round((splits[finish] - rider.gun).total_seconds()))
         result.chip_seconds = max(0, round((splits[finish] - (result.started_at or rider.gun)).total_seconds()))
     elif passed and course is not None:
-        closed = next((c for c in course.checkpoints if c.distance_m > passed[-1].distance_m and c not in splits
-                       and (closes := closings.get((c.pk, rider.category_id))) and closes <= now), None)
+        closed = closed_ahead(course.checkpoints, passed={c.pk for c in splits}, last_m=passed[-1].distance_m,
+                              category_id=rider.category_id, closings=closings, now=now)
         result.status, result.missed = (Status.DNF, closed) if closed else (Status.ON_COURSE, None)
     else:
         result.status = Status.NOT_STARTED
@@ -210,7 +211,7 @@ def _seconds(result: Result, timing: Timing) -> int | None:
 def _official(results: list[Result], timing: Timing) -> None:
     """The registration's result (what the results page, the previous-results seeding and quota rules
     read): final statuses only; a rider still out has none."""
-    _values_update(Registration, ["result", "finish_seconds"], [
+    values_update(Registration, ["result", "finish_seconds"], [
         (r.registration_id, FINAL.get(r.status, ""), _seconds(r, timing) if r.status == Status.FINISHED else None)
         for r in results], casts=["", "INTEGER"])
 
@@ -239,19 +240,4 @@ def rankings_recount(*, event: Event, timing: Timing, category_ids: set[int]) ->
         ranks[pk] = mine
     changed = [(pk, *ranks.get(pk, [None, None, None])) for pk, *_rest, r1, r2, r3 in rows
                if ranks.get(pk, [None, None, None]) != [r1, r2, r3]]
-    _values_update(Result, ["rank", "rank_gender", "rank_age"], changed, casts=["INTEGER"] * 3)
-
-
-def _values_update(model, columns: list[str], rows: list[tuple], casts: list[str], chunk: int = 2000) -> None:
-    """UPDATE ... FROM (VALUES ...) by primary key, a chunk a statement (PostgreSQL and SQLite alike)."""
-    table = connection.ops.quote_name(model._meta.db_table)
-    names = ", ".join(f"c{i}" for i in range(len(columns)))
-    sets = ", ".join(f"{connection.ops.quote_name(column)} = " + (f"CAST(v.c{i} AS {cast})" if cast else f"v.c{i}")
-                     for i, (column, cast) in enumerate(zip(columns, casts)))
-    for start in range(0, len(rows), chunk):
-        part = rows[start:start + chunk]
-        values = ", ".join(["(" + ", ".join(["%s"] * (len(columns) + 1)) + ")"] * len(part))
-        with connection.cursor() as cursor:
-            cursor.execute(f"WITH v(id, {names}) AS (VALUES {values}) "  # noqa: S608 - placeholders only
-                           f"UPDATE {table} SET {sets} FROM v WHERE {table}.id = CAST(v.id AS BIGINT)",
-                           [value for row in part for value in row])
+    values_update(Result, ["rank", "rank_gender", "rank_age"], changed, casts=["INTEGER"] * 3)
