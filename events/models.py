@@ -75,6 +75,12 @@ class Event(models.Model):
     created_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+")
     created_at = models.DateTimeField(auto_now_add=True)
     cancelled_reason = models.TextField(blank=True)
+    # issue 30: insurance bought through the event (its price per rider, the policy; certificate
+    # numbers per rider come from the insurer's list) and whether riders may bring their own
+    insurance_fen = models.PositiveIntegerField(_("insurance price per rider (fen)"), default=0)
+    insurance_policy = models.CharField(_("insurance policy number"), max_length=60, blank=True)
+    own_insurance_allowed = models.BooleanField(_("riders may bring their own insurance (certificate checked)"),
+                                                default=False)
     # an anytime challenge: entrants complete it by uploading a ride that completes every one of
     # these routes between starts_at and ends_at (routes.signals.ride_matched)
     challenge_routes = models.ManyToManyField("routes.Route", blank=True, related_name="challenges",
@@ -137,6 +143,12 @@ class Category(models.Model):
     next_bib = models.PositiveIntegerField(default=0, editable=False)
     # seats set aside for entry codes (not yet used): the open sign-up cannot take them
     code_seats = models.PositiveIntegerField(_("seats reserved for entry codes"), default=0, editable=False)
+    # issue 30: a document the organizer approves before a rider may take a seat (health certificate,
+    # CCA licence), and amateur fields closed to riders whose CCA licence the platform has approved
+    document_required = models.CharField(_("document approved before entry"), max_length=12, blank=True,
+                                         default="", choices=[("", _("None")), ("health", _("Health certificate")),
+                                                               ("licence", _("CCA licence"))])
+    licensed_barred = models.BooleanField(_("amateur: riders with a CCA licence may not enter"), default=False)
 
     class Meta:
         verbose_name = _("category")
@@ -266,6 +278,19 @@ class Registration(models.Model):
     finish_seconds = models.PositiveIntegerField(_("finish time (s)"), null=True, blank=True)
     # signed into the check-in code with the id: a new key (a transfer) makes the old QR invalid
     checkin_key = models.CharField(max_length=16, blank=True, default="", db_default="")
+    # issue 30: the entry fee in force when the seat was claimed (price tiers; None: before tiers, the
+    # category's fee), the coupon used and its discount, and the insurance chosen ("event": bought
+    # with the entry, its certificate number from the insurer's list; "own": the rider's own, proved
+    # by a document). Database defaults: the one-statement sign-up names its columns.
+    price_fen = models.PositiveIntegerField(_("entry fee (fen)"), null=True, blank=True)
+    coupon = models.ForeignKey("Coupon", on_delete=models.PROTECT, null=True, blank=True, related_name="registrations",
+                               db_index=False)  # partial index below
+    discount_fen = models.PositiveIntegerField(_("discount (fen)"), default=0, db_default=0)
+    insurance = models.CharField(_("insurance"), max_length=6, blank=True, default="", db_default="",
+                                 choices=[("", _("None")), ("event", _("Bought with the entry")),
+                                          ("own", _("The rider's own"))])
+    insurance_certificate = models.CharField(_("insurance certificate number"), max_length=40, blank=True,
+                                             default="", db_default="")
 
     class Meta:
         verbose_name = _("registration")
@@ -284,7 +309,8 @@ class Registration(models.Model):
                    models.Index(fields=["transferred_from"], condition=Q(transferred_from__isnull=False),
                                 name="registration_transferred_from"),
                    models.Index(fields=["entry_code"], condition=Q(entry_code__isnull=False),
-                                name="registration_entry_code")]
+                                name="registration_entry_code"),
+                   models.Index(fields=["coupon"], condition=Q(coupon__isnull=False), name="registration_coupon")]
 
     def __str__(self) -> str:
         return f"{self.event} · {self.rider} · {self.status}"
@@ -546,3 +572,169 @@ class FieldMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.event_id}: {self.text[:40]}"
+
+
+class PriceTier(models.Model):
+    """From `starts_at` a category's entry fee is `fee_fen` (until the next tier): early bird,
+    regular, late. Before the first tier the category's own fee applies. The fee a rider pays is
+    the one in force when their seat is claimed (Registration.price_fen)."""
+
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="tiers")
+    name = models.CharField(_("name (Chinese)"), max_length=40, validators=[one_line])
+    name_en = models.CharField(_("name (English)"), max_length=40, validators=[one_line], blank=True)
+    starts_at = models.DateTimeField(_("from"))
+    fee_fen = models.PositiveIntegerField(_("fee (fen)"))
+
+    class Meta:
+        verbose_name = _("price tier")
+        verbose_name_plural = _("price tiers")
+        ordering = ["category", "starts_at"]
+        constraints = [models.UniqueConstraint(fields=["category", "starts_at"], name="tier_once_per_instant")]
+
+    def __str__(self) -> str:
+        return f"{self.name} {self.starts_at:%Y-%m-%d}"
+
+
+class Coupon(models.Model):
+    """A discount code for the entry fee (not the add-ons or insurance): a fixed amount or a
+    percentage, for some categories or all, between two dates, `uses_allowed` entries in all and
+    `per_rider` per rider. One coupon per entry, never with an entry code (which sets its own
+    price); the fee never goes below zero. A use counts while its entry holds a seat or was ever
+    confirmed: an unpaid hold that lapses gives it back."""
+
+    class Kind(models.TextChoices):
+        PERCENT = "percent", _("Percentage off")
+        FIXED = "fixed", _("Amount off")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="coupons")
+    code = models.CharField(_("code"), max_length=24)
+    kind = models.CharField(_("discount"), max_length=8, choices=Kind.choices, default=Kind.FIXED)
+    value = models.PositiveIntegerField(_("value (fen, or percent)"))
+    uses_allowed = models.PositiveIntegerField(_("entries in all"))
+    per_rider = models.PositiveSmallIntegerField(_("entries per rider"), default=1)
+    valid_from = models.DateTimeField(_("valid from"), null=True, blank=True)
+    valid_until = models.DateTimeField(_("valid until"), null=True, blank=True)
+    categories = models.ManyToManyField(Category, blank=True, related_name="+",
+                                        verbose_name=_("categories (none: every one)"))
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("coupon")
+        verbose_name_plural = _("coupons")
+        ordering = ["event", "code"]
+        constraints = [
+            models.UniqueConstraint(fields=["event", "code"], name="coupon_code_once_per_event"),
+            models.CheckConstraint(condition=Q(kind="fixed") | Q(value__lte=100), name="coupon_percent_at_most_100"),
+        ]
+
+    def __str__(self) -> str:
+        return self.code
+
+    def discount_on(self, fee_fen: int) -> int:
+        """What this coupon takes off a fee (never more than the fee)."""
+        off = fee_fen * self.value // 100 if self.kind == self.Kind.PERCENT else self.value
+        return min(off, fee_fen)
+
+
+class AddOn(models.Model):
+    """Something bought with an entry (a jersey, a meal, the shuttle bus, a bed): its variants
+    (sizes) have their own stock, taken under the same locks as seats; optional, or required in
+    some categories (no seat without it); its size changeable until `change_until`."""
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="addons")
+    name = models.CharField(_("name (Chinese)"), max_length=60, validators=[one_line])
+    name_en = models.CharField(_("name (English)"), max_length=60, validators=[one_line], blank=True)
+    price_fen = models.PositiveIntegerField(_("price (fen)"), default=0)
+    categories = models.ManyToManyField(Category, blank=True, related_name="addons",
+                                        verbose_name=_("offered in (none: every category)"))
+    required_in = models.ManyToManyField(Category, blank=True, related_name="required_addons",
+                                         verbose_name=_("required in"))
+    change_until = models.DateTimeField(_("size changes until"), null=True, blank=True)
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("add-on")
+        verbose_name_plural = _("add-ons")
+        ordering = ["event", "position", "pk"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class AddOnVariant(models.Model):
+    """A size or kind of an add-on with its stock: taken by entries that hold or wait for a seat."""
+
+    addon = models.ForeignKey(AddOn, on_delete=models.CASCADE, related_name="variants")
+    label = models.CharField(_("size or kind"), max_length=20, validators=[one_line])
+    stock = models.PositiveIntegerField(_("stock"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["addon", "position", "pk"]
+        constraints = [models.UniqueConstraint(fields=["addon", "label"], name="variant_label_once")]
+
+    def __str__(self) -> str:
+        return f"{self.addon} {self.label}"
+
+
+class EntryItem(models.Model):
+    """An add-on bought with an entry, at the price it had then. It takes its variant's stock while
+    its entry is active and it is not refunded (the organizer refunds one add-on alone)."""
+
+    registration = models.ForeignKey(Registration, on_delete=models.CASCADE, related_name="items")
+    addon = models.ForeignKey(AddOn, on_delete=models.PROTECT, related_name="items")
+    variant = models.ForeignKey(AddOnVariant, on_delete=models.PROTECT, related_name="items")
+    price_fen = models.PositiveIntegerField()
+    refunded_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["registration", "addon"], condition=Q(refunded_at__isnull=True),
+                                               name="one_item_per_addon")]
+
+    def __str__(self) -> str:
+        return f"{self.variant} for {self.registration_id}"
+
+
+def document_path(instance: "EntryDocument", filename: str) -> str:
+    """Private documents under a name nobody can guess, with our own extension (never the upload's)."""
+    extension = "pdf" if instance.content_type == "application/pdf" else instance.content_type.split("/")[-1]
+    return f"private/documents/{instance.event_id}/{secrets.token_urlsafe(18)}.{extension}"
+
+
+class EntryDocument(models.Model):
+    """A document a rider uploads for an event (a health certificate, a CCA licence, their own
+    insurance's certificate), checked by the organizer: approved, or refused with the reason. Stored
+    privately, read only by the rider and the event's organizers; erased with the ID numbers."""
+
+    class Kind(models.TextChoices):
+        HEALTH = "health", _("Health certificate")
+        LICENCE = "licence", _("CCA licence")
+        INSURANCE = "insurance", _("Own insurance certificate")
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for the organizer")
+        APPROVED = "approved", _("Approved")
+        REFUSED = "refused", _("Refused")
+
+    event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="documents")
+    rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entry_documents")
+    kind = models.CharField(_("document"), max_length=10, choices=Kind.choices)
+    file = models.FileField(upload_to=document_path, max_length=200)
+    content_type = models.CharField(max_length=40)
+    size = models.PositiveIntegerField()
+    status = models.CharField(_("status"), max_length=10, choices=Status.choices, default=Status.PENDING)
+    reason = models.CharField(_("reason"), max_length=200, blank=True)
+    reviewed_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+                                    related_name="+")
+    reviewed_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("document")
+        verbose_name_plural = _("documents")
+        ordering = ["event", "created_at", "pk"]
+        indexes = [models.Index(fields=["event", "rider", "kind"])]
+
+    def __str__(self) -> str:
+        return f"{self.kind} of {self.rider_id} ({self.status})"

@@ -49,6 +49,10 @@ class SeatMoney(Protocol):
     def pending_many(self, *, registration_ids: list[int]) -> dict[int, dict]:
         """`pending` for many seats in one query (a roster page): registration id -> what is owed."""
 
+    def line_refunded(self, *, registration: Any, kind: str, subject_id: int, amount_fen: int, by: Any) -> int:
+        """One line of a paid entry is given back alone (an add-on the organizer took back): refund
+        what was paid for it; returns the fen sent back."""
+
 
 class _Free:
     def seat_held(self, *, registration: Any, amount_fen: int, deadline: datetime.datetime) -> None:
@@ -77,6 +81,9 @@ class _Free:
 
     def pending_many(self, *, registration_ids: list[int]) -> dict[int, dict]:
         return {}
+
+    def line_refunded(self, *, registration: Any, kind: str, subject_id: int, amount_fen: int, by: Any) -> int:
+        return 0
 
 
 seat_money: SeatMoney = _Free()

@@ -10,7 +10,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core.i18n import localized
-from events.models import Event, EventHelper, Registration, TransferOffer
+from events.models import EntryDocument, Event, EventHelper, Registration, TransferOffer
 
 
 def held_seats(user: Any) -> QuerySet[Registration]:
@@ -43,8 +43,15 @@ def export(user: Any) -> list[dict]:
     return [{"event": r.event.title, "category": r.category.name, "status": r.status, "bib": r.bib,
              "answers": r.answers, "waiver_accepted_at": r.waiver_accepted_at, "id_consent_at": r.id_consent_at,
              "registered_at": r.created_at, "picked_up_at": r.picked_up_at, "checked_in_at": r.checked_in_at,
-             "result": r.result, "finish_seconds": r.finish_seconds}
-            for r in Registration.objects.filter(rider=user).select_related("event", "category").order_by("pk")]
+             "result": r.result, "finish_seconds": r.finish_seconds, "entry_fee_fen": r.price_fen,
+             "coupon": r.coupon.code if r.coupon else "", "discount_fen": r.discount_fen,
+             "add_ons": [f"{item.addon.name} {item.variant.label}" for item in r.items.all()],
+             "insurance": r.insurance, "insurance_certificate": r.insurance_certificate}
+            for r in Registration.objects.filter(rider=user).select_related("event", "category", "coupon")
+            .prefetch_related("items__addon", "items__variant").order_by("pk")] + [
+        {"document": d.kind, "event": d.event.title, "status": d.status, "reason": d.reason,
+         "uploaded_at": d.created_at, "size": d.size, "type": d.content_type}
+        for d in EntryDocument.objects.filter(rider=user).select_related("event").order_by("pk")]
 
 
 def erase(user: Any) -> None:
@@ -57,3 +64,6 @@ def erase(user: Any) -> None:
         registration.save(update_fields=["rider_age", "answers", "proxy_name", "proxy_mobile"])
     Registration.objects.filter(transferred_from=user).update(transferred_from=None)
     EventHelper.objects.filter(user=user).delete()  # a check-in helper's role goes with the account
+    Registration.objects.filter(rider=user).update(insurance_certificate="")
+    from events.services.documents import documents_of_rider_erase  # noqa: PLC0415  (as above)
+    documents_of_rider_erase(rider=user)  # health certificates, licences, insurance: files and rows

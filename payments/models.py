@@ -100,6 +100,33 @@ class Order(models.Model):
         return f"{settings.PAYMENTS_TRADE_PREFIX}{self.pk:010d}"
 
 
+class OrderLine(models.Model):
+    """What an order is made of (issue 30): the entry fee, each add-on, a coupon's discount (a
+    negative amount), the insurance; their sum is the order's amount. A refund may name the line it
+    gives back (an add-on refunded alone)."""
+
+    class Kind(models.TextChoices):
+        ENTRY = "entry", _("Entry fee")
+        ADDON = "addon", _("Add-on")
+        DISCOUNT = "discount", _("Discount")
+        INSURANCE = "insurance", _("Insurance")
+        BALANCE = "balance", _("Amount due")
+
+    order = models.ForeignKey(Order, on_delete=models.CASCADE, related_name="lines")
+    kind = models.CharField(max_length=10, choices=Kind.choices)
+    description = models.CharField(max_length=120)
+    description_en = models.CharField(max_length=120, blank=True)
+    amount_fen = models.IntegerField()
+    subject_id = models.PositiveIntegerField(null=True, blank=True)  # the add-on item, or the coupon
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["order", "position", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.description} {self.amount_fen}"
+
+
 class Payment(models.Model):
     """Money received, as the provider notified it (kept raw). One row per provider transaction."""
 
@@ -155,6 +182,7 @@ class Refund(models.Model):
     provider_refund_id = models.CharField(max_length=64, blank=True)
     amount_fen = models.PositiveIntegerField()
     reason = models.CharField(max_length=200)
+    line = models.ForeignKey(OrderLine, on_delete=models.SET_NULL, null=True, blank=True, related_name="refunds")
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.REQUESTED)
     error = models.CharField(max_length=300, blank=True)
     raw = models.JSONField(default=dict, blank=True)

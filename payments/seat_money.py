@@ -45,6 +45,10 @@ class PaymentsForSeats:
     def pending_many(self, *, registration_ids: list[int]) -> dict[int, dict]:
         return {pk: _owed(order) for pk, order in _pending_orders(registration_ids).items()}
 
+    def line_refunded(self, *, registration: Any, kind: str, subject_id: int, amount_fen: int, by: Any) -> int:
+        return services.line_refund(registration=registration, kind=kind, subject_id=subject_id,
+                                    amount_fen=amount_fen, by=by)
+
 
 def _owed(order: Order) -> dict:
     return {"id": order.pk, "amount_fen": order.amount_fen, "currency": order.currency, "status": order.status,

@@ -18,6 +18,7 @@ from core.models import StatusChange
 from core.querysets import filtered
 from events import payments_port
 from events.models import Ballot, Category, Event, Registration, TransferOffer
+from events.selectors.extras import entry_total_fen
 
 
 def is_organizer(*, user: User | None, event: Event) -> bool:
@@ -187,12 +188,9 @@ def registration_history(*, registration: Registration) -> list[HistoryRow]:
 
 
 def seat_price_fen(registration: Registration) -> int:
-    """The full price of the seat a registration holds: the entry code's price in the code's own
-    category, else the category's fee."""
-    code = registration.entry_code
-    if code is not None and code.category_id == registration.category_id and code.price_fen is not None:
-        return code.price_fen
-    return registration.category.fee_fen
+    """The full price of the seat a registration holds: its fee (an entry code's price, or the fee
+    in force when it was claimed), less its coupon's discount, plus its add-ons and insurance."""
+    return entry_total_fen(registration)
 
 
 def seat_due(registration: Registration) -> dict:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import secrets
-from typing import cast
 
 from django.db import connection, transaction
 from django.db.models import F
@@ -20,6 +19,7 @@ from events import ballot as draw_rules
 from events import payments_port
 from events.models import Ballot, Category, Event, QuotaGroup, Registration
 from events.selectors import no_shows
+from events.selectors.extras import fee_in_force
 from events.services.errors import RegistrationCode
 from events.services.outbox import TOPIC as MAIL_TOPIC
 from events.services.seats import lock_category, recount
@@ -112,14 +112,17 @@ def _write(category: Category, event: Event, order: list[int], winners: set[int]
     if first_bib + len(winners) - 1 > category.bib_end:
         raise ServiceError(_("The category has too few bib numbers left for the winners."),
                            RegistrationCode.BIBS_EXHAUSTED)
-    fee = category.fee_fen
-    hold = now + datetime.timedelta(hours=event.offer_hours) if fee else None
-    won_status = Registration.Status.AWAITING if fee else Registration.Status.CONFIRMED
+    fee = fee_in_force(category, now).fee_fen  # the fee in force at the draw (price tiers)
+    insured = set(Registration.objects.filter(pk__in=winners, insurance="event").values_list("pk", flat=True))
+    due = {pk: fee + (event.insurance_fen if pk in insured else 0) for pk in winners}
+    hold = now + datetime.timedelta(hours=event.offer_hours)
     rows: list[tuple] = []
     bib = first_bib
     for position, pk in enumerate(order, start=1):
         if pk in winners:
-            rows.append((pk, won_status, position, now, bib, hold, None if fee else now))
+            paying = due[pk] > 0
+            rows.append((pk, Registration.Status.AWAITING if paying else Registration.Status.CONFIRMED, position,
+                         now, bib, hold if paying else None, None if paying else now))
             bib += 1
         else:  # the waitlist keeps the draw order (promote() takes the earliest queued_at)
             rows.append((pk, Registration.Status.WAITLISTED, position,
@@ -128,11 +131,13 @@ def _write(category: Category, event: Event, order: list[int], winners: set[int]
                        table=Registration.TRANSITIONS, why="ballot draw")  # checked, then written in one go
     _bulk_set(rows)
     Category.objects.filter(pk=category.pk).update(next_bib=F("next_bib") + len(winners))
-    if fee:
-        for registration in Registration.objects.filter(pk__in=winners).select_related("event", "category", "rider"):
-            payments_port.seat_money.seat_held(registration=registration, amount_fen=fee,
-                                               deadline=cast(datetime.datetime, hold))
-    outbox.enqueue_many((MAIL_TOPIC, won_status if pk in winners else "ballot_waitlisted", pk, None, None)
+    Registration.objects.filter(pk__in=winners).update(price_fen=fee)
+    paying = [pk for pk in winners if due[pk] > 0]
+    for registration in Registration.objects.filter(pk__in=paying).select_related("event", "category", "rider"):
+        payments_port.seat_money.seat_held(registration=registration, amount_fen=due[registration.pk],
+                                           deadline=hold)
+    status = {pk: status for pk, status, *_rest in rows}
+    outbox.enqueue_many((MAIL_TOPIC, status[pk] if pk in winners else "ballot_waitlisted", pk, None, None)
                         for pk in order)
 
 

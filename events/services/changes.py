@@ -13,6 +13,7 @@ from core import money
 from core.errors import ServiceError
 from events import payments_port
 from events.models import Category, Registration, TransferOffer
+from events.selectors.extras import fee_in_force, switch_price_fen
 from events.services.errors import RegistrationCode
 from events.services.holds import _holds_release, payment_deadline
 from events.services.outbox import mail_on_commit
@@ -91,7 +92,8 @@ def registration_change_category(*, registration: Registration, category: Catego
     was = registration.status
     was_seated = was in Registration.SEATED
     paid = payments_port.seat_money.paid_fen(registration=registration)
-    price = new.fee_fen
+    fee = fee_in_force(new, timezone.now()).fee_fen
+    price = switch_price_fen(registration, new, fee)
     due = price - paid
     if was == Registration.Status.CONFIRMED and due > 0 and not settled:
         raise ServiceError(_("This category costs ¥%(amount)s more: pay the difference to switch.")
@@ -102,7 +104,8 @@ def registration_change_category(*, registration: Registration, category: Catego
         raise ServiceError(_("This category is full."), RegistrationCode.FULL)
     registration.category = new
     registration.bib, registration.wave = None, None  # the old category's bib and start wave
-    fields = ["category", "bib", "wave", "confirmed_at", "queued_at", "hold_expires_at"]
+    registration.price_fen = fee  # the new category's fee in force now
+    fields = ["category", "bib", "wave", "confirmed_at", "queued_at", "hold_expires_at", "price_fen"]
     why = f"switched category {old.pk} → {new.pk}"
     if not seat_free:
         registration.queued_at = now
@@ -133,7 +136,8 @@ def registration_switch(*, registration: Registration, category: Category) -> tu
     except ServiceError as error:
         if error.error_code != RegistrationCode.PAYMENT_REQUIRED:
             raise
-        due = category.fee_fen - payments_port.seat_money.paid_fen(registration=registration)
+        due = (switch_price_fen(registration, category, fee_in_force(category).fee_fen)
+               - payments_port.seat_money.paid_fen(registration=registration))
         url = payments_port.seat_money.switch_pay_url(registration=registration, category=category, amount_fen=due)
         if not url:
             raise

@@ -58,6 +58,22 @@ class RegistrationCode(StrEnum):
     GUARDIAN = "guardian"
     REAL_NAME = "real_name"
     PROXY = "proxy"
+    COUPON = "coupon"
+    ADDON = "addon"
+    SOLD_OUT = "sold_out"
+    DOCUMENT = "document"
+    LICENSED = "licensed"
+    INSURANCE = "insurance"
+
+
+class ExtrasCode(StrEnum):
+    TIER = "tier"
+    COUPON = "coupon"
+    ADDON = "addon"
+    STOCK = "stock"
+    DOCUMENT = "document"
+    INSURANCE_FILE = "insurance_file"
+    ITEM = "item"
 
 
 def no_such_category() -> ServiceError:

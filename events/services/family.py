@@ -16,6 +16,7 @@ from accounts.services import companion_create
 from core.errors import ServiceError
 from events import payments_port
 from events.models import Category, Registration
+from events.selectors.extras import fee_in_force
 from events.services.answers import answers_clean
 from events.services.errors import RegistrationCode
 from events.services.holds import _group_seats, _named, hold_deadline, payment_deadline
@@ -94,7 +95,9 @@ def registrations_create_family(*, category: Category, adult: User, members: lis
                              "registered.") % {"free": max(free, 0), "count": len(checked) + len(friends)},
                            RegistrationCode.NOT_ENOUGH_SEATS)
     now = timezone.now()
-    fee = locked.fee_fen
+    price = fee_in_force(locked, now).fee_fen  # price tiers; the family's seats take no coupon or add-on
+    cover = "event" if (event.insurance_fen or event.insurance_policy) else ""
+    fee = price + (event.insurance_fen if cover == "event" else 0)
     pay_by = payment_deadline(event, now) if fee else None
     made = []
     for rider, cleaned, minor in checked:
@@ -103,7 +106,7 @@ def registrations_create_family(*, category: Category, adult: User, members: lis
             status=Registration.Status.AWAITING if fee else Registration.Status.CONFIRMED,
             confirmed_at=None if fee else now, hold_expires_at=pay_by, checkin_key=new_checkin_key(),
             waiver_accepted_at=now if accept_waiver else None, guardian_consent_at=now if minor else None,
-            id_consent_at=now if _gives_id(event, cleaned) else None)
+            id_consent_at=now if _gives_id(event, cleaned) else None, price_fen=price, insurance=cover)
         registration_created(registration, by=adult, why="family entry")
         if pay_by is not None:
             payments_port.seat_money.seat_held(registration=registration, amount_fen=fee, deadline=pay_by)
@@ -113,7 +116,7 @@ def registrations_create_family(*, category: Category, adult: User, members: lis
     for friend in friends:  # their seat is held until they confirm it themselves
         made.append(Registration.objects.create(
             event=event, category=locked, rider=friend, status=Registration.Status.HELD, bib=take_bib(locked),
-            queued_at=now, hold_expires_at=deadline, checkin_key=new_checkin_key()))
+            queued_at=now, hold_expires_at=deadline, checkin_key=new_checkin_key(), price_fen=price, insurance=cover))
         registration_created(made[-1], by=adult, why="family entry: held for a friend")
         mail_on_commit(made[-1].pk, "group_entry")
     Category.objects.filter(pk=locked.pk).update(confirmed_count=F("confirmed_count") + len(made))

@@ -7,7 +7,9 @@ from django.db import transaction
 from django.db.models import F
 from django.utils import timezone
 
-from events.models import Category, Event, Registration
+from core.errors import ServiceError
+from events.models import Category, EntryItem, Event, Registration
+from events.services.extras import _variants_lock
 from events.services.outbox import mail_on_commit, mails_on_commit
 from events.services.seats import (
     lock_seat,
@@ -42,6 +44,8 @@ def registration_paid(*, registration_id: int, late: bool = False) -> bool:
         if category.confirmed_count + category.code_seats >= category.capacity or _active_registration(
                 registration.event, registration.rider):
             return False
+        if not _items_still_free(registration):  # its add-ons' sizes sold to others meanwhile: refunded
+            return False
         registration.bib = take_bib(category)
         Category.objects.filter(pk=category.pk).update(confirmed_count=F("confirmed_count") + 1)
         why = "paid after the seat lapsed (a seat was still free)"
@@ -51,6 +55,19 @@ def registration_paid(*, registration_id: int, late: bool = False) -> bool:
     registration_move(registration, Registration.Status.CONFIRMED, why=why,
                       fields=["confirmed_at", "hold_expires_at", "cancelled_at", "bib"])
     mail_on_commit(registration.pk, "confirmed")
+    return True
+
+
+def _items_still_free(registration: Registration) -> bool:
+    """A lapsed seat paid late comes back only with every add-on it had (stock locked and counted)."""
+    variant_ids = list(EntryItem.objects.filter(registration=registration, refunded_at__isnull=True)
+                       .values_list("variant_id", flat=True))
+    if not variant_ids:
+        return True
+    try:
+        _variants_lock(variant_ids)
+    except ServiceError:
+        return False
     return True
 
 

@@ -13,6 +13,7 @@ from django.utils import timezone
 
 from accounts.models import User
 from events.models import Event, IdAccess, Question, Registration
+from events.services.documents import documents_erase
 
 log = logging.getLogger(__name__)
 
@@ -39,6 +40,7 @@ def national_ids_erase(*, now: datetime.datetime | None = None) -> int:
     # the people riders named to pick their kits up: with the ID numbers, the same time after the event
     Registration.objects.filter(event__ends_at__lt=cutoff).exclude(proxy_name="", proxy_mobile="").update(
         proxy_name="", proxy_mobile="")
+    documents_erase(now=now)  # health certificates, licences, insurance certificates: the same time
     log.info("national ID numbers erased from %s registrations (events ended before %s)", erased, cutoff.date())
     return erased
 

@@ -198,12 +198,13 @@ WITH lock AS (
 ), reg AS (
     INSERT INTO events_registration (event_id, category_id, rider_id, status, bib, answers, waiver_accepted_at,
                                      id_consent_at, created_at, queued_at, confirmed_at, hold_expires_at, result,
-                                     checkin_key)
+                                     checkin_key, price_fen, coupon_id, discount_fen, insurance)
     SELECT %(event)s, %(category)s, %(rider)s,
            CASE WHEN seat.bib IS NULL THEN 'waitlisted' WHEN %(pay_by)s::timestamptz IS NULL THEN 'confirmed'
                 ELSE 'awaiting_payment' END, seat.bib, %(answers)s::jsonb, %(waiver)s, %(consent)s, %(now)s, %(now)s,
            CASE WHEN seat.bib IS NULL OR %(pay_by)s::timestamptz IS NOT NULL THEN NULL ELSE %(now)s END,
-           CASE WHEN seat.bib IS NULL THEN NULL ELSE %(pay_by)s::timestamptz END, '', %(key)s
+           CASE WHEN seat.bib IS NULL THEN NULL ELSE %(pay_by)s::timestamptz END, '', %(key)s, %(price)s,
+           %(coupon)s, %(discount)s, %(insurance)s
     FROM (SELECT 1) AS one LEFT JOIN seat ON TRUE
     WHERE seat.bib IS NOT NULL OR %(waitlist)s
     RETURNING id, status, bib
@@ -234,7 +235,8 @@ def insert_single_statement(registration: Registration, *, pay_by: datetime.date
             "answers": json.dumps(registration.answers), "waiver": registration.waiver_accepted_at, "now": now,
             "consent": registration.id_consent_at,
             "waitlist": registration.category.waitlist_enabled, "topic": OUTBOX_TOPIC, "pay_by": pay_by,
-            "key": registration.checkin_key,
+            "key": registration.checkin_key, "price": registration.price_fen, "coupon": registration.coupon_id,
+            "discount": registration.discount_fen, "insurance": registration.insurance,
         })
         row = cursor.fetchone()
     if row is None:

@@ -18,8 +18,10 @@ from core import memberships
 from core.errors import ServiceError
 from events import payments_port
 from events.models import Ballot, Category, EntryCode, Event, Question, Registration
+from events.selectors.extras import document_approved, fee_in_force, licence_held
 from events.services.answers import answers_clean, identity_check
 from events.services.errors import RegistrationCode
+from events.services.extras import coupon_for, extras_take, items_chosen
 from events.services.outbox import mail_on_commit, outbox_kick_on_commit
 from events.services.seats import (
     claim_seat,
@@ -78,6 +80,25 @@ def rider_check(*, category: Category, rider: User) -> None:
     if event.members_only and (event.club_id is None
                                or not memberships.directory.is_active_member(club_id=event.club_id, user=rider)):
         raise ServiceError(_("This ride is for members of the club."), RegistrationCode.MEMBERS_ONLY)
+    if category.document_required and not document_approved(event=event, rider_id=rider.pk,
+                                                             kind=category.document_required):
+        raise ServiceError(_("This category needs your %(document)s approved by the organizer first: upload it on "
+                             "the event's page.") % {"document": category.get_document_required_display()},
+                           RegistrationCode.DOCUMENT)
+    if category.licensed_barred and licence_held(rider_id=rider.pk):
+        raise ServiceError(_("This category is for amateurs: riders with a CCA licence may not enter."),
+                           RegistrationCode.LICENSED)
+
+
+def insurance_choice(event: Event, asked: str) -> str:
+    """The insurance an entry has: the rider's own where the event allows it and they chose so,
+    else the event's where it sells one (none otherwise)."""
+    if asked == "own":
+        if not event.own_insurance_allowed:
+            raise ServiceError(_("This event does not accept riders' own insurance."), RegistrationCode.INSURANCE,
+                               field="insurance")
+        return "own"
+    return "event" if (event.insurance_fen or event.insurance_policy) else ""
 
 
 def _active_registration(event: Event, rider: User) -> Registration | None:
@@ -86,8 +107,14 @@ def _active_registration(event: Event, rider: User) -> Registration | None:
 
 def registration_create(*, event: Event, category: Category, rider: User, answers: dict | None = None,
                         accept_waiver: bool = False, language: str | None = None, id_consent: bool = False,
-                        fill_profile: bool = False, code: str = "") -> tuple[Registration, bool]:
+                        fill_profile: bool = False, code: str = "", coupon: str = "",
+                        addons: dict[int, int] | None = None, insurance: str = "") -> tuple[Registration, bool]:
     """Register a rider; returns (registration, created). A repeat returns the existing one.
+
+    What the entry includes (issue 30): the fee in force now (price tiers), a coupon's discount,
+    add-ons in the sizes chosen ({add-on id: variant id}) and the insurance; their sum is what the
+    held seat's order asks (its lines). Stock and the coupon's limits are taken after the seat, in
+    its transaction: a size sold out undoes the seat too.
 
     The hot path of a registration rush: the checks need no query but the questions, then one
     transaction claims a seat (conditional UPDATE) and inserts the row. The partial unique index
@@ -103,6 +130,14 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
         cleaned = answers_clean(event=event, answers=answers or {})
         _identity(event, rider, cleaned, id_consent=id_consent, fill_profile=fill_profile)
         rider_check(category=category, rider=rider)  # after the ID filled a missing birth date
+        cover = insurance_choice(event, insurance)
+        picked = items_chosen(event=event, category=category, chosen=addons or {})
+        if coupon.strip() and code.strip():
+            raise ServiceError(_("A coupon cannot be used with an entry code."), RegistrationCode.COUPON,
+                               field="coupon")
+        if coupon.strip() and category.mode == Category.Mode.BALLOT:
+            raise ServiceError(_("Coupons are not taken for ballot entries."), RegistrationCode.COUPON, field="coupon")
+        used = coupon_for(event=event, category=category, rider=rider, code=coupon) if coupon.strip() else None
     except ValidationError:
         existing = _active_registration(event, rider)  # a repeat after the window closed is still a repeat
         if existing:
@@ -112,18 +147,22 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
         User.objects.filter(pk=rider.pk).update(language=language)
     now = timezone.now()
     if code.strip():  # an entry code: a seat (reserved or open) whatever the mode, at the code's price
-        return _code_entry(event, category, rider, cleaned, accept_waiver, now, code)
+        return _code_entry(event, category, rider, cleaned, accept_waiver, now, code, cover, picked)
     if category.mode == Category.Mode.BALLOT:
-        return _ballot_entry(event, category, rider, cleaned, accept_waiver, now)
+        return _ballot_entry(event, category, rider, cleaned, accept_waiver, now, cover)
+    price = fee_in_force(category, now).fee_fen
+    discount = used.discount_on(price) if used else 0
     registration = Registration(event=event, category=category, rider=rider, answers=cleaned, queued_at=now,
                                 waiver_accepted_at=now if accept_waiver else None, checkin_key=new_checkin_key(),
-                                id_consent_at=now if _gives_id(event, cleaned) else None)
-    fee = category.fee_fen
+                                id_consent_at=now if _gives_id(event, cleaned) else None, price_fen=price,
+                                coupon=used, discount_fen=discount, insurance=cover)
+    fee = (price - discount + sum(addon.price_fen for addon, _variant in picked)
+           + (event.insurance_fen if cover == "event" else 0))
     pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
     single = single_statement_possible(category)
     # A free seat on PostgreSQL outside any transaction: one statement, its own transaction. Otherwise
     # one transaction (a savepoint inside the caller's): the held seat's order, or the two statements.
-    alone = single and not fee and not transaction.get_connection().in_atomic_block
+    alone = single and not fee and not used and not picked and not transaction.get_connection().in_atomic_block
     try:
         with contextlib.nullcontext() if alone else transaction.atomic():
             if single:  # the statement also writes the outbox row and the status history
@@ -134,6 +173,8 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
                 insert_two_statements(registration, pay_by=pay_by)
                 registration_created(registration, by=rider, why="signed up")
                 mail_on_commit(registration.pk, registration.status)
+            if used is not None or picked:
+                extras_take(registration=registration, coupon=used, picked=picked)
             if registration.status == Registration.Status.AWAITING:
                 payments_port.seat_money.seat_held(registration=registration, amount_fen=fee,
                                      deadline=cast(datetime.datetime, pay_by))
@@ -150,7 +191,7 @@ def code_normalize(code: str) -> str:
 
 
 def _code_entry(event: Event, category: Category, rider: User, answers: dict, accept_waiver: bool,
-                now: datetime.datetime, code: str) -> tuple[Registration, bool]:
+                now: datetime.datetime, code: str, cover: str, picked: list) -> tuple[Registration, bool]:
     """A registration with an entry code: the code is used by one conditional UPDATE (a code used
     up cannot be used again, however many riders race for it), in the transaction that takes the
     seat, from the code's reserve when it has one."""
@@ -160,7 +201,9 @@ def _code_entry(event: Event, category: Category, rider: User, answers: dict, ac
                            field="code")
     if entry.expires_at is not None and entry.expires_at <= now:
         raise ServiceError(_("This code has expired."), RegistrationCode.CODE_EXPIRED, field="code")
-    price_fen = entry.price_fen if entry.price_fen is not None else category.fee_fen
+    price_fen = entry.price_fen if entry.price_fen is not None else fee_in_force(category, now).fee_fen
+    fee = (price_fen + sum(addon.price_fen for addon, _variant in picked)
+           + (event.insurance_fen if cover == "event" else 0))
     try:
         with transaction.atomic():
             used = (EntryCode.objects.filter(pk=entry.pk, uses__lt=F("uses_allowed"))
@@ -178,17 +221,18 @@ def _code_entry(event: Event, category: Category, rider: User, answers: dict, ac
                 if claimed is None:
                     raise ServiceError(_("This category is full."), RegistrationCode.FULL)
                 bib = seat_bib(locked, claimed)
-            pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if price_fen else None
+            pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
             registration = Registration(
                 event=event, category=category, rider=rider, answers=answers, queued_at=now, bib=bib,
-                status=Registration.Status.AWAITING if price_fen else Registration.Status.CONFIRMED,
-                confirmed_at=None if price_fen else now, hold_expires_at=pay_by, entry_code=entry,
+                status=Registration.Status.AWAITING if fee else Registration.Status.CONFIRMED,
+                confirmed_at=None if fee else now, hold_expires_at=pay_by, entry_code=entry,
                 waiver_accepted_at=now if accept_waiver else None, checkin_key=new_checkin_key(),
-                id_consent_at=now if _gives_id(event, answers) else None)
+                id_consent_at=now if _gives_id(event, answers) else None, price_fen=price_fen, insurance=cover)
             registration.save(force_insert=True)
             registration_created(registration, by=rider, why="signed up with an entry code")
+            extras_take(registration=registration, coupon=None, picked=picked)
             if pay_by is not None:
-                payments_port.seat_money.seat_held(registration=registration, amount_fen=price_fen, deadline=pay_by)
+                payments_port.seat_money.seat_held(registration=registration, amount_fen=fee, deadline=pay_by)
             mail_on_commit(registration.pk, registration.status)
     except IntegrityError:  # already registered: the code's use and the seat are undone with it
         existing = _active_registration(event, rider)
@@ -199,12 +243,12 @@ def _code_entry(event: Event, category: Category, rider: User, answers: dict, ac
 
 
 def _ballot_entry(event: Event, category: Category, rider: User, answers: dict, accept_waiver: bool,
-                  now: datetime.datetime) -> tuple[Registration, bool]:
+                  now: datetime.datetime, cover: str) -> tuple[Registration, bool]:
     """An entry in a ballot: no seat yet, nothing confirmed until the draw."""
     if Ballot.objects.filter(category=category, drawn_at__isnull=False).exists():
         raise ServiceError(_("The draw has been made: entries are closed."), RegistrationCode.BALLOT_DRAWN)
     registration = Registration(event=event, category=category, rider=rider, answers=answers, queued_at=now,
-                                checkin_key=new_checkin_key(), status=Registration.Status.ENTERED,
+                                checkin_key=new_checkin_key(), status=Registration.Status.ENTERED, insurance=cover,
                                 waiver_accepted_at=now if accept_waiver else None,
                                 id_consent_at=now if _gives_id(event, answers) else None)
     try:

@@ -37,6 +37,7 @@ from payments.services.orders import (
 )
 from payments.services.policy import payment_settings_update, refund_by_policy
 from payments.services.refunds import (
+    line_refund,
     organizer_refund,
     refund_apply,
     refund_create,
@@ -58,7 +59,8 @@ from payments.services.seats import (
 
 __all__ = [
     "EXPIRE_BATCH", "LOCAL_REFUNDERS", "dev_notification", "dev_pay", "event_refund_all", "fapiao_request",
-    "group_order_create", "kept_fen", "methods_for", "notice_record", "notification_receive", "order_check",
+    "group_order_create", "kept_fen", "line_refund", "methods_for", "notice_record", "notification_receive",
+    "order_check",
     "order_create", "order_for_seat", "order_move", "order_transfer", "orders_expire", "organizer_refund",
     "pay_start", "payment_offline", "payment_record", "payment_settings_update", "refund_apply", "refund_by_policy",
     "refund_create", "refund_move", "refund_notice", "refund_retry", "refund_send", "refundable", "refunds_follow",

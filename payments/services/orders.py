@@ -18,8 +18,9 @@ from core.errors import ServiceError
 from core.queue import task_queue_on_commit
 from events import services as events_services
 from events.models import Event, Registration
+from events.selectors.extras import Line, entry_lines
 from payments import providers
-from payments.models import EventPayment, Order
+from payments.models import EventPayment, Order, OrderLine
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,25 @@ def _trade_close_on_commit(order_id: int, provider: str) -> None:
 
 def _order_made(order: Order, *, by: Any = None, why: str = "") -> Order:
     transitions.created(order, table=Order.TRANSITIONS, by=by, why=why)
+    _lines_write(order)
     return order
+
+
+def _lines_write(order: Order) -> None:
+    """An order's lines (issue 30): a seat's whole price as the entry's lines (fee, discount,
+    add-ons, insurance) when the order asks exactly that, else one line for the amount due (a
+    balance after a switch, a group's seats, dues)."""
+    lines = []
+    if order.kind == Order.Kind.REGISTRATION and order.registration_id:
+        lines = entry_lines(order.registration)
+        if sum(line.amount_fen for line in lines) != order.amount_fen:
+            lines = []
+    if not lines:
+        lines = [Line("balance", order.description, "", order.amount_fen)]
+    OrderLine.objects.bulk_create([
+        OrderLine(order=order, kind=line.kind, description=line.description, description_en=line.description_en,
+                  amount_fen=line.amount_fen, subject_id=line.subject_id, position=position)
+        for position, line in enumerate(lines)])
 
 
 def _seat_description(registration: Registration) -> str:

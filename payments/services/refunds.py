@@ -17,7 +17,7 @@ from core.queue import task_queue_on_commit
 from events import services as events_services
 from events.models import Registration
 from payments import providers
-from payments.models import Order, Payment, Refund
+from payments.models import Order, OrderLine, Payment, Refund
 from payments.services.orders import LOCAL_REFUNDERS, order_move
 
 REFUND_PROGRESS: dict[str, int] = {Refund.Status.REQUESTED: 0, Refund.Status.PROCESSING: 1, Refund.Status.SUCCEEDED: 2,
@@ -55,14 +55,15 @@ def _settle(order: Order) -> None:
     order_move(order, status, why="refund arrived")
 
 
-def _refund_add(order: Order, payment: Payment | None, amount_fen: int, reason: str, by: Any = None) -> Refund:
+def _refund_add(order: Order, payment: Payment | None, amount_fen: int, reason: str, by: Any = None,
+                line: OrderLine | None = None) -> Refund:
     """A refund row in the caller's transaction (order locked); it goes to the provider after
     commit (local ones are settled at once)."""
     payment = payment or order.payments.order_by("-amount_fen", "pk").first()
     if payment is None:
         raise ServiceError(_("Nothing was paid for this order."), "refund")
     refund = Refund.objects.create(order=order, payment=payment, provider=payment.provider, amount_fen=amount_fen,
-                                   reason=reason[:200], requested_by=by)
+                                   reason=reason[:200], requested_by=by, line=line)
     transitions.created(refund, table=Refund.TRANSITIONS, by=by, why=reason)
     if payment.provider in LOCAL_REFUNDERS:
         refund = refund_apply(refund=refund, outcome=providers.refunder(payment.provider).refund(refund, payment))
@@ -174,3 +175,18 @@ def organizer_refund(*, order: Order, amount_fen: int, withdraw: bool, by: Any) 
             events_services.registration_cancel(registration=order.registration, by_rider=False, by=by,
                                                 why="withdrawn by the organizer with a refund")
         return refund
+
+
+def line_refund(*, registration: Registration, kind: str, subject_id: int, amount_fen: int, by: Any = None) -> int:
+    """Give back one line of a paid entry alone (an add-on the organizer took back), at most what was
+    paid for it and what the order still holds; the seat's locks are the caller's. Returns the fen."""
+    line = (OrderLine.objects.filter(order__registration=registration, order__status__in=Order.FULFILLED, kind=kind,
+                                     subject_id=subject_id).order_by("-order_id").first())
+    if line is None:
+        return 0
+    order = Order.objects.select_for_update().get(pk=line.order_id)
+    amount = min(amount_fen, line.amount_fen, refundable(order))
+    if amount <= 0:
+        return 0
+    _refund_add(order, None, amount, f"{line.description}: taken back by the organizer", by=by, line=line)
+    return amount
