@@ -136,7 +136,8 @@ class RegistrationCreateApi(APIView):
         registration, created = services.registration_create(
             event=category.event, category=category, rider=request.user, answers=values["answers"],
             accept_waiver=values["accept_waiver"], language=translation.get_language(),
-            id_consent=values["id_consent"], fill_profile=values["fill_profile"], code=values["code"])
+            id_consent=values["id_consent"], fill_profile=values["fill_profile"], code=values["code"],
+            coupon=values["coupon"], addons=values["addons"], insurance=values["insurance"])
         registration.event = category.event  # already loaded: the answer needs no more queries
         return Response(registration_output(registration),
                         status=status.HTTP_201_CREATED if created else status.HTTP_200_OK)

@@ -15,6 +15,9 @@ class EventsConfig(AppConfig):
 
         outbox.register(notifications.TOPIC, notifications.render, recipient=notifications.recipient)
         outbox.register(FIELD_TOPIC, notifications.render_field)
+        from events.services.documents import TOPIC as DOCUMENT_TOPIC  # noqa: PLC0415
+
+        outbox.register(DOCUMENT_TOPIC, notifications.render_document)
         from core import personal_data  # noqa: PLC0415
         from events import personal_data as mine  # noqa: PLC0415
 

@@ -12,10 +12,11 @@ from django.utils.translation import pgettext_lazy
 from accounts.models import HomeArea
 from accounts.validators import normalize_phone
 from core.i18n import localized
-from core.money import YuanField
+from core.money import YuanField, yuan
 from events import idcard
 from events.models import Category, Event, FieldMessage, Question, QuotaGroup, Wave
 from events.questions import TEXT_MAX_LENGTH, choices
+from events.selectors.extras import addons_offered
 from events.services import answers_clean
 from events.services.field import MAX_LENGTH
 from routes.models import Route
@@ -97,7 +98,7 @@ class RegistrationForm(forms.Form):
                                       queryset=Category.objects.none(), empty_label=None)
 
     def __init__(self, *args, event: Event, fixed_category: bool = False, rider=None, check_answers: bool = True,
-                 **kwargs):
+                 extras: bool = True, **kwargs):
         super().__init__(*args, **kwargs)
         self.event = event
         self.check_answers = check_answers  # the family page: the adult's answers only when they ride
@@ -113,11 +114,49 @@ class RegistrationForm(forms.Form):
         if event.entry_codes.exists():
             self.fields["code"] = forms.CharField(label=_("Entry code (if you have one)"), required=False,
                                                   max_length=24, widget=forms.TextInput(attrs=LETTER_CODE))
+        if extras and not fixed_category:
+            self._extras_fields(event)
         if any(q.kind == Question.Kind.NATIONAL_ID for q in event.questions.all()):
             self.fields["id_consent"] = forms.BooleanField(required=False, label=id_consent_text(event))
             if rider is None or rider.date_of_birth is None or rider.gender not in ("male", "female"):
                 self.fields["fill_profile"] = forms.BooleanField(
                     required=False, label=_("Fill the birth date and gender missing from my profile from my ID number"))
+
+    def _extras_fields(self, event: Event) -> None:
+        """What the entry may include (issue 30): a coupon, each add-on in a size, the insurance."""
+        if event.coupons.exists():
+            self.fields["coupon"] = forms.CharField(label=_("Coupon code (if you have one)"), required=False,
+                                                    max_length=24, widget=forms.TextInput(attrs=LETTER_CODE))
+        names = {c.pk: localized(c, "name") for c in event.categories.all()}
+        for addon in addons_offered(event):
+            sizes = [(str(v.pk), v.label if v.left > 5 else _("%(size)s (sold out)") % {"size": v.label}
+                      if not v.left else _("%(size)s (%(n)s left)") % {"size": v.label, "n": v.left})
+                     for v in addon.variants.all()]
+            def listed(ids: set[int]) -> str:
+                return ", ".join(names[i] for i in sorted(ids))
+
+            notes = []
+            if addon.offered_ids:
+                notes.append(_("Only in: %(names)s") % {"names": listed(addon.offered_ids)})
+            if addon.required_ids:
+                notes.append(_("Required in: %(names)s") % {"names": listed(addon.required_ids)})
+            self.fields[f"addon_{addon.pk}"] = forms.ChoiceField(
+                label=f"{localized(addon, 'name')} · ¥{yuan(addon.price_fen)}", required=False,
+                choices=[("", _("No, thanks")), *sizes], help_text=" · ".join(str(n) for n in notes))
+        if event.own_insurance_allowed:
+            bought = (_("The event's insurance (¥%(price)s)") % {"price": yuan(event.insurance_fen)}
+                      if event.insurance_fen or event.insurance_policy else _("No insurance through the event"))
+            self.fields["insurance"] = forms.ChoiceField(
+                label=_("Insurance"), widget=forms.RadioSelect, initial="event",
+                choices=[("event", bought), ("own", _("My own insurance (I upload its certificate for the "
+                                                     "organizer to check)"))])
+
+    def extras(self) -> dict:
+        """The coupon, the sizes chosen ({add-on id: variant id}) and the insurance, for the service."""
+        data = self.cleaned_data
+        return {"coupon": data.get("coupon", ""), "insurance": data.get("insurance", ""),
+                "addons": {int(name[6:]): int(value) for name, value in data.items()
+                           if name.startswith("addon_") and value}}
 
     def flags(self) -> dict:
         """The consent and profile ticks, as the registration services take them."""

@@ -717,6 +717,10 @@ class EntryDocument(models.Model):
         APPROVED = "approved", _("Approved")
         REFUSED = "refused", _("Refused")
 
+    # a refused document is not reviewed again: the rider sends a new one (core.transitions)
+    TRANSITIONS = {"": {Status.PENDING}, Status.PENDING: {Status.APPROVED, Status.REFUSED},
+                   Status.APPROVED: set(), Status.REFUSED: set()}
+
     event = models.ForeignKey(Event, on_delete=models.CASCADE, related_name="documents")
     rider = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="entry_documents")
     kind = models.CharField(_("document"), max_length=10, choices=Kind.choices)

@@ -6,6 +6,7 @@ import datetime
 
 from django.conf import settings
 from django.core.mail import EmailMessage
+from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 
@@ -15,7 +16,7 @@ from core.i18n import localized
 from core.models import Outbox
 from core.sms import Sms
 from events.mail import build, sms_for
-from events.models import Event, FieldMessage, Registration
+from events.models import EntryDocument, Event, FieldMessage, Registration
 from events.services.field import number_of
 from events.services.field import sms_text as field_sms_text
 from events.services.outbox import TOPIC
@@ -55,6 +56,30 @@ def render_field(row: Outbox) -> list[EmailMessage | Sms] | None:
     if message.by_sms and number_of(person):
         messages.append(Sms(phone=number_of(person), kind="field", text=field_sms_text(message.event, message.text),
                             params={"event": title[:20], "content": message.text}))
+    return messages or None
+
+
+def render_document(row: Outbox) -> list[EmailMessage | Sms] | None:
+    """A document approved or refused (with the reason), to its rider by the channels they chose;
+    the link leads back to the event's page, where a refused one is sent again."""
+    document = EntryDocument.objects.select_related("event", "rider").filter(pk=row.object_id).first()
+    if document is None:
+        return None
+    person = document.rider
+    channels = message_channels(person)
+    messages: list[EmailMessage | Sms] = []
+    with translation.override(person.language or settings.LANGUAGE_CODE):
+        params = {"event": localized(document.event, "title")[:20], "document": document.get_kind_display(),
+                  "reason": document.reason[:60]}
+        if document.status == EntryDocument.Status.APPROVED:
+            text = _("%(event)s: your %(document)s is approved; you may sign up now.") % params
+        else:
+            text = _("%(event)s: your %(document)s was refused: %(reason)s. Send another on the event page.") % params
+        link = f"{settings.SITE_URL}{reverse('events:detail', args=[document.event.slug])}"
+        if "email" in channels and person.email:
+            messages.append(EmailMessage(text[:78], f"{text}\n\n{link}", to=[person.email]))
+        if "sms" in channels and number_of(person):
+            messages.append(Sms(phone=number_of(person), kind="document", text=text, params=params))
     return messages or None
 
 

@@ -151,6 +151,18 @@ class RegistrationInput(serializers.Serializer):
     fill_profile = serializers.BooleanField(default=False, help_text="Fill a missing birth date and gender in the "
                                             "profile from the ID number.")
     code = serializers.CharField(required=False, default="", max_length=24, help_text="An entry code, if any.")
+    coupon = serializers.CharField(required=False, default="", max_length=24,
+                                   help_text="A coupon code, if any (not with an entry code).")
+    addons = serializers.DictField(child=serializers.IntegerField(min_value=1), required=False, default=dict,
+                                   help_text="The sizes chosen: {add-on id: variant id}.")
+    insurance = serializers.ChoiceField(choices=["", "event", "own"], required=False, default="",
+                                        help_text="own: the rider's own insurance, where the event allows it.")
+
+    def validate_addons(self, value: dict) -> dict[int, int]:
+        try:
+            return {int(key): variant for key, variant in value.items()}
+        except ValueError as exc:
+            raise serializers.ValidationError(_("Add-ons are named by their id.")) from exc
 
 
 _FLAGS = ("accept_waiver", "id_consent", "fill_profile")
@@ -166,7 +178,8 @@ def registration_input(data) -> dict:
             and all(type(data.get(flag, False)) is bool for flag in _FLAGS)
             and set(data) <= {"category", "answers", *_FLAGS}):
         return {"category": data["category"], "answers": dict(data.get("answers", {})),
-                **{flag: data.get(flag, False) for flag in _FLAGS}, "code": ""}
+                **{flag: data.get(flag, False) for flag in _FLAGS}, "code": "", "coupon": "", "addons": {},
+                "insurance": ""}
     serializer = RegistrationInput(data=data)
     serializer.is_valid(raise_exception=True)
     return serializer.validated_data

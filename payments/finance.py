@@ -10,7 +10,7 @@ from django.db.models import Count, QuerySet, Sum
 
 from core import times
 from payments import providers
-from payments.models import FapiaoRequest, Order, Payment, Refund
+from payments.models import FapiaoRequest, Order, OrderLine, Payment, Refund
 
 
 @dataclass
@@ -121,8 +121,30 @@ def ledger_rows(event: Any) -> tuple[list[str], list[list[Any]]]:
         reg = r.order.registration
         rows.append(["refund", r.order_id, r.order.trade_no, reg.rider.username if reg else "",
                      reg.category.name if reg else "", r.provider, r.provider_refund_id or r.reference, -r.amount_fen,
-                     f"{-r.amount_fen / 100:.2f}", r.status, _local(r.updated_at), r.error or r.reason])
+                     f"{-r.amount_fen / 100:.2f}", r.status, _local(r.updated_at),
+                     r.error or (f"{r.reason} [line {r.line_id}]" if r.line_id else r.reason)])
     return LEDGER_HEADER, rows
+
+
+LINES_HEADER = ["order", "trade_no", "rider", "category", "line", "kind", "description", "amount_fen", "amount_cny",
+                "refunded_fen", "order_status"]
+
+
+def line_rows(event: Any) -> tuple[list[str], list[list[Any]]]:
+    """What every order that took money was made of, line by line (entry fee, discount, each add-on,
+    insurance), with what was given back for a line alone (an add-on taken back): per order the
+    lines sum to its amount."""
+    refunded = dict(Refund.objects.filter(order__registration__event=event, line__isnull=False)
+                    .exclude(status=Refund.Status.FAILED).values("line_id").annotate(s=Sum("amount_fen"))
+                    .values_list("line_id", "s"))
+    rows = [[line.order_id, line.order.trade_no, line.order.registration.rider.username if line.order.registration
+             else "", line.order.registration.category.name if line.order.registration else "", line.pk, line.kind,
+             line.description, line.amount_fen, f"{line.amount_fen / 100:.2f}", refunded.get(line.pk, 0),
+             line.order.status]
+            for line in OrderLine.objects.filter(order__registration__event=event, order__paid_at__isnull=False)
+            .select_related("order__registration__rider", "order__registration__category")
+            .order_by("order_id", "position", "pk")]
+    return LINES_HEADER, rows
 
 
 def fapiao_rows(event: Any) -> tuple[list[str], list[list[Any]]]:

@@ -15,5 +15,6 @@ urlpatterns = [
     path("events/<str:slug>/", views.event_payments, name="event"),
     path("events/<str:slug>/unpaid/", views.unpaid, name="unpaid"),
     path("events/<str:slug>/finance.csv", views.finance_csv, name="finance-csv"),
+    path("events/<str:slug>/order-lines.csv", views.lines_csv, name="lines-csv"),
     path("events/<str:slug>/fapiao.csv", views.fapiao_csv, name="fapiao-csv"),
 ]

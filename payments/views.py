@@ -280,6 +280,13 @@ def finance_csv(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 @login_required
+def lines_csv(request: HttpRequest, slug: str) -> HttpResponse:
+    event = event_for_organizer(slug=slug, user=request.user)
+    header, rows = finance.line_rows(event)
+    return csv_response(f"{event.slug}-order-lines", header, rows)
+
+
+@login_required
 def fapiao_csv(request: HttpRequest, slug: str) -> HttpResponse:
     event = event_for_organizer(slug=slug, user=request.user)
     header, rows = finance.fapiao_rows(event)

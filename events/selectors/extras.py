@@ -122,11 +122,11 @@ def addons_offered(event: Event) -> list[AddOn]:
     variant_ids = [v.pk for a in addons for v in a.variants.all()]
     taken = variants_taken(variant_ids)
     for addon in addons:
-        addon.offered_ids = {c.pk for c in addon.categories.all()}
-        addon.required_ids = {c.pk for c in addon.required_in.all()}
+        addon.offered_ids = {c.pk for c in addon.categories.all()}  # type: ignore[attr-defined]
+        addon.required_ids = {c.pk for c in addon.required_in.all()}  # type: ignore[attr-defined]
         for variant in addon.variants.all():
-            variant.taken = taken.get(variant.pk, 0)
-            variant.left = max(variant.stock - variant.taken, 0)
+            variant.taken = taken.get(variant.pk, 0)  # type: ignore[attr-defined]
+            variant.left = max(variant.stock - taken.get(variant.pk, 0), 0)  # type: ignore[attr-defined]
     return addons
 
 
@@ -187,3 +187,28 @@ def switch_price_fen(registration: Registration, category: Category, fee_fen: in
     discount (at most the fee), plus the add-ons and insurance it keeps."""
     kept = [line for line in entry_lines(registration) if line.kind not in ("entry", "discount")]
     return fee_fen - min(registration.discount_fen, fee_fen) + sum(line.amount_fen for line in kept)
+
+
+def tiers_of(event: Event) -> QuerySet[PriceTier]:
+    return PriceTier.objects.filter(category__event=event).select_related("category").order_by("category", "starts_at")
+
+
+def items_of(registration: Registration) -> list[EntryItem]:
+    """The add-ons an entry holds (not refunded), each with its add-on's sizes to change to."""
+    return list(registration.items.filter(refunded_at__isnull=True).select_related("addon", "variant")
+                .prefetch_related("addon__variants").order_by("addon__position", "pk"))
+
+
+def document_to_read(*, event: Event, document_id: int, user: object, organizer: bool) -> EntryDocument | None:
+    """A document its rider or the event's organizers may read (None for anyone else)."""
+    found = EntryDocument.objects.filter(pk=document_id, event=event)
+    if not organizer:
+        found = found.filter(rider_id=getattr(user, "pk", None))
+    return found.first()
+
+
+def share_data(event: Event) -> tuple[list[Category], list[list[float]]]:
+    """What the share image shows: the categories with their routes, and the first route's profile."""
+    categories = list(event.categories.select_related("route_version"))
+    version = next((c.route_version for c in categories if c.route_version and c.route_version.profile), None)
+    return categories, version.profile if version else []

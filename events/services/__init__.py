@@ -19,6 +19,10 @@
 - helpers: check-in helpers joining by the organizer's link, removed, the link renewed
 - chips: timing chips' tags on entries, imported from the timing company's CSV
 - results: the results CSV import
+- extras: what an entry includes: price tiers, coupons, add-ons with sizes and stock (taken with
+  the seat, changed, taken back)
+- documents: documents checked before entry, the insurance and the insurer's list, the share of
+  erasure they take
 - errors: the codes of every refusal
 
 Callers import from `events.services`; the names below are the public ones.
@@ -37,7 +41,24 @@ from events.services.changes import (
 from events.services.checkin import CheckinOutcome, CheckinResult, checkin, checkin_by_id, checkin_code
 from events.services.chips import chips_import
 from events.services.codes import deferral_codes_issue, entry_codes_create, entry_codes_import, entry_codes_release
+from events.services.documents import (
+    document_review,
+    document_upload,
+    documents_erase,
+    insurance_import,
+    insurance_update,
+)
 from events.services.errors import EventCode, RegistrationCode, no_such_category
+from events.services.extras import (
+    addon_create,
+    coupon_create,
+    coupon_delete,
+    item_change,
+    item_refund,
+    tier_add,
+    tier_delete,
+    variant_stock_set,
+)
 from events.services.family import registrations_create_family
 from events.services.field import FieldPreview, field_message_preview, field_message_send
 from events.services.helpers import helper_join, helper_join_code, helper_remove, helpers_link_renew
@@ -87,6 +108,7 @@ __all__ = [
     "Scan",
     "ScanAnswer",
     "ScanReason",
+    "addon_create",
     "answers_clean",
     "ballot_draw",
     "ballot_no_shows_last",
@@ -101,7 +123,12 @@ __all__ = [
     "checkin_code",
     "checkins_sync",
     "chips_import",
+    "coupon_create",
+    "coupon_delete",
     "deferral_codes_issue",
+    "document_review",
+    "document_upload",
+    "documents_erase",
     "entry_codes_create",
     "entry_codes_import",
     "entry_codes_release",
@@ -119,6 +146,10 @@ __all__ = [
     "helper_remove",
     "helpers_link_renew",
     "id_access_log",
+    "insurance_import",
+    "insurance_update",
+    "item_change",
+    "item_refund",
     "lock_seat",
     "mail_on_commit",
     "national_ids_erase",
@@ -151,9 +182,12 @@ __all__ = [
     "rider_check",
     "seat_price_fen",
     "seats_lock",
+    "tier_add",
+    "tier_delete",
     "transfer_accept",
     "transfer_decline",
     "transfer_withdraw",
+    "variant_stock_set",
     "wave_add",
     "wave_remove",
     "waves_seed",

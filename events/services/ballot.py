@@ -132,8 +132,8 @@ def _write(category: Category, event: Event, order: list[int], winners: set[int]
     _bulk_set(rows)
     Category.objects.filter(pk=category.pk).update(next_bib=F("next_bib") + len(winners))
     Registration.objects.filter(pk__in=winners).update(price_fen=fee)
-    paying = [pk for pk in winners if due[pk] > 0]
-    for registration in Registration.objects.filter(pk__in=paying).select_related("event", "category", "rider"):
+    to_pay = [pk for pk in winners if due[pk] > 0]
+    for registration in Registration.objects.filter(pk__in=to_pay).select_related("event", "category", "rider"):
         payments_port.seat_money.seat_held(registration=registration, amount_fen=due[registration.pk],
                                            deadline=hold)
     status = {pk: status for pk, status, *_rest in rows}

@@ -18,7 +18,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from PIL import Image, UnidentifiedImageError
 
-from core import outbox
+from core import outbox, transitions
 from core.errors import ServiceError
 from core.services import values_update
 from events.models import Category, EntryDocument, Event, Question, Registration
@@ -78,6 +78,7 @@ def document_upload(*, event: Event, rider: Any, kind: str, upload: Any) -> Entr
         document = EntryDocument(event=event, rider=rider, kind=kind, content_type=content_type, size=len(data))
         document.file.save("upload", ContentFile(data), save=False)
         document.save()
+        transitions.created(document, table=EntryDocument.TRANSITIONS, by=rider, why="uploaded")
         for stale in old:
             stale.file.delete(save=False)
             stale.delete()
@@ -94,10 +95,13 @@ def document_review(*, event: Event, document_id: int, approve: bool, reason: st
         document = EntryDocument.objects.select_for_update().filter(pk=document_id, event=event).first()
         if document is None:
             raise ServiceError(_("This document is not this event's."), ExtrasCode.DOCUMENT)
-        document.status = EntryDocument.Status.APPROVED if approve else EntryDocument.Status.REFUSED
+        if document.status != EntryDocument.Status.PENDING:
+            raise ServiceError(_("This document has been checked already."), ExtrasCode.DOCUMENT)
         document.reason = "" if approve else reason
         document.reviewed_by, document.reviewed_at = by, timezone.now()
-        document.save(update_fields=["status", "reason", "reviewed_by", "reviewed_at"])
+        transitions.move(document, EntryDocument.Status.APPROVED if approve else EntryDocument.Status.REFUSED,
+                         table=EntryDocument.TRANSITIONS, by=by, why=reason or "approved",
+                         fields=["reason", "reviewed_by", "reviewed_at"])
         outbox.enqueue(TOPIC, document.status, document.pk, recipient_id=document.rider_id)
     return document
 
@@ -154,15 +158,15 @@ def insurance_import(*, event: Event, text: str) -> int:
             problems.append(_("line %(n)s: two columns are needed (ID number, certificate number)") % {"n": number})
             continue
         id_number, certificate = cells[0].upper(), cells[1][:40]
-        seat = by_id.get(id_number)
-        if seat is None:
+        match = by_id.get(id_number)
+        if match is None:
             if number == 1 and not any(ch.isdigit() for ch in id_number):
                 continue  # the header
             problems.append(_("line %(n)s: no rider of this event gave this ID number") % {"n": number})
-        elif seat.pk in found and found[seat.pk] != certificate:
+        elif match.pk in found and found[match.pk] != certificate:
             problems.append(_("line %(n)s: this rider has two certificate numbers") % {"n": number})
         else:
-            found[seat.pk] = certificate
+            found[match.pk] = certificate
     if problems:
         raise ServiceError(_("Nothing was imported: %(problems)s.") % {"problems": "; ".join(problems[:10])},
                            ExtrasCode.INSURANCE_FILE, field="file")

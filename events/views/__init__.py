@@ -2,6 +2,7 @@
 events and family entry), ``organizer`` (an event's organizers); ``common`` holds what several
 share. Views only show: they read through events.selectors and write through events.services."""
 
+from events.views.extras import document_file, document_upload, extras_page, pickup_csv, share_image
 from events.views.field import field_messages
 from events.views.helpers import (
     checkin_device,
@@ -41,6 +42,8 @@ __all__ = [
     "checkin_device_manifest",
     "checkin_device_worker",
     "checkin_page",
+    "document_file",
+    "document_upload",
     "entry_codes",
     "event_action",
     "event_calendar",
@@ -50,6 +53,7 @@ __all__ = [
     "event_list",
     "event_manage",
     "export",
+    "extras_page",
     "family_entry",
     "field_messages",
     "helper_join_page",
@@ -57,9 +61,11 @@ __all__ = [
     "id_log",
     "my_events",
     "personal_feed",
+    "pickup_csv",
     "registration_detail",
     "registration_history_page",
     "results_page",
     "results_upload",
+    "share_image",
     "start_list_page",
 ]

@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 
 from core.i18n import localized
 from events.models import Event
+from events.selectors.extras import fee_in_force
 from routes.labels import climb_names
 from routes.svg import profile_svg
 
@@ -24,7 +25,7 @@ def category_rows(event: Event) -> list[dict]:
                 version.profile, version.climbs, title=localized(category, "name"), km_label=_("km"), m_label=_("m"),
                 climb_names=climb_names()))
         rows.append({"category": category, "seats_left": max(0, category.capacity - category.seated),
-                     "version": version, "profile_svg": svg})
+                     "version": version, "profile_svg": svg, "fee": fee_in_force(category)})
     return rows
 
 

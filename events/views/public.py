@@ -15,11 +15,13 @@ from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
 from accounts.services import feed_rider
-from core import memberships
+from core import memberships, times
+from core.i18n import localized
 from core.parse import whole_number
 from core.signals import reply_items
 from core.views import shown_on
 from events import ical, services
+from events.extras_forms import DocumentForm
 from events.forms import EventFilterForm, RegistrationForm
 from events.mail import qr_svg
 from events.models import Event, Registration, TransferOffer
@@ -39,6 +41,8 @@ from events.selectors import (
     transfer_offer_to,
     waitlist_position,
 )
+from events.selectors.extras import documents_of
+from events.services.documents import document_kinds
 from events.signals import event_links, event_notes
 from events.views.common import category_rows
 from routes.gcj02 import wgs84_to_gcj02
@@ -75,7 +79,7 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
                 mine, _created = services.registration_create(
                     event=event, category=form.cleaned_data["category"], rider=request.user,
                     answers=form.answers(), accept_waiver=form.cleaned_data.get("accept_waiver", False),
-                    language=translation.get_language(), **form.flags(), **form.code_flag())
+                    language=translation.get_language(), **form.flags(), **form.code_flag(), **form.extras())
             if outcome.ok:
                 return redirect("events:registration", pk=mine.pk)
     meeting = None
@@ -87,7 +91,9 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
     admin_clubs = memberships.directory.clubs_administered_by(user=request.user)
     share_url = request.build_absolute_uri(reverse("events:detail", args=[event.slug]))
     return render(request, "events/event_detail.html", {
-        "share_url": share_url, "share_qr": mark_safe(qr_svg(share_url)),  # noqa: S308 - segno's own SVG
+        "share_url": share_url, "share_description": _share_description(event),
+        "share_image": request.build_absolute_uri(reverse("events:share-image", args=[event.slug])),
+        "documents": _documents(request, event), "share_qr": mark_safe(qr_svg(share_url)),  # noqa: S308 - segno's own SVG
         "has_results": has_results(event),
         "rsvp": _rsvp(request, event, mine) if event.kind == Event.Kind.CLUB_RIDE else None,
         "event": event, "rows": category_rows(event), "mine": mine, "form": form, "admin_clubs": admin_clubs,
@@ -98,6 +104,25 @@ def event_detail(request: HttpRequest, slug: str) -> HttpResponse:
         "challenge_done": (set(completed_routes(rider=request.user, since=event.starts_at, until=event.ends_at))
                            if event.kind == Event.Kind.CHALLENGE and request.user.is_authenticated else set()),
     })
+
+
+def _share_description(event: Event) -> str:
+    """One line for link previews: when, where, the categories, then the description's start."""
+    parts = [times.when(event.starts_at, event, "Y-m-d H:i"), event.meeting_point or event.get_county_display(),
+             " / ".join(localized(c, "name") for c in event.categories.all())]
+    text = " · ".join(p for p in parts if p)
+    description = " ".join(localized(event, "description").split())
+    return f"{text}. {description}"[:200] if description else text[:200]
+
+
+def _documents(request: HttpRequest, event: Event) -> dict | None:
+    """The documents the event asks of riders, with this rider's and the form to send one."""
+    kinds = document_kinds(event)
+    if not kinds or not request.user.is_authenticated:
+        return None
+    return {"categories": [c for c in event.categories.all() if c.document_required],
+            "own_insurance": event.own_insurance_allowed, "form": DocumentForm(kinds=kinds),
+            "mine": list(documents_of(event=event, rider_id=request.user.pk))}
 
 
 def _transfer_offer_page(request: HttpRequest, event: Event, offer: TransferOffer) -> HttpResponse:

@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 
 from accounts.selectors import rider_by_username
 from accounts.services import feed_token
+from core.i18n import localized
 from core.parse import whole_number
 from core.signals import replies, reply_items
 from core.views import shown_on
@@ -33,6 +34,7 @@ from events.selectors import (
     registrations_of,
     waitlist_position,
 )
+from events.selectors.extras import entry_lines, items_of
 from events.signals import event_notes, registration_links, registration_sections
 
 Status = Registration.Status
@@ -91,7 +93,31 @@ def registration_detail(request: HttpRequest, pk: int) -> HttpResponse:
         "can_name_proxy": (registration.status == Status.CONFIRMED and event.kind != "club_ride"
                            and timezone.now() < event.starts_at),
         "proxy_form": ProxyForm(initial={"name": registration.proxy_name, "mobile": registration.proxy_mobile}),
+        "entry": _entry(registration),
     })
+
+
+def _entry(registration: Registration) -> dict:
+    """What the entry includes, line by line, and the add-ons whose size may still change."""
+    lines = entry_lines(registration)
+    now = timezone.now()
+    items = items_of(registration) if registration.status in Registration.ACTIVE else []
+    for item in items:
+        item.changeable = item.addon.change_until is None or now <= item.addon.change_until
+    return {"lines": lines, "total_fen": sum(line.amount_fen for line in lines), "items": items,
+            "extras": len(lines) > 1 or registration.insurance != ""}
+
+
+def size(request: HttpRequest, registration: Registration) -> HttpResponse:
+    """Another size of an add-on, until its deadline (same price; stock permitting)."""
+    with shown_on(request) as outcome:
+        item = services.item_change(registration=registration,
+                                    addon_id=whole_number(request.POST.get("addon", "")) or 0,
+                                    variant_id=whole_number(request.POST.get("variant", "")) or 0, by=request.user)
+    if outcome.ok:
+        messages.success(request, _("%(addon)s: size %(size)s.") % {"addon": localized(item.addon, "name"),
+                                                                     "size": item.variant.label})
+    return _back(registration)
 
 
 def confirm_hold(request: HttpRequest, registration: Registration) -> HttpResponse:
@@ -206,7 +232,7 @@ def proxy(request: HttpRequest, registration: Registration) -> HttpResponse:
 
 ACTIONS: dict[str, Callable[[HttpRequest, Registration], HttpResponse]] = {
     "confirm": confirm_hold, "answers": give_answers, "cancel": cancel, "switch": switch, "transfer": transfer,
-    "withdraw_transfer": withdraw_transfer, "defer": defer, "proxy": proxy,
+    "withdraw_transfer": withdraw_transfer, "defer": defer, "proxy": proxy, "size": size,
 }
 
 
@@ -234,7 +260,7 @@ def family_entry(request: HttpRequest, slug: str) -> HttpResponse:
     if request.method == "POST":
         count = min(max(whole_number(request.POST.get("count", "1")) or 1, 1), MAX_COMPANIONS)
     data = request.POST if request.method == "POST" else None
-    form = RegistrationForm(data, event=event, rider=request.user, check_answers=False)
+    form = RegistrationForm(data, event=event, rider=request.user, check_answers=False, extras=False)
     form.fields["adult_rides"] = forms.BooleanField(label=_("I ride too"), required=False, initial=True)
     form.fields["friends"] = forms.CharField(
         label=_("Friends with an account (usernames, separated by commas): each confirms their own seat"),

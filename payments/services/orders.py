@@ -60,7 +60,7 @@ def _lines_write(order: Order) -> None:
     add-ons, insurance) when the order asks exactly that, else one line for the amount due (a
     balance after a switch, a group's seats, dues)."""
     lines = []
-    if order.kind == Order.Kind.REGISTRATION and order.registration_id:
+    if order.kind == Order.Kind.REGISTRATION and order.registration is not None:
         lines = entry_lines(order.registration)
         if sum(line.amount_fen for line in lines) != order.amount_fen:
             lines = []
