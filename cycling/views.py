@@ -1,7 +1,7 @@
 """Site-wide pages: home and the health check."""
 
 from django.conf import settings
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.templatetags.static import static
 from django.utils.translation import gettext as _
@@ -51,7 +51,10 @@ def favicon(request: HttpRequest) -> HttpResponse:
 
 
 def media(request: HttpRequest, path: str) -> HttpResponse:
-    """An uploaded file, always as a download: never rendered as HTML, never sniffed."""
+    """An uploaded file, always as a download: never rendered as HTML, never sniffed. Private files
+    (riders' documents) are never served here: only through their own view, to whom may read them."""
+    if path.startswith("private/"):
+        raise Http404
     response = serve(request, path, document_root=settings.MEDIA_ROOT)
     response["Content-Disposition"] = "attachment"
     response["X-Content-Type-Options"] = "nosniff"
