@@ -4,8 +4,10 @@ entry code, family and team entries, a ballot, transfers offered/accepted/declin
 withdrawals, expiry, waitlist offers, payments that arrive late, twice or for closed orders, event
 cancellation, check-ins (online, and offline devices syncing later), lost bibs replaced by spares, start
 waves seeded and riders moved, timing mats reading riders (sent twice), a disqualification and phones
-sharing positions, and account deletion) and after every step checks the invariants of
-docs/registration.md: seats, money, identity, personal data, recorded edges, and timing (the live
+sharing positions, entries with a jersey in a size and a coupon, sizes changed, an add-on taken back
+by the organizer, and account deletion) and after every step checks the invariants of
+docs/registration.md: seats, money, extras (no size past its stock, no coupon past its limit, orders the
+sum of their lines), identity, personal data, recorded edges, and timing (the live
 results hold only confirmed riders, ranked 1..n; no position outlives its account).
 
 Runs in `make test` derandomized (the same sequences each run) with bounded examples (on PostgreSQL there); longer from
@@ -34,10 +36,11 @@ from core.errors import ServiceError
 from core.models import StatusChange
 from events import services as ev
 from events.exports import table
-from events.models import Category, Event, LostBib, Registration, TransferOffer, Wave
+from events.models import AddOnVariant, Category, EntryItem, Event, LostBib, Registration, TransferOffer, Wave
+from events.selectors.extras import coupon_uses
 from events.services.checkin import registration_for_code
 from payments import providers
-from payments.models import EventPayment, Order, Payment, Refund
+from payments.models import EventPayment, Order, OrderLine, Payment, Refund
 from payments.services import dev_notification, kept_fen, orders_expire
 from routes.models import Route, RouteVersion
 from tests.factories import UserFactory
@@ -135,6 +138,12 @@ class Lifecycle(RuleBasedStateMachine):
                                    distance_m=distance, point=name, closings={})
         timing.timing_update(event=self.event, tracking=True)
         self.reads = 0
+        # what an entry includes (issue 30): a jersey in two sizes with little stock, offered in A and B,
+        # and a coupon for two entries
+        self.jersey = ev.addon_create(event=self.event, name="骑行服", price_fen=5000, variants=[("S", 1), ("M", 2)],
+                                      categories=self.categories[:2])
+        self.sizes = list(self.jersey.variants.order_by("pk"))
+        self.coupon = ev.coupon_create(event=self.event, code="M10", kind="fixed", value=1000, uses_allowed=2)
         # the last rider starts with a free seat of F (a spare bib's range): a lost bib can be replaced
         ev.registration_create(event=self.event, category=self.categories[2], rider=self.riders[-1])
 
@@ -164,6 +173,29 @@ class Lifecycle(RuleBasedStateMachine):
         rider = self._live(i)
         if rider:
             _tolerated(lambda: ev.registration_create(event=self.event, category=self.categories[c], rider=rider))
+
+    @rule(i=st.integers(0, RIDERS - 1), c=st.integers(0, 1), size=st.integers(0, 1), coupon=st.booleans())
+    def sign_up_with_extras(self, i, c, size, coupon):
+        """A jersey in a size (stock permitting) and, maybe, the coupon (limits permitting)."""
+        rider = self._live(i)
+        if rider:
+            _tolerated(lambda: ev.registration_create(
+                event=self.event, category=self.categories[c], rider=rider, coupon="m10" if coupon else "",
+                addons={self.jersey.pk: self.sizes[size].pk}))
+
+    @rule(s=st.integers(0, 50), size=st.integers(0, 1))
+    def change_size(self, s, size):
+        seat = self._seat(s)
+        if seat is not None and seat.items.exists():
+            _tolerated(lambda: ev.item_change(registration=seat, addon_id=self.jersey.pk,
+                                              variant_id=self.sizes[size].pk, by=seat.rider))
+
+    @rule(s=st.integers(0, 50))
+    def organizer_takes_back_an_add_on(self, s):
+        seat = self._seat(s)
+        item = seat.items.filter(refunded_at__isnull=True).first() if seat is not None else None
+        if item is not None:
+            _tolerated(lambda: ev.item_refund(registration=seat, item_id=item.pk, by=self.organizer))
 
     @rule(i=st.integers(0, RIDERS - 1))
     def sign_up_with_code(self, i):
@@ -495,6 +527,18 @@ class Lifecycle(RuleBasedStateMachine):
             assert 0 <= received.get(order.pk, 0) - back.get(order.pk, 0) <= order.amount_fen, order.pk
 
     @invariant()
+    def extras(self):
+        """No size held past its stock, no coupon used past its limit, every order the sum of its lines."""
+        for variant in self.sizes:
+            held = EntryItem.objects.filter(variant=variant, refunded_at__isnull=True,
+                                            registration__status__in=Registration.ACTIVE).count()
+            assert held <= AddOnVariant.objects.get(pk=variant.pk).stock, variant.label
+        assert coupon_uses(self.coupon) <= self.coupon.uses_allowed
+        for order_id, amount in Order.objects.filter(registration__event=self.event).values_list("pk", "amount_fen"):
+            assert sum(OrderLine.objects.filter(order_id=order_id).values_list("amount_fen", flat=True)) == amount
+        STATS["items"] = max(STATS.get("items", 0), EntryItem.objects.filter(registration__event=self.event).count())
+
+    @invariant()
     def identity(self):
         for code in self.stale_codes + [c for d in self.deleted for c in d["codes"]]:
             assert ev.checkin(event=self.event, code=code).outcome == ev.CheckinOutcome.INVALID, code
@@ -578,6 +622,7 @@ def test_the_lifecycle_invariants_hold_over_random_sequences(django_capture_on_c
     # offline scans synced: applied, and refused for what changed while the device had no signal
     assert STATS["scans_applied"] > 0 and STATS["scans_refused"] > 0, str(STATS)
     assert STATS["rebibs_applied"] > 0 and STATS["rebibs_refused"] > 0, str(STATS)  # both ways reached
+    assert STATS["items"] > 0, str(STATS)  # entries with a jersey were reached
     if os.environ.get("LIFECYCLE_REPORT"):  # bench/lifecycle_machine.py
         print(f"\nsequences {STATS['sequences']}, steps checked {STATS['steps']}, group payments "
               f"{STATS['groups_paid']}, {took:.1f} s, "
