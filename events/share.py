@@ -9,9 +9,11 @@ from functools import cache
 from pathlib import Path
 
 from django.conf import settings
+from django.utils.translation import gettext as _
 from PIL import Image, ImageDraw, ImageFont
 
 from core.i18n import localized
+from core.money import yuan
 from core.times import when
 from events.models import Event
 
@@ -42,8 +44,9 @@ def _fit(draw: ImageDraw.ImageDraw, text: str, size: int, width: int) -> tuple[s
     return text, font
 
 
-def share_png(event: Event, categories: list, profile: list[list[float]]) -> bytes:
-    """The image's PNG bytes (categories: the event's, with their route versions)."""
+def share_png(event: Event, categories: list, profile: list[list[float]], fee_fen: int | None = None) -> bytes:
+    """The image's PNG bytes (categories: the event's, with their route versions; fee_fen: the
+    lowest entry fee in force), in the active language."""
     image = Image.new("RGB", (WIDTH, HEIGHT), BACKGROUND)
     draw = ImageDraw.Draw(image)
     draw.rectangle((0, 0, WIDTH, 14), fill=ACCENT)
@@ -62,7 +65,16 @@ def share_png(event: Event, categories: list, profile: list[list[float]]) -> byt
         text, font = _fit(draw, " / ".join(names), 34, WIDTH - 120)
         draw.text((60, 220), text, font=font, fill=INK)
     if len(profile) >= 2:
-        _profile(draw, profile, (60, 300, WIDTH - 60, HEIGHT - 50))
+        _profile(draw, profile, (60, 290, WIDTH - 60, HEIGHT - 110))
+    facts = [_("Registration closes %(at)s") % {"at": when(event.registration_closes_at, event, "m-d H:i")}]
+    if fee_fen:
+        facts.insert(0, _("Entry from ¥%(fee)s") % {"fee": yuan(fee_fen)})
+    draw.rectangle((0, HEIGHT - 90, WIDTH, HEIGHT), fill=ACCENT)
+    text, font = _fit(draw, " · ".join(str(f) for f in facts), 34, WIDTH - 460)
+    draw.text((60, HEIGHT - 66), text, font=font, fill=(255, 255, 255))
+    brand = str(_("Xingtai Cycling"))
+    font = _font(34)
+    draw.text((WIDTH - 60 - draw.textlength(brand, font=font), HEIGHT - 66), brand, font=font, fill=(255, 255, 255))
     buffer = io.BytesIO()
     image.save(buffer, format="PNG", optimize=True)
     return buffer.getvalue()

@@ -74,6 +74,12 @@ def yuan(fen: int | None) -> str:
 
 
 @register.filter
+def money_line(fen: int) -> str:
+    """An order line's amount with its sign before the currency: "¥150", "−¥30" (a discount)."""
+    return f"−¥{money.yuan(-fen)}" if fen < 0 else f"¥{money.yuan(fen)}"
+
+
+@register.filter
 def local_time(value: datetime.datetime | None, fmt: str = "Y-m-d H:i") -> str:
     """An instant in the event's time zone (core.times), the same text as e-mails and CSVs."""
     return times.when(value, fmt=fmt)

@@ -207,8 +207,10 @@ def document_to_read(*, event: Event, document_id: int, user: object, organizer:
     return found.first()
 
 
-def share_data(event: Event) -> tuple[list[Category], list[list[float]]]:
-    """What the share image shows: the categories with their routes, and the first route's profile."""
-    categories = list(event.categories.select_related("route_version"))
+def share_data(event: Event) -> tuple[list[Category], list[list[float]], int | None]:
+    """What the share image shows: the categories with their routes, the first route's profile and
+    the lowest entry fee in force."""
+    categories = list(event.categories.select_related("route_version").prefetch_related("tiers"))
     version = next((c.route_version for c in categories if c.route_version and c.route_version.profile), None)
-    return categories, version.profile if version else []
+    fees = [fee_in_force(c).fee_fen for c in categories]
+    return categories, version.profile if version else [], min(fees) if fees else None

@@ -245,7 +245,7 @@ def document_file(request: HttpRequest, slug: str, pk: int) -> HttpResponse:
 def share_image(request: HttpRequest, slug: str) -> HttpResponse:
     """The event's share image (Open Graph), drawn on request; caches keep it an hour."""
     event = event_get(slug=slug, user=request.user)
-    categories, profile = share_data(event)
-    response = HttpResponse(share.share_png(event, categories, profile), content_type="image/png")
+    categories, profile, fee = share_data(event)
+    response = HttpResponse(share.share_png(event, categories, profile, fee), content_type="image/png")
     response["Cache-Control"] = "public, max-age=3600"
     return response

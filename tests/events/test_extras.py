@@ -59,8 +59,8 @@ def _size(addon, label):
 def test_the_fee_in_force_changes_at_its_instants_and_a_held_seat_keeps_its_own(race):
     category = race.categories.get()
     now = timezone.now()
-    tier_add(event=race, category=category, name="常规价", name_en="Regular", starts_at=now + datetime.timedelta(days=2),
-             fee_fen=20000)
+    tier_add(event=race, category=category, name="常规价", name_en="Regular",
+             starts_at=now + datetime.timedelta(days=2), fee_fen=20000)
     tier_add(event=race, category=category, name="晚鸟价", name_en="Late", starts_at=now + datetime.timedelta(days=5),
              fee_fen=25000)
     fee = fee_in_force(category)
@@ -281,7 +281,7 @@ def test_the_pick_up_list_counts_each_size_of_seated_entries(race, jersey, organ
     body = b"".join(client.get(f"/events/{race.slug}/extras/pickup.csv").streaming_content).decode("utf-8-sig")
     assert body.count("骑行服,L,") == 2 and body.count("骑行服,M,") == 2
     page = client.get(f"/events/{race.slug}/extras/").content.decode()
-    assert 'data-variant="%s"' % _size(jersey, "L").pk in page
+    assert f'data-variant="{_size(jersey, "L").pk}"' in page
 
 
 def test_every_order_sums_its_lines(race, jersey):

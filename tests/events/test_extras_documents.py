@@ -14,7 +14,7 @@ from PIL import Image
 from core import sms
 from core.errors import ServiceError
 from core.outbox import send_due
-from events.models import Category, EntryDocument, Question, Registration
+from events.models import Category, EntryDocument, Registration
 from events.services import (
     document_review,
     document_upload,
