@@ -25,7 +25,15 @@ from clubs.services import (
 )
 from core import groups
 from events.models import Event
-from events.services import event_create, event_publish, registration_create
+from events.services import (
+    addon_create,
+    coupon_create,
+    event_create,
+    event_publish,
+    insurance_update,
+    registration_create,
+    tier_add,
+)
 from industry.demo import brands_create, industry_demo_load
 from industry.models import SalesRecord
 from industry.stats import stats_compute_all
@@ -162,6 +170,22 @@ class DemoReport:
     credentials: dict[str, str] = field(default_factory=dict)
 
 
+def _demo_extras(event: Event) -> None:
+    """What the race's entry includes (issue 30): an early-bird fee until a week from now, a club
+    coupon, a jersey in four sizes, a shuttle bus, and insurance bought with the entry."""
+    week = timezone.now().replace(second=0, microsecond=0) + timedelta(days=7)
+    for category in event.categories.all():
+        tier_add(event=event, category=category, name="常规价", name_en="Regular", starts_at=week,
+                 fee_fen=category.fee_fen + 3000)
+    coupon_create(event=event, code="CLUB20", kind="fixed", value=2000, uses_allowed=50)
+    addon_create(event=event, name="比赛骑行服", name_en="Race jersey", price_fen=12800, change_until=week,
+                 variants=[("S", 20), ("M", 40), ("L", 40), ("XL", 20)])
+    addon_create(event=event, name="接驳车（市区—前南峪）", name_en="Shuttle bus (city to Qiannanyu)",
+                 price_fen=3000, variants=[("05:30 发车", 45), ("06:00 发车", 45)])
+    insurance_update(event=event, insurer="中国人保（演示）", policy="DEMO-PICC-2026", price_fen=1500,
+                     own_allowed=True)
+
+
 def _demo_club(users: dict[str, User]) -> Club:
     """The club, its members, a pending application and a members-only ride on the greenway."""
     club = club_create(founder=users["demo-organizer"], **CLUB)
@@ -257,6 +281,8 @@ def demo_load() -> DemoReport:
         event = event_create(created_by=users["demo-organizer"], **spec)
         event_publish(event=event)
         report.created.append(f"event {spec['slug']}")
+        if spec["slug"] == "taihang-challenge":
+            _demo_extras(event)
         if spec["slug"] == "qilihe-ride-festival":
             registration_create(event=event, category=event.categories.get(), rider=users["demo-rider"],
                                 answers={"jersey": "M"}, accept_waiver=True)

@@ -142,6 +142,8 @@ def test_nginx_in_front_of_gunicorn_serves_as_the_files_promise(tmp_path):
     (tmp_path / "static" / "site.css").write_text("body{}")
     (tmp_path / "media").mkdir()
     (tmp_path / "media" / "route.gpx").write_text("<gpx><script>alert(1)</script></gpx>")
+    (tmp_path / "media" / "private" / "documents" / "1").mkdir(parents=True)
+    (tmp_path / "media" / "private" / "documents" / "1" / "abc.pdf").write_bytes(b"%PDF-1.4 a health certificate")
     conf = _nginx_conf(tmp_path, _site(tmp_path, http=http, https=https, socket_path=str(sock)))
     web = subprocess.Popen([str(VENV_BIN / "gunicorn"), "cycling.wsgi"], cwd=ROOT,
                            env=_env(GUNICORN_BIND=f"unix:{sock}", GUNICORN_WORKERS="1", ALLOWED_HOSTS="localhost"),
@@ -175,6 +177,8 @@ def test_nginx_in_front_of_gunicorn_serves_as_the_files_promise(tmp_path):
         status, headers, _ = get("/media/route.gpx")
         assert status == 200 and headers["Content-Disposition"] == "attachment"
         assert headers["X-Content-Type-Options"] == "nosniff" and "sandbox" in headers["Content-Security-Policy"]
+        status, _headers, body = get("/media/private/documents/1/abc.pdf")  # riders' documents: never as media
+        assert status == 404 and b"health certificate" not in body
         assert get("/metrics")[0] == 404  # reached from loopback; without METRICS_TOKEN set it is not there
     finally:
         for process in (proxy, web):

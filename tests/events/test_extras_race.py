@@ -1,5 +1,5 @@
-"""Issue 30 on PostgreSQL: riders rushing for seats in two categories that share one jersey's stock
-(required in both) and one coupon. No size is sold past its stock, no seat is taken without its
+"""Issue 30 on PostgreSQL: riders rushing for seats in four categories that share one jersey's stock
+(required in each) and one coupon. No size is sold past its stock, no seat is taken without its
 jersey, no coupon is used past its limit, and the counts are exact. The negative control takes the
 variants' lock away (and widens the gap between counting and writing): the same rush oversells."""
 
@@ -22,11 +22,13 @@ STOCK = {"S": 3, "M": 4, "L": 5}
 
 
 def _rush(make_event, riders=36):
-    event = make_event(categories=[{"name": "100公里", "capacity": 30, "fee_cny": Decimal("100")},
-                                   {"name": "50公里", "capacity": 30, "fee_cny": Decimal("60")}])
-    long, short = event.categories.order_by("pk")
+    # four categories: each one's sign-ups take turns on its own lock, so up to four run at once and
+    # only the variants' lock keeps them from selling the same last jersey
+    event = make_event(categories=[{"name": f"{km}公里", "capacity": 30, "fee_cny": Decimal("100")}
+                                   for km in (100, 80, 50, 30)])
+    categories = list(event.categories.order_by("pk"))
     jersey = addon_create(event=event, name="骑行服", price_fen=12000, variants=list(STOCK.items()),
-                          required_in=[long, short])
+                          required_in=categories)
     coupon = coupon_create(event=event, code="RUSH", kind="fixed", value=2000, uses_allowed=5)
     sizes = list(jersey.variants.order_by("pk"))
     people = [UserFactory() for _ in range(riders)]
@@ -34,9 +36,9 @@ def _rush(make_event, riders=36):
     def sign_up(index_rider):
         index, rider = index_rider
         try:
-            registration_create(event=event, category=long if index % 2 else short, rider=rider,
+            registration_create(event=event, category=categories[index % len(categories)], rider=rider,
                                 coupon="RUSH" if index % 3 == 0 else "",
-                                addons={jersey.pk: sizes[index % len(sizes)].pk})
+                                addons={jersey.pk: sizes[(index // len(categories)) % len(sizes)].pk})
             return "ok"
         except ServiceError as error:
             return error.error_code
@@ -72,7 +74,7 @@ def test_negative_control_without_the_variants_lock_the_rush_oversells(make_even
         for pk in ids:
             if taken.get(pk, 0) + variant_ids.count(pk) > stock[pk]:
                 raise ServiceError("sold out", "sold_out")
-        time.sleep(0.05)
+        time.sleep(0.2)  # four riders counted the same stock before any of them writes
 
     monkeypatch.setattr(extras_services, "_variants_lock", unlocked)
     _event, _jersey, _coupon, sizes, _results, errors = _rush(make_event)
