@@ -149,6 +149,10 @@ class Category(models.Model):
                                          default="", choices=[("", _("None")), ("health", _("Health certificate")),
                                                                ("licence", _("CCA licence"))])
     licensed_barred = models.BooleanField(_("amateur: riders with a CCA licence may not enter"), default=False)
+    # kept by events.services.extras so that a sign-up reads no more rows when a category has neither
+    # (the rush's hot path): it has price tiers; an add-on is required in it
+    has_tiers = models.BooleanField(default=False, editable=False)
+    addons_required = models.BooleanField(default=False, editable=False)
 
     class Meta:
         verbose_name = _("category")

@@ -43,6 +43,8 @@ def fee_in_force(category: Category, at: datetime.datetime | None = None,
     own fee; with the next change, when one is set."""
     at = at or timezone.now()
     if tiers is None:
+        if not category.has_tiers:  # no row to read (the sign-up's hot path)
+            return Fee(category.fee_fen, "")
         tiers = list(category.tiers.all())
     current, following = None, None
     for tier in sorted(tiers, key=lambda t: t.starts_at):
@@ -86,8 +88,8 @@ def entry_lines(registration: Registration) -> list[Line]:
     if discount and registration.coupon_id:
         code = registration.coupon.code if registration.coupon else ""
         lines.append(Line("discount", f"优惠券 {code}", f"Coupon {code}", -discount, registration.coupon_id))
-    for item in (registration.items.filter(refunded_at__isnull=True).select_related("addon", "variant")
-                 .order_by("addon__position", "pk")):
+    items = [i for i in registration.items.all() if i.refunded_at is None]  # prefetched by a sign-up
+    for item in sorted(items, key=lambda i: (i.addon.position, i.pk)):
         lines.append(Line("addon", f"{item.addon.name} · {item.variant.label}"[:120],
                           f"{item.addon.name_en or item.addon.name} · {item.variant.label}"[:120], item.price_fen,
                           item.pk))

@@ -34,15 +34,25 @@ def tier_add(*, event: Event, category: Category, name: str, starts_at: datetime
         raise ServiceError(_("A price must start before registration closes."), ExtrasCode.TIER, field="starts_at")
     try:
         with transaction.atomic():
-            return PriceTier.objects.create(category=category, name=name.strip(), name_en=name_en.strip(),
+            tier = PriceTier.objects.create(category=category, name=name.strip(), name_en=name_en.strip(),
                                             starts_at=starts_at, fee_fen=fee_fen)
+            Category.objects.filter(pk=category.pk).update(has_tiers=True)
+            category.has_tiers = True
+            return tier
     except IntegrityError as exc:
         raise ServiceError(_("This category already has a price starting at that time."), ExtrasCode.TIER,
                            field="starts_at") from exc
 
 
+@transaction.atomic
 def tier_delete(*, event: Event, tier_id: int) -> int:
-    return PriceTier.objects.filter(pk=tier_id, category__event=event).delete()[0]
+    tier = PriceTier.objects.filter(pk=tier_id, category__event=event).first()
+    if tier is None:
+        return 0
+    tier.delete()
+    Category.objects.filter(pk=tier.category_id).update(has_tiers=PriceTier.objects.filter(
+        category_id=tier.category_id).exists())
+    return 1
 
 
 def code_clean(code: str) -> str:
@@ -140,6 +150,9 @@ def addon_create(*, event: Event, name: str, price_fen: int, variants: list[tupl
                                           for i, (label, (_l, stock)) in enumerate(zip(labels, variants, strict=True))])
         addon.categories.set(categories)
         addon.required_in.set(required_in)
+        Category.objects.filter(pk__in=[c.pk for c in required_in]).update(addons_required=True)
+        for category in required_in:
+            category.addons_required = True
     return addon
 
 
@@ -160,7 +173,9 @@ def variant_stock_set(*, event: Event, variant_id: int, stock: int) -> AddOnVari
 
 def items_chosen(*, event: Event, category: Category, chosen: dict[int, int]) -> list[tuple[AddOn, AddOnVariant]]:
     """The sizes a rider chose ({add-on id: variant id}), checked: offered in the category, and one
-    of every add-on the category requires."""
+    of every add-on the category requires (no row read when none was chosen and none is required)."""
+    if not chosen and not category.addons_required:
+        return []
     addons = {a.pk: a for a in AddOn.objects.filter(event=event).prefetch_related("variants", "categories",
                                                                                    "required_in")}
     picked = []
@@ -207,10 +222,20 @@ def extras_take(*, registration: Registration, coupon: Coupon | None,
         coupon = Coupon.objects.select_for_update().get(pk=coupon.pk)
         _coupon_limits(coupon, registration.rider_id, excluding=registration.pk)
     if not picked:
+        items_known(registration, [])
         return
     _variants_lock([variant.pk for _addon, variant in picked])
-    EntryItem.objects.bulk_create([EntryItem(registration=registration, addon=addon, variant=variant,
-                                             price_fen=addon.price_fen) for addon, variant in picked])
+    items = EntryItem.objects.bulk_create([EntryItem(registration=registration, addon=addon, variant=variant,
+                                                     price_fen=addon.price_fen) for addon, variant in picked])
+    items_known(registration, items)
+
+
+def items_known(registration: Registration, items: list[EntryItem]) -> None:
+    """Tell the registration object the items it holds, as prefetch_related would: the order's lines
+    (events.selectors.extras.entry_lines) read them without a query in the sign-up's hot path."""
+    known = EntryItem.objects.filter(registration=registration) if items else EntryItem.objects.none()
+    known._result_cache, known._prefetch_done = list(items), True  # type: ignore[attr-defined]
+    registration._prefetched_objects_cache = {"items": known}  # type: ignore[attr-defined]
 
 
 def item_change(*, registration: Registration, addon_id: int, variant_id: int, by: Any) -> EntryItem:

@@ -21,7 +21,7 @@ from events.models import Ballot, Category, EntryCode, Event, Question, Registra
 from events.selectors.extras import document_approved, fee_in_force, licence_held
 from events.services.answers import answers_clean, identity_check
 from events.services.errors import RegistrationCode
-from events.services.extras import coupon_for, extras_take, items_chosen
+from events.services.extras import coupon_for, extras_take, items_chosen, items_known
 from events.services.outbox import mail_on_commit, outbox_kick_on_commit
 from events.services.seats import (
     claim_seat,
@@ -175,6 +175,8 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
                 mail_on_commit(registration.pk, registration.status)
             if used is not None or picked:
                 extras_take(registration=registration, coupon=used, picked=picked)
+            else:  # nothing bought with the seat: its order's lines need not read the items
+                items_known(registration, [])
             if registration.status == Registration.Status.AWAITING:
                 payments_port.seat_money.seat_held(registration=registration, amount_fen=fee,
                                      deadline=cast(datetime.datetime, pay_by))

@@ -332,3 +332,28 @@ def test_the_api_signs_up_with_a_coupon_and_sizes(race, jersey, client):
     sold_out = client.post(f"/api/v1/events/{race.slug}/registrations/", {
         "category": race.categories.get().pk, "addons": {"abc": 1}}, content_type="application/json")
     assert sold_out.status_code == 400
+
+
+def test_extras_cost_the_sign_up_no_query_when_a_rider_takes_none(make_event):
+    """The rush's hot path: an event selling a jersey, a coupon and dated prices (in another category)
+    signs up a rider who takes none of them in as many queries as a plain event."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(event, category):
+        rider = UserFactory()
+        with CaptureQueriesContext(connection) as captured:
+            registration_create(event=event, category=category, rider=rider)
+        return len(captured.captured_queries)
+
+    plain = make_event(categories=[{"name": "A", "capacity": 10, "fee_cny": Decimal("100")}])
+    selling = make_event(categories=[{"name": "A", "capacity": 10, "fee_cny": Decimal("100")},
+                                     {"name": "B", "capacity": 10, "fee_cny": Decimal("100")}])
+    a, b = selling.categories.order_by("pk")
+    addon_create(event=selling, name="骑行服", price_fen=100, variants=[("M", 5)])
+    coupon_create(event=selling, code="X", kind="fixed", value=100, uses_allowed=5)
+    tier_add(event=selling, category=b, name="常规价", starts_at=timezone.now() - datetime.timedelta(hours=1),
+             fee_fen=20000)
+    assert queries(selling, selling.categories.get(pk=a.pk)) == queries(plain, plain.categories.get())
+    # a category with dated prices reads them once
+    assert queries(selling, selling.categories.get(pk=b.pk)) == queries(plain, plain.categories.get()) + 1
