@@ -216,3 +216,9 @@ def share_data(event: Event) -> tuple[list[Category], list[list[float]], int | N
     version = next((c.route_version for c in categories if c.route_version and c.route_version.profile), None)
     fees = [fee_in_force(c).fee_fen for c in categories]
     return categories, version.profile if version else [], min(fees) if fees else None
+
+
+def required_addons_missing(registration: Registration, category: Category) -> list[AddOn]:
+    """The add-ons `category` requires that the entry does not hold (a switch into it is refused)."""
+    held = set(registration.items.filter(refunded_at__isnull=True).values_list("addon_id", flat=True))
+    return [addon for addon in category.required_addons.order_by("position", "pk") if addon.pk not in held]

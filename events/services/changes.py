@@ -10,10 +10,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import money
+from core.i18n import localized
 from core.errors import ServiceError
 from events import payments_port
 from events.models import Category, Registration, TransferOffer
-from events.selectors.extras import fee_in_force, switch_price_fen
+from events.selectors.extras import fee_in_force, required_addons_missing, switch_price_fen
 from events.services.errors import RegistrationCode
 from events.services.holds import _holds_release, payment_deadline
 from events.services.outbox import mail_on_commit
@@ -89,6 +90,11 @@ def registration_change_category(*, registration: Registration, category: Catego
         raise ServiceError(_("This registration is cancelled."), RegistrationCode.CANCELLED)
     if registration.status in (Registration.Status.HELD, Registration.Status.ENTERED):
         raise ServiceError(_("Confirm this entry before changing its category."), RegistrationCode.NOT_HELD)
+    if new.addons_required:
+        missing = required_addons_missing(registration, new)
+        if missing:
+            raise ServiceError(_("%(addon)s is required in this category: choose a size.")
+                               % {"addon": localized(missing[0], "name")}, RegistrationCode.ADDON)
     was = registration.status
     was_seated = was in Registration.SEATED
     paid = payments_port.seat_money.paid_fen(registration=registration)

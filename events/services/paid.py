@@ -8,8 +8,8 @@ from django.db.models import F
 from django.utils import timezone
 
 from core.errors import ServiceError
-from events.models import Category, EntryItem, Event, Registration
-from events.services.extras import _variants_lock
+from events.models import Category, Coupon, EntryItem, Event, Registration
+from events.services.extras import _coupon_limits, _variants_lock
 from events.services.outbox import mail_on_commit, mails_on_commit
 from events.services.seats import (
     lock_seat,
@@ -44,6 +44,9 @@ def registration_paid(*, registration_id: int, late: bool = False) -> bool:
         if category.confirmed_count + category.code_seats >= category.capacity or _active_registration(
                 registration.event, registration.rider):
             return False
+        # the lock order: the coupon, then the sizes (docs/registration.md)
+        if registration.coupon_id and not _coupon_still_free(registration):  # its coupon used up meanwhile
+            return False
         if not _items_still_free(registration):  # its add-ons' sizes sold to others meanwhile: refunded
             return False
         registration.bib = take_bib(category)
@@ -66,6 +69,15 @@ def _items_still_free(registration: Registration) -> bool:
         return True
     try:
         _variants_lock(variant_ids)
+    except ServiceError:
+        return False
+    return True
+
+
+def _coupon_still_free(registration: Registration) -> bool:
+    """A lapsed seat paid late comes back with its discount only while its coupon has a use left."""
+    try:
+        _coupon_limits(Coupon.objects.select_for_update().get(pk=registration.coupon_id), registration.rider_id)
     except ServiceError:
         return False
     return True

@@ -93,8 +93,10 @@ def transfer_accept(*, offer: TransferOffer, rider: User, answers: dict | None =
     registration.waiver_accepted_at = now if accept_waiver else None
     registration.id_consent_at = now if _gives_id(event, cleaned) else None
     registration.proxy_name = registration.proxy_mobile = ""  # the previous holder's authorisation goes too
+    registration.insurance_certificate = ""  # issued to the previous holder's ID: the insurer's next list has theirs
     registration.save(update_fields=["rider", "transferred_from", "checked_in_at", "picked_up_at", "checkin_key",
-                                     "answers", "waiver_accepted_at", "id_consent_at", "proxy_name", "proxy_mobile"])
+                                     "answers", "waiver_accepted_at", "id_consent_at", "proxy_name", "proxy_mobile",
+                                     "insurance_certificate"])
     offer.decided_at = now
     offer_move(offer, TransferOffer.Status.ACCEPTED, by=rider, why="accepted", fields=["decided_at"])
     payments_port.seat_money.seat_transferred(registration=registration, from_rider=sender)

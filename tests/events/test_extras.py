@@ -357,3 +357,34 @@ def test_extras_cost_the_sign_up_no_query_when_a_rider_takes_none(make_event):
     assert queries(selling, selling.categories.get(pk=a.pk)) == queries(plain, plain.categories.get())
     # a category with dated prices reads them once
     assert queries(selling, selling.categories.get(pk=b.pk)) == queries(plain, plain.categories.get()) + 1
+
+
+def test_a_switch_into_a_category_that_requires_an_add_on_the_seat_lacks_is_refused(make_event):
+    event = make_event(categories=[{"name": "A", "capacity": 5}, {"name": "B", "capacity": 5}])
+    a, b = event.categories.order_by("pk")
+    bus = addon_create(event=event, name="接驳车", price_fen=0, variants=[("早班", 10)], required_in=[b])
+    seat = registration_create(event=event, category=a, rider=UserFactory())[0]
+    from events.services import registration_change_category
+
+    with pytest.raises(ServiceError, match="required in this category"):
+        registration_change_category(registration=seat, category=Category.objects.get(pk=b.pk), by=seat.rider)
+    assert Registration.objects.get(pk=seat.pk).category_id == a.pk
+    with_bus = registration_create(event=event, category=a, rider=UserFactory(),
+                                   addons={bus.pk: bus.variants.get().pk})[0]
+    moved = registration_change_category(registration=with_bus, category=Category.objects.get(pk=b.pk),
+                                         by=with_bus.rider)
+    assert moved.category_id == b.pk
+
+
+def test_money_paid_after_a_lapse_does_not_take_a_coupon_used_up_meanwhile(race):
+    category = race.categories.get()
+    coupon = coupon_create(event=race, code="ONE", kind="fixed", value=5000, uses_allowed=1)
+    lapsed = registration_create(event=race, category=category, rider=UserFactory(), coupon="ONE")[0]
+    order = Order.objects.get(registration=lapsed)
+    Order.objects.filter(pk=order.pk).update(expires_at=timezone.now() - datetime.timedelta(minutes=1))
+    orders_expire()
+    registration_create(event=race, category=category, rider=UserFactory(), coupon="ONE")
+    dev_pay(order=Order.objects.get(pk=order.pk))  # late money: a seat is free, the coupon's one use is not
+    assert Registration.objects.get(pk=lapsed.pk).status == "cancelled"
+    assert Refund.objects.get(order=order).amount_fen == order.amount_fen
+    assert coupon_uses(coupon) == 1

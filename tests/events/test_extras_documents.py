@@ -243,3 +243,20 @@ def test_the_organizer_sets_up_prices_coupons_and_add_ons_on_the_page(insured, o
     assert bad.status_code == 200 and "尺码:库存" in bad.content.decode() and insured.addons.count() == 1
     page = client.get(f"/events/{insured.slug}/", headers={"accept-language": "en"}).content.decode()
     assert "Fee: ¥100" in page and "¥200 from" in page and "(Regular)" in page
+
+
+def test_a_transferred_seat_loses_the_previous_holders_certificate_number(insured):
+    from events.models import TransferOffer
+    from events.services import registration_transfer, transfer_accept
+
+    from events.models import Event
+
+    Event.objects.filter(pk=insured.pk).update(transfer_deadline=timezone.now() + datetime.timedelta(days=5))
+    insured.refresh_from_db()
+    seat = _seat(insured, VALID_ID)
+    insurance_import(event=insured, text=f"{VALID_ID},C-1\n")
+    newcomer = UserFactory(date_of_birth=datetime.date(1949, 12, 31), gender="male")
+    registration_transfer(registration=Registration.objects.get(pk=seat.pk), to_rider=newcomer)
+    offer = TransferOffer.objects.get(registration=seat)
+    moved = transfer_accept(offer=offer, rider=newcomer, answers={"id": "110105194912310038"}, id_consent=True)
+    assert moved.rider_id == newcomer.pk and moved.insurance_certificate == ""
