@@ -10,8 +10,8 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from core import money
-from core.i18n import localized
 from core.errors import ServiceError
+from core.i18n import localized
 from events import payments_port
 from events.models import Category, Registration, TransferOffer
 from events.selectors.extras import fee_in_force, required_addons_missing, switch_price_fen

@@ -77,7 +77,8 @@ def _items_still_free(registration: Registration) -> bool:
 def _coupon_still_free(registration: Registration) -> bool:
     """A lapsed seat paid late comes back with its discount only while its coupon has a use left."""
     try:
-        _coupon_limits(Coupon.objects.select_for_update().get(pk=registration.coupon_id), registration.rider_id)
+        coupon = Coupon.objects.select_for_update().get(pk=registration.coupon_id or 0)
+        _coupon_limits(coupon, registration.rider_id)
     except ServiceError:
         return False
     return True

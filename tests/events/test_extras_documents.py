@@ -246,10 +246,8 @@ def test_the_organizer_sets_up_prices_coupons_and_add_ons_on_the_page(insured, o
 
 
 def test_a_transferred_seat_loses_the_previous_holders_certificate_number(insured):
-    from events.models import TransferOffer
+    from events.models import Event, TransferOffer
     from events.services import registration_transfer, transfer_accept
-
-    from events.models import Event
 
     Event.objects.filter(pk=insured.pk).update(transfer_deadline=timezone.now() + datetime.timedelta(days=5))
     insured.refresh_from_db()
