@@ -20,6 +20,7 @@ from core.errors import ServiceError
 from core.i18n import localized
 from events import payments_port
 from events.models import AddOn, AddOnVariant, Category, Coupon, EntryItem, Event, PriceTier, Registration
+from events.selectors import signup_cache_clear
 from events.selectors.extras import HOLDING, coupon_uses, entry_total_fen, variants_taken
 from events.services.errors import ExtrasCode, RegistrationCode
 from events.services.seats import lock_seat
@@ -38,6 +39,7 @@ def tier_add(*, event: Event, category: Category, name: str, starts_at: datetime
                                             starts_at=starts_at, fee_fen=fee_fen)
             Category.objects.filter(pk=category.pk).update(has_tiers=True)
             category.has_tiers = True
+            transaction.on_commit(signup_cache_clear)  # the sign-up's cached category (other processes: 2 s)
             return tier
     except IntegrityError as exc:
         raise ServiceError(_("This category already has a price starting at that time."), ExtrasCode.TIER,
@@ -52,6 +54,7 @@ def tier_delete(*, event: Event, tier_id: int) -> int:
     tier.delete()
     Category.objects.filter(pk=tier.category_id).update(has_tiers=PriceTier.objects.filter(
         category_id=tier.category_id).exists())
+    transaction.on_commit(signup_cache_clear)
     return 1
 
 
@@ -153,6 +156,7 @@ def addon_create(*, event: Event, name: str, price_fen: int, variants: list[tupl
         Category.objects.filter(pk__in=[c.pk for c in required_in]).update(addons_required=True)
         for category in required_in:
             category.addons_required = True
+        transaction.on_commit(signup_cache_clear)
     return addon
 
 
