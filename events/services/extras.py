@@ -175,10 +175,11 @@ def variant_stock_set(*, event: Event, variant_id: int, stock: int) -> AddOnVari
     return variant
 
 
-def items_chosen(*, event: Event, category: Category, chosen: dict[int, int]) -> list[tuple[AddOn, AddOnVariant]]:
+def items_chosen(*, event: Event, category: Category, chosen: dict[int, int],
+                 required: bool = True) -> list[tuple[AddOn, AddOnVariant]]:
     """The sizes a rider chose ({add-on id: variant id}), checked: offered in the category, and one
     of every add-on the category requires (no row read when none was chosen and none is required)."""
-    if not chosen and not category.addons_required:
+    if not chosen and not (required and category.addons_required):
         return []
     addons = {a.pk: a for a in AddOn.objects.filter(event=event).prefetch_related("variants", "categories",
                                                                                    "required_in")}
@@ -195,7 +196,7 @@ def items_chosen(*, event: Event, category: Category, chosen: dict[int, int]) ->
         if variant is None:
             raise ServiceError(_("Choose one of the sizes offered."), RegistrationCode.ADDON, field=f"addon_{addon.pk}")
         picked.append((addon, variant))
-    for addon in addons.values():
+    for addon in addons.values() if required else ():
         if addon.pk not in chosen and category.pk in {c.pk for c in addon.required_in.all()}:
             raise ServiceError(_("%(addon)s is required in this category: choose a size.")
                                % {"addon": localized(addon, "name")}, RegistrationCode.ADDON, field=f"addon_{addon.pk}")
@@ -263,6 +264,60 @@ def item_change(*, registration: Registration, addon_id: int, variant_id: int, b
         return item
 
 
+UNPAID = (Registration.Status.AWAITING, Registration.Status.WAITLISTED)  # nothing paid for the seat yet
+
+
+def _changeable(addon: AddOn) -> None:
+    if addon.change_until is not None and timezone.now() > addon.change_until:
+        raise ServiceError(_("Add-ons can no longer be changed."), ExtrasCode.ITEM)
+
+
+def item_add(*, registration: Registration, addon_id: int, variant_id: int, by: Any) -> EntryItem:
+    """A rider adds an add-on to an entry not paid yet (held for payment, or waiting for a seat),
+    until the add-on's deadline: stock permitting; the unpaid order is made again with it."""
+    with transaction.atomic():
+        registration = lock_seat(registration)
+        if registration.status not in UNPAID:
+            raise ServiceError(_("Add-ons are added before paying: ask the organizer for one now."), ExtrasCode.ITEM)
+        addon = AddOn.objects.filter(pk=addon_id, event_id=registration.event_id).first()
+        if addon is None:
+            raise ServiceError(_("This add-on is not this event's."), ExtrasCode.ITEM)
+        _changeable(addon)
+        [(addon, variant)] = items_chosen(event=registration.event, category=registration.category,
+                                          chosen={addon.pk: variant_id}, required=False)
+        if registration.items.filter(addon=addon, refunded_at__isnull=True).exists():
+            raise ServiceError(_("This entry has this add-on already: change its size instead."), ExtrasCode.ITEM)
+        _variants_lock([variant.pk])
+        item = EntryItem.objects.create(registration=registration, addon=addon, variant=variant,
+                                        price_fen=addon.price_fen)
+        _repriced(registration)
+        return item
+
+
+def item_remove(*, registration: Registration, addon_id: int, by: Any) -> None:
+    """A rider removes an optional add-on from an entry not paid yet, until its deadline."""
+    with transaction.atomic():
+        registration = lock_seat(registration)
+        item = (EntryItem.objects.select_for_update().select_related("addon")
+                .filter(registration=registration, addon_id=addon_id, refunded_at__isnull=True).first())
+        if item is None:
+            raise ServiceError(_("This entry has no such add-on."), ExtrasCode.ITEM)
+        if registration.status not in UNPAID:
+            raise ServiceError(_("This entry is paid: ask the organizer to take the add-on back."), ExtrasCode.ITEM)
+        _changeable(item.addon)
+        if item.addon.required_in.filter(pk=registration.category_id).exists():
+            raise ServiceError(_("%(addon)s is required in this category: change its size instead.")
+                               % {"addon": localized(item.addon, "name")}, ExtrasCode.ITEM)
+        item.delete()
+        _repriced(registration)
+
+
+def _repriced(registration: Registration) -> None:
+    """An unpaid seat's order made again for its new price (a waiting entry has none yet)."""
+    if registration.status == Registration.Status.AWAITING:
+        payments_port.seat_money.seat_repriced(registration=registration, price_fen=entry_total_fen(registration))
+
+
 def item_refund(*, registration: Registration, item_id: int, by: Any) -> int:
     """The organizer takes one add-on back (out of stock, not wanted): its size goes back to stock
     and its price back to the rider (a paid line is refunded alone; an unpaid order is made again
@@ -276,8 +331,7 @@ def item_refund(*, registration: Registration, item_id: int, by: Any) -> int:
         item.refunded_at = timezone.now()
         item.save(update_fields=["refunded_at"])
         if registration.status == Registration.Status.AWAITING:
-            payments_port.seat_money.seat_repriced(registration=registration,
-                                                   price_fen=entry_total_fen(registration))
+            _repriced(registration)
             return 0
         return payments_port.seat_money.line_refunded(registration=registration, kind="addon", subject_id=item.pk,
                                                       amount_fen=item.price_fen, by=by) or 0

@@ -34,7 +34,7 @@ from events.selectors import (
     registrations_of,
     waitlist_position,
 )
-from events.selectors.extras import entry_lines, items_of
+from events.selectors.extras import addons_offered, entry_lines, items_of
 from events.signals import event_notes, registration_links, registration_sections
 
 Status = Registration.Status
@@ -104,8 +104,38 @@ def _entry(registration: Registration) -> dict:
     items = items_of(registration) if registration.status in Registration.ACTIVE else []
     for item in items:
         item.changeable = item.addon.change_until is None or now <= item.addon.change_until
+    unpaid = (registration.status in (Status.AWAITING, Status.WAITLISTED)
+              and registration.category.mode != registration.category.Mode.BALLOT)  # draws sell none
+    held = {item.addon_id for item in items}
+    addable = [addon for addon in (addons_offered(registration.event) if unpaid else [])
+               if addon.pk not in held and (not addon.offered_ids or registration.category_id in addon.offered_ids)
+               and (addon.change_until is None or now <= addon.change_until)]
+    for item in items:
+        item.removable = (unpaid and item.changeable
+                          and registration.category_id not in {c.pk for c in item.addon.required_in.all()})
     return {"lines": lines, "total_fen": sum(line.amount_fen for line in lines), "items": items,
-            "extras": len(lines) > 1 or registration.insurance != ""}
+            "addable": addable, "extras": len(lines) > 1 or registration.insurance != "" or bool(addable)}
+
+
+def addon_add(request: HttpRequest, registration: Registration) -> HttpResponse:
+    """An add-on added before paying (stock permitting); the order to pay is made again."""
+    with shown_on(request) as outcome:
+        item = services.item_add(registration=registration,
+                                 addon_id=whole_number(request.POST.get("addon", "")) or 0,
+                                 variant_id=whole_number(request.POST.get("variant", "")) or 0, by=request.user)
+    if outcome.ok:
+        messages.success(request, _("%(addon)s added (size %(size)s).") % {"addon": localized(item.addon, "name"),
+                                                                          "size": item.variant.label})
+    return _back(registration)
+
+
+def addon_remove(request: HttpRequest, registration: Registration) -> HttpResponse:
+    with shown_on(request) as outcome:
+        services.item_remove(registration=registration, addon_id=whole_number(request.POST.get("addon", "")) or 0,
+                             by=request.user)
+    if outcome.ok:
+        messages.success(request, _("The add-on is removed."))
+    return _back(registration)
 
 
 def size(request: HttpRequest, registration: Registration) -> HttpResponse:
@@ -232,7 +262,8 @@ def proxy(request: HttpRequest, registration: Registration) -> HttpResponse:
 
 ACTIONS: dict[str, Callable[[HttpRequest, Registration], HttpResponse]] = {
     "confirm": confirm_hold, "answers": give_answers, "cancel": cancel, "switch": switch, "transfer": transfer,
-    "withdraw_transfer": withdraw_transfer, "defer": defer, "proxy": proxy, "size": size,
+    "withdraw_transfer": withdraw_transfer, "defer": defer, "proxy": proxy, "size": size, "addon_add": addon_add,
+    "addon_remove": addon_remove,
 }
 
 

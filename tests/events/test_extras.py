@@ -388,3 +388,31 @@ def test_money_paid_after_a_lapse_does_not_take_a_coupon_used_up_meanwhile(race)
     assert Registration.objects.get(pk=lapsed.pk).status == "cancelled"
     assert Refund.objects.get(order=order).amount_fen == order.amount_fen
     assert coupon_uses(coupon) == 1
+
+
+def test_a_rider_adds_and_removes_add_ons_before_paying_and_the_order_follows(race, jersey, client):
+    from events.services import item_add, item_remove
+
+    bus = addon_create(event=race, name="接驳车", name_en="Shuttle", price_fen=3000, variants=[("早班", 1)])
+    seat = registration_create(event=race, category=race.categories.get(), rider=UserFactory())[0]
+    item_add(registration=seat, addon_id=bus.pk, variant_id=bus.variants.get().pk, by=seat.rider)
+    pending = Order.objects.get(registration=seat, status="pending")
+    assert _lines(pending) == [("entry", 15000), ("addon", 3000)] and pending.amount_fen == 18000
+    with pytest.raises(ServiceError, match="already"):
+        item_add(registration=seat, addon_id=bus.pk, variant_id=bus.variants.get().pk, by=seat.rider)
+    other = registration_create(event=race, category=race.categories.get(), rider=UserFactory())[0]
+    with pytest.raises(ServiceError, match="sold out"):  # the one seat on the early bus is taken
+        item_add(registration=other, addon_id=bus.pk, variant_id=bus.variants.get().pk, by=other.rider)
+    client.force_login(seat.rider)
+    response = client.post(f"/events/registrations/{seat.pk}/", {"action": "addon_remove", "addon": bus.pk})
+    assert response.status_code == 302
+    assert Order.objects.get(registration=seat, status="pending").amount_fen == 15000
+    item_add(registration=other, addon_id=bus.pk, variant_id=bus.variants.get().pk, by=other.rider)  # free again
+    dev_pay(order=Order.objects.get(registration=other, status="pending"))
+    with pytest.raises(ServiceError, match="paid"):
+        item_remove(registration=Registration.objects.get(pk=other.pk), addon_id=bus.pk, by=other.rider)
+    with pytest.raises(ServiceError, match="before paying"):
+        item_add(registration=Registration.objects.get(pk=other.pk), addon_id=jersey.pk,
+                 variant_id=_size(jersey, "L").pk, by=other.rider)
+    page = client.get(f"/events/registrations/{seat.pk}/", headers={"accept-language": "en"}).content.decode()
+    assert 'class="inline addon-add"' in page and "Shuttle · ¥30" in page

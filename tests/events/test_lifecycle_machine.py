@@ -4,8 +4,8 @@ entry code, family and team entries, a ballot, transfers offered/accepted/declin
 withdrawals, expiry, waitlist offers, payments that arrive late, twice or for closed orders, event
 cancellation, check-ins (online, and offline devices syncing later), lost bibs replaced by spares, start
 waves seeded and riders moved, timing mats reading riders (sent twice), a disqualification and phones
-sharing positions, entries with a jersey in a size and a coupon, sizes changed, an add-on taken back
-by the organizer, and account deletion) and after every step checks the invariants of
+sharing positions, entries with a jersey in a size and a coupon, sizes changed, a jersey added or removed
+before paying, an add-on taken back by the organizer, and account deletion) and after every step checks the invariants of
 docs/registration.md: seats, money, extras (no size past its stock, no coupon past its limit, orders the
 sum of their lines), identity, personal data, recorded edges, and timing (the live
 results hold only confirmed riders, ranked 1..n; no position outlives its account).
@@ -190,6 +190,18 @@ class Lifecycle(RuleBasedStateMachine):
         if seat is not None and seat.items.exists():
             _tolerated(lambda: ev.item_change(registration=seat, addon_id=self.jersey.pk,
                                               variant_id=self.sizes[size].pk, by=seat.rider))
+
+    @rule(s=st.integers(0, 50), add=st.booleans(), size=st.integers(0, 1))
+    def rider_adds_or_removes_the_jersey(self, s, add, size):
+        """Before paying: the order is made again for the new price (stock and status permitting)."""
+        seat = self._seat(s)
+        if seat is None:
+            return
+        if add:
+            _tolerated(lambda: ev.item_add(registration=seat, addon_id=self.jersey.pk,
+                                           variant_id=self.sizes[size].pk, by=seat.rider))
+        else:
+            _tolerated(lambda: ev.item_remove(registration=seat, addon_id=self.jersey.pk, by=seat.rider))
 
     @rule(s=st.integers(0, 50))
     def organizer_takes_back_an_add_on(self, s):
