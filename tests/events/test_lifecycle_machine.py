@@ -6,8 +6,8 @@ cancellation, check-ins (online, and offline devices syncing later), lost bibs r
 waves seeded and riders moved, timing mats reading riders (sent twice), a disqualification and phones
 sharing positions, entries with a jersey in a size and a coupon, sizes changed, a jersey added or removed
 before paying, an add-on taken back by the organizer, and account deletion) and after every step checks
-the invariants of docs/registration.md: seats, money, extras (no size past its stock, no coupon past its limit, orders the
-sum of their lines), identity, personal data, recorded edges, and timing (the live
+the invariants of docs/registration.md: seats, money, extras (no size past its stock, no coupon past its
+limit, orders the sum of their lines), identity, personal data, recorded edges, and timing (the live
 results hold only confirmed riders, ranked 1..n; no position outlives its account).
 
 Runs in `make test` derandomized (the same sequences each run) with bounded examples (on PostgreSQL there); longer from
