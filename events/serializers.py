@@ -402,6 +402,8 @@ class DeviceEntry(serializers.Serializer):
     wave_starts_at = serializers.DateTimeField(allow_null=True)
     proxy_name = serializers.CharField(help_text="Someone the rider authorised to pick the kit up (empty: nobody).")
     proxy_phone_last4 = serializers.CharField(help_text="The last 4 digits of that person's mobile.")
+    kit = serializers.ListField(child=serializers.CharField(), help_text="The add-ons to hand out with the kit, "
+                                "each with its size (\"骑行服 L\").")
     checked_in_at = serializers.DateTimeField(allow_null=True)
     picked_up_at = serializers.DateTimeField(allow_null=True)
 
@@ -415,6 +417,8 @@ class DeviceEntry(serializers.Serializer):
                 "code_hash": code_hash(checkin_code(r)) if confirmed else "",
                 "chips": sorted(c.tag for c in r.chips.all()), "bib_at": r.category.bib_at,
                 "proxy_name": r.proxy_name, "proxy_phone_last4": r.proxy_mobile[-4:],
+                "kit": [f"{localized(i.addon, 'name')} {i.variant.label}" for i in r.items.all()
+                        if i.refunded_at is None],
                 "wave": r.wave.name if r.wave else "", "wave_starts_at": _when(r.wave.starts_at) if r.wave else None,
                 "checked_in_at": _when(r.checked_in_at), "picked_up_at": _when(r.picked_up_at)}
 

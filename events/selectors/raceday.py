@@ -59,7 +59,8 @@ def device_start_list(*, event: Event, since: tuple[int, int] | None = None) -> 
     were scanned after it (the API answers what a helper needs and no more: serializers.DeviceEntry)."""
     cursor = _cursor(event)  # read first: a change committed meanwhile comes again next time
     rows: QuerySet[Registration] = (event.registrations.exclude(status=Registration.Status.WAITLISTED)
-                                    .select_related("rider", "category", "wave").prefetch_related("chips")
+                                    .select_related("rider", "category", "wave")
+                                    .prefetch_related("chips", "items__addon", "items__variant")
                                     .order_by("pk"))
     if since is not None:
         moved = StatusChange.objects.filter(subject=SUBJECT, pk__gt=since[0]).values("object_id")

@@ -74,6 +74,7 @@ DEVICE_TEXT = {  # the app's words (static/js/checkin-device.js fills in the %(n
     "bib": gettext_lazy("Bib"),
     "phone": gettext_lazy("phone ···%(last4)s"),
     "chips": gettext_lazy("chips"),
+    "kit": gettext_lazy("Hand out with the kit: %(items)s"),
     "notValid": gettext_lazy("Not valid: this entry is %(status)s. Do not hand out a kit; send the rider to the "
                              "organizer."),
     "pickUp": gettext_lazy("Kit picked up"),

@@ -137,6 +137,9 @@
     if (entry.phone_last4) { facts.push(say(T.phone, {last4: entry.phone_last4})); }
     if (entry.chips.length) { facts.push(T.chips + " " + entry.chips.join(", ")); }
     card.appendChild(el("p", {"class": "muted", text: facts.join(" · ")}));
+    if (entry.kit && entry.kit.length) {  // the add-ons bought with the entry: the jersey's size, a meal ...
+      card.appendChild(el("p", {"class": "notice device-kit", text: say(T.kit, {items: entry.kit.join(", ")})}));
+    }
     if (!confirmed) {
       card.appendChild(el("p", {"class": "message error", "data-outcome": "not-confirmed",
         text: say(T.notValid, {status: T.statuses[entry.status] || entry.status})}));

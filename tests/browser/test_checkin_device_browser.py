@@ -15,6 +15,7 @@ from playwright.sync_api import expect
 
 from events.models import CheckinScan, LostBib, Registration
 from events.services import (
+    addon_create,
     checkin_code,
     helper_join,
     helper_join_code,
@@ -75,10 +76,12 @@ def test_two_phones_check_riders_in_with_no_signal_then_send_what_they_did(live_
                      "bib_at": "pickup"}],
         questions=[{"key": "id", "label": "身份证", "label_en": "ID card", "kind": "national_id"}])
     names = ["李明", "王芳", "张伟", "陈静"]
+    jersey = addon_create(event=event, name="骑行服", name_en="Jersey", price_fen=0, variants=[("M", 5)])
     seats = [registration_create(
         event=event, category=event.categories.get(name="100公里"), id_consent=True, fill_profile=True,
-                                 rider=UserFactory(username=f"rider{i}", real_name=name, mobile=f"1380013800{i}"),
-                                 answers={"id": national_id(i + 10)})[0] for i, name in enumerate(names)]
+        rider=UserFactory(username=f"rider{i}", real_name=name, mobile=f"1380013800{i}"),
+        answers={"id": national_id(i + 10)},
+        addons={jersey.pk: jersey.variants.get().pk} if name == "王芳" else {})[0] for i, name in enumerate(names)]
     li, wang, zhang, chen = seats
     registration_proxy_set(registration=wang, name="王小二", mobile="13912345678")  # her brother picks up her kit
     short = event.categories.get(name="50公里")  # bibs given at kit pick-up: the helper types the number
@@ -116,6 +119,8 @@ def test_two_phones_check_riders_in_with_no_signal_then_send_what_they_did(live_
         a.wait_for_selector("#device-rider [data-outcome=ok]")
         _check_in_by_name(a, "王芳")
         assert "王小二" in a.locator("#device-rider .device-proxy").inner_text()  # the helper sees who may
+        # ... and what to hand out with her kit (issue 30): the jersey in her size, read from the phone's list
+        assert ("骑行服 M" if tag == "zh" else "Jersey M") in a.locator("#device-rider .device-kit").inner_text()
         a.fill("#device-find", "赵敏")  # the 50 km: a bib from the stack, its number typed, a chip scanned
         a.locator("#device-found button", has_text="赵敏").click()
         a.locator("#device-pickup [data-action=pickup]").click()
