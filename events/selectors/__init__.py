@@ -187,7 +187,7 @@ def registration_history(*, registration: Registration) -> list[HistoryRow]:
     return rows
 
 
-def seat_price_fen(registration: Registration) -> int:
+def entry_price_fen(registration: Registration) -> int:
     """The full price of the seat a registration holds: its fee (an entry code's price, or the fee
     in force when it was claimed), less its coupon's discount, plus its add-ons and insurance."""
     return entry_total_fen(registration)
@@ -197,7 +197,7 @@ def seat_due(registration: Registration) -> dict:
     """What a seat costs and what is still to pay for it, read only (through the payments port):
     {"price_fen", "due_fen" (None when nothing waits for payment), "pay_by"}."""
     pending = payments_port.seat_money.pending(registration=registration)
-    return {"price_fen": seat_price_fen(registration), "due_fen": pending["amount_fen"] if pending else None,
+    return {"price_fen": entry_price_fen(registration), "due_fen": pending["amount_fen"] if pending else None,
             "pay_by": pending["expires_at"] if pending else registration.hold_expires_at}
 
 

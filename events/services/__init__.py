@@ -28,7 +28,7 @@
 Callers import from `events.services`; the names below are the public ones.
 """
 
-from events.selectors import seat_price_fen
+from events.selectors import entry_price_fen
 from events.services.answers import answers_clean
 from events.services.ballot import ballot_draw, ballot_no_shows_last, ballot_setup, ballot_verify, quota_group_add
 from events.services.challenges import challenge_progress
@@ -134,6 +134,7 @@ __all__ = [
     "entry_codes_create",
     "entry_codes_import",
     "entry_codes_release",
+    "entry_price_fen",
     "event_cancel",
     "event_complete",
     "event_create",
@@ -184,7 +185,6 @@ __all__ = [
     "registrations_record_past",
     "results_import",
     "rider_check",
-    "seat_price_fen",
     "seats_lock",
     "tier_add",
     "tier_delete",

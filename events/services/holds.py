@@ -17,7 +17,7 @@ from accounts.models import User
 from core.errors import ServiceError
 from events import payments_port
 from events.models import Category, Event, Registration
-from events.selectors import seat_price_fen
+from events.selectors import entry_price_fen
 from events.services.answers import answers_clean
 from events.services.errors import RegistrationCode
 from events.services.outbox import mail_on_commit
@@ -137,7 +137,7 @@ def registration_hold_confirm(*, registration: Registration, answers: dict | Non
 def _hold_take(registration: Registration, now: datetime.datetime) -> None:
     """A held seat becomes the member's: to pay (a paid category; the page said the fee and the
     deadline before they confirmed) or confirmed."""
-    fee = seat_price_fen(registration)
+    fee = entry_price_fen(registration)
     fields = ["answers", "confirmed_at", "hold_expires_at", "waiver_accepted_at", "id_consent_at"]
     if fee:  # a paid category: the member pays their own entry, within the event's payment window
         registration.hold_expires_at = payment_deadline(registration.event, now)

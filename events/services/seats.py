@@ -21,7 +21,7 @@ from core.errors import ServiceError
 from events import payments_port, testutils
 from events.bibs import bib_numbers
 from events.models import Category, Event, LostBib, Registration
-from events.selectors import seat_price_fen
+from events.selectors import entry_price_fen
 from events.services.errors import EventCode, RegistrationCode
 from events.services.outbox import TOPIC as OUTBOX_TOPIC
 from events.services.outbox import mail_on_commit
@@ -282,7 +282,7 @@ def promote(category: Category) -> list[Registration]:
     for registration in promoted:
         registration.bib = take_bib(category)
         registration.category = category
-        due = seat_price_fen(registration) - payments_port.seat_money.paid_fen(registration=registration)
+        due = entry_price_fen(registration) - payments_port.seat_money.paid_fen(registration=registration)
         if due > 0:  # an offer: the seat is theirs once they pay, within the offer window
             registration.hold_expires_at = now + datetime.timedelta(hours=registration.event.offer_hours)
             registration_move(registration, Registration.Status.AWAITING, why="offered a seat from the waitlist",

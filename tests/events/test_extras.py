@@ -407,6 +407,7 @@ def test_a_rider_adds_and_removes_add_ons_before_paying_and_the_order_follows(ra
     response = client.post(f"/events/registrations/{seat.pk}/", {"action": "addon_remove", "addon": bus.pk})
     assert response.status_code == 302
     assert Order.objects.get(registration=seat, status="pending").amount_fen == 15000
+    translation.activate("en")  # (the page's request left its own language active)
     item_add(registration=other, addon_id=bus.pk, variant_id=bus.variants.get().pk, by=other.rider)  # free again
     dev_pay(order=Order.objects.get(registration=other, status="pending"))
     with pytest.raises(ServiceError, match="paid"):

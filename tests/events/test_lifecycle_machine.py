@@ -511,7 +511,7 @@ class Lifecycle(RuleBasedStateMachine):
                  .prefetch_related("items__addon", "items__variant"))  # the price's lines read no row a seat
         for seat in seats:
             kept = kept_fen(registration=seat)
-            price = ev.seat_price_fen(seat)
+            price = ev.entry_price_fen(seat)
             open_orders = pending.get(seat.pk, [])
             if seat.status == "confirmed":
                 assert kept == price, (seat.pk, kept, price)
