@@ -63,6 +63,8 @@ def extras_page(request: HttpRequest, slug: str) -> HttpResponse:
         if action is None:
             return redirect("events:extras", slug=event.slug)
         bound = action(request, event)
+        if bound is None and request.POST.get("action") == "item_refund":  # from the seat's history page
+            return redirect("events:history", slug=event.slug, pk=whole_number(request.POST.get("registration", "")))
         if bound is None:
             return redirect("events:extras", slug=event.slug)
         forms.update(bound)  # the form with its errors, shown again

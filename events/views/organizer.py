@@ -60,6 +60,7 @@ from events.selectors import (
     roster,
     roster_registration,
 )
+from events.selectors.extras import items_of
 from events.selectors.raceday import event_for_checkin, waves_of
 from events.signals import history_rows, organizer_figures, organizer_links
 from events.views.common import (
@@ -292,7 +293,7 @@ def registration_history_page(request: HttpRequest, slug: str, pk: int) -> HttpR
                                                                      registration=registration)
     rows.sort(key=lambda row: (row.at, row.pk))
     return render(request, "events/registration_history.html",
-                  {"event": event, "registration": registration, "rows": rows})
+                  {"event": event, "registration": registration, "rows": rows, "items": items_of(registration)})
 
 
 @login_required

@@ -417,3 +417,21 @@ def test_a_rider_adds_and_removes_add_ons_before_paying_and_the_order_follows(ra
                  variant_id=_size(jersey, "L").pk, by=other.rider)
     page = client.get(f"/events/registrations/{seat.pk}/", headers={"accept-language": "en"}).content.decode()
     assert 'class="inline addon-add"' in page and "Shuttle · ¥30" in page
+
+
+def test_the_organizer_takes_an_add_on_back_from_the_seats_history_page(race, jersey, organizer, client):
+    seat = registration_create(event=race, category=race.categories.get(), rider=UserFactory(),
+                               addons={jersey.pk: _size(jersey, "M").pk})[0]
+    order = dev_pay(order=Order.objects.get(registration=seat))
+    item = EntryItem.objects.get(registration=seat)
+    client.force_login(organizer)
+    history = client.get(f"/events/{race.slug}/registrations/{seat.pk}/history/").content.decode()
+    assert 'id="seat-add-ons"' in history and f'name="item" value="{item.pk}"' in history
+    response = client.post(f"/events/{race.slug}/extras/", {"action": "item_refund", "registration": seat.pk,
+                                                            "item": item.pk})
+    assert response.status_code == 302 and response["Location"].endswith(f"/registrations/{seat.pk}/history/")
+    assert Refund.objects.get(order=order).amount_fen == 12000
+    stranger = UserFactory()
+    client.force_login(stranger)  # nobody else may
+    assert client.post(f"/events/{race.slug}/extras/", {"action": "item_refund", "registration": seat.pk,
+                                                        "item": item.pk}).status_code == 404
