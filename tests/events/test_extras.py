@@ -435,3 +435,19 @@ def test_the_organizer_takes_an_add_on_back_from_the_seats_history_page(race, je
     client.force_login(stranger)  # nobody else may
     assert client.post(f"/events/{race.slug}/extras/", {"action": "item_refund", "registration": seat.pk,
                                                         "item": item.pk}).status_code == 404
+
+
+def test_the_order_lines_csv_lists_each_line_and_what_went_back_for_it(race, jersey, organizer, client):
+    coupon_create(event=race, code="TEN", kind="fixed", value=1000, uses_allowed=5)
+    seat = registration_create(event=race, category=race.categories.get(), rider=UserFactory(), coupon="TEN",
+                               addons={jersey.pk: _size(jersey, "L").pk})[0]
+    order = dev_pay(order=Order.objects.get(registration=seat))
+    item_refund(registration=seat, item_id=EntryItem.objects.get(registration=seat).pk, by=organizer)
+    client.force_login(organizer)
+    lines = b"".join(client.get(f"/payments/events/{race.slug}/order-lines.csv").streaming_content).decode("utf-8-sig")
+    rows = [row.split(",") for row in lines.strip().splitlines()[1:]]
+    assert [(r[5], int(r[7]), int(r[9])) for r in rows] == [("entry", 15000, 0), ("discount", -1000, 0),
+                                                            ("addon", 12000, 12000)]
+    assert sum(int(r[7]) for r in rows) == order.amount_fen
+    finance = b"".join(client.get(f"/payments/events/{race.slug}/finance.csv").streaming_content).decode("utf-8-sig")
+    assert "[line " in finance and "-120.00" in finance
