@@ -58,9 +58,11 @@ def share_png(event: Event, categories: list, profile: list[list[float]], fee_fe
     draw.text((60, 160), text, font=font, fill=MUTED)
     names = []
     for category in categories:
-        version = category.route_version
-        km = f" {version.distance_m / 1000:.0f} km" if version and version.distance_m else ""
-        names.append(f"{localized(category, 'name')}{km}")
+        version, name = category.route_version, localized(category, "name")
+        # the distance, unless the name says it already ("英谈线 43 公里")
+        km = f" {version.distance_m / 1000:.0f} km" if version and version.distance_m and not any(
+            ch.isdigit() for ch in name) else ""
+        names.append(f"{name}{km}")
     if names:
         text, font = _fit(draw, " / ".join(names), 34, WIDTH - 120)
         draw.text((60, 220), text, font=font, fill=INK)
