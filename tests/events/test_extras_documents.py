@@ -258,3 +258,14 @@ def test_a_transferred_seat_loses_the_previous_holders_certificate_number(insure
     offer = TransferOffer.objects.get(registration=seat)
     moved = transfer_accept(offer=offer, rider=newcomer, answers={"id": "110105194912310038"}, id_consent=True)
     assert moved.rider_id == newcomer.pk and moved.insurance_certificate == ""
+
+
+def test_the_data_download_holds_the_riders_documents_and_what_the_entry_included(insured):
+    from core import personal_data
+
+    seat = _seat(insured, VALID_ID)
+    document_upload(event=insured, rider=seat.rider, kind="insurance", upload=SimpleUploadedFile("c.pdf", PDF))
+    rows = personal_data.export(seat.rider)["registrations"]
+    entry = next(row for row in rows if "event" in row and "insurance" in row)
+    assert entry["insurance"] == "event" and entry["entry_fee_fen"] == 10000
+    assert any(row.get("document") == "insurance" and row["status"] == "pending" for row in rows)
