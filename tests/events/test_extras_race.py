@@ -1,9 +1,11 @@
 """Issue 30 on PostgreSQL: riders rushing for seats in four categories that share one jersey's stock
 (required in each) and one coupon. No size is sold past its stock, no seat is taken without its
-jersey, no coupon is used past its limit, and the counts are exact. The negative control takes the
-variants' lock away (and widens the gap between counting and writing): the same rush oversells."""
+jersey, no coupon is used past its limit, and the counts are exact. The negative control: everyone
+wants the same size; with the variants' lock exactly its stock is sold, without it (the first four
+to count wait for each other before writing) more."""
 
-import time
+import contextlib
+import threading
 from decimal import Decimal
 
 import pytest
@@ -21,7 +23,7 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 STOCK = {"S": 3, "M": 4, "L": 5}
 
 
-def _rush(make_event, riders=36):
+def _rush(make_event, riders=36, *, one_size=False):
     # four categories: each one's sign-ups take turns on its own lock, so up to four run at once and
     # only the variants' lock keeps them from selling the same last jersey
     event = make_event(categories=[{"name": f"{km}公里", "capacity": 30, "fee_cny": Decimal("100")}
@@ -33,12 +35,15 @@ def _rush(make_event, riders=36):
     sizes = list(jersey.variants.order_by("pk"))
     people = [UserFactory() for _ in range(riders)]
 
+    def size_of(index):  # each category's riders in turn: S, M, L, S ... (or all S)
+        return 0 if one_size else (index // len(categories)) % len(sizes)
+
     def sign_up(index_rider):
         index, rider = index_rider
         try:
             registration_create(event=event, category=categories[index % len(categories)], rider=rider,
                                 coupon="RUSH" if index % 3 == 0 else "",
-                                addons={jersey.pk: sizes[(index // len(categories)) % len(sizes)].pk})
+                                addons={jersey.pk: sizes[size_of(index)].pk})
             return "ok"
         except ServiceError as error:
             return error.error_code
@@ -67,17 +72,24 @@ def test_no_size_oversold_no_seat_without_its_jersey_exact_counts(make_event):
 
 
 def test_negative_control_without_the_variants_lock_the_rush_oversells(make_event, monkeypatch):
-    def unlocked(variant_ids, *, holding=None):  # counts without locking, then dawdles before writing
+    """Every rider wants an S (stock 3). Without the variants' lock, the first four riders to count
+    (one in each category: each category's sign-ups take turns on its lock) all count before any of
+    them writes (they wait for each other there): four S sold. With the lock the same rush sells 3."""
+    counted = threading.Barrier(4)
+
+    def unlocked(variant_ids, *, holding=None):  # counts without locking, then waits for the others
         ids = sorted(set(variant_ids))
         taken = variants_taken(ids)
         stock = dict(AddOnVariant.objects.filter(pk__in=ids).values_list("pk", "stock"))
         for pk in ids:
             if taken.get(pk, 0) + variant_ids.count(pk) > stock[pk]:
                 raise ServiceError("sold out", "sold_out")
-        time.sleep(0.2)  # four riders counted the same stock before any of them writes
+        with contextlib.suppress(threading.BrokenBarrierError):
+            counted.wait(timeout=10)
 
+    _event, _jersey, _coupon, sizes, _results, errors = _rush(make_event, one_size=True)
+    assert errors == [] and variants_taken([sizes[0].pk]) == {sizes[0].pk: 3}  # the lock: exactly the stock
     monkeypatch.setattr(extras_services, "_variants_lock", unlocked)
-    _event, _jersey, _coupon, sizes, _results, errors = _rush(make_event)
+    _event, _jersey, _coupon, sizes, _results, errors = _rush(make_event, one_size=True)
     assert errors == []
-    taken = variants_taken([v.pk for v in sizes])
-    assert any(taken.get(v.pk, 0) > v.stock for v in sizes), taken
+    assert variants_taken([sizes[0].pk])[sizes[0].pk] > sizes[0].stock
