@@ -1,5 +1,6 @@
-"""Parsing numbers people type: ASCII digits only (Python's isdigit() also accepts "²" and other
-digits int() refuses) and bounded, so a typo never reaches the database as an overflow."""
+"""Parsing what people type: numbers in ASCII digits only (Python's isdigit() also accepts "²" and other
+digits int() refuses) and bounded, so a typo never reaches the database as an overflow; codes
+(entry codes, coupons) without their spaces, in capitals."""
 
 from __future__ import annotations
 
@@ -16,3 +17,8 @@ def whole_number(text: str, *, maximum: int = INT_MAX) -> int | None:
         return None
     value = int(text)
     return value if value <= maximum else None
+
+
+def typed_code(text: str, *, length: int = 24) -> str:
+    """A code as typed ("early 20 " -> "EARLY20"): no spaces, capitals, at most `length` characters."""
+    return "".join(text.split()).upper()[:length]

@@ -35,7 +35,8 @@ def payable_together(*, payer: Any) -> list[dict]:
 
 def order_for(*, order_id: int, user: Any) -> Order:
     """The order for its rider, the event's organizers and staff; 404 for everyone else."""
-    order = Order.objects.select_related("registration__event").filter(pk=order_id).first()
+    order = (Order.objects.select_related("registration__event").prefetch_related("lines__refunds")  # (its lines shown)
+             .filter(pk=order_id).first())
     if order is None or not user.is_authenticated:
         raise Http404
     if not (order.rider_id == user.pk or user.is_staff

@@ -5,6 +5,7 @@ documents a rider has had approved, and the race-day pick-up list per size."""
 from __future__ import annotations
 
 import datetime
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Count, Q, QuerySet
@@ -93,10 +94,21 @@ def entry_lines(registration: Registration) -> list[Line]:
         lines.append(Line("addon", f"{item.addon.name} · {item.variant.label}"[:120],
                           f"{item.addon.name_en or item.addon.name} · {item.variant.label}"[:120], item.price_fen,
                           item.pk))
-    if registration.insurance == "event" and event.insurance_fen:
+    if insurance_fen(event, registration.insurance):
         lines.append(Line("insurance", f"保险 · {event.insurer or event.title}"[:120],
                           f"Insurance · {event.insurer or event.title}"[:120], event.insurance_fen))
     return lines
+
+
+def insurance_fen(event: Event, cover: str) -> int:
+    """What the insurance adds to an entry: the event's price when bought with it, else nothing."""
+    return event.insurance_fen if cover == "event" else 0
+
+
+def new_entry_fen(*, event: Event, fee_fen: int, discount_fen: int = 0, addons: Iterable[AddOn] = (),
+                  cover: str = "") -> int:
+    """What an entry about to be made costs in all: the sum entry_lines makes of it once it exists."""
+    return fee_fen - min(discount_fen, fee_fen) + sum(addon.price_fen for addon in addons) + insurance_fen(event, cover)
 
 
 def entry_total_fen(registration: Registration) -> int:
@@ -139,6 +151,16 @@ def coupon_uses(coupon: Coupon, *, rider_id: int | None = None) -> int:
     if rider_id is not None:
         used = used.filter(rider_id=rider_id)
     return used.count()
+
+
+def coupon_counts(coupon: Coupon, *, rider_id: int, excluding: int | None = None) -> tuple[int, int]:
+    """(uses in all, uses by this rider) of the coupon, leaving out the entry `excluding` (the sign-up
+    that is checking its own use): one query."""
+    used = Registration.objects.filter(coupon=coupon).filter(Q(status__in=HOLDING) | Q(confirmed_at__isnull=False))
+    if excluding is not None:
+        used = used.exclude(pk=excluding)
+    counts = used.aggregate(all=Count("pk"), mine=Count("pk", filter=Q(rider_id=rider_id)))
+    return counts["all"], counts["mine"]
 
 
 def coupons_of(event: Event) -> QuerySet[Coupon]:
@@ -198,7 +220,7 @@ def tiers_of(event: Event) -> QuerySet[PriceTier]:
 def items_of(registration: Registration) -> list[EntryItem]:
     """The add-ons an entry holds (not refunded), each with its add-on's sizes to change to."""
     return list(registration.items.filter(refunded_at__isnull=True).select_related("addon", "variant")
-                .prefetch_related("addon__variants").order_by("addon__position", "pk"))
+                .prefetch_related("addon__variants", "addon__required_in").order_by("addon__position", "pk"))
 
 
 def document_to_read(*, event: Event, document_id: int, user: object, organizer: bool) -> EntryDocument | None:

@@ -19,7 +19,7 @@ from events import ballot as draw_rules
 from events import payments_port
 from events.models import Ballot, Category, Event, QuotaGroup, Registration
 from events.selectors import no_shows
-from events.selectors.extras import fee_in_force
+from events.selectors.extras import fee_in_force, new_entry_fen
 from events.services.errors import RegistrationCode
 from events.services.outbox import TOPIC as MAIL_TOPIC
 from events.services.seats import lock_category, recount
@@ -113,8 +113,8 @@ def _write(category: Category, event: Event, order: list[int], winners: set[int]
         raise ServiceError(_("The category has too few bib numbers left for the winners."),
                            RegistrationCode.BIBS_EXHAUSTED)
     fee = fee_in_force(category, now).fee_fen  # the fee in force at the draw (price tiers)
-    insured = set(Registration.objects.filter(pk__in=winners, insurance="event").values_list("pk", flat=True))
-    due = {pk: fee + (event.insurance_fen if pk in insured else 0) for pk in winners}
+    covers = dict(Registration.objects.filter(pk__in=winners).values_list("pk", "insurance"))
+    due = {pk: new_entry_fen(event=event, fee_fen=fee, cover=covers.get(pk, "")) for pk in winners}
     hold = now + datetime.timedelta(hours=event.offer_hours)
     rows: list[tuple] = []
     bib = first_bib

@@ -18,10 +18,10 @@ from core import money
 from core.csv import csv_rows_bounded
 from core.errors import ServiceError
 from core.imports import ImportReport
+from core.parse import typed_code
 from events.models import Category, EntryCode, Event
 from events.services.errors import RegistrationCode
 from events.services.seats import lock_category, promote
-from events.services.signup import code_normalize
 
 ALPHABET = "ABCDEFGHJKLMNPQRSTUVWXYZ23456789"  # no 0/O, 1/I: codes are read aloud and typed on phones
 
@@ -75,7 +75,7 @@ def entry_codes_import(*, event: Event, data: bytes, reserve: bool = False) -> I
     for line, row in enumerate(rows[1:], start=2):
         cells = [*row, "", "", "", "", "", ""][:6]
         code, category_name, uses, price, until, note = (cell.strip() for cell in cells)
-        code = code_normalize(code)
+        code = typed_code(code)
         category = categories.get(category_name)
         problem = None
         if not code or not code.isalnum() or not code.isascii():

@@ -18,10 +18,11 @@ from django.utils.translation import gettext as _
 
 from core.errors import ServiceError
 from core.i18n import localized
+from core.parse import typed_code
 from events import payments_port
 from events.models import AddOn, AddOnVariant, Category, Coupon, EntryItem, Event, PriceTier, Registration
 from events.selectors import signup_cache_clear
-from events.selectors.extras import HOLDING, coupon_uses, entry_total_fen, variants_taken
+from events.selectors.extras import HOLDING, coupon_counts, entry_total_fen, variants_taken
 from events.services.errors import ExtrasCode, RegistrationCode
 from events.services.seats import lock_seat
 
@@ -58,14 +59,10 @@ def tier_delete(*, event: Event, tier_id: int) -> int:
     return 1
 
 
-def code_clean(code: str) -> str:
-    return "".join(code.split()).upper()[:24]
-
-
 def coupon_create(*, event: Event, code: str, kind: str, value: int, uses_allowed: int, per_rider: int = 1,
                   valid_from: datetime.datetime | None = None, valid_until: datetime.datetime | None = None,
                   categories: Iterable[Category] = ()) -> Coupon:
-    code = code_clean(code)
+    code = typed_code(code)
     categories = list(categories)
     if not code:
         raise ServiceError(_("Give the coupon a code."), ExtrasCode.COUPON, field="code")
@@ -107,7 +104,7 @@ def coupon_for(*, event: Event, category: Category, rider: Any, code: str,
     """The coupon a rider typed, checked (without locks: the sign-up checks its limits again under
     the coupon's lock): its dates, categories and limits."""
     now = now or timezone.now()
-    coupon = Coupon.objects.filter(event=event, code=code_clean(code)).prefetch_related("categories").first()
+    coupon = Coupon.objects.filter(event=event, code=typed_code(code)).prefetch_related("categories").first()
     if coupon is None:
         raise ServiceError(_("This coupon code is not valid for this event."), RegistrationCode.COUPON, field="coupon")
     if (coupon.valid_from and now < coupon.valid_from) or (coupon.valid_until and now >= coupon.valid_until):
@@ -120,10 +117,10 @@ def coupon_for(*, event: Event, category: Category, rider: Any, code: str,
 
 
 def _coupon_limits(coupon: Coupon, rider_id: int, *, excluding: int | None = None) -> None:
-    uses = coupon_uses(coupon) - (1 if excluding else 0)
+    uses, mine = coupon_counts(coupon, rider_id=rider_id, excluding=excluding)
     if uses >= coupon.uses_allowed:
         raise ServiceError(_("This coupon has been used up."), RegistrationCode.COUPON, field="coupon")
-    if coupon_uses(coupon, rider_id=rider_id) - (1 if excluding else 0) >= coupon.per_rider:
+    if mine >= coupon.per_rider:
         raise ServiceError(_("You have used this coupon as many times as it allows."), RegistrationCode.COUPON,
                            field="coupon")
 

@@ -16,7 +16,7 @@ from accounts.services import companion_create
 from core.errors import ServiceError
 from events import payments_port
 from events.models import Category, Registration
-from events.selectors.extras import fee_in_force
+from events.selectors.extras import fee_in_force, new_entry_fen
 from events.services.answers import answers_clean
 from events.services.errors import RegistrationCode
 from events.services.holds import _group_seats, _named, hold_deadline, payment_deadline
@@ -26,7 +26,7 @@ from events.services.seats import (
     new_checkin_key,
     take_bib,
 )
-from events.services.signup import _gives_id, _identity, _window_check, rider_check
+from events.services.signup import _gives_id, _identity, _window_check, insurance_choice, rider_check
 from events.services.status import (
     registration_created,
 )
@@ -96,8 +96,8 @@ def registrations_create_family(*, category: Category, adult: User, members: lis
                            RegistrationCode.NOT_ENOUGH_SEATS)
     now = timezone.now()
     price = fee_in_force(locked, now).fee_fen  # price tiers; the family's seats take no coupon or add-on
-    cover = "event" if (event.insurance_fen or event.insurance_policy) else ""
-    fee = price + (event.insurance_fen if cover == "event" else 0)
+    cover = insurance_choice(event, "")
+    fee = new_entry_fen(event=event, fee_fen=price, cover=cover)
     pay_by = payment_deadline(event, now) if fee else None
     made = []
     for rider, cleaned, minor in checked:

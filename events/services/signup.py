@@ -16,9 +16,10 @@ from django.utils.translation import gettext as _
 from accounts.models import User
 from core import memberships
 from core.errors import ServiceError
+from core.parse import typed_code
 from events import payments_port
 from events.models import Ballot, Category, EntryCode, Event, Question, Registration
-from events.selectors.extras import document_approved, fee_in_force, licence_held
+from events.selectors.extras import document_approved, fee_in_force, licence_held, new_entry_fen
 from events.services.answers import answers_clean, identity_check
 from events.services.errors import RegistrationCode
 from events.services.extras import coupon_for, extras_take, items_chosen, items_known
@@ -156,8 +157,8 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
                                 waiver_accepted_at=now if accept_waiver else None, checkin_key=new_checkin_key(),
                                 id_consent_at=now if _gives_id(event, cleaned) else None, price_fen=price,
                                 coupon=used, discount_fen=discount, insurance=cover)
-    fee = (price - discount + sum(addon.price_fen for addon, _variant in picked)
-           + (event.insurance_fen if cover == "event" else 0))
+    fee = new_entry_fen(event=event, fee_fen=price, discount_fen=discount, addons=[a for a, _v in picked],
+                        cover=cover)
     pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
     single = single_statement_possible(category)
     # A free seat on PostgreSQL outside any transaction: one statement, its own transaction. Otherwise
@@ -188,24 +189,19 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
     return registration, True
 
 
-def code_normalize(code: str) -> str:
-    return "".join(code.split()).upper()[:24]
-
-
 def _code_entry(event: Event, category: Category, rider: User, answers: dict, accept_waiver: bool,
                 now: datetime.datetime, code: str, cover: str, picked: list) -> tuple[Registration, bool]:
     """A registration with an entry code: the code is used by one conditional UPDATE (a code used
     up cannot be used again, however many riders race for it), in the transaction that takes the
     seat, from the code's reserve when it has one."""
-    entry = EntryCode.objects.filter(event=event, code=code_normalize(code)).first()
+    entry = EntryCode.objects.filter(event=event, code=typed_code(code)).first()
     if entry is None or entry.category_id != category.pk or entry.for_rider_id not in (None, rider.pk):
         raise ServiceError(_("This code is not valid for this category."), RegistrationCode.CODE_INVALID,
                            field="code")
     if entry.expires_at is not None and entry.expires_at <= now:
         raise ServiceError(_("This code has expired."), RegistrationCode.CODE_EXPIRED, field="code")
     price_fen = entry.price_fen if entry.price_fen is not None else fee_in_force(category, now).fee_fen
-    fee = (price_fen + sum(addon.price_fen for addon, _variant in picked)
-           + (event.insurance_fen if cover == "event" else 0))
+    fee = new_entry_fen(event=event, fee_fen=price_fen, addons=[a for a, _v in picked], cover=cover)
     try:
         with transaction.atomic():
             used = (EntryCode.objects.filter(pk=entry.pk, uses__lt=F("uses_allowed"))

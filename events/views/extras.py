@@ -14,6 +14,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from core import money
 from core.csv import csv_response
 from core.errors import ServiceError
 from core.i18n import localized
@@ -187,7 +188,7 @@ def _item_refund(request: HttpRequest, event: Event) -> None:
                                              item_id=whole_number(request.POST.get("item", "")) or 0, by=request.user)
     if outcome.ok:
         messages.success(request, _("The add-on is taken back; ¥%(amount)s goes back to the rider.")
-                         % {"amount": f"{amount / 100:.2f}"})
+                         % {"amount": money.yuan(amount)})
 
 
 ACTIONS: dict[str, Callable[[HttpRequest, Event], dict | None]] = {
