@@ -53,6 +53,10 @@ class SeatMoney(Protocol):
         """One line of a paid entry is given back alone (an add-on the organizer took back): refund
         what was paid for it; returns the fen sent back."""
 
+    def line_described(self, *, registration: Any, kind: str, subject_id: int, description: str,
+                       description_en: str) -> None:
+        """What a line is for changed, not its price (an add-on's size): its orders' lines say so."""
+
 
 class _Free:
     def seat_held(self, *, registration: Any, amount_fen: int, deadline: datetime.datetime) -> None:
@@ -84,6 +88,10 @@ class _Free:
 
     def line_refunded(self, *, registration: Any, kind: str, subject_id: int, amount_fen: int, by: Any) -> int:
         return 0
+
+    def line_described(self, *, registration: Any, kind: str, subject_id: int, description: str,
+                       description_en: str) -> None:
+        return None
 
 
 seat_money: SeatMoney = _Free()

@@ -49,6 +49,11 @@ class PaymentsForSeats:
         return services.line_refund(registration=registration, kind=kind, subject_id=subject_id,
                                     amount_fen=amount_fen, by=by)
 
+    def line_described(self, *, registration: Any, kind: str, subject_id: int, description: str,
+                       description_en: str) -> None:
+        services.lines_describe(registration=registration, kind=kind, subject_id=subject_id,
+                                description=description, description_en=description_en)
+
 
 def _owed(order: Order) -> dict:
     return {"id": order.pk, "amount_fen": order.amount_fen, "currency": order.currency, "status": order.status,

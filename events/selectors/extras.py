@@ -91,9 +91,7 @@ def entry_lines(registration: Registration) -> list[Line]:
         lines.append(Line("discount", f"优惠券 {code}", f"Coupon {code}", -discount, registration.coupon_id))
     items = [i for i in registration.items.all() if i.refunded_at is None]  # prefetched by a sign-up
     for item in sorted(items, key=lambda i: (i.addon.position, i.pk)):
-        lines.append(Line("addon", f"{item.addon.name} · {item.variant.label}"[:120],
-                          f"{item.addon.name_en or item.addon.name} · {item.variant.label}"[:120], item.price_fen,
-                          item.pk))
+        lines.append(Line("addon", *item_description(item), item.price_fen, item.pk))
     if insurance_fen(event, registration.insurance):
         lines.append(Line("insurance", f"保险 · {event.insurer or event.title}"[:120],
                           f"Insurance · {event.insurer or event.title}"[:120], event.insurance_fen))
@@ -109,6 +107,12 @@ def new_entry_fen(*, event: Event, fee_fen: int, discount_fen: int = 0, addons: 
                   cover: str = "") -> int:
     """What an entry about to be made costs in all: the sum entry_lines makes of it once it exists."""
     return fee_fen - min(discount_fen, fee_fen) + sum(addon.price_fen for addon in addons) + insurance_fen(event, cover)
+
+
+def item_description(item: EntryItem) -> tuple[str, str]:
+    """An add-on's order line, in Chinese and in English: its name and size."""
+    return (f"{item.addon.name} · {item.variant.label}"[:120],
+            f"{item.addon.name_en or item.addon.name} · {item.variant.label}"[:120])
 
 
 def entry_total_fen(registration: Registration) -> int:

@@ -22,7 +22,7 @@ from core.parse import typed_code
 from events import payments_port
 from events.models import AddOn, AddOnVariant, Category, Coupon, EntryItem, Event, PriceTier, Registration
 from events.selectors import signup_cache_clear
-from events.selectors.extras import HOLDING, coupon_counts, entry_total_fen, variants_taken
+from events.selectors.extras import HOLDING, coupon_counts, entry_total_fen, item_description, variants_taken
 from events.services.errors import ExtrasCode, RegistrationCode
 from events.services.seats import lock_seat
 
@@ -258,6 +258,9 @@ def item_change(*, registration: Registration, addon_id: int, variant_id: int, b
         _variants_lock([variant.pk])
         item.variant = variant
         item.save(update_fields=["variant"])
+        description, description_en = item_description(item)  # the receipt says the size handed out
+        payments_port.seat_money.line_described(registration=registration, kind="addon", subject_id=item.pk,
+                                                description=description, description_en=description_en)
         return item
 
 

@@ -26,6 +26,7 @@ from payments.services.orders import (
     EXPIRE_BATCH,
     LOCAL_REFUNDERS,
     group_order_create,
+    lines_describe,
     methods_for,
     order_create,
     order_for_seat,
@@ -59,8 +60,8 @@ from payments.services.seats import (
 
 __all__ = [
     "EXPIRE_BATCH", "LOCAL_REFUNDERS", "dev_notification", "dev_pay", "event_refund_all", "fapiao_request",
-    "group_order_create", "kept_fen", "line_refund", "methods_for", "notice_record", "notification_receive",
-    "order_check",
+    "group_order_create", "kept_fen", "line_refund", "lines_describe", "methods_for", "notice_record",
+    "notification_receive", "order_check",
     "order_create", "order_for_seat", "order_move", "order_transfer", "orders_expire", "organizer_refund",
     "pay_start", "payment_offline", "payment_record", "payment_settings_update", "refund_apply", "refund_by_policy",
     "refund_create", "refund_move", "refund_notice", "refund_retry", "refund_send", "refundable", "refunds_follow",

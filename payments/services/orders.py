@@ -76,6 +76,13 @@ def _seat_description(registration: Registration) -> str:
     return f"{registration.event.title} · {registration.category.name}"[:120]
 
 
+def lines_describe(*, registration: Registration, kind: str, subject_id: int, description: str,
+                   description_en: str) -> int:
+    """A line's words follow what it is for (an add-on's new size, same price), in every order of the seat."""
+    return OrderLine.objects.filter(order__registration=registration, kind=kind, subject_id=subject_id).update(
+        description=description[:120], description_en=description_en[:120])
+
+
 def seat_payer_id(registration: Registration) -> int:
     """Who pays for a seat: the rider, or the guardian who answers for a companion."""
     return registration.rider.guardian_id or registration.rider_id

@@ -451,3 +451,15 @@ def test_the_order_lines_csv_lists_each_line_and_what_went_back_for_it(race, jer
     assert sum(int(r[7]) for r in rows) == order.amount_fen
     finance = b"".join(client.get(f"/payments/events/{race.slug}/finance.csv").streaming_content).decode("utf-8-sig")
     assert "[line " in finance and "-120.00" in finance
+
+
+def test_a_size_changed_after_paying_is_the_size_on_the_receipt(race, jersey, client):
+    seat = registration_create(event=race, category=race.categories.get(), rider=UserFactory(),
+                               addons={jersey.pk: _size(jersey, "M").pk})[0]
+    order = dev_pay(order=Order.objects.get(registration=seat))
+    item_change(registration=seat, addon_id=jersey.pk, variant_id=_size(jersey, "L").pk, by=seat.rider)
+    line = OrderLine.objects.get(order=order, kind="addon")
+    assert (line.description, line.description_en, line.amount_fen) == ("骑行服 · L", "Jersey · L", 12000)
+    client.force_login(seat.rider)
+    page = client.get(f"/payments/orders/{order.pk}/receipt/", headers={"accept-language": "en"}).content.decode()
+    assert "Jersey · L" in page and "Jersey · M" not in page
