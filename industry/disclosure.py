@@ -12,10 +12,12 @@ simplest form for small tables).
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.optimize import linprog
+
+from core.lp import Polytope
 
 THRESHOLD = 5
 WIDTH = 5
@@ -24,7 +26,7 @@ WIDTH = 5
 class _Programme:
     """Non-negative numbers meeting every equation (sum of coefficient x number = 0) and inequality
     (<= 0), the hidden ones unknown and the others known: each bound of one hidden number is one
-    linear programme (HiGHS)."""
+    linear programme (HiGHS, core.lp: the constraints passed once for all of them)."""
 
     def __init__(self, values, equations: list[dict[int, float]], inequalities: list[dict[int, float]],
                  hidden: set[int]) -> None:
@@ -48,20 +50,15 @@ class _Programme:
             return a or None, b or None
 
         (a_eq, b_eq), (a_ub, b_ub) = rows(equations), rows(inequalities)
-        self.options = {"A_eq": a_eq, "b_eq": b_eq, "A_ub": a_ub, "b_ub": b_ub, "bounds": (0, None),
-                        "method": "highs"}
+        self.polytope = Polytope(len(self.unknown), a_eq, b_eq, a_ub, b_ub)
 
     def lowest(self, k: int) -> float:
-        c = np.zeros(len(self.unknown))
-        c[self.at[k]] = 1.0
-        result = linprog(c, **self.options)
-        return result.fun if result.status == 0 else 0.0
+        found = self.polytope.lowest(self.at[k])
+        return 0.0 if found is None else found
 
     def highest(self, k: int) -> float:
-        c = np.zeros(len(self.unknown))
-        c[self.at[k]] = -1.0
-        result = linprog(c, **self.options)
-        return -result.fun if result.status == 0 else float("inf")
+        found = self.polytope.highest(self.at[k])
+        return math.inf if found is None else found
 
 
 def feasible(values, equations: list[dict[int, float]], inequalities: list[dict[int, float]], hidden: set[int], *,

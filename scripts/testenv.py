@@ -218,6 +218,10 @@ def main(pytest_args: list[str]) -> int:
     env = {k: v for k, v in os.environ.items()
            if k not in ("DATABASE_URL", "REDIS_URL", "S3_TEST_ENDPOINT", "PYTHONDONTWRITEBYTECODE")}
     env["DJANGO_SETTINGS_MODULE"] = "cycling.settings.test"
+    # one BLAS thread a process, as gunicorn.conf.py gives the web workers: OpenBLAS's own threads
+    # spin while they wait, and with two test workers on two cores the spinning took CPU from the
+    # other worker (numpy.linalg was 33 s of a run's samples; issue 26)
+    env.update(dict.fromkeys(("OPENBLAS_NUM_THREADS", "OMP_NUM_THREADS", "MKL_NUM_THREADS"), "1"))
     bindir = os.path.dirname(PYTHON)
     env["PATH"] = f"{bindir}{os.pathsep}{env.get('PATH', '')}"
 

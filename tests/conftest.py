@@ -21,18 +21,35 @@ def _flush_by_delete() -> None:
     """A transactional test (browser, race) ends with a flush of every table. PostgreSQL's TRUNCATE
     of our 54 tables takes ~0.3 s whatever they hold; deleting the rows (foreign keys are deferred
     to the commit) takes a few milliseconds for a test's few rows. Sequences are reset the
-    original way when a test asks for it."""
+    original way when a test asks for it.
+
+    The rows migrate made for every model (content types and permissions, what post_migrate
+    creates) are kept, so the flush need not send post_migrate to make them again: that re-creation
+    took ~20 s of every run's worker time (~0.07 s a test, issue 26). A test that changes them
+    would leave its changes behind: none does (tests/test_flush.py checks they are the migrated ones)."""
+    from django.core.management.commands import flush
     from django.db.backends.postgresql.operations import DatabaseOperations
 
     truncate = DatabaseOperations.sql_flush
+    emit = flush.emit_post_migrate_signal
+    kept = {"django_content_type", "auth_permission"}
+    deleted = {"only": False}
 
     def sql_flush(self, style, tables, *, reset_sequences=False, allow_cascade=False):
         if reset_sequences or not tables:
+            deleted["only"] = False
             return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
+        deleted["only"] = True
         return ["SET CONSTRAINTS ALL DEFERRED",
-                *(f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(t))}" for t in tables)]
+                *(f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(t))}" for t in tables
+                  if t not in kept)]
+
+    def emit_post_migrate_signal(*args, **kwargs):
+        if not deleted["only"]:
+            emit(*args, **kwargs)
 
     DatabaseOperations.sql_flush = sql_flush
+    flush.emit_post_migrate_signal = emit_post_migrate_signal
 
 
 if ON_POSTGRES:

@@ -1,4 +1,6 @@
-"""load_demo creates the demo once; a second run changes nothing."""
+"""load_demo creates the demo once; a second run changes nothing. The tests that only read what it
+made read the per-process copy of it (tests/demo_snapshot.py: demo_load run once, ~3 s, then copied
+in); the command itself is run by the tests of its output, its refusal and its second run."""
 
 import io
 
@@ -9,6 +11,7 @@ from django.core.management.base import CommandError
 from accounts.models import User
 from clubs.models import Club
 from routes.models import Collection, Route, RouteVersion
+from tests.demo_snapshot import demo_loaded
 
 
 def _counts() -> dict[str, int]:
@@ -60,7 +63,7 @@ def test_load_demo_prints_accounts_that_can_log_in(client, db, demo_dir):
 
 
 def test_load_demo_routes_are_bilingual_published_and_say_geometry_is_approximate(db, demo_dir):
-    call_command("load_demo", stdout=io.StringIO())
+    demo_loaded()  # what load_demo loads (cycling.demo.demo_load), copied in after its first load
     routes = Route.objects.all()
     assert {r.slug for r in routes} == {"qilihe-greenway", "taihang-yingtan", "taihang-zijinshan"}
     for route in routes:
@@ -80,7 +83,7 @@ def test_load_demo_refuses_production_without_flag(db, settings, tmp_path):
 
 
 def test_demo_routes_have_their_statistics(db, demo_dir):
-    call_command("load_demo", stdout=io.StringIO())
+    demo_loaded()  # what load_demo loads (cycling.demo.demo_load), copied in after its first load
     greenway = Route.objects.get(slug="qilihe-greenway").current_version
     assert greenway.is_loop and 15_000 < greenway.distance_m < 22_000
     assert greenway.elevation_gain_m < 30 and greenway.difficulty == 1
@@ -96,7 +99,7 @@ def test_load_demo_club_has_members_a_pending_application_and_a_ride(db, demo_di
     from clubs.models import Membership
     from events.models import Event
 
-    call_command("load_demo", stdout=io.StringIO())
+    demo_loaded()  # what load_demo loads (cycling.demo.demo_load), copied in after its first load
     club = Club.objects.get(slug="guangzong-riders")
     states = dict(club.memberships.values_list("user__username", "state"))
     assert states == {"demo-organizer": "active", "demo-rider": "active", "demo-applicant": "pending"}
@@ -111,7 +114,7 @@ def test_load_demo_industry_is_synthetic_and_has_a_sponsored_uplift(db, demo_dir
     from industry.models import Sponsorship
     from industry.selectors import linkage
 
-    call_command("load_demo", stdout=io.StringIO())
+    demo_loaded()  # what load_demo loads (cycling.demo.demo_load), copied in after its first load
     sponsorship = Sponsorship.objects.get(brand__slug="xinghe-kids")
     assert "合成" in sponsorship.event.description or "synthetic" in sponsorship.event.description_en
     report = linkage(events=[sponsorship.event], months=6, viewer=User.objects.get(username="demo-admin"))

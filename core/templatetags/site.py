@@ -3,13 +3,22 @@
 import datetime
 
 from django import forms, template
+from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
+from django.utils.html import format_html
 from django.utils.translation import gettext as _
 
 from core import money, times
 from core.i18n import localized as _localized
 
 register = template.Library()
+
+
+@register.simple_tag
+def refresh_meta() -> str:
+    """The tag that reloads a page waiting for a worker (a ride being measured, an import, a report)
+    every PENDING_REFRESH_SECONDS (3; the tests' settings 1, so a browser test waits less)."""
+    return format_html('<meta http-equiv="refresh" content="{}">', settings.PENDING_REFRESH_SECONDS)
 
 
 @register.filter

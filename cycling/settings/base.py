@@ -437,6 +437,8 @@ ROUTE_MAX_POINTS = env.int("ROUTE_MAX_POINTS", default=200_000)
 ROUTE_MAX_KM = env.float("ROUTE_MAX_KM", default=5_000.0)
 # unpacked size (a FIT counted tenfold) above which a worker measures a route or ride file, not the request
 ROUTE_ASYNC_THRESHOLD_BYTES = env.int("ROUTE_ASYNC_THRESHOLD_BYTES", default=1_000_000)
+# a page waiting for a worker (a ride being measured, a sales import, a report) reloads itself this often
+PENDING_REFRESH_SECONDS = 3
 ROUTE_LINE_MAX_POINTS = 1500
 ROUTE_PROFILE_MAX_SAMPLES = 500
 DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440

@@ -456,10 +456,14 @@ def test_rider_pays_with_wechat_by_scanning_the_qr_code(live_server, transaction
         page.screenshot(path=str(SCREENSHOTS / f"journey-pay-choose-{tag}.png"), full_page=True)
         if tag == "zh":  # a phone browser goes to WeChat's own page (H5): tests/payments/test_providers.py
             return
+        page.clock.install()  # the page's timers on a clock of the test's: its 3 s polls without the wait
         page.locator("#pay-wechat").click()
         expect(page.locator("#pay-qr svg")).to_have_count(1)
         page.screenshot(path=str(SCREENSHOTS / f"journey-wechat-qr-{tag}.png"), full_page=True)
+        page.clock.run_for(3000)  # a poll before the payment: still pending, the QR code stays
+        expect(page.locator("#pay-qr svg")).to_have_count(1)
         gateway.pay(Order.objects.get(rider=rider).trade_no)  # the rider scans and pays on the phone
+        page.clock.run_for(3000)  # the next poll finds it paid
         page.wait_for_url("**/events/registrations/*/", timeout=15000)
         expect(page.locator("#checkin-qr svg")).to_have_count(1)
         expect(page.locator("#receipts a")).to_have_count(1)
