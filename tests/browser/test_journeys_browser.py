@@ -30,7 +30,7 @@ def test_a_failed_registration_shows_the_error_in_view_and_keeps_the_id(live_ser
          "choices": ["S", "M", "L"]}], waiver_text="本人自愿参加，风险自担。")
     rider = UserFactory()
     base = live_server.url
-    log_in(page, base, rider.username)
+    log_in(page, base, rider.username, by_form=True)  # the password form, typed (the other journeys post it)
     page.goto(f"{base}/events/{event.slug}/")
     page.fill("input[name=q_idno]", BAD_ID)  # the browser lets it through; the check digit is wrong
     page.select_option("select[name=q_size]", "M")
