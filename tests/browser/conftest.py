@@ -70,12 +70,12 @@ def demo(transactional_db, settings, tmp_path):
 
 
 def log_in(page, base: str, username: str, password: str = PASSWORD, *, by_form: bool = False) -> None:
-    """Log in and land on the profile page. The login itself is the real one (allauth's login view
-    checks the password and records how the person signed in, as for the form), posted by Django's
-    test client; its session cookie is handed to the browser, which opens /me/. Typing into the form
-    cost two page loads a login (~150 logins a run, issue 26): `by_form` types it, for the journeys
-    that test the form (test_journeys_browser.py); the form's refusals are audited in
-    test_everyone_browser.py."""
+    """Log in. The login itself is the real one (allauth's login view checks the password and records
+    how the person signed in, as for the form), posted by Django's test client; its session cookie
+    is handed to the browser, whose next page is signed in. Typing into the form and landing on /me/
+    cost three page loads a login (~150 logins a run, issue 26): `by_form` types it and waits for
+    /me/, for the journey that tests the form (test_journeys_browser.py); the form's refusals are
+    audited in test_everyone_browser.py."""
     if by_form:
         page.goto(f"{base}/accounts/login/")
         page.fill("input[name=login]", username)
@@ -91,7 +91,6 @@ def log_in(page, base: str, username: str, password: str = PASSWORD, *, by_form:
     assert answer.status_code == 302 and answer.url.endswith("/me/"), (username, answer.status_code)
     page.context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "url": base,
                                "value": client.cookies[settings.SESSION_COOKIE_NAME].value}])
-    page.goto(f"{base}/me/")
 
 
 def csp_watch(page) -> list[str]:
