@@ -8,6 +8,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.utils import timezone, translation
 
+from tests.demo_snapshot import replica_role
 from tests.factories import UserFactory
 from tests.helpers import make_gpx
 from tests.own_redis import redis_outage  # noqa: F401 (a fixture: a Redis of the test's own, to stop)
@@ -40,7 +41,7 @@ def _flush_by_delete() -> None:
             deleted["only"] = False
             return truncate(self, style, tables, reset_sequences=reset_sequences, allow_cascade=allow_cascade)
         deleted["only"] = True
-        return ["SET CONSTRAINTS ALL DEFERRED",
+        return ["SET CONSTRAINTS ALL DEFERRED", *replica_role(self.connection),
                 *(f"{style.SQL_KEYWORD('DELETE FROM')} {style.SQL_FIELD(self.quote_name(t))}" for t in tables
                   if t not in kept)]
 
