@@ -48,18 +48,15 @@ from events.services import event_create, event_publish
 n, capacity, fee = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3]
 organizer = User.objects.create(username="rush-organizer", is_staff=True)
 now = timezone.now()
-event = event_create(created_by=organizer, slug="rush", title="Rush", kind="race",
-    starts_at=now + datetime.timedelta(days=30), ends_at=now + datetime.timedelta(days=30, hours=6),
-    registration_opens_at=now - datetime.timedelta(minutes=1),
-    registration_closes_at=now + datetime.timedelta(days=1),
-    categories=[{"name": "100 km", "capacity": capacity, "fee_cny": fee}])
-event_publish(event=event)
-warm = event_create(created_by=organizer, slug="warm-up", title="Warm-up", kind="race",
-    starts_at=now + datetime.timedelta(days=30), ends_at=now + datetime.timedelta(days=30, hours=6),
-    registration_opens_at=now - datetime.timedelta(minutes=1),
-    registration_closes_at=now + datetime.timedelta(days=1),
-    categories=[{"name": "100 km", "capacity": WARM, "fee_cny": fee}])
-event_publish(event=warm)
+def race(slug, title, seats):
+    made = event_create(created_by=organizer, slug=slug, title=title, kind="race",
+        starts_at=now + datetime.timedelta(days=30), ends_at=now + datetime.timedelta(days=30, hours=6),
+        registration_opens_at=now - datetime.timedelta(minutes=1),
+        registration_closes_at=now + datetime.timedelta(days=1),
+        categories=[{"name": "100 km", "capacity": seats, "fee_cny": fee}])
+    event_publish(event=made)
+    return made
+event, warm = race("rush", "Rush", capacity), race("warm-up", "Warm-up", WARM)
 users = User.objects.bulk_create([User(username=f"rush{i}", email=f"rush{i}@example.invalid")
                                   for i in range(n + WARM)])
 tokens = [t.key for t in Token.objects.bulk_create([Token(user=u, key=Token.generate_key()) for u in users])]

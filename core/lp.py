@@ -21,6 +21,9 @@ Rows = Sequence[Sequence[float]] | np.ndarray | None
 
 
 class Polytope:
+    """x >= 0 meeting A_eq x = b_eq and A_ub x <= b_ub (rows as lists or arrays, either pair may be
+    None), asked for each variable's smallest and largest value in turn."""
+
     def __init__(self, n: int, a_eq: Rows = None, b_eq: Sequence[float] | None = None, a_ub: Rows = None,
                  b_ub: Sequence[float] | None = None) -> None:
         self.n = n
