@@ -6,6 +6,7 @@ the providers' notifications with it."""
 from __future__ import annotations
 
 import base64
+import functools
 import json
 import os
 import threading
@@ -23,7 +24,11 @@ from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 MCHID, WX_APPID, PUBLIC_KEY_ID, ALIPAY_APPID = "1900000109", "wx8888888888888888", "PUB_KEY_ID_0001", "2021000000000001"
 
 
-def _key() -> rsa.RSAPrivateKey:
+@functools.cache
+def _key(role: str) -> rsa.RSAPrivateKey:
+    """The RSA key of one role (our merchant key, WeChat Pay's, our Alipay app's, Alipay's), made
+    once a test process: four 2048-bit keys for every gateway were ~0.4 s of CPU a test, ~12 s a
+    run (issue 26). Each role keeps its own key, so a signature by the wrong party still fails."""
     return rsa.generate_private_key(public_exponent=65537, key_size=2048)
 
 
@@ -58,8 +63,8 @@ def alipay_string(params: dict, *, request: bool = False) -> str:
 
 class FakeGateway:
     def __init__(self, folder: Path) -> None:
-        self.merchant, self.platform = _key(), _key()  # WeChat Pay: our key, WeChat's key
-        self.alipay_app, self.alipay = _key(), _key()  # Alipay: our app's key, Alipay's key
+        self.merchant, self.platform = _key("merchant"), _key("platform")  # WeChat Pay: our key, WeChat's key
+        self.alipay_app, self.alipay = _key("alipay_app"), _key("alipay")  # Alipay: our app's key, Alipay's key
         self.apiv3_key = uuid.uuid4().hex  # 32 characters
         self.trades: dict[str, dict] = {}  # out_trade_no -> {"total", "state", "txn"}
         self.refunds: dict[str, dict] = {}  # out_refund_no -> {"status", "amount"}

@@ -100,7 +100,7 @@ def test_wechat_notifications_that_do_not_match_are_refused(client, gateway, hel
         options["age"] = 3600
     elif tamper == "key":
         from tests.payments.fakegateway import _key
-        options["key"] = _key()
+        options["key"] = _key("a stranger")  # not WeChat Pay's key
     body, headers = gateway.wechat_notification("TRANSACTION.SUCCESS", resource, **options)
     if tamper == "signature":
         body = body.replace(b'"summary"', b'"summarY"')
@@ -248,7 +248,8 @@ def test_alipay_notifications_that_do_not_match_are_refused(client, gateway, hel
         txn = alipay_trade(gateway, held.trade_no, 12000)
         from tests.payments.fakegateway import _key
         data = gateway.alipay_notification({"out_trade_no": held.trade_no, "trade_no": txn,
-                                            "trade_status": "TRADE_SUCCESS", "total_amount": "120.00"}, key=_key())
+                                            "trade_status": "TRADE_SUCCESS", "total_amount": "120.00"},
+                                           key=_key("a stranger"))  # not Alipay's key
     response = client.post("/payments/notify/alipay/", data)
     assert response.status_code == 400 and response.content == b"fail"
     assert _state(held) == ("pending", "awaiting_payment", 0)
