@@ -4,9 +4,9 @@ provider's notification on the same registration, and a switch against a notific
 end in one consistent outcome; the negative control takes the locks in the old order (the
 notification's order row first) and deadlocks."""
 
-import contextlib
 import datetime
 import threading
+import time
 from decimal import Decimal
 
 import pytest
@@ -74,11 +74,18 @@ def _interleaved(notification_locks, race):
     """A notification and a cancel each take their first lock, meet, then take their second."""
     seat = registration_create(event=race, category=race.categories.get(name="A"), rider=UserFactory())[0]
     order = Order.objects.get(registration=seat)
-    met = threading.Barrier(2)
+    arrived, both = [], threading.Condition()
 
     def meet():
-        with contextlib.suppress(threading.BrokenBarrierError):
-            met.wait(timeout=3)
+        """Wait for the other to take its first lock too, at most 3 s; stop waiting as soon as it is
+        waiting for a lock of ours instead (the right lock order: it cannot come; the fixed 3 s
+        wait was most of this test's time)."""
+        with both:
+            arrived.append(1)
+            both.notify_all()
+            deadline = time.monotonic() + 3
+            while len(arrived) < 2 and time.monotonic() < deadline and not _blocked_on_a_lock():
+                both.wait(timeout=0.05)
 
     def notification():
         try:
@@ -99,6 +106,14 @@ def _interleaved(notification_locks, race):
             connections.close_all()
 
     return _in_threads(lambda job: notification() if job == "notify" else cancel(), ["notify", "cancel"])[1]
+
+
+def _blocked_on_a_lock() -> bool:
+    """Whether a session of this test's database waits for a lock (a row another transaction holds)."""
+    with connections["default"].cursor() as cursor:
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock'")
+        return cursor.fetchone()[0] > 0
 
 
 def test_the_lock_order_never_deadlocks_a_notification_and_a_cancel(race):
