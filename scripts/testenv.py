@@ -192,9 +192,8 @@ def timed_files() -> list[str]:
     whole suite to deselect all but 34 of 1,381 tests took ~3.5 s of the lane). A file that marks a
     test timed says so in its text (`mark.timed`, as pyproject.toml's marker describes); with none
     found the lane collects everything, as before."""
-    found = sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests").rglob("test_*.py")
-                   if "mark.timed" in path.read_text(encoding="utf-8"))
-    return found
+    return sorted(str(path.relative_to(ROOT)) for path in (ROOT / "tests").rglob("test_*.py")
+                  if "mark.timed" in path.read_text(encoding="utf-8"))
 
 
 def test_databases(database_url: str, env: dict[str, str]) -> bool:

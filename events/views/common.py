@@ -9,6 +9,7 @@ from django.utils.text import slugify
 from django.utils.translation import gettext as _
 
 from core.i18n import localized
+from core.parse import whole_number
 from events.models import Event
 from events.selectors.extras import fee_in_force
 from routes.labels import climb_names
@@ -59,3 +60,8 @@ def question_spec(data: dict, position: int) -> dict:
 
 def question_specs(formset) -> list[dict]:
     return [question_spec(data, position) for position, data in enumerate(d for d in formset.cleaned_data if d)]
+
+
+def posted_id(request, name: str) -> int:
+    """The id of a row the form posted under `name`; 0 (no row has it) when it is not a whole number."""
+    return whole_number(request.POST.get(name, "")) or 0

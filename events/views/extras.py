@@ -46,6 +46,7 @@ from events.selectors.extras import (
 from events.services import documents as document_services
 from events.services import extras as extras_services
 from events.services.errors import ExtrasCode
+from events.views.common import posted_id
 
 INSURANCE_FILE_MAX = 2 * 1024 * 1024
 
@@ -90,7 +91,7 @@ def _tier_add(request: HttpRequest, event: Event) -> dict | None:
 
 
 def _tier_delete(request: HttpRequest, event: Event) -> None:
-    extras_services.tier_delete(event=event, tier_id=whole_number(request.POST.get("tier", "")) or 0)
+    extras_services.tier_delete(event=event, tier_id=posted_id(request, "tier"))
     messages.success(request, _("The price is removed."))
 
 
@@ -106,7 +107,7 @@ def _coupon_add(request: HttpRequest, event: Event) -> dict | None:
 
 
 def _coupon_end(request: HttpRequest, event: Event) -> None:
-    gone = extras_services.coupon_delete(event=event, coupon_id=whole_number(request.POST.get("coupon", "")) or 0)
+    gone = extras_services.coupon_delete(event=event, coupon_id=posted_id(request, "coupon"))
     messages.success(request, _("The coupon is deleted.") if gone else _("The coupon was used: it is ended, "
                                                                           "its entries keep their discount."))
 
@@ -185,7 +186,7 @@ def _item_refund(request: HttpRequest, event: Event) -> None:
                                        or 0)
     with shown_on(request) as outcome:
         amount = extras_services.item_refund(registration=registration,
-                                             item_id=whole_number(request.POST.get("item", "")) or 0, by=request.user)
+                                             item_id=posted_id(request, "item"), by=request.user)
     if outcome.ok:
         messages.success(request, _("The add-on is taken back; ¥%(amount)s goes back to the rider.")
                          % {"amount": money.yuan(amount)})

@@ -18,7 +18,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from core.i18n import localized
-from core.parse import whole_number
 from core.times import zone_of
 from core.views import shown_on
 from events import services
@@ -26,6 +25,7 @@ from events.mail import qr_svg
 from events.models import Registration
 from events.selectors import event_for_organizer, event_get
 from events.selectors.raceday import can_check_in, event_for_checkin, helpers_of
+from events.views.common import posted_id
 
 
 @login_required
@@ -37,7 +37,7 @@ def helpers_page(request: HttpRequest, slug: str) -> HttpResponse:
             services.helpers_link_renew(event=event)
             messages.success(request, _("A new link: the old one no longer works."))
         elif action == "remove":
-            services.helper_remove(event=event, helper_id=whole_number(request.POST.get("helper", "")) or 0)
+            services.helper_remove(event=event, helper_id=posted_id(request, "helper"))
             messages.success(request, _("The helper was removed."))
         return redirect("events:helpers", slug=event.slug)
     link = request.build_absolute_uri(reverse("events:helper-join",

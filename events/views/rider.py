@@ -36,6 +36,7 @@ from events.selectors import (
 )
 from events.selectors.extras import addons_offered, entry_lines, items_of
 from events.signals import event_notes, registration_links, registration_sections
+from events.views.common import posted_id
 
 Status = Registration.Status
 
@@ -121,8 +122,8 @@ def addon_add(request: HttpRequest, registration: Registration) -> HttpResponse:
     """An add-on added before paying (stock permitting); the order to pay is made again."""
     with shown_on(request) as outcome:
         item = services.item_add(registration=registration,
-                                 addon_id=whole_number(request.POST.get("addon", "")) or 0,
-                                 variant_id=whole_number(request.POST.get("variant", "")) or 0, by=request.user)
+                                 addon_id=posted_id(request, "addon"),
+                                 variant_id=posted_id(request, "variant"), by=request.user)
     if outcome.ok:
         messages.success(request, _("%(addon)s added (size %(size)s).") % {"addon": localized(item.addon, "name"),
                                                                           "size": item.variant.label})
@@ -131,7 +132,7 @@ def addon_add(request: HttpRequest, registration: Registration) -> HttpResponse:
 
 def addon_remove(request: HttpRequest, registration: Registration) -> HttpResponse:
     with shown_on(request) as outcome:
-        services.item_remove(registration=registration, addon_id=whole_number(request.POST.get("addon", "")) or 0,
+        services.item_remove(registration=registration, addon_id=posted_id(request, "addon"),
                              by=request.user)
     if outcome.ok:
         messages.success(request, _("The add-on is removed."))
@@ -142,8 +143,8 @@ def size(request: HttpRequest, registration: Registration) -> HttpResponse:
     """Another size of an add-on, until its deadline (same price; stock permitting)."""
     with shown_on(request) as outcome:
         item = services.item_change(registration=registration,
-                                    addon_id=whole_number(request.POST.get("addon", "")) or 0,
-                                    variant_id=whole_number(request.POST.get("variant", "")) or 0, by=request.user)
+                                    addon_id=posted_id(request, "addon"),
+                                    variant_id=posted_id(request, "variant"), by=request.user)
     if outcome.ok:
         messages.success(request, _("%(addon)s: size %(size)s.") % {"addon": localized(item.addon, "name"),
                                                                      "size": item.variant.label})

@@ -9,12 +9,12 @@ from django.shortcuts import redirect
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.parse import whole_number
 from core.views import form_errors_flashed, shown_on
 from events import services
 from events.forms import WaveForm, WaveMoveForm, WaveSeedForm
 from events.models import Category
 from events.selectors.raceday import confirmed_by_bib, wave_of
+from events.views.common import posted_id
 
 
 def _back(category: Category) -> HttpResponse:
@@ -34,7 +34,7 @@ def wave_add(request: HttpRequest, category: Category) -> HttpResponse:
 
 
 def wave_remove(request: HttpRequest, category: Category) -> HttpResponse:
-    wave = wave_of(category=category, wave_id=whole_number(request.POST.get("wave", "")) or 0)
+    wave = wave_of(category=category, wave_id=posted_id(request, "wave"))
     if wave is not None:
         services.wave_remove(wave=wave)
         messages.success(request, _("Wave %(name)s removed: its riders have no wave until seeded or moved.")
