@@ -36,7 +36,7 @@ from events.services import (
 )
 from industry.demo import brands_create, industry_demo_load
 from industry.models import SalesRecord
-from industry.stats import stats_compute_all
+from industry.stats import stats_compute_all, stats_deferred
 from routes.models import Collection, Route
 from routes.services import route_import
 
@@ -296,7 +296,8 @@ def demo_load() -> DemoReport:
     if SalesRecord.objects.exists():
         report.existing.append("industry data")
     else:
-        industry_demo_load(organizer=users["demo-organizer"], brands=brands)
+        with stats_deferred():  # the past events' statistics, all at once below
+            industry_demo_load(organizer=users["demo-organizer"], brands=brands)
         stats_compute_all()
         report.created.append("industry data (synthetic brands, sales, past events and riders)")
     return report

@@ -16,7 +16,7 @@ from events.models import Event, Question
 from events.questions import Choice
 from events.signals import event_completed, organizer_links, question_choices, registrations_changed
 from industry.models import Brand
-from industry.stats import stats_requested
+from industry.stats import stats_are_deferred, stats_requested
 
 EVENT_STATS_TASK = "industry.compute_event_stats"  # industry/tasks.py
 
@@ -37,7 +37,8 @@ def _queue_stats(event: Event) -> None:
     """The signals are sent after commit: note the request, then queue best-effort (Redis may be
     down); the sweep queues what was asked for and not done."""
     stats_requested(event_id=event.pk)
-    task_queue_best_effort(EVENT_STATS_TASK, event.pk)
+    if not stats_are_deferred():  # (a loader computes them all at the end: industry.stats.stats_deferred)
+        task_queue_best_effort(EVENT_STATS_TASK, event.pk)
 
 
 @receiver(question_choices, dispatch_uid="industry.brand_choices")

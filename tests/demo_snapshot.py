@@ -41,14 +41,16 @@ def _load(with_stats: bool) -> None:
     the first test to ask runs in a transaction (its commit never comes) or not: the copy is the
     same whichever test of the process took it."""
     from django.test import TestCase
+    from django.utils import timezone
 
     from cycling.demo import demo_load
+    from industry.stats import SWEEP_AFTER, stats_compute_all, stats_deferred, stats_overdue
 
-    with TestCase.captureOnCommitCallbacks(execute=True):
+    # (inside a test's transaction the after-commit work runs when this block ends, after the
+    # demo's own stats_compute_all: statistics asked for then are computed here, all at once)
+    with stats_deferred(), TestCase.captureOnCommitCallbacks(execute=True):
         demo_load()
-    if with_stats:
-        from industry.stats import stats_compute_all
-
+    if with_stats or stats_overdue(now=timezone.now() + SWEEP_AFTER):
         stats_compute_all()
 
 

@@ -153,6 +153,24 @@ def test_completing_an_event_queues_its_statistics(raced, django_capture_on_comm
     assert MonthlyStat.objects.exists()
 
 
+def test_deferred_statistics_are_noted_then_computed_all_at_once(raced, django_capture_on_commit_callbacks):
+    """A loader completing many events (the demo) defers their statistics: the request is noted, no
+    task computes it, and stats_compute_all() afterwards computes it and answers the request."""
+    from events.services import event_complete
+
+    event = raced[0]
+    later = timezone.now() + stats.SWEEP_AFTER + datetime.timedelta(seconds=1)
+    with stats.stats_deferred(), django_capture_on_commit_callbacks(execute=True):
+        event_complete(event=event)
+    assert not stats.stats_are_deferred()  # (only inside the block)
+    assert not EventStat.objects.exists()
+    assert StatRun.objects.filter(job=f"event:{event.pk}", finished_at__isnull=True).exists()
+    assert stats.stats_overdue(now=later)  # noted and unanswered: the sweep would find it
+    stats.stats_compute_all()
+    assert EventStat.objects.filter(event=event, dimension="total").get().registered == 6
+    assert not stats.stats_overdue(now=later)
+
+
 def test_nightly_job_is_scheduled():
     from django.conf import settings
 
