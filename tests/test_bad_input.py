@@ -13,7 +13,7 @@ from core import slugs
 from events.models import Registration
 from events.services import registration_create, results_import
 from industry.models import Brand, SalesRecord
-from industry.sales import sales_import
+from industry.sales import BATCH, sales_import
 from routes.models import Route, RouteVersion
 from routes.services import route_import
 from tests.factories import UserFactory
@@ -114,9 +114,10 @@ def test_a_long_sales_file_is_read_in_bounded_memory(db):
     row, not the file (the old import held every row and record: ~1 KB a row). bench/sales_import.py
     measures a million rows."""
     Brand.objects.bulk_create([Brand(slug=f"b{i}", name=f"B{i}") for i in range(100)])
-    small, large = _sales_file(4000), _sales_file(20_000)
+    small, large = _sales_file(BATCH), _sales_file(5 * BATCH)  # (whole batches: each peaks on a full one)
     growth = _peak(large) - _peak(small)
-    assert growth < 16_000 * 250, f"{growth / 2**20:.1f} MiB more for 16,000 more rows"
+    print(f"{growth / 2**20:.2f} MiB more for {4 * BATCH} more rows")
+    assert growth < 4 * BATCH * 250, f"{growth / 2**20:.1f} MiB more for {4 * BATCH} more rows"
 
 
 def test_a_bad_line_late_in_a_long_file_applies_nothing(db):
