@@ -16,7 +16,6 @@ import math
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from routes import geo
 
@@ -29,6 +28,14 @@ SETTLE_M = 60.0
 MIN_APART_M = 50.0
 POI_MAX_OFF_M = 200.0
 MAX_TURNS = 2_000  # a 1,200 km brevet has ~600; beyond this only the sharpest are kept (bounds the sheet)
+
+
+def kd_tree():
+    """scipy's k-d tree, imported when first used: scipy.spatial costs ~0.15-0.3 s at import, paid by
+    every process that loads the apps (gunicorn workers, Celery, manage.py, test subprocesses)."""
+    from scipy.spatial import cKDTree  # noqa: PLC0415
+
+    return cKDTree
 
 
 @dataclass
@@ -161,7 +168,7 @@ def along_many(parts: list[Resampled], lats: np.ndarray, lons: np.ndarray) -> li
     lat = np.concatenate([r.lat for r in parts])
     lon = np.concatenate([r.lon for r in parts])
     distance = np.concatenate([r.distance for r in parts])
-    _, found = cKDTree(_unit(lat, lon)).query(_unit(np.asarray(lats, float), np.asarray(lons, float)),
+    _, found = kd_tree()(_unit(lat, lon)).query(_unit(np.asarray(lats, float), np.asarray(lons, float)),
                                                k=_CANDIDATES, distance_upper_bound=_SEARCH_CHORD)
     out: list[tuple[float, float] | None] = []
     for i, row in enumerate(found):

@@ -17,7 +17,6 @@ import math
 from dataclasses import dataclass, field
 
 import numpy as np
-from scipy.ndimage import median_filter
 
 GRID_M = 10.0
 
@@ -166,6 +165,11 @@ class Quality:
 
 
 def _rolling_median(values: np.ndarray, width: int) -> np.ndarray:
+    # (imported here: scipy.ndimage costs ~0.2 s at import, paid by every process that loads the
+    # apps - gunicorn workers, Celery, manage.py, each test subprocess - most of which never repair
+    # an elevation profile)
+    from scipy.ndimage import median_filter  # noqa: PLC0415
+
     return median_filter(values, size=width, mode="nearest")
 
 

@@ -19,13 +19,13 @@ from bisect import bisect_right
 from dataclasses import dataclass
 
 import numpy as np
-from scipy.spatial import cKDTree
 
 from routes import cues, geo
 
 SAMPLE_M = 25.0
 RADIUS_M = 50.0
 COMPLETE_SHARE = 0.95
+
 
 
 @dataclass
@@ -50,7 +50,7 @@ class RideIndex:
         self.ref = math.radians(float(np.mean(lat)))
         x, y = self._xy(lat, lon)
         self.kept = _thinned(x, y, self.THIN_M)
-        self.tree = cKDTree(np.column_stack((x[self.kept], y[self.kept])))
+        self.tree = cues.kd_tree()(np.column_stack((x[self.kept], y[self.kept])))
 
     def _xy(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         return np.radians(lon) * geo.WGS84_A * math.cos(self.ref), np.radians(lat) * geo.WGS84_A
@@ -58,7 +58,8 @@ class RideIndex:
     def pairs(self, lat: np.ndarray, lon: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """(sample, ride point) index pairs within RADIUS_M, sorted by sample then ride point."""
         x, y = self._xy(lat, lon)
-        found = cKDTree(np.column_stack((x, y))).sparse_distance_matrix(self.tree, RADIUS_M, output_type="ndarray")
+        tree = cues.kd_tree()(np.column_stack((x, y)))
+        found = tree.sparse_distance_matrix(self.tree, RADIUS_M, output_type="ndarray")
         samples, points = found["i"].astype(np.int64), found["j"].astype(np.int64)
         order = np.lexsort((points, samples))
         return samples[order], points[order]  # points index the kept points (self.kept maps them back)

