@@ -49,14 +49,21 @@ def source_messages() -> dict[tuple[str | None, str], str]:
                 for entry in polib.pofile(str(scratch)) if not entry.obsolete and entry.msgid}
 
 
+def missing(po_path: Path) -> list[str]:
+    """The catalogue or its compiled .mo missing (found before reading the source)."""
+    if not po_path.exists() or not po_path.with_suffix(".mo").exists():
+        return [f"{po_path} or its compiled .mo is missing; run `make messages`"]
+    return []
+
+
 def problems(po_path: Path, source: dict[tuple[str | None, str], str]) -> list[str]:
     """What is wrong with the catalogue at po_path (and its .mo) for these source messages."""
     import polib
 
-    found: list[str] = []
+    found: list[str] = missing(po_path)
+    if found:
+        return found
     po_file, mo_file = po_path, po_path.with_suffix(".mo")
-    if not po_file.exists() or not mo_file.exists():
-        return [f"{po_file} or its compiled .mo is missing; run `make messages`"]
     entries = [e for e in polib.pofile(str(po_file)) if not e.obsolete]
     committed = {(e.msgctxt, e.msgid): e for e in entries}
     for (context, msgid), where in source.items():
@@ -81,8 +88,9 @@ def problems(po_path: Path, source: dict[tuple[str | None, str], str]) -> list[s
 
 
 def main(po_path: Path = PO) -> int:
-    source = source_messages()
-    found = problems(po_path, source)
+    found = missing(po_path)  # (nothing to compare the source with: not extracted, ~2.5 s)
+    source = {} if found else source_messages()
+    found = found or problems(po_path, source)
     for problem in found:
         print(f"catalogue: {problem}")
     print(f"catalogue: {len(source)} zh-hans messages checked, {len(found)} problem(s)")
