@@ -17,8 +17,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from core.lp import Polytope
-
 THRESHOLD = 5
 WIDTH = 5
 
@@ -50,6 +48,10 @@ class _Programme:
             return a or None, b or None
 
         (a_eq, b_eq), (a_ub, b_ub) = rows(equations), rows(inequalities)
+        # (imported here: scipy's HiGHS costs ~0.5 s at import, paid otherwise by every process that
+        # loads the URLs)
+        from core.lp import Polytope  # noqa: PLC0415
+
         self.polytope = Polytope(len(self.unknown), a_eq, b_eq, a_ub, b_ub)
 
     def lowest(self, k: int) -> float:
