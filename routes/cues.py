@@ -169,7 +169,7 @@ def along_many(parts: list[Resampled], lats: np.ndarray, lons: np.ndarray) -> li
     lon = np.concatenate([r.lon for r in parts])
     distance = np.concatenate([r.distance for r in parts])
     _, found = kd_tree()(_unit(lat, lon)).query(_unit(np.asarray(lats, float), np.asarray(lons, float)),
-                                               k=_CANDIDATES, distance_upper_bound=_SEARCH_CHORD)
+                                                k=_CANDIDATES, distance_upper_bound=_SEARCH_CHORD)
     out: list[tuple[float, float] | None] = []
     for i, row in enumerate(found):
         near = row[row < len(lat)]

@@ -27,7 +27,6 @@ RADIUS_M = 50.0
 COMPLETE_SHARE = 0.95
 
 
-
 @dataclass
 class Match:
     coverage: float  # 0..1 of the route's samples, in order
