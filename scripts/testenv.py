@@ -73,8 +73,11 @@ def postgres() -> Iterator[str | None]:
              "--no-locale"],
             check=True, stdout=subprocess.DEVNULL,
         )
+        # deadlock_timeout: how long a lock wait lasts before PostgreSQL looks for a deadlock (1 s by
+        # default); the lock-order test's negative control deadlocks on purpose and waited it out
         options = (f"-p {port} -k {sockets} -c listen_addresses=127.0.0.1 -c fsync=off "
-                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300")
+                   "-c synchronous_commit=off -c full_page_writes=off -c max_connections=300 "
+                   "-c deadlock_timeout=100ms")
         subprocess.run([*pg_ctl, "-o", options, "-l", str(log), "-w", "-t", "60", "start"], check=True,
                        stdout=subprocess.DEVNULL)
         subprocess.run([*prefix, str(bindir / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres",
