@@ -138,6 +138,20 @@ def test_concurrent_cancel_and_register_never_exceed_capacity(make_event):
 
 
 
+def _until_a_session_waits_for_a_lock(seconds: float) -> None:
+    """Until another session of the test database waits for a lock (at most `seconds`; was a fixed
+    sleep). pg_stat_activity is read afresh each time (it is kept for the transaction otherwise)."""
+    deadline = time.monotonic() + seconds
+    with connection.cursor() as cursor:
+        while time.monotonic() < deadline:
+            cursor.execute("SELECT pg_stat_clear_snapshot()")
+            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                           "AND wait_event_type = 'Lock'")
+            if cursor.fetchone()[0]:
+                return
+            time.sleep(0.01)
+
+
 @pytest.mark.parametrize("single_statement", [True, False], ids=["one-statement", "update-then-insert"])
 def test_a_sign_up_while_a_cancellation_commits_does_not_lose_the_freed_seat(make_event, monkeypatch,
                                                                             single_statement):
@@ -161,7 +175,7 @@ def test_a_sign_up_while_a_cancellation_commits_does_not_lose_the_freed_seat(mak
                 services.registration_cancel(registration=seated[0])
                 cancelled.set()
                 signing_up.wait(timeout=10)
-                time.sleep(0.5)  # the sign-up reaches its claim while this transaction is open
+                _until_a_session_waits_for_a_lock(0.5)  # the sign-up reaches its claim while this is open
         finally:
             connections.close_all()
 
