@@ -181,7 +181,10 @@ def main() -> None:
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cycling.settings.production",
                "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": database_url,
                "SECURE_SSL_REDIRECT": "false", "CONN_MAX_AGE": "600", "LOG_LEVEL": "ERROR",
-               "PYTHONPATH": str(ROOT), "GUNICORN_ACCESSLOG": ""}  # (gunicorn.conf.py logs each request otherwise)
+               "PYTHONPATH": str(ROOT), "GUNICORN_ACCESSLOG": "",  # (gunicorn.conf.py logs each request otherwise)
+               # no worker replaced mid-run (gunicorn.conf.py: after ~2,000 requests): ~2,080 requests a
+               # worker here put the restarts, and a replaced worker's CPU leaving /proc, in the trivial phase
+               "GUNICORN_MAX_REQUESTS": "0"}
         if redis_url:
             env["REDIS_URL"] = redis_url  # e-mails are queued for a worker, as in production
         env["STATIC_ROOT"] = tempfile.mkdtemp(prefix="cycling-static-")
