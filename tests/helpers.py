@@ -116,3 +116,16 @@ def needs(present: object, what: str, where: str = "make test starts or .ci/run 
     if os.environ.get("CI", "").lower() == "true":
         pytest.fail(f"CI=true but {what} is missing ({where})")
     pytest.skip(f"{what} not available ({where})")
+
+
+def waiting_for_a_lock() -> bool:
+    """Whether a session of the test database waits for a lock (a row another transaction holds).
+    pg_stat_activity is read afresh: inside a transaction it is otherwise the snapshot of its first
+    reading, and a caller polling from inside one would never see the wait begin."""
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT pg_stat_clear_snapshot()")
+        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
+                       "AND wait_event_type = 'Lock'")
+        return cursor.fetchone()[0] > 0

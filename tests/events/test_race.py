@@ -13,6 +13,7 @@ from django.db import connection, connections, transaction
 from events import services, testutils
 from events.models import Registration
 from tests.factories import UserFactory
+from tests.helpers import waiting_for_a_lock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -139,17 +140,10 @@ def test_concurrent_cancel_and_register_never_exceed_capacity(make_event):
 
 
 def _until_a_session_waits_for_a_lock(seconds: float) -> None:
-    """Until another session of the test database waits for a lock (at most `seconds`; was a fixed
-    sleep). pg_stat_activity is read afresh each time (it is kept for the transaction otherwise)."""
+    """Until another session of the test database waits for a lock, at most `seconds` (was a fixed sleep)."""
     deadline = time.monotonic() + seconds
-    with connection.cursor() as cursor:
-        while time.monotonic() < deadline:
-            cursor.execute("SELECT pg_stat_clear_snapshot()")
-            cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                           "AND wait_event_type = 'Lock'")
-            if cursor.fetchone()[0]:
-                return
-            time.sleep(0.01)
+    while time.monotonic() < deadline and not waiting_for_a_lock():
+        time.sleep(0.01)
 
 
 @pytest.mark.parametrize("single_statement", [True, False], ids=["one-statement", "update-then-insert"])

@@ -20,6 +20,7 @@ from payments.services import dev_notification, kept_fen
 from payments.services.orders import _lock_order
 from tests.events.test_race import _in_threads
 from tests.factories import UserFactory
+from tests.helpers import waiting_for_a_lock
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -84,7 +85,7 @@ def _interleaved(notification_locks, race):
             arrived.append(1)
             both.notify_all()
             deadline = time.monotonic() + 3
-            while len(arrived) < 2 and time.monotonic() < deadline and not _blocked_on_a_lock():
+            while len(arrived) < 2 and time.monotonic() < deadline and not waiting_for_a_lock():
                 both.wait(timeout=0.05)
 
     def notification():
@@ -106,14 +107,6 @@ def _interleaved(notification_locks, race):
             connections.close_all()
 
     return _in_threads(lambda job: notification() if job == "notify" else cancel(), ["notify", "cancel"])[1]
-
-
-def _blocked_on_a_lock() -> bool:
-    """Whether a session of this test's database waits for a lock (a row another transaction holds)."""
-    with connections["default"].cursor() as cursor:
-        cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
-                       "AND wait_event_type = 'Lock'")
-        return cursor.fetchone()[0] > 0
 
 
 def test_the_lock_order_never_deadlocks_a_notification_and_a_cancel(race):
