@@ -129,3 +129,20 @@ def waiting_for_a_lock() -> bool:
         cursor.execute("SELECT count(*) FROM pg_stat_activity WHERE datname = current_database() "
                        "AND wait_event_type = 'Lock'")
         return cursor.fetchone()[0] > 0
+
+
+def sms_after_the_response(match, *, within: float = 5.0) -> list:
+    """The text messages matching `match` once they have gone: inline (no Redis), a request's
+    messages leave after its response (core.outbox drains on request_finished), so a browser can
+    show the page before the live server's thread has sent them. Polls `core.sms.sent` for at most
+    `within` seconds and returns what matched (empty if nothing came: the caller's assert fails)."""
+    import time
+
+    from core import sms
+
+    deadline = time.monotonic() + within
+    while True:
+        found = [m for m in list(sms.sent) if match(m)]
+        if found or time.monotonic() >= deadline:
+            return found
+        time.sleep(0.02)
