@@ -7,7 +7,6 @@ EXCEPTION_HANDLER) shapes both, and gives every other API error a `code` too.
 
 from __future__ import annotations
 
-import io
 from typing import Any
 
 from django.conf import settings
@@ -21,6 +20,7 @@ from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.utils import json as drf_json
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ServiceError, error_code
@@ -145,10 +145,13 @@ class JSONParser(parsers.JSONParser):
         body = stream.read(limit + 1) if stream is not None else b""
         if len(body) > limit:
             raise BodyTooLarge
-        try:
-            return super().parse(io.BytesIO(body), media_type, parser_context)
+        try:  # DRF's parse, without its stream reader (read whole above)
+            text = body.decode(parsers.get_encoding(parser_context or {}))
+            return drf_json.loads(text, parse_constant=drf_json.strict_constant if self.strict else None)
         except RecursionError as exc:
             raise exceptions.ParseError(_("The JSON is nested too deeply.")) from exc
+        except ValueError as exc:  # (UnicodeDecodeError too) as DRF words it
+            raise exceptions.ParseError(f"JSON parse error - {exc}") from exc
 
 
 def paginated(serializer: type[serializers.Serializer]) -> serializers.Serializer:

@@ -14,12 +14,35 @@ Every call is made with the locks of docs/registration.md "Lock order" already t
 from __future__ import annotations
 
 import datetime
+from collections.abc import Callable
+from dataclasses import dataclass
 from typing import Any, Protocol
 
 
+@dataclass(frozen=True)
+class HeldInStatement:
+    """Payments' part of the statement that writes a new seat (PostgreSQL, the one-statement
+    sign-up of a paid category): WITH parts that write the seat's order when the seat is held for
+    payment, their named parameters, the expression the statement's last SELECT returns (the new
+    order's key, or NULL when no seat was held), and what turns that key into what is to pay (as
+    `pending` gives it; None for NULL)."""
+
+    ctes: str
+    params: dict[str, Any]
+    order_key: str
+    owed: Callable[[int | None], dict | None]
+
+
 class SeatMoney(Protocol):
-    def seat_held(self, *, registration: Any, amount_fen: int, deadline: datetime.datetime) -> None:
-        """A seat is held until its rider pays `amount_fen`: write its order."""
+    def seat_held(self, *, registration: Any, amount_fen: int, deadline: datetime.datetime) -> dict | None:
+        """A seat is held until its rider pays `amount_fen`: write its order; returns what is to pay
+        (as `pending` would read it back)."""
+
+    def seat_held_in_statement(self, *, registration: Any, amount_fen: int, deadline: datetime.datetime,
+                               seat: str) -> HeldInStatement | None:
+        """`seat_held` as part of the statement that writes a new seat without add-ons, where the
+        WITH part named `seat` returns it (id, status): the order is written only if that status is
+        held for payment. None where payments cannot (then events calls `seat_held` after)."""
 
     def seat_released(self, *, registration: Any, by_rider: bool) -> None:
         """A seat (paid or not) is gone: close unpaid orders (and their trades); refund by the policy
@@ -59,7 +82,11 @@ class SeatMoney(Protocol):
 
 
 class _Free:
-    def seat_held(self, *, registration: Any, amount_fen: int, deadline: datetime.datetime) -> None:
+    def seat_held(self, *, registration: Any, amount_fen: int, deadline: datetime.datetime) -> dict | None:
+        return None
+
+    def seat_held_in_statement(self, *, registration: Any, amount_fen: int, deadline: datetime.datetime,
+                               seat: str) -> HeldInStatement | None:
         return None
 
     def seat_released(self, *, registration: Any, by_rider: bool) -> None:

@@ -3,9 +3,12 @@
 import hashlib
 import re
 
+from django.conf import settings
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
+from rest_framework.settings import ISO_8601, api_settings
 
 from core import money
 from core.i18n import localized
@@ -273,11 +276,28 @@ def masked_answers(registration: Registration) -> dict:
 
 
 _WHEN = serializers.DateTimeField()
+_ASK = object()
 
 
-def _when(value):
-    """An instant as a DateTimeField writes it (None stays None), without a serializer around it."""
-    return None if value is None else _WHEN.to_representation(value)
+def _when(value, zone=_ASK):
+    """An instant as a DateTimeField writes it (None stays None), without a serializer around it:
+    in the current time zone, ISO 8601 with "Z" for UTC (DRF's default format; any other goes
+    through the field). `zone` may be read once for a whole answer (_answer_zone: asgiref's
+    locals are slow to ask)."""
+    if value is None:
+        return None
+    if zone is _ASK:
+        zone = _answer_zone()
+    if zone is None:
+        return _WHEN.to_representation(value)
+    text = value.astimezone(zone).isoformat()
+    return text[:-6] + "Z" if text.endswith("+00:00") else text
+
+
+def _answer_zone():
+    """The zone _when writes in, or None for DRF's own path (another format, naive times)."""
+    iso = str(api_settings.DATETIME_FORMAT).lower() == ISO_8601
+    return timezone.get_current_timezone() if iso and settings.USE_TZ else None
 
 
 def registration_output(registration: Registration) -> dict:
@@ -286,15 +306,15 @@ def registration_output(registration: Registration) -> dict:
     fields for every instance (a third of the sign-up view's own CPU, issue 27's profile).
     tests/events/test_registration_output.py holds it equal to RegistrationOutput's on every kind of
     seat; RegistrationOutput stays the documented schema."""
-    status = registration.status
+    status, zone = registration.status, _answer_zone()
     return {
         "id": registration.pk, "event": registration.event.slug, "status": status,
         "bib": registration.bib if status == Registration.Status.CONFIRMED else None,
         "category": registration.category_id, "answers": masked_answers(registration),
-        "order": payments_port.seat_money.pending(registration=registration)
+        "order": (registration.held_order or payments_port.seat_money.pending(registration=registration))
         if status == Registration.Status.AWAITING else None,
-        "created_at": _when(registration.created_at), "confirmed_at": _when(registration.confirmed_at),
-        "checked_in_at": _when(registration.checked_in_at), "result": str(registration.result),
+        "created_at": _when(registration.created_at, zone), "confirmed_at": _when(registration.confirmed_at, zone),
+        "checked_in_at": _when(registration.checked_in_at, zone), "result": str(registration.result),
         "finish_seconds": registration.finish_seconds,
     }
 

@@ -39,6 +39,8 @@ def module_map() -> str:
             relative = path.relative_to(ROOT)
             if "migrations" in relative.parts or (path.name == "__init__.py" and path.stat().st_size == 0):
                 continue
+            if "templates" in relative.parts:  # makemessages writes a template's "x.html.py" there for a moment
+                continue
             lines.append(f"- `{relative.as_posix()}`: {summary(path)}".rstrip(": "))
     lines.append(END)
     return "\n".join(lines)

@@ -96,6 +96,9 @@ if "postgresql" in DATABASES["default"]["ENGINE"]:  # an unreachable host fails 
     DATABASES["default"].setdefault("OPTIONS", {}).setdefault("connect_timeout",
                                                               env.int("DB_CONNECT_TIMEOUT", default=5))
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("CONN_MAX_AGE", default=0))
+# The hottest hand-written statements (the one-statement sign-up) are prepared on PostgreSQL
+# (core.prepared); false behind a pooler that cannot keep them (PgBouncer in transaction mode < 1.21)
+DATABASE_PREPARED = env.bool("DATABASE_PREPARED", default=True)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env("REDIS_URL", default="")

@@ -27,6 +27,9 @@ class Registration(models.Model):
 
     ACTIVE = (Status.CONFIRMED, Status.HELD, Status.AWAITING, Status.WAITLISTED, Status.ENTERED)
     SEATED = (Status.CONFIRMED, Status.HELD, Status.AWAITING)  # what takes a seat (Category.confirmed_count)
+    # not a column: what is to pay for a seat this instance's sign-up held just now (the port's
+    # answer), so the sign-up's response need not read the order back; None otherwise (read it)
+    held_order: dict | None = None
     # Every allowed move (core.transitions; events.services.status.registration_move): "" is a new row
     TRANSITIONS = {
         "": {Status.CONFIRMED, Status.AWAITING, Status.WAITLISTED, Status.ENTERED, Status.HELD},

@@ -79,8 +79,10 @@ class Line:
     subject_id: int | None = None
 
 
-def entry_lines(registration: Registration) -> list[Line]:
-    """What the entry costs, line by line: the fee, the coupon's discount, each add-on, the insurance."""
+def entry_lines(registration: Registration, *, items: list[EntryItem] | None = None) -> list[Line]:
+    """What the entry costs, line by line: the fee, the coupon's discount, each add-on, the insurance.
+    `items`: the add-ons bought, when the caller knows them (a seat about to be written has no rows
+    to read them from); else the registration's, read."""
     event, category = registration.event, registration.category
     fee = seat_fee_fen(registration)
     lines = [Line("entry", f"{event.title} · {category.name}"[:120],
@@ -89,7 +91,8 @@ def entry_lines(registration: Registration) -> list[Line]:
     if discount and registration.coupon_id:
         code = registration.coupon.code if registration.coupon else ""
         lines.append(Line("discount", f"优惠券 {code}", f"Coupon {code}", -discount, registration.coupon_id))
-    items = [i for i in registration.items.all() if i.refunded_at is None]  # prefetched by a sign-up
+    if items is None:
+        items = [i for i in registration.items.all() if i.refunded_at is None]  # prefetched by a sign-up
     for item in sorted(items, key=lambda i: (i.addon.position, i.pk)):
         lines.append(Line("addon", *item_description(item), item.price_fen, item.pk))
     if insurance_fen(event, registration.insurance):

@@ -62,9 +62,8 @@ def _window_check(event: Event) -> None:
 def rider_check(*, category: Category, rider: User) -> None:
     """Age on the event day, gender, and club membership for members-only rides."""
     event = category.event
-    event_day = timezone.localtime(event.starts_at).date()
     if category.min_age is not None or category.max_age is not None:
-        age = rider.age_on(event_day)
+        age = rider.age_on(timezone.localtime(event.starts_at).date())  # on the event day
         if age is None:
             raise ServiceError(_("This category has an age limit: add your date of birth to your profile first."),
                                RegistrationCode.AGE_UNKNOWN)
@@ -160,14 +159,19 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
     fee = new_entry_fen(event=event, fee_fen=price, discount_fen=discount, addons=[a for a, _v in picked],
                         cover=cover)
     pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
+    # A seat on PostgreSQL outside any transaction with nothing bought with it: one statement, its own
+    # transaction, that also writes the held seat's order (payments' part). Otherwise one transaction
+    # (a savepoint inside the caller's): the order after the seat, or the two statements.
     single = single_statement_possible(category)
-    # A free seat on PostgreSQL outside any transaction: one statement, its own transaction. Otherwise
-    # one transaction (a savepoint inside the caller's): the held seat's order, or the two statements.
-    alone = single and not fee and not used and not picked and not transaction.get_connection().in_atomic_block
+    alone = single and not used and not picked and not transaction.get_connection().in_atomic_block
+    held = payments_port.seat_money.seat_held_in_statement(
+        registration=registration, amount_fen=fee, deadline=cast(datetime.datetime, pay_by), seat="reg",
+    ) if alone and fee else None
+    alone = alone and (not fee or held is not None)
     try:
         with contextlib.nullcontext() if alone else transaction.atomic():
             if single:  # the statement also writes the outbox row and the status history
-                if not insert_single_statement(registration, pay_by=pay_by):
+                if not insert_single_statement(registration, pay_by=pay_by, held=held):
                     raise ServiceError(_("This category is full."), RegistrationCode.FULL)
                 outbox_kick_on_commit()
             else:
@@ -176,11 +180,11 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
                 mail_on_commit(registration.pk, registration.status)
             if used is not None or picked:
                 extras_take(registration=registration, coupon=used, picked=picked)
-            else:  # nothing bought with the seat: its order's lines need not read the items
+            elif fee:  # nothing bought with the seat: its order's lines need not read the items
                 items_known(registration, [])
-            if registration.status == Registration.Status.AWAITING:
-                payments_port.seat_money.seat_held(registration=registration, amount_fen=fee,
-                                     deadline=cast(datetime.datetime, pay_by))
+            if registration.status == Registration.Status.AWAITING and held is None:  # the answer shows it
+                registration.held_order = payments_port.seat_money.seat_held(
+                    registration=registration, amount_fen=fee, deadline=cast(datetime.datetime, pay_by))
     except IntegrityError:
         existing = _active_registration(event, rider)
         if existing is None:

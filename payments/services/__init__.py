@@ -6,6 +6,8 @@
   gateway, money taken on site) recorded once and applied;
 - ``refunds``: money going back through the provider that took it, followed until it arrives;
 - ``policy``: an event's payment settings and what its refund policy gives back;
+- ``held``: a held seat's order (payer, words, lines) and the one statement that writes it,
+  alone or inside events' one-statement sign-up;
 - ``seats``: money when a seat moves (events' seat_money port: released, transferred,
   re-priced, event cancelled) and what a seat has kept;
 - ``fapiao``: fapiao requests.
@@ -13,6 +15,7 @@
 Callers import from ``payments.services``; the names below are the public ones."""
 
 from payments.services.fapiao import fapiao_request
+from payments.services.held import seat_payer_id
 from payments.services.notifications import (
     dev_notification,
     dev_pay,
@@ -33,7 +36,6 @@ from payments.services.orders import (
     order_move,
     orders_expire,
     pay_start,
-    seat_payer_id,
     trade_close,
 )
 from payments.services.policy import payment_settings_update, refund_by_policy
@@ -61,9 +63,9 @@ from payments.services.seats import (
 __all__ = [
     "EXPIRE_BATCH", "LOCAL_REFUNDERS", "dev_notification", "dev_pay", "event_refund_all", "fapiao_request",
     "group_order_create", "kept_fen", "line_refund", "lines_describe", "methods_for", "notice_record",
-    "notification_receive", "order_check",
-    "order_create", "order_for_seat", "order_move", "order_transfer", "orders_expire", "organizer_refund",
-    "pay_start", "payment_offline", "payment_record", "payment_settings_update", "refund_apply", "refund_by_policy",
-    "refund_create", "refund_move", "refund_notice", "refund_retry", "refund_send", "refundable", "refunds_follow",
-    "seat_payer_id", "seat_released", "seat_repriced", "switch_order", "trade_close",
+    "notification_receive", "order_check", "order_create", "order_for_seat", "order_move",
+    "order_transfer", "orders_expire", "organizer_refund", "pay_start", "payment_offline",
+    "payment_record", "payment_settings_update", "refund_apply", "refund_by_policy", "refund_create", "refund_move",
+    "refund_notice", "refund_retry", "refund_send", "refundable", "refunds_follow", "seat_payer_id",
+    "seat_released", "seat_repriced", "switch_order", "trade_close",
 ]

@@ -13,14 +13,15 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from core import transitions
+from core import prepared, transitions
 from core.errors import ServiceError
 from core.queue import task_queue_on_commit
 from events import services as events_services
 from events.models import Event, Registration
-from events.selectors.extras import Line, entry_lines
 from payments import providers
 from payments.models import EventPayment, Order, OrderLine
+from payments.services import held
+from payments.services.held import order_lines, seat_description, seat_payer_id
 
 log = logging.getLogger(__name__)
 
@@ -51,29 +52,12 @@ def _trade_close_on_commit(order_id: int, provider: str) -> None:
 
 def _order_made(order: Order, *, by: Any = None, why: str = "") -> Order:
     transitions.created(order, table=Order.TRANSITIONS, by=by, why=why)
-    _lines_write(order)
-    return order
-
-
-def _lines_write(order: Order) -> None:
-    """An order's lines (issue 30): a seat's whole price as the entry's lines (fee, discount,
-    add-ons, insurance) when the order asks exactly that, else one line for the amount due (a
-    balance after a switch, a group's seats, dues)."""
-    lines = []
-    if order.kind == Order.Kind.REGISTRATION and order.registration is not None:
-        lines = entry_lines(order.registration)
-        if sum(line.amount_fen for line in lines) != order.amount_fen:
-            lines = []
-    if not lines:
-        lines = [Line("balance", order.description, "", order.amount_fen)]
     OrderLine.objects.bulk_create([
         OrderLine(order=order, kind=line.kind, description=line.description, description_en=line.description_en,
                   amount_fen=line.amount_fen, subject_id=line.subject_id, position=position)
-        for position, line in enumerate(lines)])
-
-
-def _seat_description(registration: Registration) -> str:
-    return f"{registration.event.title} · {registration.category.name}"[:120]
+        for position, line in enumerate(order_lines(order.kind, order.registration, order.amount_fen,
+                                                    order.description))])
+    return order
 
 
 def lines_describe(*, registration: Registration, kind: str, subject_id: int, description: str,
@@ -83,17 +67,14 @@ def lines_describe(*, registration: Registration, kind: str, subject_id: int, de
         description=description[:120], description_en=description_en[:120])
 
 
-def seat_payer_id(registration: Registration) -> int:
-    """Who pays for a seat: the rider, or the guardian who answers for a companion."""
-    return registration.rider.guardian_id or registration.rider_id
-
-
 def order_for_seat(*, registration: Registration, amount_fen: int, deadline: datetime.datetime) -> Order:
-    """The order for a held seat, in the transaction that holds it (its locks taken by events)."""
+    """The order for a held seat, in the transaction that holds it (its locks taken by events): in
+    one statement on PostgreSQL (payments.services.held), row by row elsewhere."""
+    if prepared.one_statement_possible():
+        return held.order_for_held_seat(registration=registration, amount_fen=amount_fen, deadline=deadline)
     order = Order.objects.create(rider_id=seat_payer_id(registration), registration=registration,
-                                 amount_fen=amount_fen, expires_at=deadline,
-                                 description=_seat_description(registration))
-    return _order_made(order, why="seat held for payment")
+                                 amount_fen=amount_fen, expires_at=deadline, description=seat_description(registration))
+    return _order_made(order, why=held.WHY)
 
 
 def order_create(*, rider: Any, kind: str, amount_fen: int, description: str, subject_id: int | None = None,

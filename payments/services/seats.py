@@ -12,7 +12,8 @@ from django.utils import timezone
 
 from events.models import Category, Event, Registration
 from payments.models import Order, Payment, Refund
-from payments.services.orders import _close_pending, _order_made, _seat_description, order_create, seat_payer_id
+from payments.services.held import seat_description, seat_payer_id
+from payments.services.orders import _close_pending, _order_made, order_create
 from payments.services.policy import refund_by_policy
 from payments.services.refunds import _refund_add, refundable
 
@@ -63,7 +64,7 @@ def order_transfer(*, registration: Registration, from_rider: Any) -> Order | No
     old = pending[-1]
     order = Order.objects.create(rider_id=seat_payer_id(registration), registration=registration,
                                  amount_fen=old.amount_fen, expires_at=old.expires_at,
-                                 description=_seat_description(registration))
+                                 description=seat_description(registration))
     return _order_made(order, why="seat transferred: owed by the new holder")
 
 
@@ -101,7 +102,7 @@ def seat_repriced(*, registration: Registration, price_fen: int) -> None:
             minutes=registration.event.payment_minutes)
         order = Order.objects.create(rider_id=seat_payer_id(registration), registration=registration,
                                      amount_fen=price_fen - kept, expires_at=deadline,
-                                     description=_seat_description(registration))
+                                     description=seat_description(registration))
         _order_made(order, why="category switched: the new price")
     elif registration.status == Registration.Status.CONFIRMED and kept > price_fen:
         _refund_kept(registration, kept - price_fen, "switched to a category that costs less")

@@ -1,0 +1,68 @@
+"""Prepared statements for the few hot statements written by hand (PostgreSQL only).
+
+Django's PostgreSQL backend binds parameters on the client and never prepares (its
+``prepare_threshold`` is off so that transaction-mode poolers keep working): every execution
+of a statement is parsed, analysed and planned again. For the one-statement sign-up that is
+two thirds of PostgreSQL's work: 0.63 ms of backend CPU a statement as Django sends it,
+0.20 ms prepared (issue 27's profile, ``bench/registration_rush.py``). ``cursor()`` gives a
+Django cursor (logged as any other: query counts and ``connection.execute_wrapper`` see it)
+over a psycopg cursor that binds on the server and prepares every statement it executes,
+once per database connection and parameter types (psycopg keeps the statements, at most
+``prepared_max`` a connection). Django opens connections with psycopg's ``prepare_threshold``
+None, which refuses even an explicit ``prepare=True``; a connection that runs one of these
+statements gets a threshold no other statement reaches, so nothing else is prepared.
+
+``settings.DATABASE_PREPARED = False`` (environment ``DATABASE_PREPARED=false``) turns it off
+for a pooler that cannot carry prepared statements between its clients (PgBouncer in
+transaction mode before 1.21); the same statements then go as Django sends any other.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import psycopg
+from django.conf import settings
+from django.db import DEFAULT_DB_ALIAS, connections
+
+ONLY_WHEN_ASKED = 2**31 - 1  # psycopg prepares by itself after this many executions: never, in effect
+
+
+class _PreparingCursor(psycopg.Cursor):
+    """A server-binding cursor that prepares what it executes."""
+
+    _converted: Any = None
+
+    def _convert_query(self, query: Any, params: Any = None) -> Any:
+        self._converted = super()._convert_query(query, params)
+        return self._converted
+
+    def execute(self, query: Any, params: Any = None, *, prepare: bool | None = None,
+                binary: bool | None = None) -> _PreparingCursor:
+        super().execute(query, params, prepare=True, binary=binary)
+        # psycopg leaves the executed query unset for a prepared statement; Django's query log
+        # (CaptureQueriesContext, connection.queries) reads it: the statement, $1 ... as sent
+        self._query = self._converted
+        return self
+
+
+def one_statement_possible() -> bool:
+    """Whether the database takes the hand-written multi-table statements (PostgreSQL's
+    data-modifying WITH): elsewhere (the embedded SQLite) the ORM writes row by row."""
+    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+
+
+def cursor() -> Any:
+    """A cursor on the default database for a hand-written statement executed often (use as a
+    context manager, as ``connection.cursor()``): prepared on PostgreSQL unless turned off."""
+    db: Any = connections[DEFAULT_DB_ALIAS]  # (once: every attribute of django.db.connection asks asgiref)
+    if db.vendor != "postgresql" or not settings.DATABASE_PREPARED:
+        return db.cursor()
+    db.close_if_health_check_failed()
+    db.ensure_connection()
+    with db.wrap_database_errors:
+        raw = db.connection
+        if raw.prepare_threshold is None:  # Django's "never", which refuses prepare=True too
+            raw.prepare_threshold = ONLY_WHEN_ASKED
+        prepared = _PreparingCursor(raw)
+    return db.make_debug_cursor(prepared) if db.queries_logged else db.make_cursor(prepared)
