@@ -44,21 +44,25 @@ def _in_threads(function, items, workers=20):
     return results, errors
 
 
-def _register(event):
+def _register(event, *, fresh=False):
     category = event.categories.first()
 
     def attempt(rider):
-        return services.registration_create(event=event, category=category, rider=rider)[0]
+        seen = event.categories.first() if fresh else category  # fresh: as each request reads it
+        return services.registration_create(event=event, category=seen, rider=rider)[0]
     return attempt
 
 
-@pytest.mark.parametrize("single_statement", [True, False], ids=["one-statement", "update-then-insert"])
-def test_oversubscription_confirms_exactly_capacity(make_event, monkeypatch, single_statement):
+@pytest.mark.parametrize(("single_statement", "fresh"), [(True, False), (True, True), (False, False)],
+                         ids=["one-statement", "one-statement-fresh", "update-then-insert"])
+def test_oversubscription_confirms_exactly_capacity(make_event, monkeypatch, single_statement, fresh):
+    """Fresh: each rider reads the category as a request does, so once it looks full the later ones
+    join the waitlist under the shared lock while the last seats are still being claimed."""
     assert connection.vendor == "postgresql"
     monkeypatch.setattr(testutils, "single_statement_claim", single_statement)
     event = make_event(capacity=10)
     riders = [UserFactory() for _ in range(100)]  # ten times the capacity
-    results, errors = _in_threads(_register(event), riders)
+    results, errors = _in_threads(_register(event, fresh=fresh), riders)
     assert errors == []
     assert len(results) == 100
     statuses = [r.status for r in Registration.objects.filter(event=event)]
@@ -146,15 +150,11 @@ def _until_a_session_waits_for_a_lock(seconds: float) -> None:
         time.sleep(0.01)
 
 
-@pytest.mark.parametrize("single_statement", [True, False], ids=["one-statement", "update-then-insert"])
-def test_a_sign_up_while_a_cancellation_commits_does_not_lose_the_freed_seat(make_event, monkeypatch,
-                                                                            single_statement):
-    """The gate found it (the concurrent test above, 1 run in ~50): a cancellation frees a seat and
-    promotes nobody (no one waits yet); a sign-up that saw the category full then joins the
-    waitlist. The one-statement claim did not lock the category when full, so its waitlist row
-    committed after the promotion looked: two confirmed of three, one waiting, a seat lost. Here
-    the cancellation holds its transaction open while the sign-up runs."""
-    monkeypatch.setattr(testutils, "single_statement_claim", single_statement)
+def _sign_up_while_a_cancellation_commits(make_event, *, looked_full: bool) -> tuple[int, int, str]:
+    """A cancellation frees a seat and promotes nobody (no one waits yet), and holds its transaction
+    open while a sign-up runs: (confirmed, waitlisted, the newcomer's status) once both are done.
+    looked_full: the sign-up read the category after it filled (the one-statement path then joins
+    the waitlist under a shared lock first, events.services.seats._WAITLIST)."""
     event = make_event(capacity=3)
     category = event.categories.first()
     seated = [services.registration_create(event=event, category=category, rider=UserFactory())[0]
@@ -176,6 +176,8 @@ def test_a_sign_up_while_a_cancellation_commits_does_not_lose_the_freed_seat(mak
     def sign_up():
         try:
             cancelled.wait(timeout=10)
+            if looked_full:
+                category.refresh_from_db()  # (as committed: the cancellation's change is not)
             signing_up.set()
             outcome["status"] = services.registration_create(event=event, category=category, rider=newcomer)[0].status
         finally:
@@ -188,4 +190,27 @@ def test_a_sign_up_while_a_cancellation_commits_does_not_lose_the_freed_seat(mak
         thread.join(timeout=30)
     confirmed = Registration.objects.filter(event=event, status="confirmed").count()
     waiting = Registration.objects.filter(event=event, status="waitlisted").count()
-    assert (confirmed, waiting, outcome["status"]) == (3, 0, "confirmed")
+    return confirmed, waiting, outcome.get("status", "")
+
+
+@pytest.mark.parametrize(("single_statement", "looked_full"), [(True, False), (True, True), (False, False)],
+                         ids=["one-statement", "one-statement-looked-full", "update-then-insert"])
+def test_a_sign_up_while_a_cancellation_commits_does_not_lose_the_freed_seat(make_event, monkeypatch,
+                                                                            single_statement, looked_full):
+    """The gate found it (the concurrent test above, 1 run in ~50): a cancellation frees a seat and
+    promotes nobody (no one waits yet); a sign-up that saw the category full then joins the
+    waitlist. The one-statement claim did not lock the category when full, so its waitlist row
+    committed after the promotion looked: two confirmed of three, one waiting, a seat lost. Here
+    the cancellation holds its transaction open while the sign-up runs. Looked full: the waitlist
+    statement waits for the cancellation on its shared lock, finds the seat freed, and claims it."""
+    monkeypatch.setattr(testutils, "single_statement_claim", single_statement)
+    assert _sign_up_while_a_cancellation_commits(make_event, looked_full=looked_full) == (3, 0, "confirmed")
+
+
+def test_negative_control_a_waitlist_statement_without_its_shared_lock_loses_the_seat(make_event, monkeypatch):
+    from events.services import seats
+
+    unlocked = seats._WAITLIST.replace(" FOR SHARE", "")
+    assert unlocked != seats._WAITLIST
+    monkeypatch.setattr(seats, "_WAITLIST", unlocked)
+    assert _sign_up_while_a_cancellation_commits(make_event, looked_full=True) == (2, 1, "waitlisted")

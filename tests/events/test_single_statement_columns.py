@@ -11,13 +11,15 @@ from django.db import models
 
 from core.models import Outbox, StatusChange
 from events.models import Registration
-from events.services.seats import _CLAIM_AND_INSERT
+from events.services.seats import _CLAIM_AND_INSERT, _WAITLIST
 from payments.models import Order, OrderLine
 from payments.services.held import held_sql
 
 STATEMENTS = {
     "sign-up": (_CLAIM_AND_INSERT, {"events_registration": Registration, "core_outbox": Outbox,
                                     "core_statuschange": StatusChange}),
+    "waitlist": (_WAITLIST, {"events_registration": Registration, "core_outbox": Outbox,
+                             "core_statuschange": StatusChange}),
     "held order": (held_sql("reg"), {"payments_order": Order, "payments_orderline": OrderLine,
                                      "core_statuschange": StatusChange}),
 }
