@@ -4,10 +4,10 @@ Django's PostgreSQL backend binds parameters on the client and never prepares (i
 ``prepare_threshold`` is off so that transaction-mode poolers keep working): every execution
 of a statement is parsed, analysed and planned again. For the one-statement sign-up that is
 two thirds of PostgreSQL's work: 0.63 ms of backend CPU a statement as Django sends it,
-0.20 ms prepared (issue 27's profile, ``bench/registration_rush.py``). ``cursor()`` gives a
-Django cursor (logged as any other: query counts and ``connection.execute_wrapper`` see it)
-over a psycopg cursor that binds on the server and prepares every statement it executes,
-once per database connection and parameter types (psycopg keeps the statements, at most
+0.20 ms prepared (issue 27's profile, ``bench/registration_rush.py``). ``fetchone()`` runs one
+through a Django cursor (logged as any other: query counts and ``connection.execute_wrapper``
+see it) over a psycopg cursor, kept for the connection, that binds on the server and prepares
+every statement it executes, once per database connection and parameter types (psycopg keeps the statements, at most
 ``prepared_max`` a connection). Django opens connections with psycopg's ``prepare_threshold``
 None, which refuses even an explicit ``prepare=True``; a connection that runs one of these
 statements gets a threshold no other statement reaches, so nothing else is prepared.
@@ -52,17 +52,31 @@ def one_statement_possible() -> bool:
     return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
 
 
-def cursor() -> Any:
-    """A cursor on the default database for a hand-written statement executed often (use as a
-    context manager, as ``connection.cursor()``): prepared on PostgreSQL unless turned off."""
+def fetchone(sql: str, params: dict[str, Any]) -> tuple | None:
+    """Execute a hand-written statement executed often on the default database and return its first
+    row: prepared on PostgreSQL unless turned off, through a psycopg cursor kept for the
+    connection (making one per statement, and Django's cursor around it, cost 0.07 ms of the
+    web process's CPU in issue 27's profile: a third of the statement's own). Logged as any
+    other statement (Django's CursorWrapper: query counts, ``connection.execute_wrapper``)."""
     db: Any = connections[DEFAULT_DB_ALIAS]  # (once: every attribute of django.db.connection asks asgiref)
     if db.vendor != "postgresql" or not settings.DATABASE_PREPARED:
-        return db.cursor()
+        with db.cursor() as plain:
+            plain.execute(sql, params)
+            return plain.fetchone()
     db.close_if_health_check_failed()
     db.ensure_connection()
     with db.wrap_database_errors:
         raw = db.connection
-        if raw.prepare_threshold is None:  # Django's "never", which refuses prepare=True too
-            raw.prepare_threshold = ONLY_WHEN_ASKED
-        prepared = _PreparingCursor(raw)
-    return db.make_debug_cursor(prepared) if db.queries_logged else db.make_cursor(prepared)
+        kept = getattr(db, "_cycling_prepared", None)  # (the connection it was made on, the cursor)
+        if kept is None or kept[0] is not raw or kept[1].closed:
+            if raw.prepare_threshold is None:  # Django's "never", which refuses prepare=True too
+                raw.prepare_threshold = ONLY_WHEN_ASKED
+            kept = db._cycling_prepared = (raw, _PreparingCursor(raw))
+    if db.queries_logged or db.execute_wrappers:  # Django's cursor: the statement logged, the wrappers run
+        wrapped = db.make_debug_cursor(kept[1]) if db.queries_logged else db.make_cursor(kept[1])
+        wrapped.execute(sql, params)
+        return wrapped.fetchone()
+    db.validate_no_broken_transaction()  # what Django's cursor does before it executes, without it
+    with db.wrap_database_errors:
+        kept[1].execute(sql, params)
+        return kept[1].fetchone()

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import datetime
 import functools
-from typing import Any
+from typing import Any, cast
 
 from django.utils import timezone
 
@@ -105,7 +105,5 @@ def written(registration: Registration, values: dict[str, Any], pk: int) -> Orde
 def order_for_held_seat(*, registration: Registration, amount_fen: int, deadline: datetime.datetime) -> Order:
     """A held seat's order in one statement (PostgreSQL), in the transaction that holds the seat."""
     values = params(registration, amount_fen, deadline, new_seat=False)
-    with prepared.cursor() as cursor:
-        cursor.execute(_standalone(), {**values, "o_seat": registration.pk})
-        pk = cursor.fetchone()[0]
-    return written(registration, values, pk)
+    row = prepared.fetchone(_standalone(), {**values, "o_seat": registration.pk})
+    return written(registration, values, cast(tuple, row)[0])
