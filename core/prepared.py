@@ -14,7 +14,8 @@ statements gets a threshold no other statement reaches, so nothing else is prepa
 
 ``settings.DATABASE_PREPARED = False`` (environment ``DATABASE_PREPARED=false``) turns it off
 for a pooler that cannot carry prepared statements between its clients (PgBouncer in
-transaction mode before 1.21); the same statements then go as Django sends any other.
+transaction mode before 1.21); the same statements then go as Django sends any other, as they
+do when connections last one request (``CONN_MAX_AGE=0``).
 """
 
 from __future__ import annotations
@@ -52,6 +53,13 @@ def one_statement_possible() -> bool:
     return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
 
 
+def preparing(db: Any) -> bool:
+    """Whether statements are prepared on this database connection: PostgreSQL, not turned off,
+    and connections kept between requests (CONN_MAX_AGE 0 closes each at the end of its request:
+    a statement prepared there would cost a round trip more and never be used again)."""
+    return db.vendor == "postgresql" and settings.DATABASE_PREPARED and db.settings_dict.get("CONN_MAX_AGE") != 0
+
+
 def fetchone(sql: str, params: dict[str, Any]) -> tuple | None:
     """Execute a hand-written statement executed often on the default database and return its first
     row: prepared on PostgreSQL unless turned off, through a psycopg cursor kept for the
@@ -59,7 +67,7 @@ def fetchone(sql: str, params: dict[str, Any]) -> tuple | None:
     web process's CPU in issue 27's profile: a third of the statement's own). Logged as any
     other statement (Django's CursorWrapper: query counts, ``connection.execute_wrapper``)."""
     db: Any = connections[DEFAULT_DB_ALIAS]  # (once: every attribute of django.db.connection asks asgiref)
-    if db.vendor != "postgresql" or not settings.DATABASE_PREPARED:
+    if not preparing(db):
         with db.cursor() as plain:
             plain.execute(sql, params)
             return plain.fetchone()

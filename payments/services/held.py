@@ -1,10 +1,11 @@
 """A held seat's order: who pays, its words, its lines, and on PostgreSQL the one statement that
-writes the order, the record of its first status and its lines, either as part of events' own
-statement that writes the seat (the one-statement sign-up of a paid category: `in_statement`,
-through events.payments_port.HeldInStatement) or by itself in the transaction that holds the
-seat (`order_for_held_seat`). Written by hand with few parameters: a paid rush's hot path (issue
-27; tests/events/test_single_statement_columns.py checks its column lists against the models,
-tests/payments/test_paid_sign_up_statement.py that it writes what the ORM path writes)."""
+writes the order, the record of its first status and its lines: either as part of events' own
+statement that writes the seat (the one-statement sign-up of a paid category, through
+payments.seat_money's `seat_held_in_statement` and events.payments_port.HeldInStatement) or by
+itself in the transaction that holds the seat (`order_for_held_seat`). Written by hand with few
+parameters: a paid rush's hot path (issue 27; tests/events/test_single_statement_columns.py
+checks its column lists against the models, tests/payments/test_paid_sign_up_statement.py that
+it writes what the ORM path writes)."""
 
 from __future__ import annotations
 

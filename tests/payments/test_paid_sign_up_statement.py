@@ -121,9 +121,11 @@ def _prepared_here() -> list[str]:
         return [row[0] for row in cursor.fetchall()]
 
 
-@pytest.mark.parametrize("prepared", [True, False], ids=["prepared", "not-prepared"])
-def test_the_statement_is_prepared_unless_turned_off(make_event, settings, prepared):
-    settings.DATABASE_PREPARED = prepared
+@pytest.mark.parametrize(("turned_on", "kept", "prepared"), [(True, 60, True), (False, 60, False), (True, 0, False)],
+                         ids=["prepared", "turned-off", "connections-last-one-request"])
+def test_the_statement_is_prepared_unless_turned_off(make_event, settings, monkeypatch, turned_on, kept, prepared):
+    settings.DATABASE_PREPARED = turned_on
+    monkeypatch.setitem(connection.settings_dict, "CONN_MAX_AGE", kept)
     connection.close()  # a new connection: nothing prepared on it yet
     event = _paid_event(make_event)
     for _ in range(2):
