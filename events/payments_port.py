@@ -23,12 +23,13 @@ from typing import Any, Protocol
 class HeldInStatement:
     """Payments' part of the statement that writes a new seat (PostgreSQL, the one-statement
     sign-up of a paid category): WITH parts that write the seat's order when the seat is held for
-    payment, their named parameters, the expression the statement's last SELECT returns (the new
-    order's key, or NULL when no seat was held), and what turns that key into what is to pay (as
-    `pending` gives it; None for NULL)."""
+    payment, what gives their named parameters (asked only when the statement that claims a seat
+    runs: a rider who joins the waitlist needs none), the expression the statement's last SELECT
+    returns (the new order's key, or NULL when no seat was held), and what turns that key into what
+    is to pay (as `pending` gives it; None for NULL)."""
 
     ctes: str
-    params: dict[str, Any]
+    params: Callable[[], dict[str, Any]]
     order_key: str
     owed: Callable[[int | None], dict | None]
 

@@ -24,12 +24,16 @@ class PaymentsForSeats:
                                seat: str) -> HeldInStatement | None:
         if not prepared.one_statement_possible():
             return None
-        values = held.params(registration, amount_fen, deadline, new_seat=True)
+        values: dict[str, Any] = {}
+
+        def params() -> dict[str, Any]:
+            values.update(held.params(registration, amount_fen, deadline, new_seat=True))
+            return values
 
         def owed(pk: int | None) -> dict | None:
             return None if pk is None else _owed(held.written(registration, values, pk))  # None: not held
 
-        return HeldInStatement(held.held_sql(seat), values, "(SELECT id FROM held_order)", owed)
+        return HeldInStatement(held.held_sql(seat), params, "(SELECT id FROM held_order)", owed)
 
     def seat_released(self, *, registration: Any, by_rider: bool) -> None:
         services.seat_released(registration=registration, by_rider=by_rider)

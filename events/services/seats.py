@@ -276,7 +276,7 @@ def insert_single_statement(registration: Registration, *, pay_by: datetime.date
         sql = _CLAIM_AND_INSERT
         if held is not None:
             sql = f"{_CLAIM_AND_INSERT_WITH}, {held.ctes}\nSELECT id, status, bib, {held.order_key} FROM reg\n"
-            params.update(held.params)
+            params.update(held.params())
         row = prepared.fetchone(sql, params)
     if row is None:
         return False
