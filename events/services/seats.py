@@ -278,11 +278,11 @@ def insert_single_statement(registration: Registration, *, pay_by: datetime.date
             sql = f"{_CLAIM_AND_INSERT_WITH}, {held.ctes}\nSELECT id, status, bib, {held.order_key} FROM reg\n"
             params.update(held.params())
         row = prepared.fetchone(sql, params)
+        if row is not None and held is not None:
+            registration.held_order = held.owed(row[3])
     if row is None:
         return False
     registration.pk, registration.status, registration.bib = row[:3]  # a new row: its first status, recorded
-    if held is not None and len(row) > 3:
-        registration.held_order = held.owed(row[3])
     registration.created_at = now
     registration.confirmed_at = now if registration.status == Registration.Status.CONFIRMED else None
     registration.hold_expires_at = pay_by if registration.status == Registration.Status.AWAITING else None

@@ -159,18 +159,18 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
     fee = new_entry_fen(event=event, fee_fen=price, discount_fen=discount, addons=[a for a, _v in picked],
                         cover=cover)
     pay_by = now + datetime.timedelta(minutes=event.payment_minutes) if fee else None
-    # A seat on PostgreSQL outside any transaction with nothing bought with it: one statement, its own
-    # transaction, that also writes the held seat's order (payments' part). Otherwise one transaction
+    # On PostgreSQL a seat with nothing bought with it is one statement, which also writes the held
+    # seat's order (payments' part); outside any transaction it is its own. Otherwise one transaction
     # (a savepoint inside the caller's): the order after the seat, or the two statements.
-    single = single_statement_possible(category)
-    alone = single and not used and not picked and not transaction.get_connection().in_atomic_block
+    one_statement = single_statement_possible(category)
+    bare = one_statement and not used and not picked  # nothing bought with the seat
     held = payments_port.seat_money.seat_held_in_statement(
         registration=registration, amount_fen=fee, deadline=cast(datetime.datetime, pay_by), seat="reg",
-    ) if alone and fee else None
-    alone = alone and (not fee or held is not None)
+    ) if bare and fee else None
+    alone = bare and (not fee or held is not None) and not transaction.get_connection().in_atomic_block
     try:
         with contextlib.nullcontext() if alone else transaction.atomic():
-            if single:  # the statement also writes the outbox row and the status history
+            if one_statement:  # the statement also writes the outbox row and the status history
                 if not insert_single_statement(registration, pay_by=pay_by, held=held):
                     raise ServiceError(_("This category is full."), RegistrationCode.FULL)
                 outbox_kick_on_commit()
