@@ -40,6 +40,7 @@ from events import services as ev
 from events.exports import table
 from events.models import AddOnVariant, Category, EntryItem, Event, LostBib, Registration, TransferOffer, Wave
 from events.selectors.extras import coupon_uses
+from events.services import seats
 from events.services.checkin import code_ids, registration_for_code
 from payments import providers
 from payments.models import EventPayment, Order, Payment, Refund
@@ -57,7 +58,7 @@ EXAMPLES = int(os.environ.get("LIFECYCLE_EXAMPLES", "12"))
 STEPS = int(os.environ.get("LIFECYCLE_STEPS", "25"))
 RIDERS = 5
 STATS = {"steps": 0, "sequences": 0, "groups_paid": 0, "scans_applied": 0, "scans_refused": 0, "rebibs_applied": 0,
-         "rebibs_refused": 0}
+         "waitlist_joins": 0, "rebibs_refused": 0}
 
 
 def _paid(order, txn):
@@ -179,9 +180,14 @@ class Lifecycle(RuleBasedStateMachine):
     # -- rules --------------------------------------------------------------------------------
     @rule(i=st.integers(0, RIDERS - 1), c=st.integers(0, 3))
     def sign_up(self, i, c):
+        """The category read as a request reads it: one that looks full sends the rider to its waitlist
+        under the shared lock (events.services.seats._WAITLIST), paid or free."""
         rider = self._live(i)
         if rider:
-            _tolerated(lambda: ev.registration_create(event=self.event, category=self.categories[c], rider=rider))
+            category = Category.objects.select_related("event").get(pk=self.categories[c].pk)
+            if category.waitlist_enabled and seats.looks_full(category):
+                STATS["waitlist_joins"] += 1
+            _tolerated(lambda: ev.registration_create(event=self.event, category=category, rider=rider))
 
     @rule(i=st.integers(0, RIDERS - 1), c=st.integers(0, 1), size=st.integers(0, 1), coupon=st.booleans())
     def sign_up_with_extras(self, i, c, size, coupon):
@@ -700,6 +706,7 @@ def test_the_lifecycle_invariants_hold_over_random_sequences(django_capture_on_c
     assert STATS["scans_applied"] > 0 and STATS["scans_refused"] > 0, str(STATS)
     assert STATS["rebibs_applied"] > 0 and STATS["rebibs_refused"] > 0, str(STATS)  # both ways reached
     assert STATS["items"] > 0, str(STATS)  # entries with a jersey were reached
+    assert STATS["waitlist_joins"] > 0, str(STATS)  # sign-ups to a category that looked full
     if os.environ.get("LIFECYCLE_REPORT"):  # bench/lifecycle_machine.py
         print(f"\nsequences {STATS['sequences']}, steps {STATS['steps']} (unchanged, not checked again: "
               f"{STATS.get('unchanged', 0)}), group payments "
