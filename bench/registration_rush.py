@@ -4,8 +4,9 @@ Starts a throwaway PostgreSQL and Redis (as `make test` does), gunicorn with pro
 settings, creates N riders with API tokens and one race with capacity C, then sends one sign-up
 per rider at concurrency K, and in the same run the same number of requests to a trivial DRF
 endpoint (the API index, same token authentication), after 200 sign-ups to a warm-up event and
-200 index requests have warmed every worker on both paths. Prints confirmed, waitlisted, duplicates,
-errors, throughput of both, their ratio and p50/p99 latency.
+200 index requests have warmed every worker on both paths. The two take turns, half the riders
+at a time (sign-ups, index, index, sign-ups): each side's figures add its two halves. Prints
+confirmed, waitlisted, duplicates, errors, throughput of both, their ratio and p50/p99 latency.
 
 Targets (issue 27): exactly C confirmed, zero errors, sign-up throughput at least 0.75x the
 trivial endpoint's, p99 under 400 ms. Also printed: the CPU each process (gunicorn, PostgreSQL,
@@ -157,8 +158,11 @@ def cpu_seconds() -> dict[str, float]:
     return out
 
 
-def cpu_used(before: dict[str, float], after: dict[str, float], requests: int) -> str:
-    return ", ".join(f"{name} {(after[name] - before[name]) / requests * 1000:.2f}" for name in before)
+CPU_KEYS = ("gunicorn", "postgres", "client", "redis", "machine")
+
+
+def cpu_used(spent: dict[str, float], requests: int) -> str:
+    return ", ".join(f"{name} {spent[name] / requests * 1000:.2f}" for name in CPU_KEYS)
 
 
 def pct(values: list[float], p: float) -> float:
@@ -207,13 +211,29 @@ def main() -> None:
             load(port, [("POST", "/api/v1/events/warm-up/registrations/", warm_body, t)
                         for t in setup["warm_tokens"]], args.concurrency)
             load(port, [("GET", "/api/v1/", None, tokens[0])] * 200, args.concurrency)
-            cpu_start = cpu_seconds()
-            signup_time, signup_lat, signup_answers = load(
-                port, [("POST", "/api/v1/events/rush/registrations/", body, t) for t in tokens], args.concurrency)
-            cpu_middle = cpu_seconds()
-            trivial_time, trivial_lat, trivial_answers = load(
-                port, [("GET", "/api/v1/", None, t) for t in tokens], args.concurrency)
-            cpu_end = cpu_seconds()
+            # sign-up, trivial, trivial, sign-up, half the riders each time: both endpoints see the
+            # machine as it was (a neighbour's load on this shared host drifts within seconds), and a
+            # drift that runs one way through the run weighs on both alike
+            half = len(tokens) // 2
+            phases = [("signup", tokens[:half]), ("trivial", tokens[:half]), ("trivial", tokens[half:]),
+                      ("signup", tokens[half:])]
+            took = {"signup": 0.0, "trivial": 0.0}
+            latencies: dict[str, list[float]] = {"signup": [], "trivial": []}
+            answers: dict[str, list[tuple[int, bytes]]] = {"signup": [], "trivial": []}
+            cpu = {"signup": dict.fromkeys(CPU_KEYS, 0.0), "trivial": dict.fromkeys(CPU_KEYS, 0.0)}
+            for name, part in phases:
+                requests = ([("POST", "/api/v1/events/rush/registrations/", body, t) for t in part] if name == "signup"
+                            else [("GET", "/api/v1/", None, t) for t in part])
+                before = cpu_seconds()
+                elapsed, lat, got = load(port, requests, args.concurrency)
+                after = cpu_seconds()
+                took[name] += elapsed
+                latencies[name] += lat
+                answers[name] += got
+                for key in CPU_KEYS:
+                    cpu[name][key] += after[key] - before[key]
+            signup_time, signup_lat, signup_answers = took["signup"], latencies["signup"], answers["signup"]
+            trivial_time, trivial_lat, trivial_answers = took["trivial"], latencies["trivial"], answers["trivial"]
         finally:
             server.terminate()
             server.wait(timeout=30)
@@ -237,8 +257,8 @@ def main() -> None:
           f"p99 {pct(signup_lat, 99):6.1f} ms  ({len(tokens)} requests in {signup_time:.1f} s)")
     print(f"trivial:  {trivial_rps:7.1f} req/s  p50 {statistics.median(trivial_lat) * 1000:6.1f} ms  "
           f"p99 {pct(trivial_lat, 99):6.1f} ms  errors {trivial_errors}")
-    print(f"CPU ms a request, sign-up: {cpu_used(cpu_start, cpu_middle, len(tokens))}; "
-          f"trivial: {cpu_used(cpu_middle, cpu_end, len(tokens))}")
+    print(f"CPU ms a request, sign-up: {cpu_used(cpu['signup'], len(tokens))}; "
+          f"trivial: {cpu_used(cpu['trivial'], len(tokens))}")
     print(f"ratio sign-up / trivial throughput: {signup_rps / trivial_rps:.2f} (target >= 0.75); "
           f"p99 target < 400 ms; seats taken (confirmed or held) target exactly {args.capacity}")
 

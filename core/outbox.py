@@ -109,8 +109,13 @@ def enqueue_keyed(rows: dict[str, tuple[str, str, int]]) -> int:
     return len(new)
 
 
-def kick_on_commit() -> None:
-    transaction.on_commit(_kick)
+def kick_on_commit(*, committed: bool = False) -> None:
+    """Have the rows queued sent once the writing transaction commits; `committed`: it has (a
+    statement in autocommit, its own transaction), so now, without asking the connection."""
+    if committed:
+        _kick()
+    else:
+        transaction.on_commit(_kick)
 
 
 _drain = threading.local()

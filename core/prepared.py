@@ -47,10 +47,16 @@ class _PreparingCursor(psycopg.Cursor):
         return self
 
 
+_vendor: str | None = None  # the default database's, read once: a process never changes it
+
+
 def one_statement_possible() -> bool:
     """Whether the database takes the hand-written multi-table statements (PostgreSQL's
     data-modifying WITH): elsewhere (the embedded SQLite) the ORM writes row by row."""
-    return connections[DEFAULT_DB_ALIAS].vendor == "postgresql"
+    global _vendor
+    if _vendor is None:
+        _vendor = connections[DEFAULT_DB_ALIAS].vendor
+    return _vendor == "postgresql"
 
 
 def preparing(db: Any) -> bool:

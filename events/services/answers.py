@@ -22,6 +22,14 @@ def _control_characters(value: object) -> bool:
     return isinstance(value, str) and any(ord(ch) < 32 and ch not in "\n\r\t" for ch in value)
 
 
+def event_questions(event: Event) -> list[Question]:
+    """The event's questions: the list the sign-up's cached category carries with its event
+    (selectors.category_for_registration: no query, and no related manager made for each of the
+    three readers of a sign-up), else read."""
+    cached = getattr(event, "_prefetched_objects_cache", {}).get("questions")
+    return cached if isinstance(cached, list) else list(event.questions.all())
+
+
 def answers_clean(*, event: Event, answers: dict) -> dict:
     """Validate answers against the event's questions; returns them normalised.
 
@@ -29,7 +37,9 @@ def answers_clean(*, event: Event, answers: dict) -> dict:
     errors: dict[str, list[str]] = {}
     cleaned: dict = {}
     answers = answers or {}
-    questions = list(event.questions.all())
+    questions = event_questions(event)
+    if not answers and not questions:  # nothing asked, nothing given (most sign-ups of a rush)
+        return cleaned
     if not isinstance(answers, dict) or len(answers) > len(questions) + EXTRA_ANSWERS:
         raise ServiceError(_("Too many answers: this event asks %(count)s questions.") % {"count": len(questions)},
                            RegistrationCode.ANSWERS)
@@ -62,7 +72,7 @@ def identity_check(*, event: Event, rider: User, answers: dict, id_consent: bool
     must agree with the profile (birth date: the age rules use it; the gender digit). A profile
     without a birth date or gender is filled from the ID when the rider says so. Returns the
     profile fields to fill; refuses with the field at fault."""
-    asked = [q for q in event.questions.all() if q.kind == Question.Kind.NATIONAL_ID]
+    asked = [q for q in event_questions(event) if q.kind == Question.Kind.NATIONAL_ID]
     if asked and not (rider.real_name or "").strip():  # the insurer needs the name that goes with the number
         raise ServiceError(_("This event asks for your ID number for its insurance: add your real name, as on your "
                              "ID card, to your profile first."), RegistrationCode.REAL_NAME, field="real_name")

@@ -12,8 +12,8 @@ def mail_on_commit(registration_id: int, kind: str) -> None:
     outbox.enqueue(TOPIC, kind, registration_id)
 
 
-def outbox_kick_on_commit() -> None:
-    outbox.kick_on_commit()
+def outbox_kick_on_commit(*, committed: bool = False) -> None:
+    outbox.kick_on_commit(committed=committed)
 
 
 def mails_on_commit(registration_ids: list[int], kind: str) -> None:

@@ -52,7 +52,7 @@ def test_the_one_statement_writes_what_the_row_by_row_path_writes(make_event, mo
     event = _paid_event(make_event)
     category = event.categories.get()
     riders = [UserFactory(), UserFactory()]
-    monkeypatch.setattr("events.services.signup.outbox_kick_on_commit", lambda: None)  # (the sender's queries)
+    monkeypatch.setattr("events.services.signup.outbox_kick_on_commit", lambda **kwargs: None)  # (the sender's queries)
     with CaptureQueriesContext(connection) as queries:
         one = registration_create(event=event, category=category, rider=riders[0], insurance="")[0]
     writes = [q["sql"] for q in queries.captured_queries if not q["sql"].lstrip().startswith("SELECT")]
