@@ -7,6 +7,7 @@ EXCEPTION_HANDLER) shapes both, and gives every other API error a `code` too.
 
 from __future__ import annotations
 
+import json
 from typing import Any
 
 from django.conf import settings
@@ -136,6 +137,11 @@ class BodyTooLarge(exceptions.APIException):
     default_code = "too_large"
 
 
+# json.loads with DRF's strict constants builds a decoder for every body; these are kept (the
+# stdlib shares its own default decoder the same way)
+_DECODERS = {True: json.JSONDecoder(parse_constant=drf_json.strict_constant), False: json.JSONDecoder()}
+
+
 class JSONParser(parsers.JSONParser):
     """DRF's JSON parser, bounded: a body over API_MAX_BODY_BYTES is refused (413) before it is
     parsed, and JSON nested too deeply is a 400, not a RecursionError (500)."""
@@ -147,7 +153,9 @@ class JSONParser(parsers.JSONParser):
             raise BodyTooLarge
         try:  # DRF's parse, without its stream reader (read whole above)
             text = body.decode(parsers.get_encoding(parser_context or {}))
-            return drf_json.loads(text, parse_constant=drf_json.strict_constant if self.strict else None)
+            if text.startswith("\ufeff"):  # as json.loads refuses it, in its words
+                raise json.JSONDecodeError("Unexpected UTF-8 BOM (decode using utf-8-sig)", text, 0)
+            return _DECODERS[bool(self.strict)].decode(text)
         except RecursionError as exc:
             raise exceptions.ParseError(_("The JSON is nested too deeply.")) from exc
         except ValueError as exc:  # (UnicodeDecodeError too) as DRF words it

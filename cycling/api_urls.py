@@ -47,6 +47,9 @@ app_name = "api"
 
 urlpatterns = [
     path("", api_root, name="root"),
+    # the sign-up near the top: a rush sends thousands a minute, and the resolver tries the patterns
+    # in order (no two of them match the same path, so the order changes nothing else)
+    path("events/<str:slug>/registrations/", events_api.RegistrationCreateApi.as_view(), name="event-register"),
     path("auth/token/", TokenApi.as_view(), name="auth-token"),
     path("orders/", payments_api.OrderListApi.as_view(), name="orders"),
     path("orders/together/", payments_api.OrderPayTogetherApi.as_view(), name="orders-together"),
@@ -69,7 +72,6 @@ urlpatterns = [
     path("events/", events_api.EventListApi.as_view(), name="events"),
     path("events/<str:slug>/", events_api.EventDetailApi.as_view(), name="event"),
     path("events/<str:slug>/publish/", events_api.EventPublishApi.as_view(), name="event-publish"),
-    path("events/<str:slug>/registrations/", events_api.RegistrationCreateApi.as_view(), name="event-register"),
     path("events/<str:slug>/family-registrations/", events_api.FamilyRegistrationApi.as_view(),
          name="event-register-family"),
     path("events/<str:slug>/roster/", events_api.RosterApi.as_view(), name="event-roster"),

@@ -96,3 +96,17 @@ def test_a_favicon_so_no_page_logs_a_404(client, db):
     assert '<link rel="icon" href="/static/favicon.svg"' in page
     response = client.get("/favicon.ico")
     assert response.status_code == 301 and response["Location"] == "/static/favicon.svg"
+
+
+def test_every_api_path_reaches_its_own_view_whatever_the_patterns_order():
+    """The API's patterns are ordered for speed (the sign-up near the top, cycling/api_urls.py): that
+    is safe while no pattern matches another's paths. A sample path of each resolves to it."""
+    from django.urls import resolve
+
+    from cycling import api_urls
+
+    samples = {int: "7", str: "some-slug"}
+    for pattern in api_urls.urlpatterns:
+        route = str(pattern.pattern)
+        path = re.sub(r"<(int|str):\w+>", lambda m: samples[int if m.group(1) == "int" else str], route)
+        assert resolve(f"/api/v1/{path}").url_name == pattern.name, route
