@@ -11,6 +11,7 @@ from core import times
 from events.idcard import mask
 from events.models import Event, Question, Registration
 from events.selectors import roster
+from events.selectors.raceday import with_chip_tags
 
 KINDS = ("roster", "insurance", "checkin")
 
@@ -44,7 +45,7 @@ def table(*, event: Event, kind: str) -> tuple[Sequence[str], Iterable[Sequence[
                   r.rider.emergency_contact_phone] for r in confirmed.iterator(chunk_size=500)))
     return ([_("Bib"), _("Category"), _("Display name"), _("Real name"), _("Chip tags"), _("Checked in"),
              _("Start wave")],
-            ([r.bib or "", r.category.name, r.rider.display_name, r.rider.real_name,
-              " ".join(sorted(c.tag for c in r.chips.all())), times.when(r.checked_in_at, event, "H:i"),
+            ([r.bib or "", r.category.name, r.rider.display_name, r.rider.real_name, tags,
+              times.when(r.checked_in_at, event, "H:i"),
               f"{r.wave.name} {times.when(r.wave.starts_at, event, 'H:i')}" if r.wave else ""]
-             for r in confirmed.select_related("wave").prefetch_related("chips").iterator(chunk_size=500)))
+             for r, tags in with_chip_tags(confirmed.select_related("wave"))))
