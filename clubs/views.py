@@ -4,9 +4,12 @@ Views call one service inside core.views.shown_on, which shows a refusal; they c
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.core.paginator import Paginator
+from django.db.models import QuerySet
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -213,7 +216,12 @@ def roster_csv(request: HttpRequest, slug: str) -> HttpResponse:
         _("Emergency phone"), _("Dues paid until"),
     ], ([m.user.username, m.user.display_name, m.contact["real_name"], m.get_role_display(), m.contact["mobile"],
          m.contact["email"], m.contact["emergency_contact_name"], m.contact["emergency_contact_phone"],
-         m.paid_until or ""] for m in roster.memberships))
+         m.paid_until or ""] for m in _batches(roster.memberships)))
+
+
+def _batches(members: QuerySet[Membership] | list[Membership]) -> Iterable[Membership]:
+    """A query read 500 rows at a time while the CSV streams (memory flat in the members)."""
+    return members.iterator(chunk_size=500) if isinstance(members, QuerySet) else members
 
 
 @login_required

@@ -3,6 +3,7 @@ ledger they come from (the finance CSV), so that the two always reconcile; fapia
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -106,51 +107,55 @@ def _local(value: Any) -> str:
     return times.when(value, fmt="Y-m-d H:i:s")
 
 
-def ledger_rows(event: Any) -> tuple[list[str], list[list[Any]]]:
+BATCH = 500  # rows read from the database at a time while a CSV streams (core.csv): memory stays flat
+
+
+def ledger_rows(event: Any) -> tuple[list[str], Iterator[list[Any]]]:
     """Every payment (+) and refund (-, with its status) of the event; the payments page's totals
-    are sums of these rows (received: payments; refunded: refunds that succeeded)."""
-    rows: list[list[Any]] = []
-    for p in _payments(event).select_related("order__registration__rider", "order__registration__category") \
-            .order_by("created_at", "pk"):
-        reg = p.order.registration
-        rows.append(["payment", p.order_id, p.order.trade_no, reg.rider.username if reg else "",
-                     reg.category.name if reg else "", p.provider, p.provider_txn_id, p.amount_fen,
-                     f"{p.amount_fen / 100:.2f}", "received", _local(p.created_at), p.order.get_kind_display()])
-    for r in _refunds(event).select_related("order__registration__rider", "order__registration__category") \
-            .order_by("created_at", "pk"):
-        reg = r.order.registration
-        rows.append(["refund", r.order_id, r.order.trade_no, reg.rider.username if reg else "",
-                     reg.category.name if reg else "", r.provider, r.provider_refund_id or r.reference, -r.amount_fen,
-                     f"{-r.amount_fen / 100:.2f}", r.status, _local(r.updated_at),
-                     r.error or (f"{r.reason} [line {r.line_id}]" if r.line_id else r.reason)])
-    return LEDGER_HEADER, rows
+    are sums of these rows (received: payments; refunded: refunds that succeeded). The rows are
+    read as they are written, a batch at a time."""
+    def rows() -> Iterator[list[Any]]:
+        for p in _payments(event).select_related("order__registration__rider", "order__registration__category") \
+                .order_by("created_at", "pk").iterator(chunk_size=BATCH):
+            reg = p.order.registration
+            yield ["payment", p.order_id, p.order.trade_no, reg.rider.username if reg else "",
+                   reg.category.name if reg else "", p.provider, p.provider_txn_id, p.amount_fen,
+                   f"{p.amount_fen / 100:.2f}", "received", _local(p.created_at), p.order.get_kind_display()]
+        for r in _refunds(event).select_related("order__registration__rider", "order__registration__category") \
+                .order_by("created_at", "pk").iterator(chunk_size=BATCH):
+            reg = r.order.registration
+            yield ["refund", r.order_id, r.order.trade_no, reg.rider.username if reg else "",
+                   reg.category.name if reg else "", r.provider, r.provider_refund_id or r.reference, -r.amount_fen,
+                   f"{-r.amount_fen / 100:.2f}", r.status, _local(r.updated_at),
+                   r.error or (f"{r.reason} [line {r.line_id}]" if r.line_id else r.reason)]
+    return LEDGER_HEADER, rows()
 
 
 LINES_HEADER = ["order", "trade_no", "rider", "category", "line", "kind", "description", "amount_fen", "amount_cny",
                 "refunded_fen", "order_status"]
 
 
-def line_rows(event: Any) -> tuple[list[str], list[list[Any]]]:
+def line_rows(event: Any) -> tuple[list[str], Iterator[list[Any]]]:
     """What every order that took money was made of, line by line (entry fee, discount, each add-on,
     insurance), with what was given back for a line alone (an add-on taken back): per order the
-    lines sum to its amount."""
+    lines sum to its amount. Read a batch at a time as the CSV streams."""
     refunded = dict(Refund.objects.filter(order__registration__event=event, line__isnull=False)
                     .exclude(status=Refund.Status.FAILED).values("line_id").annotate(s=Sum("amount_fen"))
                     .values_list("line_id", "s"))
-    rows = [[line.order_id, line.order.trade_no, line.order.registration.rider.username if line.order.registration
+    rows = ([line.order_id, line.order.trade_no, line.order.registration.rider.username if line.order.registration
              else "", line.order.registration.category.name if line.order.registration else "", line.pk, line.kind,
              line.description, line.amount_fen, f"{line.amount_fen / 100:.2f}", refunded.get(line.pk, 0),
              line.order.status]
             for line in OrderLine.objects.filter(order__registration__event=event, order__paid_at__isnull=False)
             .select_related("order__registration__rider", "order__registration__category")
-            .order_by("order_id", "position", "pk")]
+            .order_by("order_id", "position", "pk").iterator(chunk_size=BATCH))
     return LINES_HEADER, rows
 
 
-def fapiao_rows(event: Any) -> tuple[list[str], list[list[Any]]]:
+def fapiao_rows(event: Any) -> tuple[list[str], Iterator[list[Any]]]:
     header = ["order", "trade_no", "rider", "title", "taxpayer_id", "email", "amount_cny", "requested_at"]
-    rows = [[f.order_id, f.order.trade_no, f.order.rider.username, f.title, f.taxpayer_id, f.email,
+    rows = ([f.order_id, f.order.trade_no, f.order.rider.username, f.title, f.taxpayer_id, f.email,
              f"{f.order.amount_fen / 100:.2f}", _local(f.created_at)]
             for f in FapiaoRequest.objects.filter(order__registration__event=event)
-            .select_related("order__rider").order_by("created_at")]
+            .select_related("order__rider").order_by("created_at").iterator(chunk_size=BATCH))
     return header, rows

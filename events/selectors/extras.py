@@ -196,13 +196,14 @@ def documents_of(*, event: Event, rider_id: int | None = None) -> QuerySet[Entry
     return found.order_by("-created_at", "-pk")
 
 
-def pickup_list(event: Event) -> list[EntryItem]:
-    """Every add-on to hand out on race day (seated entries, not refunded), by add-on, size, bib."""
-    return list(EntryItem.objects.filter(registration__event=event, refunded_at__isnull=True,
-                                         registration__status__in=Registration.SEATED)
-                .select_related("addon", "variant", "registration__rider", "registration__category")
-                .order_by("addon__position", "addon_id", "variant__position", "variant_id", "registration__bib",
-                          "registration_id"))
+def pickup_list(event: Event) -> QuerySet[EntryItem]:
+    """Every add-on to hand out on race day (seated entries, not refunded), by add-on, size, bib:
+    a query to iterate (the pick-up CSV reads it a batch at a time as it streams)."""
+    return (EntryItem.objects.filter(registration__event=event, refunded_at__isnull=True,
+                                     registration__status__in=Registration.SEATED)
+            .select_related("addon", "variant", "registration__rider", "registration__category")
+            .order_by("addon__position", "addon_id", "variant__position", "variant_id", "registration__bib",
+                      "registration_id"))
 
 
 def variant_counts(event: Event) -> list[AddOnVariant]:

@@ -206,7 +206,8 @@ def pickup_csv(request: HttpRequest, slug: str) -> HttpResponse:
     header = [_("add-on"), _("size"), _("bib"), _("rider"), _("category"), _("registration")]
     rows = ([localized(item.addon, "name"), item.variant.label, item.registration.bib or "",
              item.registration.rider.real_name or item.registration.rider.public_name,
-             localized(item.registration.category, "name"), item.registration_id] for item in pickup_list(event))
+             localized(item.registration.category, "name"), item.registration_id]
+            for item in pickup_list(event).iterator(chunk_size=500))
     return csv_response(f"{event.pk}-pickup", header, rows)
 
 

@@ -129,3 +129,31 @@ def test_chip_tags_are_read_a_batch_at_a_time_and_none_is_lost_at_a_batch_edge(m
     expected = [(r.pk, f"E2{r.pk:08d}1 E2{r.pk:08d}2" if r.rider.username in ("bulk0", "bulk1", "bulk2") else "")
                 for r in rows.select_related("rider")]
     assert got == expected
+
+
+@pytest.mark.django_db
+def test_every_event_csv_reads_its_rows_a_batch_at_a_time(make_event, organizer, monkeypatch):
+    """Each of an event's CSVs streams from a query read 500 rows at a time (QuerySet.iterator), never
+    from a list of every row: the roster, insurance and check-in sheets, the pick-up list, and
+    payments' ledger, order lines and fapiao requests (these four were built as lists)."""
+    from django.db.models.query import QuerySet
+
+    batches: list[int | None] = []
+    real = QuerySet.iterator
+
+    def counted(self, chunk_size=None):
+        batches.append(chunk_size)
+        return real(self, chunk_size=chunk_size)
+
+    monkeypatch.setattr(QuerySet, "iterator", counted)
+    event = make_event(capacity=10)
+    client = Client()
+    client.force_login(organizer)
+    for url in [f"/events/{event.slug}/export/{kind}.csv" for kind in ("roster", "insurance", "checkin")] + [
+            f"/events/{event.slug}/extras/pickup.csv", f"/payments/events/{event.slug}/finance.csv",
+            f"/payments/events/{event.slug}/order-lines.csv", f"/payments/events/{event.slug}/fapiao.csv"]:
+        batches.clear()
+        answer = client.get(url)
+        assert answer.status_code == 200 and answer.streaming, url
+        b"".join(answer.streaming_content)
+        assert batches and set(batches) == {500}, (url, batches)

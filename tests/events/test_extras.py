@@ -252,7 +252,7 @@ def test_a_withdrawal_refunds_the_entry_and_its_add_ons_by_the_policy(race, jers
     registration_cancel(registration=Registration.objects.get(pk=seat.pk))
     assert Refund.objects.get(order=order).amount_fen == (15000 + 12000) // 2
     assert variants_taken([_size(jersey, "S").pk]) == {}  # the jersey is back for someone else
-    assert pickup_list(race) == []
+    assert list(pickup_list(race)) == []
 
 
 def test_money_paid_after_a_lapse_does_not_take_a_size_sold_meanwhile(race, jersey):
