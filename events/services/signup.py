@@ -181,8 +181,8 @@ def registration_create(*, event: Event, category: Category, rider: User, answer
                 mail_on_commit(registration.pk, registration.status)
             if used is not None or picked:
                 extras_take(registration=registration, coupon=used, picked=picked)
-            elif fee:  # nothing bought with the seat: its order's lines need not read the items
-                items_known(registration, [])
+            elif fee and held is None:  # nothing bought: the order made below need not read the items
+                items_known(registration, [])  # (`held` wrote it with the statement, its lines told so)
             if registration.status == Registration.Status.AWAITING and held is None:  # the answer shows it
                 registration.held_order = payments_port.seat_money.seat_held(
                     registration=registration, amount_fen=fee, deadline=cast(datetime.datetime, pay_by))

@@ -15,7 +15,7 @@ from typing import Any, cast
 
 from django.utils import timezone
 
-from core import prepared, transitions
+from core import instances, prepared, transitions
 from events.models import Registration
 from events.selectors.extras import Line, entry_lines
 from payments.models import Order
@@ -96,9 +96,9 @@ def params(registration: Registration, amount_fen: int, deadline: datetime.datet
 
 def written(registration: Registration, values: dict[str, Any], pk: int) -> Order:
     """The instance of the order the statement wrote, as if saved."""
-    order = Order(pk=pk, rider_id=values["o_payer"], registration=registration, amount_fen=values["o_amount"],
-                  currency=values["o_currency"], expires_at=values["o_expires"], description=values["o_description"],
-                  created_at=values["o_now"])
+    order = instances.new(Order, id=pk, rider_id=values["o_payer"], registration=registration,
+                          amount_fen=values["o_amount"], currency=values["o_currency"], expires_at=values["o_expires"],
+                          description=values["o_description"], created_at=values["o_now"])
     order._state.adding, order._state.db = False, "default"
     return order
 

@@ -9,6 +9,7 @@ from decimal import Decimal
 
 import pytest
 from django.db import connection
+from django.db.models import Q
 from django.test.utils import CaptureQueriesContext
 
 from core import prepared
@@ -43,7 +44,8 @@ def _written(registration: Registration) -> dict:
         "lines": [tuple(getattr(line, f) for f in LINE_FIELDS) for line in OrderLine.objects.filter(order=order)
                   .order_by("position")],
         "history": sorted((c.subject, c.from_status, c.to_status, c.why) for c in StatusChange.objects.filter(
-            object_id__in=[order.pk, registration.pk], subject__in=["payments.order", "events.registration"])),
+            Q(subject="payments.order", object_id=order.pk) | Q(subject="events.registration",
+                                                                object_id=registration.pk))),
         "outbox": list(Outbox.objects.filter(object_id=registration.pk).values_list("topic", "kind")),
     }
 
