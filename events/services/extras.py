@@ -24,7 +24,9 @@ from events.models import AddOn, AddOnVariant, Category, Coupon, EntryItem, Even
 from events.selectors import signup_cache_clear
 from events.selectors.extras import HOLDING, coupon_counts, entry_total_fen, item_description, variants_taken
 from events.services.errors import ExtrasCode, RegistrationCode
+from events.services.outbox import mail_on_commit
 from events.services.seats import lock_seat
+from events.services.status import registration_move
 
 
 def tier_add(*, event: Event, category: Category, name: str, starts_at: datetime.datetime, fee_fen: int,
@@ -290,7 +292,7 @@ def item_add(*, registration: Registration, addon_id: int, variant_id: int, by: 
         _variants_lock([variant.pk])
         item = EntryItem.objects.create(registration=registration, addon=addon, variant=variant,
                                         price_fen=addon.price_fen)
-        _repriced(registration)
+        _repriced(registration, by=by)
         return item
 
 
@@ -309,13 +311,23 @@ def item_remove(*, registration: Registration, addon_id: int, by: Any) -> None:
             raise ServiceError(_("%(addon)s is required in this category: change its size instead.")
                                % {"addon": localized(item.addon, "name")}, ExtrasCode.ITEM)
         item.delete()
-        _repriced(registration)
+        _repriced(registration, by=by)
 
 
-def _repriced(registration: Registration) -> None:
-    """An unpaid seat's order made again for its new price (a waiting entry has none yet)."""
-    if registration.status == Registration.Status.AWAITING:
-        payments_port.seat_money.seat_repriced(registration=registration, price_fen=entry_total_fen(registration))
+def _repriced(registration: Registration, *, by: Any) -> None:
+    """An unpaid seat's order made again for its new price (a waiting entry has none yet). A seat that
+    now costs no more than was paid is confirmed, as a switch confirms one: an add-on taken back
+    from an entry switched to a free category left it waiting for a payment of nothing, to lapse at
+    its deadline (found by the lifecycle machine's rush)."""
+    if registration.status != Registration.Status.AWAITING:
+        return
+    price = entry_total_fen(registration)
+    if price <= payments_port.seat_money.paid_fen(registration=registration):
+        registration.confirmed_at, registration.hold_expires_at = timezone.now(), None
+        registration_move(registration, Registration.Status.CONFIRMED, by=by, why="nothing left to pay",
+                          fields=["confirmed_at", "hold_expires_at"])
+        mail_on_commit(registration.pk, registration.status)
+    payments_port.seat_money.seat_repriced(registration=registration, price_fen=price)
 
 
 def item_refund(*, registration: Registration, item_id: int, by: Any) -> int:
@@ -331,7 +343,7 @@ def item_refund(*, registration: Registration, item_id: int, by: Any) -> int:
         item.refunded_at = timezone.now()
         item.save(update_fields=["refunded_at"])
         if registration.status == Registration.Status.AWAITING:
-            _repriced(registration)
+            _repriced(registration, by=by)
             return 0
         return payments_port.seat_money.line_refunded(registration=registration, kind="addon", subject_id=item.pk,
                                                       amount_fen=item.price_fen, by=by) or 0

@@ -463,3 +463,36 @@ def test_a_size_changed_after_paying_is_the_size_on_the_receipt(race, jersey, cl
     client.force_login(seat.rider)
     page = client.get(f"/payments/orders/{order.pk}/receipt/", headers={"accept-language": "en"}).content.decode()
     assert "Jersey · L" in page and "Jersey · M" not in page
+
+
+@pytest.mark.parametrize("who", ["organizer", "rider"])
+def test_an_add_on_taken_off_an_entry_switched_to_a_free_category_confirms_the_seat(make_event, organizer, who):
+    """Found by the lifecycle machine: an unpaid seat with a jersey, switched to a free category, then
+    the jersey taken back (by the organizer) or removed (by the rider) stayed held for a payment of
+    nothing, without an order, to lapse at its deadline. It is confirmed, as a switch confirms one."""
+    from core.models import Outbox, StatusChange
+    from events.services import item_remove, registration_change_category
+
+    event = make_event(categories=[{"name": "A", "capacity": 5, "fee_cny": Decimal("100")},
+                                   {"name": "F", "capacity": 5, "fee_cny": Decimal("0")}])
+    paid, free = event.categories.order_by("pk")
+    jersey = addon_create(event=event, name="骑行服", price_fen=5000, variants=[("M", 5)], categories=[paid])
+    seat = registration_create(event=event, category=paid, rider=UserFactory(),
+                               addons={jersey.pk: jersey.variants.get().pk})[0]
+    moved = registration_change_category(registration=seat, category=Category.objects.get(pk=free.pk), by=seat.rider)
+    assert moved.status == "awaiting_payment"  # the jersey is still to pay
+    assert Order.objects.get(registration=seat, status="pending").amount_fen == 5000
+    if who == "organizer":
+        item_refund(registration=moved, item_id=EntryItem.objects.get(registration=seat).pk, by=organizer)
+    else:
+        item_remove(registration=moved, addon_id=jersey.pk, by=seat.rider)
+    seat.refresh_from_db()
+    assert (seat.status, seat.hold_expires_at is None, seat.confirmed_at is not None, seat.bib is not None) == (
+        "confirmed", True, True, True)
+    assert not Order.objects.filter(registration=seat, status="pending").exists()
+    assert StatusChange.objects.filter(subject="events.registration", object_id=seat.pk, to_status="confirmed",
+                                       why="nothing left to pay").exists()
+    assert Outbox.objects.filter(object_id=seat.pk, kind="confirmed").exists()
+    orders_expire()  # the deadline passing changes nothing now
+    seat.refresh_from_db()
+    assert seat.status == "confirmed"

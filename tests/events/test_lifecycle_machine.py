@@ -189,6 +189,13 @@ class Lifecycle(RuleBasedStateMachine):
                 STATS["waitlist_joins"] += 1
             _tolerated(lambda: ev.registration_create(event=self.event, category=category, rider=rider))
 
+    @rule(c=st.integers(0, 2))
+    def rush(self, c):
+        """Every rider signs up for one category at once, as in a registration rush: it fills, and the
+        riders after join its waitlist (the shared lock's statement) or get the seat they hold."""
+        for i in range(RIDERS):
+            self.sign_up(i, c)
+
     @rule(i=st.integers(0, RIDERS - 1), c=st.integers(0, 1), size=st.integers(0, 1), coupon=st.booleans())
     def sign_up_with_extras(self, i, c, size, coupon):
         """A jersey in a size (stock permitting) and, maybe, the coupon (limits permitting)."""
