@@ -318,7 +318,7 @@ def _repriced(registration: Registration, *, by: Any) -> None:
     """An unpaid seat's order made again for its new price (a waiting entry has none yet). A seat that
     now costs no more than was paid is confirmed, as a switch confirms one: an add-on taken back
     from an entry switched to a free category left it waiting for a payment of nothing, to lapse at
-    its deadline (found by the lifecycle machine's rush)."""
+    its deadline (found by the lifecycle machine)."""
     if registration.status != Registration.Status.AWAITING:
         return
     price = entry_total_fen(registration)
