@@ -27,8 +27,9 @@ def _plan(model: type[models.Model]) -> tuple:
     plan = _PLANS.get(model)
     if plan is None:
         fields = model._meta.concrete_fields
-        fresh = [(i, f.get_default) for i, f in enumerate(fields) if f.has_default() and callable(f.default)]
-        defaults = [None if (i, f.get_default) in fresh else f.get_default() for i, f in enumerate(fields)]
+        called = {i for i, f in enumerate(fields) if f.has_default() and callable(f.default)}  # dict, a key maker
+        fresh = [(i, fields[i].get_default) for i in sorted(called)]
+        defaults = [None if i in called else f.get_default() for i, f in enumerate(fields)]
         plan = _PLANS[model] = (defaults, {f.attname: i for i, f in enumerate(fields)},
                                 {f.name: (f.attname, f) for f in fields if f.is_relation}, fresh)
     return plan
