@@ -146,3 +146,19 @@ def sms_after_the_response(match, *, within: float = 5.0) -> list:
         if found or time.monotonic() >= deadline:
             return found
         time.sleep(0.02)
+
+
+def batched_reads(monkeypatch) -> list:
+    """Record the chunk_size of every QuerySet.iterator() call from now on (a CSV that streams from
+    the database reads it a batch at a time): the list it fills."""
+    from django.db.models.query import QuerySet
+
+    batches: list[int | None] = []
+    real = QuerySet.iterator
+
+    def counted(self, chunk_size=None):
+        batches.append(chunk_size)
+        return real(self, chunk_size=chunk_size)
+
+    monkeypatch.setattr(QuerySet, "iterator", counted)
+    return batches

@@ -253,16 +253,9 @@ def test_members_only_rides_refuse_outsiders_however_they_arrive(world):
 
 def test_the_roster_csv_reads_the_members_a_batch_at_a_time(client, world, monkeypatch):
     """The club's roster CSV streams from a query read 500 members at a time, not a list of all."""
-    from django.db.models.query import QuerySet
+    from tests.helpers import batched_reads
 
-    batches: list[int | None] = []
-    real = QuerySet.iterator
-
-    def counted(self, chunk_size=None):
-        batches.append(chunk_size)
-        return real(self, chunk_size=chunk_size)
-
-    monkeypatch.setattr(QuerySet, "iterator", counted)
+    batches = batched_reads(monkeypatch)
     client.force_login(world["owner"])
     answer = client.get(f"/clubs/{world['club'].slug}/roster.csv")
     lines = b"".join(answer.streaming_content).decode("utf-8-sig").splitlines()

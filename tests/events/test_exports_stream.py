@@ -136,16 +136,9 @@ def test_every_event_csv_reads_its_rows_a_batch_at_a_time(make_event, organizer,
     """Each of an event's CSVs streams from a query read 500 rows at a time (QuerySet.iterator), never
     from a list of every row: the roster, insurance and check-in sheets, the pick-up list, and
     payments' ledger, order lines and fapiao requests (these four were built as lists)."""
-    from django.db.models.query import QuerySet
+    from tests.helpers import batched_reads
 
-    batches: list[int | None] = []
-    real = QuerySet.iterator
-
-    def counted(self, chunk_size=None):
-        batches.append(chunk_size)
-        return real(self, chunk_size=chunk_size)
-
-    monkeypatch.setattr(QuerySet, "iterator", counted)
+    batches = batched_reads(monkeypatch)
     event = make_event(capacity=10)
     client = Client()
     client.force_login(organizer)
