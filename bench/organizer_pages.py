@@ -1,6 +1,7 @@
 """Organizer pages at race size (issue 27): the manage page, the roster API, every event CSV, the
-results upload and the ballot draw, at 500 and 5,000 registrations on a throwaway PostgreSQL,
-tasks inline (no Redis: the draw's messages are sent after the response, not counted here).
+check-in devices' start list, the results upload and the ballot draw, at 500 and 5,000
+registrations on a throwaway PostgreSQL, tasks inline (no Redis: the draw's messages are sent after
+the response, not counted here).
 
 Each request runs through Django's test client in this process: the time of one warm run, its
 queries, and the peak of Python memory it allocated (tracemalloc, a second run). Goals: every page
@@ -119,7 +120,8 @@ def run(n: int) -> None:
              ("roster CSV", f"/events/{event.slug}/export/roster.csv"),
              ("insurance CSV", f"/events/{event.slug}/export/insurance.csv"),
              ("check-in CSV", f"/events/{event.slug}/export/checkin.csv"),
-             ("finance CSV", f"/payments/events/{event.slug}/finance.csv")]
+             ("finance CSV", f"/payments/events/{event.slug}/finance.csv"),
+             ("device start list (API)", f"/api/v1/events/{event.slug}/checkins/start-list/")]
     print(f"{n} registrations")
     for label, url in pages:
         client.get(url)  # warm

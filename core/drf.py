@@ -8,19 +8,21 @@ EXCEPTION_HANDLER) shapes both, and gives every other API error a `code` too.
 from __future__ import annotations
 
 import json
+from collections.abc import Iterable, Iterator
 from typing import Any
 
 from django.conf import settings
 from django.core.exceptions import NON_FIELD_ERRORS
 from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
 from django.core.exceptions import ValidationError as DjangoValidationError
-from django.http import Http404
+from django.http import Http404, StreamingHttpResponse
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from drf_spectacular.utils import inline_serializer
 from rest_framework import exceptions, parsers, serializers, status
 from rest_framework.response import Response
 from rest_framework.settings import api_settings
+from rest_framework.utils import encoders
 from rest_framework.utils import json as drf_json
 from rest_framework.views import exception_handler as drf_exception_handler
 
@@ -167,3 +169,30 @@ def paginated(serializer: type[serializers.Serializer]) -> serializers.Serialize
     return inline_serializer(f"Paginated{serializer.__name__}", {
         "count": serializers.IntegerField(), "next": serializers.URLField(allow_null=True),
         "previous": serializers.URLField(allow_null=True), "results": serializer(many=True)})
+
+
+def json_stream(head: dict, key: str, items: Iterable[Any], *, batch: int = 200) -> Iterator[bytes]:
+    """`head` with `key` the list of `items` (last), as DRF's JSON renderer writes it (same encoder
+    and settings), a few hundred items at a time: memory stays flat in the number of items when
+    `items` is itself lazy (a queryset's .iterator())."""
+    if key in head:
+        raise ValueError(f"{key!r} is the streamed list: the head cannot have it too")
+    encode = encoders.JSONEncoder(ensure_ascii=not api_settings.UNICODE_JSON, allow_nan=not api_settings.STRICT_JSON,
+                                  separators=(",", ":") if api_settings.COMPACT_JSON else (", ", ": ")).encode
+    opening = encode({**head, key: []})  # ... "key":[]} : the list left open
+    yield opening[:-2].encode("utf-8")
+    pending: list[str] = []
+    comma = ""
+    for item in items:
+        pending.append(encode(item))
+        if len(pending) >= batch:
+            yield (comma + ",".join(pending)).encode("utf-8")
+            pending, comma = [], ","
+    if pending:
+        yield (comma + ",".join(pending)).encode("utf-8")
+    yield b"]}"
+
+
+def json_stream_response(head: dict, key: str, items: Iterable[Any]) -> StreamingHttpResponse:
+    """A JSON answer streamed as it is written (json_stream); errors are raised before it starts."""
+    return StreamingHttpResponse(json_stream(head, key, items), content_type="application/json")

@@ -232,9 +232,12 @@ def checkin_candidates(*, event: Event, text: str, limit: int = 20) -> list[Regi
     return list(rows.filter(match).order_by("bib")[:limit])
 
 
-def start_list(*, event: Event) -> QuerySet[Registration]:
-    return (event.registrations.filter(status=Registration.Status.CONFIRMED)
-            .select_related("rider", "category", "wave").order_by("category__position", "bib"))
+def start_list(*, event: Event, bib: int | None = None) -> QuerySet[Registration]:
+    """The confirmed riders by category and bib (only the one with `bib` when given)."""
+    rows = event.registrations.filter(status=Registration.Status.CONFIRMED)
+    if bib is not None:
+        rows = rows.filter(bib=bib)
+    return rows.select_related("rider", "category", "wave").order_by("category__position", "bib")
 
 
 @dataclass

@@ -23,7 +23,7 @@ SUBJECT = subject_of(Registration)  # a registration's status moves, as core.tra
 class DeviceList:
     cursor: str  # give it back as `since` for what changed after this list
     full: bool  # every entry (no `since`), or only the changed ones
-    entries: list[Registration]  # with rider and category
+    entries: QuerySet[Registration]  # with rider, category, wave, chips and kit (read it in batches)
     id_questions: list[str]  # the keys of the event's national-ID questions
 
 
@@ -70,7 +70,7 @@ def device_start_list(*, event: Event, since: tuple[int, int] | None = None) -> 
         scanned = CheckinScan.objects.filter(event=event, pk__gt=since[1]).values("registration_id")
         rows = rows.filter(pk__in=moved) | rows.filter(pk__in=scanned)
     ids = [q.key for q in event.questions.all() if q.kind == Question.Kind.NATIONAL_ID]
-    return DeviceList(f"{cursor[0]}.{cursor[1]}", since is None, list(rows), ids)
+    return DeviceList(f"{cursor[0]}.{cursor[1]}", since is None, rows, ids)
 
 
 def field_messages_kept(*, event: Event, limit: int = 50) -> list[FieldMessage]:

@@ -167,8 +167,9 @@ def test_one_batch_sent_by_two_connections_at_once_is_applied_once(make_event, r
 def _device_list(client, event, token, since=None):
     url = f"/api/v1/events/{event.slug}/checkins/start-list/" + (f"?since={since}" if since else "")
     response = client.get(url, HTTP_AUTHORIZATION=f"Token {token.key}")
-    assert response.status_code == 200, response.content
-    return response.json()
+    assert response.status_code == 200 and response.streaming, response
+    assert response["Content-Type"] == "application/json"
+    return json.loads(b"".join(response.streaming_content))
 
 
 def test_a_device_downloads_the_start_list_then_only_what_changed(client, make_event, riders, organizer):
