@@ -2,7 +2,8 @@
 finish; 250,000 passings (50 a rider: each mat reads a chip ten times as it passes) imported as a
 RACE RESULT decoder's files (one a timing point) on a throwaway PostgreSQL. Prints the time of the
 whole import (goal: under 30 s), then the time to store a pushed batch of 1,000 new passings and
-recount those riders' results and every ranking (goal: under 1 s), the median of --runs batches.
+recount those riders' results and every ranking (goal: under 1 s), the median of --runs batches;
+then the live and official results pages and APIs, one request each.
 
 Run: .venv/bin/python bench/passings.py [--riders 5000] [--runs 5]
 """
@@ -128,6 +129,18 @@ def main() -> int:
         print(f"a pushed batch of 1,000 passings, stored and the results and rankings recounted: "
               f"median {statistics.median(timings) * 1000:.0f} ms of {options.runs} (goal < 1,000 ms); "
               f"{total:,} passings in all")
+        from django.test import Client
+        client = Client()
+        for label, url in [("live results page", f"/events/{event.slug}/live/"),
+                           ("its table (refreshed)", f"/events/{event.slug}/live/?part=table"),
+                           ("live results API", f"/api/v1/events/{event.slug}/live-results/"),
+                           ("results page", f"/events/{event.slug}/results/"),
+                           ("results API", f"/api/v1/events/{event.slug}/results/")]:
+            client.get(url)  # warm
+            started = time.perf_counter()
+            answer = client.get(url)
+            print(f"{label}: {answer.status_code}, {(time.perf_counter() - started) * 1000:.1f} ms, "
+                  f"{len(answer.content) / 1000:.1f} KB")
     return 0
 
 

@@ -24,6 +24,7 @@ from rest_framework.response import Response
 from rest_framework.settings import api_settings
 from rest_framework.utils import encoders
 from rest_framework.utils import json as drf_json
+from rest_framework.utils.urls import remove_query_param, replace_query_param
 from rest_framework.views import exception_handler as drf_exception_handler
 
 from core.errors import ServiceError, error_code
@@ -196,3 +197,20 @@ def json_stream(head: dict, key: str, items: Iterable[Any], *, batch: int = 200)
 def json_stream_response(head: dict, key: str, items: Iterable[Any]) -> StreamingHttpResponse:
     """A JSON answer streamed as it is written (json_stream); errors are raised before it starts."""
     return StreamingHttpResponse(json_stream(head, key, items), content_type="application/json")
+
+
+def paged_headers(response: Response, request: Any, page: Any) -> Response:
+    """A page's neighbours in an RFC 8288 Link header (rel="next", rel="prev") and the rows on every
+    page in X-Total-Count, for an answer whose body keeps its shape (a list)."""
+    links = []
+    for rel, there in (("next", page.has_next()), ("prev", page.has_previous())):
+        if there:
+            number = page.next_page_number() if rel == "next" else page.previous_page_number()
+            path = request.get_full_path()  # the first page without ?page=, as DRF's pagination links it
+            url = request.build_absolute_uri(remove_query_param(path, "page") if number == 1
+                                             else replace_query_param(path, "page", number))
+            links.append(f'<{url}>; rel="{rel}"')
+    if links:
+        response["Link"] = ", ".join(links)
+    response["X-Total-Count"] = str(page.paginator.count)
+    return response

@@ -19,10 +19,12 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import rider_by_username
-from core.drf import ERRORS, ErrorOutput, ImportOutput, json_stream_response, paginated, upload_read
+from core.drf import ERRORS, ErrorOutput, ImportOutput, json_stream_response, paged_headers, paginated, upload_read
+from core.querysets import grouped_page
 from events import payments_port, services
 from events.models import Registration, TransferOffer
 from events.selectors import (
+    RESULTS_PAGE,
     EventFilters,
     can_create_events,
     category_for_registration,
@@ -317,11 +319,16 @@ class ChipsImportApi(APIView):
 class ResultsApi(APIView):
     permission_classes = [permissions.IsAuthenticatedOrReadOnly]
 
-    @extend_schema(responses={200: ResultsCategoryOutput(many=True), 404: ErrorOutput})
+    @extend_schema(parameters=[OpenApiParameter("page", int, required=False, description=(
+        f"{RESULTS_PAGE} rows a page, in order across the categories; the answer's Link header names the "
+        "next and previous pages (rel=\"next\", rel=\"prev\"), X-Total-Count the rows on every page"))],
+        responses={200: ResultsCategoryOutput(many=True), 404: ErrorOutput})
     def get(self, request: Request, slug: str) -> Response:
         event = event_get(slug=slug, user=request.user)
-        groups = [{"category": category, "rows": rows} for category, rows in results(event=event).items()]
-        return Response(ResultsCategoryOutput(groups, many=True).data)
+        page, shown = grouped_page(results(event=event), request.query_params.get("page"), RESULTS_PAGE)
+        answer = Response(ResultsCategoryOutput([{"category": category, "rows": rows}
+                                                 for category, rows in shown.items()], many=True).data)
+        return paged_headers(answer, request, page)
 
     @extend_schema(request={"multipart/form-data": {"type": "object", "properties": {
         "file": {"type": "string", "format": "binary"}}}}, responses={200: ImportOutput, **ERRORS})

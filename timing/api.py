@@ -12,6 +12,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.drf import ERRORS, ErrorOutput
+from core.querysets import grouped_page
 from events.selectors import event_get
 from events.selectors.raceday import event_for_checkin
 from timing import formats, selectors, services
@@ -75,13 +76,17 @@ class LiveResultsApi(APIView):
 
     permission_classes = [permissions.AllowAny]
 
-    @extend_schema(parameters=[OpenApiParameter("q", str, required=False, description="a bib or a shown name")],
+    @extend_schema(parameters=[OpenApiParameter("q", str, required=False, description="a bib or a shown name"),
+                               OpenApiParameter("page", int, required=False, description=(
+                                   f"{selectors.LIVE_PAGE} rows a page, in order across the categories"))],
                    responses={200: LiveResultsOutput, 404: ErrorOutput})
     def get(self, request: Request, slug: str) -> Response:
         event = event_get(slug=slug, user=request.user)
-        groups = selectors.live_results(event=event, query=request.query_params.get("q", ""))
+        page, groups = grouped_page(selectors.live_results(event=event, query=request.query_params.get("q", "")),
+                                    request.query_params.get("page"), selectors.LIVE_PAGE)
         return Response(LiveResultsOutput({
-            "changed_at": selectors.changed_at(event=event),
+            "changed_at": selectors.changed_at(event=event), "count": page.paginator.count, "page": page.number,
+            "pages": page.paginator.num_pages,
             "categories": [{"category": category, "rows": rows} for category, rows in groups.items()]}).data)
 
 

