@@ -19,7 +19,16 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from accounts.selectors import rider_by_username
-from core.drf import ERRORS, ErrorOutput, ImportOutput, json_stream_response, paged_headers, paginated, upload_read
+from core.drf import (
+    ERRORS,
+    ErrorOutput,
+    ImportOutput,
+    json_data,
+    json_stream_response,
+    paged_headers,
+    paginated,
+    upload_read,
+)
 from core.querysets import grouped_page
 from events import payments_port, services
 from events.models import Registration, TransferOffer
@@ -132,7 +141,7 @@ class RegistrationCreateApi(APIView):
 
     @extend_schema(request=RegistrationInput, responses={201: RegistrationOutput, 200: RegistrationOutput, **ERRORS})
     def post(self, request: Request, slug: str) -> Response:
-        values = registration_input(request.data)
+        values = registration_input(json_data(request))
         category = category_for_registration(slug=slug, category_id=values["category"], user=request.user)
         if category is None:
             raise no_such_category()

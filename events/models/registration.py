@@ -61,7 +61,7 @@ class Registration(models.Model):
     # someone the rider authorised to pick the kit up (issue 28): shown to the check-in helpers; goes
     # with a transfer, an account's deletion and, after the event, with the ID numbers
     wave = models.ForeignKey(Wave, on_delete=models.SET_NULL, null=True, blank=True, related_name="riders",
-                             verbose_name=_("start wave"))
+                             verbose_name=_("start wave"), db_index=False)  # (indexed where set: Meta)
     proxy_name = models.CharField(_("kit picked up by (name)"), max_length=40, blank=True, default="", db_default="",
                                   validators=[one_line])  # (db_default: the one-statement sign-up names no column)
     proxy_mobile = models.CharField(_("kit picked up by (mobile)"), max_length=20, blank=True, default="",
@@ -114,7 +114,9 @@ class Registration(models.Model):
                                 name="registration_transferred_from"),
                    models.Index(fields=["entry_code"], condition=Q(entry_code__isnull=False),
                                 name="registration_entry_code"),
-                   models.Index(fields=["coupon"], condition=Q(coupon__isnull=False), name="registration_coupon")]
+                   models.Index(fields=["coupon"], condition=Q(coupon__isnull=False), name="registration_coupon"),
+                   # given once the organizer places riders in waves: no index entry for every sign-up
+                   models.Index(fields=["wave"], condition=Q(wave__isnull=False), name="registration_wave")]
 
     def __str__(self) -> str:
         return f"{self.event} · {self.rider} · {self.status}"

@@ -244,8 +244,9 @@ WITH lock AS (
 
 
 def looks_full(category: Category) -> bool:
-    """Whether the category was full when it was read (a hint: the statements check again)."""
-    return (category.confirmed_count + category.code_seats >= category.capacity
+    """Whether the category was full when it was read, or a statement has found it full since (a
+    hint: the statements check again)."""
+    return (getattr(category, "seen_full", False) or category.confirmed_count + category.code_seats >= category.capacity
             or category.next_bib > category.bib_end)
 
 
@@ -280,6 +281,11 @@ def insert_single_statement(registration: Registration, *, pay_by: datetime.date
         row = prepared.fetchone(sql, params)
         if row is not None and held is not None:
             registration.held_order = held.owed(row[3])
+        if row is not None and row[1] == Registration.Status.WAITLISTED:
+            # full now: the process's sign-ups take the waitlist's statement (a shared lock, no seat
+            # or order parts) until the cached category is read again (SIGNUP_CACHE_SECONDS), not
+            # the claim's, which locks the category for one sign-up at a time
+            registration.category.seen_full = True  # type: ignore[attr-defined]
     if row is None:
         return False
     registration.pk, registration.status, registration.bib = row[:3]  # a new row: its first status, recorded

@@ -150,11 +150,13 @@ def _until_a_session_waits_for_a_lock(seconds: float) -> None:
         time.sleep(0.01)
 
 
-def _sign_up_while_a_cancellation_commits(make_event, *, looked_full: bool) -> tuple[int, int, str]:
+def _sign_up_while_a_cancellation_commits(make_event, *, looked_full: bool,
+                                          seen_full: bool = False) -> tuple[int, int, str]:
     """A cancellation frees a seat and promotes nobody (no one waits yet), and holds its transaction
     open while a sign-up runs: (confirmed, waitlisted, the newcomer's status) once both are done.
     looked_full: the sign-up read the category after it filled (the one-statement path then joins
-    the waitlist under a shared lock first, events.services.seats._WAITLIST)."""
+    the waitlist under a shared lock first, events.services.seats._WAITLIST); seen_full: its counters
+    say a seat is free but an earlier sign-up of the process found it full (`seen_full`, the same)."""
     event = make_event(capacity=3)
     category = event.categories.first()
     seated = [services.registration_create(event=event, category=category, rider=UserFactory())[0]
@@ -178,6 +180,7 @@ def _sign_up_while_a_cancellation_commits(make_event, *, looked_full: bool) -> t
             cancelled.wait(timeout=10)
             if looked_full:
                 category.refresh_from_db()  # (as committed: the cancellation's change is not)
+            category.seen_full = seen_full
             signing_up.set()
             outcome["status"] = services.registration_create(event=event, category=category, rider=newcomer)[0].status
         finally:
@@ -205,6 +208,36 @@ def test_a_sign_up_while_a_cancellation_commits_does_not_lose_the_freed_seat(mak
     statement waits for the cancellation on its shared lock, finds the seat freed, and claims it."""
     monkeypatch.setattr(testutils, "single_statement_claim", single_statement)
     assert _sign_up_while_a_cancellation_commits(make_event, looked_full=looked_full) == (3, 0, "confirmed")
+
+
+def test_a_sign_up_told_the_category_was_full_still_takes_a_seat_freed_meanwhile(make_event):
+    """The hint an earlier sign-up leaves (`seen_full`) sends this one to the waitlist's statement,
+    which finds the seat the cancellation freed and claims it, as with counters read full."""
+    assert _sign_up_while_a_cancellation_commits(make_event, looked_full=False, seen_full=True) == (
+        3, 0, "confirmed")
+
+
+def test_a_sign_up_waitlisted_by_the_claim_sends_the_next_ones_to_the_waitlists_statement(make_event):
+    """Issue 27: the cached category (SIGNUP_CACHE_SECONDS) still says seats are free after they are
+    gone; every sign-up then ran the claim, which locks the category for one at a time and carries the
+    order's parts. The first the claim waitlists marks the category full for the process's others."""
+    from django.test.utils import CaptureQueriesContext
+
+    event = make_event(capacity=1)
+    category = event.categories.first()
+    services.registration_create(event=event, category=category, rider=UserFactory())
+    assert not getattr(category, "seen_full", False)  # (the counters of the object as read: 0 of 1)
+    with CaptureQueriesContext(connection) as first:
+        assert services.registration_create(event=event, category=category, rider=UserFactory())[0].status == (
+            "waitlisted")
+    (claim,) = [q["sql"] for q in first.captured_queries if "INSERT INTO events_registration" in q["sql"]]
+    assert category.seen_full is True and "FOR NO KEY UPDATE" in claim
+    with CaptureQueriesContext(connection) as second:
+        assert services.registration_create(event=event, category=category, rider=UserFactory())[0].status == (
+            "waitlisted")
+    (statement,) = [q["sql"] for q in second.captured_queries if "INSERT INTO events_registration" in q["sql"]]
+    assert "FOR SHARE" in statement and "FOR NO KEY UPDATE" not in statement
+    assert Registration.objects.filter(event=event, status="confirmed").count() == 1
 
 
 def test_negative_control_a_waitlist_statement_without_its_shared_lock_loses_the_seat(make_event, monkeypatch):
