@@ -100,6 +100,19 @@ def test_search_filters(client, library, query, expected):
     assert sorted(slugs) == sorted(library[name].slug for name in expected)
 
 
+def test_a_route_matching_by_its_name_and_two_tags_is_listed_once(client, library):
+    """The text search finds a route by its tags through a subquery (issue 27: joining the tags and
+    DISTINCT over 100,000 routes took 654 ms on PostgreSQL): once, whatever matches."""
+    climb, flat = library["climb"], library["flat"]
+    climb.tags.add(Tag.objects.create(slug="views", name="太行山景", name_en="Mountain views"))  # and 山路
+    flat.tags.add(Tag.objects.get(slug="views"))  # found by this tag alone
+    for text, expected in [("山", [climb, flat]), ("太行", [climb, flat]), ("Mountain", [climb, flat]),
+                           ("绿道", [flat])]:
+        answer = client.get("/api/v1/routes/", {"q": text}).json()
+        assert sorted(r["slug"] for r in answer["results"]) == sorted(r.slug for r in expected), text
+        assert answer["count"] == len(expected), text
+
+
 def test_near_search_is_sorted_by_distance(client, library):
     body = client.get("/api/v1/routes/?near=37.2,114.0&radius_km=200").json()
     assert [r["slug"] for r in body["results"]] == [library["climb"].slug, library["flat"].slug]
