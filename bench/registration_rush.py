@@ -13,6 +13,7 @@ trivial endpoint's, p99 under 400 ms. Also printed: the CPU each process (gunico
 Redis, this client) and the whole machine spent per request, from /proc, for both endpoints.
 
 Run: .venv/bin/python bench/registration_rush.py [--riders 5000] [--capacity 500] [--concurrency 64] [--fee 120]
+     [--workers N] (default: as gunicorn.conf.py deploys them: cores + 1 with PostgreSQL on this machine)
 """
 
 from __future__ import annotations
@@ -20,7 +21,9 @@ from __future__ import annotations
 import argparse
 import http.client
 import json
+import multiprocessing
 import os
+import runpy
 import secrets
 import socket
 import statistics
@@ -176,12 +179,16 @@ def main() -> None:
     parser.add_argument("--capacity", type=int, default=500)
     parser.add_argument("--concurrency", type=int, default=64)
     parser.add_argument("--fee", default="0", help="the category's fee in yuan: >0 holds seats for payment")
-    parser.add_argument("--workers", type=int, default=(os.cpu_count() or 2) * 2 + 1)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn's sync workers; by default as gunicorn.conf.py deploys them")
     args = parser.parse_args()
     python = sys.executable
     with postgres() as database_url, redis() as redis_url:
         if database_url is None:
             sys.exit("PostgreSQL (initdb/pg_ctl) is needed for this benchmark")
+        if args.workers is None:  # as deployed: PostgreSQL on this machine shares its cores (gunicorn.conf.py)
+            args.workers = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["default_workers"](
+                multiprocessing.cpu_count(), database_url)
         env = {**os.environ, "DJANGO_SETTINGS_MODULE": "cycling.settings.production",
                "SECRET_KEY": secrets.token_urlsafe(50), "ALLOWED_HOSTS": "127.0.0.1", "DATABASE_URL": database_url,
                "SECURE_SSL_REDIRECT": "false", "CONN_MAX_AGE": "600", "LOG_LEVEL": "ERROR",

@@ -43,6 +43,28 @@ def test_gunicorn_reads_its_config_one_blas_thread_and_the_timeout():
         assert variable in config["raw_env"]
 
 
+def test_gunicorn_runs_fewer_workers_where_the_database_shares_the_cores():
+    """cores + 1 on the one machine (PostgreSQL on the same cores: the extra workers only take turns,
+    bench/registration_rush.py), gunicorn's 2 x cores + 1 for a web host whose database is elsewhere."""
+    import multiprocessing
+    import runpy
+
+    default_workers = runpy.run_path(str(ROOT / "gunicorn.conf.py"))["default_workers"]
+    here = ["", "sqlite:////var/lib/cycling/db.sqlite3", "postgres://cycling@127.0.0.1:5432/cycling",
+            "postgres://cycling@localhost/cycling", "postgres://cycling@[::1]:5432/cycling",
+            "postgres://cycling@%2Frun%2Fpostgresql/cycling"]
+    elsewhere = ["postgres://cycling@db.internal:5432/cycling", "postgres://cycling@10.0.0.12/cycling"]
+    for url in here + elsewhere:
+        assert default_workers(4, url) == (5 if url in here else 9), url
+    # and gunicorn takes it: a database elsewhere, this machine's cores
+    printed = subprocess.run([str(VENV_BIN / "gunicorn"), "--print-config", "cycling.wsgi"], cwd=ROOT,
+                             env=_env(DATABASE_URL="postgres://cycling@db.internal:5432/cycling"),
+                             capture_output=True, text=True, timeout=60)
+    assert printed.returncode == 0, printed.stderr
+    workers = dict(re.findall(r"^(\w+)\s+= (.*)$", printed.stdout, re.M))["workers"]
+    assert workers == str(multiprocessing.cpu_count() * 2 + 1)
+
+
 def _units(tmp_path: Path) -> list[Path]:
     """The units as installed on this machine: /srv/cycling is this checkout, its venv ours."""
     environment = tmp_path / "environment"
