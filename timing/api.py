@@ -12,7 +12,6 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from core.drf import ERRORS, ErrorOutput
-from core.querysets import grouped_page
 from events.selectors import event_get
 from events.selectors.raceday import event_for_checkin
 from timing import formats, selectors, services
@@ -82,8 +81,9 @@ class LiveResultsApi(APIView):
                    responses={200: LiveResultsOutput, 404: ErrorOutput})
     def get(self, request: Request, slug: str) -> Response:
         event = event_get(slug=slug, user=request.user)
-        page, groups = grouped_page(selectors.live_results(event=event, query=request.query_params.get("q", "")),
-                                    request.query_params.get("page"), selectors.LIVE_PAGE)
+        page, groups = selectors.live_results_page(event=event, query=request.query_params.get("q", ""),
+                                                   number=request.query_params.get("page"),
+                                                   per_page=selectors.LIVE_PAGE)
         return Response(LiveResultsOutput({
             "changed_at": selectors.changed_at(event=event), "count": page.paginator.count, "page": page.number,
             "pages": page.paginator.num_pages,

@@ -14,7 +14,6 @@ from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import gettext as _
 
-from core.querysets import grouped_page
 from core.views import form_errors_flashed, shown_on
 from events.selectors import event_for_organizer, event_get, is_organizer, registration_of_rider
 from events.selectors.raceday import event_for_checkin
@@ -167,8 +166,8 @@ def live_results(request: HttpRequest, slug: str) -> HttpResponse:
     event = event_get(slug=slug, user=request.user)
     query = request.GET.get("q", "")[:40]
     # a page of rows (issue 27: 5,000 riders were one table of 1.26 MB, 1.05 s, asked again every 20 s)
-    page, groups = grouped_page(selectors.live_results(event=event, query=query), request.GET.get("page"),
-                                selectors.LIVE_PAGE)
+    page, groups = selectors.live_results_page(event=event, query=query, number=request.GET.get("page"),
+                                               per_page=selectors.LIVE_PAGE)
     context = {"event": event, "groups": groups, "page": page, "q": query,
                "changed_at": selectors.changed_at(event=event), "has_timing": selectors.has_timing(event=event)}
     if request.GET.get("part") == "table":
