@@ -130,11 +130,12 @@ def live_results_page(*, event: Event, category: Category | None = None, query: 
     for pk, status, rank, missed_id, last_id, category_id, splits, bib in results.values_list(
             "pk", "status", "rank", "missed_id", "last_checkpoint_id", "category_id", "splits", "registration__bib"):
         of = categories[category_id]
-        course = [c for c in courses.get(of.route_version_id or 0, []) if c.kind != Checkpoint.Kind.START]
+        course = courses.get(of.route_version_id or 0, [])
         seen = SimpleNamespace(status=status, missed_id=missed_id, splits=splits, category_id=category_id,
-                               last_checkpoint_id=last_id)
-        shown = status_now(seen, courses.get(of.route_version_id or 0, []), closings, now)[0]  # type: ignore[arg-type]
-        farthest = max((c.distance_m for c in course if str(c.pk) in splits), default=0)
+                               last_checkpoint_id=last_id)  # what status_now reads of a Result
+        shown = status_now(seen, course, closings, now)[0]  # type: ignore[arg-type]
+        farthest = max((c.distance_m for c in course if c.kind != Checkpoint.Kind.START and str(c.pk) in splits),
+                       default=0)  # the farthest checkpoint passed (a split with a time)
         keyed.append((of.position, category_id, order.get(shown, 2), rank or 0, -farthest, bib or 0, pk))
     keyed.sort()
     page = Paginator(keyed, per_page or max(1, len(keyed))).get_page(number)
@@ -144,7 +145,9 @@ def live_results_page(*, event: Event, category: Category | None = None, query: 
              .select_related("registration__rider").only(*_LIVE_COLUMNS)}
     out: dict[Category, list[Row]] = {}
     for pk in ids:
-        result = whole[pk]
+        result = whole.get(pk)
+        if result is None:  # gone between the two reads (a recount): the next refresh shows the field again
+            continue
         result.category = categories[result.category_id]
         result.last_checkpoint = checkpoints.get(result.last_checkpoint_id or 0)
         row = _row(result, courses.get(result.category.route_version_id or 0, []), closings, now)
