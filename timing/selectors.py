@@ -141,7 +141,8 @@ def live_results_page(*, event: Event, category: Category | None = None, query: 
     page = Paginator(keyed, per_page or max(1, len(keyed))).get_page(number)
     ids = [key[-1] for key in page.object_list]
     checkpoints = {c.pk: c for course in courses.values() for c in course}
-    whole = {result.pk: result for result in Result.objects.filter(pk__in=ids)
+    # every row: the same query read whole (not its ids sent back); a page: its ids
+    whole = {result.pk: result for result in (results if per_page is None else Result.objects.filter(pk__in=ids))
              .select_related("registration__rider").only(*_LIVE_COLUMNS)}
     out: dict[Category, list[Row]] = {}
     for pk in ids:
